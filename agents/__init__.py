@@ -1,0 +1,1 @@
+"""The market's actors: provider agents, the vectorised developer population, the chip catalogue."""

@@ -1,0 +1,133 @@
+"""The developer population: one row per developer in numpy arrays.
+
+Developers are too many to be Python objects (10^4 to 10^6), so, in the spirit of mesa-frames,
+they are columns: region, segment, current provider, tenure, demand. Every stage that touches
+them works on whole columns; :meth:`DeveloperPopulation.view` gives the per-developer view for
+inspection, and :meth:`DeveloperPopulation.to_frame` the whole table.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from simulator.regions import CHINA, DEV_REGIONS, SEGMENTS
+from simulator.scenario import DemandParams, ProviderSpec
+
+
+@dataclass
+class DeveloperPopulation:
+    """All developers, as arrays of length N.
+
+    Attributes:
+        region: (N,) int8 index into ``DEV_REGIONS``.
+        segment: (N,) int8 index into ``SEGMENTS``.
+        base_demand: (N,) float64 tokens per month at the start, at the start's prices.
+        provider: (N,) int16 index of the provider the developer uses.
+        tenure: (N,) float32 months with that provider.
+        restriction_draw: (N,) float64 uniform draw, fixed for the run: an API restriction that
+            binds a share s of a segment binds the developers whose draw is below s, so the same
+            developers are bound in every run with the same seed.
+        adjacency: (N, N) row-normalised sparse adjacency of the developer network.
+    """
+
+    region: np.ndarray
+    segment: np.ndarray
+    base_demand: np.ndarray
+    provider: np.ndarray
+    tenure: np.ndarray
+    restriction_draw: np.ndarray
+    adjacency: sp.csr_array
+
+    @property
+    def size(self) -> int:
+        """Number of developers."""
+        return len(self.region)
+
+    @property
+    def cell(self) -> np.ndarray:
+        """(N,) index of each developer's region x segment cell: ``region * S + segment``."""
+        return self.region.astype(np.int64) * len(SEGMENTS) + self.segment
+
+    @staticmethod
+    def draw_attributes(n: int, demand: DemandParams,
+                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Regions and segments of ``n`` developers, drawn from the scenario's shares."""
+        region_p = np.array([demand.developer_region_share[r] for r in DEV_REGIONS])
+        segment_p = np.array([demand.developer_segment_share[s] for s in SEGMENTS])
+        region = rng.choice(len(DEV_REGIONS), size=n, p=region_p / region_p.sum()).astype(np.int8)
+        segment = rng.choice(len(SEGMENTS), size=n, p=segment_p / segment_p.sum()).astype(np.int8)
+        return region, segment
+
+    @classmethod
+    def generate(cls, region: np.ndarray, segment: np.ndarray, demand: DemandParams,
+                 providers: list[ProviderSpec], adjacency: sp.csr_array,
+                 rng: np.random.Generator) -> "DeveloperPopulation":
+        """Give each developer its demand, first provider and tenure.
+
+        Each region x segment cell gets its sourced share of demand, split among the cell's
+        developers with lognormal dispersion; first providers are drawn from the initial shares
+        of the providers serving the developer's region.
+        """
+        n = len(region)
+        cell = region.astype(np.int64) * len(SEGMENTS) + segment
+        weight = rng.lognormal(0.0, demand.demand_dispersion, size=n)
+        cell_demand = _cell_demand(demand)
+        cell_weight = np.bincount(cell, weights=weight, minlength=cell_demand.size)
+        scale = np.divide(cell_demand, cell_weight, out=np.zeros_like(cell_demand),
+                          where=cell_weight > 0)
+        base_demand = weight * scale[cell]
+
+        provider = np.zeros(n, dtype=np.int16)
+        for r, name in enumerate(DEV_REGIONS):
+            members = np.flatnonzero(region == r)
+            shares = np.array([(p.initial_share_china if r == CHINA else p.initial_share_global)
+                               if name in p.markets else 0.0 for p in providers])
+            if shares.sum() <= 0:  # no sourced shares: spread evenly over those serving it
+                shares = np.array([float(name in p.markets) for p in providers])
+            provider[members] = rng.choice(len(providers), size=members.size,
+                                           p=shares / shares.sum())
+        tenure = rng.uniform(0.0, 24.0, size=n).astype(np.float32)  # guess: up to two years
+        return cls(region=region, segment=segment, base_demand=base_demand, provider=provider,
+                   tenure=tenure, restriction_draw=rng.random(n), adjacency=adjacency)
+
+    def view(self, developer: int, provider_names: list[str]) -> dict[str, object]:
+        """One developer as a plain record, for inspection in a notebook or a test."""
+        return {
+            "id": developer,
+            "region": DEV_REGIONS[self.region[developer]],
+            "segment": SEGMENTS[self.segment[developer]],
+            "provider": provider_names[self.provider[developer]],
+            "tenure_months": float(self.tenure[developer]),
+            "base_demand_tokens": float(self.base_demand[developer]),
+            "neighbours": self.adjacency.indices[
+                self.adjacency.indptr[developer]:self.adjacency.indptr[developer + 1]].tolist(),
+        }
+
+    def to_frame(self, provider_names: list[str]) -> pd.DataFrame:
+        """The whole population as a table, one row per developer."""
+        return pd.DataFrame({
+            "region": pd.Categorical.from_codes(self.region, DEV_REGIONS),
+            "segment": pd.Categorical.from_codes(self.segment, SEGMENTS),
+            "provider": pd.Categorical.from_codes(self.provider, provider_names),
+            "tenure_months": self.tenure,
+            "base_demand_tokens": self.base_demand,
+        })
+
+
+def _cell_demand(demand: DemandParams) -> np.ndarray:
+    """(R * S,) tokens per month of each region x segment cell at the start."""
+    cells = np.zeros(len(DEV_REGIONS) * len(SEGMENTS))
+    regions = demand.region_spend_share
+    china = demand.segment_spend_share_china
+    abroad = demand.segment_spend_share_global
+    for r, region in enumerate(DEV_REGIONS):
+        for s, segment in enumerate(SEGMENTS):
+            if r == CHINA:
+                value = demand.tokens_per_month_china * china[segment] / sum(china.values())
+            else:
+                value = (demand.tokens_per_month_global * regions[region] / sum(regions.values())
+                         * abroad[segment] / sum(abroad.values()))
+            cells[r * len(SEGMENTS) + s] = value
+    return cells

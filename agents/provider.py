@@ -1,0 +1,293 @@
+"""A provider of AI tokens: fleet, capacity, costs, prices, cash, learning.
+
+Providers are few (tens), so each is a Mesa agent with its own state, and the model calls one
+method per stage. Units: tokens per month for capacity and demand, USD for money, USD per
+million tokens for prices, kWh for energy.
+"""
+
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+
+from agents.chips import HOURS_PER_MONTH, REMOTE, SECONDS_PER_MONTH, ChipCatalogue
+from simulator.scenario import ProviderSpec, SupplyParams
+
+OWNED_CHANNELS = REMOTE
+"""Fleet columns: legal, domestic, smuggled. Remote compute is rented, not owned."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Accelerators ordered earlier that start serving in ``month``."""
+
+    month: int
+    chip: int
+    channel: int
+    units: float
+
+
+@dataclass
+class MonthlyBooks:
+    """What happened to a provider in one step, for accounting and the metrics."""
+
+    demand: float = 0.0
+    served: float = 0.0
+    revenue: float = 0.0
+    energy_kwh: float = 0.0
+    energy_cost: float = 0.0
+    operating_cost: float = 0.0
+    depreciation: float = 0.0
+    capex: float = 0.0
+    seized_units: float = 0.0
+    ordered: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+class ProviderAgent(mesa.Agent):
+    """One AI lab or API host.
+
+    Attributes:
+        spec: the roster entry (jurisdiction, open weights, energy price, ...).
+        index: position among the model's providers; indexes every (P,) array.
+        fleet: (C, 3) accelerators owned, by chip and channel (legal, domestic, smuggled).
+        remote_units: accelerators rented abroad this month.
+        pipeline: deliveries not yet serving.
+        efficiency: tokens per accelerator relative to the reference model; grows by learning.
+        capability: AA Intelligence Index points.
+        price: USD per million tokens.
+        markup: over average cost at planned utilisation.
+        cash: USD available for investment.
+    """
+
+    def __init__(self, model: mesa.Model, spec: ProviderSpec, index: int,
+                 catalogue: ChipCatalogue) -> None:
+        super().__init__(model)
+        self.spec = spec
+        self.index = index
+        self.catalogue = catalogue
+        self.fleet = np.zeros((len(catalogue), OWNED_CHANNELS))
+        self.fleet_value = 0.0
+        self.remote_units = 0.0
+        self.pipeline: list[Delivery] = []
+        self.efficiency = spec.efficiency
+        self.capability = 0.0
+        self.price = spec.price_usd_per_m
+        self.markup = 0.0
+        self.cash = spec.backing_usd
+        self.cumulative_tokens = 0.0
+        self.learning_base = 1.0
+        self.demand_history: list[float] = []
+        self.share_history: list[float] = []
+        self.congestion = 1.0
+        self.books = MonthlyBooks()
+
+    # ---- capacity -------------------------------------------------------------------------
+
+    def tokens_per_unit(self, max_utilisation: float) -> np.ndarray:
+        """(C,) sustainable tokens per month from one accelerator of each chip."""
+        return (self.catalogue.tokens_per_s * self.efficiency * max_utilisation
+                * SECONDS_PER_MONTH)
+
+    def owned_capacity(self, supply: SupplyParams) -> float:
+        """Tokens per month the owned fleet can serve."""
+        return float(self.fleet.sum(axis=1) @ self.tokens_per_unit(supply.max_utilisation))
+
+    def remote_capacity(self, supply: SupplyParams) -> float:
+        """Tokens per month from rented foreign accelerators."""
+        chip = self.catalogue.index(supply.remote_chip)
+        return self.remote_units * float(self.tokens_per_unit(supply.max_utilisation)[chip])
+
+    def capacity(self, supply: SupplyParams) -> float:
+        """Tokens per month the provider can serve this step."""
+        return self.owned_capacity(supply) + self.remote_capacity(supply)
+
+    def pipeline_capacity(self, supply: SupplyParams) -> float:
+        """Tokens per month that ordered, undelivered accelerators will add."""
+        per_unit = self.tokens_per_unit(supply.max_utilisation)
+        return float(sum(d.units * per_unit[d.chip] for d in self.pipeline))
+
+    def install_initial_fleet(self, monthly_demand: float, growth: float, start: int,
+                              supply: SupplyParams, lead_months: int,
+                              banned: set[str]) -> None:
+        """Size the starting fleet to the starting demand, with orders already under way.
+
+        The fleet serves ``monthly_demand`` at planned utilisation in the fleet mix of the
+        roster; the months before the first new order can arrive are covered by deliveries
+        ordered before the start, growing at ``growth`` a month. Orders for chips banned for
+        the provider at the start are cancelled.
+        """
+        per_unit = self.tokens_per_unit(supply.max_utilisation)
+        needed = monthly_demand / supply.target_utilisation
+        mix = {self.catalogue.index(name): share for name, share in self.spec.fleet_mix.items()}
+        total = sum(mix.values())
+        own_share = 1.0 - self.spec.remote_share
+        for chip, share in mix.items():
+            channel = self.catalogue.channel_for(chip, self.spec.jurisdiction)
+            units = needed * own_share * share / total / per_unit[chip]
+            self.fleet[chip, channel] += units
+            self.fleet_value += units * self.catalogue.price_usd[chip]
+            if self.catalogue.control_tier[chip] in banned:
+                continue
+            for ahead in range(1, lead_months + 1):
+                step_units = units * ((1 + growth) ** ahead - (1 + growth) ** (ahead - 1))
+                self.pipeline.append(Delivery(start + ahead, chip, channel, step_units))
+        chip = self.catalogue.index(supply.remote_chip)
+        self.remote_units = needed * self.spec.remote_share / per_unit[chip]
+
+    def receive_deliveries(self, month: int) -> None:
+        """Accelerators whose lead time has passed join the fleet."""
+        arrived = [d for d in self.pipeline if d.month <= month]
+        self.pipeline = [d for d in self.pipeline if d.month > month]
+        for delivery in arrived:
+            self.fleet[delivery.chip, delivery.channel] += delivery.units
+
+    # ---- costs and prices -----------------------------------------------------------------
+
+    def electricity_price(self, multiplier: float) -> float:
+        """USD per kWh this step."""
+        return self.spec.energy_usd_per_kwh * multiplier
+
+    def fixed_cost(self, supply: SupplyParams) -> float:
+        """USD per month that do not depend on load: amortisation, halls and staff, rent."""
+        owned_units = self.fleet.sum()
+        return (self.fleet_value / supply.amortisation_months
+                + owned_units * supply.other_cost_per_chip_hour * HOURS_PER_MONTH
+                + self.remote_units * supply.remote_rent_usd_per_hour * HOURS_PER_MONTH)
+
+    def energy_kwh(self, utilisation: float, supply: SupplyParams,
+                   remote: bool = False) -> float:
+        """kWh the owned (or, with ``remote``, the rented) accelerators draw in a month at
+        ``utilisation`` of their capacity."""
+        load = supply.idle_power_share + (1.0 - supply.idle_power_share) * utilisation
+        if remote:
+            watts = self.remote_units * self.catalogue.watts[self.catalogue.index(supply.remote_chip)]
+        else:
+            watts = float(self.fleet.sum(axis=1) @ self.catalogue.watts)
+        return watts / 1000.0 * self.spec.pue * HOURS_PER_MONTH * load
+
+    def marginal_cost(self, supply: SupplyParams, energy_multiplier: float) -> float:
+        """USD per million tokens of the energy one more token costs on the owned fleet."""
+        capacity = self.owned_capacity(supply)
+        if capacity <= 0:
+            return 0.0
+        full_load_extra = self.energy_kwh(1.0, supply) - self.energy_kwh(0.0, supply)
+        return full_load_extra * self.electricity_price(energy_multiplier) / capacity * 1e6
+
+    def average_cost(self, supply: SupplyParams, energy_multiplier: float) -> float:
+        """USD per million tokens at planned utilisation: the base of cost-plus pricing."""
+        capacity = self.capacity(supply)
+        if capacity <= 0:
+            return self.price
+        planned = supply.target_utilisation
+        total = (self.fixed_cost(supply)
+                 + self.energy_kwh(planned, supply) * self.electricity_price(energy_multiplier))
+        return total / (capacity * planned) * 1e6
+
+    def set_initial_markup(self, supply: SupplyParams) -> None:
+        """Read the markup off the sourced list price and the cost of the starting fleet."""
+        cost = self.average_cost(supply, 1.0)
+        self.markup = float(np.clip(self.price / cost - 1.0, supply.markup_min, supply.markup_max))
+
+    def set_price(self, supply: SupplyParams, energy_multiplier: float) -> None:
+        """Cost-plus with utilisation and competitive pressure, never below marginal cost.
+
+        The target is average cost x (1 + markup) x (last demand / capacity / planned) ** e;
+        the price closes a share of the gap to it each month. The markup itself shrinks when
+        the provider loses share and grows when it gains (see :meth:`settle`).
+        """
+        capacity = self.capacity(supply)
+        demand = self.demand_history[-1] if self.demand_history else capacity
+        load = np.clip(demand / capacity / supply.target_utilisation if capacity > 0 else 2.0,
+                       0.25, 2.0)
+        target = (self.average_cost(supply, energy_multiplier) * (1.0 + self.markup)
+                  * load ** supply.utilisation_price_elasticity)
+        adjusted = self.price ** (1 - supply.price_adjustment) * target ** supply.price_adjustment
+        self.price = float(max(adjusted, self.marginal_cost(supply, energy_multiplier)))
+
+    # ---- investment -------------------------------------------------------------------------
+
+    def demand_forecast(self, months_ahead: int, fallback_growth: float) -> float:
+        """Tokens per month expected ``months_ahead`` from now, from recent growth of demand."""
+        history = self.demand_history
+        if not history:
+            return 0.0
+        if len(history) >= 4 and history[-4] > 0:
+            growth = (history[-1] / history[-4]) ** (1 / 3) - 1
+        elif len(history) >= 2 and history[-2] > 0:
+            growth = history[-1] / history[-2] - 1
+        else:
+            growth = fallback_growth
+        return history[-1] * (1.0 + float(np.clip(growth, 0.0, 0.6))) ** months_ahead
+
+    def capacity_gap(self, lead_months: int, supply: SupplyParams, fallback_growth: float) -> float:
+        """Tokens per month of new owned capacity to order now, to arrive in ``lead_months``."""
+        needed = self.demand_forecast(lead_months, fallback_growth) / supply.target_utilisation
+        owned_needed = needed * (1.0 - self.spec.remote_share)
+        return max(0.0, owned_needed - self.owned_capacity(supply) - self.pipeline_capacity(supply))
+
+    def rent_remote(self, supply: SupplyParams, keep: float, fallback_growth: float) -> None:
+        """Rent foreign compute: the planned share of needs, plus any shortfall of owned capacity.
+
+        Only providers that rent abroad at all (``remote_share`` > 0) do; ``keep`` is the share of
+        remote access the policies leave.
+        """
+        if self.spec.remote_share <= 0:
+            self.remote_units = 0.0
+            return
+        needed = self.demand_forecast(1, fallback_growth) / supply.target_utilisation
+        wanted = max(self.spec.remote_share * needed, needed - self.owned_capacity(supply))
+        per_unit = float(self.tokens_per_unit(supply.max_utilisation)[
+            self.catalogue.index(supply.remote_chip)])
+        self.remote_units = wanted / per_unit * keep
+
+    def order(self, chip: int, channel: int, units: float, unit_price: float, seized: float,
+              arrival: int) -> None:
+        """Pay for ``units`` now; all but the ``seized`` share arrive in month ``arrival``."""
+        cost = units * unit_price
+        self.cash -= cost
+        self.books.capex += cost
+        delivered = units * (1.0 - seized)
+        self.books.seized_units += units - delivered
+        self.fleet_value += cost
+        if delivered > 0:
+            self.pipeline.append(Delivery(arrival, chip, channel, delivered))
+
+    # ---- accounting and learning -------------------------------------------------------------
+
+    def settle(self, demand: float, served: float, share: float, supply: SupplyParams,
+               energy_multiplier: float) -> None:
+        """Book revenue, energy and costs; learn; adjust the markup to the change in share.
+
+        Served tokens load owned and rented accelerators alike; the provider pays for the
+        energy of its own fleet (rent covers the rest), and both count as energy used.
+        """
+        capacity = self.capacity(supply)
+        load = min(1.0, served / capacity) if capacity > 0 else 0.0
+        owned_energy = self.energy_kwh(load, supply)
+        books = self.books
+        books.demand, books.served = demand, served
+        books.revenue = served * self.price / 1e6
+        books.energy_kwh = owned_energy + self.energy_kwh(load, supply, remote=True)
+        books.energy_cost = owned_energy * self.electricity_price(energy_multiplier)
+        books.depreciation = self.fleet_value / supply.amortisation_months
+        books.operating_cost = self.fixed_cost(supply) - books.depreciation + books.energy_cost
+        self.cash += books.revenue - books.operating_cost
+        self.demand_history.append(demand)
+
+        if self.cumulative_tokens == 0.0:
+            self.learning_base = max(served, 1.0) * supply.learning_history_months
+        self.cumulative_tokens += served
+        self.efficiency = self.spec.efficiency * (
+            (self.learning_base + self.cumulative_tokens) / self.learning_base
+        ) ** supply.learning_exponent
+
+        if self.share_history and self.share_history[-1] > 0 and share > 0:
+            change = np.log(share / self.share_history[-1])
+            self.markup = float(np.clip(self.markup * np.exp(supply.markup_response * change),
+                                        supply.markup_min, supply.markup_max))
+        self.share_history.append(share)
+
+    @property
+    def profit(self) -> float:
+        """Revenue less operating cost and depreciation this step."""
+        return self.books.revenue - self.books.operating_cost - self.books.depreciation

@@ -1,0 +1,1 @@
+"""Policy modules: each changes the market's constraints on a schedule, and nothing else."""

@@ -1,0 +1,71 @@
+"""The market's constraints for one step: the only channel through which policies act.
+
+The model builds a fresh, unconstrained :class:`Constraints` every step, lets each active policy
+tighten or loosen it, and then reads it in the chip market, the providers' capacity and the
+developers' choice. Policies never touch agents, so a policy's whole effect can be seen here.
+"""
+
+from dataclasses import dataclass, field
+
+from simulator.regions import JURISDICTIONS, SEGMENTS
+
+
+@dataclass(frozen=True)
+class Barring:
+    """Developers of some regions and segments may not use providers of some jurisdictions.
+
+    Attributes:
+        developer_regions: regions whose developers are bound.
+        jurisdictions: provider jurisdictions they may not use.
+        share_by_segment: share of each segment's developers that is bound (already multiplied
+            by the compliance level and the schedule's intensity).
+    """
+
+    developer_regions: frozenset[str]
+    jurisdictions: frozenset[str]
+    share_by_segment: dict[str, float]
+
+
+@dataclass
+class Constraints:
+    """What the market may do this step. Keys are jurisdictions of buyers or providers.
+
+    Attributes:
+        banned_tiers: export-control tiers (see ``simulator.regions.CONTROL_TIERS``) whose chips
+            may not be sold legally to buyers of each jurisdiction.
+        remote_keep: share of rented foreign compute a jurisdiction's providers keep.
+        smuggling_leakage: share of a jurisdiction's demand for banned chips that still arrives.
+        smuggling_premium: price premium on smuggled chips (0.5 = +50%).
+        smuggling_cap_per_year: most banned chips that can be smuggled in a year.
+        seizure_rate: share of smuggled chips seized after they were paid for.
+        barrings: API restrictions on developers.
+        energy_multiplier: multiplier on providers' electricity prices.
+        extra_lead_months: extra months before new chips serve (permitting, power).
+    """
+
+    banned_tiers: dict[str, set[str]] = field(
+        default_factory=lambda: {j: set() for j in JURISDICTIONS})
+    remote_keep: dict[str, float] = field(default_factory=lambda: dict.fromkeys(JURISDICTIONS, 1.0))
+    smuggling_leakage: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0.0))
+    smuggling_premium: float = 0.0
+    smuggling_cap_per_year: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0.0))
+    seizure_rate: float = 0.0
+    barrings: list[Barring] = field(default_factory=list)
+    energy_multiplier: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(JURISDICTIONS, 1.0))
+    extra_lead_months: dict[str, int] = field(default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0))
+
+    def chip_banned(self, buyer: str, control_tier: str) -> bool:
+        """Whether a chip of ``control_tier`` may not be sold legally to ``buyer``."""
+        return bool(control_tier) and control_tier in self.banned_tiers[buyer]
+
+    def barred_share(self, developer_region: str, segment: str, jurisdiction: str) -> float:
+        """Share of a region's segment that may not use a jurisdiction's providers."""
+        assert segment in SEGMENTS
+        kept = 1.0
+        for barring in self.barrings:
+            if developer_region in barring.developer_regions and jurisdiction in barring.jurisdictions:
+                kept *= 1.0 - barring.share_by_segment.get(segment, 0.0)
+        return 1.0 - kept

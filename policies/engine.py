@@ -1,0 +1,49 @@
+"""Applying a run's policies month by month and logging what changed.
+
+Stage 1 of every step: a fresh, open :class:`Constraints` is handed to each policy in turn, in
+the order the scenario lists them; whenever a policy's status (on, off, which tiers, ...) differs
+from the month before, a :class:`PolicyEvent` is logged.
+"""
+
+from dataclasses import dataclass
+
+from policies.base import Policy
+from policies.constraints import Constraints
+
+
+@dataclass(frozen=True)
+class PolicyEvent:
+    """A change in what a policy does, as stored in the run's ``policy_events``."""
+
+    month: int
+    policy: str
+    status: str
+
+
+class PolicyEngine:
+    """Turns a list of policies into each month's constraints and events."""
+
+    def __init__(self, policies: list[Policy], run_start: int) -> None:
+        self.policies = policies
+        self.run_start = run_start
+        self._last_status: list[str] = ["off"] * len(policies)
+
+    def constraints_at(self, month: int) -> Constraints:
+        """The constraints the policies set for ``month``, logging nothing."""
+        constraints = Constraints()
+        for policy in self.policies:
+            intensity = policy.schedule.intensity(month, self.run_start)
+            if intensity > 0:
+                policy.apply(constraints, month, intensity)
+        return constraints
+
+    def advance(self, month: int) -> tuple[Constraints, list[PolicyEvent]]:
+        """This month's constraints, and the events of policies whose status changed since the
+        month before (the first call compares with "off")."""
+        events: list[PolicyEvent] = []
+        for index, policy in enumerate(self.policies):
+            status = policy.status(month, policy.schedule.intensity(month, self.run_start))
+            if status != self._last_status[index]:
+                events.append(PolicyEvent(month, policy.name, status))
+                self._last_status[index] = status
+        return self.constraints_at(month), events

@@ -1,0 +1,29 @@
+"""Data-centre permitting and grid delays: extra months before new chips can serve.
+
+US interconnection takes ~5 years from request to operation and large loads are quoted 36-60
+months (LBNL, utilities; M); EU hubs up to 5 years (M).
+"""
+
+from typing import Literal
+
+from pydantic import Field
+
+from policies.base import Policy
+from policies.constraints import Constraints
+from simulator.regions import JURISDICTIONS
+
+Jurisdiction = Literal[JURISDICTIONS]  # type: ignore[valid-type]
+
+
+class Permitting(Policy):
+    """Adds build delay to one jurisdiction's new capacity."""
+
+    name = "permitting"
+    summary = "extra data-centre build delay (permits, grid) for a jurisdiction"
+
+    region: Jurisdiction = Field("US", description="jurisdiction whose builds are delayed")
+    extra_months: int = Field(12, ge=0, le=120, description="months added when fully on")
+
+    def apply(self, constraints: Constraints, month: int, intensity: float) -> None:
+        """Add ``extra_months`` x intensity, rounded, to the jurisdiction's lead time."""
+        constraints.extra_lead_months[self.region] += round(intensity * self.extra_months)

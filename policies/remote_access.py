@@ -1,0 +1,37 @@
+"""The Remote Access Security Act (H.R. 2683): closing the cloud loophole.
+
+Chinese providers rent accelerators in foreign clouds that they could not buy. The act brings
+such "remote access" under export licensing. Enforcement is imperfect: proxies and shell
+companies keep part of the access (``leakage``).
+"""
+
+from typing import Literal
+
+from pydantic import Field
+
+from policies.base import Policy
+from policies.constraints import Constraints
+from simulator.regions import JURISDICTIONS
+
+Jurisdiction = Literal[JURISDICTIONS]  # type: ignore[valid-type]
+
+
+class RemoteAccess(Policy):
+    """Cuts the rented foreign compute of the chosen jurisdictions' providers."""
+
+    name = "remote_access"
+    summary = "Remote Access Security Act: cuts rented foreign compute, with proxy leakage"
+
+    enforcement: float = Field(1.0, ge=0.0, le=1.0, description="share of remote access the law "
+                               "reaches when fully in force")
+    leakage: float = Field(0.2, ge=0.0, le=1.0, description="share of the reached access that "
+                           "continues through proxies and shell companies; guess (unquantified "
+                           "publicly)")
+    targets: list[Jurisdiction] = Field(default_factory=lambda: ["CN"], min_length=1,
+                                        description="provider jurisdictions whose access is cut")
+
+    def apply(self, constraints: Constraints, month: int, intensity: float) -> None:
+        """Multiply the kept share of remote compute by 1 - enforcement x (1 - leakage)."""
+        cut = intensity * self.enforcement * (1.0 - self.leakage)
+        for target in self.targets:
+            constraints.remote_keep[target] *= 1.0 - cut

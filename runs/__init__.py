@@ -1,0 +1,1 @@
+"""Run histories: the SQLAlchemy schema, the store, and writing runs as they go."""

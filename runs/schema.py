@@ -1,0 +1,183 @@
+"""The run store's tables (SQLAlchemy 2 typed ORM).
+
+Every history table is keyed and indexed by ``run_id`` so that loading one run touches only its
+rows; plain SQL tools can read them (``SELECT * FROM market_steps WHERE run_id = 1``).
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SCHEMA_VERSION = 1
+"""Bumped with every change of the tables; stored in ``store_meta``."""
+
+RUN_STATUSES = ("running", "finished", "failed", "interrupted")
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the run store."""
+
+
+class StoreMeta(Base):
+    """Facts about the store itself, such as its schema version."""
+
+    __tablename__ = "store_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+
+
+class Run(Base):
+    """One simulation run: what was asked, by which software, and how it ended."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    seed: Mapped[str] = mapped_column(String(40))
+    """Text, because seeds run to 63 bits and some backends' integers stop at 32."""
+    steps_planned: Mapped[int] = mapped_column(Integer)
+    steps_done: Mapped[int] = mapped_column(Integer, default=0)
+    scenario: Mapped[dict[str, Any]] = mapped_column(JSON)
+    policies: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    versions: Mapped[dict[str, str]] = mapped_column(JSON)
+    digest: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+
+
+class MarketStep(Base):
+    """One row per run and step: the market as a whole (see ``simulator/metrics.py``).
+
+    Prices are USD per million tokens, tokens per month, energy kWh, compute H100-equivalents;
+    a metric with nothing to measure (no Chinese tokens, no price) is NULL.
+    """
+
+    __tablename__ = "market_steps"
+    __table_args__ = (Index("ix_market_steps_run_step", "run_id", "step", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    step: Mapped[int] = mapped_column(Integer)
+    month: Mapped[str] = mapped_column(String(7))
+    tokens_total: Mapped[float | None] = mapped_column(Float)
+    tokens_global: Mapped[float | None] = mapped_column(Float)
+    tokens_china: Mapped[float | None] = mapped_column(Float)
+    tokens_demanded: Mapped[float | None] = mapped_column(Float)
+    tokens_unserved: Mapped[float | None] = mapped_column(Float)
+    cn_share: Mapped[float | None] = mapped_column(Float)
+    cn_share_global: Mapped[float | None] = mapped_column(Float)
+    cn_share_china: Mapped[float | None] = mapped_column(Float)
+    cn_share_of_cn_us_global: Mapped[float | None] = mapped_column(Float)
+    price_cn: Mapped[float | None] = mapped_column(Float)
+    price_us: Mapped[float | None] = mapped_column(Float)
+    price_eu: Mapped[float | None] = mapped_column(Float)
+    price_avg: Mapped[float | None] = mapped_column(Float)
+    revenue: Mapped[float | None] = mapped_column(Float)
+    revenue_cn: Mapped[float | None] = mapped_column(Float)
+    energy_kwh: Mapped[float | None] = mapped_column(Float)
+    energy_kwh_cn: Mapped[float | None] = mapped_column(Float)
+    value_added_per_kwh_cn: Mapped[float | None] = mapped_column(Float)
+    value_added_per_kwh_west: Mapped[float | None] = mapped_column(Float)
+    capacity: Mapped[float | None] = mapped_column(Float)
+    utilisation: Mapped[float | None] = mapped_column(Float)
+    capability_frontier: Mapped[float | None] = mapped_column(Float)
+    capability_best_cn: Mapped[float | None] = mapped_column(Float)
+    capability_best_us: Mapped[float | None] = mapped_column(Float)
+    capability_gap: Mapped[float | None] = mapped_column(Float)
+    hhi_global: Mapped[float | None] = mapped_column(Float)
+    hhi_china: Mapped[float | None] = mapped_column(Float)
+    developers_on_cn: Mapped[float | None] = mapped_column(Float)
+    seized_units: Mapped[float | None] = mapped_column(Float)
+    compute_us_legal: Mapped[float | None] = mapped_column(Float)
+    compute_us_domestic: Mapped[float | None] = mapped_column(Float)
+    compute_us_smuggled: Mapped[float | None] = mapped_column(Float)
+    compute_us_remote: Mapped[float | None] = mapped_column(Float)
+    compute_us: Mapped[float | None] = mapped_column(Float)
+    compute_eu_legal: Mapped[float | None] = mapped_column(Float)
+    compute_eu_domestic: Mapped[float | None] = mapped_column(Float)
+    compute_eu_smuggled: Mapped[float | None] = mapped_column(Float)
+    compute_eu_remote: Mapped[float | None] = mapped_column(Float)
+    compute_eu: Mapped[float | None] = mapped_column(Float)
+    compute_cn_legal: Mapped[float | None] = mapped_column(Float)
+    compute_cn_domestic: Mapped[float | None] = mapped_column(Float)
+    compute_cn_smuggled: Mapped[float | None] = mapped_column(Float)
+    compute_cn_remote: Mapped[float | None] = mapped_column(Float)
+    compute_cn: Mapped[float | None] = mapped_column(Float)
+
+
+MARKET_METRICS: tuple[str, ...] = tuple(
+    c.name for c in MarketStep.__table__.columns if c.name not in {"id", "run_id", "step", "month"})
+
+
+class ProviderStep(Base):
+    """One row per run, step and provider."""
+
+    __tablename__ = "provider_steps"
+    __table_args__ = (Index("ix_provider_steps_run_step", "run_id", "step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    step: Mapped[int] = mapped_column(Integer)
+    month: Mapped[str] = mapped_column(String(7))
+    provider: Mapped[str] = mapped_column(String(100))
+    jurisdiction: Mapped[str] = mapped_column(String(8))
+    demand: Mapped[float] = mapped_column(Float)
+    served: Mapped[float] = mapped_column(Float)
+    served_global: Mapped[float] = mapped_column(Float)
+    capacity: Mapped[float] = mapped_column(Float)
+    utilisation: Mapped[float] = mapped_column(Float)
+    price: Mapped[float] = mapped_column(Float)
+    markup: Mapped[float] = mapped_column(Float)
+    latency_s: Mapped[float] = mapped_column(Float)
+    revenue: Mapped[float] = mapped_column(Float)
+    energy_kwh: Mapped[float] = mapped_column(Float)
+    profit: Mapped[float] = mapped_column(Float)
+    cash: Mapped[float] = mapped_column(Float)
+    capex: Mapped[float] = mapped_column(Float)
+    capability: Mapped[float] = mapped_column(Float)
+    efficiency: Mapped[float] = mapped_column(Float)
+    developers: Mapped[int] = mapped_column(Integer)
+    share_global: Mapped[float] = mapped_column(Float)
+    compute_legal: Mapped[float] = mapped_column(Float)
+    compute_domestic: Mapped[float] = mapped_column(Float)
+    compute_smuggled: Mapped[float] = mapped_column(Float)
+    compute_remote: Mapped[float] = mapped_column(Float)
+
+
+class SegmentStep(Base):
+    """Developers and tokens by region x segment x provider, per run and step."""
+
+    __tablename__ = "segment_steps"
+    __table_args__ = (Index("ix_segment_steps_run_step", "run_id", "step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    step: Mapped[int] = mapped_column(Integer)
+    month: Mapped[str] = mapped_column(String(7))
+    region: Mapped[str] = mapped_column(String(8))
+    segment: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(String(100))
+    developers: Mapped[int] = mapped_column(Integer)
+    tokens: Mapped[float] = mapped_column(Float)
+    demand: Mapped[float] = mapped_column(Float)
+
+
+class PolicyEventRow(Base):
+    """A change in what a policy does: switched on, a new ban tier, ramp finished, off."""
+
+    __tablename__ = "policy_events"
+    __table_args__ = (Index("ix_policy_events_run", "run_id", "step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    step: Mapped[int] = mapped_column(Integer)
+    month: Mapped[str] = mapped_column(String(7))
+    policy: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(Text)

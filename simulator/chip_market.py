@@ -1,0 +1,150 @@
+"""Stage 2 of the step: accelerators arrive, are ordered through their channels, and are rented.
+
+Each provider asks for the owned capacity it will need when an order placed now arrives. It
+fills that gap through the channels its constraints leave open:
+
+1. **smuggled** - if some available chips are banned for its jurisdiction, the policy's leakage
+   share of that demand (for the most cost-effective banned chip) is smuggled in, within a
+   national monthly cap shared pro rata, at a premium, and a seized share never arrives;
+2. **legal** and **domestic** - the rest, from the cheapest chips (USD per token/s) it may buy:
+   open-market chips in any quantity, domestic chips (Huawei's Ascend) from a monthly output
+   shared pro rata among the country's providers; what a capped chip cannot supply falls to the
+   next cheapest;
+3. everything within the share of its cash the provider commits in a month;
+4. **remote** - providers that rent foreign compute rent their planned share of needs plus any
+   shortfall of owned capacity, of which the policies let them keep ``remote_keep``.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from agents.chips import SMUGGLED, ChipCatalogue
+from agents.provider import ProviderAgent
+from policies.constraints import Constraints
+from simulator.scenario import SupplyParams
+
+
+@dataclass
+class _Request:
+    """What one provider takes from the market this month, before its budget is applied."""
+
+    provider: ProviderAgent
+    gap: float
+    per_unit: np.ndarray
+    lead: int
+    allocations: list[tuple[int, int, float]] = field(default_factory=list)
+
+
+def run_chip_market(providers: list[ProviderAgent], catalogue: ChipCatalogue,
+                    constraints: Constraints, month: int, supply: SupplyParams,
+                    fallback_growth: dict[int, float]) -> None:
+    """Deliver, order and rent accelerators for ``month`` (see the module docstring)."""
+    for provider in providers:
+        provider.books.capex = 0.0
+        provider.books.seized_units = 0.0
+        provider.receive_deliveries(month)
+
+    requests = []
+    for provider in providers:
+        jurisdiction = provider.spec.jurisdiction
+        lead = supply.lead_time_months[jurisdiction] + constraints.extra_lead_months[jurisdiction]
+        gap = provider.capacity_gap(lead, supply, fallback_growth[provider.index])
+        requests.append(_Request(provider, gap, provider.tokens_per_unit(supply.max_utilisation),
+                                 lead))
+
+    available = np.flatnonzero(catalogue.available_from <= month)
+    cost_per_throughput = catalogue.price_usd / catalogue.tokens_per_s
+    _allocate_smuggled(requests, catalogue, constraints, available, cost_per_throughput, supply)
+    _allocate_purchases(requests, catalogue, constraints, available, cost_per_throughput, month,
+                        supply)
+
+    for request in requests:
+        _place_orders(request, catalogue, constraints, month, supply)
+        provider = request.provider
+        provider.rent_remote(supply, constraints.remote_keep[provider.spec.jurisdiction],
+                             fallback_growth[provider.index])
+
+
+def _allocate_smuggled(requests: list[_Request], catalogue: ChipCatalogue,
+                       constraints: Constraints, available: np.ndarray,
+                       cost_per_throughput: np.ndarray, supply: SupplyParams) -> None:
+    """Give each provider its smuggled chips, within its country's cap, pro rata."""
+    wanted: dict[str, list[tuple[_Request, int, float]]] = defaultdict(list)
+    for request in requests:
+        buyer = request.provider.spec.jurisdiction
+        leakage = constraints.smuggling_leakage[buyer]
+        banned = [c for c in available if constraints.chip_banned(buyer, catalogue.control_tier[c])]
+        if leakage <= 0 or not banned or request.gap <= 0:
+            continue
+        best = min(banned, key=lambda c: cost_per_throughput[c])
+        wanted[buyer].append((request, best, leakage * request.gap / request.per_unit[best]))
+    for buyer, rows in wanted.items():
+        pool = constraints.smuggling_cap_per_year[buyer] / 12.0 * supply.national_supply_share
+        total = sum(units for _, _, units in rows)
+        ratio = min(1.0, pool / total) if total > 0 else 0.0
+        for request, chip, units in rows:
+            got = units * ratio
+            request.allocations.append((chip, SMUGGLED, got))
+            request.gap -= got * (1.0 - constraints.seizure_rate) * request.per_unit[chip]
+
+
+def _allocate_purchases(requests: list[_Request], catalogue: ChipCatalogue,
+                        constraints: Constraints, available: np.ndarray,
+                        cost_per_throughput: np.ndarray, month: int,
+                        supply: SupplyParams) -> None:
+    """Fill the remaining gaps from legal and domestic chips, cheapest first, in rounds.
+
+    In round k every provider with a gap left asks its k-th cheapest chip for all of it; a chip
+    with capped output is shared pro rata among that round's askers.
+    """
+    options: dict[int, list[int]] = {}
+    for i, request in enumerate(requests):
+        buyer = request.provider.spec.jurisdiction
+        allowed = [c for c in available if catalogue.for_sale_to(c, buyer)
+                   and not constraints.chip_banned(buyer, catalogue.control_tier[c])]
+        options[i] = sorted(allowed, key=lambda c: cost_per_throughput[c])
+    remaining_output = {c: output * supply.national_supply_share
+                        for c in available
+                        if (output := catalogue.monthly_output(c, month)) is not None}
+    for round_ in range(len(catalogue)):
+        asks: dict[int, list[tuple[_Request, float]]] = defaultdict(list)
+        for i, request in enumerate(requests):
+            if request.gap > 0 and round_ < len(options[i]):
+                chip = options[i][round_]
+                asks[chip].append((request, request.gap / request.per_unit[chip]))
+        for chip, rows in asks.items():
+            total = sum(units for _, units in rows)
+            ratio = 1.0
+            if chip in remaining_output:
+                ratio = min(1.0, remaining_output[chip] / total) if total > 0 else 0.0
+                remaining_output[chip] -= total * ratio
+            for request, units in rows:
+                got = units * ratio
+                channel = catalogue.channel_for(chip, request.provider.spec.jurisdiction)
+                request.allocations.append((chip, channel, got))
+                request.gap -= got * request.per_unit[chip]
+
+
+def _place_orders(request: _Request, catalogue: ChipCatalogue, constraints: Constraints,
+                  month: int, supply: SupplyParams) -> None:
+    """Pay for the allocations, scaled down to the month's budget, and queue the deliveries."""
+    provider = request.provider
+
+    def unit_price(chip: int, channel: int) -> float:
+        premium = constraints.smuggling_premium if channel == SMUGGLED else 0.0
+        return float(catalogue.price_usd[chip]) * (1.0 + premium)
+
+    cost = sum(units * unit_price(chip, channel) for chip, channel, units in request.allocations)
+    budget = supply.spend_share_per_month * max(provider.cash, 0.0)
+    scale = min(1.0, budget / cost) if cost > 0 else 0.0
+    for chip, channel, units in request.allocations:
+        if units * scale <= 0:
+            continue
+        smuggled = channel == SMUGGLED
+        provider.order(
+            chip, channel, units * scale, unit_price(chip, channel),
+            seized=constraints.seizure_rate if smuggled else 0.0,
+            arrival=month + request.lead + (supply.smuggling_extra_months if smuggled else 0))
+

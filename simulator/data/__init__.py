@@ -1,0 +1,1 @@
+"""Packaged data: roster, chip catalogue, capability timeline, each figure with its source."""

@@ -1,0 +1,213 @@
+"""The vectorised developer-choice kernel and market clearing: plain functions over arrays.
+
+Shapes: N developers, P providers, R developer regions, S segments, C = R * S cells, J provider
+jurisdictions. A developer's utility for provider j is (DESIGN section 2, stage 4)::
+
+    u[d, j] = - price_weight[s] * log(price[j])
+              + quality_weight * quality[j]
+              - latency_weight * log(latency[r, j])
+              - security_penalty[s] * distrust[r, jur[j]] * open_factor[j]
+              + social_weight * neighbour_share[d, j]
+              + gumbel[d, j]
+              + stay_bonus[d] * (j == current[d])
+
+Everything but the last three terms depends only on the developer's cell, so it is computed
+once per cell (C x P) and gathered. :func:`choose_reference` computes the same rule developer by
+developer from the raw ingredients; the tests hold both to identical choices.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+LOCK_IN_CAP_MONTHS = 24.0
+"""Tenure beyond two years adds no further lock-in (guess)."""
+
+
+@dataclass(frozen=True)
+class UtilityTerms:
+    """The raw ingredients of this step's utility.
+
+    Attributes:
+        price: (P,) USD per million tokens.
+        quality: (P,) capability relative to the frontier, in (0, 1].
+        provider_latency: (P,) seconds to first token on the provider's own network, congestion
+            included.
+        network_latency: (R, J) seconds added from each developer region to each host jurisdiction.
+        jurisdiction: (P,) int index of each provider's jurisdiction.
+        open_weights: (P,) bool.
+        serves: (R, P) bool, whether the provider sells in the developer's region.
+        distrust: (R, J) float 0/1, whether developers of a region distrust a jurisdiction.
+        price_weight: (S,).
+        security_penalty: (S,).
+        open_factor: multiplier on the security penalty for open-weight providers.
+        quality_weight: scalar.
+        latency_weight: scalar.
+        social_weight: scalar.
+        switching_cost: (S,) bonus for staying.
+        lock_in_open: extra bonus per year with an open-weight provider.
+        lock_in_closed: extra bonus per year with a closed one.
+    """
+
+    price: np.ndarray
+    quality: np.ndarray
+    provider_latency: np.ndarray
+    network_latency: np.ndarray
+    jurisdiction: np.ndarray
+    open_weights: np.ndarray
+    serves: np.ndarray
+    distrust: np.ndarray
+    price_weight: np.ndarray
+    security_penalty: np.ndarray
+    open_factor: float
+    quality_weight: float
+    latency_weight: float
+    social_weight: float
+    switching_cost: np.ndarray
+    lock_in_open: float
+    lock_in_closed: float
+
+
+def cell_utility(terms: UtilityTerms) -> np.ndarray:
+    """(C, P) utility of each provider for each region x segment cell; -inf where not sold."""
+    latency = terms.provider_latency[None, :] + terms.network_latency[:, terms.jurisdiction]
+    security_scale = np.where(terms.open_weights, terms.open_factor, 1.0)
+    distrust = terms.distrust[:, terms.jurisdiction]                      # (R, P)
+    price_part = -terms.price_weight[:, None] * np.log(terms.price)[None, :]  # (S, P)
+    quality_part = terms.quality_weight * terms.quality                     # (P,)
+    latency_part = terms.latency_weight * np.log(latency)                   # (R, P)
+    security_part = (terms.security_penalty[None, :, None] * distrust[:, None, :]
+                     * security_scale[None, None, :])                      # (R, S, P)
+    utility = (price_part[None, :, :] + quality_part[None, None, :]
+               - latency_part[:, None, :] - security_part)
+    utility = np.where(terms.serves[:, None, :], utility, -np.inf)
+    return utility.reshape(-1, utility.shape[-1])
+
+
+def stay_bonus(terms: UtilityTerms, segment: np.ndarray, tenure: np.ndarray,
+               current: np.ndarray) -> np.ndarray:
+    """(N,) utility bonus each developer gives its current provider: switching cost + lock-in."""
+    per_year = np.where(terms.open_weights[current], terms.lock_in_open, terms.lock_in_closed)
+    years = np.minimum(tenure.astype(np.float64), LOCK_IN_CAP_MONTHS) / 12.0
+    return terms.switching_cost[segment] + per_year * years
+
+
+def neighbour_shares(adjacency: sp.csr_array, choices: np.ndarray, providers: int) -> np.ndarray:
+    """(N, P) share of each developer's neighbours using each provider.
+
+    A bincount over the edge list: one pass over the nonzeros, no N x N work.
+    """
+    n = adjacency.shape[0]
+    rows = np.repeat(np.arange(n), np.diff(adjacency.indptr))
+    flat = rows * providers + choices[adjacency.indices]
+    counts = np.bincount(flat, weights=adjacency.data, minlength=n * providers)
+    return counts.reshape(n, providers)
+
+
+def choose(cell_u: np.ndarray, cells: np.ndarray, current: np.ndarray, bonus: np.ndarray,
+           shares: np.ndarray, social_weight: float, gumbel: np.ndarray,
+           barred: np.ndarray | None = None) -> np.ndarray:
+    """(n,) the provider each of n choosing developers picks: the highest-utility one.
+
+    Args:
+        cell_u: (C, P) from :func:`cell_utility`.
+        cells: (n,) cell of each choosing developer.
+        current: (n,) current provider.
+        bonus: (n,) stay bonus for the current provider.
+        shares: (n, P) neighbour shares.
+        social_weight: weight on the neighbour share.
+        gumbel: (n, P) standard Gumbel shocks.
+        barred: optional (n, P) bool, providers a developer may not use.
+    """
+    utility = cell_u[cells] + social_weight * shares
+    utility += gumbel
+    if barred is not None:
+        utility[barred] = -np.inf
+    utility[np.arange(len(current)), current] += bonus
+    return np.argmax(utility, axis=1)
+
+
+def choose_reference(terms: UtilityTerms, region: np.ndarray, segment: np.ndarray,
+                     current: np.ndarray, tenure: np.ndarray, adjacency: sp.csr_array,
+                     all_choices: np.ndarray, developers: np.ndarray, gumbel: np.ndarray,
+                     barred: np.ndarray | None = None) -> np.ndarray:
+    """The same choice rule, one developer and one provider at a time, for the tests.
+
+    Written as a Mesa model's per-agent ``step`` would be: each developer looks at its
+    neighbours, scores each provider from the raw terms and picks the best.
+    """
+    providers = len(terms.price)
+    picks = np.empty(len(developers), dtype=np.int64)
+    for row, d in enumerate(developers):
+        r, s, cur = int(region[d]), int(segment[d]), int(current[d])
+        start, end = adjacency.indptr[d], adjacency.indptr[d + 1]
+        share = [0.0] * providers
+        for k in range(start, end):
+            share[int(all_choices[adjacency.indices[k]])] += adjacency.data[k]
+        years = min(float(tenure[d]), LOCK_IN_CAP_MONTHS) / 12.0
+        lock = terms.lock_in_open if terms.open_weights[cur] else terms.lock_in_closed
+        bonus = terms.switching_cost[s] + lock * years
+        best, best_u = 0, -np.inf
+        for j in range(providers):
+            jur = terms.jurisdiction[j]
+            if not terms.serves[r, j] or (barred is not None and barred[row, j]):
+                u = -np.inf
+            else:
+                latency = terms.provider_latency[j] + terms.network_latency[r, jur]
+                scale = terms.open_factor if terms.open_weights[j] else 1.0
+                u = (-terms.price_weight[s] * np.log(terms.price[j])
+                     + terms.quality_weight * terms.quality[j]
+                     - terms.latency_weight * np.log(latency)
+                     - terms.security_penalty[s] * terms.distrust[r, jur] * scale)
+                u = u + terms.social_weight * share[j]
+                u = u + gumbel[row, j]
+            if j == cur:
+                u = u + bonus
+            if u > best_u:
+                best, best_u = j, u
+        picks[row] = best
+    return picks
+
+
+@dataclass(frozen=True)
+class Clearing:
+    """The outcome of matching demand with capacity.
+
+    Attributes:
+        demand: (P,) tokens asked of each provider.
+        served: (P,) tokens served, at most the capacity.
+        fill: (P,) served / demand (1 where nothing was asked).
+        developer_served: (N,) tokens each developer got.
+    """
+
+    demand: np.ndarray
+    served: np.ndarray
+    fill: np.ndarray
+    developer_served: np.ndarray
+
+
+def clear(developer_demand: np.ndarray, choices: np.ndarray, capacity: np.ndarray) -> Clearing:
+    """Ration each provider's demand to its capacity, pro rata across its developers.
+
+    Demand beyond capacity is not served this step; it shows up as utilisation above one and so
+    as congestion latency next step, which moves developers elsewhere (DESIGN stage 5).
+    """
+    providers = len(capacity)
+    demand = np.bincount(choices, weights=developer_demand, minlength=providers)
+    served = np.minimum(demand, capacity)
+    fill = np.divide(served, demand, out=np.ones_like(demand), where=demand > 0)
+    return Clearing(demand=demand, served=served, fill=fill,
+                    developer_served=developer_demand * fill[choices])
+
+
+def congestion_factor(demand: np.ndarray, capacity: np.ndarray, planned: float,
+                      ceiling: float = 0.95) -> np.ndarray:
+    """(P,) latency multiplier from queueing: 1 up to the planned utilisation, then 1/(1-rho).
+
+    Uses M/M/1's waiting-time shape relative to the planned load, with rho capped at
+    ``ceiling`` so a provider with no capacity is slow, not infinitely slow.
+    """
+    rho = np.divide(demand, capacity, out=np.full_like(demand, ceiling), where=capacity > 0)
+    rho = np.minimum(rho, ceiling)
+    return np.maximum(1.0, (1.0 - planned) / (1.0 - rho))

@@ -1,0 +1,166 @@
+"""Stage 7: the step's metrics, as the rows the run store keeps.
+
+"Global platforms" are developers outside China (the population that routes through platforms
+such as OpenRouter); "China" is developers in China. Compute is counted in H100-equivalents of
+inference throughput. Prices are token-weighted averages, in USD per million tokens.
+"""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from agents.chips import DOMESTIC, LEGAL, REMOTE, SMUGGLED
+from policies.engine import PolicyEvent
+from simulator.calendar import format_month
+from simulator.market import Clearing
+from simulator.regions import CHANNELS, CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
+
+if TYPE_CHECKING:
+    from simulator.model import TokenMarket
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One step's rows: ``market`` (one), ``providers`` (one per provider), ``segments`` (one per
+    region x segment x provider with developers or tokens), ``events`` (policy changes)."""
+
+    step: int
+    month: str
+    market: dict[str, Any]
+    providers: list[dict[str, Any]]
+    segments: list[dict[str, Any]]
+    events: list[PolicyEvent]
+
+
+def _share(part: float, whole: float) -> float:
+    return float(part / whole) if whole > 0 else 0.0
+
+
+def _weighted_price(prices: np.ndarray, tokens: np.ndarray, mask: np.ndarray) -> float:
+    volume = tokens[mask].sum()
+    return float((prices[mask] * tokens[mask]).sum() / volume) if volume > 0 else float("nan")
+
+
+def _hhi(tokens: np.ndarray) -> float:
+    total = tokens.sum()
+    return float(((tokens / total) ** 2).sum() * 10_000) if total > 0 else 0.0
+
+
+def record_step(model: "TokenMarket", clearing: Clearing, developer_demand: np.ndarray,
+                events: list[PolicyEvent]) -> StepRecord:
+    """The metrics of the step just simulated (DESIGN section 2, "Metrics every step")."""
+    dev = model.developers
+    providers = model.providers
+    supply = model.scenario.supply
+    n_prov = len(providers)
+    jurisdiction = np.array([p.spec.jurisdiction for p in providers])
+    is_cn = jurisdiction == "CN"
+    is_us = jurisdiction == "US"
+    is_west = ~is_cn
+    prices = np.array([p.price for p in providers])
+
+    in_china = dev.region == CHINA
+    served_china = np.bincount(dev.provider, weights=clearing.developer_served * in_china,
+                               minlength=n_prov)
+    served_global = clearing.served - served_china
+    total = clearing.served.sum()
+
+    remote_chip = model.catalogue.index(supply.remote_chip)
+    h100 = model.catalogue.tokens_per_s / model.catalogue.tokens_per_s[model.catalogue.index("H100")]
+    compute = np.zeros((n_prov, len(CHANNELS)))
+    for p in providers:
+        compute[p.index, [LEGAL, DOMESTIC, SMUGGLED]] = h100 @ p.fleet
+        compute[p.index, REMOTE] = p.remote_units * h100[remote_chip]
+    capacity = np.array([p.capacity(supply) for p in providers])
+    revenue = np.array([p.books.revenue for p in providers])
+    energy = np.array([p.books.energy_kwh for p in providers])
+    electricity = np.array([p.electricity_price(1.0) for p in providers])
+
+    def value_added_per_kwh(mask: np.ndarray) -> float:
+        kwh = energy[mask].sum()
+        if kwh <= 0:
+            return float("nan")
+        average_electricity = (electricity[mask] * energy[mask]).sum() / kwh
+        return float(revenue[mask].sum() / kwh / average_electricity)
+
+    market: dict[str, Any] = {
+        "tokens_total": float(total),
+        "tokens_global": float(served_global.sum()),
+        "tokens_china": float(served_china.sum()),
+        "tokens_demanded": float(clearing.demand.sum()),
+        "tokens_unserved": float(clearing.demand.sum() - total),
+        "cn_share": _share(clearing.served[is_cn].sum(), total),
+        "cn_share_global": _share(served_global[is_cn].sum(), served_global.sum()),
+        "cn_share_china": _share(served_china[is_cn].sum(), served_china.sum()),
+        "cn_share_of_cn_us_global": _share(served_global[is_cn].sum(),
+                                           served_global[is_cn | is_us].sum()),
+        "price_cn": _weighted_price(prices, clearing.served, is_cn),
+        "price_us": _weighted_price(prices, clearing.served, is_us),
+        "price_eu": _weighted_price(prices, clearing.served, jurisdiction == "EU"),
+        "price_avg": _weighted_price(prices, clearing.served, np.ones(n_prov, dtype=bool)),
+        "revenue": float(revenue.sum()),
+        "revenue_cn": float(revenue[is_cn].sum()),
+        "energy_kwh": float(energy.sum()),
+        "energy_kwh_cn": float(energy[is_cn].sum()),
+        "value_added_per_kwh_cn": value_added_per_kwh(is_cn),
+        "value_added_per_kwh_west": value_added_per_kwh(is_west),
+        "capacity": float(capacity.sum()),
+        "utilisation": _share(total, capacity.sum()),
+        "capability_frontier": float(model.frontier),
+        "capability_best_cn": float(model.capability[is_cn].max()) if is_cn.any() else 0.0,
+        "capability_best_us": float(model.capability[is_us].max()) if is_us.any() else 0.0,
+        "hhi_global": _hhi(served_global),
+        "hhi_china": _hhi(served_china),
+        "developers_on_cn": int(is_cn[dev.provider].sum()),
+        "seized_units": float(sum(p.books.seized_units for p in providers)),
+    }
+    market["capability_gap"] = market["capability_best_us"] - market["capability_best_cn"]
+    for j in JURISDICTIONS:
+        mask = jurisdiction == j
+        for c, channel in enumerate(CHANNELS):
+            market[f"compute_{j.lower()}_{channel}"] = float(compute[mask, c].sum())
+        market[f"compute_{j.lower()}"] = float(compute[mask].sum())
+
+    developers_by_provider = np.bincount(dev.provider, minlength=n_prov)
+    provider_rows = [{
+        "provider": p.spec.name,
+        "jurisdiction": p.spec.jurisdiction,
+        "demand": float(clearing.demand[p.index]),
+        "served": float(clearing.served[p.index]),
+        "served_global": float(served_global[p.index]),
+        "capacity": float(capacity[p.index]),
+        "utilisation": _share(clearing.served[p.index], capacity[p.index]),
+        "price": float(p.price),
+        "markup": float(p.markup),
+        "latency_s": float(p.spec.latency_s * p.congestion),
+        "revenue": float(p.books.revenue),
+        "energy_kwh": float(p.books.energy_kwh),
+        "profit": float(p.profit),
+        "cash": float(p.cash),
+        "capex": float(p.books.capex),
+        "capability": float(model.capability[p.index]),
+        "efficiency": float(p.efficiency),
+        "developers": int(developers_by_provider[p.index]),
+        "share_global": _share(served_global[p.index], served_global.sum()),
+        **{f"compute_{channel}": float(compute[p.index, c]) for c, channel in enumerate(CHANNELS)},
+    } for p in providers]
+
+    n_seg = len(SEGMENTS)
+    key = dev.cell * n_prov + dev.provider
+    size = len(DEV_REGIONS) * n_seg * n_prov
+    counts = np.bincount(key, minlength=size)
+    tokens = np.bincount(key, weights=clearing.developer_served, minlength=size)
+    demand = np.bincount(key, weights=developer_demand, minlength=size)
+    segment_rows = [{
+        "region": DEV_REGIONS[k // (n_seg * n_prov)],
+        "segment": SEGMENTS[(k // n_prov) % n_seg],
+        "provider": providers[k % n_prov].spec.name,
+        "developers": int(counts[k]),
+        "tokens": float(tokens[k]),
+        "demand": float(demand[k]),
+    } for k in np.flatnonzero(counts)]
+
+    step = model.steps - 1
+    return StepRecord(step=step, month=format_month(model.month), market=market,
+                      providers=provider_rows, segments=segment_rows, events=list(events))

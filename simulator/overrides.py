@@ -1,0 +1,136 @@
+"""Resolving what a user asked for into one validated Scenario.
+
+``sim run --policy smuggling --set smuggling.leakage=0.3 --set choice.social_weight=2`` and
+``TokenMarket(policies="smuggling", settings={"smuggling.leakage": 0.3})`` both come through
+:func:`resolve_scenario`. A setting's dotted path starts with an enabled policy's name or with a
+scenario field; entries of the roster and the chip catalogue are addressed by name
+(``providers.DeepSeek.price_usd_per_m``). Values typed as text are read as TOML literals
+(``0.3``, ``true``, ``"text"``, ``["CN", "US"]``) or, failing that, as plain text, and
+comma-separated text for list fields. Every problem is an :class:`InputError` naming the key.
+"""
+
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from policies.base import Policy
+from policies.registry import available, build
+from simulator.errors import InputError, describe_validation_error
+from simulator.scenario import Scenario
+
+NAMED_LISTS = {"providers", "chips", "policies"}
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """Split ``KEY=VALUE``; the error says what the form is."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise InputError(f"--set {text!r}: expected KEY=VALUE, e.g. smuggling.leakage=0.3")
+    return key.strip(), value.strip()
+
+
+def _parse_value(raw: Any, current: Any) -> Any:
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        if isinstance(current, list):
+            return [item.strip() for item in raw.split(",") if item.strip()]
+        return raw
+
+
+def _set_path(tree: dict[str, Any], path: list[str], raw: Any, full_key: str) -> None:
+    node: Any = tree
+    for depth, part in enumerate(path[:-1]):
+        if isinstance(node, list):
+            matches = [item for item in node if isinstance(item, dict) and item.get("name") == part]
+            if not matches:
+                names = ", ".join(str(item.get("name")) for item in node)
+                raise InputError(f"unknown setting {full_key!r}: no entry named {part!r} in "
+                                 f"{'.'.join(path[:depth])}; known: {names}")
+            node = matches[0]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            known = ", ".join(sorted(node)) if isinstance(node, dict) else "none"
+            raise InputError(f"unknown setting {full_key!r}; known keys under "
+                             f"{'.'.join(path[:depth]) or 'the scenario'}: {known}")
+    leaf = path[-1]
+    if not isinstance(node, dict) or leaf not in node:
+        known = ", ".join(sorted(node)) if isinstance(node, dict) else "none"
+        raise InputError(f"unknown setting {full_key!r}; known keys under "
+                         f"{'.'.join(path[:-1]) or 'the scenario'}: {known}")
+    node[leaf] = _parse_value(raw, node[leaf])
+
+
+def resolve_scenario(base: Scenario | None = None, *, policies: Iterable[str] = (),
+                     settings: Mapping[str, Any] | Sequence[str] | None = None,
+                     developers: int | None = None, steps: int | None = None,
+                     start: str | None = None, name: str | None = None) -> Scenario:
+    """The scenario a run will use: ``base`` plus policies, settings and explicit options.
+
+    Args:
+        base: the starting scenario; the default one when omitted.
+        policies: names of policies to enable (those already in ``base`` stay).
+        settings: dotted-path overrides, as a mapping or as ``KEY=VALUE`` strings.
+        developers, steps, start, name: the CLI's explicit options; they win over settings.
+
+    Raises:
+        InputError: for an unknown policy or key, or a value of the wrong type or range.
+    """
+    tree = (base or Scenario()).model_dump(mode="python")
+    known_policies = available()
+    enabled = [p["name"] for p in tree["policies"]]
+    for policy in policies:
+        if policy not in known_policies:
+            raise InputError(f"unknown policy {policy!r}; available: "
+                             f"{', '.join(sorted(known_policies))}")
+        if policy not in enabled:
+            tree["policies"].append({"name": policy, "params": {}})
+            enabled.append(policy)
+
+    pairs = (list(settings.items()) if isinstance(settings, Mapping)
+             else [parse_assignment(text) for text in settings or ()])
+    for key, raw in pairs:
+        path = key.split(".")
+        if path[0] in enabled:
+            entry = next(p for p in tree["policies"] if p["name"] == path[0])
+            _set_policy_param(entry["params"], path[1:], raw, key, known_policies[path[0]])
+        elif path[0] in known_policies and path[0] not in tree:
+            raise InputError(f"--set {key}: policy {path[0]!r} is not enabled in this run; "
+                             f"add --policy {path[0]}")
+        else:
+            _set_path(tree, path, raw, key)
+
+    for option, value in (("developers", developers), ("steps", steps), ("start", start),
+                          ("name", name)):
+        if value is not None:
+            tree[option] = value
+    try:
+        scenario = Scenario.model_validate(tree)
+    except ValidationError as error:
+        raise InputError(describe_validation_error(error)) from None
+    build_policies(scenario)
+    return scenario
+
+
+def _set_policy_param(params: dict[str, Any], path: list[str], raw: Any, key: str,
+                      cls: type[Policy]) -> None:
+    if not path:
+        raise InputError(f"--set {key}: name a parameter, e.g. {key}.{next(iter(cls.model_fields))}")
+    if path[0] not in cls.model_fields:
+        raise InputError(f"unknown setting {key!r}; parameters of {cls.name}: "
+                         f"{', '.join(cls.model_fields)}")
+    node = params
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    default = cls.model_fields[path[0]].get_default(call_default_factory=True)
+    node[path[-1]] = _parse_value(raw, default if len(path) == 1 else None)
+
+
+def build_policies(scenario: Scenario) -> list[Policy]:
+    """The scenario's policies as validated instances, in the scenario's order."""
+    return [build(config.name, config.params) for config in scenario.policies]

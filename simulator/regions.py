@@ -1,0 +1,22 @@
+"""The fixed vocabularies of the model: developer regions, segments, jurisdictions and channels.
+
+They index arrays everywhere (a developer's region is an ``int8`` into ``DEV_REGIONS``), so they
+are tuples, fixed for the life of the package.
+"""
+
+DEV_REGIONS: tuple[str, ...] = ("US", "EU", "CN", "ROW")
+"""Where developers are. ``CN`` is China's domestic market; the others are "global platforms"."""
+
+SEGMENTS: tuple[str, ...] = ("indie", "startup", "enterprise", "government")
+
+JURISDICTIONS: tuple[str, ...] = ("US", "EU", "CN")
+"""Where providers are headquartered and host their compute."""
+
+CHANNELS: tuple[str, ...] = ("legal", "domestic", "smuggled", "remote")
+"""How an accelerator reached a provider: bought legally, made at home, smuggled, or rented abroad."""
+
+CONTROL_TIERS: tuple[str, ...] = ("2022-10", "2023-10", "2025-04")
+"""The US export-control steps on chips for China, named by the month they took effect."""
+
+CHINA = DEV_REGIONS.index("CN")
+GLOBAL_REGIONS = tuple(i for i, r in enumerate(DEV_REGIONS) if r != "CN")

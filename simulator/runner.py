@@ -1,0 +1,105 @@
+"""Running a scenario into the store: the one path ``sim run`` (and later sweeps) take.
+
+The model is built before the store is touched, so bad input never leaves a trace. Each step is
+stored as soon as it is simulated. Ctrl-C (SIGINT) and SIGTERM stop the run cleanly and mark it
+``interrupted``; any other error marks it ``failed`` with the error; SIGKILL leaves it
+``running`` with a dead process, which listings report as ``interrupted``.
+"""
+
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Any
+
+import mesa
+import numpy as np
+
+import simulator
+from runs.recorder import RunRecorder
+from runs.store import RunStore
+from simulator.model import TokenMarket
+from simulator.scenario import Scenario
+
+
+class RunInterrupted(Exception):
+    """The run was stopped by a signal; its finished steps are stored."""
+
+    def __init__(self, run_id: int, steps_done: int, signal_name: str) -> None:
+        super().__init__(f"run {run_id} interrupted by {signal_name} after {steps_done} steps; "
+                         "its finished steps are stored")
+        self.run_id = run_id
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a finished run left behind."""
+
+    run_id: int
+    status: str
+    digest: str
+    steps: int
+    model: TokenMarket
+
+
+def software_versions() -> dict[str, str]:
+    """Versions a run records, so a replay can tell whether the software changed."""
+    return {"package": simulator.__version__, "python": sys.version.split()[0],
+            "mesa": mesa.__version__, "numpy": np.__version__,
+            "sqlalchemy": version("sqlalchemy")}
+
+
+class _Terminated(BaseException):
+    """Raised inside the run loop when SIGTERM arrives."""
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | None = None,
+            on_step: Callable[[TokenMarket], None] | None = None) -> RunResult:
+    """Simulate ``scenario`` with ``seed``, storing every step; return the finished run.
+
+    Raises:
+        RunInterrupted: after SIGINT or SIGTERM (the run is marked ``interrupted``).
+    """
+    model = TokenMarket(scenario, seed=seed)
+    policies = [{"name": p.name, **p.parameters()} for p in model.policy_engine.policies]
+    run_id = store.start_run(
+        name=name or scenario.name, seed=model.seed, steps=model.horizon,
+        scenario=scenario.model_dump(mode="json"), policies=policies,
+        versions=software_versions())
+    recorder = RunRecorder(store, run_id)
+    try:
+        with _sigterm_raises():
+            while model.running:
+                model.step()
+                recorder.write(model.last_record)
+                if on_step:
+                    on_step(model)
+    except (KeyboardInterrupt, _Terminated) as stop:
+        store.finish_run(run_id, "interrupted")
+        signal_name = "SIGINT" if isinstance(stop, KeyboardInterrupt) else "SIGTERM"
+        raise RunInterrupted(run_id, model.steps - 1, signal_name) from None
+    except BaseException as error:
+        store.finish_run(run_id, "failed", error=f"{type(error).__name__}: {error}")
+        raise
+    store.finish_run(run_id, "finished", digest=recorder.digest)
+    return RunResult(run_id=run_id, status="finished", digest=recorder.digest,
+                     steps=model.steps, model=model)

@@ -1,0 +1,323 @@
+"""Everything a run needs, as validated, printable configuration.
+
+A :class:`Scenario` holds the start month, the horizon, the population size, every behavioural
+parameter, the provider roster, the chip catalogue and the policies with their schedules. It is
+validated once, on construction (pydantic), with errors that name the field and the allowed
+values; the model itself never re-checks its inputs.
+
+Each default carries its source in its description, or says "guess". Sections refer to the
+calibration notes in ``docs/sources.md``.
+"""
+
+import tomllib
+from importlib import resources
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from simulator.calendar import parse_month
+from simulator.regions import CONTROL_TIERS, DEV_REGIONS, JURISDICTIONS, SEGMENTS
+
+
+def _check_month(text: str) -> str:
+    parse_month(text)
+    return text
+
+
+Month = Annotated[str, AfterValidator(_check_month)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def _keys_exactly(allowed: tuple[str, ...]):
+    """A validator that a mapping has exactly the given keys (regions, segments, ...)."""
+
+    def check(mapping: dict[str, Any]) -> dict[str, Any]:
+        if set(mapping) != set(allowed):
+            raise ValueError(f"keys must be exactly {', '.join(allowed)}; got {', '.join(mapping)}")
+        return {key: mapping[key] for key in allowed}
+
+    return AfterValidator(check)
+
+
+BySegment = Annotated[dict[str, float], _keys_exactly(SEGMENTS)]
+BySegmentShare = Annotated[dict[str, Share], _keys_exactly(SEGMENTS)]
+ByYear = dict[int, Annotated[float, Field(ge=-0.5, le=2.0)]]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class DemandParams(_Section):
+    """How much token demand there is, who has it, how fast it grows and how it answers price."""
+
+    tokens_per_month_global: float = Field(
+        40e12, gt=0, description="tokens/month of API demand outside China, Jan 2024; guess "
+        "(OpenAI API 8.6T/day in Oct 2025, a16z, scaled back by the growth rates below)")
+    tokens_per_month_china: float = Field(
+        3.0e12, gt=0, description="tokens/month in China, Jan 2024: ~100B/day "
+        "(National Data Administration, SOURCES 9, H)")
+    region_spend_share: dict[str, Share] = Field(
+        {"US": 0.47, "EU": 0.20, "ROW": 0.33}, description="split of the global demand by "
+        "developer region: OpenRouter tokens by continent (INPUTS 4, M); ROW is the rest")
+    segment_spend_share_global: BySegmentShare = Field(
+        {"indie": 0.12, "startup": 0.20, "enterprise": 0.65, "government": 0.03},
+        description="split of demand outside China by segment: enterprise 65%, startups and "
+        "individuals 32%, government 3% (INPUTS suggestion 7, guess); indie/startup split guess")
+    segment_spend_share_china: BySegmentShare = Field(
+        {"indie": 0.10, "startup": 0.15, "enterprise": 0.55, "government": 0.20},
+        description="split in China, tilted to government and SOEs (ChinAI #275, qualitative; "
+        "numbers guess)")
+    growth_global: ByYear = Field(
+        {2024: 0.15, 2025: 0.12, 2026: 0.09, 2027: 0.06}, description="underlying monthly "
+        "growth of demand outside China by year (Google, OpenRouter series, SOURCES 9, M; "
+        "API-only rates below the all-surface ones: guess); later years repeat the last")
+    growth_china: ByYear = Field(
+        {2024: 0.21, 2025: 0.47, 2026: 0.12, 2027: 0.06}, description="underlying monthly "
+        "growth in China: 100B/day early 2024 -> 1T early 2025 -> 100T end 2025 -> 140T Mar 2026 "
+        "(NDA, SOURCES 9, H, derived); 2027 guess")
+    price_elasticity: Annotated[dict[str, Annotated[float, Field(le=0.0)]],
+                                _keys_exactly(SEGMENTS)] = Field(
+        {"indie": -0.5, "startup": -0.3, "enterprise": -0.1, "government": -0.05},
+        description="constant elasticity of a developer's demand to its price: aggregate -0.05 "
+        "to -0.3 (a16z/OpenRouter, SOURCES 9, M); indies more elastic (guess)")
+    demand_dispersion: float = Field(
+        1.0, ge=0.0, le=3.0, description="sigma of the lognormal spread of demand between "
+        "developers of one region and segment; guess")
+    developer_region_share: Annotated[dict[str, Share], _keys_exactly(DEV_REGIONS)] = Field(
+        {"US": 0.18, "EU": 0.14, "CN": 0.15, "ROW": 0.53}, description="share of developers "
+        "by region: GitHub 2024Q1 (INPUTS 4, H), China raised to 0.15 for domestic platforms "
+        "(INPUTS suggestion 5, guess)")
+    developer_segment_share: BySegmentShare = Field(
+        {"indie": 0.60, "startup": 0.25, "enterprise": 0.13, "government": 0.02},
+        description="share of developers by segment; guess")
+
+    @model_validator(mode="after")
+    def _regions_cover_global(self) -> "DemandParams":
+        if set(self.region_spend_share) != {r for r in DEV_REGIONS if r != "CN"}:
+            raise ValueError("region_spend_share must have keys US, EU, ROW")
+        return self
+
+
+class ChoiceParams(_Section):
+    """The developer's multinomial-logit utility and how often it is reconsidered."""
+
+    price_weight: BySegment = Field(
+        {"indie": 1.4, "startup": 1.1, "enterprise": 0.7, "government": 0.4},
+        description="weight on -log(price); within-model elasticity across providers -1.1 "
+        "(NBER, SOURCES 9, M) sets the scale; split by segment guess")
+    quality_weight: float = Field(
+        8.0, ge=0, description="weight on capability / frontier capability; guess")
+    latency_weight: float = Field(1.0, ge=0, description="weight on -log(latency in s); guess")
+    security_penalty: BySegment = Field(
+        {"indie": 0.3, "startup": 0.8, "enterprise": 2.0, "government": 6.0},
+        description="utility penalty for a provider of a distrusted jurisdiction (CN for "
+        "developers outside China): ~70% of Armis customers asked to block DeepSeek, government "
+        "bans (SOURCES 10, M); magnitudes guess")
+    open_weights_security_factor: Share = Field(
+        0.4, description="penalty multiplier when the distrusted provider's weights are open "
+        "(self-hostable): ban odds 0.2-0.3 vs 0.5-0.7 (SOURCES suggested defaults, guess)")
+    switching_cost: BySegment = Field(
+        {"indie": 0.5, "startup": 1.0, "enterprise": 2.0, "government": 2.5},
+        description="utility bonus for staying with the current provider; guess")
+    lock_in_open: float = Field(
+        0.6, ge=0, description="extra stay bonus per year of use of an open-weight ecosystem "
+        "('token debt'), up to two years; guess")
+    lock_in_closed: float = Field(
+        0.3, ge=0, description="extra stay bonus per year of use of a closed API; guess")
+    social_weight: float = Field(
+        1.5, ge=0, description="weight on the share of network neighbours using a provider; guess")
+    reconsider_rate: BySegmentShare = Field(
+        {"indie": 0.25, "startup": 0.15, "enterprise": 0.06, "government": 0.03},
+        description="share of developers reconsidering their provider each month; ~11% of "
+        "enterprise teams switched vendor in a year (Menlo, SOURCES 10, M); rest guess")
+    network_latency_s: Annotated[dict[str, dict[str, float]], _keys_exactly(DEV_REGIONS)] = Field(
+        {"US": {"US": 0.0, "EU": 0.08, "CN": 0.15},
+         "EU": {"US": 0.06, "EU": 0.0, "CN": 0.06},
+         "CN": {"US": 0.5, "EU": 0.5, "CN": 0.0},
+         "ROW": {"US": 0.3, "EU": 0.3, "CN": 0.0}},
+        description="seconds added to time-to-first-token by developer region (outer) and "
+        "host jurisdiction (inner): +0.1-0.17 s US->China, +0.05 s EU->China, -0.3 s for Asia "
+        "(apibenchmarks, INPUTS 5, L); China's cross-border links (SIGMETRICS 2020, H, old)")
+
+
+class SupplyParams(_Section):
+    """Costs, lead times, pricing, investment and learning on the providers' side."""
+
+    max_utilisation: Share = Field(
+        0.82, description="sustainable share of peak throughput: DeepSeek's average 226.75 of "
+        "peak 278 nodes (Day-6, SOURCES 5, H, derived)")
+    target_utilisation: Share = Field(
+        0.7, description="utilisation providers plan capacity for; guess")
+    other_cost_per_chip_hour: float = Field(
+        0.9, ge=0, description="USD per accelerator-hour besides amortisation and energy "
+        "(hall, network, staff): $2/GPU-h all-in (DeepSeek, SOURCES 5, H) minus ~$0.85 "
+        "amortisation and ~$0.15 energy (derived)")
+    amortisation_months: int = Field(48, ge=6, description="accelerator book life; guess")
+    lead_time_months: Annotated[dict[str, int], _keys_exactly(JURISDICTIONS)] = Field(
+        {"US": 6, "EU": 6, "CN": 4}, description="months from order to serving, in existing "
+        "halls; new builds take 24-36 months and grid hook-ups up to 60 (SOURCES 8, M/L); guess")
+    smuggling_extra_months: int = Field(
+        2, ge=0, description="extra months for smuggled chips; guess")
+    remote_rent_usd_per_hour: float = Field(
+        2.35, gt=0, description="rent of a foreign H100-hour: $2.35 (Mar 2026 index, SOURCES 5, M)")
+    remote_chip: str = Field("H100", description="what rented foreign compute runs on")
+    spend_share_per_month: Share = Field(
+        0.5, description="share of its cash a provider may commit to new chips in a month; guess")
+    price_adjustment: Share = Field(
+        0.3, description="share of the gap to the target price closed each month; guess")
+    utilisation_price_elasticity: float = Field(
+        0.5, ge=0, description="target price multiplier (utilisation / target) ** this; guess")
+    markup_response: float = Field(
+        0.5, ge=0, description="markup multiplier exp(this x change in log share): losing share "
+        "cuts margins; guess")
+    markup_min: float = Field(0.05, ge=0, description="floor of the markup over unit cost; guess")
+    markup_max: float = Field(30.0, gt=0, description="ceiling of the markup; guess")
+    learning_exponent: float = Field(
+        0.1, ge=0, le=1, description="efficiency ~ cumulative tokens ** this (Wright's law); "
+        "prices at equal capability fall ~10x/yr (a16z, SOURCES 9, H) of which learning is part; "
+        "guess")
+    learning_history_months: float = Field(
+        12.0, gt=0, description="cumulative tokens before the start, in months of the first "
+        "month's volume; guess")
+    capability_catch_up: Share = Field(
+        0.12, description="monthly share of the gap to the frontier a provider closes beyond the "
+        "capability timeline: lag ~7 months (Epoch, INPUTS 1d, M)")
+    open_weights_catch_up_bonus: Share = Field(
+        0.04, description="extra catch-up for open-weight ecosystems (distillation); guess")
+    frontier_growth_per_month: float = Field(
+        1.6, ge=0, description="AA index points per month the frontier gains after the timeline "
+        "ends: 11.8 -> 55.7 over 2024Q1-2026Q2 (INPUTS 1a, derived)")
+    national_supply_share: Share = Field(
+        0.5, description="share of a country's domestic chip output and smuggled inflow that "
+        "reaches API inference (the rest trains models or serves other uses); guess")
+    idle_power_share: Share = Field(
+        0.3, description="share of full power an idle accelerator still draws; guess")
+    electricity_price_multiplier: Annotated[dict[str, float], _keys_exactly(JURISDICTIONS)] = Field(
+        {"US": 1.0, "EU": 1.0, "CN": 1.0}, description="multiplier on every provider's "
+        "electricity price by jurisdiction, for scenario studies; 1 = sourced prices")
+
+    @model_validator(mode="after")
+    def _positive_multipliers(self) -> "SupplyParams":
+        for region, value in self.electricity_price_multiplier.items():
+            if value <= 0:
+                raise ValueError(f"electricity_price_multiplier.{region} must be > 0, got {value}")
+        if self.target_utilisation > self.max_utilisation:
+            raise ValueError("target_utilisation must not exceed max_utilisation")
+        return self
+
+
+class NetworkParams(_Section):
+    """The developer network: who sees whose choices."""
+
+    degree: int = Field(8, ge=2, le=100, description="neighbours per developer (even); guess, "
+                        "the figure the project's reference benchmarks use")
+    rewire: Share = Field(0.1, description="share of ties rewired at random, so across regions; "
+                          "the rest stay within the region (homophily); guess")
+
+
+class ProviderSpec(_Section):
+    """One provider of the roster; see ``simulator/data/roster.toml`` for sources."""
+
+    name: str = Field(min_length=1)
+    jurisdiction: Literal[JURISDICTIONS]  # type: ignore[valid-type]
+    open_weights: bool
+    efficiency: float = Field(gt=0)
+    price_usd_per_m: float = Field(gt=0)
+    latency_s: float = Field(gt=0)
+    energy_usd_per_kwh: float = Field(gt=0)
+    pue: float = Field(ge=1.0, le=3.0)
+    markets: list[Literal[DEV_REGIONS]] = Field(min_length=1)  # type: ignore[valid-type]
+    initial_share_global: Share
+    initial_share_china: Share
+    fleet_mix: dict[str, Annotated[float, Field(gt=0)]] = Field(min_length=1)
+    remote_share: Share
+    backing_usd: float = Field(ge=0)
+    capability_key: str
+    capability_proxy: str | None = None
+    capability_proxy_factor: float = Field(1.0, gt=0)
+
+
+class ChipSpec(_Section):
+    """One accelerator of the catalogue; see ``simulator/data/chips.toml`` for sources."""
+
+    name: str = Field(min_length=1)
+    tokens_per_s: float = Field(gt=0)
+    watts: float = Field(gt=0)
+    price_usd: float = Field(gt=0)
+    control_tier: Literal[("",) + CONTROL_TIERS]  # type: ignore[valid-type]
+    made_in: Literal[JURISDICTIONS]  # type: ignore[valid-type]
+    available_from: Month
+
+
+class PolicyConfig(_Section):
+    """A policy as the scenario stores it: its registered name and its parameters."""
+
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+def _load_data(filename: str) -> dict[str, Any]:
+    with resources.files("simulator.data").joinpath(filename).open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def default_providers() -> list[ProviderSpec]:
+    """The default roster, from ``simulator/data/roster.toml``."""
+    return [ProviderSpec(**row) for row in _load_data("roster.toml")["providers"]]
+
+
+def default_chips() -> list[ChipSpec]:
+    """The default chip catalogue, from ``simulator/data/chips.toml``."""
+    return [ChipSpec(**row) for row in _load_data("chips.toml")["chips"]]
+
+
+def default_domestic_output() -> dict[str, dict[int, float]]:
+    """Domestic accelerator output per year, from ``simulator/data/chips.toml``."""
+    table = _load_data("chips.toml")["domestic_output"]
+    return {chip: {int(year): float(units) for year, units in years.items()}
+            for chip, years in table.items()}
+
+
+class Scenario(_Section):
+    """A complete, validated description of one run except its seed."""
+
+    name: str = "default"
+    start: Month = Field("2024-01", description="first simulated month")
+    steps: int = Field(48, ge=1, le=600, description="number of monthly steps")
+    developers: int = Field(
+        20_000, ge=100, le=5_000_000, description="size of the simulated developer population; "
+        "each row stands for an equal slice of its region and segment's demand")
+    demand: DemandParams = DemandParams()
+    choice: ChoiceParams = ChoiceParams()
+    supply: SupplyParams = SupplyParams()
+    network: NetworkParams = NetworkParams()
+    providers: list[ProviderSpec] = Field(default_factory=default_providers, min_length=2)
+    chips: list[ChipSpec] = Field(default_factory=default_chips, min_length=1)
+    domestic_output: dict[str, dict[int, Annotated[float, Field(ge=0)]]] = Field(
+        default_factory=default_domestic_output,
+        description="accelerators made per year by domestic chip (Huawei, SOURCES 4)")
+    policies: list[PolicyConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "Scenario":
+        chips = {chip.name for chip in self.chips}
+        names = [p.name for p in self.providers]
+        if len(set(names)) != len(names):
+            raise ValueError("providers: names must be unique")
+        for provider in self.providers:
+            unknown = set(provider.fleet_mix) - chips
+            if unknown:
+                raise ValueError(f"providers.{provider.name}.fleet_mix: unknown chip "
+                                 f"{', '.join(sorted(unknown))}; allowed: {', '.join(sorted(chips))}")
+        for region in DEV_REGIONS:
+            if not any(region in p.markets for p in self.providers):
+                raise ValueError(f"providers: no provider serves developer region {region}")
+        if self.supply.remote_chip not in chips:
+            raise ValueError(f"supply.remote_chip: unknown chip {self.supply.remote_chip!r}; "
+                             f"allowed: {', '.join(sorted(chips))}")
+        unknown = set(self.domestic_output) - chips
+        if unknown:
+            raise ValueError(f"domestic_output: unknown chip {', '.join(sorted(unknown))}")
+        return self
+
