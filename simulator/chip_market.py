@@ -67,6 +67,11 @@ def run_chip_market(providers: list[ProviderAgent], catalogue: ChipCatalogue,
                              fallback_growth[provider.index])
 
 
+def _pro_rata(pool: float, asked: float) -> float:
+    """Share of each ask a capped pool can meet: all of it if the pool suffices."""
+    return 1.0 if asked <= pool else pool / asked
+
+
 def _allocate_smuggled(requests: list[_Request], catalogue: ChipCatalogue,
                        constraints: Constraints, available: np.ndarray,
                        cost_per_throughput: np.ndarray, supply: SupplyParams) -> None:
@@ -82,8 +87,7 @@ def _allocate_smuggled(requests: list[_Request], catalogue: ChipCatalogue,
         wanted[buyer].append((request, best, leakage * request.gap / request.per_unit[best]))
     for buyer, rows in wanted.items():
         pool = constraints.smuggling_cap_per_year[buyer] / 12.0 * supply.national_supply_share
-        total = sum(units for _, _, units in rows)
-        ratio = min(1.0, pool / total) if total > 0 else 0.0
+        ratio = _pro_rata(pool, sum(units for _, _, units in rows))
         for request, chip, units in rows:
             got = units * ratio
             request.allocations.append((chip, SMUGGLED, got))
@@ -118,8 +122,8 @@ def _allocate_purchases(requests: list[_Request], catalogue: ChipCatalogue,
             total = sum(units for _, units in rows)
             ratio = 1.0
             if chip in remaining_output:
-                ratio = min(1.0, remaining_output[chip] / total) if total > 0 else 0.0
-                remaining_output[chip] -= total * ratio
+                ratio = _pro_rata(remaining_output[chip], total)
+                remaining_output[chip] = max(0.0, remaining_output[chip] - total * ratio)
             for request, units in rows:
                 got = units * ratio
                 channel = catalogue.channel_for(chip, request.provider.spec.jurisdiction)

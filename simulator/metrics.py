@@ -34,7 +34,9 @@ class StepRecord:
 
 
 def _share(part: float, whole: float) -> float:
-    return float(part / whole) if whole > 0 else 0.0
+    """part / whole for a part of the whole; clipped, as separately rounded sums can put the
+    ratio a few ulps above one."""
+    return float(min(1.0, part / whole)) if whole > 0 else 0.0
 
 
 def _weighted_price(prices: np.ndarray, tokens: np.ndarray, mask: np.ndarray) -> float:
@@ -63,7 +65,8 @@ def record_step(model: "TokenMarket", clearing: Clearing, developer_demand: np.n
     in_china = dev.region == CHINA
     served_china = np.bincount(dev.provider, weights=clearing.developer_served * in_china,
                                minlength=n_prov)
-    served_global = clearing.served - served_china
+    served_global = np.bincount(dev.provider, weights=clearing.developer_served * ~in_china,
+                                minlength=n_prov)
     total = clearing.served.sum()
 
     remote_chip = model.catalogue.index(supply.remote_chip)

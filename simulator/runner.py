@@ -96,7 +96,7 @@ def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | N
     except (KeyboardInterrupt, _Terminated) as stop:
         store.finish_run(run_id, "interrupted")
         signal_name = "SIGINT" if isinstance(stop, KeyboardInterrupt) else "SIGTERM"
-        raise RunInterrupted(run_id, model.steps - 1, signal_name) from None
+        raise RunInterrupted(run_id, recorder.steps_written, signal_name) from None
     except BaseException as error:
         store.finish_run(run_id, "failed", error=f"{type(error).__name__}: {error}")
         raise

@@ -5,8 +5,8 @@ parameter, the provider roster, the chip catalogue and the policies with their s
 validated once, on construction (pydantic), with errors that name the field and the allowed
 values; the model itself never re-checks its inputs.
 
-Each default carries its source in its description, or says "guess". Sections refer to the
-calibration notes in ``docs/sources.md``.
+Each default carries its source in its description, or says "guess". "SOURCES n" is section n
+of ``docs/sources.md``, "INPUTS n" of ``docs/inputs.md``.
 """
 
 import tomllib

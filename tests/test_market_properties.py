@@ -1,0 +1,65 @@
+"""Invariants of the market kernel and the model, for random valid inputs (hypothesis)."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from simulator.market import clear
+from simulator.model import TokenMarket
+
+demand_arrays = arrays(np.float64, st.integers(1, 200),
+                       elements=st.floats(0, 1e12, allow_nan=False, allow_infinity=False))
+
+
+@given(demand=demand_arrays, data=st.data())
+def test_clearing_conserves_tokens_and_respects_capacity(demand: np.ndarray, data) -> None:
+    """Served never exceeds capacity or demand; served + unserved equals demand, per provider
+    and summed over developers."""
+    providers = data.draw(st.integers(1, 12))
+    choices = data.draw(arrays(np.int64, demand.size, elements=st.integers(0, providers - 1)))
+    capacity = data.draw(arrays(np.float64, providers,
+                                elements=st.floats(0, 1e13, allow_nan=False)))
+    result = clear(demand, choices, capacity)
+    assert np.all(result.served <= capacity * (1 + 1e-12))
+    assert np.all(result.served <= result.demand * (1 + 1e-12))
+    assert np.all((result.fill >= 0) & (result.fill <= 1))
+    np.testing.assert_allclose(result.developer_served.sum(), result.served.sum(), rtol=1e-9,
+                               atol=1e-3)
+    np.testing.assert_allclose(result.demand.sum(), demand.sum(), rtol=1e-9, atol=1e-3)
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1),
+       leakage=st.floats(0, 1),
+       enforcement=st.floats(0, 1),
+       social=st.floats(0, 4),
+       elasticity=st.floats(-1.5, 0))
+def test_model_invariants_hold_for_random_parameters(seed: int, leakage: float,
+                                                     enforcement: float, social: float,
+                                                     elasticity: float) -> None:
+    """Shares within [0, 1] summing to one, no negative stock, served within capacity, and
+    developers' spending equal to providers' revenue, every step."""
+    model = TokenMarket(
+        developers=400, steps=8, seed=seed,
+        policies="export_ban,remote_access,smuggling",
+        settings={"smuggling.leakage": leakage, "remote_access.enforcement": enforcement,
+                  "choice.social_weight": social,
+                  "demand.price_elasticity.indie": elasticity})
+    while model.running:
+        model.step()
+        record = model.last_record
+        shares = np.array([row["share_global"] for row in record.providers])
+        assert np.all((shares >= 0) & (shares <= 1))
+        assert abs(shares.sum() - 1.0) < 1e-9
+        for share in ("cn_share", "cn_share_global", "cn_share_china"):
+            assert 0.0 <= record.market[share] <= 1.0
+        for provider in model.providers:
+            assert np.all(provider.fleet >= 0) and provider.remote_units >= 0
+            assert all(d.units >= 0 for d in provider.pipeline)
+        for row in record.providers:
+            assert row["served"] <= row["capacity"] * (1 + 1e-9)
+        spending = sum(seg["tokens"] * model.providers[model.provider_names.index(seg["provider"])].price
+                       for seg in record.segments) / 1e6
+        revenue = sum(row["revenue"] for row in record.providers)
+        np.testing.assert_allclose(spending, revenue, rtol=1e-9)
