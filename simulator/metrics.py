@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class StepRecord:
     """One step's rows: ``market`` (one), ``providers`` (one per provider), ``segments`` (one per
-    region x segment x provider with developers or tokens), ``events`` (policy changes)."""
+    region x segment x provider with developers or tokens), ``events`` (policy changes).
+    """
 
     step: int
     month: str
@@ -34,8 +35,9 @@ class StepRecord:
 
 
 def _share(part: float, whole: float) -> float:
-    """part / whole for a part of the whole; clipped, as separately rounded sums can put the
-    ratio a few ulps above one."""
+    """Part / whole for a part of the whole; clipped, as separately rounded sums can put the
+    ratio a few ulps above one.
+    """
     return float(min(1.0, part / whole)) if whole > 0 else 0.0
 
 

@@ -23,7 +23,13 @@ from simulator.capability import CapabilityTimeline
 from simulator.chip_market import run_chip_market
 from simulator.errors import InputError
 from simulator.market import (
-    Clearing, UtilityTerms, cell_utility, choose, clear, congestion_factor, neighbour_shares,
+    Clearing,
+    UtilityTerms,
+    cell_utility,
+    choose,
+    clear,
+    congestion_factor,
+    neighbour_shares,
     stay_bonus,
 )
 from simulator.metrics import StepRecord, record_step

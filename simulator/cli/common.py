@@ -1,0 +1,68 @@
+"""What every ``sim`` command shares: error handling, common options and number formats."""
+
+import math
+from typing import Any
+
+import click
+
+from runs.store import ENV_VAR
+from simulator.errors import InputError
+
+
+class BadInput(click.ClickException):
+    """A user error: printed as ``Error: ...`` on one line, exit status 2."""
+
+    exit_code = 2
+
+
+class SimGroup(click.Group):
+    """Turns every :class:`InputError` raised below it into a one-line error with status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as error:
+            raise BadInput(str(error)) from None
+
+
+db_option = click.option(
+    "--db", envvar=ENV_VAR, default=None, metavar="URL",
+    help=f"SQLAlchemy URL or SQLite file of the run store [env {ENV_VAR}; default runs.db].")
+json_option = click.option("--json", "as_json", is_flag=True,
+                           help="Print one JSON object on one line instead of tables.")
+
+
+def fmt(value: Any, kind: str) -> str:
+    """A metric for a table: shares as %, prices in $, tokens in trillions, compute in thousands."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if kind == "share":
+        return f"{value:.1%}"
+    if kind == "price":
+        return f"${value:,.3f}"
+    if kind == "tokens":
+        return f"{value / 1e12:,.1f}T"
+    if kind == "compute":
+        return f"{value / 1e3:,.1f}k"
+    return f"{value:,.2f}"
+
+
+SUMMARY_ROWS = (
+    ("Chinese share of all tokens", "cn_share", "share"),
+    ("Chinese share, global platforms", "cn_share_global", "share"),
+    ("Chinese share, in China", "cn_share_china", "share"),
+    ("Tokens served per month", "tokens_total", "tokens"),
+    ("Price, Chinese providers ($/M tokens)", "price_cn", "price"),
+    ("Price, US providers ($/M tokens)", "price_us", "price"),
+    ("Compute, Chinese providers (H100e)", "compute_cn", "compute"),
+    ("  of which smuggled", "compute_cn_smuggled", "compute"),
+    ("  of which domestic chips", "compute_cn_domestic", "compute"),
+    ("  of which rented abroad", "compute_cn_remote", "compute"),
+    ("Compute, US providers (H100e)", "compute_us", "compute"),
+    ("Compute, EU providers (H100e)", "compute_eu", "compute"),
+    ("Value added per kWh, Chinese providers", "value_added_per_kwh_cn", "ratio"),
+)
+
+
+def json_safe(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}
