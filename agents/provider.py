@@ -156,8 +156,9 @@ class ProviderAgent(mesa.Agent):
 
     def energy_kwh(self, utilisation: float, supply: SupplyParams,
                    remote: bool = False) -> float:
-        """kWh the owned (or, with ``remote``, the rented) accelerators draw in a month at
-        ``utilisation`` of their capacity."""
+        """KWh the owned (or, with ``remote``, the rented) accelerators draw in a month at
+        ``utilisation`` of their capacity.
+        """
         load = supply.idle_power_share + (1.0 - supply.idle_power_share) * utilisation
         if remote:
             watts = self.remote_units * self.catalogue.watts[self.catalogue.index(supply.remote_chip)]

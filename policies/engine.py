@@ -39,7 +39,8 @@ class PolicyEngine:
 
     def advance(self, month: int) -> tuple[Constraints, list[PolicyEvent]]:
         """This month's constraints, and the events of policies whose status changed since the
-        month before (the first call compares with "off")."""
+        month before (the first call compares with "off").
+        """
         events: list[PolicyEvent] = []
         for index, policy in enumerate(self.policies):
             status = policy.status(month, policy.schedule.intensity(month, self.run_start))

@@ -19,7 +19,14 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from runs.schema import (
-    SCHEMA_VERSION, Base, MarketStep, PolicyEventRow, ProviderStep, Run, SegmentStep, StoreMeta,
+    SCHEMA_VERSION,
+    Base,
+    MarketStep,
+    PolicyEventRow,
+    ProviderStep,
+    Run,
+    SegmentStep,
+    StoreMeta,
 )
 from simulator.errors import InputError
 
@@ -176,7 +183,8 @@ class RunStore:
 
     def effective_status(self, run: Run) -> str:
         """The stored status, except that a ``running`` run whose process on this host is gone
-        was killed: it is reported as ``interrupted``."""
+        was killed: it is reported as ``interrupted``.
+        """
         if (run.status == "running" and run.host == socket.gethostname() and run.pid
                 and not _process_alive(run.pid)):
             return "interrupted"
