@@ -114,7 +114,7 @@ class ProviderAgent(mesa.Agent):
         The fleet serves ``monthly_demand`` at planned utilisation in the fleet mix of the
         roster; the months before the first new order can arrive are covered by deliveries
         ordered before the start, growing at ``growth`` a month. Orders for chips banned for
-        the provider at the start are cancelled.
+        the provider at the start (``banned``, chip names) are cancelled.
         """
         per_unit = self.tokens_per_unit(supply.max_utilisation)
         needed = monthly_demand / supply.target_utilisation
@@ -126,7 +126,7 @@ class ProviderAgent(mesa.Agent):
             units = needed * own_share * share / total / per_unit[chip]
             self.fleet[chip, channel] += units
             self.fleet_value += units * self.catalogue.price_usd[chip]
-            if self.catalogue.control_tier[chip] in banned:
+            if self.catalogue.names[chip] in banned:
                 continue
             for ahead in range(1, lead_months + 1):
                 step_units = units * ((1 + growth) ** ahead - (1 + growth) ** (ahead - 1))

@@ -33,6 +33,8 @@ class Constraints:
     Attributes:
         banned_tiers: export-control tiers (see ``simulator.regions.CONTROL_TIERS``) whose chips
             may not be sold legally to buyers of each jurisdiction.
+        licensed_chips: chips sold to a jurisdiction's buyers under licence despite a ban, with
+            the export fee (a share of the price, e.g. 0.15 for the H20's revenue share).
         remote_keep: share of rented foreign compute a jurisdiction's providers keep.
         smuggling_leakage: share of a jurisdiction's demand for banned chips that still arrives.
         smuggling_premium: price premium on smuggled chips (0.5 = +50%).
@@ -45,6 +47,8 @@ class Constraints:
 
     banned_tiers: dict[str, set[str]] = field(
         default_factory=lambda: {j: set() for j in JURISDICTIONS})
+    licensed_chips: dict[str, dict[str, float]] = field(
+        default_factory=lambda: {j: {} for j in JURISDICTIONS})
     remote_keep: dict[str, float] = field(default_factory=lambda: dict.fromkeys(JURISDICTIONS, 1.0))
     smuggling_leakage: dict[str, float] = field(
         default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0.0))
@@ -57,9 +61,14 @@ class Constraints:
         default_factory=lambda: dict.fromkeys(JURISDICTIONS, 1.0))
     extra_lead_months: dict[str, int] = field(default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0))
 
-    def chip_banned(self, buyer: str, control_tier: str) -> bool:
-        """Whether a chip of ``control_tier`` may not be sold legally to ``buyer``."""
-        return bool(control_tier) and control_tier in self.banned_tiers[buyer]
+    def chip_banned(self, buyer: str, chip: str, control_tier: str) -> bool:
+        """Whether ``chip`` (caught by ``control_tier``) may not be sold legally to ``buyer``."""
+        return (bool(control_tier) and control_tier in self.banned_tiers[buyer]
+                and chip not in self.licensed_chips[buyer])
+
+    def export_fee(self, buyer: str, chip: str) -> float:
+        """Share of the price added as export fee on a chip licensed to ``buyer`` (0 if none)."""
+        return self.licensed_chips[buyer].get(chip, 0.0)
 
     def barred_share(self, developer_region: str, segment: str, jurisdiction: str) -> float:
         """Share of a region's segment that may not use a jurisdiction's providers."""

@@ -18,6 +18,7 @@ from policies.api_restriction import ApiRestriction
 from policies.base import Policy
 from policies.energy_price import EnergyPrice
 from policies.export_ban import ExportBan
+from policies.export_licence import ExportLicence
 from policies.permitting import Permitting
 from policies.remote_access import RemoteAccess
 from policies.smuggling import Smuggling
@@ -26,7 +27,7 @@ from simulator.errors import InputError, describe_validation_error
 ENTRY_POINT_GROUP = "token_market.policies"
 
 BUILT_IN: tuple[type[Policy], ...] = (
-    ExportBan, RemoteAccess, Smuggling, ApiRestriction, EnergyPrice, Permitting)
+    ExportBan, ExportLicence, RemoteAccess, Smuggling, ApiRestriction, EnergyPrice, Permitting)
 
 
 def available() -> dict[str, type[Policy]]:
@@ -49,10 +50,10 @@ def policy_class(name: str) -> type[Policy]:
     return known[name]
 
 
-def build(name: str, params: dict[str, Any]) -> Policy:
-    """A validated policy instance; errors name the policy and the parameter."""
+def build(name: str, params: dict[str, Any], label: str | None = None) -> Policy:
+    """A validated policy instance; errors name the policy (or its label) and the parameter."""
     cls = policy_class(name)
     try:
         return cls(**params)
     except ValidationError as error:
-        raise InputError(describe_validation_error(error, prefix=name)) from None
+        raise InputError(describe_validation_error(error, prefix=label or name)) from None

@@ -80,7 +80,8 @@ def _allocate_smuggled(requests: list[_Request], catalogue: ChipCatalogue,
     for request in requests:
         buyer = request.provider.spec.jurisdiction
         leakage = constraints.smuggling_leakage[buyer]
-        banned = [c for c in available if constraints.chip_banned(buyer, catalogue.control_tier[c])]
+        banned = [c for c in available
+                  if constraints.chip_banned(buyer, catalogue.names[c], catalogue.control_tier[c])]
         if leakage <= 0 or not banned or request.gap <= 0:
             continue
         best = min(banned, key=lambda c: cost_per_throughput[c])
@@ -107,7 +108,8 @@ def _allocate_purchases(requests: list[_Request], catalogue: ChipCatalogue,
     for i, request in enumerate(requests):
         buyer = request.provider.spec.jurisdiction
         allowed = [c for c in available if catalogue.for_sale_to(c, buyer)
-                   and not constraints.chip_banned(buyer, catalogue.control_tier[c])]
+                   and not constraints.chip_banned(buyer, catalogue.names[c],
+                                               catalogue.control_tier[c])]
         options[i] = sorted(allowed, key=lambda c: cost_per_throughput[c])
     remaining_output = {c: output * supply.national_supply_share
                         for c in available
@@ -136,9 +138,14 @@ def _place_orders(request: _Request, catalogue: ChipCatalogue, constraints: Cons
     """Pay for the allocations, scaled down to the month's budget, and queue the deliveries."""
     provider = request.provider
 
+    buyer = provider.spec.jurisdiction
+
     def unit_price(chip: int, channel: int) -> float:
-        premium = constraints.smuggling_premium if channel == SMUGGLED else 0.0
-        return float(catalogue.price_usd[chip]) * (1.0 + premium)
+        if channel == SMUGGLED:
+            extra = constraints.smuggling_premium
+        else:
+            extra = constraints.export_fee(buyer, catalogue.names[chip])
+        return float(catalogue.price_usd[chip]) * (1.0 + extra)
 
     cost = sum(units * unit_price(chip, channel) for chip, channel, units in request.allocations)
     budget = supply.spend_share_per_month * max(provider.cash, 0.0)

@@ -158,9 +158,12 @@ class TokenMarket(mesa.Model):
         for provider in self.providers:
             jurisdiction = provider.spec.jurisdiction
             growth = self._underlying_growth(provider.index, china_demand, demand)
+            banned = {name for name, tier in zip(self.catalogue.names, self.catalogue.control_tier,
+                                                   strict=True)
+                      if constraints.chip_banned(jurisdiction, name, tier)}
             provider.install_initial_fleet(
                 demand[provider.index], growth, self.start_month, supply,
-                supply.lead_time_months[jurisdiction], constraints.banned_tiers[jurisdiction])
+                supply.lead_time_months[jurisdiction], banned)
             provider.set_initial_markup(supply)
         self._initial_growth = {p.index: self._underlying_growth(p.index, china_demand, demand)
                                 for p in self.providers}

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from policies.base import Policy
+from policies.engine import ActivePolicy
 from policies.registry import available, build
 from simulator.errors import InputError, describe_validation_error
 from simulator.scenario import Scenario
@@ -83,22 +84,25 @@ def resolve_scenario(base: Scenario | None = None, *, policies: Iterable[str] = 
     """
     tree = (base or Scenario()).model_dump(mode="python")
     known_policies = available()
-    enabled = [p["name"] for p in tree["policies"]]
+    enabled = {p["label"] or p["name"]: p for p in tree["policies"]}
     for policy in policies:
         if policy not in known_policies:
             raise InputError(f"unknown policy {policy!r}; available: "
                              f"{', '.join(sorted(known_policies))}")
         if policy not in enabled:
-            tree["policies"].append({"name": policy, "params": {}})
-            enabled.append(policy)
+            enabled[policy] = {"name": policy, "label": None, "params": {}}
+            tree["policies"].append(enabled[policy])
 
     pairs = (list(settings.items()) if isinstance(settings, Mapping)
              else [parse_assignment(text) for text in settings or ()])
     for key, raw in pairs:
         path = key.split(".")
         if path[0] in enabled:
-            entry = next(p for p in tree["policies"] if p["name"] == path[0])
-            _set_policy_param(entry["params"], path[1:], raw, key, known_policies[path[0]])
+            entry = enabled[path[0]]
+            if entry["name"] not in known_policies:
+                raise InputError(f"unknown policy {entry['name']!r}; available: "
+                                 f"{', '.join(sorted(known_policies))}")
+            _set_policy_param(entry["params"], path[1:], raw, key, known_policies[entry["name"]])
         elif path[0] in known_policies and path[0] not in tree:
             raise InputError(f"--set {key}: policy {path[0]!r} is not enabled in this run; "
                              f"add --policy {path[0]}")
@@ -131,6 +135,7 @@ def _set_policy_param(params: dict[str, Any], path: list[str], raw: Any, key: st
     node[path[-1]] = _parse_value(raw, default if len(path) == 1 else None)
 
 
-def build_policies(scenario: Scenario) -> list[Policy]:
-    """The scenario's policies as validated instances, in the scenario's order."""
-    return [build(config.name, config.params) for config in scenario.policies]
+def build_policies(scenario: Scenario) -> list[ActivePolicy]:
+    """The scenario's policies as validated instances with their labels, in the scenario's order."""
+    return [ActivePolicy(config.key, build(config.name, config.params, label=config.key))
+            for config in scenario.policies]

@@ -80,7 +80,8 @@ def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | N
         RunInterrupted: after SIGINT or SIGTERM (the run is marked ``interrupted``).
     """
     model = TokenMarket(scenario, seed=seed)
-    policies = [{"name": p.name, **p.parameters()} for p in model.policy_engine.policies]
+    policies = [{"name": a.policy.name, "label": a.label, **a.policy.parameters()}
+                for a in model.policy_engine.policies]
     run_id = store.start_run(
         name=name or scenario.name, seed=model.seed, steps=model.horizon,
         scenario=scenario.model_dump(mode="json"), policies=policies,

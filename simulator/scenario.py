@@ -251,10 +251,17 @@ class ChipSpec(_Section):
 
 
 class PolicyConfig(_Section):
-    """A policy as the scenario stores it: its registered name and its parameters."""
+    """A policy as the scenario stores it: its registered name, an optional label (needed when
+    a scenario uses the same policy twice, and used by ``--set LABEL.param``) and parameters."""
 
     name: str
+    label: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """How the run refers to this policy: its label, else its name."""
+        return self.label or self.name
 
 
 def _load_data(filename: str) -> dict[str, Any]:
@@ -283,6 +290,7 @@ class Scenario(_Section):
     """A complete, validated description of one run except its seed."""
 
     name: str = "default"
+    description: str = ""
     start: Month = Field("2024-01", description="first simulated month")
     steps: int = Field(48, ge=1, le=600, description="number of monthly steps")
     developers: int = Field(
@@ -316,6 +324,9 @@ class Scenario(_Section):
         if self.supply.remote_chip not in chips:
             raise ValueError(f"supply.remote_chip: unknown chip {self.supply.remote_chip!r}; "
                              f"allowed: {', '.join(sorted(chips))}")
+        keys = [p.key for p in self.policies]
+        if len(set(keys)) != len(keys):
+            raise ValueError("policies: a policy used twice needs a distinct label on each use")
         unknown = set(self.domestic_output) - chips
         if unknown:
             raise ValueError(f"domestic_output: unknown chip {', '.join(sorted(unknown))}")

@@ -5,8 +5,9 @@ import pytest
 from policies.api_restriction import ApiRestriction
 from policies.base import Schedule
 from policies.energy_price import EnergyPrice
-from policies.engine import PolicyEngine
+from policies.engine import ActivePolicy, PolicyEngine
 from policies.export_ban import ExportBan
+from policies.export_licence import ExportLicence
 from policies.permitting import Permitting
 from policies.registry import available, build
 from policies.remote_access import RemoteAccess
@@ -17,26 +18,32 @@ from simulator.errors import InputError
 START = parse_month("2024-01")
 
 
+def engine_of(*policies) -> PolicyEngine:
+    """An engine over the policies, each labelled by its name."""
+    return PolicyEngine([ActivePolicy(p.name, p) for p in policies], START)
+
+
 def constraints(policy, month: str):
-    return PolicyEngine([policy], START).constraints_at(parse_month(month))
+    """The constraints one policy sets for a month."""
+    return engine_of(policy).constraints_at(parse_month(month))
 
 
 def test_export_ban_tiers_follow_the_real_control_dates() -> None:
     """The H20 tier (Apr 2025) is not in force in 2024; the 2022 and 2023 tiers are."""
     ban = ExportBan()
     early = constraints(ban, "2024-06")
-    assert early.chip_banned("CN", "2022-10") and early.chip_banned("CN", "2023-10")
-    assert not early.chip_banned("CN", "2025-04")
-    assert constraints(ban, "2025-04").chip_banned("CN", "2025-04")
-    assert not early.chip_banned("US", "2022-10"), "bans bind only the named buyers"
-    assert not early.chip_banned("CN", ""), "domestic chips are never banned"
+    assert early.chip_banned("CN", "X", "2022-10") and early.chip_banned("CN", "X", "2023-10")
+    assert not early.chip_banned("CN", "X", "2025-04")
+    assert constraints(ban, "2025-04").chip_banned("CN", "X", "2025-04")
+    assert not early.chip_banned("US", "X", "2022-10"), "bans bind only the named buyers"
+    assert not early.chip_banned("CN", "X", ""), "domestic chips are never banned"
 
 
 def test_export_ban_without_historical_dates_bans_all_tiers_from_its_start() -> None:
     """A counterfactual: the H20 ban brought forward to the schedule's start."""
     ban = ExportBan(historical_dates=False, schedule=Schedule(start="2024-03"))
-    assert not constraints(ban, "2024-02").chip_banned("CN", "2025-04")
-    assert constraints(ban, "2024-03").chip_banned("CN", "2025-04")
+    assert not constraints(ban, "2024-02").chip_banned("CN", "X", "2025-04")
+    assert constraints(ban, "2024-03").chip_banned("CN", "X", "2025-04")
 
 
 def test_remote_access_cuts_rented_compute_by_enforcement_less_leakage() -> None:
@@ -98,7 +105,7 @@ def test_permitting_and_energy_price_change_lead_times_and_prices() -> None:
 
 def test_policy_events_are_logged_when_status_changes() -> None:
     """Each new export-control tier appears once, in its month."""
-    engine = PolicyEngine([ExportBan()], START)
+    engine = engine_of(ExportBan())
     events = []
     month = START
     while month <= parse_month("2025-12"):
@@ -110,11 +117,20 @@ def test_policy_events_are_logged_when_status_changes() -> None:
 
 def test_policies_combine_in_one_engine() -> None:
     """Several policies act together on one Constraints."""
-    engine = PolicyEngine([ExportBan(), RemoteAccess(leakage=0.5), Smuggling(leakage=0.2)], START)
+    engine = engine_of(ExportBan(), RemoteAccess(leakage=0.5), Smuggling(leakage=0.2))
     c, events = engine.advance(parse_month("2025-06"))
-    assert c.chip_banned("CN", "2025-04") and c.remote_keep["CN"] == 0.5
+    assert c.chip_banned("CN", "X", "2025-04") and c.remote_keep["CN"] == 0.5
     assert c.smuggling_leakage["CN"] == 0.2
     assert {e.policy for e in events} == {"export_ban", "remote_access", "smuggling"}
+
+
+def test_export_licence_lets_a_banned_chip_through_with_a_fee() -> None:
+    """The H20 reopening: banned by its tier, yet licensed, so sold with a 15% fee."""
+    c = engine_of(ExportBan(), ExportLicence(chips=["H20"], fee=0.15)).constraints_at(
+        parse_month("2025-09"))
+    assert not c.chip_banned("CN", "H20", "2025-04")
+    assert c.chip_banned("CN", "H100", "2022-10")
+    assert c.export_fee("CN", "H20") == 0.15 and c.export_fee("CN", "H100") == 0.0
 
 
 @pytest.mark.parametrize("name, params, fragment", [

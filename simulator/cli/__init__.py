@@ -31,9 +31,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from simulator.cli import policies, run, runs
+    from simulator.cli import policies, run, runs, scenario
 
-    for module in (run, policies, runs):
+    for module in (run, scenario, policies, runs):
         module.register(cli)
 
 

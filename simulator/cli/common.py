@@ -1,12 +1,16 @@
 """What every ``sim`` command shares: error handling, common options and number formats."""
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from runs.store import ENV_VAR
 from simulator.errors import InputError
+from simulator.overrides import resolve_scenario
+from simulator.scenario import Scenario
+from simulator.scenario_files import load_scenario
 
 
 class BadInput(click.ClickException):
@@ -23,6 +27,42 @@ class SimGroup(click.Group):
             return super().invoke(ctx)
         except InputError as error:
             raise BadInput(str(error)) from None
+
+
+def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that say what to simulate, shared by every command that runs the model.
+
+    The command receives ``scenario``, ``policies``, ``settings``, ``steps``, ``developers`` and
+    ``start``; :func:`scenario_from_options` turns them into one validated Scenario.
+    """
+    options = [
+        click.option("--scenario", default=None, metavar="NAME|FILE",
+                     help="A preset (baseline, no_controls, strict; see `sim scenario list`) or "
+                          "a scenario TOML file [default: the default scenario, no policies]."),
+        click.option("--policy", "policies", multiple=True, metavar="NAME",
+                     help="Enable a policy (repeatable); see `sim policies`."),
+        click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+                     help="Override a parameter by dotted path, e.g. smuggling.leakage=0.3 or "
+                          "choice.social_weight=2 (repeatable)."),
+        click.option("--steps", type=click.IntRange(1, 600), default=None,
+                     help="Number of monthly steps [default 48]."),
+        click.option("--developers", type=click.IntRange(100, 5_000_000), default=None,
+                     help="Size of the developer population [default 20000]."),
+        click.option("--start", default=None, metavar="YYYY-MM",
+                     help="First month [default 2024-01]."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def scenario_from_options(scenario: str | None, policies: tuple[str, ...],
+                          settings: tuple[str, ...], steps: int | None, developers: int | None,
+                          start: str | None) -> Scenario:
+    """The scenario the options describe: preset or file, plus policies, settings, options."""
+    base = load_scenario(scenario) if scenario else None
+    return resolve_scenario(base, policies=policies, settings=settings, developers=developers,
+                            steps=steps, start=start)
 
 
 db_option = click.option(

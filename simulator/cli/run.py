@@ -10,39 +10,32 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from runs.store import RunStore
-from simulator.cli.common import SUMMARY_ROWS, db_option, fmt, json_option, json_safe
+from simulator.cli.common import (
+    SUMMARY_ROWS, db_option, fmt, json_option, json_safe, scenario_from_options, scenario_options,
+)
 from simulator.model import TokenMarket
-from simulator.overrides import resolve_scenario
 from simulator.runner import RunInterrupted, execute
+from simulator.scenario import Scenario
 
 
 @click.command()
-@click.option("--policy", "policies", multiple=True, metavar="NAME",
-              help="Enable a policy (repeatable); see `sim policies`.")
-@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-              help="Override a parameter by dotted path, e.g. smuggling.leakage=0.3 or "
-                   "choice.social_weight=2 (repeatable).")
-@click.option("--steps", type=click.IntRange(1, 600), default=None,
-              help="Number of monthly steps [default 48].")
-@click.option("--developers", type=click.IntRange(100, 5_000_000), default=None,
-              help="Size of the developer population [default 20000].")
+@scenario_options
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
               help="Seed of all randomness; the same seed gives the same history.")
-@click.option("--start", default=None, metavar="YYYY-MM", help="First month [default 2024-01].")
-@click.option("--name", default=None, help="Name stored with the run [default: the policies].")
+@click.option("--name", default=None, help="Name stored with the run [default: the scenario or "
+                                            "the policies].")
 @db_option
 @json_option
-def run(policies: tuple[str, ...], settings: tuple[str, ...], steps: int | None,
-        developers: int | None, seed: int | None, start: str | None, name: str | None,
-        db: str | None, as_json: bool) -> None:
+def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ...],
+        steps: int | None, developers: int | None, start: str | None, seed: int | None,
+        name: str | None, db: str | None, as_json: bool) -> None:
     """Simulate the market month by month and store the run.
 
     Prints a summary (Chinese share, prices, compute at the start and the end) and the run id;
     with --json, one JSON line with run_id, status, digest, steps and the final metrics.
     Progress goes to standard error.
     """
-    scenario = resolve_scenario(policies=policies, settings=settings, developers=developers,
-                                steps=steps, start=start)
+    resolved = scenario_from_options(scenario, policies, settings, steps, developers, start)
     store = RunStore(db)
     err = Console(stderr=True)
     progress = Progress(TextColumn("[bold]simulating[/] {task.fields[month]}"), BarColumn(),
@@ -50,7 +43,7 @@ def run(policies: tuple[str, ...], settings: tuple[str, ...], steps: int | None,
     first: dict[str, Any] = {}
 
     with progress:
-        task = progress.add_task("run", total=scenario.steps, month=scenario.start)
+        task = progress.add_task("run", total=resolved.steps, month=resolved.start)
 
         def on_step(model: TokenMarket) -> None:
             if not first:
@@ -58,7 +51,7 @@ def run(policies: tuple[str, ...], settings: tuple[str, ...], steps: int | None,
             progress.update(task, advance=1, month=model.last_record.month)
 
         try:
-            result = execute(scenario, seed, store, name=name or "+".join(policies) or "no_policy",
+            result = execute(resolved, seed, store, name=name or _default_name(resolved),
                              on_step=on_step)
         except RunInterrupted as stop:
             progress.stop()
@@ -71,11 +64,10 @@ def run(policies: tuple[str, ...], settings: tuple[str, ...], steps: int | None,
         click.echo(json.dumps({
             "run_id": result.run_id, "status": result.status, "digest": result.digest,
             "steps": result.steps, "seed": result.model.seed, "db": store.masked_url,
-            "policies": [p.name for p in scenario.policies], "final": json_safe(final)}))
+            "policies": [p.key for p in resolved.policies], "final": json_safe(final)}))
         return
     out = Console()
-    table = Table(title=f"Run {result.run_id}: {', '.join(p.name for p in scenario.policies) or 'no policy'}"
-                        f" (seed {result.model.seed})")
+    table = Table(title=f"Run {result.run_id}: {_default_name(resolved)} (seed {result.model.seed})")
     table.add_column("metric")
     table.add_column(first["month"], justify="right")
     table.add_column(final["month"], justify="right")
@@ -85,6 +77,13 @@ def run(policies: tuple[str, ...], settings: tuple[str, ...], steps: int | None,
     out.print(f"Stored as run [bold]{result.run_id}[/] in {store.masked_url} "
               f"(status {result.status}, digest {result.digest[:12]}). "
               f"See `sim runs show {result.run_id}`.")
+
+
+def _default_name(scenario: Scenario) -> str:
+    """A run's name when none is given: the scenario's, or its policies'."""
+    if scenario.name != "default":
+        return scenario.name
+    return "+".join(p.key for p in scenario.policies) or "no_policy"
 
 
 def register(group: click.Group) -> None:
