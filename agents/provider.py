@@ -149,9 +149,9 @@ class ProviderAgent(mesa.Agent):
 
     def fixed_cost(self, supply: SupplyParams) -> float:
         """USD per month that do not depend on load: amortisation, halls and staff, rent."""
-        owned_units = self.fleet.sum()
+        owned_kw = float(self.fleet.sum(axis=1) @ self.catalogue.watts) / 1000.0
         return (self.fleet_value / supply.amortisation_months
-                + owned_units * supply.other_cost_per_chip_hour * HOURS_PER_MONTH
+                + owned_kw * supply.other_cost_per_kw_hour * HOURS_PER_MONTH
                 + self.remote_units * supply.remote_rent_usd_per_hour * HOURS_PER_MONTH)
 
     def energy_kwh(self, utilisation: float, supply: SupplyParams,

@@ -4,7 +4,7 @@ Shapes: N developers, P providers, R developer regions, S segments, C = R * S ce
 jurisdictions. A developer's utility for provider j is (DESIGN section 2, stage 4)::
 
     u[d, j] = - price_weight[s] * log(price[j])
-              + quality_weight * quality[j]
+              + quality_weight * log(quality[j])
               - latency_weight * log(latency[r, j])
               - security_penalty[s] * distrust[r, jur[j]] * open_factor[j]
               + social_weight * neighbour_share[d, j]
@@ -75,7 +75,7 @@ def cell_utility(terms: UtilityTerms) -> np.ndarray:
     security_scale = np.where(terms.open_weights, terms.open_factor, 1.0)
     distrust = terms.distrust[:, terms.jurisdiction]                      # (R, P)
     price_part = -terms.price_weight[:, None] * np.log(terms.price)[None, :]  # (S, P)
-    quality_part = terms.quality_weight * terms.quality                     # (P,)
+    quality_part = terms.quality_weight * np.log(terms.quality)             # (P,)
     latency_part = terms.latency_weight * np.log(latency)                   # (R, P)
     security_part = (terms.security_penalty[None, :, None] * distrust[:, None, :]
                      * security_scale[None, None, :])                      # (R, S, P)
@@ -157,7 +157,7 @@ def choose_reference(terms: UtilityTerms, region: np.ndarray, segment: np.ndarra
                 latency = terms.provider_latency[j] + terms.network_latency[r, jur]
                 scale = terms.open_factor if terms.open_weights[j] else 1.0
                 u = (-terms.price_weight[s] * np.log(terms.price[j])
-                     + terms.quality_weight * terms.quality[j]
+                     + terms.quality_weight * np.log(terms.quality[j])
                      - terms.latency_weight * np.log(latency)
                      - terms.security_penalty[s] * terms.distrust[r, jur] * scale)
                 u = u + terms.social_weight * share[j]
@@ -168,6 +168,20 @@ def choose_reference(terms: UtilityTerms, region: np.ndarray, segment: np.ndarra
                 best, best_u = j, u
         picks[row] = best
     return picks
+
+
+def token_demand(base_demand: np.ndarray, growth_index: np.ndarray, price: np.ndarray,
+                 reference_price: np.ndarray, elasticity: np.ndarray) -> np.ndarray:
+    """(N,) tokens each developer asks for this month: constant-elasticity demand.
+
+    Args:
+        base_demand: (N,) tokens per month at the start, at the reference price.
+        growth_index: (N,) underlying growth of the developer's region since the start.
+        price: (N,) price the developer pays (its provider's).
+        reference_price: (N,) the starting average price in the developer's region.
+        elasticity: (N,) the developer's segment's price elasticity (<= 0).
+    """
+    return base_demand * growth_index * (price / reference_price) ** elasticity
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from simulator.market import (
     clear,
     congestion_factor,
     neighbour_shares,
-    stay_bonus,
+    stay_bonus, token_demand,
 )
 from simulator.metrics import StepRecord, record_step
 from simulator.network import homophily_graph, row_normalised_adjacency
@@ -111,8 +111,8 @@ class TokenMarket(mesa.Model):
         self.events: list[PolicyEvent] = []
         self.datacollector = mesa.DataCollector(model_reporters={
             key: (lambda m, key=key: m.last_record.market[key] if m.last_record else None)
-            for key in ("cn_share", "cn_share_global", "tokens_total", "price_cn", "price_us",
-                        "compute_cn")})
+            for key in ("cn_share", "cn_share_global", "tokens_total", "tokens_global",
+                        "tokens_demanded", "price_cn", "price_us", "compute_cn")})
 
     # ---- set-up --------------------------------------------------------------------------------
 
@@ -270,9 +270,9 @@ class TokenMarket(mesa.Model):
                                         else self.scenario.demand.growth_global, year)
                                for r in range(len(DEV_REGIONS))])
             self._demand_index *= 1.0 + growth
-        relative_price = terms.price[dev.provider] / self.reference_price[dev.region]
-        demand = (dev.base_demand * self._demand_index[dev.region]
-                  * relative_price ** static["elasticity"][dev.segment])
+        demand = token_demand(dev.base_demand, self._demand_index[dev.region],
+                              terms.price[dev.provider], self.reference_price[dev.region],
+                              static["elasticity"][dev.segment])
         return dev.provider, demand
 
     def _account_and_learn(self, clearing: Clearing, constraints) -> None:

@@ -107,8 +107,13 @@ class ChoiceParams(_Section):
         description="weight on -log(price); within-model elasticity across providers -1.1 "
         "(NBER, SOURCES 9, M) sets the scale; split by segment guess")
     quality_weight: float = Field(
-        8.0, ge=0, description="weight on capability / frontier capability; guess")
-    latency_weight: float = Field(1.0, ge=0, description="weight on -log(latency in s); guess")
+        9.0, ge=0, description="weight on log(capability / frontier capability): like price, "
+        "quality counts in ratios. Guess, tuned in 4-10 so that Chinese models at 30-55% of "
+        "the frontier in 2024 win ~1-3% of global tokens (T1) and at 85-92% in 2026 about a "
+        "third (T2)")
+    latency_weight: float = Field(
+        0.4, ge=0, description="weight on -log(latency in s); guess, tuned in 0.3-1.0 against "
+        "T2 (no survey ranks latency against price, SOURCES 10)")
     security_penalty: BySegment = Field(
         {"indie": 0.3, "startup": 0.8, "enterprise": 2.0, "government": 6.0},
         description="utility penalty for a provider of a distrusted jurisdiction (CN for "
@@ -126,7 +131,8 @@ class ChoiceParams(_Section):
     lock_in_closed: float = Field(
         0.3, ge=0, description="extra stay bonus per year of use of a closed API; guess")
     social_weight: float = Field(
-        1.5, ge=0, description="weight on the share of network neighbours using a provider; guess")
+        1.0, ge=0, description="weight on the share of network neighbours using a provider; "
+        "guess, tuned in 0.5-1.5 against T2")
     reconsider_rate: BySegmentShare = Field(
         {"indie": 0.25, "startup": 0.15, "enterprise": 0.06, "government": 0.03},
         description="share of developers reconsidering their provider each month; ~11% of "
@@ -149,10 +155,11 @@ class SupplyParams(_Section):
         "peak 278 nodes (Day-6, SOURCES 5, H, derived)")
     target_utilisation: Share = Field(
         0.7, description="utilisation providers plan capacity for; guess")
-    other_cost_per_chip_hour: float = Field(
-        0.9, ge=0, description="USD per accelerator-hour besides amortisation and energy "
-        "(hall, network, staff): $2/GPU-h all-in (DeepSeek, SOURCES 5, H) minus ~$0.85 "
-        "amortisation and ~$0.15 energy (derived)")
+    other_cost_per_kw_hour: float = Field(
+        0.62, ge=0, description="USD per hour per kW of accelerator power besides amortisation "
+        "and energy (hall, cooling, network, staff scale with power): $2/GPU-h all-in for a "
+        "1.45 kW H800 (DeepSeek, SOURCES 5, H) minus ~$0.85 amortisation and ~$0.15 energy, "
+        "per kW (derived; scaling with power is a guess)")
     amortisation_months: int = Field(48, ge=6, description="accelerator book life; guess")
     lead_time_months: Annotated[dict[str, int], _keys_exactly(JURISDICTIONS)] = Field(
         {"US": 6, "EU": 6, "CN": 4}, description="months from order to serving, in existing "
@@ -165,18 +172,20 @@ class SupplyParams(_Section):
     spend_share_per_month: Share = Field(
         0.5, description="share of its cash a provider may commit to new chips in a month; guess")
     price_adjustment: Share = Field(
-        0.3, description="share of the gap to the target price closed each month; guess")
+        0.25, description="share of the gap to the target price closed each month; guess, "
+        "tuned in 0.1-0.3 against T5 and T7")
     utilisation_price_elasticity: float = Field(
         0.5, ge=0, description="target price multiplier (utilisation / target) ** this; guess")
     markup_response: float = Field(
-        0.5, ge=0, description="markup multiplier exp(this x change in log share): losing share "
-        "cuts margins; guess")
+        0.1, ge=0, description="markup multiplier exp(this x change in log share): losing share "
+        "cuts margins; guess, tuned in 0.1-0.5 against T5 (list prices of US flagships barely "
+        "moved, SOURCES 1)")
     markup_min: float = Field(0.05, ge=0, description="floor of the markup over unit cost; guess")
     markup_max: float = Field(30.0, gt=0, description="ceiling of the markup; guess")
     learning_exponent: float = Field(
-        0.1, ge=0, le=1, description="efficiency ~ cumulative tokens ** this (Wright's law); "
-        "prices at equal capability fall ~10x/yr (a16z, SOURCES 9, H) of which learning is part; "
-        "guess")
+        0.2, ge=0, le=1, description="efficiency ~ cumulative tokens ** this (Wright's law, "
+        "13% per doubling); prices at equal capability fall ~10x/yr (a16z, SOURCES 9, H) of "
+        "which learning is part; guess, tuned in 0.05-0.3 against T5 and T7")
     learning_history_months: float = Field(
         12.0, gt=0, description="cumulative tokens before the start, in months of the first "
         "month's volume; guess")

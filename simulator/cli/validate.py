@@ -1,0 +1,112 @@
+"""``sim validate``: how close the baseline comes to what was observed."""
+
+import json
+import sys
+
+import click
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from runs.store import RunStore
+from simulator.calendar import parse_month
+from simulator.calibration import evaluate, latest_month_needed, load_targets
+from simulator.cli.common import db_option, json_option
+from simulator.model import TokenMarket
+from simulator.overrides import resolve_scenario
+from simulator.runner import RunInterrupted, execute
+from simulator.scenario_files import load_scenario
+
+VALIDATION_PREFIX = "validation"
+
+
+@click.command()
+@click.option("--seeds", type=click.IntRange(1, 100), default=5, show_default=True,
+              help="Runs with seeds 1..N; targets are checked on their mean.")
+@click.option("--developers", type=click.IntRange(100, 5_000_000), default=None,
+              help="Population size [default: the scenario's, 20000].")
+@click.option("--scenario", default="baseline", show_default=True, metavar="NAME|FILE",
+              help="The scenario to check (normally the baseline).")
+@db_option
+@json_option
+def validate(seeds: int, developers: int | None, scenario: str, db: str | None,
+             as_json: bool) -> None:
+    """Run the baseline over seeds and compare it with the calibration targets.
+
+    Prints, per target: what is observed, when, the simulated mean and spread over seeds, the
+    target and its tolerance, and pass/fail. Exit status 0 only when every target passes. The
+    runs are stored like any other, named "validation/<scenario>/seed-N".
+    """
+    targets = load_targets()
+    base = load_scenario(scenario)
+    steps = parse_month(latest_month_needed(targets)) - parse_month(base.start) + 1
+    resolved = resolve_scenario(base, developers=developers, steps=steps)
+    store = RunStore(db)
+    histories = []
+    err = Console(stderr=True)
+    progress = Progress(TextColumn("[bold]validating[/] seed {task.fields[seed]}"), BarColumn(),
+                        MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True)
+    with progress:
+        task = progress.add_task("validate", total=seeds * resolved.steps, seed=1)
+        for seed in range(1, seeds + 1):
+            progress.update(task, seed=seed)
+            rows: dict[str, dict] = {}
+
+            def on_step(model: TokenMarket) -> None:
+                rows[model.last_record.month] = model.last_record.market
+                progress.advance(task)
+
+            try:
+                execute(resolved, seed, store, name=f"{VALIDATION_PREFIX}/{resolved.name}/seed-{seed}",
+                        on_step=on_step)
+            except RunInterrupted as stop:
+                progress.stop()
+                err.print(f"[yellow]{stop}[/]")
+                sys.exit(130)
+            histories.append(pd.DataFrame.from_dict(rows, orient="index"))
+    results = evaluate(targets, histories)
+    passed = all(row["passed"] for row in results)
+    if as_json:
+        click.echo(json.dumps({"scenario": resolved.name, "seeds": seeds,
+                               "developers": resolved.developers, "passed": passed,
+                               "targets": [_json_row(row) for row in results]}))
+    else:
+        _print_table(results, resolved.name, seeds, resolved.developers)
+    sys.exit(0 if passed else 1)
+
+
+def _json_row(row: dict) -> dict:
+    return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+
+
+def _print_table(results: list[dict], name: str, seeds: int, developers: int) -> None:
+    table = Table(title=f"Calibration of '{name}': mean over seeds 1-{seeds}, "
+                        f"{developers:,} developers")
+    for column in ("id", "observable", "date", "simulated (sd)", "target", "tolerance", "result"):
+        table.add_column(column, justify="right" if column in ("simulated (sd)", "target") else "left")
+    for row in results:
+        spread = row["spread"]
+        simulated = row["simulated_text"]
+        if spread and not np.isnan(row["simulated"]):
+            simulated += f" ({_spread_text(row, spread)})"
+        table.add_row(row["id"], row["observable"], row["date"], simulated, row["target_text"],
+                      row["tolerance_text"], "[green]pass[/]" if row["passed"] else "[red]FAIL[/]")
+    console = Console()
+    console.print(table)
+    failed = [row["id"] for row in results if not row["passed"]]
+    console.print("All targets pass." if not failed else f"Failing: {', '.join(failed)}.")
+
+
+def _spread_text(row: dict, spread: float) -> str:
+    if row["id"] and row["observable"].startswith("first month"):
+        return f"{spread:.1f} months"
+    if row["simulated_text"].endswith("%"):
+        return f"{spread:.1%}"
+    return f"{spread:,.1f}"
+
+
+def register(group: click.Group) -> None:
+    """Add ``validate`` to the ``sim`` group."""
+    group.add_command(validate)

@@ -1,0 +1,112 @@
+"""Comparative statics: the model must respond to policy in the direction economics says.
+
+Each comparison runs both arms with the same seeds (common random numbers: the same developers,
+network and monthly shocks), over several seeds, to the end of the default horizon (2027-12).
+"""
+
+import numpy as np
+import pytest
+
+from simulator.market import token_demand
+from simulator.model import TokenMarket
+from simulator.regions import SEGMENTS
+from simulator.scenario_files import load_scenario
+
+SEEDS = (1, 2, 3)
+DEVELOPERS = 3_000
+
+
+def run(scenario: str, seed: int, **options) -> TokenMarket:
+    """A finished run of a preset with options, at the test population."""
+    model = TokenMarket(load_scenario(scenario), seed=seed, developers=DEVELOPERS, **options)
+    model.run()
+    return model
+
+
+def final(scenario: str, seed: int, **options) -> dict:
+    """The last month's market metrics of one run."""
+    return run(scenario, seed, **options).last_record.market
+
+
+def cumulative_cn_share_global(model: TokenMarket) -> float:
+    """Chinese share of all global-platform tokens served over the whole run."""
+    frame = model.datacollector.get_model_vars_dataframe()
+    return float((frame.cn_share_global * frame.tokens_global).sum() / frame.tokens_global.sum())
+
+
+def prices(model: TokenMarket) -> dict[str, float]:
+    """Each provider's price in the last month."""
+    return {row["provider"]: row["price"] for row in model.last_record.providers}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_strict_controls_give_chinese_providers_less_compute_and_share(seed: int) -> None:
+    """All tiers banned, remote access closed, no smuggling: less Chinese compute and share."""
+    baseline, strict = final("baseline", seed), final("strict", seed)
+    assert strict["compute_cn"] < baseline["compute_cn"]
+    assert strict["cn_share_global"] < baseline["cn_share_global"]
+    assert strict["cn_share"] < baseline["cn_share"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_no_controls_give_chinese_providers_at_least_the_baseline_share(seed: int) -> None:
+    """Without export controls Chinese providers buy freely: share and compute at least as high."""
+    baseline, free = final("baseline", seed), final("no_controls", seed)
+    assert free["cn_share_global"] >= baseline["cn_share_global"]
+    assert free["compute_cn"] >= baseline["compute_cn"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_more_smuggling_leakage_gives_more_chinese_compute(seed: int) -> None:
+    """The baseline with 50% leakage instead of 5% smuggles in more chips and ends with more."""
+    low = final("baseline", seed, settings={"smuggling.leakage": 0.05})
+    high = final("baseline", seed, settings={"smuggling.leakage": 0.5})
+    assert high["compute_cn_smuggled"] > low["compute_cn_smuggled"]
+    assert high["compute_cn"] > low["compute_cn"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_tripling_the_chinese_electricity_price_lowers_the_chinese_share(seed: int) -> None:
+    """Dearer power raises every Chinese provider's price, so Chinese providers win fewer of the
+    tokens served over the run. (Electricity is ~5-10% of serving cost, so the effect is small;
+    the token-weighted average Chinese price can even fall as cheap providers gain weight.)"""
+    baseline = run("baseline", seed)
+    dear = run("baseline", seed, policies=["energy_price"],
+               settings={"energy_price.region": "CN", "energy_price.multiplier": 3.0})
+    cheap_power, dear_power = prices(baseline), prices(dear)
+    for provider in baseline.providers:
+        if provider.spec.jurisdiction == "CN":
+            assert dear_power[provider.spec.name] > cheap_power[provider.spec.name]
+    assert cumulative_cn_share_global(dear) < cumulative_cn_share_global(baseline)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lower_prices_raise_total_token_demand(seed: int) -> None:
+    """Two years into the baseline, the same developers facing every price halved ask for more
+    tokens in total: demand has a negative price elasticity (indies most)."""
+    model = run("baseline", seed, steps=24)
+    dev = model.developers
+    price = np.array([p.price for p in model.providers])[dev.provider]
+    elasticity = np.array([model.scenario.demand.price_elasticity[s] for s in SEGMENTS])
+
+    def total(prices: np.ndarray) -> float:
+        return float(token_demand(dev.base_demand, np.ones(dev.size), prices,
+                                  model.reference_price[dev.region],
+                                  elasticity[dev.segment]).sum())
+
+    assert total(price / 2) > total(price)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_government_under_api_restriction_routes_no_tokens_to_barred_providers(seed: int) -> None:
+    """With government users in the US and EU barred from Chinese providers, that segment's
+    tokens from Chinese providers are zero in every month."""
+    model = TokenMarket(load_scenario("baseline"), seed=seed, developers=DEVELOPERS,
+                        policies=["api_restriction"], steps=24)
+    chinese = {p.spec.name for p in model.providers if p.spec.jurisdiction == "CN"}
+    while model.running:
+        model.step()
+        barred = [row for row in model.last_record.segments
+                  if row["segment"] == "government" and row["region"] in ("US", "EU")
+                  and row["provider"] in chinese]
+        assert sum(row["tokens"] for row in barred) == 0.0
