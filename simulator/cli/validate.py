@@ -100,7 +100,7 @@ def _print_table(results: list[dict], name: str, seeds: int, developers: int) ->
 
 
 def _spread_text(row: dict, spread: float) -> str:
-    if row["id"] and row["observable"].startswith("first month"):
+    if row["observable"].startswith("first month"):
         return f"{spread:.1f} months"
     if row["simulated_text"].endswith("%"):
         return f"{spread:.1%}"
