@@ -31,9 +31,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from simulator.cli import policies, run, runs, scenario
+    from simulator.cli import plot, policies, replay, run, runs, scenario
 
-    for module in (run, scenario, policies, runs):
+    for module in (run, scenario, policies, runs, replay, plot):
         module.register(cli)
 
 

@@ -1,18 +1,25 @@
-"""``sim runs ...``: list and inspect stored runs."""
+"""``sim runs ...``: list, inspect, compare, export and delete stored runs."""
 
 import json
+import math
+from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from runs.store import RunStore
+from runs.compare import END, compare_runs, differences, end_months, parse_months
+from runs.delete import deletable, delete_run
+from runs.export import FORMATS, export_run
+from runs.load import load_run
+from runs.store import RunStore, StoreError
 from simulator.cli.common import SUMMARY_ROWS, SimGroup, db_option, fmt, json_option
 
 
 @click.group("runs", cls=SimGroup)
 def runs_group() -> None:
-    """List and inspect stored runs."""
+    """List, inspect, compare, export and delete stored runs."""
 
 
 @runs_group.command("list")
@@ -86,6 +93,113 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
         for label, key, kind in SUMMARY_ROWS:
             final.add_row(label, fmt(last.get(key), kind))
         out.print(final)
+
+
+def fmt_delta(value: Any, kind: str) -> str:
+    """A difference for a table: shares in percentage points, the rest as :func:`fmt`, signed."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    magnitude = f"{abs(value) * 100:.1f} pp" if kind == "share" else fmt(abs(value), kind)
+    if not any(digit in magnitude for digit in "123456789"):
+        return magnitude  # rounds to zero: no sign
+    return ("-" if value < 0 else "+") + magnitude
+
+
+@runs_group.command("compare")
+@click.argument("run_ids", metavar="RUN RUN...", nargs=-1, required=True, type=int)
+@click.option("--at", "months", multiple=True, metavar="YYYY-MM",
+              help="Also compare at this month (repeatable); each run's end is always shown.")
+@db_option
+@json_option
+def runs_compare(run_ids: tuple[int, ...], months: tuple[str, ...], db: str | None,
+                 as_json: bool) -> None:
+    """Compare stored runs side by side: the main outcomes at chosen months and at the end.
+
+    The first run is the reference: the last columns give each other run minus it (shares in
+    percentage points). Example: sim runs compare 1 2 3 --at 2025-06 --at 2026-04
+    """
+    if len(run_ids) < 2:
+        raise click.BadParameter("give at least two runs, e.g. `sim runs compare 1 2`",
+                                 param_hint="RUN")
+    at = parse_months(months)
+    store = RunStore(db, create=False)
+    runs = [load_run(store, run_id) for run_id in run_ids]
+    for month in at:
+        if not any(month in run.market_steps.index for run in runs):
+            spans = ", ".join(f"run {r.id} {r.market_steps.index[0]} to {r.market_steps.index[-1]}"
+                              for r in runs if len(r.market_steps))
+            raise StoreError(f"--at {month}: no run simulated that month ({spans or 'no steps'})")
+    table = compare_runs(runs, [key for _, key, _ in SUMMARY_ROWS], at)
+    diff = differences(table)
+    whens = [str(m) for m in at] + [END]
+    ends = end_months(runs)
+    if as_json:
+        def clean(v: float) -> float | None:
+            return None if math.isnan(v) else v
+        click.echo(json.dumps({
+            "runs": [{"id": r.id, "name": r.name, "seed": r.seed, "end": ends[r.id]}
+                     for r in runs],
+            "rows": [{"when": when, "metric": key,
+                      "values": {str(r.id): clean(table.loc[(when, key), r.id]) for r in runs},
+                      "difference": {str(r.id): clean(diff.loc[(when, key), r.id])
+                                     for r in runs[1:]}}
+                     for when in whens for _, key, _ in SUMMARY_ROWS]}))
+        return
+    out = Console()
+    reference = runs[0]
+    for when in whens:
+        if when == END:
+            title = (f"End ({ends[reference.id]})" if len(set(ends.values())) == 1 else
+                     "End (" + ", ".join(f"run {i}: {m}" for i, m in ends.items()) + ")")
+        else:
+            title = when
+        view = Table(title=title, title_justify="left")
+        view.add_column("metric")
+        for run in runs:
+            view.add_column(f"run {run.id}\n{run.name}", justify="right")
+        for run in runs[1:]:
+            view.add_column(f"run {run.id}\nminus {reference.id}", justify="right")
+        for label, key, kind in SUMMARY_ROWS:
+            view.add_row(label, *(fmt(table.loc[(when, key), r.id], kind) for r in runs),
+                         *(fmt_delta(diff.loc[(when, key), r.id], kind) for r in runs[1:]))
+        out.print(view)
+
+
+@runs_group.command("export")
+@click.argument("run_id", metavar="RUN", type=int)
+@click.option("--format", "file_format", type=click.Choice(FORMATS), default="csv",
+              show_default=True, help="File format of the tables (parquet keeps exact types).")
+@click.option("--out", "folder", required=True, metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write into; created if missing.")
+@db_option
+def runs_export(run_id: int, file_format: str, folder: Path, db: str | None) -> None:
+    """Write run RUN as files: run-RUN.json and one file per history table.
+
+    Each table file holds the run's rows as the database has them (run_id, step, month, ...),
+    so other tools read the same numbers; the JSON holds the scenario, policies and versions.
+    """
+    store = RunStore(db, create=False)
+    for path in export_run(load_run(store, run_id), folder, file_format):
+        click.echo(str(path))
+
+
+@runs_group.command("delete")
+@click.argument("run_id", metavar="RUN", type=int)
+@click.option("--yes", "-y", is_flag=True, help="Delete without asking.")
+@db_option
+def runs_delete(run_id: int, yes: bool, db: str | None) -> None:
+    """Delete run RUN and all its rows, in one transaction (asks first unless --yes)."""
+    store = RunStore(db, create=False)
+    record = deletable(store, run_id)
+    rows = sum(record[f"{table}_rows"] for table in
+               ("market_steps", "provider_steps", "segment_steps", "policy_events"))
+    what = (f"run {run_id} ({record['name']}, {record['status']}, {record['steps_done']} steps, "
+            f"{rows} history rows) from {store.masked_url}")
+    if not yes:
+        click.confirm(f"Delete {what}?", abort=True)
+    delete_run(store, run_id)
+    click.echo(f"Deleted {what}.")
 
 
 def register(group: click.Group) -> None:

@@ -1,0 +1,68 @@
+"""Writing a stored run out as files other tools read: one file per history table.
+
+Each table file holds the run's rows exactly as the database has them (``run_id``, ``step``,
+``month`` as ``YYYY-MM``, then the metrics), so ``pandas.read_parquet`` or any CSV reader gets
+the same rows as ``SELECT * FROM market_steps WHERE run_id = N``; ``run-N.json`` beside them
+holds the run itself: name, seed, status, versions, scenario and policies.
+"""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from runs.load import HISTORY_TABLES, StoredRun
+from runs.store import StoreError
+
+FORMATS = ("csv", "parquet")
+
+
+def table_rows(run: StoredRun, name: str) -> pd.DataFrame:
+    """A history table of ``run`` in the database's own layout (without the row ids)."""
+    frame = run.table(name).reset_index()
+    frame["month"] = frame["month"].astype(str)
+    frame.insert(0, "run_id", run.id)
+    order = [c.name for c in HISTORY_TABLES[name].columns if c.name != "id"]
+    return frame[order]
+
+
+def run_record(run: StoredRun) -> dict:
+    """The run's own row: everything but its history tables."""
+    return {"id": run.id, "name": run.name, "status": run.status, "seed": run.seed,
+            "steps_done": run.steps_done, "steps_planned": run.steps_planned,
+            "created_at": run.created_at.isoformat(),
+            "finished_at": None if pd.isna(run.finished_at) else run.finished_at.isoformat(),
+            "digest": run.digest, "error": run.error, "versions": run.versions,
+            "policies": run.policies, "scenario": run.scenario_data}
+
+
+def export_run(run: StoredRun, folder: Path, fmt: str) -> list[Path]:
+    """Write ``run-N.json`` and ``run-N-TABLE.csv`` (or ``.parquet``) for each history table.
+
+    The folder is created if missing; files of the same run already there are replaced.
+
+    Returns:
+        The files written, the JSON first.
+
+    Raises:
+        StoreError: for an unknown format or a folder that cannot be written.
+    """
+    if fmt not in FORMATS:
+        raise StoreError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        record = folder / f"run-{run.id}.json"
+        record.write_text(json.dumps(run_record(run), indent=2) + "\n")
+        written = [record]
+        for name in HISTORY_TABLES:
+            path = folder / f"run-{run.id}-{name}.{fmt}"
+            rows = table_rows(run, name)
+            if fmt == "csv":
+                rows.to_csv(path, index=False)
+            else:
+                rows.to_parquet(path, index=False)
+            written.append(path)
+    except OSError as error:
+        reason = error.strerror or error
+        raise StoreError(f"--out {folder}: cannot write there ({reason})") from None
+    return written

@@ -1,0 +1,210 @@
+"""Getting stored runs back out as pandas objects: the loading API notebooks and commands use.
+
+``list_runs`` gives one row per run; ``load_run`` gives one run with its history tables as
+DataFrames indexed by month (a monthly ``pandas.Period``). Loading a run reads only that run's
+rows, through the ``run_id`` indexes of the schema, so it stays fast however many runs a store
+holds. Example::
+
+    from runs.load import open_store, list_runs, load_run
+
+    store = open_store()                      # $SIM_DB, else runs.db
+    runs = list_runs(store, policy="export_ban", status="finished")
+    run = load_run(store, int(runs.index[0]))  # the newest
+    run.market_steps["cn_share_global"].plot()
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+from pydantic import ValidationError
+from sqlalchemy import Float, Integer, Table, select
+from sqlalchemy.orm import Session
+
+import simulator
+from runs.schema import RUN_STATUSES, MarketStep, PolicyEventRow, ProviderStep, Run, SegmentStep
+from runs.store import RunStore, StoreError
+from simulator.errors import InputError, describe_validation_error
+from simulator.scenario import Scenario
+
+HISTORY_TABLES: dict[str, Table] = {
+    "market_steps": MarketStep.__table__,
+    "provider_steps": ProviderStep.__table__,
+    "segment_steps": SegmentStep.__table__,
+    "policy_events": PolicyEventRow.__table__,
+}
+"""The per-step tables of a run, by name, in the order they are listed and exported."""
+
+_NOT_LOADED = ("id", "run_id")
+"""Columns every history table has that say nothing about the run once it is loaded."""
+
+
+def open_store(db: str | None = None) -> RunStore:
+    """The run store at ``db`` (URL or SQLite path), else ``$SIM_DB``, else ``runs.db``.
+
+    Opening only reads: a missing file is not created, it simply holds no runs.
+    """
+    return RunStore(db, create=False)
+
+
+def _timestamp(value: datetime | None) -> pd.Timestamp:
+    return pd.Timestamp(value) if value is not None else pd.NaT
+
+
+def list_runs(store: RunStore, *, name: str | None = None, policy: str | None = None,
+              status: str | None = None) -> pd.DataFrame:
+    """Stored runs, newest first, one row each, indexed by run id.
+
+    Args:
+        store: the store to read.
+        name: keep runs with exactly this name.
+        policy: keep runs with this policy enabled (a name from ``sim policies``).
+        status: keep runs with this status; a ``running`` run whose process is gone counts as
+            ``interrupted``, as in ``sim runs list``.
+
+    Returns:
+        Columns ``name, status, seed, steps_done, steps_planned, policies`` (the enabled
+        policies' names joined by ``+``, empty for none), ``created_at``, ``finished_at``,
+        ``package_version`` and ``digest``.
+    """
+    if status is not None and status not in RUN_STATUSES:
+        raise InputError(f"status {status!r}: expected one of {', '.join(RUN_STATUSES)}")
+    columns = ["name", "status", "seed", "steps_done", "steps_planned", "policies",
+               "created_at", "finished_at", "package_version", "digest"]
+    rows: list[dict[str, Any]] = []
+    if store.exists:
+        query = select(Run).order_by(Run.id.desc())
+        if name is not None:
+            query = query.where(Run.name == name)
+        with Session(store.engine) as session:
+            for run in session.scalars(query):
+                names = [p["name"] for p in run.policies]
+                run_status = store.effective_status(run)
+                if (policy is not None and policy not in names) or (
+                        status is not None and run_status != status):
+                    continue
+                rows.append({
+                    "run_id": run.id, "name": run.name, "status": run_status,
+                    "seed": int(run.seed), "steps_done": run.steps_done,
+                    "steps_planned": run.steps_planned, "policies": "+".join(names),
+                    "created_at": _timestamp(run.created_at),
+                    "finished_at": _timestamp(run.finished_at),
+                    "package_version": run.versions.get("package"), "digest": run.digest})
+    frame = pd.DataFrame(rows, columns=["run_id", *columns])
+    return frame.set_index("run_id")
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """One stored run: what was asked, by which software, how it ended, and its history.
+
+    The history tables are DataFrames indexed by ``month`` (a monthly ``pandas.Period``; use
+    ``.to_timestamp()`` for plotting libraries that want datetimes), in step order, with the
+    columns of the tables in ``runs/schema.py`` (``step`` included, the row ids left out).
+    ``provider_steps`` has one row per provider and month, ``segment_steps`` one per region,
+    segment and provider, so their index repeats; ``pivot(columns="provider", values=...)``
+    turns them into one column per provider.
+    """
+
+    id: int
+    name: str
+    status: str
+    seed: int
+    steps_done: int
+    steps_planned: int
+    created_at: pd.Timestamp
+    finished_at: pd.Timestamp
+    digest: str | None
+    error: str | None
+    scenario_data: dict[str, Any] = field(repr=False)
+    """The scenario exactly as stored (JSON); :attr:`scenario` is the validated object."""
+    policies: list[dict[str, Any]] = field(repr=False)
+    """Each enabled policy's name and every parameter, defaults included."""
+    versions: dict[str, str] = field(repr=False)
+    market_steps: pd.DataFrame = field(repr=False)
+    provider_steps: pd.DataFrame = field(repr=False)
+    segment_steps: pd.DataFrame = field(repr=False)
+    policy_events: pd.DataFrame = field(repr=False)
+
+    @cached_property
+    def scenario(self) -> Scenario:
+        """The stored scenario, validated by this package.
+
+        Raises:
+            StoreError: if this version of the package no longer accepts it (the run was stored
+                by another version whose scenario fields differ).
+        """
+        try:
+            return Scenario.model_validate(self.scenario_data)
+        except ValidationError as error:
+            raise StoreError(
+                f"run {self.id}'s stored scenario is not valid for token-market-sim "
+                f"{simulator.__version__} (stored by {self.package_version}): "
+                f"{describe_validation_error(error, 'scenario')}") from None
+
+    @property
+    def package_version(self) -> str:
+        """The version of token-market-sim that simulated the run."""
+        return self.versions.get("package", "unknown")
+
+    @property
+    def policy_names(self) -> list[str]:
+        """The enabled policies' names, in the scenario's order."""
+        return [p["name"] for p in self.policies]
+
+    @property
+    def label(self) -> str:
+        """A short caption for tables and legends: ``run 3: export_ban (seed 1)``."""
+        return f"run {self.id}: {self.name} (seed {self.seed})"
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One of the history tables by its database name (see :data:`HISTORY_TABLES`)."""
+        if name not in HISTORY_TABLES:
+            raise InputError(f"table {name!r}: expected one of {', '.join(HISTORY_TABLES)}")
+        return getattr(self, name)
+
+
+def _dtype(column: Any) -> str | None:
+    if isinstance(column.type, Float):
+        return "float64"
+    if isinstance(column.type, Integer):
+        return "int64"
+    return None
+
+
+def load_table(store: RunStore, table: Table, run_id: int) -> pd.DataFrame:
+    """One history table's rows of one run, in step order, indexed by month.
+
+    Floats stay exactly as stored (a NULL metric becomes NaN); integers are ``int64``.
+    """
+    columns = [c for c in table.columns if c.name not in _NOT_LOADED]
+    query = (select(*columns).where(table.c.run_id == run_id)
+             .order_by(table.c.step, table.c.id))
+    with store.engine.connect() as connection:
+        rows = connection.execute(query).all()
+    values = zip(*rows, strict=True) if rows else ([] for _ in columns)  # by column: faster
+    frame = pd.DataFrame({c.name: pd.array(list(v), dtype=_dtype(c))
+                          for c, v in zip(columns, values, strict=True)})
+    codes, months = pd.factorize(frame["month"])  # parse each month once, not once per row
+    frame["month"] = pd.PeriodIndex(months, freq="M").take(codes)
+    return frame.set_index("month")
+
+
+def load_run(store: RunStore, run_id: int) -> StoredRun:
+    """Run ``run_id`` with its scenario, seed, status, versions and history tables.
+
+    Raises:
+        StoreError: if the store has no such run (the message gives the ids it has).
+    """
+    record = store.get_run(run_id)
+    fields: dict[str, Any] = {
+        key: record[key] for key in ("id", "name", "status", "seed", "steps_done",
+                                     "steps_planned", "digest", "error", "policies", "versions")}
+    finished = record["finished_at"]
+    fields.update(scenario_data=record["scenario"], created_at=pd.Timestamp(record["created_at"]),
+                  finished_at=pd.Timestamp(finished) if finished else pd.NaT)
+    for name, table in HISTORY_TABLES.items():
+        fields[name] = load_table(store, table, run_id)
+    return StoredRun(**fields)
