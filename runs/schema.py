@@ -7,11 +7,12 @@ rows; plain SQL tools can read them (``SELECT * FROM market_steps WHERE run_id =
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 1
-"""Bumped with every change of the tables; stored in ``store_meta``."""
+SCHEMA_VERSION = 2
+"""Bumped with every change of the tables, each with its Alembic revision in
+``runs/migrations/versions`` (numbered like the version); stored in ``store_meta`` too."""
 
 RUN_STATUSES = ("running", "finished", "failed", "interrupted")
 
@@ -50,6 +51,8 @@ class Run(Base):
     error: Mapped[str | None] = mapped_column(Text)
     host: Mapped[str | None] = mapped_column(String(255))
     pid: Mapped[int | None] = mapped_column(Integer)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    """Labels for grouping runs, e.g. ``validation`` for the runs of ``sim validate``."""
 
 
 class MarketStep(Base):

@@ -1,37 +1,44 @@
 """Opening a run store, and a run's life in it: started, stepped, finished (or not).
 
-Any SQLAlchemy URL works; a bare path means a SQLite file. SQLite is opened in WAL mode with a
-busy timeout so readers never block the writer and several writers wait their turn. Each step's
+Any SQLAlchemy URL works; a bare path means a SQLite file and ``postgresql://`` means
+PostgreSQL through psycopg 3. SQLite is opened in WAL mode with a busy timeout so readers never
+block the writer and several writers wait their turn; its write transactions start with
+``BEGIN IMMEDIATE`` so that they queue for the lock instead of failing half-way. Each step's
 rows are written in one transaction, so a run that dies keeps every step it finished.
+
+Opening a store checks its schema version (:mod:`runs.migrate`): a fresh database gets the
+schema, an older one is refused with the command that migrates it, a newer one is refused
+without a single write. Creating and migrating happen under a lock (``BEGIN IMMEDIATE`` on
+SQLite, an advisory lock on PostgreSQL), so many processes opening one fresh database at the
+same moment create its schema exactly once.
 """
 
 import os
+import re
 import socket
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from runs.schema import (
-    SCHEMA_VERSION,
-    Base,
-    MarketStep,
-    PolicyEventRow,
-    ProviderStep,
-    Run,
-    SegmentStep,
-    StoreMeta,
-)
+from runs.migrate import UnknownSchema, create_schema, schema_version, upgrade_schema
+from runs.schema import SCHEMA_VERSION, MarketStep, PolicyEventRow, ProviderStep, Run, SegmentStep
 from simulator.errors import InputError
 
 DEFAULT_DB = "runs.db"
 ENV_VAR = "SIM_DB"
+POSTGRES_DRIVER = "postgresql+psycopg"
+SCHEMA_LOCK_KEY = 0x746B6D73_73746F72
+"""The PostgreSQL advisory lock held while a store's schema is checked, created or migrated."""
+WRITER = "sim_writer"
+"""Execution option marking a connection that writes: on SQLite it begins ``IMMEDIATE``."""
 
 
 class StoreError(InputError):
@@ -39,11 +46,18 @@ class StoreError(InputError):
 
 
 def resolve_url(db: str | None) -> str:
-    """The URL to use: ``db``, else ``$SIM_DB``, else ``runs.db``; a bare path means SQLite."""
+    """The URL to use: ``db``, else ``$SIM_DB``, else ``runs.db``.
+
+    A bare path means a SQLite file; ``postgresql://`` and ``postgres://`` (libpq's own forms)
+    mean PostgreSQL through psycopg 3, the driver this package installs.
+    """
     target = db or os.environ.get(ENV_VAR) or DEFAULT_DB
-    if "://" in target:
-        return target
-    return f"sqlite:///{Path(target).expanduser()}"
+    scheme, sep, rest = target.partition("://")
+    if not sep:
+        return f"sqlite:///{Path(target).expanduser()}"
+    if scheme in ("postgresql", "postgres"):
+        return f"{POSTGRES_DRIVER}://{rest}"
+    return target
 
 
 def mask_url(url: str) -> str:
@@ -51,15 +65,43 @@ def mask_url(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
-        return url
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy, not the sqlite3 module, starts transactions (see _sqlite_begin): sqlite3's
+    # own handling would commit DDL at once and start writes as DEFERRED.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout = 30000")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    try:
+        cursor.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.OperationalError as error:
+        # Switching a file that is not in WAL mode yet needs it to itself, and SQLite refuses
+        # at once (no busy wait) while another process is writing. Carry on in the file's
+        # current mode: WAL is a property of the file, so the first connection that gets it
+        # switches it for everyone.
+        if "locked" not in str(error):
+            raise
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A writer takes SQLite's write lock when it begins, waiting up to the busy timeout, rather
+    # than when it first writes, where a reader upgrading to a writer can fail at once.
+    immediate = connection.get_execution_options().get(WRITER, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _lock_schema(connection: Connection) -> None:
+    """Wait until no other process is creating or migrating this database's schema.
+
+    On SQLite the transaction's ``BEGIN IMMEDIATE`` is that lock already; on PostgreSQL it is
+    a transaction-scoped advisory lock, released at commit or rollback.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
 
 
 def _first_line(error: BaseException) -> str:
@@ -88,16 +130,25 @@ class RunStore:
         url: a SQLAlchemy URL or a SQLite file path (see :func:`resolve_url`).
         create: create the file and tables if missing; readers pass False so that looking
             at a store never creates one.
+        upgrade: migrate an older schema to this package's version instead of refusing it
+            (``sim db upgrade``); :attr:`upgraded_from` then says from which version.
+
+    Raises:
+        StoreError: the database cannot be opened or created, or its schema is older (and
+            ``upgrade`` is False), newer or not a run store's.
     """
 
-    def __init__(self, url: str, create: bool = True) -> None:
+    def __init__(self, url: str | None, create: bool = True, upgrade: bool = False) -> None:
         self.url = resolve_url(url)
         self.masked_url = mask_url(self.url)
         self.exists = True
+        self.upgraded_from: int | None = None
+        self._new_file: Path | None = None
         try:
             parsed = make_url(self.url)
         except ArgumentError:
-            raise StoreError(f"--db {self.url!r}: not a database URL or file path") from None
+            raise StoreError(f"--db {self.masked_url!r}: not a database URL or file path") from None
+        self._password = parsed.password
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             path = Path(parsed.database)
             if not path.exists():
@@ -106,54 +157,94 @@ class RunStore:
                 elif not path.parent.is_dir():
                     raise StoreError(f"cannot create database {path}: folder {path.parent} "
                                      "does not exist")
-                elif not os.access(path.parent, os.W_OK):
-                    raise StoreError(f"cannot create database {path}: folder {path.parent} "
-                                     "is not writable")
+                else:
+                    self._new_file = path
         try:
             self.engine: Engine = create_engine(self.url)
         except (ArgumentError, ImportError, SQLAlchemyError) as error:
-            raise StoreError(f"cannot open database {self.masked_url}: {_first_line(error)}") from None
+            raise StoreError(f"cannot open database {self.masked_url}: "
+                             f"{self._reason(error)}") from None
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", _sqlite_connect)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        self.writer = self.engine.execution_options(**{WRITER: True})
+        """The engine for transactions that write: on SQLite they queue for the write lock."""
         if self.exists:
-            self._prepare(create)
+            self._prepare(create, upgrade)
 
-    def _prepare(self, create: bool) -> None:
-        """Create missing tables and check the schema version; one clean error if it fails."""
+    def _reason(self, error: BaseException) -> str:
+        """The first line of a driver's error, with the URL's password blotted out."""
+        reason = _first_line(error)
+        return reason.replace(self._password, "***") if self._password else reason
+
+    def _prepare(self, create: bool, upgrade: bool) -> None:
+        """Check the schema version; create it in a fresh database, or migrate an older one.
+
+        One clean error if anything is wrong, and then nothing has been written.
+        """
+        locked = create or upgrade
         try:
-            with self.engine.begin() as connection:
-                tables = set(inspect(connection).get_table_names())
-                if "runs" not in tables:
-                    if not create:
+            with (self.writer if locked else self.engine).begin() as connection:
+                if locked:
+                    _lock_schema(connection)
+                version = schema_version(connection)
+                if version is None:
+                    if create:
+                        create_schema(connection)
+                    else:
                         self.exists = False
-                        return
-                    Base.metadata.create_all(connection)
-                    connection.execute(insert(StoreMeta).values(
-                        key="schema_version", value=str(SCHEMA_VERSION)))
-                    return
-                version = connection.execute(
-                    select(StoreMeta.value).where(StoreMeta.key == "schema_version")).scalar()
+                elif version < SCHEMA_VERSION:
+                    if not upgrade:
+                        raise StoreError(
+                            f"database {self.masked_url} has schema version {version}, older than "
+                            f"this package's {SCHEMA_VERSION}: run `sim db upgrade --db "
+                            f"{self.masked_url}` to migrate it (back it up first)")
+                    upgrade_schema(connection)
+                    self.upgraded_from = version
+                elif version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"database {self.masked_url} has schema version {version}, newer than this "
+                        f"package's {SCHEMA_VERSION}: upgrade token-market-sim to use it")
+        except UnknownSchema as unknown:
+            if unknown.revision is None:
+                raise StoreError(
+                    f"database {self.masked_url} has a 'runs' table without a schema version: "
+                    "it is not a token-market-sim run store; nothing was written") from None
+            raise StoreError(
+                f"database {self.masked_url} is at schema revision {unknown.revision!r}, which "
+                f"this package (schema versions 1 to {SCHEMA_VERSION}) does not know: upgrade "
+                "token-market-sim to use it; nothing was written") from None
         except DBAPIError as error:
-            raise StoreError(f"cannot open database {self.masked_url}: {_first_line(error)}") from None
-        if version is not None and int(version) > SCHEMA_VERSION:
-            raise StoreError(f"database {self.masked_url} has schema version {version}, newer than "
-                             f"this package's {SCHEMA_VERSION}: upgrade the package to use it")
+            raise StoreError(self._cannot_open(error)) from None
+
+    def _cannot_open(self, error: DBAPIError) -> str:
+        """The one-line message for a database that could not be opened or created."""
+        new = self._new_file
+        if new is not None and not new.exists():
+            # Asking the file system beforehand is not enough: root passes os.access checks
+            # that the kernel still refuses (read-only mounts, dropped capabilities).
+            if not os.access(new.parent, os.W_OK):
+                return f"cannot create database {new}: folder {new.parent} is not writable"
+            return f"cannot create database {new}: {self._reason(error)}"
+        return f"cannot open database {self.masked_url}: {self._reason(error)}"
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session that commits on success and rolls back on any error."""
-        with Session(self.engine) as session, session.begin():
+        """A writing session that commits on success and rolls back on any error."""
+        with Session(self.writer) as session, session.begin():
             yield session
 
     # ---- a run's life ---------------------------------------------------------------------------
 
     def start_run(self, *, name: str, seed: int, steps: int, scenario: dict[str, Any],
-                  policies: list[dict[str, Any]], versions: dict[str, str]) -> int:
+                  policies: list[dict[str, Any]], versions: dict[str, str],
+                  tags: Sequence[str] = ()) -> int:
         """Register a new run as ``running`` and return its id."""
         with self.session() as session:
             run = Run(name=name, status="running", created_at=_now(), seed=str(seed),
                       steps_planned=steps, steps_done=0, scenario=scenario, policies=policies,
-                      versions=versions, host=socket.gethostname(), pid=os.getpid())
+                      versions=versions, host=socket.gethostname(), pid=os.getpid(),
+                      tags=list(tags))
             session.add(run)
             session.flush()
             return run.id
@@ -163,7 +254,7 @@ class RunStore:
                    events: list[dict[str, Any]]) -> None:
         """Store one step's rows and count it done, all in one transaction."""
         keys = {"run_id": run_id, "step": step, "month": month}
-        with self.engine.begin() as connection:
+        with self.writer.begin() as connection:
             connection.execute(insert(MarketStep), [{**keys, **market}])
             connection.execute(insert(ProviderStep), [{**keys, **row} for row in providers])
             if segments:
@@ -175,15 +266,17 @@ class RunStore:
     def finish_run(self, run_id: int, status: str, digest: str | None = None,
                    error: str | None = None) -> None:
         """Mark a run finished, failed or interrupted."""
-        with self.engine.begin() as connection:
+        with self.writer.begin() as connection:
             connection.execute(update(Run).where(Run.id == run_id).values(
                 status=status, finished_at=_now(), digest=digest, error=error))
 
-    # ---- looking at runs --------------------------------------------------------------------------
+    # ---- looking at runs -------------------------------------------------------------------------
 
     def effective_status(self, run: Run) -> str:
-        """The stored status, except that a ``running`` run whose process on this host is gone
-        was killed: it is reported as ``interrupted``.
+        """The stored status, except for a run killed outright.
+
+        A ``running`` run whose process on this host is gone was killed: it is reported as
+        ``interrupted``.
         """
         if (run.status == "running" and run.host == socket.gethostname() and run.pid
                 and not _process_alive(run.pid)):
@@ -236,7 +329,9 @@ class RunStore:
         return {
             "id": run.id, "name": run.name, "status": self.effective_status(run),
             "created_at": run.created_at.isoformat(timespec="seconds"),
-            "finished_at": run.finished_at.isoformat(timespec="seconds") if run.finished_at else None,
+            "finished_at": (run.finished_at.isoformat(timespec="seconds") if run.finished_at
+                            else None),
             "seed": int(run.seed), "steps_done": run.steps_done, "steps_planned": run.steps_planned,
             "policies": [p["name"] for p in run.policies], "digest": run.digest,
+            "tags": run.tags,
         }

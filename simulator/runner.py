@@ -9,7 +9,7 @@ stored as soon as it is simulated. Ctrl-C (SIGINT) and SIGTERM stop the run clea
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -73,8 +73,11 @@ def _sigterm_raises() -> Iterator[None]:
 
 
 def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | None = None,
-            on_step: Callable[[TokenMarket], None] | None = None) -> RunResult:
+            on_step: Callable[[TokenMarket], None] | None = None,
+            tags: Sequence[str] = ()) -> RunResult:
     """Simulate ``scenario`` with ``seed``, storing every step; return the finished run.
+
+    ``tags`` are stored with the run for grouping it later (``validation`` for ``sim validate``).
 
     Raises:
         RunInterrupted: after SIGINT or SIGTERM (the run is marked ``interrupted``).
@@ -85,7 +88,7 @@ def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | N
     run_id = store.start_run(
         name=name or scenario.name, seed=model.seed, steps=model.horizon,
         scenario=scenario.model_dump(mode="json"), policies=policies,
-        versions=software_versions())
+        versions=software_versions(), tags=tags)
     recorder = RunRecorder(store, run_id)
     try:
         with _sigterm_raises():

@@ -20,13 +20,19 @@ class BadInput(click.ClickException):
 
 
 class SimGroup(click.Group):
-    """Turns every :class:`InputError` raised below it into a one-line error with status 2."""
+    """Turns every user error raised below it into a one-line error with status 2.
+
+    That is our own :class:`InputError` and click's usage errors (an option's value of the wrong
+    type or out of range), which click would otherwise print under three lines of usage.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except InputError as error:
             raise BadInput(str(error)) from None
+        except click.UsageError as error:
+            raise BadInput(error.format_message()) from None
 
 
 def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -24,11 +24,13 @@ from simulator.scenario import Scenario
               help="Seed of all randomness; the same seed gives the same history.")
 @click.option("--name", default=None, help="Name stored with the run [default: the scenario or "
                                             "the policies].")
+@click.option("--tag", "tags", multiple=True, metavar="TEXT",
+              help="A label stored with the run, for grouping runs later (repeatable).")
 @db_option
 @json_option
 def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ...],
         steps: int | None, developers: int | None, start: str | None, seed: int | None,
-        name: str | None, db: str | None, as_json: bool) -> None:
+        name: str | None, tags: tuple[str, ...], db: str | None, as_json: bool) -> None:
     """Simulate the market month by month and store the run.
 
     Prints a summary (Chinese share, prices, compute at the start and the end) and the run id;
@@ -52,7 +54,7 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
 
         try:
             result = execute(resolved, seed, store, name=name or _default_name(resolved),
-                             on_step=on_step)
+                             on_step=on_step, tags=tags)
         except RunInterrupted as stop:
             progress.stop()
             err.print(f"[yellow]{stop}[/]")

@@ -57,11 +57,13 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
     store = RunStore(db, create=False)
     record = store.get_run(run_id)
     if as_json:
-        click.echo(json.dumps(record, default=str))
+        click.echo(json.dumps({**record, "db": store.masked_url}, default=str))
         return
     out = Console()
     out.print(f"[bold]Run {record['id']}[/] {record['name']}: {record['status']}, "
               f"{record['steps_done']}/{record['steps_planned']} steps, seed {record['seed']}")
+    tags = f"; tags: {', '.join(record['tags'])}" if record["tags"] else ""
+    out.print(f"stored in {store.masked_url}{tags}")
     out.print(f"created {record['created_at']}, finished {record['finished_at'] or '-'}; "
               f"digest {record['digest'] or '-'}")
     out.print("versions: " + ", ".join(f"{k} {v}" for k, v in record["versions"].items()))

@@ -1,0 +1,87 @@
+"""Schema versions of the run store, and moving a database from one to the next (Alembic).
+
+A database's schema version is the number of the Alembic revision it is at (revision ``0002``
+is version 2; the revisions live in ``runs/migrations/versions``). This package writes
+:data:`runs.schema.SCHEMA_VERSION`. A fresh database gets the ORM's tables at once and is
+stamped with the newest revision; an older one is migrated revision by revision, only when the
+user asks (``sim db upgrade``), because a migration is a change they may want to back up first.
+
+Every function here works inside a transaction that the caller opened and locked against other
+processes (see :class:`runs.store.RunStore`), so a schema is created or migrated exactly once
+and a failed migration changes nothing.
+"""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, insert, inspect, select
+
+from runs.schema import SCHEMA_VERSION, Base, StoreMeta
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+FIRST_VERSION = 1
+
+
+class UnknownSchema(Exception):
+    """The database has store tables at a revision this package does not have."""
+
+    def __init__(self, revision: str | None) -> None:
+        super().__init__(f"unknown schema revision {revision!r}")
+        self.revision = revision
+
+
+def revision_of(version: int) -> str:
+    """The Alembic revision id of a schema version (``2`` -> ``"0002"``)."""
+    return f"{version:04d}"
+
+
+def alembic_config(connection: Connection) -> Config:
+    """Alembic's configuration for this package's migrations, bound to ``connection``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def schema_version(connection: Connection) -> int | None:
+    """The schema version of the store in this database; None if it has no store yet.
+
+    A store created before the migrations existed has no ``alembic_version`` table; its
+    ``store_meta`` row says version 1.
+
+    Raises:
+        UnknownSchema: a ``runs`` table is there but not at a revision of ours (another
+            program's table, or a newer package's revision).
+    """
+    tables = set(inspect(connection).get_table_names())
+    if "runs" not in tables:
+        return None
+    if "alembic_version" not in tables:
+        stored = None
+        if "store_meta" in tables:
+            stored = connection.execute(
+                select(StoreMeta.value).where(StoreMeta.key == "schema_version")).scalar()
+        if stored != str(FIRST_VERSION):
+            raise UnknownSchema(stored)
+        return FIRST_VERSION
+    revision = MigrationContext.configure(connection).get_current_revision()
+    if revision is None or not revision.isdigit():
+        raise UnknownSchema(revision)
+    return int(revision)
+
+
+def create_schema(connection: Connection) -> None:
+    """Create the ORM's tables at this package's version and stamp that revision."""
+    Base.metadata.create_all(connection)
+    connection.execute(insert(StoreMeta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+    command.stamp(alembic_config(connection), revision_of(SCHEMA_VERSION))
+
+
+def upgrade_schema(connection: Connection) -> None:
+    """Migrate an older store to this package's version, revision by revision."""
+    config = alembic_config(connection)
+    if "alembic_version" not in inspect(connection).get_table_names():
+        command.stamp(config, revision_of(FIRST_VERSION))
+    command.upgrade(config, revision_of(SCHEMA_VERSION))

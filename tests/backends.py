@@ -1,0 +1,137 @@
+"""The run store's two backends, as tests see them: a fresh database each, read with plain SQL.
+
+Every storage test runs once on a SQLite file and once on a PostgreSQL database of its own,
+created on the server named by ``$SIM_TEST_POSTGRES_URL`` (``.ci/with-postgres`` starts one) and
+dropped afterwards. Without that variable the PostgreSQL variants are skipped, except under CI
+(``CI=true``), where a missing server is a failure: CI must never pass by skipping them.
+
+Tests read and alter the database with the driver alone (``sqlite3``, ``psycopg``), never with
+the package's own store, so that a bug in the store cannot hide itself.
+"""
+
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.types.string import TextLoader
+
+POSTGRES_ENV = "SIM_TEST_POSTGRES_URL"
+NAMES = ("sqlite", "postgresql")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One fresh run database.
+
+    Attributes:
+        name: ``sqlite`` or ``postgresql``.
+        url: what ``--db`` gets: the SQLite file's path, or a ``postgresql://`` URL with the
+            server's password in it.
+        folder: the test's own folder (the SQLite file's, or scratch space for PostgreSQL).
+    """
+
+    name: str
+    url: str
+    folder: Path
+
+    @property
+    def password(self) -> str | None:
+        """The password in :attr:`url`, which no output may ever show."""
+        return urlsplit(self.url).password if self.name == "postgresql" else None
+
+    def connect(self) -> Any:
+        """A plain DB-API connection; JSON comes back as text on both backends."""
+        if self.name == "sqlite":
+            return sqlite3.connect(self.url, timeout=30)
+        connection = psycopg.connect(self.url, autocommit=True)
+        connection.adapters.register_loader("json", TextLoader)
+        return connection
+
+    def query(self, statement: str, *params: Any) -> list[tuple]:
+        """Rows of ``statement`` (``?`` placeholders on both backends)."""
+        with closing(self.connect()) as connection:
+            return connection.execute(self._placeholders(statement), params).fetchall()
+
+    def execute(self, *statements: str) -> None:
+        """Run statements that change the database, committed together."""
+        with closing(self.connect()) as connection:
+            if self.name == "sqlite":
+                connection.executescript(";\n".join(statements))
+            else:
+                with connection.transaction():
+                    for statement in statements:
+                        connection.execute(statement)
+
+    def tables(self) -> set[str]:
+        """Names of the tables in the database."""
+        if self.name == "sqlite":
+            if not Path(self.url).exists():
+                return set()
+            rows = self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
+        else:
+            rows = self.query("SELECT table_name FROM information_schema.tables "
+                              "WHERE table_schema = 'public'")
+        return {name for (name,) in rows}
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything bad input must leave alone.
+
+        Every row of every table, the files in the folder (SQLite's transient -wal/-shm files
+        aside) and the bytes of any file that is not the database.
+        """
+        files = {}
+        for path in sorted(self.folder.rglob("*")):
+            if path.name.endswith(("-wal", "-shm", "-journal")):
+                continue
+            foreign = path.is_file() and str(path) != self.url
+            files[str(path.relative_to(self.folder))] = path.read_bytes() if foreign else None
+        rows = {table: sorted(self.query(f"SELECT * FROM {table}"), key=repr)
+                for table in sorted(self.tables())}
+        return {"files": files, "rows": rows}
+
+    def _placeholders(self, statement: str) -> str:
+        return statement if self.name == "sqlite" else statement.replace("?", "%s")
+
+
+def postgres_admin_url() -> str:
+    """The test server's admin URL; skips the test without one (fails it under CI)."""
+    url = os.environ.get(POSTGRES_ENV)
+    if url:
+        return url
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{POSTGRES_ENV} is not set: CI must run the PostgreSQL tests "
+                    "(.ci/run starts a server)")
+    pytest.skip(f"PostgreSQL backend: set {POSTGRES_ENV} to a server's admin URL "
+                "(or run the tests under .ci/with-postgres)")
+
+
+@contextmanager
+def fresh_postgres_database(admin_url: str) -> Iterator[str]:
+    """A new, empty database on the test server (its URL), dropped when the test ends."""
+    name = f"sim_test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlsplit(admin_url)._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextmanager
+def fresh_backend(name: str, folder: Path) -> Iterator[Backend]:
+    """A fresh database of backend ``name``; its files (if any) under ``folder``."""
+    if name == "sqlite":
+        yield Backend(name, str(folder / "runs.db"), folder)
+        return
+    with fresh_postgres_database(postgres_admin_url()) as url:
+        yield Backend(name, url, folder)
