@@ -27,3 +27,15 @@ def postgres(tmp_path: Path) -> Iterator[backends.Backend]:
     """A fresh PostgreSQL database only, for what only a server has (passwords, connections)."""
     with backends.fresh_backend("postgresql", tmp_path) as fresh:
         yield fresh
+
+
+@pytest.fixture(scope="module", params=backends.NAMES)
+def module_backend(request: pytest.FixtureRequest,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[backends.Backend]:
+    """A fresh run database shared by a module's tests, once per backend.
+
+    For a store that is built once and then only read.
+    """
+    folder = tmp_path_factory.mktemp(request.param)
+    with backends.fresh_backend(request.param, folder) as fresh:
+        yield fresh

@@ -1,19 +1,21 @@
 """``sim runs compare|export|delete``: side-by-side outcomes, files other tools read, deletion.
 
 Three small runs (500 developers, 12 months, same seed, different policies) are stored once per
-module; tests that change the database work on their own copy. Expected values are read with
-the stdlib ``sqlite3`` module, not with the package's own store.
+module and backend (a SQLite file, a PostgreSQL database); tests that change the database store
+them afresh in their own. Expected values are read with plain SQL through the driver, not with
+the package's own store.
 """
 
 import json
 import math
 import os
 import socket
-import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from backends import Backend
 from click.testing import CliRunner, Result
 
 from runs.store import RunStore
@@ -30,70 +32,60 @@ def sim(*args: str, stdin: str | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), prog_name="sim", input=stdin)
 
 
-def query(db: Path, sql: str, *params) -> list[tuple]:
-    """Rows of ``sql`` on ``db``, read with plain sqlite3."""
-    connection = sqlite3.connect(db)
-    try:
-        return connection.execute(sql, params).fetchall()
-    finally:
-        connection.close()
-
-
 def plain(value):
     """NULL and NaN both mean "nothing to measure": compare them as None."""
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
-@pytest.fixture(scope="module")
-def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Runs 1 (no policy), 2 (export_ban) and 3 (export_ban + remote_access)."""
-    path = tmp_path_factory.mktemp("runs") / "runs.db"
-    store = RunStore(str(path))
+def store_three_runs(backend: Backend) -> Backend:
+    """Runs 1 (no policy), 2 (export_ban) and 3 (export_ban + remote_access) in ``backend``."""
+    store = RunStore(backend.url)
     for policies in ((), ("export_ban",), ("export_ban", "remote_access")):
         scenario = resolve_scenario(policies=policies, developers=500, steps=STEPS)
         execute(scenario, seed=5, store=store, name="+".join(policies) or "no_policy")
     store.engine.dispose()
-    return path
+    return backend
+
+
+@pytest.fixture(scope="module")
+def stored(module_backend: Backend) -> Backend:
+    """The three runs, stored once per module and backend, for tests that only read them."""
+    return store_three_runs(module_backend)
 
 
 @pytest.fixture
-def db(stored: Path, tmp_path: Path) -> Path:
-    """A private copy of the stored runs, for tests that change them."""
-    copy = tmp_path / "runs.db"
-    source, target = sqlite3.connect(stored), sqlite3.connect(copy)
-    source.backup(target)
-    source.close()
-    target.close()
-    return copy
+def db(backend: Backend) -> Backend:
+    """The three runs in a database of the test's own, for tests that change them."""
+    return store_three_runs(backend)
 
 
-def counts(db: Path, run_id: int) -> dict[str, int]:
+def counts(db: Backend, run_id: int) -> dict[str, int]:
     """Rows of run ``run_id`` in each table, ``runs`` included."""
-    return {table: query(db, f"SELECT COUNT(*) FROM {table} WHERE run_id = ?", run_id)[0][0]
-            for table in TABLES} | {"runs": query(db, "SELECT COUNT(*) FROM runs WHERE id = ?",
-                                                  run_id)[0][0]}
+    return {table: db.query(f"SELECT COUNT(*) FROM {table} WHERE run_id = ?", run_id)[0][0]
+            for table in TABLES} | {"runs": db.query("SELECT COUNT(*) FROM runs WHERE id = ?",
+                                                     run_id)[0][0]}
 
 
 # ---- compare ----------------------------------------------------------------------------------
 
-def test_compare_gives_each_runs_values_and_the_difference_to_the_first(stored: Path) -> None:
+def test_compare_gives_each_runs_values_and_the_difference_to_the_first(stored: Backend) -> None:
     """Compare shows each run's stored value at each date and its difference to the first run."""
-    result = sim("runs", "compare", "1", "3", "--at", "2024-06", "--db", str(stored), "--json")
+    result = sim("runs", "compare", "1", "3", "--at", "2024-06", "--db", stored.url, "--json")
     assert result.exit_code == 0, result.output
     rows = {(r["when"], r["metric"]): r for r in json.loads(result.stdout)["rows"]}
     for when, step in (("2024-06", 5), ("end", STEPS - 1)):
-        first, third = (query(stored, "SELECT cn_share_global FROM market_steps "
-                                      "WHERE run_id = ? AND step = ?", run_id, step)[0][0]
+        first, third = (stored.query("SELECT cn_share_global FROM market_steps "
+                                     "WHERE run_id = ? AND step = ?", run_id, step)[0][0]
                         for run_id in (1, 3))
         row = rows[(when, "cn_share_global")]
         assert row["values"] == {"1": first, "3": third}
         assert row["difference"]["3"] == pytest.approx(third - first)
 
 
-def test_compare_prints_a_table_per_date_with_a_difference_column(stored: Path) -> None:
+def test_compare_prints_a_table_per_date_with_a_difference_column(stored: Backend) -> None:
     """The human output has one table per date, difference columns and shares in points."""
     result = CliRunner().invoke(cli, ["runs", "compare", "1", "2", "--at", "2024-06",
-                                      "--db", str(stored)], prog_name="sim",
+                                      "--db", stored.url], prog_name="sim",
                                 env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "2024-06" in result.stdout and "End (2024-12)" in result.stdout
@@ -107,9 +99,10 @@ def test_compare_prints_a_table_per_date_with_a_difference_column(stored: Path) 
     (("1", "2", "--at", "2031-01"), "no run simulated that month"),
     (("1", "9"), "no run 9"),
 ])
-def test_compare_refuses_bad_input_with_one_line_and_status_2(stored: Path, args, problem) -> None:
+def test_compare_refuses_bad_input_with_one_line_and_status_2(stored: Backend, args,
+                                                              problem) -> None:
     """Too few runs, a malformed or uncovered month, or a missing run: exit 2 with the reason."""
-    result = sim("runs", "compare", *args, "--db", str(stored))
+    result = sim("runs", "compare", *args, "--db", stored.url)
     assert result.exit_code == 2
     assert problem in result.stderr
 
@@ -118,20 +111,21 @@ def test_compare_refuses_bad_input_with_one_line_and_status_2(stored: Path, args
 
 @pytest.mark.parametrize("file_format", ["parquet", "csv"])
 def test_exported_tables_load_back_with_the_rows_of_the_database(
-        stored: Path, tmp_path: Path, file_format: str) -> None:
+        stored: Backend, tmp_path: Path, file_format: str) -> None:
     """Exported files load back into pandas with exactly the database's rows and columns."""
     out = tmp_path / "export"
     result = sim("runs", "export", "2", "--format", file_format, "--out", str(out),
-                 "--db", str(stored))
+                 "--db", stored.url)
     assert result.exit_code == 0, result.output
     for table in TABLES:
         path = out / f"run-2-{table}.{file_format}"
         loaded = pd.read_parquet(path) if file_format == "parquet" else pd.read_csv(path)
-        cursor = sqlite3.connect(stored).execute(
-            f"SELECT * FROM {table} WHERE run_id = 2 ORDER BY step, id")
-        names = [d[0] for d in cursor.description if d[0] != "id"]
-        expected = [tuple(plain(v) for v, d in zip(row, cursor.description, strict=True)
-                          if d[0] != "id") for row in cursor.fetchall()]
+        with closing(stored.connect()) as connection:
+            cursor = connection.execute(
+                f"SELECT * FROM {table} WHERE run_id = 2 ORDER BY step, id")
+            names = [d[0] for d in cursor.description if d[0] != "id"]
+            expected = [tuple(plain(v) for v, d in zip(row, cursor.description, strict=True)
+                              if d[0] != "id") for row in cursor.fetchall()]
         assert list(loaded.columns) == names
         got = [tuple(plain(v) for v in row) for row in loaded.itertuples(index=False)]
         assert len(got) == len(expected) > 0
@@ -146,52 +140,49 @@ def test_exported_tables_load_back_with_the_rows_of_the_database(
 
 
 def test_export_with_an_unknown_format_is_refused_and_writes_nothing(
-        stored: Path, tmp_path: Path) -> None:
+        stored: Backend, tmp_path: Path) -> None:
     """An unknown export format is refused before any folder or file is made."""
     result = sim("runs", "export", "2", "--format", "xlsx", "--out", str(tmp_path / "x"),
-                 "--db", str(stored))
+                 "--db", stored.url)
     assert result.exit_code == 2
     assert not (tmp_path / "x").exists()
 
 
 # ---- delete -----------------------------------------------------------------------------------
 
-def test_delete_with_yes_removes_the_run_and_all_its_rows_only(db: Path) -> None:
+def test_delete_with_yes_removes_the_run_and_all_its_rows_only(db: Backend) -> None:
     """Deleting a run removes it and every row it stored, and nothing of other runs."""
     others = {run_id: counts(db, run_id) for run_id in (1, 3)}
-    result = sim("runs", "delete", "2", "--yes", "--db", str(db))
+    result = sim("runs", "delete", "2", "--yes", "--db", db.url)
     assert result.exit_code == 0, result.output
     assert counts(db, 2) == dict.fromkeys((*TABLES, "runs"), 0)
     assert {run_id: counts(db, run_id) for run_id in (1, 3)} == others
 
 
-def test_delete_asks_first_and_keeps_everything_when_told_no(db: Path) -> None:
+def test_delete_asks_first_and_keeps_everything_when_told_no(db: Backend) -> None:
     """Without --yes, delete asks; answering no keeps every row, yes deletes."""
     before = counts(db, 2)
-    result = sim("runs", "delete", "2", "--db", str(db), stdin="n\n")
+    result = sim("runs", "delete", "2", "--db", db.url, stdin="n\n")
     assert result.exit_code == 1
     assert "Delete run 2 (export_ban" in result.output
     assert counts(db, 2) == before
-    assert sim("runs", "delete", "2", "--db", str(db), stdin="y\n").exit_code == 0
+    assert sim("runs", "delete", "2", "--db", db.url, stdin="y\n").exit_code == 0
     assert counts(db, 2)["runs"] == 0
 
 
-def test_delete_refuses_a_run_that_is_still_running(db: Path) -> None:
+def test_delete_refuses_a_run_that_is_still_running(db: Backend) -> None:
     """A run whose process is still alive is not deleted under it."""
-    connection = sqlite3.connect(db)
-    with connection:
-        connection.execute("UPDATE runs SET status = 'running', host = ?, pid = ? WHERE id = 2",
-                           (socket.gethostname(), os.getpid()))
-    connection.close()
+    db.execute(f"UPDATE runs SET status = 'running', host = '{socket.gethostname()}', "
+               f"pid = {os.getpid()} WHERE id = 2")
     before = counts(db, 2)
-    result = sim("runs", "delete", "2", "--yes", "--db", str(db))
+    result = sim("runs", "delete", "2", "--yes", "--db", db.url)
     assert result.exit_code == 2
     assert "still running" in result.stderr
     assert counts(db, 2) == before
 
 
-def test_delete_of_a_missing_run_is_one_line_with_status_2(db: Path) -> None:
+def test_delete_of_a_missing_run_is_one_line_with_status_2(db: Backend) -> None:
     """Deleting a run that does not exist is one line of error and exit status 2."""
-    result = sim("runs", "delete", "8", "--yes", "--db", str(db))
+    result = sim("runs", "delete", "8", "--yes", "--db", db.url)
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1
