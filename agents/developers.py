@@ -6,7 +6,7 @@ them works on whole columns; :meth:`DeveloperPopulation.view` gives the per-deve
 inspection, and :meth:`DeveloperPopulation.to_frame` the whole table.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,8 @@ class DeveloperPopulation:
             binds a share s of a segment binds the developers whose draw is below s, so the same
             developers are bound in every run with the same seed.
         adjacency: (N, N) row-normalised sparse adjacency of the developer network.
+        cell: (N,) int64 index of each developer's region x segment cell, ``region * S +
+            segment`` (derived).
     """
 
     region: np.ndarray
@@ -45,10 +47,10 @@ class DeveloperPopulation:
         """Number of developers."""
         return len(self.region)
 
-    @property
-    def cell(self) -> np.ndarray:
-        """(N,) index of each developer's region x segment cell: ``region * S + segment``."""
-        return self.region.astype(np.int64) * len(SEGMENTS) + self.segment
+    cell: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cell = self.region.astype(np.int64) * len(SEGMENTS) + self.segment
 
     @staticmethod
     def draw_attributes(n: int, demand: DemandParams,
@@ -58,7 +60,7 @@ class DeveloperPopulation:
         segment_p = np.array([demand.developer_segment_share[s] for s in SEGMENTS])
         region = rng.choice(len(DEV_REGIONS), size=n, p=region_p / region_p.sum()).astype(np.int8)
         segment = rng.choice(len(SEGMENTS), size=n, p=segment_p / segment_p.sum()).astype(np.int8)
-        return region, segment
+        return np.sort(region), segment  # ids grouped by region: neighbours close in memory
 
     @classmethod
     def generate(cls, region: np.ndarray, segment: np.ndarray, demand: DemandParams,

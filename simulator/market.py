@@ -8,16 +8,20 @@ jurisdictions. A developer's utility for provider j is (DESIGN section 2, stage 
               - latency_weight * log(latency[r, j])
               - security_penalty[s] * distrust[r, jur[j]] * open_factor[j]
               + social_weight * neighbour_share[d, j]
-              + gumbel[d, j]
               + stay_bonus[d] * (j == current[d])
+              + gumbel[d, j]
 
-Everything but the last three terms depends only on the developer's cell, so it is computed
-once per cell (C x P) and gathered. :func:`choose_reference` computes the same rule developer by
-developer from the raw ingredients; the tests hold both to identical choices.
+Everything but the last three terms depends only on the developer's cell, so its logit weight
+exp(u) is computed once per cell (C x P); :func:`choose` multiplies in the rest developer by
+developer in one fused pass and draws from the logit probabilities with one uniform number per
+developer (the same distribution as the Gumbel shocks). :func:`choose_reference` computes the same rule one
+developer at a time from the raw ingredients; the tests hold both to identical choices.
 """
 
+import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 
@@ -93,80 +97,142 @@ def stay_bonus(terms: UtilityTerms, segment: np.ndarray, tenure: np.ndarray,
     return terms.switching_cost[segment] + per_year * years
 
 
-def neighbour_shares(adjacency: sp.csr_array, choices: np.ndarray, providers: int) -> np.ndarray:
-    """(N, P) share of each developer's neighbours using each provider.
-
-    A bincount over the edge list: one pass over the nonzeros, no N x N work.
-    """
-    n = adjacency.shape[0]
-    rows = np.repeat(np.arange(n), np.diff(adjacency.indptr))
-    flat = rows * providers + choices[adjacency.indices]
-    counts = np.bincount(flat, weights=adjacency.data, minlength=n * providers)
-    return counts.reshape(n, providers)
-
-
-def choose(cell_u: np.ndarray, cells: np.ndarray, current: np.ndarray, bonus: np.ndarray,
-           shares: np.ndarray, social_weight: float, gumbel: np.ndarray,
+def choose(cell_u: np.ndarray, rows: np.ndarray, cells: np.ndarray, current: np.ndarray,
+           bonus: np.ndarray, adjacency: sp.csr_array, all_choices: np.ndarray,
+           social_weight: float, uniform: np.ndarray,
            barred: np.ndarray | None = None) -> np.ndarray:
-    """(n,) the provider each of n choosing developers picks: the highest-utility one.
+    """(n,) the provider each of n choosing developers picks, by the multinomial logit.
+
+    Fused over developers (numba, in parallel): for each developer it counts its neighbours'
+    providers from the CSR adjacency, adds the social term and the stay bonus to its cell's
+    utilities, and draws from the logit probabilities by inverting their cumulative sum with one
+    uniform number. That is the distribution of "add Gumbel shocks and take the best", with one
+    random number instead of P and no (n, P) temporaries.
 
     Args:
         cell_u: (C, P) from :func:`cell_utility`.
-        cells: (n,) cell of each choosing developer.
-        current: (n,) current provider.
-        bonus: (n,) stay bonus for the current provider.
-        shares: (n, P) neighbour shares.
+        rows: (n,) ids of the choosing developers (rows of ``adjacency``).
+        cells: (n,) their cells.
+        current: (n,) their current providers.
+        bonus: (n,) their stay bonus for the current provider.
+        adjacency: (N, N) row-normalised CSR adjacency.
+        all_choices: (N,) every developer's provider, for the neighbour counts.
         social_weight: weight on the neighbour share.
-        gumbel: (n, P) standard Gumbel shocks.
+        uniform: (n,) uniform draws in [0, 1).
         barred: optional (n, P) bool, providers a developer may not use.
     """
-    utility = cell_u[cells] + social_weight * shares
-    utility += gumbel
-    if barred is not None:
-        utility[barred] = -np.inf
-    utility[np.arange(len(current)), current] += bonus
-    return np.argmax(utility, axis=1)
+    has_barred = barred is not None
+    return _choose_kernel(
+        cell_weights(cell_u), rows, cells, current, bonus, adjacency.indptr, adjacency.indices,
+        adjacency.data, all_choices, float(social_weight), uniform,
+        barred if has_barred else np.zeros((0, 0), dtype=np.bool_), has_barred)
+
+
+def cell_weights(cell_u: np.ndarray) -> np.ndarray:
+    """(C, P) exp(utility - the cell's best utility): the logit weights before the terms that
+    differ between developers of a cell. 0 where a provider is not sold."""
+    best = cell_u.max(axis=1, keepdims=True)
+    return np.ascontiguousarray(np.exp(cell_u - best))
+
+
+@numba.njit(parallel=True, cache=True)
+def _choose_kernel(cell_w, rows, cells, current, bonus, indptr, indices, data, all_choices,
+                   social_weight, uniform, barred, has_barred):  # pragma: no cover - compiled
+    """Per developer: weight_j = cell_w[c, j] * prod over neighbours k on j of
+    exp(social * a_dk) * exp(bonus if j is current), 0 if barred (the product is
+    exp(social * share_j)); pick by inverting the cumulative weights at uniform * total.
+    A row's ties have equal weight, so its neighbours cost one exp, not one each."""
+    n, providers = rows.shape[0], cell_w.shape[1]
+    picks = np.empty(n, dtype=np.int64)
+    chunks = max(1, min(n, 256))
+    for chunk in numba.prange(chunks):
+        social = np.ones(providers)
+        weight = np.empty(providers)
+        for i in range(chunk * n // chunks, (chunk + 1) * n // chunks):
+            d = rows[i]
+            tie, factor = np.nan, 1.0
+            for k in range(indptr[d], indptr[d + 1]):
+                if data[k] != tie:
+                    tie, factor = data[k], math.exp(social_weight * data[k])
+                social[all_choices[indices[k]]] *= factor
+            total = 0.0
+            for j in range(providers):
+                w = cell_w[cells[i], j]
+                if w > 0.0:
+                    w = w * social[j]
+                    if j == current[i]:
+                        w = w * math.exp(bonus[i])
+                    if has_barred and barred[i, j]:
+                        w = 0.0
+                weight[j] = w
+                total += w
+                social[j] = 1.0
+            target = uniform[i] * total
+            pick, accumulated = current[i], 0.0
+            for j in range(providers):
+                if weight[j] > 0.0:
+                    pick = j
+                    accumulated += weight[j]
+                    if accumulated > target:
+                        break
+            picks[i] = pick
+    return picks
 
 
 def choose_reference(terms: UtilityTerms, region: np.ndarray, segment: np.ndarray,
                      current: np.ndarray, tenure: np.ndarray, adjacency: sp.csr_array,
-                     all_choices: np.ndarray, developers: np.ndarray, gumbel: np.ndarray,
+                     all_choices: np.ndarray, developers: np.ndarray, uniform: np.ndarray,
                      barred: np.ndarray | None = None) -> np.ndarray:
     """The same choice rule, one developer and one provider at a time, for the tests.
 
     Written as a Mesa model's per-agent ``step`` would be: each developer looks at its
-    neighbours, scores each provider from the raw terms and picks the best.
+    neighbours, scores each provider from the raw terms, turns the scores into logit weights
+    and picks by its uniform draw.
     """
     providers = len(terms.price)
     picks = np.empty(len(developers), dtype=np.int64)
     for row, d in enumerate(developers):
         r, s, cur = int(region[d]), int(segment[d]), int(current[d])
-        start, end = adjacency.indptr[d], adjacency.indptr[d + 1]
-        share = [0.0] * providers
-        for k in range(start, end):
-            share[int(all_choices[adjacency.indices[k]])] += adjacency.data[k]
+        social = [1.0] * providers  # exp(social_weight * share), neighbour by neighbour
+        for k in range(adjacency.indptr[d], adjacency.indptr[d + 1]):
+            social[int(all_choices[adjacency.indices[k]])] *= math.exp(
+                terms.social_weight * adjacency.data[k])
         years = min(float(tenure[d]), LOCK_IN_CAP_MONTHS) / 12.0
         lock = terms.lock_in_open if terms.open_weights[cur] else terms.lock_in_closed
         bonus = terms.switching_cost[s] + lock * years
-        best, best_u = 0, -np.inf
+        utility = []
         for j in range(providers):
             jur = terms.jurisdiction[j]
-            if not terms.serves[r, j] or (barred is not None and barred[row, j]):
-                u = -np.inf
-            else:
-                latency = terms.provider_latency[j] + terms.network_latency[r, jur]
-                scale = terms.open_factor if terms.open_weights[j] else 1.0
-                u = (-terms.price_weight[s] * np.log(terms.price[j])
-                     + terms.quality_weight * np.log(terms.quality[j])
-                     - terms.latency_weight * np.log(latency)
-                     - terms.security_penalty[s] * terms.distrust[r, jur] * scale)
-                u = u + terms.social_weight * share[j]
-                u = u + gumbel[row, j]
-            if j == cur:
-                u = u + bonus
-            if u > best_u:
-                best, best_u = j, u
-        picks[row] = best
+            latency = terms.provider_latency[j] + terms.network_latency[r, jur]
+            scale = terms.open_factor if terms.open_weights[j] else 1.0
+            u = (-terms.price_weight[s] * np.log(terms.price[j])
+                 + terms.quality_weight * np.log(terms.quality[j])
+                 - terms.latency_weight * np.log(latency)
+                 - terms.security_penalty[s] * terms.distrust[r, jur] * scale)
+            utility.append(u if terms.serves[r, j] else -math.inf)
+        best = max(utility)
+        weights = []
+        for j in range(providers):
+            weight = float(np.exp(utility[j] - best))
+            if weight > 0.0:
+                weight = weight * social[j]
+                if j == cur:
+                    weight = weight * math.exp(bonus)
+                if barred is not None and barred[row, j]:
+                    weight = 0.0
+            weights.append(weight)
+        total = 0.0
+        for weight in weights:  # in order, as the kernel adds them (not math.fsum)
+            total += weight
+        target = float(uniform[row]) * total
+        pick, accumulated = cur, 0.0
+        for j, weight in enumerate(weights):
+            if weight > 0.0:
+                pick = j
+                accumulated += weight
+                if accumulated > target:
+                    break
+        picks[row] = pick
     return picks
 
 

@@ -23,17 +23,10 @@ from simulator.capability import CapabilityTimeline
 from simulator.chip_market import run_chip_market
 from simulator.errors import InputError
 from simulator.market import (
-    Clearing,
-    UtilityTerms,
-    cell_utility,
-    choose,
-    clear,
-    congestion_factor,
-    neighbour_shares,
-    stay_bonus, token_demand,
+    Clearing, UtilityTerms, cell_utility, choose, clear, congestion_factor, stay_bonus, token_demand,
 )
 from simulator.metrics import StepRecord, record_step
-from simulator.network import homophily_graph, row_normalised_adjacency
+from simulator.network import homophily_adjacency, row_normalised_adjacency
 from simulator.overrides import build_policies, resolve_scenario
 from simulator.regions import CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
 from simulator.scenario import Scenario
@@ -92,9 +85,10 @@ class TokenMarket(mesa.Model):
         region, segment = DeveloperPopulation.draw_attributes(sc.developers, sc.demand,
                                                               population_rng)
         if graph is None:
-            graph = homophily_graph(region, sc.network.degree, sc.network.rewire,
-                                    np.random.default_rng(network_seq))
-        adjacency = row_normalised_adjacency(graph, sc.developers)
+            adjacency = homophily_adjacency(region, sc.network.degree, sc.network.rewire,
+                                            np.random.default_rng(network_seq))
+        else:
+            adjacency = row_normalised_adjacency(graph, sc.developers)
         self.developers = DeveloperPopulation.generate(region, segment, sc.demand, sc.providers,
                                                        adjacency, population_rng)
 
@@ -226,39 +220,50 @@ class TokenMarket(mesa.Model):
             lock_in_closed=choice.lock_in_closed,
         )
 
-    def barred_mask(self, constraints, rows: np.ndarray) -> np.ndarray | None:
-        """(n, P) providers the given developers may not use under API restrictions, or None."""
+    def _barred_shares(self, constraints) -> np.ndarray | None:
+        """(C, J) share of each cell's developers barred from each jurisdiction, or None."""
         if not constraints.barrings:
             return None
+        return np.array([[constraints.barred_share(region, segment, jurisdiction)
+                          for jurisdiction in JURISDICTIONS]
+                         for region in DEV_REGIONS for segment in SEGMENTS])
+
+    def barred_mask(self, constraints, rows: np.ndarray) -> np.ndarray | None:
+        """(n, P) providers the given developers may not use under API restrictions, or None.
+
+        A restriction binding a share s of a cell binds the developers whose fixed
+        ``restriction_draw`` is below s: the same developers in every run with this seed.
+        """
+        shares = self._barred_shares(constraints)
+        if shares is None:
+            return None
         dev = self.developers
-        share = np.array([[constraints.barred_share(region, segment, jurisdiction)
-                           for jurisdiction in JURISDICTIONS]
-                          for region in DEV_REGIONS for segment in SEGMENTS])   # (C, J)
-        threshold = share[dev.cell[rows]][:, self._static["jurisdiction"]]     # (n, P)
+        threshold = shares[dev.cell[rows]][:, self._static["jurisdiction"]]
         return dev.restriction_draw[rows, None] < threshold
 
     def _developers_choose(self, constraints) -> tuple[np.ndarray, np.ndarray]:
         """Stage 4: some developers reconsider and pick by utility; demand follows price.
 
-        The month's draws (one uniform and P Gumbel shocks per developer) are taken for every
-        developer whatever the policies, so runs that differ only in policy share them.
+        The month's draws (two uniform numbers per developer: whether to reconsider, and which
+        provider) are taken for every developer whatever the policies, so runs that differ only
+        in policy share them (common random numbers).
         """
         dev, static = self.developers, self._static
         reconsider_draw = self.choice_rng.random(dev.size)
-        gumbel = self.choice_rng.gumbel(size=(dev.size, len(self.providers)))
+        choice_draw = self.choice_rng.random(dev.size)
         terms = self.utility_terms()
-        barred_all = self.barred_mask(constraints, np.arange(dev.size))
         stuck = ~static["serves"][dev.region, dev.provider]
-        if barred_all is not None:
-            stuck |= barred_all[np.arange(dev.size), dev.provider]
+        shares = self._barred_shares(constraints)
+        if shares is not None:
+            current_jurisdiction = static["jurisdiction"][dev.provider]
+            stuck |= dev.restriction_draw < shares[dev.cell, current_jurisdiction]
         rows = np.flatnonzero((reconsider_draw < static["reconsider"][dev.segment]) | stuck)
 
-        cell_u = cell_utility(terms)
-        shares = neighbour_shares(dev.adjacency, dev.provider, len(self.providers))[rows]
         current = dev.provider[rows]
         bonus = stay_bonus(terms, dev.segment[rows], dev.tenure[rows], current)
-        picks = choose(cell_u, dev.cell[rows], current, bonus, shares, terms.social_weight,
-                       gumbel[rows], None if barred_all is None else barred_all[rows])
+        picks = choose(cell_utility(terms), rows, dev.cell[rows], current, bonus,
+                       dev.adjacency, dev.provider, terms.social_weight, choice_draw[rows],
+                       self.barred_mask(constraints, rows))
         switched = picks != current
         dev.tenure += 1.0
         dev.tenure[rows[switched]] = 0.0

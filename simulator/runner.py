@@ -1,8 +1,8 @@
 """Running a scenario into the store: the one path ``sim run`` (and later sweeps) take.
 
 The model is built before the store is touched, so bad input never leaves a trace. Each step is
-stored as soon as it is simulated. Ctrl-C (SIGINT) and SIGTERM stop the run cleanly and mark it
-``interrupted``; any other error marks it ``failed`` with the error; SIGKILL leaves it
+stored as soon as it is simulated. Ctrl-C (SIGINT) and SIGTERM stop the run cleanly after the
+step under way and mark it ``interrupted``; any other error marks it ``failed`` with the error; SIGKILL leaves it
 ``running`` with a dead process, which listings report as ``interrupted``.
 """
 
@@ -28,10 +28,12 @@ from simulator.scenario import Scenario
 class RunInterrupted(Exception):
     """The run was stopped by a signal; its finished steps are stored."""
 
-    def __init__(self, run_id: int, steps_done: int, signal_name: str) -> None:
-        super().__init__(f"run {run_id} interrupted by {signal_name} after {steps_done} steps; "
-                         "its finished steps are stored")
+    def __init__(self, run_id: int, steps_done: int, stopped_by: signal.Signals) -> None:
+        super().__init__(f"run {run_id} interrupted by {stopped_by.name} after {steps_done} "
+                         "steps; its finished steps are stored")
         self.run_id = run_id
+        self.exit_status = 128 + stopped_by.value
+        """The shell's convention: 130 after SIGINT, 143 after SIGTERM."""
 
 
 @dataclass(frozen=True)
@@ -52,24 +54,33 @@ def software_versions() -> dict[str, str]:
             "sqlalchemy": version("sqlalchemy")}
 
 
-class _Terminated(BaseException):
-    """Raised inside the run loop when SIGTERM arrives."""
+class _StopRequests:
+    """Remembers a SIGINT or SIGTERM instead of raising inside the loop.
+
+    An exception raised in the middle of a database write can leave SQLite's write lock held by
+    a discarded connection, so the run could not even be marked interrupted. Signals are only
+    noted here and acted on between steps, when nothing is being written.
+    """
+
+    def __init__(self) -> None:
+        self.signal: signal.Signals | None = None
+
+    def note(self, signum: int, _frame: Any) -> None:
+        self.signal = signal.Signals(signum)
 
 
 @contextmanager
-def _sigterm_raises() -> Iterator[None]:
+def _deferred_stop_signals() -> Iterator[_StopRequests]:
+    requests = _StopRequests()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield requests
         return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise _Terminated()
-
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, requests.note) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        yield requests
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | None = None,
@@ -91,19 +102,18 @@ def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | N
         versions=software_versions(), tags=tags)
     recorder = RunRecorder(store, run_id)
     try:
-        with _sigterm_raises():
-            while model.running:
+        with _deferred_stop_signals() as stop:
+            while model.running and stop.signal is None:
                 model.step()
                 recorder.write(model.last_record)
                 if on_step:
                     on_step(model)
-    except (KeyboardInterrupt, _Terminated) as stop:
-        store.finish_run(run_id, "interrupted")
-        signal_name = "SIGINT" if isinstance(stop, KeyboardInterrupt) else "SIGTERM"
-        raise RunInterrupted(run_id, recorder.steps_written, signal_name) from None
     except BaseException as error:
         store.finish_run(run_id, "failed", error=f"{type(error).__name__}: {error}")
         raise
+    if stop.signal is not None:
+        store.finish_run(run_id, "interrupted")
+        raise RunInterrupted(run_id, recorder.steps_written, stop.signal)
     store.finish_run(run_id, "finished", digest=recorder.digest)
     return RunResult(run_id=run_id, status="finished", digest=recorder.digest,
                      steps=model.steps, model=model)

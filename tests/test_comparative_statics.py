@@ -67,17 +67,20 @@ def test_more_smuggling_leakage_gives_more_chinese_compute(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_tripling_the_chinese_electricity_price_lowers_the_chinese_share(seed: int) -> None:
-    """Dearer power raises every Chinese provider's price, so Chinese providers win fewer of the
-    tokens served over the run. (Electricity is ~5-10% of serving cost, so the effect is small;
-    the token-weighted average Chinese price can even fall as cheap providers gain weight.)"""
-    baseline = run("baseline", seed)
-    dear = run("baseline", seed, policies=["energy_price"],
-               settings={"energy_price.region": "CN", "energy_price.multiplier": 3.0})
-    cheap_power, dear_power = prices(baseline), prices(dear)
-    for provider in baseline.providers:
+    """Dearer power raises every Chinese provider's price at once, and Chinese providers win
+    fewer of the tokens served over the run. (Electricity is ~5-10% of serving cost, so the
+    effect is small, and later prices also follow share and learning.)"""
+    dear_settings = {"energy_price.region": "CN", "energy_price.multiplier": 3.0}
+    first_month = run("baseline", seed, steps=1), run("baseline", seed, steps=1,
+                                                        policies=["energy_price"],
+                                                        settings=dear_settings)
+    usual, dear = (prices(model) for model in first_month)
+    for provider in first_month[0].providers:
         if provider.spec.jurisdiction == "CN":
-            assert dear_power[provider.spec.name] > cheap_power[provider.spec.name]
-    assert cumulative_cn_share_global(dear) < cumulative_cn_share_global(baseline)
+            assert dear[provider.spec.name] > usual[provider.spec.name]
+    baseline = run("baseline", seed)
+    expensive = run("baseline", seed, policies=["energy_price"], settings=dear_settings)
+    assert cumulative_cn_share_global(expensive) < cumulative_cn_share_global(baseline)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -65,7 +65,7 @@ def replay_command(run_id: int, verify: bool, db: str | None, as_json: bool) -> 
         except RunInterrupted as stop:
             progress.stop()
             err.print(f"[yellow]{stop}[/]")
-            sys.exit(130)
+            sys.exit(stop.exit_status)
 
     difference = first_difference(store, stored.id, result.run_id) if verify else None
     if as_json:

@@ -1,6 +1,7 @@
 """``sim run``: simulate one scenario and store it."""
 
 import json
+import resource
 import sys
 from typing import Any
 
@@ -34,7 +35,8 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
     """Simulate the market month by month and store the run.
 
     Prints a summary (Chinese share, prices, compute at the start and the end) and the run id;
-    with --json, one JSON line with run_id, status, digest, steps and the final metrics.
+    with --json, one JSON line with run_id, status, digest, steps, peak memory and the final
+    metrics.
     Progress goes to standard error.
     """
     resolved = scenario_from_options(scenario, policies, settings, steps, developers, start)
@@ -58,7 +60,7 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
         except RunInterrupted as stop:
             progress.stop()
             err.print(f"[yellow]{stop}[/]")
-            sys.exit(130)
+            sys.exit(stop.exit_status)
 
     record = result.model.last_record
     final = {"month": record.month, **record.market}
@@ -66,7 +68,8 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
         click.echo(json.dumps({
             "run_id": result.run_id, "status": result.status, "digest": result.digest,
             "steps": result.steps, "seed": result.model.seed, "db": store.masked_url,
-            "policies": [p.key for p in resolved.policies], "final": json_safe(final)}))
+            "policies": [p.key for p in resolved.policies],
+            "peak_memory_mb": round(peak_memory_mb(), 1), "final": json_safe(final)}))
         return
     out = Console()
     table = Table(title=f"Run {result.run_id}: {_default_name(resolved)} (seed {result.model.seed})")
@@ -79,6 +82,11 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
     out.print(f"Stored as run [bold]{result.run_id}[/] in {store.masked_url} "
               f"(status {result.status}, digest {result.digest[:12]}). "
               f"See `sim runs show {result.run_id}`.")
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _default_name(scenario: Scenario) -> str:

@@ -19,7 +19,7 @@ from simulator.overrides import resolve_scenario
 from simulator.runner import RunInterrupted, execute
 from simulator.scenario_files import load_scenario
 
-VALIDATION_PREFIX = "validation"
+VALIDATION_TAG = "validation"
 
 
 @click.command()
@@ -37,7 +37,7 @@ def validate(seeds: int, developers: int | None, scenario: str, db: str | None,
 
     Prints, per target: what is observed, when, the simulated mean and spread over seeds, the
     target and its tolerance, and pass/fail. Exit status 0 only when every target passes. The
-    runs are stored like any other, named "validation/<scenario>/seed-N".
+    runs are stored like any other, tagged "validation" and named "validation/<scenario>/seed-N".
     """
     targets = load_targets()
     base = load_scenario(scenario)
@@ -59,12 +59,12 @@ def validate(seeds: int, developers: int | None, scenario: str, db: str | None,
                 progress.advance(task)
 
             try:
-                execute(resolved, seed, store, name=f"{VALIDATION_PREFIX}/{resolved.name}/seed-{seed}",
-                        on_step=on_step)
+                execute(resolved, seed, store, name=f"{VALIDATION_TAG}/{resolved.name}/seed-{seed}",
+                        on_step=on_step, tags=(VALIDATION_TAG,))
             except RunInterrupted as stop:
                 progress.stop()
                 err.print(f"[yellow]{stop}[/]")
-                sys.exit(130)
+                sys.exit(stop.exit_status)
             histories.append(pd.DataFrame.from_dict(rows, orient="index"))
     results = evaluate(targets, histories)
     passed = all(row["passed"] for row in results)
