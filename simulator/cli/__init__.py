@@ -31,9 +31,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from simulator.cli import db, plot, policies, replay, run, runs, scenario, validate
+    from simulator.cli import dashboard, db, plot, policies, replay, run, runs, scenario, validate
 
-    for module in (run, scenario, validate, policies, runs, replay, plot, db):
+    for module in (run, scenario, validate, policies, runs, replay, plot, db, dashboard):
         module.register(cli)
 
 

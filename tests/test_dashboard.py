@@ -1,0 +1,298 @@
+"""``sim dashboard``: the levers, saving a run, and the page itself in a real browser.
+
+The browser tests start ``sim dashboard`` as a subprocess on a free port of 127.0.0.1 and drive
+Debian's Chromium through Playwright (never a browser Playwright downloads). The browser may
+talk to 127.0.0.1 only: anything else is refused and fails the test. Without Chromium they are
+skipped, unless the CI variable is set: then they fail, since CI must install it.
+"""
+
+import json
+import os
+import queue
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from runs.load import load_run, open_store
+from simulator.cli import cli
+from simulator.cli.common import SUMMARY_ROWS
+from simulator.dashboard.history import History
+from simulator.dashboard.levers import BASELINE, BASELINE_LEVERS, Levers
+from simulator.dashboard.market import DashboardMarket, baseline_history, save_run
+from simulator.scenario_files import load_scenario
+
+SIM = [sys.executable, "-c", "from simulator.cli import main; main()"]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+SMALL = {"developers": 500, "steps": 6, "seed": 2}
+
+
+def moved(**changes) -> Levers:
+    """The baseline levers with some moved."""
+    fields = {name: getattr(BASELINE_LEVERS, name) for name in Levers.__dataclass_fields__}
+    return Levers(**{**fields, **changes})
+
+
+# ---- the levers and the model, without a browser ------------------------------------------
+
+
+def test_untouched_levers_simulate_the_baseline_preset():
+    """With no lever moved, the dashboard run is the baseline it is compared with."""
+    model = DashboardMarket(**SMALL)
+    model.run()
+    assert model.levers.changes() == []
+    assert model.scenario == load_scenario(BASELINE).model_copy(
+        update={"developers": SMALL["developers"], "steps": SMALL["steps"]})
+    pd.testing.assert_frame_equal(model.history().market, model.baseline.market)
+
+
+def test_moved_levers_change_the_scenario_and_are_listed():
+    """Each lever reaches its policy parameter, and the panel lists what moved."""
+    levers = moved(ban_tiers=("2022-10",), smuggling_leakage=0.8, remote_access=True,
+                   remote_access_enforcement=0.5, cn_electricity=2.0)
+    scenario = levers.scenario(developers=500, steps=6)
+    params = {p.key: p.params for p in scenario.policies}
+    assert params["export_ban"]["tiers"] == ["2022-10"]
+    assert params["smuggling"]["leakage"] == 0.8
+    assert params["remote_access"]["enforcement"] == 0.5
+    assert params["energy_price"]["multiplier"] == 2.0
+    assert levers.changes() == ["remote_access on", "energy_price on", "export_ban.tiers=2022-10",
+                                "smuggling.leakage=0.8", "remote_access.enforcement=0.5",
+                                "energy_price.multiplier=2.0"]
+
+
+def test_switching_a_preset_policy_off_removes_it_and_leaves_no_command():
+    """`sim run` cannot remove a preset policy, so no command is offered for such a run."""
+    levers = moved(export_ban=False, licences=False)
+    keys = [p.key for p in levers.scenario(developers=500, steps=6).policies]
+    assert keys == ["smuggling"]
+    assert levers.command(500, 6, 1) is None
+
+
+def test_slider_float_noise_does_not_reach_the_scenario():
+    """Browser slider arithmetic must not make the run differ from the command printed."""
+    levers = moved(smuggling_leakage=0.30000000000000004)
+    assert levers.changes() == ["smuggling.leakage=0.3"]
+
+
+def test_a_saved_dashboard_run_equals_the_sim_run_its_panel_prints(tmp_path):
+    """Saving stores exactly what the printed `sim run` command stores (same digest)."""
+    model = DashboardMarket(smuggling_leakage=0.8, remote_access=True, cn_electricity=1.5,
+                            **SMALL)
+    model.step()   # how far the page stepped does not matter: the whole run is stored
+    saved = save_run(model, str(tmp_path / "dashboard.db"))
+    command = shlex.split(model.command())
+    assert command[:2] == ["sim", "run"]
+    result = CliRunner().invoke(cli, [*command[1:], "--db", str(tmp_path / "cli.db"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["digest"] == saved.digest
+    stored = load_run(open_store(str(tmp_path / "dashboard.db")), saved.run_id)
+    assert stored.name == model.run_name() and stored.steps_done == SMALL["steps"]
+
+
+def test_a_stored_run_draws_the_same_history_as_the_live_one(tmp_path):
+    """The stored-runs page draws from the store the very numbers the live page showed."""
+    model = DashboardMarket(remote_access=True, **SMALL)
+    model.run()
+    saved = save_run(model, str(tmp_path / "runs.db"))
+    stored = History.from_stored(load_run(open_store(str(tmp_path / "runs.db")), saved.run_id))
+    live = model.history()
+    columns = list(live.market.columns)
+    pd.testing.assert_frame_equal(stored.market[columns], live.market, check_dtype=False)
+    pd.testing.assert_frame_equal(stored.events[["policy", "status"]], live.events,
+                                  check_dtype=False)
+    assert list(stored.providers["share_global"]) == list(live.providers["share_global"])
+
+
+def test_the_baseline_comparison_uses_the_same_seed_and_population():
+    """The dashed baseline is simulated once per seed, population and horizon."""
+    model = DashboardMarket(remote_access=True, **SMALL)
+    assert model.baseline is baseline_history(SMALL["developers"], SMALL["steps"], SMALL["seed"])
+    assert len(model.baseline.market) == SMALL["steps"]
+
+
+def test_the_network_is_drawn_only_for_small_populations():
+    """A readable sample of the network for small populations; none for large ones."""
+    small = DashboardMarket(developers=500, steps=6, seed=1)
+    sample = small.network_sample
+    assert 0 < len(sample.nodes) <= 250 and len(set(sample.nodes.tolist())) == len(sample.nodes)
+    assert DashboardMarket(developers=2_500, steps=6, seed=1).network_sample is None
+
+
+def test_dashboard_refuses_a_port_already_taken():
+    """A busy port is one line and exit status 2, not a traceback from the web server."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["dashboard", "--port", str(port)])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: cannot listen on 127.0.0.1:") and \
+        result.output.count("\n") == 1
+
+
+# ---- the page in a real browser --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Debian's Chromium, or a skip (a failure under CI, which must install it)."""
+    if not CHROMIUM.exists():
+        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}, but CI is set: .ci/run must install it")
+        pytest.skip(f"{message}; the browser tests run in CI")
+    return CHROMIUM
+
+
+def _reader(stream, lines: queue.Queue) -> None:
+    for line in stream:
+        lines.put(line)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, chromium) -> Iterator[tuple[str, Path]]:
+    """``sim dashboard`` on a free port of 127.0.0.1, over a store holding one ``sim run``."""
+    folder = tmp_path_factory.mktemp("dashboard")
+    db = folder / "runs.db"
+    subprocess.run([*SIM, "run", "--scenario", BASELINE, "--developers", "1000", "--steps", "12",
+                    "--seed", "5", "--db", str(db)], check=True, capture_output=True, cwd=folder)
+    process = subprocess.Popen([*SIM, "dashboard", "--db", str(db), "--port", "0"], cwd=folder,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=_reader, args=(process.stderr, lines), daemon=True).start()
+    seen = []
+    try:
+        while True:
+            line = lines.get(timeout=180)
+            seen.append(line)
+            if found := re.search(r"ready at (http://127\.0\.0\.1:\d+/)", line):
+                break
+            if process.poll() is not None:
+                pytest.fail("sim dashboard exited: " + "".join(seen))
+        yield found.group(1), db
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def page(server, chromium):
+    """A browser page that may reach the dashboard only.
+
+    Any request elsewhere, or a file the dashboard cannot serve, fails the test.
+    """
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    outside, missing = [], []
+
+    def only_local(route) -> None:
+        if urlparse(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        tab.set_default_timeout(60_000)
+        tab.route("**/*", only_local)
+        tab.on("response", lambda r: r.status >= 400 and missing.append(f"{r.status} {r.url}"))
+        tab.goto(url)
+        tab.locator(".share-caption").wait_for()
+        yield tab
+        browser.close()
+    assert outside == [], "the page asked for addresses other than 127.0.0.1"
+    assert missing == [], "the dashboard did not serve files the page needs"
+
+
+def _shares(caption: str) -> tuple[float, float]:
+    found = re.search(r"([\d.]+)% in this run, ([\d.]+)% in the baseline", caption)
+    live, baseline = found.groups()
+    return float(live) / 100, float(baseline) / 100
+
+
+def test_changing_smuggling_leakage_and_stepping_redraws_the_share_chart(page, server, tmp_path):
+    """Move leakage (with RASA), Reset, step 24 months: the chart departs from the baseline.
+
+    The run saved from the page then equals the one its `sim run` command stores.
+    """
+    from playwright.sync_api import expect
+
+    _, db = server
+    leakage = page.locator(".v-input", has_text="Smuggling leakage").locator(".v-slider")
+    box = leakage.bounding_box()
+    leakage.click(position={"x": box["width"] * 0.8, "y": box["height"] / 2})
+    page.get_by_role("checkbox", name="Remote Access Security Act").check(force=True)
+    page.get_by_role("button", name="Reset").click()
+    panel = page.locator(".run-panel")
+    expect(panel).to_contain_text("remote_access on, smuggling.leakage=0.8")
+
+    chart = page.locator(".share-chart img")
+    before = chart.get_attribute("src")
+    for month in range(1, 25):
+        page.get_by_role("button", name="Step").click()
+        expect(page.locator(".share-caption")).to_contain_text(f"(month {month} of 48)")
+    assert chart.get_attribute("src") != before
+    live, baseline = _shares(page.locator(".share-caption").inner_text())
+    assert abs(live - baseline) > 0.05
+    page.screenshot(path=tmp_path / "dashboard-live.png")
+    assert (tmp_path / "dashboard-live.png").stat().st_size > 10_000
+
+    page.get_by_role("button", name="Save run to database").click()
+    expect(panel).to_contain_text("Saved as run", timeout=120_000)
+    run_id = int(re.search(r"Saved as run (\d+)", panel.inner_text()).group(1))
+    command = shlex.split(panel.locator("code").inner_text())
+    done = subprocess.run([*SIM, *command[1:], "--db", str(tmp_path / "cli.db"), "--json"],
+                          capture_output=True, text=True, check=True)
+    assert load_run(open_store(str(db)), run_id).digest == json.loads(done.stdout)["digest"]
+
+
+def _runs_show_rows(db: Path, run_id: int) -> dict[str, str]:
+    """The "Last step" table of ``sim runs show`` as printed: metric -> value."""
+    shown = subprocess.run([*SIM, "runs", "show", str(run_id), "--db", str(db)],
+                           capture_output=True, text=True, check=True,
+                           env={**os.environ, "COLUMNS": "200"}).stdout
+    rows = {}
+    for label, _, _ in SUMMARY_ROWS:
+        match = re.search(rf"│\s*{re.escape(label.strip())}\s*│\s*(\S+)\s*│", shown)
+        rows[label.strip()] = match.group(1)
+    return rows
+
+
+def test_stored_runs_page_shows_a_sim_run_as_runs_show_does(page, server, tmp_path):
+    """A run stored by `sim run`, picked on page 1, shows the values `sim runs show` prints."""
+    from playwright.sync_api import expect
+
+    _, db = server
+    page.get_by_role("tab", name="Page 1").click()
+    page.locator(".stored-runs .v-select").click()
+    page.get_by_role("option", name="run 1: baseline (seed 5").click()
+    page.keyboard.press("Escape")
+    table = page.locator(".final-table")
+    expect(table).to_contain_text("2024-12")
+    page.locator(".stored-share-chart img").wait_for()
+    shown = {}
+    for row in table.locator("tr").all()[1:]:
+        cells = [cell.inner_text().strip() for cell in row.locator("td").all()]
+        shown[cells[0]] = cells[1]
+    assert shown == _runs_show_rows(db, 1)
+    page.screenshot(path=tmp_path / "dashboard-stored.png")
