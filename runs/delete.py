@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import delete
 
 from runs.load import HISTORY_TABLES
-from runs.schema import Run
+from runs.schema import DeveloperStep, Run
 from runs.store import RunStore, StoreError
 
 
@@ -38,7 +38,8 @@ def delete_run(store: RunStore, run_id: int) -> dict[str, int]:
     deletable(store, run_id)
     counts = {}
     with store.engine.begin() as connection:
-        for name, table in HISTORY_TABLES.items():
+        for name, table in {**HISTORY_TABLES,
+                            "developer_steps": DeveloperStep.__table__}.items():
             counts[name] = connection.execute(
                 delete(table).where(table.c.run_id == run_id)).rowcount
         counts["runs"] = connection.execute(delete(Run).where(Run.id == run_id)).rowcount

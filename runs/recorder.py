@@ -10,6 +10,7 @@ import json
 import math
 from typing import Any
 
+from runs.developer_history import DeveloperRows
 from runs.store import RunStore
 from simulator.metrics import StepRecord
 
@@ -28,13 +29,17 @@ class RunRecorder:
         self._hash = hashlib.sha256()
         self.steps_written = 0
 
-    def write(self, record: StepRecord) -> None:
-        """Store one step (one transaction) and fold it into the digest."""
+    def write(self, record: StepRecord, developers: DeveloperRows | None = None) -> None:
+        """Store one step (one transaction) and fold it into the digest.
+
+        ``developers`` (opt-in per-developer rows) are stored with the step but not digested:
+        the digest is the run's history, whichever detail was kept.
+        """
         market = _clean(record.market)
         providers = [_clean(row) for row in record.providers]
         events = [{"policy": e.policy, "status": e.status} for e in record.events]
         self.store.write_step(self.run_id, record.step, record.month, market, providers,
-                              record.segments, events)
+                              record.segments, events, developers)
         payload = {"step": record.step, "month": record.month, "market": market,
                    "providers": providers, "events": events}
         self._hash.update(json.dumps(payload, sort_keys=True, default=repr).encode())

@@ -7,10 +7,12 @@ rows; plain SQL tools can read them (``SELECT * FROM market_steps WHERE run_id =
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    JSON, DateTime, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bumped with every change of the tables, each with its Alembic revision in
 ``runs/migrations/versions`` (numbered like the version); stored in ``store_meta`` too."""
 
@@ -184,3 +186,21 @@ class PolicyEventRow(Base):
     month: Mapped[str] = mapped_column(String(7))
     policy: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(Text)
+
+
+class DeveloperStep(Base):
+    """One developer in one step, for runs that asked for per-developer history.
+
+    Opt-in (``sim run --developer-history``) and written in bulk by
+    :mod:`runs.developer_history`; ``provider`` is the provider's position in the run's roster
+    (``runs.scenario`` -> ``providers``), to keep a million rows a step small.
+    """
+
+    __tablename__ = "developer_steps"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, primary_key=True)
+    developer: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[int] = mapped_column(SmallInteger)
+    tokens: Mapped[float] = mapped_column(Float)

@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from runs.developer_history import DeveloperRows, write_developer_rows
 from runs.migrate import UnknownSchema, create_schema, schema_version, upgrade_schema
 from runs.schema import SCHEMA_VERSION, MarketStep, PolicyEventRow, ProviderStep, Run, SegmentStep
 from simulator.errors import InputError
@@ -251,10 +252,13 @@ class RunStore:
 
     def write_step(self, run_id: int, step: int, month: str, market: dict[str, Any],
                    providers: list[dict[str, Any]], segments: list[dict[str, Any]],
-                   events: list[dict[str, Any]]) -> None:
-        """Store one step's rows and count it done, all in one transaction."""
+                   events: list[dict[str, Any]],
+                   developers: DeveloperRows | None = None) -> None:
+        """Store one step's rows (and any developer rows) and count it done, in one transaction."""
         keys = {"run_id": run_id, "step": step, "month": month}
         with self.writer.begin() as connection:
+            if developers is not None:
+                write_developer_rows(connection, run_id, step, *developers)
             connection.execute(insert(MarketStep), [{**keys, **market}])
             connection.execute(insert(ProviderStep), [{**keys, **row} for row in providers])
             if segments:

@@ -49,7 +49,8 @@ class TokenMarket(mesa.Model):
 
     Notes:
         After each step ``last_record`` holds that step's metrics, provider rows, segment rows
-        and policy events; the run store writes them as the run goes.
+        and policy events, which the run store writes as the run goes, and
+        ``developer_tokens`` the (N,) tokens each developer was served.
     """
 
     def __init__(self, scenario: Scenario | None = None, *,
@@ -102,6 +103,7 @@ class TokenMarket(mesa.Model):
             sc.providers, self.capability, 0.0, self.start_month, sc.supply)
         self._install_initial_fleets()
         self.last_record: StepRecord | None = None
+        self.developer_tokens = np.zeros(sc.developers)
         self.events: list[PolicyEvent] = []
         self.datacollector = mesa.DataCollector(model_reporters={
             key: (lambda m, key=key: m.last_record.market[key] if m.last_record else None)
@@ -180,6 +182,7 @@ class TokenMarket(mesa.Model):
         self._set_prices(constraints)                                               # 3
         choices, developer_demand = self._developers_choose(constraints)            # 4
         clearing = clear(developer_demand, choices, self._capacities())             # 5
+        self.developer_tokens = clearing.developer_served
         self._account_and_learn(clearing, constraints)                              # 6
         self.events.extend(events)                                                  # 7
         self.last_record = record_step(self, clearing, developer_demand, events)

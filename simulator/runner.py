@@ -19,6 +19,7 @@ import mesa
 import numpy as np
 
 import simulator
+from runs.developer_history import DeveloperRows, HistoryPlan
 from runs.recorder import RunRecorder
 from runs.store import RunStore
 from simulator.model import TokenMarket
@@ -83,12 +84,21 @@ def _deferred_stop_signals() -> Iterator[_StopRequests]:
             signal.signal(sig, handler)
 
 
+def _developer_rows(model: TokenMarket, plan: HistoryPlan) -> DeveloperRows | None:
+    ids = plan.developers_at(model.last_record.step, model.developers.size)
+    if ids is None:
+        return None
+    return ids, model.developers.provider[ids], model.developer_tokens[ids]
+
+
 def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | None = None,
             on_step: Callable[[TokenMarket], None] | None = None,
-            tags: Sequence[str] = ()) -> RunResult:
+            tags: Sequence[str] = (),
+            developer_history: HistoryPlan | None = None) -> RunResult:
     """Simulate ``scenario`` with ``seed``, storing every step; return the finished run.
 
-    ``tags`` are stored with the run for grouping it later (``validation`` for ``sim validate``).
+    ``tags`` are stored with the run for grouping it later (``validation`` for ``sim validate``);
+    ``developer_history`` keeps per-developer rows (see :mod:`runs.developer_history`).
 
     Raises:
         RunInterrupted: after SIGINT or SIGTERM (the run is marked ``interrupted``).
@@ -105,7 +115,9 @@ def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | N
         with _deferred_stop_signals() as stop:
             while model.running and stop.signal is None:
                 model.step()
-                recorder.write(model.last_record)
+                recorder.write(model.last_record,
+                               _developer_rows(model, developer_history) if developer_history
+                               else None)
                 if on_step:
                     on_step(model)
     except BaseException as error:

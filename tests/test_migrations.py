@@ -58,13 +58,13 @@ def test_store_at_first_schema_version_is_migrated_and_its_run_survives(
     for refused in (sim("runs", "list", "--db", backend.url),
                     sim("run", *SMALL, "--db", backend.url)):
         line = one_line_error(refused)
-        assert "schema version 1, older than this package's 2" in line
+        assert f"schema version 1, older than this package's {SCHEMA_VERSION}" in line
         assert "`sim db upgrade --db " in line
     assert backend.snapshot() == before
 
     upgraded = sim("db", "upgrade", "--db", backend.url)
     assert upgraded.exit_code == 0, upgraded.output
-    assert "from schema version 1 to 2" in upgraded.stdout
+    assert f"from schema version 1 to {SCHEMA_VERSION}" in upgraded.stdout
 
     after = backend.snapshot()
     for table in HISTORY:
@@ -72,8 +72,11 @@ def test_store_at_first_schema_version_is_migrated_and_its_run_survives(
     (old_run,), (new_run,) = before["rows"]["runs"], after["rows"]["runs"]
     assert new_run[:len(old_run)] == old_run
     assert json.loads(new_run[-1]) == []
-    assert backend.query("SELECT version_num FROM alembic_version") == [("0002",)]
-    assert backend.query("SELECT value FROM store_meta WHERE key = 'schema_version'") == [("2",)]
+    assert backend.query("SELECT version_num FROM alembic_version") == [
+        (revision_of(SCHEMA_VERSION),)]
+    assert backend.query("SELECT value FROM store_meta WHERE key = 'schema_version'") == [
+        (str(SCHEMA_VERSION),)]
+    assert backend.query("SELECT COUNT(*) FROM developer_steps") == [(0,)]
 
     shown = sim("runs", "show", "1", "--db", backend.url, "--json")
     assert shown.exit_code == 0, shown.output
@@ -92,12 +95,13 @@ def test_store_at_first_schema_version_is_migrated_and_its_run_survives(
     assert [(r["id"], r["tags"]) for r in listed] == [(2, ["after-upgrade"]), (1, [])]
 
     again = sim("db", "upgrade", "--db", backend.url)
-    assert again.exit_code == 0 and "already at schema version 2" in again.stdout
+    assert again.exit_code == 0 and f"already at schema version {SCHEMA_VERSION}" in again.stdout
 
 
 @pytest.mark.parametrize(("alteration", "fragment"), [
-    pytest.param("UPDATE alembic_version SET version_num = '0003'",
-                 "schema version 3, newer than this package's 2", id="newer-version"),
+    pytest.param(f"UPDATE alembic_version SET version_num = '{SCHEMA_VERSION + 1:04d}'",
+                 f"schema version {SCHEMA_VERSION + 1}, newer than this package's "
+                 f"{SCHEMA_VERSION}", id="newer-version"),
     pytest.param("UPDATE alembic_version SET version_num = 'f00dfeed'",
                  "schema revision 'f00dfeed'", id="unknown-revision"),
     pytest.param("DROP TABLE alembic_version; DELETE FROM store_meta",

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from runs.developer_history import HistoryPlan
 from runs.store import RunStore
 from simulator.cli.common import (
     SUMMARY_ROWS, db_option, fmt, json_option, json_safe, scenario_from_options, scenario_options,
@@ -25,13 +26,19 @@ from simulator.scenario import Scenario
               help="Seed of all randomness; the same seed gives the same history.")
 @click.option("--name", default=None, help="Name stored with the run [default: the scenario or "
                                             "the policies].")
+@click.option("--developer-history", "developer_history", default=None,
+              metavar="all|every:K|sample:F",
+              help="Also store one row per developer and step (provider, tokens): for all "
+                   "developers and steps, every K-th step, a fraction F of developers, or both "
+                   "(every:12,sample:0.01). Off by default: aggregates are stored always.")
 @click.option("--tag", "tags", multiple=True, metavar="TEXT",
               help="A label stored with the run, for grouping runs later (repeatable).")
 @db_option
 @json_option
 def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ...],
         steps: int | None, developers: int | None, start: str | None, seed: int | None,
-        name: str | None, tags: tuple[str, ...], db: str | None, as_json: bool) -> None:
+        name: str | None, developer_history: str | None, tags: tuple[str, ...], db: str | None,
+        as_json: bool) -> None:
     """Simulate the market month by month and store the run.
 
     Prints a summary (Chinese share, prices, compute at the start and the end) and the run id;
@@ -40,6 +47,7 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
     Progress goes to standard error.
     """
     resolved = scenario_from_options(scenario, policies, settings, steps, developers, start)
+    history = HistoryPlan.parse(developer_history) if developer_history else None
     store = RunStore(db)
     err = Console(stderr=True)
     progress = Progress(TextColumn("[bold]simulating[/] {task.fields[month]}"), BarColumn(),
@@ -56,7 +64,7 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
 
         try:
             result = execute(resolved, seed, store, name=name or _default_name(resolved),
-                             on_step=on_step, tags=tags)
+                             on_step=on_step, tags=tags, developer_history=history)
         except RunInterrupted as stop:
             progress.stop()
             err.print(f"[yellow]{stop}[/]")

@@ -1,0 +1,86 @@
+"""Per-developer history: which developers' rows a run keeps, and writing them fast.
+
+Aggregates (``segment_steps``) are what most questions need; following single developers
+(lock-in, contagion along the network) needs their own rows, which at a million developers are
+millions per step. So they are opt-in, thinned in time (``every:K`` steps) and/or across
+developers (``sample:F``, every 1/F-th developer: ids are grouped by region, so the sample is
+spread over regions), and written with the driver's bulk paths (SQLite ``executemany`` on
+tuples, PostgreSQL ``COPY``), not ORM objects.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Connection, insert
+
+from runs.schema import DeveloperStep
+from simulator.errors import InputError
+
+COLUMNS = ("run_id", "step", "developer", "provider", "tokens")
+
+DeveloperRows = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""One step's developer rows: (ids, provider indices, tokens served), each (n,)."""
+
+
+@dataclass(frozen=True)
+class HistoryPlan:
+    """Which developer rows to keep: every ``every``-th step, every ``stride``-th developer."""
+
+    every: int = 1
+    stride: int = 1
+
+    @classmethod
+    def parse(cls, text: str) -> "HistoryPlan":
+        """``all``, ``every:K``, ``sample:F`` or ``every:K,sample:F``.
+
+        Raises:
+            InputError: naming the part that is wrong and the allowed forms.
+        """
+        every, stride = 1, 1
+        for part in (p.strip() for p in text.split(",") if p.strip()):
+            kind, _, value = part.partition(":")
+            try:
+                if kind == "all" and not value:
+                    continue
+                if kind == "every" and int(value) >= 1:
+                    every = int(value)
+                    continue
+                if kind == "sample" and 0 < float(value) <= 1:
+                    stride = max(1, round(1 / float(value)))
+                    continue
+            except ValueError:
+                pass
+            raise InputError(f"--developer-history {text!r}: {part!r} is not one of all, "
+                             "every:K (K >= 1), sample:F (0 < F <= 1)")
+        return cls(every=every, stride=stride)
+
+    def developers_at(self, step: int, population: int) -> np.ndarray | None:
+        """Ids of the developers to store at ``step``, or None if the step keeps none."""
+        if step % self.every:
+            return None
+        return np.arange(0, population, self.stride)
+
+
+def write_developer_rows(connection: Connection, run_id: int, step: int, ids: np.ndarray,
+                         providers: np.ndarray, tokens: np.ndarray) -> None:
+    """Bulk-insert one step's developer rows inside the caller's transaction."""
+    count = len(ids)
+    rows = zip([run_id] * count, [step] * count, ids.tolist(), providers.tolist(),
+               tokens.tolist(), strict=True)
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(
+                f"COPY developer_steps ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    elif dialect == "sqlite":
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            cursor.executemany(f"INSERT INTO developer_steps ({', '.join(COLUMNS)}) "
+                               f"VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+        finally:
+            cursor.close()
+    else:  # any other SQLAlchemy backend: Core's executemany
+        connection.execute(insert(DeveloperStep), [dict(zip(COLUMNS, row, strict=True))
+                                                   for row in rows])

@@ -1,0 +1,54 @@
+"""Per-developer history is opt-in, thinned as asked, and written completely on both backends."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from runs.developer_history import HistoryPlan
+from simulator.cli import cli
+from simulator.errors import InputError
+
+
+def run_cli(backend, *args: str):
+    result = CliRunner().invoke(cli, ["run", "--developers", "600", "--steps", "6", "--seed", "2",
+                                      "--db", backend.url, "--json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output.strip().splitlines()[-1])
+
+
+def test_developer_rows_are_not_stored_unless_asked(backend) -> None:
+    """Aggregates are the default: a plain run stores no per-developer rows."""
+    run_cli(backend)
+    assert backend.query("SELECT COUNT(*) FROM developer_steps") == [(0,)]
+
+
+def test_every_and_sample_thin_the_developer_rows(backend) -> None:
+    """every:2,sample:0.1 keeps steps 0, 2, 4 and every 10th developer: 3 x 60 rows, each a
+    provider index of the roster and the tokens that developer was served."""
+    result = run_cli(backend, "--developer-history", "every:2,sample:0.1")
+    rows = backend.query("SELECT step, developer, provider, tokens FROM developer_steps "
+                         "WHERE run_id = ? ORDER BY step, developer", result["run_id"])
+    assert len(rows) == 3 * 60
+    assert sorted({step for step, *_ in rows}) == [0, 2, 4]
+    assert sorted({developer for _, developer, *_ in rows}) == list(range(0, 600, 10))
+    assert all(0 <= provider < 12 and tokens >= 0 for _, _, provider, tokens in rows)
+
+
+def test_developer_tokens_add_up_to_the_stored_segment_tokens(backend) -> None:
+    """With every developer kept, a step's developer tokens sum to its segment tokens."""
+    result = run_cli(backend, "--developer-history", "all")
+    per_developer = backend.query("SELECT step, SUM(tokens) FROM developer_steps "
+                                  "WHERE run_id = ? GROUP BY step ORDER BY step", result["run_id"])
+    per_segment = backend.query("SELECT step, SUM(tokens) FROM segment_steps "
+                                "WHERE run_id = ? GROUP BY step ORDER BY step", result["run_id"])
+    assert [s for s, _ in per_developer] == [s for s, _ in per_segment] == list(range(6))
+    for (_, mine), (_, theirs) in zip(per_developer, per_segment, strict=True):
+        assert mine == pytest.approx(theirs, rel=1e-9)
+
+
+@pytest.mark.parametrize("text", ["sometimes", "every:0", "sample:0", "sample:2", "every:x"])
+def test_bad_history_plans_name_the_allowed_forms(text: str) -> None:
+    """A malformed plan is a one-line input error listing what is allowed."""
+    with pytest.raises(InputError, match="every:K"):
+        HistoryPlan.parse(text)
