@@ -91,7 +91,8 @@ def test_concurrent_upgrades_migrate_an_old_database_once(backend: Backend) -> N
     results = released_together(backend, UPGRADE_STORE, [[backend.url]] * 4)
     assert [code for code, _, _ in results] == [0] * 4, results
     assert sorted(out for _, out, _ in results) == ["1\n", "None\n", "None\n", "None\n"]
-    assert backend.query("SELECT version_num FROM alembic_version") == [("0002",)]
+    assert backend.query("SELECT version_num FROM alembic_version") == [
+        (revision_of(SCHEMA_VERSION),)]
     assert backend.query("SELECT count(*) FROM market_steps") == [(2,)]
 
 
