@@ -8,7 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON, DateTime, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, text,
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 

@@ -130,7 +130,8 @@ def choose(cell_u: np.ndarray, rows: np.ndarray, cells: np.ndarray, current: np.
 
 def cell_weights(cell_u: np.ndarray) -> np.ndarray:
     """(C, P) exp(utility - the cell's best utility): the logit weights before the terms that
-    differ between developers of a cell. 0 where a provider is not sold."""
+    differ between developers of a cell. 0 where a provider is not sold.
+    """
     best = cell_u.max(axis=1, keepdims=True)
     return np.ascontiguousarray(np.exp(cell_u - best))
 
@@ -141,7 +142,8 @@ def _choose_kernel(cell_w, rows, cells, current, bonus, indptr, indices, data, a
     """Per developer: weight_j = cell_w[c, j] * prod over neighbours k on j of
     exp(social * a_dk) * exp(bonus if j is current), 0 if barred (the product is
     exp(social * share_j)); pick by inverting the cumulative weights at uniform * total.
-    A row's ties have equal weight, so its neighbours cost one exp, not one each."""
+    A row's ties have equal weight, so its neighbours cost one exp, not one each.
+    """
     n, providers = rows.shape[0], cell_w.shape[1]
     picks = np.empty(n, dtype=np.int64)
     chunks = max(1, min(n, 256))

@@ -23,7 +23,14 @@ from simulator.capability import CapabilityTimeline
 from simulator.chip_market import run_chip_market
 from simulator.errors import InputError
 from simulator.market import (
-    Clearing, UtilityTerms, cell_utility, choose, clear, congestion_factor, stay_bonus, token_demand,
+    Clearing,
+    UtilityTerms,
+    cell_utility,
+    choose,
+    clear,
+    congestion_factor,
+    stay_bonus,
+    token_demand,
 )
 from simulator.metrics import StepRecord, record_step
 from simulator.network import homophily_adjacency, row_normalised_adjacency

@@ -77,7 +77,10 @@ def resolve_scenario(base: Scenario | None = None, *, policies: Iterable[str] = 
         base: the starting scenario; the default one when omitted.
         policies: names of policies to enable (those already in ``base`` stay).
         settings: dotted-path overrides, as a mapping or as ``KEY=VALUE`` strings.
-        developers, steps, start, name: the CLI's explicit options; they win over settings.
+        developers: population size; like the other explicit options it wins over settings.
+        steps: number of monthly steps.
+        start: first month, ``YYYY-MM``.
+        name: the scenario's name.
 
     Raises:
         InputError: for an unknown policy or key, or a value of the wrong type or range.

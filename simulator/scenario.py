@@ -261,7 +261,8 @@ class ChipSpec(_Section):
 
 class PolicyConfig(_Section):
     """A policy as the scenario stores it: its registered name, an optional label (needed when
-    a scenario uses the same policy twice, and used by ``--set LABEL.param``) and parameters."""
+    a scenario uses the same policy twice, and used by ``--set LABEL.param``) and parameters.
+    """
 
     name: str
     label: str | None = None

@@ -69,7 +69,8 @@ def test_more_smuggling_leakage_gives_more_chinese_compute(seed: int) -> None:
 def test_tripling_the_chinese_electricity_price_lowers_the_chinese_share(seed: int) -> None:
     """Dearer power raises every Chinese provider's price at once, and Chinese providers win
     fewer of the tokens served over the run. (Electricity is ~5-10% of serving cost, so the
-    effect is small, and later prices also follow share and learning.)"""
+    effect is small, and later prices also follow share and learning.)
+    """
     dear_settings = {"energy_price.region": "CN", "energy_price.multiplier": 3.0}
     first_month = run("baseline", seed, steps=1), run("baseline", seed, steps=1,
                                                         policies=["energy_price"],
@@ -86,7 +87,8 @@ def test_tripling_the_chinese_electricity_price_lowers_the_chinese_share(seed: i
 @pytest.mark.parametrize("seed", SEEDS)
 def test_lower_prices_raise_total_token_demand(seed: int) -> None:
     """Two years into the baseline, the same developers facing every price halved ask for more
-    tokens in total: demand has a negative price elasticity (indies most)."""
+    tokens in total: demand has a negative price elasticity (indies most).
+    """
     model = run("baseline", seed, steps=24)
     dev = model.developers
     price = np.array([p.price for p in model.providers])[dev.provider]
@@ -103,7 +105,8 @@ def test_lower_prices_raise_total_token_demand(seed: int) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_government_under_api_restriction_routes_no_tokens_to_barred_providers(seed: int) -> None:
     """With government users in the US and EU barred from Chinese providers, that segment's
-    tokens from Chinese providers are zero in every month."""
+    tokens from Chinese providers are zero in every month.
+    """
     model = TokenMarket(load_scenario("baseline"), seed=seed, developers=DEVELOPERS,
                         policies=["api_restriction"], steps=24)
     chinese = {p.spec.name for p in model.providers if p.spec.jurisdiction == "CN"}

@@ -11,6 +11,7 @@ from simulator.errors import InputError
 
 
 def run_cli(backend, *args: str):
+    """A small seeded `sim run --json` into the backend; its JSON result."""
     result = CliRunner().invoke(cli, ["run", "--developers", "600", "--steps", "6", "--seed", "2",
                                       "--db", backend.url, "--json", *args])
     assert result.exit_code == 0, result.output
@@ -25,7 +26,8 @@ def test_developer_rows_are_not_stored_unless_asked(backend) -> None:
 
 def test_every_and_sample_thin_the_developer_rows(backend) -> None:
     """every:2,sample:0.1 keeps steps 0, 2, 4 and every 10th developer: 3 x 60 rows, each a
-    provider index of the roster and the tokens that developer was served."""
+    provider index of the roster and the tokens that developer was served.
+    """
     result = run_cli(backend, "--developer-history", "every:2,sample:0.1")
     rows = backend.query("SELECT step, developer, provider, tokens FROM developer_steps "
                          "WHERE run_id = ? ORDER BY step, developer", result["run_id"])

@@ -15,7 +15,8 @@ demand_arrays = arrays(np.float64, st.integers(1, 200),
 @given(demand=demand_arrays, data=st.data())
 def test_clearing_conserves_tokens_and_respects_capacity(demand: np.ndarray, data) -> None:
     """Served never exceeds capacity or demand; served + unserved equals demand, per provider
-    and summed over developers."""
+    and summed over developers.
+    """
     providers = data.draw(st.integers(1, 12))
     choices = data.draw(arrays(np.int64, demand.size, elements=st.integers(0, providers - 1)))
     capacity = data.draw(arrays(np.float64, providers,
@@ -39,7 +40,8 @@ def test_model_invariants_hold_for_random_parameters(seed: int, leakage: float,
                                                      enforcement: float, social: float,
                                                      elasticity: float) -> None:
     """Shares within [0, 1] summing to one, no negative stock, served within capacity, and
-    developers' spending equal to providers' revenue, every step."""
+    developers' spending equal to providers' revenue, every step.
+    """
     model = TokenMarket(
         developers=400, steps=8, seed=seed,
         policies="export_ban,remote_access,smuggling",

@@ -27,6 +27,7 @@ class SimGroup(click.Group):
     """
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, turning user errors into one line and exit status 2."""
         try:
             return super().invoke(ctx)
         except InputError as error:
@@ -111,4 +112,5 @@ SUMMARY_ROWS = (
 
 
 def json_safe(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with NaN (nothing to measure) as None, which JSON can carry."""
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}

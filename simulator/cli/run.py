@@ -13,7 +13,13 @@ from rich.table import Table
 from runs.developer_history import HistoryPlan
 from runs.store import RunStore
 from simulator.cli.common import (
-    SUMMARY_ROWS, db_option, fmt, json_option, json_safe, scenario_from_options, scenario_options,
+    SUMMARY_ROWS,
+    db_option,
+    fmt,
+    json_option,
+    json_safe,
+    scenario_from_options,
+    scenario_options,
 )
 from simulator.model import TokenMarket
 from simulator.runner import RunInterrupted, execute

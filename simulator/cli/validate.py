@@ -54,7 +54,7 @@ def validate(seeds: int, developers: int | None, scenario: str, db: str | None,
             progress.update(task, seed=seed)
             rows: dict[str, dict] = {}
 
-            def on_step(model: TokenMarket) -> None:
+            def on_step(model: TokenMarket, rows: dict[str, dict] = rows) -> None:
                 rows[model.last_record.month] = model.last_record.market
                 progress.advance(task)
 
