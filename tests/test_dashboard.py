@@ -198,9 +198,10 @@ def page(server, chromium):
 
     Any request elsewhere, or a file the dashboard cannot serve, fails the test.
     """
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     url, _ = server
+    expect.set_options(timeout=60_000)  # a step redraws five charts; CI machines are small
     outside, missing = [], []
 
     def only_local(route) -> None:
