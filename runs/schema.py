@@ -206,9 +206,11 @@ class DeveloperStep(Base):
     """
 
     __tablename__ = "developer_steps"
+    __table_args__ = {"sqlite_with_rowid": False}  # rows clustered by key: appends, no 2nd tree
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"),
-                                        primary_key=True)
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """No foreign key: checking one per row would cost PostgreSQL most of its COPY speed at a
+    million rows a step. ``sim runs delete`` removes these rows with their run."""
     step: Mapped[int] = mapped_column(Integer, primary_key=True)
     developer: Mapped[int] = mapped_column(Integer, primary_key=True)
     provider: Mapped[int] = mapped_column(SmallInteger)

@@ -54,3 +54,13 @@ def test_bad_history_plans_name_the_allowed_forms(text: str) -> None:
     """A malformed plan is a one-line input error listing what is allowed."""
     with pytest.raises(InputError, match="every:K"):
         HistoryPlan.parse(text)
+
+
+def test_deleting_a_run_deletes_its_developer_rows(backend) -> None:
+    """`sim runs delete` takes the run's developer rows with it, and no one else's."""
+    kept = run_cli(backend, "--developer-history", "sample:0.5")
+    doomed = run_cli(backend, "--developer-history", "sample:0.5")
+    result = CliRunner().invoke(cli, ["runs", "delete", str(doomed["run_id"]), "--yes",
+                                      "--db", backend.url])
+    assert result.exit_code == 0, result.output
+    assert backend.query("SELECT DISTINCT run_id FROM developer_steps") == [(kept["run_id"],)]

@@ -18,12 +18,12 @@ def upgrade() -> None:
     """Create ``developer_steps`` and record version 3."""
     op.create_table(
         "developer_steps",
-        sa.Column("run_id", sa.Integer(), sa.ForeignKey("runs.id", ondelete="CASCADE"),
-                  primary_key=True),
+        sa.Column("run_id", sa.Integer(), primary_key=True),  # no FK: see runs/schema.py
         sa.Column("step", sa.Integer(), primary_key=True),
         sa.Column("developer", sa.Integer(), primary_key=True),
         sa.Column("provider", sa.SmallInteger(), nullable=False),
         sa.Column("tokens", sa.Float(), nullable=False),
+        sqlite_with_rowid=False,
     )
     store_meta = sa.table("store_meta", sa.column("key", sa.String), sa.column("value", sa.String))
     op.execute(store_meta.update().where(store_meta.c.key == "schema_version")
