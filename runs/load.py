@@ -24,7 +24,16 @@ from sqlalchemy import Float, Integer, Table, select
 from sqlalchemy.orm import Session
 
 import simulator
-from runs.schema import RUN_STATUSES, MarketStep, PolicyEventRow, ProviderStep, Run, SegmentStep
+from runs.schema import (
+    RUN_STATUSES,
+    MarketStep,
+    PolicyEventRow,
+    ProviderStep,
+    Run,
+    SegmentStep,
+    Sweep,
+    SweepRun,
+)
 from runs.store import RunStore, StoreError
 from simulator.errors import InputError, describe_validation_error
 from simulator.scenario import Scenario
@@ -54,7 +63,7 @@ def _timestamp(value: datetime | None) -> pd.Timestamp:
 
 
 def list_runs(store: RunStore, *, name: str | None = None, policy: str | None = None,
-              status: str | None = None) -> pd.DataFrame:
+              status: str | None = None, sweep: int | str | None = None) -> pd.DataFrame:
     """Stored runs, newest first, one row each, indexed by run id.
 
     Args:
@@ -63,6 +72,7 @@ def list_runs(store: RunStore, *, name: str | None = None, policy: str | None = 
         policy: keep runs with this policy enabled (a name from ``sim policies``).
         status: keep runs with this status; a ``running`` run whose process is gone counts as
             ``interrupted``, as in ``sim runs list``.
+        sweep: keep the runs of this sweep (its id, or its name; see ``sim sweep list``).
 
     Returns:
         Columns ``name, status, seed, steps_done, steps_planned, policies`` (the enabled
@@ -78,6 +88,9 @@ def list_runs(store: RunStore, *, name: str | None = None, policy: str | None = 
         query = select(Run).order_by(Run.id.desc())
         if name is not None:
             query = query.where(Run.name == name)
+        if sweep is not None:
+            query = query.where(Run.id.in_(select(SweepRun.run_id).join(Sweep).where(
+                Sweep.id == sweep if isinstance(sweep, int) else Sweep.name == sweep)))
         with Session(store.engine) as session:
             for run in session.scalars(query):
                 names = [p["name"] for p in run.policies]

@@ -19,9 +19,9 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bumped with every change of the tables, each with its Alembic revision in
 ``runs/migrations/versions`` (numbered like the version); stored in ``store_meta`` too."""
 
@@ -215,3 +215,42 @@ class DeveloperStep(Base):
     developer: Mapped[int] = mapped_column(Integer, primary_key=True)
     provider: Mapped[int] = mapped_column(SmallInteger)
     tokens: Mapped[float] = mapped_column(Float)
+
+
+class Sweep(Base):
+    """One sweep: its full spec, the settings of each of its points, and how it stands."""
+
+    __tablename__ = "sweeps"
+    __table_args__ = (Index("ix_sweeps_name", "name", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(150))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The :class:`simulator.sweep.SweepSpec` as JSON: scenario, grid or sample, seeds."""
+    points: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    """Each point's settings as first drawn, so a resumed sweep runs the same points."""
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    """The process running it, so a killed sweep can be told from a running one."""
+
+
+class SweepRun(Base):
+    """A run of a sweep: which point, replicate (seed) and arm (``main``, ``baseline``) it is.
+
+    A task has several runs only if earlier ones failed or were interrupted; at most one of
+    them is ``finished``.
+    """
+
+    __tablename__ = "sweep_runs"
+    __table_args__ = (Index("ix_sweep_runs_task", "sweep_id", "point", "replicate", "arm"),)
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"))
+    point: Mapped[int] = mapped_column(Integer)
+    replicate: Mapped[int] = mapped_column(Integer)
+    arm: Mapped[str] = mapped_column(String(8))
+    run: Mapped[Run] = relationship()

@@ -113,11 +113,13 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
+    """The time now in UTC, without a zone: how the store keeps times on every backend."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` on this host still exists (a killed run's or sweep's does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -245,7 +247,7 @@ class RunStore:
                   tags: Sequence[str] = ()) -> int:
         """Register a new run as ``running`` and return its id."""
         with self.session() as session:
-            run = Run(name=name, status="running", created_at=_now(), seed=str(seed),
+            run = Run(name=name, status="running", created_at=utc_now(), seed=str(seed),
                       steps_planned=steps, steps_done=0, scenario=scenario, policies=policies,
                       versions=versions, host=socket.gethostname(), pid=os.getpid(),
                       tags=list(tags))
@@ -275,7 +277,7 @@ class RunStore:
         """Mark a run finished, failed or interrupted."""
         with self.writer.begin() as connection:
             connection.execute(update(Run).where(Run.id == run_id).values(
-                status=status, finished_at=_now(), digest=digest, error=error))
+                status=status, finished_at=utc_now(), digest=digest, error=error))
 
     # ---- looking at runs -------------------------------------------------------------------------
 
@@ -286,7 +288,7 @@ class RunStore:
         ``interrupted``.
         """
         if (run.status == "running" and run.host == socket.gethostname() and run.pid
-                and not _process_alive(run.pid)):
+                and not process_alive(run.pid)):
             return "interrupted"
         return run.status
 

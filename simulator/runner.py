@@ -22,7 +22,9 @@ import simulator
 from runs.developer_history import DeveloperRows, HistoryPlan
 from runs.recorder import RunRecorder
 from runs.store import RunStore
+from simulator.metrics import StepRecord
 from simulator.model import TokenMarket
+from simulator.overrides import build_policies
 from simulator.scenario import Scenario
 
 
@@ -71,7 +73,11 @@ class _StopRequests:
 
 
 @contextmanager
-def _deferred_stop_signals() -> Iterator[_StopRequests]:
+def deferred_stop_signals() -> Iterator[_StopRequests]:
+    """Within the block, SIGINT and SIGTERM are only noted (``.signal``), to act on between writes.
+
+    Outside the main thread, where Python cannot handle signals, nothing is noted.
+    """
     requests = _StopRequests()
     if threading.current_thread() is not threading.main_thread():
         yield requests
@@ -91,6 +97,17 @@ def _developer_rows(model: TokenMarket, plan: HistoryPlan) -> DeveloperRows | No
     return ids, model.developers.provider[ids], model.developer_tokens[ids]
 
 
+def _start_run(store: RunStore, scenario: Scenario, seed: int, name: str | None,
+               tags: Sequence[str], versions: dict[str, str]) -> int:
+    """Register the run with its scenario, every policy parameter and the software versions."""
+    policies = [{"name": a.policy.name, "label": a.label, **a.policy.parameters()}
+                for a in build_policies(scenario)]
+    return store.start_run(
+        name=name or scenario.name, seed=seed, steps=scenario.steps,
+        scenario=scenario.model_dump(mode="json"), policies=policies, versions=versions,
+        tags=tags)
+
+
 def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | None = None,
             on_step: Callable[[TokenMarket], None] | None = None,
             tags: Sequence[str] = (),
@@ -104,15 +121,10 @@ def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | N
         RunInterrupted: after SIGINT or SIGTERM (the run is marked ``interrupted``).
     """
     model = TokenMarket(scenario, seed=seed)
-    policies = [{"name": a.policy.name, "label": a.label, **a.policy.parameters()}
-                for a in model.policy_engine.policies]
-    run_id = store.start_run(
-        name=name or scenario.name, seed=model.seed, steps=model.horizon,
-        scenario=scenario.model_dump(mode="json"), policies=policies,
-        versions=software_versions(), tags=tags)
+    run_id = _start_run(store, scenario, model.seed, name, tags, software_versions())
     recorder = RunRecorder(store, run_id)
     try:
-        with _deferred_stop_signals() as stop:
+        with deferred_stop_signals() as stop:
             while model.running and stop.signal is None:
                 model.step()
                 recorder.write(model.last_record,
@@ -129,3 +141,45 @@ def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | N
     store.finish_run(run_id, "finished", digest=recorder.digest)
     return RunResult(run_id=run_id, status="finished", digest=recorder.digest,
                      steps=model.steps, model=model)
+
+
+@dataclass(frozen=True)
+class StoredOutcome:
+    """How a run simulated elsewhere was stored."""
+
+    run_id: int
+    status: str
+    digest: str | None
+
+
+def store_simulated(store: RunStore, scenario: Scenario, seed: int, records: Sequence[StepRecord],
+                    *, name: str, versions: dict[str, str], error: str | None = None,
+                    tags: Sequence[str] = (),
+                    on_started: Callable[[int], None] | None = None) -> StoredOutcome:
+    """Store a run simulated in another process (a sweep's worker) as :func:`execute` would.
+
+    The rows go through the same :class:`RunRecorder`, step by step, so the run and its digest
+    are those of ``sim run`` with the same scenario and seed.
+
+    Args:
+        store: where to store the run.
+        scenario: what was simulated.
+        seed: the seed it was simulated with.
+        records: the steps simulated, in order.
+        name: the run's name.
+        versions: the software versions of the process that simulated it.
+        error: why the simulation stopped early; the run is then ``failed``, with its steps.
+        tags: labels stored with the run.
+        on_started: called with the run's id as soon as it is registered.
+    """
+    run_id = _start_run(store, scenario, seed, name, tags, versions)
+    if on_started:
+        on_started(run_id)
+    recorder = RunRecorder(store, run_id)
+    for record in records:
+        recorder.write(record)
+    if error is not None:
+        store.finish_run(run_id, "failed", error=error)
+        return StoredOutcome(run_id, "failed", None)
+    store.finish_run(run_id, "finished", digest=recorder.digest)
+    return StoredOutcome(run_id, "finished", recorder.digest)

@@ -31,9 +31,20 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from simulator.cli import dashboard, db, plot, policies, replay, run, runs, scenario, validate
+    from simulator.cli import (
+        dashboard,
+        db,
+        plot,
+        policies,
+        replay,
+        run,
+        runs,
+        scenario,
+        sweep,
+        validate,
+    )
 
-    for module in (run, scenario, validate, policies, runs, replay, plot, db, dashboard):
+    for module in (run, sweep, scenario, validate, policies, runs, replay, plot, db, dashboard):
         module.register(cli)
 
 
