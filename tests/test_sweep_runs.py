@@ -21,11 +21,13 @@ from backends import Backend, fresh_backend
 from click.testing import CliRunner, Result
 
 from runs.load import list_runs, open_store
+from runs.recorder import RunRecorder
 from runs.store import RunStore
-from runs.sweeps import open_sweep
+from runs.sweeps import link_run, open_sweep
 from simulator.cli import cli
 from simulator.model import TokenMarket
-from simulator.sweep import Task
+from simulator.overrides import resolve_scenario
+from simulator.sweep import Task, make_spec
 from simulator.sweep_analysis import welch_interval
 from simulator.sweep_coordinator import run_sweep
 from simulator.sweep_executors import Executor, LocalPool, TaskResult, simulate
@@ -201,9 +203,6 @@ def test_failed_runs_are_stored_with_their_error_and_run_again_on_resume(
 
     The sweep is marked failed; resuming it runs the failed tasks again, and only them.
     """
-    from simulator.overrides import resolve_scenario
-    from simulator.sweep import make_spec
-
     main = resolve_scenario(policies=["export_ban", "smuggling"], developers=1000, steps=12)
     spec = make_spec(name="failing", scenario=main.model_dump(mode="json"), seeds=2,
                      seed_root=1, grid={"smuggling.leakage": [0.0, 0.5]})
@@ -220,11 +219,8 @@ def test_failed_runs_are_stored_with_their_error_and_run_again_on_resume(
         assert backend.query("SELECT status FROM sweeps") == [("failed",)]
 
         again = open_sweep(store, spec.name, spec.model_dump(mode="json"), points)
-        pool = LocalPool(workers=1)
-        try:
+        with LocalPool(workers=1) as pool:
             report = run_sweep(store, again, spec.tasks(points), pool)
-        finally:
-            pool.close()
         assert (report.status, report.already_finished, report.finished) == ("finished", 2, 2)
         rows = sweep_rows(backend)
         assert sorted((r[1], r[2], r[4]) for r in rows) == [
@@ -235,11 +231,6 @@ def test_failed_runs_are_stored_with_their_error_and_run_again_on_resume(
 def test_run_left_running_by_a_killed_coordinator_is_marked_interrupted_and_run_again(
         tmp_path: Path) -> None:
     """A half-written run of a sweep (its coordinator died mid-write) is never counted as done."""
-    from runs.recorder import RunRecorder
-    from runs.sweeps import link_run
-    from simulator.overrides import resolve_scenario
-    from simulator.sweep import make_spec
-
     main = resolve_scenario(policies=["smuggling"], developers=1000, steps=12)
     spec = make_spec(name="crashed", scenario=main.model_dump(mode="json"), seeds=1,
                      seed_root=1, grid={"smuggling.leakage": [0.1]})
@@ -255,12 +246,9 @@ def test_run_left_running_by_a_killed_coordinator_is_marked_interrupted_and_run_
     for record in half.records[:5]:
         recorder.write(record)
 
-    pool = LocalPool(workers=1)
-    try:
+    with LocalPool(workers=1) as pool:
         report = run_sweep(store, open_sweep(store, spec.name, spec.model_dump(mode="json"),
                                              points), spec.tasks(points), pool)
-    finally:
-        pool.close()
     assert (report.status, report.finished) == ("finished", 1)
     with fresh_backend("sqlite", tmp_path) as backend:
         assert sorted(backend.query("SELECT steps_done, status FROM runs")) == [
