@@ -3,10 +3,12 @@
 The same sweep (export bans and smuggling, ``smuggling.leakage`` over a grid, several seeds)
 runs once on one worker process and once on every core, each into a new SQLite file; the wall
 time covers starting the workers, simulating and storing every run. Efficiency is the speed-up
-over one worker divided by the number of workers (1.0 = perfect scaling). Prints a table and a
-JSON line::
+over one worker divided by the number of workers (1.0 = perfect scaling). A single worker keeps
+numba's threads for the choice kernel, several run it single-threaded (as ``sim sweep`` does),
+so the figure is what a user gains, not a pure process-scaling ratio. Prints a table and a JSON
+line::
 
-    python benchmarks/sweep.py [--runs 16] [--developers 5000] [--steps 24] [--workers N]
+    python benchmarks/sweep.py [--runs 16] [--developers 20000] [--steps 48] [--workers N]
 """
 
 import argparse
@@ -51,8 +53,8 @@ def main() -> None:
     """Run the measurements and print them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=16)
-    parser.add_argument("--developers", type=int, default=5_000)
-    parser.add_argument("--steps", type=int, default=24)
+    parser.add_argument("--developers", type=int, default=20_000)
+    parser.add_argument("--steps", type=int, default=48)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="the 'all local workers' case [default: the number of cores]")
     args = parser.parse_args()

@@ -349,7 +349,7 @@ def sweep_show(sweep_ref: str, csv_path: Path | None, db: str | None, as_json: b
     out = Console()
     policies = ", ".join(p.key for p in spec.main_scenario().policies) or "no policies"
     design = (f"{spec.sample.method} sample of {len(sweep.points)} points" if spec.sample
-              else f"{len(sweep.points)} points")
+              else f"{len(sweep.points)} point{'s' if len(sweep.points) != 1 else ''}")
     out.print(f"[bold]Sweep {sweep.id}[/] {sweep.name}: {sweep.status}, {finished} of "
               f"{planned} runs finished; {design} x {spec.seeds} seeds; {policies}"
               + (f"; baseline {spec.baseline['name']}" if spec.baseline is not None else ""))
