@@ -22,8 +22,6 @@ from sqlalchemy.orm import Session
 from runs.schema import MarketStep, Run, Sweep, SweepRun
 from runs.store import RunStore, StoreError, process_alive, utc_now
 
-SWEEP_STATUSES = ("running", "finished", "failed", "interrupted")
-
 
 @dataclass(frozen=True)
 class StoredSweep:
@@ -53,8 +51,8 @@ def _stored(sweep: Sweep) -> StoredSweep:
 
 def _claim(sweep: Sweep) -> None:
     """Mark ``sweep`` as run by this process, unless another live process is running it."""
-    if sweep.pid != os.getpid() and (sweep.status == "running" and _status(sweep) == "running"
-                                     and sweep.host == socket.gethostname()):
+    if (sweep.pid != os.getpid() and sweep.host == socket.gethostname()
+            and _status(sweep) == "running"):
         raise StoreError(f"sweep {sweep.id} ({sweep.name!r}) is being run by process "
                          f"{sweep.pid} on this host: wait for it, or stop it first")
     sweep.status, sweep.finished_at = "running", None

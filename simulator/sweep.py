@@ -158,11 +158,6 @@ class SweepSpec(BaseModel):
         return self
 
     @property
-    def parameters(self) -> list[str]:
-        """The keys that vary, in order."""
-        return list(self.sample.ranges) if self.sample else list(self.grid)
-
-    @property
     def arms(self) -> tuple[str, ...]:
         """``("main",)``, or ``("main", "baseline")`` with a baseline."""
         return ARMS if self.baseline is not None else ARMS[:1]

@@ -301,6 +301,30 @@ def test_paired_differences_are_narrower_than_from_independent_seeds(tmp_path: P
     assert sum(line.startswith("0,difference,") for line in csv) == 4
 
 
+def test_a_name_is_one_spec_and_one_running_process(tmp_path: Path) -> None:
+    """Another spec under a taken name is refused, and so is a sweep another live process runs.
+
+    Both would mix runs of different sweeps, or run the same task twice at once.
+    """
+    db = tmp_path / "runs.db"
+    size = ("--steps", "3", "--developers", "500", "--seeds", "1", "--workers", "1")
+    first = sim("sweep", "--policy", "smuggling", "--grid", "smuggling.leakage=0,1", *size,
+                "--name", "mine", "--db", str(db))
+    assert first.exit_code == 0, first.output
+    with fresh_backend("sqlite", tmp_path) as backend:
+        before = backend.snapshot()
+        other = sim("sweep", "--policy", "smuggling", "--grid", "smuggling.leakage=0,0.5", *size,
+                    "--name", "mine", "--db", str(db))
+        assert other.exit_code == 2 and other.stdout == ""
+        assert "sweep name 'mine' is taken by sweep 1, which has another spec" in other.stderr
+        assert backend.snapshot() == before
+
+        backend.execute(f"UPDATE sweeps SET status = 'running', pid = {os.getppid()}")
+        busy = sim("sweep", "--resume", "1", "--db", str(db))
+        assert busy.exit_code == 2
+        assert f"is being run by process {os.getppid()} on this host" in busy.stderr
+
+
 def test_show_without_a_sweep_is_one_line(tmp_path: Path) -> None:
     """`sim sweep show` of a missing sweep: one line, exit 2, no database created."""
     db = tmp_path / "runs.db"
