@@ -36,8 +36,3 @@ def dashboard(db: str | None, port: int, host: str) -> None:
     click.echo(f"Starting the dashboard on http://{host}:{port}/ ...", err=True)
     serve(host, port, db, on_ready=lambda url: click.echo(
         f"Dashboard ready at {url} (Ctrl-C stops it)", err=True))
-
-
-def register(group: click.Group) -> None:
-    """Add ``dashboard`` to the ``sim`` group."""
-    group.add_command(dashboard)

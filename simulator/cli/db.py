@@ -30,8 +30,3 @@ def db_upgrade(db: str | None) -> None:
     else:
         click.echo(f"Upgraded {store.masked_url} from schema version {store.upgraded_from} "
                    f"to {SCHEMA_VERSION}.")
-
-
-def register(group: click.Group) -> None:
-    """Add ``db`` to the ``sim`` group."""
-    group.add_command(db_group)

@@ -27,8 +27,3 @@ def plot_command(run_ids: tuple[int, ...], out: Path, db: str | None) -> None:
     store = RunStore(db, create=False)
     runs = [load_run(store, run_id) for run_id in run_ids]
     click.echo(f"Wrote {save_history(runs, out)}")
-
-
-def register(group: click.Group) -> None:
-    """Add ``plot`` to the ``sim`` group."""
-    group.add_command(plot_command)

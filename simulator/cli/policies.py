@@ -42,8 +42,3 @@ def policies_command(as_json: bool) -> None:
             table.add_row(param["name"], json.dumps(param["default"]), description)
         out.print(table)
         out.print()
-
-
-def register(group: click.Group) -> None:
-    """Add ``policies`` to the ``sim`` group."""
-    group.add_command(policies_command)

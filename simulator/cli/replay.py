@@ -86,8 +86,3 @@ def replay_command(run_id: int, verify: bool, db: str | None, as_json: bool) -> 
             out.print(f"[red]Different:[/] first difference at {escape(difference.describe())}.")
     if difference is not None:
         sys.exit(1)
-
-
-def register(group: click.Group) -> None:
-    """Add ``replay`` to the ``sim`` group."""
-    group.add_command(replay_command)

@@ -108,8 +108,3 @@ def _default_name(scenario: Scenario) -> str:
     if scenario.name != "default":
         return scenario.name
     return "+".join(p.key for p in scenario.policies) or "no_policy"
-
-
-def register(group: click.Group) -> None:
-    """Add ``run`` to the ``sim`` group."""
-    group.add_command(run)

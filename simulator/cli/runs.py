@@ -202,8 +202,3 @@ def runs_delete(run_id: int, yes: bool, db: str | None) -> None:
         click.confirm(f"Delete {what}?", abort=True)
     delete_run(store, run_id)
     click.echo(f"Deleted {what}.")
-
-
-def register(group: click.Group) -> None:
-    """Add ``runs`` to the ``sim`` group."""
-    group.add_command(runs_group)

@@ -44,8 +44,3 @@ def scenario_show(name_or_file: str | None, scenario: str | None, policies: tupl
     resolved = scenario_from_options(name_or_file or scenario, policies, settings, steps,
                                      developers, start)
     click.echo(dump_scenario(resolved), nl=False)
-
-
-def register(group: click.Group) -> None:
-    """Add ``scenario`` to the ``sim`` group."""
-    group.add_command(scenario_group)

@@ -448,8 +448,3 @@ def sweep_sensitivity(sweep_ref: str, outcome: str, db: str | None, as_json: boo
     for row in indices.itertuples(index=False):
         table.add_row(row[0], *(f"{value:.3f}" for value in row[1:]))
     Console().print(table)
-
-
-def register(group: click.Group) -> None:
-    """Add ``sweep`` to the ``sim`` group."""
-    group.add_command(sweep_group)

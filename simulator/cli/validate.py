@@ -105,8 +105,3 @@ def _spread_text(row: dict, spread: float) -> str:
     if row["simulated_text"].endswith("%"):
         return f"{spread:.1%}"
     return f"{spread:,.1f}"
-
-
-def register(group: click.Group) -> None:
-    """Add ``validate`` to the ``sim`` group."""
-    group.add_command(validate)
