@@ -64,6 +64,11 @@ def row_normalised_adjacency(graph: nx.Graph, n: int) -> sp.csr_array:
 
 
 def _row_normalise(adjacency: sp.csr_array) -> sp.csr_array:
+    """Rows summing to one, with 32-bit indices: the choice kernel streams them every month."""
     degree = np.asarray(adjacency.sum(axis=1)).ravel()
     scale = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
-    return sp.csr_array(sp.diags_array(scale) @ adjacency)
+    normalised = sp.csr_array(sp.diags_array(scale) @ adjacency)
+    if normalised.nnz < np.iinfo(np.int32).max:
+        normalised.indices = normalised.indices.astype(np.int32)
+        normalised.indptr = normalised.indptr.astype(np.int32)
+    return normalised
