@@ -61,10 +61,6 @@ class ChipCatalogue:
     def __len__(self) -> int:
         return len(self.names)
 
-    def h100_equivalents(self, units: np.ndarray) -> np.ndarray:
-        """Units of each chip (..., C) as H100-equivalents of inference throughput (...)."""
-        return units @ (self.tokens_per_s / self.tokens_per_s[self.index("H100")])
-
     def channel_for(self, chip: int, buyer: str) -> int:
         """How a buyer gets a chip it may buy: ``DOMESTIC`` for its own country's capped
         output (Huawei's Ascend for China), ``LEGAL`` for everything sold on the open market.

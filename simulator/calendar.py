@@ -29,7 +29,3 @@ def year_of(index: int) -> int:
     """Calendar year of a month index."""
     return index // 12
 
-
-def quarter_label(index: int) -> str:
-    """Quarter of a month index as ``2024Q1``, the capability table's key."""
-    return f"{index // 12}Q{(index % 12) // 3 + 1}"

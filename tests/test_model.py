@@ -103,3 +103,16 @@ def test_chinese_providers_serve_all_of_china() -> None:
     final = _final("export_ban", 1)
     assert final["cn_share_china"] == pytest.approx(1.0)
     assert np.isfinite(final["price_cn"]) and final["price_cn"] > 0
+
+
+def test_networkx_graph_of_the_default_network_is_the_models_network() -> None:
+    """`homophily_graph` gives users the model's small world as networkx, tie for tie."""
+    import networkx as nx
+
+    from simulator.network import homophily_adjacency, homophily_graph
+
+    regions = np.sort(np.random.default_rng(0).integers(0, 4, 400))
+    graph = homophily_graph(regions, 8, 0.1, np.random.default_rng(1))
+    adjacency = homophily_adjacency(regions, 8, 0.1, np.random.default_rng(1))
+    assert graph.number_of_edges() * 2 == adjacency.nnz
+    assert nx.number_of_nodes(graph) == 400
