@@ -45,3 +45,44 @@ def test_invalid_scenario_file_names_the_file_and_the_key(tmp_path: Path) -> Non
     line = result.stderr.strip()
     assert "\n" not in line and "bad.toml" in line and "choice.social_weight" in line
     assert "greater than or equal to 0" in line
+
+
+def test_shown_scenario_saved_as_yaml_runs_like_the_preset(tmp_path: Path) -> None:
+    """`sim scenario show baseline --format yaml > b.yaml` runs with the preset's digest."""
+    shown = sim("scenario", "show", "baseline", "--format", "yaml")
+    assert shown.exit_code == 0, shown.output
+    assert "policies:" in shown.stdout and "[[policies]]" not in shown.stdout
+    path = tmp_path / "b.yaml"
+    path.write_text(shown.stdout)
+    db = str(tmp_path / "runs.db")
+    from_yaml = sim("run", "--scenario", str(path), *SMALL, "--db", db)
+    from_preset = sim("run", "--scenario", "baseline", *SMALL, "--db", db)
+    assert from_yaml.exit_code == 0 and from_preset.exit_code == 0, from_yaml.output
+    assert json.loads(from_yaml.stdout)["digest"] == json.loads(from_preset.stdout)["digest"]
+
+
+def test_short_yaml_file_keeps_defaults_for_what_it_leaves_out(tmp_path: Path) -> None:
+    """A YAML file with a few keys is a full scenario: the rest are the defaults."""
+    path = tmp_path / "mine.yml"
+    path.write_text("name: mine\nchoice:\n  social_weight: 0.5\n")
+    shown = sim("scenario", "show", str(path))
+    assert shown.exit_code == 0, shown.output
+    assert "social_weight = 0.5" in shown.stdout and 'name = "mine"' in shown.stdout
+
+
+def test_invalid_yaml_names_the_file_and_the_line(tmp_path: Path) -> None:
+    """Broken YAML syntax and a wrong value are each one line naming the file."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: x\nchoice:\n  social_weight: [1\n")
+    result = sim("scenario", "show", str(broken))
+    assert result.exit_code == 2
+    assert "broken.yaml" in result.stderr and "invalid YAML at line" in result.stderr
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("choice:\n  social_weight: -1\n")
+    result = sim("scenario", "show", str(wrong))
+    assert result.exit_code == 2 and "\n" not in result.stderr.strip()
+    assert "wrong.yaml" in result.stderr and "choice.social_weight" in result.stderr
+    not_a_mapping = tmp_path / "list.yaml"
+    not_a_mapping.write_text("- 1\n- 2\n")
+    result = sim("scenario", "show", str(not_a_mapping))
+    assert result.exit_code == 2 and "expected a mapping" in result.stderr

@@ -1,4 +1,4 @@
-"""``sim scenario ...``: the presets, and any scenario printed in full as editable TOML."""
+"""``sim scenario ...``: the presets, and any scenario printed in full as editable TOML or YAML."""
 
 import click
 from rich.console import Console
@@ -28,11 +28,14 @@ def scenario_list() -> None:
 
 @scenario_group.command("show")
 @click.argument("name_or_file", required=False, metavar="[NAME|FILE]")
+@click.option("--format", "syntax", type=click.Choice(["toml", "yaml"]), default="toml",
+              show_default=True, help="Syntax to print; a file ending .yaml/.yml is read as YAML.")
 @scenario_options
-def scenario_show(name_or_file: str | None, scenario: str | None, policies: tuple[str, ...],
+def scenario_show(name_or_file: str | None, syntax: str, scenario: str | None,
+                  policies: tuple[str, ...],
                   settings: tuple[str, ...], steps: int | None, developers: int | None,
                   start: str | None) -> None:
-    """Print a scenario in full as TOML: save it, edit it, run it with `sim run --scenario FILE`.
+    """Print a scenario in full as TOML or YAML: save it, edit it, run it with --scenario FILE.
 
     Takes the scenario as the first argument or with --scenario, plus any --policy and --set.
 
@@ -40,7 +43,8 @@ def scenario_show(name_or_file: str | None, scenario: str | None, policies: tupl
     Example:
       sim scenario show baseline > b.toml
       sim run --scenario b.toml --seed 1
+      sim scenario show baseline --format yaml > b.yaml
     """
     resolved = scenario_from_options(name_or_file or scenario, policies, settings, steps,
                                      developers, start)
-    click.echo(dump_scenario(resolved), nl=False)
+    click.echo(dump_scenario(resolved, syntax), nl=False)
