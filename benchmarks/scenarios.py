@@ -20,7 +20,8 @@ def widened_scenario(providers: int) -> Scenario:
         for spec in base.providers[: providers - len(roster)]:
             roster.append(spec.model_copy(update={"name": f"{spec.name} #{clone}"}))
         clone += 1
-    return Scenario.model_validate({**base.model_dump(), "providers": [p.model_dump() for p in roster]})
+    providers = [p.model_dump() for p in roster]
+    return Scenario.model_validate({**base.model_dump(), "providers": providers})
 
 
 def write_widened_scenario(providers: int, folder: Path) -> Path:

@@ -17,7 +17,7 @@ Jurisdiction = Literal[JURISDICTIONS]  # type: ignore[valid-type]
 
 
 class ApiRestriction(Policy):
-    """Bars government users, and a share of enterprises, from the chosen jurisdictions' providers."""
+    """Bars government users, and a share of enterprises, from chosen jurisdictions' providers."""
 
     name = "api_restriction"
     summary = "government (and some enterprise) users barred from chosen jurisdictions' APIs"

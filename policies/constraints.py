@@ -59,7 +59,8 @@ class Constraints:
     barrings: list[Barring] = field(default_factory=list)
     energy_multiplier: dict[str, float] = field(
         default_factory=lambda: dict.fromkeys(JURISDICTIONS, 1.0))
-    extra_lead_months: dict[str, int] = field(default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0))
+    extra_lead_months: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0))
 
     def chip_banned(self, buyer: str, chip: str, control_tier: str) -> bool:
         """Whether ``chip`` (caught by ``control_tier``) may not be sold legally to ``buyer``."""
@@ -75,6 +76,7 @@ class Constraints:
         assert segment in SEGMENTS
         kept = 1.0
         for barring in self.barrings:
-            if developer_region in barring.developer_regions and jurisdiction in barring.jurisdictions:
+            if (developer_region in barring.developer_regions
+                    and jurisdiction in barring.jurisdictions):
                 kept *= 1.0 - barring.share_by_segment.get(segment, 0.0)
         return 1.0 - kept

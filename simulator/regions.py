@@ -13,7 +13,7 @@ JURISDICTIONS: tuple[str, ...] = ("US", "EU", "CN")
 """Where providers are headquartered and host their compute."""
 
 CHANNELS: tuple[str, ...] = ("legal", "domestic", "smuggled", "remote")
-"""How an accelerator reached a provider: bought legally, made at home, smuggled, or rented abroad."""
+"""How an accelerator reached a provider: bought legally, made at home, smuggled, or rented."""
 
 CONTROL_TIERS: tuple[str, ...] = ("2022-10", "2023-10", "2025-04")
 """The US export-control steps on chips for China, named by the month they took effect."""

@@ -72,8 +72,9 @@ def _terms(price: np.ndarray) -> UtilityTerms:
 
 
 def test_choice_probabilities_are_the_logit_ones() -> None:
-    """With everything else equal, the cheaper provider wins its logit share: at price weight 1
-    and prices 1 and 2, two thirds of developers.
+    """With everything else equal, the cheaper provider wins its logit share.
+
+    At price weight 1 and prices 1 and 2, that is two thirds of developers.
     """
     import scipy.sparse as sp
 

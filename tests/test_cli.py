@@ -183,8 +183,10 @@ def test_policies_lists_policies_with_parameters() -> None:
 
 
 def test_no_output_shows_the_database_password(postgres: Backend) -> None:
-    """Shared servers are reached with a password in the URL; terminal output ends up in logs,
-    notebooks and bug reports, so every command shows the URL with the password masked.
+    """Every command shows a database URL with its password masked.
+
+    Shared servers are reached with a password in the URL, and terminal output ends up in logs,
+    notebooks and bug reports.
     """
     outputs = [run_json(postgres, "--seed", "1"),
                sim("run", *SMALL, "--seed", "2", "--db", postgres.url).output,

@@ -67,9 +67,10 @@ def test_more_smuggling_leakage_gives_more_chinese_compute(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_tripling_the_chinese_electricity_price_lowers_the_chinese_share(seed: int) -> None:
-    """Dearer power raises every Chinese provider's price at once, and Chinese providers win
-    fewer of the tokens served over the run. (Electricity is ~5-10% of serving cost, so the
-    effect is small, and later prices also follow share and learning.)
+    """Dearer power raises every Chinese price at once and lowers the Chinese share of tokens.
+
+    Chinese providers win fewer of the tokens served over the run. (Electricity is ~5-10% of
+    serving cost, so the effect is small, and later prices also follow share and learning.)
     """
     dear_settings = {"energy_price.region": "CN", "energy_price.multiplier": 3.0}
     first_month = run("baseline", seed, steps=1), run("baseline", seed, steps=1,
@@ -86,8 +87,9 @@ def test_tripling_the_chinese_electricity_price_lowers_the_chinese_share(seed: i
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_lower_prices_raise_total_token_demand(seed: int) -> None:
-    """Two years into the baseline, the same developers facing every price halved ask for more
-    tokens in total: demand has a negative price elasticity (indies most).
+    """Halving every price two years into the baseline raises the tokens developers ask for.
+
+    Demand has a negative price elasticity (indies most), so the same developers ask for more.
     """
     model = run("baseline", seed, steps=24)
     dev = model.developers
@@ -104,8 +106,9 @@ def test_lower_prices_raise_total_token_demand(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_government_under_api_restriction_routes_no_tokens_to_barred_providers(seed: int) -> None:
-    """With government users in the US and EU barred from Chinese providers, that segment's
-    tokens from Chinese providers are zero in every month.
+    """Government users barred from Chinese providers get no Chinese tokens in any month.
+
+    The restriction covers government users in the US and EU.
     """
     model = TokenMarket(load_scenario("baseline"), seed=seed, developers=DEVELOPERS,
                         policies=["api_restriction"], steps=24)

@@ -25,8 +25,9 @@ def test_developer_rows_are_not_stored_unless_asked(backend) -> None:
 
 
 def test_every_and_sample_thin_the_developer_rows(backend) -> None:
-    """every:2,sample:0.1 keeps steps 0, 2, 4 and every 10th developer: 3 x 60 rows, each a
-    provider index of the roster and the tokens that developer was served.
+    """every:2,sample:0.1 keeps steps 0, 2, 4 and every 10th developer: 3 x 60 rows.
+
+    Each row is a provider index of the roster and the tokens that developer was served.
     """
     result = run_cli(backend, "--developer-history", "every:2,sample:0.1")
     rows = backend.query("SELECT step, developer, provider, tokens FROM developer_steps "

@@ -124,9 +124,9 @@ def test_sigint_and_sigterm_mark_run_interrupted_and_keep_steps(
     """SIGINT and SIGTERM mark the run interrupted and keep its committed steps.
 
     Ctrl-C and `kill` are the normal ways to stop a long run. The process must exit at once
-    (130 for Ctrl-C, 143 for SIGTERM), say in one message what happened, keep every month it committed readable,
-    and record the run as 'interrupted' (with a finish time and no digest), never 'finished',
-    so that a partial history is not mistaken for a complete one.
+    (130 for Ctrl-C, 143 for SIGTERM), say in one message what happened, keep every month it
+    committed readable, and record the run as 'interrupted' (with a finish time and no digest),
+    never 'finished', so that a partial history is not mistaken for a complete one.
     """
     process = start_run(backend)
     wait_for_steps(process, backend)

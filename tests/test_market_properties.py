@@ -14,8 +14,9 @@ demand_arrays = arrays(np.float64, st.integers(1, 200),
 
 @given(demand=demand_arrays, data=st.data())
 def test_clearing_conserves_tokens_and_respects_capacity(demand: np.ndarray, data) -> None:
-    """Served never exceeds capacity or demand; served + unserved equals demand, per provider
-    and summed over developers.
+    """Served never exceeds capacity or demand; served + unserved equals demand.
+
+    Both hold per provider and summed over developers.
     """
     providers = data.draw(st.integers(1, 12))
     choices = data.draw(arrays(np.int64, demand.size, elements=st.integers(0, providers - 1)))
@@ -39,8 +40,9 @@ def test_clearing_conserves_tokens_and_respects_capacity(demand: np.ndarray, dat
 def test_model_invariants_hold_for_random_parameters(seed: int, leakage: float,
                                                      enforcement: float, social: float,
                                                      elasticity: float) -> None:
-    """Shares within [0, 1] summing to one, no negative stock, served within capacity, and
-    developers' spending equal to providers' revenue, every step.
+    """Every step: shares in [0, 1] sum to one, no stock is negative, spending equals revenue.
+
+    Also served stays within capacity.
     """
     model = TokenMarket(
         developers=400, steps=8, seed=seed,
@@ -61,7 +63,7 @@ def test_model_invariants_hold_for_random_parameters(seed: int, leakage: float,
             assert all(d.units >= 0 for d in provider.pipeline)
         for row in record.providers:
             assert row["served"] <= row["capacity"] * (1 + 1e-9)
-        spending = sum(seg["tokens"] * model.providers[model.provider_names.index(seg["provider"])].price
-                       for seg in record.segments) / 1e6
+        price = {p.spec.name: p.price for p in model.providers}
+        spending = sum(seg["tokens"] * price[seg["provider"]] for seg in record.segments) / 1e6
         revenue = sum(row["revenue"] for row in record.providers)
         np.testing.assert_allclose(spending, revenue, rtol=1e-9)

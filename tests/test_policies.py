@@ -98,7 +98,8 @@ def test_api_restriction_bars_government_fully_and_enterprises_in_part() -> None
 
 def test_permitting_and_energy_price_change_lead_times_and_prices() -> None:
     """Permitting adds build months; an energy shock multiplies one jurisdiction's power price."""
-    assert constraints(Permitting(region="US", extra_months=12), "2024-01").extra_lead_months["US"] == 12
+    permitting = Permitting(region="US", extra_months=12)
+    assert constraints(permitting, "2024-01").extra_lead_months["US"] == 12
     c = constraints(EnergyPrice(region="CN", multiplier=3.0), "2024-01")
     assert c.energy_multiplier == {"US": 1.0, "EU": 1.0, "CN": 3.0}
 
@@ -171,6 +172,7 @@ def test_third_party_policies_load_from_the_entry_point_group(monkeypatch) -> No
             return CarbonTax
 
     monkeypatch.setattr(registry, "entry_points",
-                        lambda group: [FakeEntryPoint()] if group == registry.ENTRY_POINT_GROUP else [])
+                        lambda group: ([FakeEntryPoint()]
+                                       if group == registry.ENTRY_POINT_GROUP else []))
     assert registry.available()["carbon_tax"] is CarbonTax
     assert isinstance(registry.build("carbon_tax", {"multiplier": 2.0}), CarbonTax)

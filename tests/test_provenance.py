@@ -34,8 +34,9 @@ def test_every_behavioural_default_cites_a_source_or_says_guess() -> None:
 
 
 def test_the_parameter_reference_in_docs_is_current() -> None:
-    """docs/model.md shows the defaults the code uses (regenerate with
-    `python -m simulator.parameter_docs --write docs/model.md`).
+    """docs/model.md shows the defaults the code uses.
+
+    Regenerate it with `python -m simulator.parameter_docs --write docs/model.md`.
     """
     document = (Path(__file__).parents[1] / "docs" / "model.md").read_text()
     assert render() in document
