@@ -2,7 +2,9 @@
 
 Providers are few (tens), so each is a Mesa agent with its own state, and the model calls one
 method per stage. Units: tokens per month for capacity and demand, USD for money, USD per
-million tokens for prices, kWh for energy.
+million tokens for prices, kWh for energy. Flows are kept as monthly rates whatever the step
+length; a step adds ``dt`` months of them to cash and to cumulative tokens (see
+:mod:`simulator.clock`).
 """
 
 from dataclasses import dataclass, field
@@ -11,10 +13,14 @@ import mesa
 import numpy as np
 
 from agents.chips import HOURS_PER_MONTH, REMOTE, SECONDS_PER_MONTH, ChipCatalogue
+from simulator.clock import StepClock
 from simulator.scenario import ProviderSpec, SupplyParams
 
 OWNED_CHANNELS = REMOTE
 """Fleet columns: legal, domestic, smuggled. Remote compute is rented, not owned."""
+
+FORECAST_MONTHS = 3
+"""How far back a provider looks to measure the growth of its demand."""
 
 
 @dataclass(frozen=True)
@@ -28,8 +34,12 @@ class Delivery:
 
 
 @dataclass
-class MonthlyBooks:
-    """What happened to a provider in one step, for accounting and the metrics."""
+class StepBooks:
+    """What happened to a provider in one step, for accounting and the metrics.
+
+    Demand, revenue, energy and costs are monthly rates (per month, whatever the step length);
+    capex and seized units are what the step's orders spent and lost.
+    """
 
     demand: float = 0.0
     served: float = 0.0
@@ -60,11 +70,12 @@ class ProviderAgent(mesa.Agent):
     """
 
     def __init__(self, model: mesa.Model, spec: ProviderSpec, index: int,
-                 catalogue: ChipCatalogue) -> None:
+                 catalogue: ChipCatalogue, clock: StepClock) -> None:
         super().__init__(model)
         self.spec = spec
         self.index = index
         self.catalogue = catalogue
+        self.clock = clock
         self.fleet = np.zeros((len(catalogue), OWNED_CHANNELS))
         self.fleet_value = 0.0
         self.remote_units = 0.0
@@ -79,7 +90,7 @@ class ProviderAgent(mesa.Agent):
         self.demand_history: list[float] = []
         self.share_history: list[float] = []
         self.congestion = 1.0
-        self.books = MonthlyBooks()
+        self.books = StepBooks()
 
     # ---- capacity -------------------------------------------------------------------------
 
@@ -194,7 +205,9 @@ class ProviderAgent(mesa.Agent):
 
         The target is average cost x (1 + markup) x (last demand / capacity / planned) ** e;
         the price closes a share of the gap to it each month. The markup itself shrinks when
-        the provider loses share and grows when it gains (see :meth:`settle`).
+        the provider loses share and grows when it gains (see :meth:`settle`). A step shorter
+        than a month closes ``1 - (1 - price_adjustment) ** dt`` of the gap, so a month of
+        steps closes ``price_adjustment`` of it.
         """
         capacity = self.capacity(supply)
         demand = self.demand_history[-1] if self.demand_history else capacity
@@ -202,20 +215,27 @@ class ProviderAgent(mesa.Agent):
                        0.25, 2.0)
         target = (self.average_cost(supply, energy_multiplier) * (1.0 + self.markup)
                   * load ** supply.utilisation_price_elasticity)
-        adjusted = self.price ** (1 - supply.price_adjustment) * target ** supply.price_adjustment
+        adjustment = self.clock.chance(supply.price_adjustment)
+        adjusted = self.price ** (1 - adjustment) * target ** adjustment
         self.price = float(max(adjusted, self.marginal_cost(supply, energy_multiplier)))
 
     # ---- investment -------------------------------------------------------------------------
 
     def demand_forecast(self, months_ahead: int, fallback_growth: float) -> float:
-        """Tokens per month expected ``months_ahead`` from now, from recent growth of demand."""
+        """Tokens per month expected ``months_ahead`` from now, from recent growth of demand.
+
+        The monthly growth is measured over the last :data:`FORECAST_MONTHS` months of steps
+        (3 monthly or 13 weekly steps), else over the last step, else ``fallback_growth``.
+        """
         history = self.demand_history
         if not history:
             return 0.0
-        if len(history) >= 4 and history[-4] > 0:
-            growth = (history[-1] / history[-4]) ** (1 / 3) - 1
+        dt = self.clock.months_per_step
+        lag = round(FORECAST_MONTHS / dt)
+        if len(history) > lag and history[-1 - lag] > 0:
+            growth = (history[-1] / history[-1 - lag]) ** (1 / (lag * dt)) - 1
         elif len(history) >= 2 and history[-2] > 0:
-            growth = history[-1] / history[-2] - 1
+            growth = (history[-1] / history[-2]) ** (1 / dt) - 1
         else:
             growth = fallback_growth
         return history[-1] * (1.0 + float(np.clip(growth, 0.0, 0.6))) ** months_ahead
@@ -260,8 +280,12 @@ class ProviderAgent(mesa.Agent):
         """Book revenue, energy and costs; learn; adjust the markup to the change in share.
 
         Served tokens load owned and rented accelerators alike; the provider pays for the
-        energy of its own fleet (rent covers the rest), and both count as energy used.
+        energy of its own fleet (rent covers the rest), and both count as energy used. The
+        books keep monthly rates; cash and cumulative tokens gain a step's worth (``dt``
+        months) of them. The markup follows the change in log share, which adds up over
+        steps, so it needs no scaling.
         """
+        dt = self.clock.months_per_step
         capacity = self.capacity(supply)
         load = min(1.0, served / capacity) if capacity > 0 else 0.0
         owned_energy = self.energy_kwh(load, supply)
@@ -272,12 +296,12 @@ class ProviderAgent(mesa.Agent):
         books.energy_cost = owned_energy * self.electricity_price(energy_multiplier)
         books.depreciation = self.fleet_value / supply.amortisation_months
         books.operating_cost = self.fixed_cost(supply) - books.depreciation + books.energy_cost
-        self.cash += books.revenue - books.operating_cost
+        self.cash += (books.revenue - books.operating_cost) * dt
         self.demand_history.append(demand)
 
         if self.cumulative_tokens == 0.0:
             self.learning_base = max(served, 1.0) * supply.learning_history_months
-        self.cumulative_tokens += served
+        self.cumulative_tokens += served * dt
         self.efficiency = self.spec.efficiency * (
             (self.learning_base + self.cumulative_tokens) / self.learning_base
         ) ** supply.learning_exponent

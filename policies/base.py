@@ -17,8 +17,10 @@ from simulator.calendar import parse_month
 class Schedule(BaseModel):
     """When a policy acts.
 
-    ``start`` and ``end`` are months (``YYYY-MM``) or step numbers counted from the run's first
-    step (0); ``None`` means from the beginning / for ever. Over ``ramp_months`` after the start
+    ``start`` and ``end`` are months (``YYYY-MM``) or month numbers counted from the run's first
+    month (0; the step number in a monthly run); ``None`` means from the beginning / for ever.
+    Schedules are monthly whatever the step length: a weekly run applies a month's intensity in
+    every week that starts in it. Over ``ramp_months`` after the start
     the policy's intensity rises linearly from 1/(ramp+1) to 1; policies with a level (leakage,
     enforcement, a multiplier) scale it by the intensity, bans are on whenever it is above zero.
     """

@@ -1,14 +1,16 @@
 """Several runs' outcomes side by side, at chosen months and at each run's end.
 
 The table is what ``sim runs compare`` prints and what notebooks show: one row per month and
-metric, one column per run, values as stored (shares 0-1, prices USD per million tokens).
+metric, one column per run, values as stored (shares 0-1, prices USD per million tokens). A
+run of weekly steps shows, at a month, the mean of its weeks that start in that month, and at
+its end its last week.
 """
 
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from runs.load import StoredRun
+from runs.load import StoredRun, monthly_means, step_label
 from simulator.calendar import parse_month
 from simulator.errors import InputError
 
@@ -39,7 +41,8 @@ def compare_runs(runs: Sequence[StoredRun], metrics: Sequence[str],
     Args:
         runs: the runs, the first being the reference of :func:`differences`.
         metrics: columns of ``market_steps``, e.g. ``["cn_share_global", "price_cn"]``.
-        at: months to show; a run that did not simulate a month shows NaN there.
+        at: months to show; a run that did not simulate a month shows NaN there; a weekly run
+            shows the mean of the month's weeks.
 
     Returns:
         Index ``(when, metric)`` with ``when`` the month as ``YYYY-MM`` or ``"end"``; one column
@@ -52,9 +55,10 @@ def compare_runs(runs: Sequence[StoredRun], metrics: Sequence[str],
     columns = {}
     for run in runs:
         market = run.market_steps[list(metrics)]
+        months = monthly_means(run.market_steps)[list(metrics)]
         values = {}
         for month in at:
-            row = market.loc[month] if month in market.index else pd.Series(index=metrics)
+            row = months.loc[month] if month in months.index else pd.Series(index=metrics)
             values.update({(str(month), m): row[m] for m in metrics})
         last = market.iloc[-1] if len(market) else pd.Series(index=metrics)
         values.update({(END, m): last[m] for m in metrics})
@@ -71,6 +75,9 @@ def differences(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def end_months(runs: Sequence[StoredRun]) -> dict[int, str]:
-    """Each run's last stored month as ``YYYY-MM`` (what ``"end"`` means for it)."""
-    return {run.id: str(run.market_steps.index[-1]) if len(run.market_steps) else "-"
+    """Each run's last stored step (what ``"end"`` means for it).
+
+    Its month as ``YYYY-MM``, or for weekly steps its start day as ``YYYY-MM-DD``.
+    """
+    return {run.id: step_label(run.market_steps.index[-1]) if len(run.market_steps) else "-"
             for run in runs}

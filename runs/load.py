@@ -1,9 +1,11 @@
 """Getting stored runs back out as pandas objects: the loading API notebooks and commands use.
 
 ``list_runs`` gives one row per run; ``load_run`` gives one run with its history tables as
-DataFrames indexed by month (a monthly ``pandas.Period``). Loading a run reads only that run's
-rows, through the ``run_id`` indexes of the schema, so it stays fast however many runs a store
-holds. Example::
+DataFrames indexed by month (a monthly ``pandas.Period``), or for a run of weekly steps by week
+(a weekly ``pandas.Period`` starting on the step's start day, with the month kept as a column;
+``monthly_means`` turns them into months). Loading a run reads only that run's rows, through
+the ``run_id`` indexes of the schema, so it stays fast however many runs a store holds.
+Example::
 
     from runs.load import open_store, list_runs, load_run
 
@@ -13,6 +15,7 @@ holds. Example::
     run.market_steps["cn_share_global"].plot()
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -35,6 +38,7 @@ from runs.schema import (
     SweepRun,
 )
 from runs.store import RunStore, StoreError
+from simulator.clock import StepClock
 from simulator.errors import InputError, describe_validation_error
 from simulator.scenario import Scenario
 
@@ -118,7 +122,9 @@ class StoredRun:
     columns of the tables in ``runs/schema.py`` (``step`` included, the row ids left out).
     ``provider_steps`` has one row per provider and month, ``segment_steps`` one per region,
     segment and provider, so their index repeats; ``pivot(columns="provider", values=...)``
-    turns them into one column per provider.
+    turns them into one column per provider. A run of weekly steps is indexed by ``week``
+    instead (a weekly ``pandas.Period`` from each step's start day; ``month`` stays a column),
+    and :func:`monthly_means` averages it into months.
     """
 
     id: int
@@ -156,6 +162,11 @@ class StoredRun:
                 f"run {self.id}'s stored scenario is not valid for token-market-sim "
                 f"{simulator.__version__} (stored by {self.package_version}): "
                 f"{describe_validation_error(error, 'scenario')}") from None
+
+    @property
+    def clock(self) -> StepClock:
+        """The run's calendar: when each of its steps started."""
+        return stored_clock(self.scenario_data)
 
     @property
     def package_version(self) -> str:
@@ -205,6 +216,46 @@ def load_table(store: RunStore, table: Table, run_id: int) -> pd.DataFrame:
     return frame.set_index("month")
 
 
+def stored_clock(scenario: dict[str, Any]) -> StepClock:
+    """The calendar of a stored scenario (JSON); runs stored before weekly steps were monthly."""
+    return StepClock.of(scenario["start"], scenario.get("step_length", "month"))
+
+
+def by_week(frame: pd.DataFrame, clock: StepClock) -> pd.DataFrame:
+    """A weekly run's table indexed by ``week``: each step's week, from its start day.
+
+    The month index becomes a column, so rows can still be grouped by month.
+    """
+    first = clock.start_date(0)
+    anchor = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[(first.weekday() + 6) % 7]
+    days = [clock.start_date(int(step)) for step in frame["step"]]
+    weeks = pd.DatetimeIndex(days).to_period(f"W-{anchor}").rename("week")
+    return frame.reset_index().set_index(weeks)
+
+
+def monthly_means(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """A history table as one row per month (and per ``by`` column, e.g. ``["provider"]``).
+
+    Weekly runs' rows are averaged over the weeks that start in each month: the monthly rates
+    they hold (tokens, revenue, energy per month) average into the month's rates; totals a step
+    adds (``capex``, ``seized_units``) are better summed, as ``groupby("month").sum()`` does. A
+    monthly run's table is returned as it is. The ``step`` column is left out of the means.
+    """
+    if frame.index.name == "month":
+        return frame
+    keys = ["month", *by]
+    numeric = frame.drop(columns="step").select_dtypes("number").columns
+    means = frame.groupby(keys, sort=False)[list(numeric)].mean()
+    return means.reset_index(list(by)) if by else means
+
+
+def step_label(period: pd.Period) -> str:
+    """A history row's step as people read it: ``YYYY-MM``, or a week's start day."""
+    if period.freqstr == "M":
+        return str(period)
+    return period.start_time.date().isoformat()
+
+
 def load_run(store: RunStore, run_id: int) -> StoredRun:
     """Run ``run_id`` with its scenario, seed, status, versions and history tables.
 
@@ -218,6 +269,8 @@ def load_run(store: RunStore, run_id: int) -> StoredRun:
     finished = record["finished_at"]
     fields.update(scenario_data=record["scenario"], created_at=pd.Timestamp(record["created_at"]),
                   finished_at=pd.Timestamp(finished) if finished else pd.NaT)
+    clock = stored_clock(record["scenario"])
     for name, table in HISTORY_TABLES.items():
-        fields[name] = load_table(store, table, run_id)
+        frame = load_table(store, table, run_id)
+        fields[name] = by_week(frame, clock) if clock.weekly else frame
     return StoredRun(**fields)

@@ -1,8 +1,9 @@
 """Calibration targets and how close a set of runs comes to them (``sim validate``).
 
 The targets (``simulator/data/targets.toml``, from docs/targets.md) are observations the baseline
-must reproduce from its mechanisms. Each is measured on every run's market history; the mean
-over seeds must fall within the target's tolerance.
+must reproduce from its mechanisms. Each is measured on every run's market history, by month
+(a run of weekly steps on the means of each month's weeks); the mean over seeds must fall
+within the target's tolerance.
 """
 
 import tomllib
@@ -91,8 +92,22 @@ def latest_month_needed(targets: list[Target]) -> str:
     return max(months, key=parse_month)
 
 
+def monthly_means(history: pd.DataFrame) -> pd.DataFrame:
+    """A market history indexed by ``YYYY-MM`` with one row per month.
+
+    Each month's row is the mean of the steps that start in it (a monthly run's history stays
+    as it is).
+    """
+    return history.groupby(level=0, sort=False).mean()
+
+
 def evaluate(targets: list[Target], histories: list[pd.DataFrame]) -> list[dict[str, Any]]:
-    """One row per target: simulated mean and spread over the runs, target, band, pass/fail."""
+    """One row per target: simulated mean and spread over the runs, target, band, pass/fail.
+
+    ``histories`` are market histories indexed by ``YYYY-MM``, one row per step; the steps of
+    weekly runs are averaged by month first.
+    """
+    histories = [monthly_means(history) for history in histories]
     rows = []
     for target in targets:
         values = np.array([target.measure(h) for h in histories], dtype=float)

@@ -40,10 +40,11 @@ class _Request:
 def run_chip_market(providers: list[ProviderAgent], catalogue: ChipCatalogue,
                     constraints: Constraints, month: int, supply: SupplyParams,
                     fallback_growth: dict[int, float]) -> None:
-    """Deliver, order and rent accelerators for ``month`` (see the module docstring)."""
+    """Deliver, order and rent accelerators for ``month`` (see the module docstring).
+
+    Called once a month: in weekly runs, in the month's first week.
+    """
     for provider in providers:
-        provider.books.capex = 0.0
-        provider.books.seized_units = 0.0
         provider.receive_deliveries(month)
 
     requests = []

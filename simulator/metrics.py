@@ -2,7 +2,10 @@
 
 "Global platforms" are developers outside China (the population that routes through platforms
 such as OpenRouter); "China" is developers in China. Compute is counted in H100-equivalents of
-inference throughput. Prices are token-weighted averages, in USD per million tokens.
+inference throughput. Prices are token-weighted averages, in USD per million tokens. Tokens,
+revenue and energy are monthly rates whatever the step length, so weekly and monthly runs read
+on the same scale; capex and seized units are what the step's orders spent and lost (in weekly
+runs, all in the month's first week).
 """
 
 from dataclasses import dataclass
@@ -24,10 +27,14 @@ if TYPE_CHECKING:
 class StepRecord:
     """One step's rows: ``market`` (one), ``providers`` (one per provider), ``segments`` (one per
     region x segment x provider with developers or tokens), ``events`` (policy changes).
+
+    ``month`` is the month the step starts in (``YYYY-MM``, as stored); ``date`` the step as
+    users read it: the month again for monthly steps, the start day ``YYYY-MM-DD`` for weeks.
     """
 
     step: int
     month: str
+    date: str
     market: dict[str, Any]
     providers: list[dict[str, Any]]
     segments: list[dict[str, Any]]
@@ -167,5 +174,6 @@ def record_step(model: "TokenMarket", clearing: Clearing, developer_demand: np.n
     } for k in np.flatnonzero(counts)]
 
     step = model.steps - 1
-    return StepRecord(step=step, month=format_month(model.month), market=market,
-                      providers=provider_rows, segments=segment_rows, events=list(events))
+    return StepRecord(step=step, month=format_month(model.month), date=model.clock.label(step),
+                      market=market, providers=provider_rows, segments=segment_rows,
+                      events=list(events))

@@ -1,9 +1,10 @@
 """TokenMarket: the Mesa model of the global AI token market.
 
-One step is one month; :meth:`TokenMarket.step` reads as the stage list of DESIGN section 2.
-Providers are Mesa agents; developers are a vectorised population. All randomness comes from one
-seed: a ``SeedSequence`` whose children drive the network, the population and the monthly
-choices, so the same scenario and seed give a bit-identical history, and two scenarios that
+One step is one month, or one week (``Scenario.step_length``; :mod:`simulator.clock` says how
+monthly rates become rates per step); :meth:`TokenMarket.step` reads as the stage list of DESIGN
+section 2. Providers are Mesa agents; developers are a vectorised population. All randomness
+comes from one seed: a ``SeedSequence`` whose children drive the network, the population and
+each step's choices, so the same scenario and seed give a bit-identical history, and two scenarios that
 differ only in policy draw the same shocks (common random numbers).
 """
 
@@ -16,11 +17,12 @@ import numpy as np
 
 from agents.chips import ChipCatalogue
 from agents.developers import DeveloperPopulation
-from agents.provider import ProviderAgent
+from agents.provider import ProviderAgent, StepBooks
 from policies.engine import PolicyEngine, PolicyEvent
-from simulator.calendar import format_month, parse_month, year_of
+from simulator.calendar import year_of
 from simulator.capability import CapabilityTimeline
 from simulator.chip_market import run_chip_market
+from simulator.clock import StepClock
 from simulator.errors import InputError
 from simulator.market import (
     Clearing,
@@ -49,8 +51,9 @@ class TokenMarket(mesa.Model):
         policies: policy names to enable, as a list or a comma-separated string.
         settings: dotted-path overrides, e.g. ``{"smuggling.leakage": 0.3}``.
         developers: population size (overrides the scenario's).
-        steps: number of monthly steps (overrides the scenario's).
+        steps: number of steps (overrides the scenario's).
         start: first month, ``YYYY-MM`` (overrides the scenario's).
+        step_length: ``"month"`` or ``"week"`` (overrides the scenario's).
         seed: the one seed of the run; a fresh one is drawn (and kept in ``self.seed``) if None.
         graph: a networkx graph on nodes ``0..developers-1`` to use as the developer network.
 
@@ -64,12 +67,13 @@ class TokenMarket(mesa.Model):
                  policies: str | Sequence[str] = (),
                  settings: Mapping[str, Any] | None = None,
                  developers: int | None = None, steps: int | None = None,
-                 start: str | None = None, seed: int | None = None,
-                 graph: nx.Graph | None = None) -> None:
+                 start: str | None = None, step_length: str | None = None,
+                 seed: int | None = None, graph: nx.Graph | None = None) -> None:
         if isinstance(policies, str):
             policies = [p.strip() for p in policies.split(",") if p.strip()]
         self.scenario = resolve_scenario(scenario, policies=policies, settings=settings,
-                                         developers=developers, steps=steps, start=start)
+                                         developers=developers, steps=steps, start=start,
+                                         step_length=step_length)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**63)
         super().__init__(seed=seed)
@@ -78,7 +82,8 @@ class TokenMarket(mesa.Model):
         self.choice_rng = np.random.default_rng(choice_seq)
 
         sc = self.scenario
-        self.start_month = parse_month(sc.start)
+        self.clock = StepClock.of(sc.start, sc.step_length)
+        self.start_month = self.clock.start
         self.month = self.start_month
         self.horizon = sc.steps
         self.policy_engine = PolicyEngine(build_policies(sc), self.start_month)
@@ -101,7 +106,8 @@ class TokenMarket(mesa.Model):
                                                        adjacency, population_rng)
 
         self.providers: list[ProviderAgent] = [
-            ProviderAgent(self, spec, i, self.catalogue) for i, spec in enumerate(sc.providers)]
+            ProviderAgent(self, spec, i, self.catalogue, self.clock)
+            for i, spec in enumerate(sc.providers)]
         self._static = self._static_terms()
         self._demand_index = np.ones(len(DEV_REGIONS))
         self.reference_price = self._reference_prices()
@@ -137,7 +143,8 @@ class TokenMarket(mesa.Model):
             "price_weight": np.array([choice.price_weight[s] for s in SEGMENTS]),
             "security_penalty": np.array([choice.security_penalty[s] for s in SEGMENTS]),
             "switching_cost": np.array([choice.switching_cost[s] for s in SEGMENTS]),
-            "reconsider": np.array([choice.reconsider_rate[s] for s in SEGMENTS]),
+            "reconsider": self.clock.chance(np.array([choice.reconsider_rate[s]
+                                                      for s in SEGMENTS])),
             "elasticity": np.array([self.scenario.demand.price_elasticity[s] for s in SEGMENTS]),
         }
 
@@ -182,10 +189,20 @@ class TokenMarket(mesa.Model):
     # ---- the step --------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Advance the market by one month: DESIGN section 2's stages in order."""
-        constraints, events = self.policy_engine.advance(self.month)        # 1
-        run_chip_market(self.providers, self.catalogue, constraints, self.month,    # 2
-                        self.scenario.supply, self._initial_growth)
+        """Advance the market by one step: DESIGN section 2's stages in order.
+
+        Policies, the chip market and capabilities act by the month: in a weekly run the
+        policies' constraints hold for every week of their month (so their events are logged in
+        its first week), the chip market runs in the month's first week, and capabilities move
+        to the next month's level after its last week.
+        """
+        step = self.steps - 1
+        for provider in self.providers:
+            provider.books = StepBooks()
+        constraints, events = self.policy_engine.advance(self.month)                # 1
+        if self.clock.opens_month(step):                                            # 2
+            run_chip_market(self.providers, self.catalogue, constraints, self.month,
+                            self.scenario.supply, self._initial_growth)
         self._set_prices(constraints)                                               # 3
         choices, developer_demand = self._developers_choose(constraints)            # 4
         clearing = clear(developer_demand, choices, self._capacities())             # 5
@@ -194,7 +211,7 @@ class TokenMarket(mesa.Model):
         self.events.extend(events)                                                  # 7
         self.last_record = record_step(self, clearing, developer_demand, events)
         self.datacollector.collect(self)
-        self.month += 1
+        self.month = self.clock.month(step + 1)
         if self.steps >= self.horizon:
             self.running = False
 
@@ -207,7 +224,7 @@ class TokenMarket(mesa.Model):
                                constraints.energy_multiplier[provider.spec.jurisdiction])
 
     def utility_terms(self) -> UtilityTerms:
-        """This month's ingredients of developer utility (also used by the reference tests)."""
+        """This step's ingredients of developer utility (also used by the reference tests)."""
         static, choice = self._static, self.scenario.choice
         congestion = np.array([p.congestion for p in self.providers])
         return UtilityTerms(
@@ -254,9 +271,10 @@ class TokenMarket(mesa.Model):
     def _developers_choose(self, constraints) -> tuple[np.ndarray, np.ndarray]:
         """Stage 4: some developers reconsider and pick by utility; demand follows price.
 
-        The month's draws (two uniform numbers per developer: whether to reconsider, and which
+        The step's draws (two uniform numbers per developer: whether to reconsider, and which
         provider) are taken for every developer whatever the policies, so runs that differ only
-        in policy share them (common random numbers).
+        in policy share them (common random numbers). Reconsidering, tenure and demand growth
+        are monthly rates, taken for the step's ``dt`` months.
         """
         dev, static = self.developers, self._static
         reconsider_draw = self.choice_rng.random(dev.size)
@@ -275,23 +293,26 @@ class TokenMarket(mesa.Model):
                        dev.adjacency, dev.provider, terms.social_weight, choice_draw[rows],
                        self.barred_mask(constraints, rows))
         switched = picks != current
-        dev.tenure += 1.0
+        dev.tenure += self.clock.months_per_step
         dev.tenure[rows[switched]] = 0.0
         dev.provider[rows] = picks
 
         year = year_of(self.month)
-        if self.month > self.start_month:
+        if self.steps > 1:
             growth = np.array([_by_year(self.scenario.demand.growth_china if r == CHINA
                                         else self.scenario.demand.growth_global, year)
                                for r in range(len(DEV_REGIONS))])
-            self._demand_index *= 1.0 + growth
+            self._demand_index *= self.clock.growth(growth)
         demand = token_demand(dev.base_demand, self._demand_index[dev.region],
                               terms.price[dev.provider], self.reference_price[dev.region],
                               static["elasticity"][dev.segment])
         return dev.provider, demand
 
     def _account_and_learn(self, clearing: Clearing, constraints) -> None:
-        """Stage 6: books, learning, markups, congestion for next month, capabilities."""
+        """Stage 6: books, learning, markups, congestion for the next step, capabilities.
+
+        Capabilities move when the next step opens a month.
+        """
         supply = self.scenario.supply
         capacity = self._capacities()
         total_served = clearing.served.sum()
@@ -303,18 +324,21 @@ class TokenMarket(mesa.Model):
         congestion = congestion_factor(clearing.demand, capacity, supply.target_utilisation)
         for provider, factor in zip(self.providers, congestion, strict=True):
             provider.congestion = float(factor)
-        self.capability, self.frontier = self.timeline.advance(
-            self.scenario.providers, self.capability, self.frontier, self.month + 1, supply)
+        step = self.steps - 1
+        if self.clock.opens_month(step + 1):
+            self.capability, self.frontier = self.timeline.advance(
+                self.scenario.providers, self.capability, self.frontier,
+                self.clock.month(step + 1), supply)
 
     # ---- conveniences ------------------------------------------------------------------------
 
     @property
     def date(self) -> str:
-        """The month the next step simulates, ``YYYY-MM``."""
-        return format_month(self.month)
+        """When the next step starts: ``YYYY-MM``, or ``YYYY-MM-DD`` for weekly steps."""
+        return self.clock.label(self.steps)
 
     def run(self, steps: int | None = None) -> None:
-        """Step until the horizon (or ``steps`` more months)."""
+        """Step until the horizon (or ``steps`` more steps)."""
         for _ in range(steps if steps is not None else self.horizon - self.steps):
             if not self.running:
                 break

@@ -70,7 +70,8 @@ def _set_path(tree: dict[str, Any], path: list[str], raw: Any, full_key: str) ->
 def resolve_scenario(base: Scenario | None = None, *, policies: Iterable[str] = (),
                      settings: Mapping[str, Any] | Sequence[str] | None = None,
                      developers: int | None = None, steps: int | None = None,
-                     start: str | None = None, name: str | None = None) -> Scenario:
+                     start: str | None = None, step_length: str | None = None,
+                     name: str | None = None) -> Scenario:
     """The scenario a run will use: ``base`` plus policies, settings and explicit options.
 
     Args:
@@ -78,8 +79,9 @@ def resolve_scenario(base: Scenario | None = None, *, policies: Iterable[str] = 
         policies: names of policies to enable (those already in ``base`` stay).
         settings: dotted-path overrides, as a mapping or as ``KEY=VALUE`` strings.
         developers: population size; like the other explicit options it wins over settings.
-        steps: number of monthly steps.
+        steps: number of steps.
         start: first month, ``YYYY-MM``.
+        step_length: ``month`` or ``week``.
         name: the scenario's name.
 
     Raises:
@@ -113,7 +115,7 @@ def resolve_scenario(base: Scenario | None = None, *, policies: Iterable[str] = 
             _set_path(tree, path, raw, key)
 
     for option, value in (("developers", developers), ("steps", steps), ("start", start),
-                          ("name", name)):
+                          ("step_length", step_length), ("name", name)):
         if value is not None:
             tree[option] = value
     try:

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
-from runs.load import StoredRun
+from runs.load import StoredRun, step_label
 from simulator.errors import InputError
 
 
@@ -145,8 +145,8 @@ def history_figure(runs: Sequence[StoredRun]) -> Figure:
         ax.tick_params(axis="x", labelbottom=True)
     _draw_events(axes, _event_marks(runs))
 
-    first, last = (min(str(r.market_steps.index[0]) for r in runs),
-                   max(str(r.market_steps.index[-1]) for r in runs))
+    first, last = (min(step_label(r.market_steps.index[0]) for r in runs),
+                   max(step_label(r.market_steps.index[-1]) for r in runs))
     if len(runs) == 1:
         heading = f"Run {runs[0].id}: {runs[0].name} (seed {runs[0].seed}), {first} to {last}"
     else:

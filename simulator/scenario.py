@@ -1,9 +1,9 @@
 """Everything a run needs, as validated, printable configuration.
 
-A :class:`Scenario` holds the start month, the horizon, the population size, every behavioural
-parameter, the provider roster, the chip catalogue and the policies with their schedules. It is
-validated once, on construction (pydantic), with errors that name the field and the allowed
-values; the model itself never re-checks its inputs.
+A :class:`Scenario` holds the start month, the horizon and its step length, the population
+size, every behavioural parameter, the provider roster, the chip catalogue and the policies with
+their schedules. It is validated once, on construction (pydantic), with errors that name the
+field and the allowed values; the model itself never re-checks its inputs.
 
 Each default carries its source in its description, or says "guess". "SOURCES n" is section n
 of ``docs/sources.md``, "INPUTS n" of ``docs/inputs.md``.
@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from simulator.calendar import parse_month
+from simulator.clock import STEP_LENGTHS
 from simulator.regions import CONTROL_TIERS, DEV_REGIONS, JURISDICTIONS, SEGMENTS
 
 
@@ -302,7 +303,13 @@ class Scenario(_Section):
     name: str = "default"
     description: str = ""
     start: Month = Field("2024-01", description="first simulated month")
-    steps: int = Field(48, ge=1, le=600, description="number of monthly steps")
+    steps: int = Field(48, ge=1, le=2600, description="number of steps, each of "
+                       "step_length: 48 months cover 2024-2027 from the default start, as do "
+                       "209 weeks")
+    step_length: Literal[STEP_LENGTHS] = Field(  # type: ignore[valid-type]
+        "month", description="what one step simulates: a calendar month, or a week of 7 days "
+        "counted from the 1st of the start month, with monthly rates scaled to the week "
+        "(docs/model.md, 'Step length')")
     developers: int = Field(
         20_000, ge=100, le=5_000_000, description="size of the simulated developer population; "
         "each row stands for an equal slice of its region and segment's demand")

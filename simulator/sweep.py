@@ -223,10 +223,10 @@ class SweepSpec(BaseModel):
 
 
 def baseline_scenario(ref: str, main: Scenario) -> Scenario:
-    """The scenario ``--baseline`` names, at the main arm's start, horizon and population.
+    """The scenario ``--baseline`` names, with the main arm's calendar and population.
 
-    ``ref`` is a preset or a scenario file (taken as it is), or a policy's name (the default
-    scenario with only that policy). Pairing needs the same months and the same developers,
+    The calendar is the start, the horizon and the step length. ``ref`` is a preset or a scenario file (taken as it is), or a policy's name (the default
+    scenario with only that policy). Pairing needs the same steps and the same developers,
     so those come from ``main``.
 
     Raises:
@@ -239,7 +239,8 @@ def baseline_scenario(ref: str, main: Scenario) -> Scenario:
     else:
         raise InputError(f"--baseline {ref!r}: not a preset ({', '.join(preset_names())}), a "
                          f"scenario file or a policy ({', '.join(sorted(available()))})")
-    return resolve_scenario(base, start=main.start, steps=main.steps, developers=main.developers)
+    return resolve_scenario(base, start=main.start, steps=main.steps,
+                            step_length=main.step_length, developers=main.developers)
 
 
 def _apply(base: Scenario, settings: Point, index: int, arm: str) -> Scenario:

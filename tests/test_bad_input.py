@@ -115,7 +115,21 @@ def test_value_out_of_range_is_refused_naming_the_range(
     assert_refused_and_unchanged(seeded, ["run", *SMALL, *args], *fragments)
 
 
+@pytest.mark.parametrize("args", [
+    pytest.param(["--step-length", "day"], id="option"),
+    pytest.param(["--set", "step_length=day"], id="set"),
+])
+def test_unknown_step_length_is_refused_naming_the_allowed_ones(seeded: Backend,
+                                                                args: list[str]) -> None:
+    """A step length other than month or week names the setting and both allowed values."""
+    line = assert_refused_and_unchanged(seeded, ["run", *SMALL, *args], "day", "'month'",
+                                        "'week'")
+    assert "step-length" in line or "step_length" in line
+
+
 @pytest.mark.parametrize(("content", "fragments"), [
+    pytest.param('step_length = "fortnight"\n', ["step_length", "'month' or 'week'", "fortnight"],
+                 id="unknown-step-length"),
     pytest.param('name = "mine"\n[demand\ngrowth_china = 1\n', ["invalid TOML", "line 2"],
                  id="not-toml"),
     pytest.param('[demand]\ngrowth_china = "fast"\n', ["demand.growth_china", "fast"],

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from runs.store import ENV_VAR
+from simulator.clock import STEP_LENGTHS
 from simulator.errors import InputError
 from simulator.overrides import resolve_scenario
 from simulator.scenario import Scenario
@@ -39,8 +40,9 @@ class SimGroup(click.Group):
 def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options that say what to simulate, shared by every command that runs the model.
 
-    The command receives ``scenario``, ``policies``, ``settings``, ``steps``, ``developers`` and
-    ``start``; :func:`scenario_from_options` turns them into one validated Scenario.
+    The command receives ``scenario``, ``policies``, ``settings``, ``steps``, ``developers``,
+    ``start`` and ``step_length``; :func:`scenario_from_options` turns them into one validated
+    Scenario.
     """
     options = [
         click.option("--scenario", default=None, metavar="NAME|FILE",
@@ -51,12 +53,16 @@ def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
                      help="Override a parameter by dotted path, e.g. smuggling.leakage=0.3 or "
                           "choice.social_weight=2 (repeatable)."),
-        click.option("--steps", type=click.IntRange(1, 600), default=None,
-                     help="Number of monthly steps [default 48]."),
+        click.option("--steps", type=click.IntRange(1, 2600), default=None,
+                     help="Number of steps [default 48; 209 weeks cover 2024-2027]."),
         click.option("--developers", type=click.IntRange(100, 5_000_000), default=None,
                      help="Size of the developer population [default 20000]."),
         click.option("--start", default=None, metavar="YYYY-MM",
                      help="First month [default 2024-01]."),
+        click.option("--step-length", "step_length", type=click.Choice(STEP_LENGTHS),
+                     default=None,
+                     help="What one step simulates: a month, or a week from the 1st of the "
+                          "start month [default month]."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -65,11 +71,11 @@ def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def scenario_from_options(scenario: str | None, policies: tuple[str, ...],
                           settings: tuple[str, ...], steps: int | None, developers: int | None,
-                          start: str | None) -> Scenario:
+                          start: str | None, step_length: str | None) -> Scenario:
     """The scenario the options describe: preset or file, plus policies, settings, options."""
     base = load_scenario(scenario) if scenario else None
     return resolve_scenario(base, policies=policies, settings=settings, developers=developers,
-                            steps=steps, start=start)
+                            steps=steps, start=start, step_length=step_length)
 
 
 db_option = click.option(

@@ -37,8 +37,9 @@ def policies_command(as_json: bool) -> None:
         for param in entry["parameters"]:
             description = param["description"]
             if param["name"] == "schedule":
-                description = ("when it acts: start / end (YYYY-MM or step), ramp_months; "
-                               "e.g. --set " + entry["name"] + ".schedule.start=2025-01")
+                description = ("when it acts: start / end (YYYY-MM or months from the "
+                               "start), ramp_months; e.g. --set " + entry["name"]
+                               + ".schedule.start=2025-01")
             table.add_row(param["name"], json.dumps(param["default"]), description)
         out.print(table)
         out.print()

@@ -42,31 +42,32 @@ from simulator.scenario import Scenario
 @db_option
 @json_option
 def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ...],
-        steps: int | None, developers: int | None, start: str | None, seed: int | None,
-        name: str | None, developer_history: str | None, tags: tuple[str, ...], db: str | None,
-        as_json: bool) -> None:
-    """Simulate the market month by month and store the run.
+        steps: int | None, developers: int | None, start: str | None, step_length: str | None,
+        seed: int | None, name: str | None, developer_history: str | None, tags: tuple[str, ...],
+        db: str | None, as_json: bool) -> None:
+    """Simulate the market month by month (or week by week) and store the run.
 
-    Prints a summary (Chinese share, prices, compute at the start and the end) and the run id;
-    with --json, one JSON line with run_id, status, digest, steps, peak memory and the final
-    metrics.
-    Progress goes to standard error.
+    Prints a summary (Chinese share, prices, compute at the first and the last step, each
+    named by its month, or by its start day for weekly steps) and the run id; with --json, one
+    JSON line with run_id, status, digest, steps, peak memory and the final metrics (with the
+    last step's month and date). Progress goes to standard error.
     """
-    resolved = scenario_from_options(scenario, policies, settings, steps, developers, start)
+    resolved = scenario_from_options(scenario, policies, settings, steps, developers, start,
+                                     step_length)
     history = HistoryPlan.parse(developer_history) if developer_history else None
     store = RunStore(db)
     err = Console(stderr=True)
-    progress = Progress(TextColumn("[bold]simulating[/] {task.fields[month]}"), BarColumn(),
+    progress = Progress(TextColumn("[bold]simulating[/] {task.fields[date]}"), BarColumn(),
                         MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True)
     first: dict[str, Any] = {}
 
     with progress:
-        task = progress.add_task("run", total=resolved.steps, month=resolved.start)
+        task = progress.add_task("run", total=resolved.steps, date=resolved.start)
 
         def on_step(model: TokenMarket) -> None:
             if not first:
-                first.update(model.last_record.market, month=model.last_record.month)
-            progress.update(task, advance=1, month=model.last_record.month)
+                first.update(model.last_record.market, date=model.last_record.date)
+            progress.update(task, advance=1, date=model.last_record.date)
 
         try:
             result = execute(resolved, seed, store, name=name or _default_name(resolved),
@@ -77,7 +78,7 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
             sys.exit(stop.exit_status)
 
     record = result.model.last_record
-    final = {"month": record.month, **record.market}
+    final = {"month": record.month, "date": record.date, **record.market}
     if as_json:
         click.echo(json.dumps({
             "run_id": result.run_id, "status": result.status, "digest": result.digest,
@@ -88,8 +89,8 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
     out = Console()
     table = Table(title=f"Run {result.run_id}: {_default_name(resolved)} (seed {result.model.seed})")
     table.add_column("metric")
-    table.add_column(first["month"], justify="right")
-    table.add_column(final["month"], justify="right")
+    table.add_column(first["date"], justify="right")
+    table.add_column(final["date"], justify="right")
     for label, key, kind in SUMMARY_ROWS:
         table.add_row(label, fmt(first.get(key), kind), fmt(final.get(key), kind))
     out.print(table)

@@ -12,7 +12,7 @@ from rich.table import Table
 from runs.compare import END, compare_runs, differences, end_months, parse_months
 from runs.delete import deletable, delete_run
 from runs.export import FORMATS, export_run
-from runs.load import load_run
+from runs.load import load_run, monthly_means, step_label, stored_clock
 from runs.store import RunStore, StoreError
 from simulator.cli.common import SUMMARY_ROWS, SimGroup, db_option, fmt, json_option
 
@@ -53,15 +53,22 @@ def runs_list(limit: int | None, db: str | None, as_json: bool) -> None:
 @db_option
 @json_option
 def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
-    """Show one run: status, seed, versions, policy schedule, events and final metrics."""
+    """Show one run: status, seed, versions, policy schedule, events and final metrics.
+
+    Weekly runs name their last step by its start day; policy events keep their month (policies
+    act by the month, from its first week).
+    """
     store = RunStore(db, create=False)
     record = store.get_run(run_id)
     if as_json:
         click.echo(json.dumps({**record, "db": store.masked_url}, default=str))
         return
     out = Console()
+    clock = stored_clock(record["scenario"])
+    unit = "weekly " if clock.weekly else ""
     out.print(f"[bold]Run {record['id']}[/] {record['name']}: {record['status']}, "
-              f"{record['steps_done']}/{record['steps_planned']} steps, seed {record['seed']}")
+              f"{record['steps_done']}/{record['steps_planned']} {unit}steps, "
+              f"seed {record['seed']}")
     tags = f"; tags: {', '.join(record['tags'])}" if record["tags"] else ""
     out.print(f"stored in {store.masked_url}{tags}")
     out.print(f"created {record['created_at']}, finished {record['finished_at'] or '-'}; "
@@ -89,7 +96,7 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
         out.print(events)
     last = record["last_market"]
     if last:
-        final = Table(title=f"Last step ({last['month']})", title_justify="left")
+        final = Table(title=f"Last step ({clock.label(last['step'])})", title_justify="left")
         final.add_column("metric")
         final.add_column("value", justify="right")
         for label, key, kind in SUMMARY_ROWS:
@@ -118,7 +125,8 @@ def runs_compare(run_ids: tuple[int, ...], months: tuple[str, ...], db: str | No
     """Compare stored runs side by side: the main outcomes at chosen months and at the end.
 
     The first run is the reference: the last columns give each other run minus it (shares in
-    percentage points). Example: sim runs compare 1 2 3 --at 2025-06 --at 2026-04
+    percentage points). A weekly run shows the mean of a month's weeks at that month, and its
+    last week at the end. Example: sim runs compare 1 2 3 --at 2025-06 --at 2026-04
     """
     if len(run_ids) < 2:
         raise click.BadParameter("give at least two runs, e.g. `sim runs compare 1 2`",
@@ -127,8 +135,9 @@ def runs_compare(run_ids: tuple[int, ...], months: tuple[str, ...], db: str | No
     store = RunStore(db, create=False)
     runs = [load_run(store, run_id) for run_id in run_ids]
     for month in at:
-        if not any(month in run.market_steps.index for run in runs):
-            spans = ", ".join(f"run {r.id} {r.market_steps.index[0]} to {r.market_steps.index[-1]}"
+        if not any(month in monthly_means(run.market_steps).index for run in runs):
+            spans = ", ".join(f"run {r.id} {step_label(r.market_steps.index[0])} to "
+                              f"{step_label(r.market_steps.index[-1])}"
                               for r in runs if len(r.market_steps))
             raise StoreError(f"--at {month}: no run simulated that month ({spans or 'no steps'})")
     table = compare_runs(runs, [key for _, key, _ in SUMMARY_ROWS], at)

@@ -34,7 +34,7 @@ def scenario_list() -> None:
 def scenario_show(name_or_file: str | None, syntax: str, scenario: str | None,
                   policies: tuple[str, ...],
                   settings: tuple[str, ...], steps: int | None, developers: int | None,
-                  start: str | None) -> None:
+                  start: str | None, step_length: str | None) -> None:
     """Print a scenario in full as TOML or YAML: save it, edit it, run it with --scenario FILE.
 
     Takes the scenario as the first argument or with --scenario, plus any --policy and --set.
@@ -46,5 +46,5 @@ def scenario_show(name_or_file: str | None, syntax: str, scenario: str | None,
       sim scenario show baseline --format yaml > b.yaml
     """
     resolved = scenario_from_options(name_or_file or scenario, policies, settings, steps,
-                                     developers, start)
+                                     developers, start, step_length)
     click.echo(dump_scenario(resolved, syntax), nl=False)

@@ -111,8 +111,8 @@ class Range(click.ParamType):
                       "smuggling.leakage=0:0.5", param, ctx)
 
 
-SPEC_OPTIONS = ("scenario", "policies", "settings", "steps", "developers", "start", "grid",
-                "sample", "ranges", "seeds", "seed_root", "baseline", "name")
+SPEC_OPTIONS = ("scenario", "policies", "settings", "steps", "developers", "start", "step_length",
+                "grid", "sample", "ranges", "seeds", "seed_root", "baseline", "name")
 """Options that say what the sweep is; ``--resume`` takes all of them from the store."""
 
 
@@ -147,7 +147,8 @@ SPEC_OPTIONS = ("scenario", "policies", "settings", "steps", "developers", "star
 @click.pass_context
 def sweep_group(ctx: click.Context, scenario: str | None, policies: tuple[str, ...],
                 settings: tuple[str, ...], steps: int | None, developers: int | None,
-                start: str | None, grid: tuple[tuple[str, list[Any]], ...],
+                start: str | None, step_length: str | None,
+                grid: tuple[tuple[str, list[Any]], ...],
                 sample: tuple[str, int] | None, ranges: tuple[tuple[str, tuple[float, float]], ...],
                 seeds: int, seed_root: int, baseline: str | None, workers: int | None,
                 scheduler: str | None, name: str | None, resume: int | None, db: str | None,
@@ -185,7 +186,8 @@ def sweep_group(ctx: click.Context, scenario: str | None, policies: tuple[str, .
     else:
         if ranges and sample is None:
             raise InputError("--range needs --sample METHOD:N (lhs, random, sobol or morris)")
-        main = scenario_from_options(scenario, policies, settings, steps, developers, start)
+        main = scenario_from_options(scenario, policies, settings, steps, developers, start,
+                                     step_length)
         spec = make_spec(
             name=name, scenario=main.model_dump(mode="json"), grid=_unique(grid, "--grid"),
             sample=(None if sample is None else {"method": sample[0], "n": sample[1],

@@ -14,6 +14,7 @@ from runs.store import RunStore
 from simulator.calendar import parse_month
 from simulator.calibration import evaluate, latest_month_needed, load_targets
 from simulator.cli.common import db_option, json_option
+from simulator.clock import StepClock
 from simulator.model import TokenMarket
 from simulator.overrides import resolve_scenario
 from simulator.runner import RunInterrupted, execute
@@ -38,10 +39,12 @@ def validate(seeds: int, developers: int | None, scenario: str, db: str | None,
     Prints, per target: what is observed, when, the simulated mean and spread over seeds, the
     target and its tolerance, and pass/fail. Exit status 0 only when every target passes. The
     runs are stored like any other, tagged "validation" and named "validation/<scenario>/seed-N".
+    A scenario of weekly steps is measured on the means of the weeks of each month.
     """
     targets = load_targets()
     base = load_scenario(scenario)
-    steps = parse_month(latest_month_needed(targets)) - parse_month(base.start) + 1
+    steps = StepClock.of(base.start, base.step_length).steps_through(
+        parse_month(latest_month_needed(targets)))
     resolved = resolve_scenario(base, developers=developers, steps=steps)
     store = RunStore(db)
     histories = []
@@ -52,10 +55,13 @@ def validate(seeds: int, developers: int | None, scenario: str, db: str | None,
         task = progress.add_task("validate", total=seeds * resolved.steps, seed=1)
         for seed in range(1, seeds + 1):
             progress.update(task, seed=seed)
-            rows: dict[str, dict] = {}
+            rows: list[dict] = []
+            months: list[str] = []
 
-            def on_step(model: TokenMarket, rows: dict[str, dict] = rows) -> None:
-                rows[model.last_record.month] = model.last_record.market
+            def on_step(model: TokenMarket, rows: list[dict] = rows,
+                        months: list[str] = months) -> None:
+                rows.append(model.last_record.market)
+                months.append(model.last_record.month)
                 progress.advance(task)
 
             try:
@@ -65,7 +71,7 @@ def validate(seeds: int, developers: int | None, scenario: str, db: str | None,
                 progress.stop()
                 err.print(f"[yellow]{stop}[/]")
                 sys.exit(stop.exit_status)
-            histories.append(pd.DataFrame.from_dict(rows, orient="index"))
+            histories.append(pd.DataFrame(rows, index=months))
     results = evaluate(targets, histories)
     passed = all(row["passed"] for row in results)
     if as_json:
