@@ -10,7 +10,9 @@ stored weeks back. Populations are small and every run is seeded.
 
 import json
 from datetime import date
+from pathlib import Path
 
+import mesa
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,7 +20,7 @@ from backends import Backend
 from click.testing import CliRunner
 
 from runs.compare import compare_runs
-from runs.load import load_run, monthly_means, open_store
+from runs.load import list_runs, load_run, monthly_means, open_store
 from simulator.calendar import parse_month
 from simulator.calibration import evaluate, load_targets
 from simulator.cli import cli
@@ -220,6 +222,24 @@ def test_weekly_baseline_tracks_the_monthly_chinese_share() -> None:
     assert abs(shares["week"] - shares["month"]) < 0.05, shares
 
 
+def test_sim_validate_checks_a_weekly_scenario(tmp_path: Path) -> None:
+    """`sim validate --scenario FILE` with weekly steps measures every target.
+
+    Its run goes in weeks to the last week starting in the last target's month.
+    """
+    path = tmp_path / "weekly.toml"
+    shown = sim("scenario", "show", "baseline", "--step-length", "week")
+    path.write_text(shown.stdout)
+    result = sim("validate", "--scenario", str(path), "--seeds", "1", "--developers", "500",
+                 "--db", str(tmp_path / "runs.db"), "--json")
+    assert result.exit_code in (0, 1), result.output
+    out = json.loads(result.stdout)
+    assert [row["id"] for row in out["targets"]] == [t.id for t in load_targets()]
+    assert all(row["simulated"] is not None for row in out["targets"] if row["id"] != "T4")
+    runs = list_runs(open_store(str(tmp_path / "runs.db")))
+    assert runs[["steps_done", "steps_planned"]].values.tolist() == [[126, 126]]  # to May 25 2026
+
+
 def test_calibration_measures_weekly_runs_on_monthly_means() -> None:
     """A target on a month reads the mean of that month's weeks."""
     t1 = next(t for t in load_targets() if t.id == "T1")
@@ -230,6 +250,17 @@ def test_calibration_measures_weekly_runs_on_monthly_means() -> None:
 
 
 # ---- asking for weekly steps, and reading them back -----------------------------------------
+
+
+def test_batch_run_varies_the_step_length() -> None:
+    """mesa.batch_run can sweep TokenMarket over step lengths by keyword."""
+    results = mesa.batch_run(TokenMarket, parameters={"developers": 500,
+                                                      "step_length": ["month", "week"]},
+                             iterations=1, max_steps=6, number_processes=1,
+                             display_progress=False)
+    assert sorted(row["step_length"] for row in results) == ["month", "week"]
+    for row in results:
+        assert row["Step"] == 6 and row["tokens_total"] > 0
 
 
 def test_sim_run_week_stores_eight_weekly_steps(backend: Backend) -> None:

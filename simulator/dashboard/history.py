@@ -2,8 +2,8 @@
 
 The charts draw :class:`History` objects only, so the live page and the stored-runs page show
 exactly the same pictures: a live model's step records and a stored run's tables become the same
-three DataFrames, indexed by month (a monthly ``pandas.Period``), with the columns of the
-``market_steps``, ``provider_steps`` and ``policy_events`` tables.
+three DataFrames, indexed by month (a monthly ``pandas.Period``; a stored weekly run by week),
+with the columns of the ``market_steps``, ``provider_steps`` and ``policy_events`` tables.
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from runs.load import StoredRun
+from runs.load import StoredRun, step_label
 from simulator.metrics import StepRecord
 
 
@@ -55,8 +55,8 @@ class History:
 
     @property
     def last_month(self) -> str | None:
-        """The last month simulated, ``YYYY-MM``, or None before the first step."""
-        return str(self.market.index[-1]) if len(self.market) else None
+        """The last step simulated (``YYYY-MM``, or a week's start day); None before any."""
+        return step_label(self.market.index[-1]) if len(self.market) else None
 
     def last(self, column: str) -> float | None:
         """A market metric in the last month simulated, or None before the first step."""
