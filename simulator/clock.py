@@ -106,6 +106,16 @@ class StepClock:
         return (1.0 + monthly) ** self.months_per_step
 
 
+def same_span(start: str, steps: int, from_length: str, to_length: str) -> int:
+    """How many steps of ``to_length`` cover the months that ``steps`` of ``from_length`` do.
+
+    Switching a 48-month scenario to weeks should keep its horizon (209 weeks), not shrink it to
+    48 weeks; this is the conversion.
+    """
+    last_month = StepClock.of(start, from_length).month(steps - 1)
+    return StepClock.of(start, to_length).steps_through(last_month)
+
+
 def _first_day(month: int) -> date:
     """The 1st of month index ``month``."""
     return date(month // 12, month % 12 + 1, 1)

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from policies.base import Policy
 from policies.engine import ActivePolicy
 from policies.registry import available, build
+from simulator.clock import same_span
 from simulator.errors import InputError, describe_validation_error
 from simulator.scenario import Scenario
 
@@ -79,7 +80,8 @@ def resolve_scenario(base: Scenario | None = None, *, policies: Iterable[str] = 
         policies: names of policies to enable (those already in ``base`` stay).
         settings: dotted-path overrides, as a mapping or as ``KEY=VALUE`` strings.
         developers: population size; like the other explicit options it wins over settings.
-        steps: number of steps.
+        steps: number of steps. When left out while ``step_length`` changes the base's step
+            length, the horizon keeps its span (48 months become 209 weeks).
         start: first month, ``YYYY-MM``.
         step_length: ``month`` or ``week``.
         name: the scenario's name.
@@ -118,12 +120,21 @@ def resolve_scenario(base: Scenario | None = None, *, policies: Iterable[str] = 
                           ("step_length", step_length), ("name", name)):
         if value is not None:
             tree[option] = value
-    try:
-        scenario = Scenario.model_validate(tree)
-    except ValidationError as error:
-        raise InputError(describe_validation_error(error)) from None
+    scenario = _validate(tree)
+    base_length = (base or Scenario()).step_length
+    if scenario.step_length != base_length and steps is None and "steps" not in dict(pairs):
+        tree["steps"] = same_span(scenario.start, scenario.steps, base_length,
+                                  scenario.step_length)
+        scenario = _validate(tree)
     build_policies(scenario)
     return scenario
+
+
+def _validate(tree: dict[str, Any]) -> Scenario:
+    try:
+        return Scenario.model_validate(tree)
+    except ValidationError as error:
+        raise InputError(describe_validation_error(error)) from None
 
 
 def _set_policy_param(params: dict[str, Any], path: list[str], raw: Any, key: str,

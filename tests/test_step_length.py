@@ -26,6 +26,7 @@ from simulator.calibration import evaluate, load_targets
 from simulator.cli import cli
 from simulator.clock import StepClock
 from simulator.model import TokenMarket
+from simulator.overrides import resolve_scenario
 from simulator.scenario_files import load_scenario
 
 WEEK_MONTHS = 7 / (365.25 / 12)
@@ -310,3 +311,14 @@ def test_scenario_file_with_weekly_steps_runs(backend: Backend) -> None:
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert (out["steps"], out["final"]["date"]) == (6, "2025-04-05")
+
+
+def test_switching_to_weeks_without_steps_keeps_the_scenario_span() -> None:
+    """`--step-length week` on the 48-month baseline runs 209 weeks, not 48; `--steps` wins."""
+    baseline = load_scenario("baseline")
+    assert resolve_scenario(baseline, step_length="week").steps == 209
+    assert resolve_scenario(baseline, step_length="week", steps=10).steps == 10
+    assert resolve_scenario(baseline, step_length="week", settings=["steps=12"]).steps == 12
+    weekly = resolve_scenario(baseline, step_length="week")
+    assert resolve_scenario(weekly, step_length="month").steps == 48
+    assert resolve_scenario(baseline, step_length="month").steps == 48

@@ -54,7 +54,8 @@ def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Override a parameter by dotted path, e.g. smuggling.leakage=0.3 or "
                           "choice.social_weight=2 (repeatable)."),
         click.option("--steps", type=click.IntRange(1, 2600), default=None,
-                     help="Number of steps [default 48; 209 weeks cover 2024-2027]."),
+                     help="Number of steps [default 48 months; with --step-length week, the "
+                          "weeks of the same span: 209]."),
         click.option("--developers", type=click.IntRange(100, 5_000_000), default=None,
                      help="Size of the developer population [default 20000]."),
         click.option("--start", default=None, metavar="YYYY-MM",
