@@ -62,16 +62,19 @@ class ChipCatalogue:
         return len(self.names)
 
     def channel_for(self, chip: int, buyer: str) -> int:
-        """How a buyer gets a chip it may buy: ``DOMESTIC`` for its own country's capped
-        output (Huawei's Ascend for China), ``LEGAL`` for everything sold on the open market.
+        """How a buyer gets a chip it may buy.
+
+        ``DOMESTIC`` for its own country's capped output (Huawei's Ascend for China), ``LEGAL``
+        for everything sold on the open market.
         """
         if self.names[chip] in self.domestic_output and self.made_in[chip] == buyer:
             return DOMESTIC
         return LEGAL
 
     def for_sale_to(self, chip: int, buyer: str) -> bool:
-        """Whether a buyer could buy the chip at all, bans aside: capped domestic output is
-        sold only at home.
+        """Whether a buyer could buy the chip at all, bans aside.
+
+        Capped domestic output is sold only at home.
         """
         return self.names[chip] not in self.domestic_output or self.made_in[chip] == buyer
 

@@ -167,12 +167,14 @@ class ProviderAgent(mesa.Agent):
 
     def energy_kwh(self, utilisation: float, supply: SupplyParams,
                    remote: bool = False) -> float:
-        """KWh the owned (or, with ``remote``, the rented) accelerators draw in a month at
-        ``utilisation`` of their capacity.
+        """KWh the owned (or, with ``remote``, the rented) accelerators draw in a month.
+
+        The accelerators run at ``utilisation`` of their capacity.
         """
         load = supply.idle_power_share + (1.0 - supply.idle_power_share) * utilisation
         if remote:
-            watts = self.remote_units * self.catalogue.watts[self.catalogue.index(supply.remote_chip)]
+            remote_chip = self.catalogue.index(supply.remote_chip)
+            watts = self.remote_units * self.catalogue.watts[remote_chip]
         else:
             watts = float(self.fleet.sum(axis=1) @ self.catalogue.watts)
         return watts / 1000.0 * self.spec.pue * HOURS_PER_MONTH * load

@@ -50,7 +50,8 @@ def main() -> None:
           f"{platform.machine()}, Python {platform.python_version()}")
     print(f"{'developers':>12} {'wall s':>8} {'peak MiB':>9}")
     for row in results:
-        print(f"{row['developers']:>12,} {row['wall_seconds']:>8.1f} {row['peak_memory_mb']:>9,.0f}")
+        print(f"{row['developers']:>12,} {row['wall_seconds']:>8.1f} "
+              f"{row['peak_memory_mb']:>9,.0f}")
     print(json.dumps({"benchmark": "full_run", "providers": args.providers, "results": results}))
 
 

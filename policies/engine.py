@@ -47,8 +47,9 @@ class PolicyEngine:
         return constraints
 
     def advance(self, month: int) -> tuple[Constraints, list[PolicyEvent]]:
-        """This month's constraints, and the events of policies whose status changed since the
-        month before (the first call compares with "off").
+        """This month's constraints, and events for policies whose status changed.
+
+        A change is against the month before; the first call compares with "off".
         """
         events: list[PolicyEvent] = []
         for index, active in enumerate(self.policies):

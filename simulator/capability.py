@@ -94,7 +94,7 @@ class CapabilityTimeline:
         return frontier - new_gap, frontier
 
     def check_keys(self, specs: list[ProviderSpec]) -> None:
-        """Every provider's timeline columns exist (raises ``KeyError`` naming the first missing)."""
+        """Every provider's timeline columns exist (else ``KeyError`` names the first missing)."""
         for spec in specs:
             for key in filter(None, (spec.capability_key, spec.capability_proxy)):
                 if key not in self.scores:

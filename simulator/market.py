@@ -14,8 +14,9 @@ jurisdictions. A developer's utility for provider j is (DESIGN section 2, stage 
 Everything but the last three terms depends only on the developer's cell, so its logit weight
 exp(u) is computed once per cell (C x P); :func:`choose` multiplies in the rest developer by
 developer in one fused pass and draws from the logit probabilities with one uniform number per
-developer (the same distribution as the Gumbel shocks). :func:`choose_reference` computes the same rule one
-developer at a time from the raw ingredients; the tests hold both to identical choices.
+developer (the same distribution as the Gumbel shocks). :func:`choose_reference` computes the
+same rule one developer at a time from the raw ingredients; the tests hold both to identical
+choices.
 """
 
 import math
@@ -129,8 +130,9 @@ def choose(cell_u: np.ndarray, rows: np.ndarray, cells: np.ndarray, current: np.
 
 
 def cell_weights(cell_u: np.ndarray) -> np.ndarray:
-    """(C, P) exp(utility - the cell's best utility): the logit weights before the terms that
-    differ between developers of a cell. 0 where a provider is not sold.
+    """(C, P) exp(utility - the cell's best utility), 0 where a provider is not sold.
+
+    These are the logit weights before the terms that differ between developers of a cell.
     """
     best = cell_u.max(axis=1, keepdims=True)
     return np.ascontiguousarray(np.exp(cell_u - best))
@@ -139,9 +141,11 @@ def cell_weights(cell_u: np.ndarray) -> np.ndarray:
 @numba.njit(parallel=True, cache=True)
 def _choose_kernel(cell_w, rows, cells, current, bonus, indptr, indices, data, all_choices,
                    social_weight, uniform, barred, has_barred):  # pragma: no cover - compiled
-    """Per developer: weight_j = cell_w[c, j] * prod over neighbours k on j of
+    """Pick each developer's provider by inverting its cumulative logit weights.
+
+    Per developer: weight_j = cell_w[c, j] * prod over neighbours k on j of
     exp(social * a_dk) * exp(bonus if j is current), 0 if barred (the product is
-    exp(social * share_j)); pick by inverting the cumulative weights at uniform * total.
+    exp(social * share_j)); the pick inverts the cumulative weights at uniform * total.
     A row's ties have equal weight, so its neighbours cost one exp, not one each.
     """
     n, providers = rows.shape[0], cell_w.shape[1]

@@ -25,8 +25,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class StepRecord:
-    """One step's rows: ``market`` (one), ``providers`` (one per provider), ``segments`` (one per
-    region x segment x provider with developers or tokens), ``events`` (policy changes).
+    """One step's rows, as the run store writes them.
+
+    ``market`` (one), ``providers`` (one per provider), ``segments`` (one per region x segment
+    x provider with developers or tokens), ``events`` (policy changes).
 
     ``month`` is the month the step starts in (``YYYY-MM``, as stored); ``date`` the step as
     users read it: the month again for monthly steps, the start day ``YYYY-MM-DD`` for weeks.
@@ -42,8 +44,9 @@ class StepRecord:
 
 
 def _share(part: float, whole: float) -> float:
-    """Part / whole for a part of the whole; clipped, as separately rounded sums can put the
-    ratio a few ulps above one.
+    """Part / whole for a part of the whole, clipped to [0, 1].
+
+    Separately rounded sums can put the ratio a few ulps above one.
     """
     return float(min(1.0, part / whole)) if whole > 0 else 0.0
 
@@ -79,7 +82,8 @@ def record_step(model: "TokenMarket", clearing: Clearing, developer_demand: np.n
     total = clearing.served.sum()
 
     remote_chip = model.catalogue.index(supply.remote_chip)
-    h100 = model.catalogue.tokens_per_s / model.catalogue.tokens_per_s[model.catalogue.index("H100")]
+    catalogue = model.catalogue
+    h100 = catalogue.tokens_per_s / catalogue.tokens_per_s[catalogue.index("H100")]
     compute = np.zeros((n_prov, len(CHANNELS)))
     for p in providers:
         compute[p.index, [LEGAL, DOMESTIC, SMUGGLED]] = h100 @ p.fleet

@@ -4,8 +4,8 @@ One step is one month, or one week (``Scenario.step_length``; :mod:`simulator.cl
 monthly rates become rates per step); :meth:`TokenMarket.step` reads as the stage list of DESIGN
 section 2. Providers are Mesa agents; developers are a vectorised population. All randomness
 comes from one seed: a ``SeedSequence`` whose children drive the network, the population and
-each step's choices, so the same scenario and seed give a bit-identical history, and two scenarios that
-differ only in policy draw the same shocks (common random numbers).
+each step's choices, so the same scenario and seed give a bit-identical history, and two
+scenarios that differ only in policy draw the same shocks (common random numbers).
 """
 
 from collections.abc import Mapping, Sequence

@@ -140,7 +140,8 @@ def _validate(tree: dict[str, Any]) -> Scenario:
 def _set_policy_param(params: dict[str, Any], path: list[str], raw: Any, key: str,
                       cls: type[Policy]) -> None:
     if not path:
-        raise InputError(f"--set {key}: name a parameter, e.g. {key}.{next(iter(cls.model_fields))}")
+        example = next(iter(cls.model_fields))
+        raise InputError(f"--set {key}: name a parameter, e.g. {key}.{example}")
     if path[0] not in cls.model_fields:
         raise InputError(f"unknown setting {key!r}; parameters of {cls.name}: "
                          f"{', '.join(cls.model_fields)}")

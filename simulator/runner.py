@@ -2,8 +2,8 @@
 
 The model is built before the store is touched, so bad input never leaves a trace. Each step is
 stored as soon as it is simulated. Ctrl-C (SIGINT) and SIGTERM stop the run cleanly after the
-step under way and mark it ``interrupted``; any other error marks it ``failed`` with the error; SIGKILL leaves it
-``running`` with a dead process, which listings report as ``interrupted``.
+step under way and mark it ``interrupted``; any other error marks it ``failed`` with the error;
+SIGKILL leaves it ``running`` with a dead process, which listings report as ``interrupted``.
 """
 
 import signal

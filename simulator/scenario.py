@@ -261,8 +261,10 @@ class ChipSpec(_Section):
 
 
 class PolicyConfig(_Section):
-    """A policy as the scenario stores it: its registered name, an optional label (needed when
-    a scenario uses the same policy twice, and used by ``--set LABEL.param``) and parameters.
+    """A policy as the scenario stores it: registered name, optional label and parameters.
+
+    The label is needed when a scenario uses the same policy twice, and ``--set LABEL.param``
+    addresses the policy by it.
     """
 
     name: str
@@ -334,7 +336,8 @@ class Scenario(_Section):
             unknown = set(provider.fleet_mix) - chips
             if unknown:
                 raise ValueError(f"providers.{provider.name}.fleet_mix: unknown chip "
-                                 f"{', '.join(sorted(unknown))}; allowed: {', '.join(sorted(chips))}")
+                                 f"{', '.join(sorted(unknown))}; "
+                                 f"allowed: {', '.join(sorted(chips))}")
         for region in DEV_REGIONS:
             if not any(region in p.markets for p in self.providers):
                 raise ValueError(f"providers: no provider serves developer region {region}")

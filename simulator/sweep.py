@@ -225,8 +225,9 @@ class SweepSpec(BaseModel):
 def baseline_scenario(ref: str, main: Scenario) -> Scenario:
     """The scenario ``--baseline`` names, with the main arm's calendar and population.
 
-    The calendar is the start, the horizon and the step length. ``ref`` is a preset or a scenario file (taken as it is), or a policy's name (the default
-    scenario with only that policy). Pairing needs the same steps and the same developers,
+    The calendar is the start, the horizon and the step length. ``ref`` is a preset or a
+    scenario file (taken as it is), or a policy's name (the default scenario with only that
+    policy). Pairing needs the same steps and the same developers,
     so those come from ``main``.
 
     Raises:

@@ -87,7 +87,8 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
             "peak_memory_mb": round(peak_memory_mb(), 1), "final": json_safe(final)}))
         return
     out = Console()
-    table = Table(title=f"Run {result.run_id}: {_default_name(resolved)} (seed {result.model.seed})")
+    title = f"Run {result.run_id}: {_default_name(resolved)} (seed {result.model.seed})"
+    table = Table(title=title)
     table.add_column("metric")
     table.add_column(first["date"], justify="right")
     table.add_column(final["date"], justify="right")

@@ -35,7 +35,8 @@ def runs_list(limit: int | None, db: str | None, as_json: bool) -> None:
         return
     out = Console()
     if not rows:
-        out.print(f"No runs in {store.masked_url} yet. Start one with `sim run --policy export_ban`.")
+        out.print(f"No runs in {store.masked_url} yet. "
+                  "Start one with `sim run --policy export_ban`.")
         return
     table = Table()
     for column in ("id", "name", "status", "steps", "seed", "created", "policies", "digest"):

@@ -91,7 +91,8 @@ def _print_table(results: list[dict], name: str, seeds: int, developers: int) ->
     table = Table(title=f"Calibration of '{name}': mean over seeds 1-{seeds}, "
                         f"{developers:,} developers")
     for column in ("id", "observable", "date", "simulated (sd)", "target", "tolerance", "result"):
-        table.add_column(column, justify="right" if column in ("simulated (sd)", "target") else "left")
+        numeric = column in ("simulated (sd)", "target")
+        table.add_column(column, justify="right" if numeric else "left")
     for row in results:
         spread = row["spread"]
         simulated = row["simulated_text"]
