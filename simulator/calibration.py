@@ -36,6 +36,8 @@ class Target:
     target_month: str | None = None
     low_month: str | None = None
     high_month: str | None = None
+    note: str | None = None
+    """What a user should know when the target fails (e.g. a known conflict in the data)."""
 
     @property
     def date(self) -> str:
@@ -123,6 +125,6 @@ def evaluate(targets: list[Target], histories: list[pd.DataFrame]) -> list[dict[
             "passed": passed,
             "simulated_text": target.format_value(mean), "target_text": target.format_value(goal),
             "tolerance_text": f"{target.format_value(low)} to {target.format_value(high)}",
-            "source": target.source,
+            "source": target.source, "note": target.note,
         })
     return rows

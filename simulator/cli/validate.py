@@ -102,8 +102,14 @@ def _print_table(results: list[dict], name: str, seeds: int, developers: int) ->
                       row["tolerance_text"], "[green]pass[/]" if row["passed"] else "[red]FAIL[/]")
     console = Console()
     console.print(table)
-    failed = [row["id"] for row in results if not row["passed"]]
-    console.print("All targets pass." if not failed else f"Failing: {', '.join(failed)}.")
+    failed = [row for row in results if not row["passed"]]
+    if not failed:
+        console.print("All targets pass.")
+        return
+    console.print(f"Failing: {', '.join(row['id'] for row in failed)}.")
+    for row in failed:
+        if row["note"]:
+            console.print(f"{row['id']}: {row['note']}")
 
 
 def _spread_text(row: dict, spread: float) -> str:
