@@ -11,7 +11,7 @@ def describe_validation_error(error: ValidationError, prefix: str = "") -> str:
     """One line for the first problem pydantic found: where, what is wrong, what was given."""
     first = error.errors()[0]
     location = ".".join(str(part) for part in (prefix, *first["loc"]) if part != "")
-    message = first["msg"]
+    message = first["msg"].removeprefix("Value error, ")  # pydantic's wording for our checks
     if first["type"] == "extra_forbidden":
         message = "unknown setting"
     elif "input" in first and first["type"] != "missing" and not isinstance(first["input"], dict):

@@ -7,10 +7,9 @@ exactly like the preset and can be edited. YAML holds the same structure for use
 tools speak YAML; the file's suffix (``.yaml`` / ``.yml``) says which syntax it is in.
 """
 
-import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import tomli_w
 import yaml
@@ -19,6 +18,12 @@ from pydantic import ValidationError
 from simulator.errors import InputError, describe_validation_error
 from simulator.overrides import build_policies
 from simulator.scenario import Scenario
+from simulator.settings_files import (
+    SETTINGS_SUFFIXES,
+    FileFormat,
+    parse_settings,
+    read_settings_file,
+)
 
 
 def preset_names() -> list[str]:
@@ -28,36 +33,11 @@ def preset_names() -> list[str]:
                   if entry.name.endswith(".toml"))
 
 
-FileFormat = Literal["toml", "yaml"]
-YAML_SUFFIXES = (".yaml", ".yml")
-SCENARIO_SUFFIXES = (".toml", *YAML_SUFFIXES)
-
-
-def _read_mapping(text: str, origin: str, syntax: FileFormat) -> dict[str, Any]:
-    """The file's top-level table, or an error naming the file and what is wrong with it."""
-    try:
-        data = tomllib.loads(text) if syntax == "toml" else yaml.safe_load(text)
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(f"scenario file {origin}: invalid TOML: {error}") from None
-    except yaml.YAMLError as error:
-        where = getattr(error, "problem_mark", None)
-        at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-        problem = getattr(error, "problem", None) or "cannot parse"
-        raise InputError(f"scenario file {origin}: invalid YAML{at}: {problem}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InputError(f"scenario file {origin}: expected a mapping of settings at the top, "
-                         f"got {type(data).__name__}")
-    return data
-
-
-def _parse(text: str, origin: str, syntax: FileFormat = "toml") -> Scenario:
-    data = _read_mapping(text, origin, syntax)
+def _validate(data: dict[str, Any], origin: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        raise InputError(f"scenario file {origin}: {describe_validation_error(error)}") from None
+        raise InputError(f"{origin}: {describe_validation_error(error)}") from None
 
 
 def load_scenario(name_or_path: str) -> Scenario:
@@ -67,18 +47,13 @@ def load_scenario(name_or_path: str) -> Scenario:
         InputError: naming the file and the key, or listing the presets.
     """
     path = Path(name_or_path)
-    if path.suffix.lower() in SCENARIO_SUFFIXES or path.exists():
-        if not path.is_file():
-            raise InputError(f"scenario file {name_or_path}: no such file")
-        try:
-            text = path.read_text()
-        except (OSError, UnicodeDecodeError) as error:
-            raise InputError(f"scenario file {name_or_path}: cannot read it ({error})") from None
-        syntax: FileFormat = "yaml" if path.suffix.lower() in YAML_SUFFIXES else "toml"
-        scenario = _parse(text, name_or_path, syntax)
+    if path.suffix.lower() in SETTINGS_SUFFIXES or path.exists():
+        data = read_settings_file(path, "scenario file")
+        scenario = _validate(data, f"scenario file {name_or_path}")
     elif name_or_path in preset_names():
         resource = resources.files("simulator.data").joinpath("scenarios", f"{name_or_path}.toml")
-        scenario = _parse(resource.read_text(), f"{name_or_path} (preset)")
+        origin = f"scenario file {name_or_path} (preset)"
+        scenario = _validate(parse_settings(resource.read_text(), origin, "toml"), origin)
     else:
         raise InputError(f"unknown scenario {name_or_path!r}: not a file, and not a preset "
                          f"({', '.join(preset_names())})")

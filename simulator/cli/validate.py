@@ -12,9 +12,15 @@ from rich.table import Table
 
 from runs.store import RunStore
 from simulator.calendar import parse_month
-from simulator.calibration import evaluate, latest_month_needed, load_targets
+from simulator.calibration import (
+    evaluate,
+    first_month_needed,
+    latest_month_needed,
+    load_targets,
+)
 from simulator.cli.common import db_option, json_option
 from simulator.clock import StepClock
+from simulator.errors import InputError
 from simulator.model import TokenMarket
 from simulator.overrides import resolve_scenario
 from simulator.runner import RunInterrupted, execute
@@ -30,10 +36,13 @@ VALIDATION_TAG = "validation"
               help="Population size [default: the scenario's, 20000].")
 @click.option("--scenario", default="baseline", show_default=True, metavar="NAME|FILE",
               help="The scenario to check (normally the baseline).")
+@click.option("--targets", "targets_file", default=None, metavar="FILE",
+              help="Check against the targets in this TOML or YAML file (a `targets` list "
+                   "like simulator/data/targets.toml) [default: the packaged targets].")
 @db_option
 @json_option
-def validate(seeds: int, developers: int | None, scenario: str, db: str | None,
-             as_json: bool) -> None:
+def validate(seeds: int, developers: int | None, scenario: str, targets_file: str | None,
+             db: str | None, as_json: bool) -> None:
     """Run the baseline over seeds and compare it with the calibration targets.
 
     Prints, per target: what is observed, when, the simulated mean and spread over seeds, the
@@ -41,8 +50,12 @@ def validate(seeds: int, developers: int | None, scenario: str, db: str | None,
     runs are stored like any other, tagged "validation" and named "validation/<scenario>/seed-N".
     A scenario of weekly steps is measured on the means of the weeks of each month.
     """
-    targets = load_targets()
+    targets = load_targets(targets_file)
     base = load_scenario(scenario)
+    early = first_month_needed(targets)
+    if parse_month(early) < parse_month(base.start):
+        raise InputError(f"targets: {early} is before the scenario's start {base.start}; "
+                         "validation can only measure months the run simulates")
     steps = StepClock.of(base.start, base.step_length).steps_through(
         parse_month(latest_month_needed(targets)))
     resolved = resolve_scenario(base, developers=developers, steps=steps)
