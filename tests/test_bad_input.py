@@ -16,9 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from backends import Backend
-from click.testing import CliRunner, Result
-
-from simulator.cli import cli
+from click.testing import Result
+from sim_cli import sim
 
 SMALL = ("--developers", "500", "--steps", "6")
 SIM = [sys.executable, "-c", "from simulator.cli import main; main()"]
@@ -27,11 +26,6 @@ STORE_COMMANDS = [pytest.param(["run", *SMALL], id="run"),
                   pytest.param(["runs", "list"], id="runs-list"),
                   pytest.param(["runs", "show", "1"], id="runs-show"),
                   pytest.param(["db", "upgrade"], id="db-upgrade")]
-
-
-def sim(*args: str) -> Result:
-    """Invoke ``sim`` in-process; exceptions are caught so a crash shows as a failed assert."""
-    return CliRunner().invoke(cli, list(args), prog_name="sim")
 
 
 def assert_one_line_error(result: Result, *fragments: str) -> str:

@@ -10,18 +10,11 @@ bug in the store cannot hide itself. Bad input has its own module, ``test_bad_in
 import json
 
 from backends import Backend
-from click.testing import CliRunner
-
-from simulator.cli import cli
+from sim_cli import sim
 
 SMALL = ("--developers", "500", "--steps", "6")
 STEPS = 6
 PROVIDERS = 12  # the default roster: 6 Chinese, 4 US, 2 EU providers
-
-
-def sim(*args: str):
-    """Invoke ``sim`` in-process; exceptions are caught so a crash shows as a failed assert."""
-    return CliRunner().invoke(cli, list(args), prog_name="sim")
 
 
 def run_json(backend: Backend, *args: str) -> dict:

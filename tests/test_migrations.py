@@ -14,21 +14,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from backends import Backend
-from click.testing import CliRunner, Result
+from click.testing import Result
 from old_stores import VERSION_1_ROWS, migrate
+from sim_cli import sim
 from sqlalchemy import create_engine
 
 from runs.migrate import MIGRATIONS, revision_of
 from runs.schema import SCHEMA_VERSION, Base
 from runs.store import resolve_url
-from simulator.cli import cli
 
 SMALL = ("--developers", "500", "--steps", "3")
 HISTORY = ("market_steps", "provider_steps", "segment_steps", "policy_events")
-
-def sim(*args: str) -> Result:
-    """Invoke ``sim`` in-process; exceptions are caught so a crash shows as a failed assert."""
-    return CliRunner().invoke(cli, list(args), prog_name="sim")
 
 
 def one_line_error(result: Result) -> str:

@@ -4,19 +4,13 @@ from pathlib import Path
 
 import matplotlib.image
 import pytest
-from click.testing import CliRunner, Result
+from sim_cli import sim
 
 from runs.load import load_run, open_store
 from runs.store import RunStore
-from simulator.cli import cli
 from simulator.overrides import resolve_scenario
 from simulator.plot import PANELS, history_figure
 from simulator.runner import execute
-
-
-def sim(*args: str) -> Result:
-    """Invoke ``sim`` in-process."""
-    return CliRunner().invoke(cli, list(args), prog_name="sim")
 
 
 @pytest.fixture(scope="module")

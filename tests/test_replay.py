@@ -9,16 +9,10 @@ import json
 
 import pytest
 from backends import Backend
-from click.testing import CliRunner, Result
+from sim_cli import sim
 
 import simulator
 from runs.store import mask_url, resolve_url
-from simulator.cli import cli
-
-
-def sim(*args: str) -> Result:
-    """Invoke ``sim`` in-process."""
-    return CliRunner().invoke(cli, list(args), prog_name="sim")
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from backends import Backend
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
+from sim_cli import sim
 
 from runs.store import RunStore
 from simulator.cli import cli
@@ -25,11 +26,6 @@ from simulator.runner import execute
 
 TABLES = ("market_steps", "provider_steps", "segment_steps", "policy_events")
 STEPS = 12
-
-
-def sim(*args: str, stdin: str | None = None) -> Result:
-    """Invoke ``sim`` in-process."""
-    return CliRunner().invoke(cli, list(args), prog_name="sim", input=stdin)
 
 
 def plain(value):

@@ -3,23 +3,26 @@
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from simulator.cli import cli
+import pytest
+from sim_cli import sim
 
 SMALL = ("--developers", "500", "--steps", "6", "--seed", "1", "--json")
 
 
-def sim(*args: str):
-    """`sim ARGS` in-process."""
-    return CliRunner().invoke(cli, list(args))
+FORMATS = [((), "b.toml", "[[policies]]", "policies:"),  # TOML is the default
+           (("--format", "yaml"), "b.yaml", "policies:", "[[policies]]")]
 
 
-def test_shown_scenario_saved_to_a_file_runs_like_the_preset(tmp_path: Path) -> None:
-    """`sim scenario show baseline > b.toml`, then running b.toml gives the preset's digest."""
-    shown = sim("scenario", "show", "baseline")
+@pytest.mark.parametrize(("options", "file_name", "marker", "other_marker"), FORMATS,
+                         ids=["toml", "yaml"])
+def test_shown_scenario_saved_to_a_file_runs_like_the_preset(
+        tmp_path: Path, options: tuple[str, ...], file_name: str, marker: str,
+        other_marker: str) -> None:
+    """`sim scenario show baseline [--format yaml] > FILE`, run, gives the preset's digest."""
+    shown = sim("scenario", "show", "baseline", *options)
     assert shown.exit_code == 0, shown.output
-    path = tmp_path / "b.toml"
+    assert marker in shown.stdout and other_marker not in shown.stdout
+    path = tmp_path / file_name
     path.write_text(shown.stdout)
     db = str(tmp_path / "runs.db")
     from_file = sim("run", "--scenario", str(path), *SMALL, "--db", db)
@@ -45,20 +48,6 @@ def test_invalid_scenario_file_names_the_file_and_the_key(tmp_path: Path) -> Non
     line = result.stderr.strip()
     assert "\n" not in line and "bad.toml" in line and "choice.social_weight" in line
     assert "greater than or equal to 0" in line
-
-
-def test_shown_scenario_saved_as_yaml_runs_like_the_preset(tmp_path: Path) -> None:
-    """`sim scenario show baseline --format yaml > b.yaml` runs with the preset's digest."""
-    shown = sim("scenario", "show", "baseline", "--format", "yaml")
-    assert shown.exit_code == 0, shown.output
-    assert "policies:" in shown.stdout and "[[policies]]" not in shown.stdout
-    path = tmp_path / "b.yaml"
-    path.write_text(shown.stdout)
-    db = str(tmp_path / "runs.db")
-    from_yaml = sim("run", "--scenario", str(path), *SMALL, "--db", db)
-    from_preset = sim("run", "--scenario", "baseline", *SMALL, "--db", db)
-    assert from_yaml.exit_code == 0 and from_preset.exit_code == 0, from_yaml.output
-    assert json.loads(from_yaml.stdout)["digest"] == json.loads(from_preset.stdout)["digest"]
 
 
 def test_short_yaml_file_keeps_defaults_for_what_it_leaves_out(tmp_path: Path) -> None:

@@ -17,24 +17,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from backends import Backend
-from click.testing import CliRunner
+from sim_cli import sim
 
 from runs.compare import compare_runs
 from runs.load import list_runs, load_run, monthly_means, open_store
 from simulator.calendar import parse_month
 from simulator.calibration import evaluate, load_targets
-from simulator.cli import cli
 from simulator.clock import StepClock
 from simulator.model import TokenMarket
 from simulator.overrides import resolve_scenario
 from simulator.scenario_files import load_scenario
 
 WEEK_MONTHS = 7 / (365.25 / 12)
-
-
-def sim(*args: str):
-    """Invoke ``sim`` in-process; exceptions are caught so a crash shows as a failed assert."""
-    return CliRunner().invoke(cli, list(args), prog_name="sim")
 
 
 def history(model: TokenMarket) -> pd.DataFrame:

@@ -18,13 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from backends import Backend, fresh_backend
-from click.testing import CliRunner, Result
+from sim_cli import sim
 
 from runs.load import list_runs, open_store
 from runs.recorder import RunRecorder
 from runs.store import RunStore
 from runs.sweeps import link_run, open_sweep
-from simulator.cli import cli
 from simulator.model import TokenMarket
 from simulator.overrides import resolve_scenario
 from simulator.sweep import Task, make_spec
@@ -38,11 +37,6 @@ LEAKAGE_SWEEP = ("--policy", "export_ban", "--policy", "smuggling",
                  "--developers", "2000")
 TASKS = {(point, replicate) for point in range(3) for replicate in range(3)}
 WAIT_S = 300
-
-
-def sim(*args: str) -> Result:
-    """Invoke ``sim`` in-process; exceptions are caught so a crash shows as a failed assert."""
-    return CliRunner().invoke(cli, list(args), prog_name="sim")
 
 
 def sweep_json(*args: str) -> dict:

@@ -9,19 +9,13 @@ import json
 from pathlib import Path
 
 import numpy as np
-from click.testing import CliRunner, Result
+from sim_cli import sim
 
-from simulator.cli import cli
 from simulator.overrides import resolve_scenario
 from simulator.sweep import make_spec
 from simulator.sweep_analysis import morris_effects, sobol_indices
 
 RANGES = {"a": (0.0, 1.0), "b": (0.0, 1.0), "ignored": (0.0, 1.0)}
-
-
-def sim(*args: str) -> Result:
-    """Invoke ``sim`` in-process."""
-    return CliRunner().invoke(cli, list(args), prog_name="sim")
 
 
 def sampled(method: str, n: int) -> tuple[dict, np.ndarray]:

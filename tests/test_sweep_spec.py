@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner, Result
+from sim_cli import sim
 
 from simulator.errors import InputError
 from simulator.overrides import resolve_scenario
@@ -23,13 +23,6 @@ def spec(**fields) -> SweepSpec:
     main = resolve_scenario(policies=["export_ban", "smuggling"], **SMALL)
     return make_spec(**{"name": "test", "scenario": main.model_dump(mode="json"), "seeds": 2,
                         "seed_root": 7, **fields})
-
-
-def sim(*args: str) -> Result:
-    """Invoke ``sim`` in-process."""
-    from simulator.cli import cli
-
-    return CliRunner().invoke(cli, list(args), prog_name="sim")
 
 
 def test_grid_points_are_the_product_of_the_grids_in_key_order() -> None:

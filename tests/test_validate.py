@@ -8,17 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from click.testing import CliRunner
+from sim_cli import sim
 
 from runs.load import list_runs, open_store
 from simulator.calibration import Target, evaluate, load_targets
-from simulator.cli import cli
-
-
-def sim(*args: str):
-    """Invoke ``sim`` in-process; exceptions are caught so a crash shows as a failed assert."""
-    return CliRunner().invoke(cli, list(args), prog_name="sim")
-
 
 HISTORY = pd.DataFrame({"cn_share_global": [0.1, 0.4, 0.6], "price_us": [10.0, 8.0, 6.0],
                         "price_cn": [1.0, 0.5, 0.4], "tokens_china": [2.0, 8.0, 20.0]},
@@ -92,14 +85,21 @@ def test_sim_validate_stores_tagged_runs_and_exits_1_when_a_target_fails(tmp_pat
     assert tags == [["validation"], ["validation"]]
 
 
+def validate_against(tmp_path: Path, file_name: str, text: str):
+    """`sim validate --targets FILE` on one small seed, FILE holding ``text``."""
+    path = tmp_path / file_name
+    path.write_text(text)
+    return sim("validate", "--targets", str(path), "--seeds", "1", "--developers", "500",
+               "--db", str(tmp_path / "runs.db"))
+
+
 def test_sim_validate_exits_0_when_every_target_of_a_targets_file_passes(tmp_path: Path) -> None:
     """`--targets FILE` with one target any run meets: validation passes, exit status 0."""
-    path = tmp_path / "mine.toml"
-    path.write_text('[[targets]]\nid = "M1"\nobservable = "Chinese share, global"\n'
-                    'kind = "value"\nmetric = "cn_share_global"\nmonth = "2024-03"\n'
-                    "target = 0.5\nlow = 0.0\nhigh = 1.0\n")
-    result = sim("validate", "--targets", str(path), "--seeds", "1", "--developers", "500",
-                 "--db", str(tmp_path / "runs.db"))
+    result = validate_against(
+        tmp_path, "mine.toml",
+        '[[targets]]\nid = "M1"\nobservable = "Chinese share, global"\n'
+        'kind = "value"\nmetric = "cn_share_global"\nmonth = "2024-03"\n'
+        "target = 0.5\nlow = 0.0\nhigh = 1.0\n")
     assert result.exit_code == 0, result.output
     assert "M1" in result.stdout and "All targets pass." in result.stdout
     runs = list_runs(open_store(str(tmp_path / "runs.db")))
@@ -108,12 +108,11 @@ def test_sim_validate_exits_0_when_every_target_of_a_targets_file_passes(tmp_pat
 
 def test_a_failing_target_is_named_with_its_note(tmp_path: Path) -> None:
     """A target no run can meet (YAML file) fails with exit status 1, and its note says why."""
-    path = tmp_path / "mine.yaml"
-    path.write_text("targets:\n  - {id: X, observable: x, kind: value, metric: cn_share_global,\n"
-                    "     month: 2024-03, target: 2.0, low: 1.5, high: 2.5,\n"
-                    "     note: shares cannot exceed one}\n")
-    result = sim("validate", "--targets", str(path), "--seeds", "1", "--developers", "500",
-                 "--db", str(tmp_path / "runs.db"))
+    result = validate_against(
+        tmp_path, "mine.yaml",
+        "targets:\n  - {id: X, observable: x, kind: value, metric: cn_share_global,\n"
+        "     month: 2024-03, target: 2.0, low: 1.5, high: 2.5,\n"
+        "     note: shares cannot exceed one}\n")
     assert result.exit_code == 1, result.output
     assert "Failing: X." in result.stdout and "X: shares cannot exceed one" in result.stdout
 
@@ -136,17 +135,13 @@ def test_a_bad_targets_file_is_one_line_naming_file_target_and_key(
         tmp_path: Path, change: dict, expected: list[str]) -> None:
     """Each mistake in a targets file is one line with exit status 2, and nothing is run."""
     row = {k: v for k, v in {**GOOD, **change}.items() if v is not None}
-    path = tmp_path / "mine.yaml"
-    path.write_text(yaml.safe_dump({"targets": [row]}))
-    db = tmp_path / "runs.db"
-    result = sim("validate", "--targets", str(path), "--seeds", "1", "--developers", "500",
-                 "--db", str(db))
+    result = validate_against(tmp_path, "mine.yaml", yaml.safe_dump({"targets": [row]}))
     assert result.exit_code == 2, result.output
     line = result.stderr.strip()
     assert "\n" not in line and line.startswith("Error: ")
     for text in expected:
         assert text in line
-    assert not db.exists()
+    assert not (tmp_path / "runs.db").exists()
 
 
 def test_a_targets_file_needs_a_list_of_unique_targets(tmp_path: Path) -> None:
