@@ -4,8 +4,7 @@ from typing import Any
 
 from sqlalchemy import delete
 
-from runs.load import HISTORY_TABLES
-from runs.schema import DeveloperStep, Run
+from runs.schema import HISTORY_TABLES, DeveloperStep, Run
 from runs.store import RunStore, StoreError
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from runs.load import HISTORY_TABLES, StoredRun
+from runs.load import StoredRun
+from runs.schema import HISTORY_TABLES
 from runs.store import StoreError
 
 FORMATS = ("csv", "parquet")

@@ -28,27 +28,16 @@ from sqlalchemy.orm import Session
 
 import simulator
 from runs.schema import (
+    HISTORY_TABLES,
     RUN_STATUSES,
-    MarketStep,
-    PolicyEventRow,
-    ProviderStep,
     Run,
-    SegmentStep,
     Sweep,
     SweepRun,
 )
-from runs.store import RunStore, StoreError
+from runs.store import RunStore, StoreError, effective_status
 from simulator.clock import StepClock
 from simulator.errors import InputError, describe_validation_error
 from simulator.scenario import Scenario
-
-HISTORY_TABLES: dict[str, Table] = {
-    "market_steps": MarketStep.__table__,
-    "provider_steps": ProviderStep.__table__,
-    "segment_steps": SegmentStep.__table__,
-    "policy_events": PolicyEventRow.__table__,
-}
-"""The per-step tables of a run, by name, in the order they are listed and exported."""
 
 _NOT_LOADED = ("id", "run_id")
 """Columns every history table has that say nothing about the run once it is loaded."""
@@ -98,7 +87,7 @@ def list_runs(store: RunStore, *, name: str | None = None, policy: str | None = 
         with Session(store.engine) as session:
             for run in session.scalars(query):
                 names = [p["name"] for p in run.policies]
-                run_status = store.effective_status(run)
+                run_status = effective_status(run)
                 if (policy is not None and policy not in names) or (
                         status is not None and run_status != status):
                     continue

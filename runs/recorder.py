@@ -27,7 +27,6 @@ class RunRecorder:
         self.store = store
         self.run_id = run_id
         self._hash = hashlib.sha256()
-        self.steps_written = 0
 
     def write(self, record: StepRecord, developers: DeveloperRows | None = None) -> None:
         """Store one step (one transaction) and fold it into the digest.
@@ -43,7 +42,6 @@ class RunRecorder:
         payload = {"step": record.step, "month": record.month, "market": market,
                    "providers": providers, "events": events}
         self._hash.update(json.dumps(payload, sort_keys=True, default=repr).encode())
-        self.steps_written += 1
 
     @property
     def digest(self) -> str:

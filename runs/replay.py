@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 
 from runs.load import StoredRun, load_run, load_table
-from runs.schema import MarketStep, ProviderStep
+from runs.schema import HISTORY_TABLES
 from runs.store import RunStore
 from simulator.model import TokenMarket
 from simulator.runner import RunResult, execute, software_versions
 
-_COMPARED = {"market_steps": MarketStep.__table__, "provider_steps": ProviderStep.__table__}
+_COMPARED = {name: HISTORY_TABLES[name] for name in ("market_steps", "provider_steps")}
 """The tables a verification compares, in the order a step's rows are compared."""
 
 

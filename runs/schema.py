@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Table,
     Text,
     text,
 )
@@ -196,6 +197,15 @@ class PolicyEventRow(Base):
     policy: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(Text)
 
+
+
+HISTORY_TABLES: dict[str, Table] = {
+    "market_steps": MarketStep.__table__,
+    "provider_steps": ProviderStep.__table__,
+    "segment_steps": SegmentStep.__table__,
+    "policy_events": PolicyEventRow.__table__,
+}
+"""The per-step tables of a run, by name, in the order they are listed and exported."""
 
 class DeveloperStep(Base):
     """One developer in one step, for runs that asked for per-developer history.

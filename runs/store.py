@@ -30,7 +30,16 @@ from sqlalchemy.orm import Session
 
 from runs.developer_history import DeveloperRows, write_developer_rows
 from runs.migrate import UnknownSchema, create_schema, schema_version, upgrade_schema
-from runs.schema import SCHEMA_VERSION, MarketStep, PolicyEventRow, ProviderStep, Run, SegmentStep
+from runs.schema import (
+    HISTORY_TABLES,
+    SCHEMA_VERSION,
+    MarketStep,
+    PolicyEventRow,
+    ProviderStep,
+    Run,
+    SegmentStep,
+    Sweep,
+)
 from simulator.errors import InputError
 
 DEFAULT_DB = "runs.db"
@@ -118,7 +127,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def process_alive(pid: int) -> bool:
+def _process_alive(pid: int) -> bool:
     """Whether process ``pid`` on this host still exists (a killed run's or sweep's does not)."""
     try:
         os.kill(pid, 0)
@@ -127,6 +136,18 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def effective_status(row: Run | Sweep) -> str:
+    """A run's or sweep's stored status, except for one killed outright.
+
+    A ``running`` row whose process on this host is gone was killed: it is reported as
+    ``interrupted``.
+    """
+    if (row.status == "running" and row.host == socket.gethostname() and row.pid
+            and not _process_alive(row.pid)):
+        return "interrupted"
+    return row.status
 
 
 class RunStore:
@@ -281,17 +302,6 @@ class RunStore:
 
     # ---- looking at runs -------------------------------------------------------------------------
 
-    def effective_status(self, run: Run) -> str:
-        """The stored status, except for a run killed outright.
-
-        A ``running`` run whose process on this host is gone was killed: it is reported as
-        ``interrupted``.
-        """
-        if (run.status == "running" and run.host == socket.gethostname() and run.pid
-                and not process_alive(run.pid)):
-            return "interrupted"
-        return run.status
-
     def list_runs(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Runs, newest first, as plain records."""
         if not self.exists:
@@ -315,10 +325,9 @@ class RunStore:
             record = self._summary(run)
             record.update(scenario=run.scenario, policies=run.policies, versions=run.versions,
                           error=run.error)
-            for label, table in (("market_steps", MarketStep), ("provider_steps", ProviderStep),
-                                 ("segment_steps", SegmentStep), ("policy_events", PolicyEventRow)):
+            for label, table in HISTORY_TABLES.items():
                 record[f"{label}_rows"] = session.scalar(
-                    select(func.count()).select_from(table).where(table.run_id == run_id))
+                    select(func.count()).select_from(table).where(table.c.run_id == run_id))
             record["events"] = [
                 {"month": e.month, "policy": e.policy, "status": e.status}
                 for e in session.scalars(select(PolicyEventRow).where(
@@ -336,7 +345,7 @@ class RunStore:
 
     def _summary(self, run: Run) -> dict[str, Any]:
         return {
-            "id": run.id, "name": run.name, "status": self.effective_status(run),
+            "id": run.id, "name": run.name, "status": effective_status(run),
             "created_at": run.created_at.isoformat(timespec="seconds"),
             "finished_at": (run.finished_at.isoformat(timespec="seconds") if run.finished_at
                             else None),

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from runs.schema import MarketStep, Run, Sweep, SweepRun
-from runs.store import RunStore, StoreError, process_alive, utc_now
+from runs.store import RunStore, StoreError, effective_status, utc_now
 
 
 @dataclass(frozen=True)
@@ -36,23 +36,15 @@ class StoredSweep:
     finished_at: datetime | None
 
 
-def _status(sweep: Sweep) -> str:
-    """The stored status, except that a sweep whose process on this host is gone was killed."""
-    if (sweep.status == "running" and sweep.host == socket.gethostname() and sweep.pid
-            and not process_alive(sweep.pid)):
-        return "interrupted"
-    return sweep.status
-
-
 def _stored(sweep: Sweep) -> StoredSweep:
-    return StoredSweep(sweep.id, sweep.name, sweep.spec, sweep.points, _status(sweep),
+    return StoredSweep(sweep.id, sweep.name, sweep.spec, sweep.points, effective_status(sweep),
                        sweep.created_at, sweep.finished_at)
 
 
 def _claim(sweep: Sweep) -> None:
     """Mark ``sweep`` as run by this process, unless another live process is running it."""
     if (sweep.pid != os.getpid() and sweep.host == socket.gethostname()
-            and _status(sweep) == "running"):
+            and effective_status(sweep) == "running"):
         raise StoreError(f"sweep {sweep.id} ({sweep.name!r}) is being run by process "
                          f"{sweep.pid} on this host: wait for it, or stop it first")
     sweep.status, sweep.finished_at = "running", None
@@ -134,7 +126,7 @@ def list_sweeps(store: RunStore) -> list[dict[str, Any]]:
     query = (select(Sweep, func.coalesce(done.c.runs, 0))
              .outerjoin(done, done.c.sweep_id == Sweep.id).order_by(Sweep.id.desc()))
     with Session(store.engine) as session:
-        return [{"id": sweep.id, "name": sweep.name, "status": _status(sweep),
+        return [{"id": sweep.id, "name": sweep.name, "status": effective_status(sweep),
                  "finished_runs": finished, "planned_runs": planned_runs(sweep.spec,
                                                                          sweep.points),
                  "created_at": sweep.created_at.isoformat(timespec="seconds"),

@@ -19,6 +19,7 @@ import mesa
 import numpy as np
 
 import simulator
+from policies.engine import ActivePolicy
 from runs.developer_history import DeveloperRows, HistoryPlan
 from runs.recorder import RunRecorder
 from runs.store import RunStore
@@ -97,11 +98,11 @@ def _developer_rows(model: TokenMarket, plan: HistoryPlan) -> DeveloperRows | No
     return ids, model.developers.provider[ids], model.developer_tokens[ids]
 
 
-def _start_run(store: RunStore, scenario: Scenario, seed: int, name: str | None,
-               tags: Sequence[str], versions: dict[str, str]) -> int:
+def _start_run(store: RunStore, scenario: Scenario, active: Sequence[ActivePolicy], seed: int,
+               name: str | None, tags: Sequence[str], versions: dict[str, str]) -> int:
     """Register the run with its scenario, every policy parameter and the software versions."""
     policies = [{"name": a.policy.name, "label": a.label, **a.policy.parameters()}
-                for a in build_policies(scenario)]
+                for a in active]
     return store.start_run(
         name=name or scenario.name, seed=seed, steps=scenario.steps,
         scenario=scenario.model_dump(mode="json"), policies=policies, versions=versions,
@@ -121,7 +122,8 @@ def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | N
         RunInterrupted: after SIGINT or SIGTERM (the run is marked ``interrupted``).
     """
     model = TokenMarket(scenario, seed=seed)
-    run_id = _start_run(store, scenario, model.seed, name, tags, software_versions())
+    run_id = _start_run(store, scenario, model.policy_engine.policies, model.seed, name, tags,
+                        software_versions())
     recorder = RunRecorder(store, run_id)
     try:
         with deferred_stop_signals() as stop:
@@ -137,25 +139,16 @@ def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | N
         raise
     if stop.signal is not None:
         store.finish_run(run_id, "interrupted")
-        raise RunInterrupted(run_id, recorder.steps_written, stop.signal)
+        raise RunInterrupted(run_id, model.steps, stop.signal)
     store.finish_run(run_id, "finished", digest=recorder.digest)
     return RunResult(run_id=run_id, status="finished", digest=recorder.digest,
                      steps=model.steps, model=model)
 
 
-@dataclass(frozen=True)
-class StoredOutcome:
-    """How a run simulated elsewhere was stored."""
-
-    run_id: int
-    status: str
-    digest: str | None
-
-
 def store_simulated(store: RunStore, scenario: Scenario, seed: int, records: Sequence[StepRecord],
                     *, name: str, versions: dict[str, str], error: str | None = None,
                     tags: Sequence[str] = (),
-                    on_started: Callable[[int], None] | None = None) -> StoredOutcome:
+                    on_started: Callable[[int], None] | None = None) -> str:
     """Store a run simulated in another process (a sweep's worker) as :func:`execute` would.
 
     The rows go through the same :class:`RunRecorder`, step by step, so the run and its digest
@@ -171,8 +164,11 @@ def store_simulated(store: RunStore, scenario: Scenario, seed: int, records: Seq
         error: why the simulation stopped early; the run is then ``failed``, with its steps.
         tags: labels stored with the run.
         on_started: called with the run's id as soon as it is registered.
+
+    Returns:
+        The run's status: ``finished``, or ``failed`` with ``error``.
     """
-    run_id = _start_run(store, scenario, seed, name, tags, versions)
+    run_id = _start_run(store, scenario, build_policies(scenario), seed, name, tags, versions)
     if on_started:
         on_started(run_id)
     recorder = RunRecorder(store, run_id)
@@ -180,6 +176,6 @@ def store_simulated(store: RunStore, scenario: Scenario, seed: int, records: Seq
         recorder.write(record)
     if error is not None:
         store.finish_run(run_id, "failed", error=error)
-        return StoredOutcome(run_id, "failed", None)
+        return "failed"
     store.finish_run(run_id, "finished", digest=recorder.digest)
-    return StoredOutcome(run_id, "finished", recorder.digest)
+    return "finished"

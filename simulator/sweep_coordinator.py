@@ -63,11 +63,10 @@ def run_name(sweep: StoredSweep, task: Task) -> str:
 def _store(store: RunStore, sweep: StoredSweep, result: TaskResult) -> str:
     """Store one task's result as a run linked to the sweep; its status."""
     task = result.task
-    stored = store_simulated(
+    return store_simulated(
         store, task.scenario, task.seed, result.records, name=run_name(sweep, task),
         versions=result.versions, error=result.error, tags=(f"sweep:{sweep.name}",),
         on_started=lambda run_id: link_run(store, sweep.id, run_id, *task.key))
-    return stored.status
 
 
 def run_sweep(store: RunStore, sweep: StoredSweep, tasks: list[Task], executor: Executor,

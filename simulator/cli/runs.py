@@ -13,6 +13,7 @@ from runs.compare import END, compare_runs, differences, end_months, parse_month
 from runs.delete import deletable, delete_run
 from runs.export import FORMATS, export_run
 from runs.load import load_run, monthly_means, step_label, stored_clock
+from runs.schema import HISTORY_TABLES
 from runs.store import RunStore, StoreError
 from simulator.cli.common import SUMMARY_ROWS, SimGroup, db_option, fmt, json_option
 
@@ -204,8 +205,7 @@ def runs_delete(run_id: int, yes: bool, db: str | None) -> None:
     """Delete run RUN and all its rows, in one transaction (asks first unless --yes)."""
     store = RunStore(db, create=False)
     record = deletable(store, run_id)
-    rows = sum(record[f"{table}_rows"] for table in
-               ("market_steps", "provider_steps", "segment_steps", "policy_events"))
+    rows = sum(record[f"{table}_rows"] for table in HISTORY_TABLES)
     what = (f"run {run_id} ({record['name']}, {record['status']}, {record['steps_done']} steps, "
             f"{rows} history rows) from {store.masked_url}")
     if not yes:
