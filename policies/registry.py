@@ -9,6 +9,7 @@ A third-party package adds a policy without editing this one by declaring, in it
 where ``CarbonTax`` subclasses :class:`policies.base.Policy`.
 """
 
+from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -32,6 +33,17 @@ BUILT_IN: tuple[type[Policy], ...] = (
 
 def available() -> dict[str, type[Policy]]:
     """Every policy class by name: the built-ins, then those from installed entry points."""
+    return dict(_discover())
+
+
+@cache
+def _discover() -> tuple[tuple[str, type[Policy]], ...]:
+    """Scan the entry points once per process.
+
+    The scan reads every installed distribution's metadata (milliseconds), and every scenario
+    that is resolved asks for the registry several times: a sweep of a thousand points would
+    spend most of its set-up scanning.
+    """
     found = {cls.name: cls for cls in BUILT_IN}
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         cls = entry.load()
@@ -39,7 +51,7 @@ def available() -> dict[str, type[Policy]]:
             raise InputError(f"entry point {entry.name} = {entry.value} in group "
                              f"{ENTRY_POINT_GROUP} is not a Policy subclass")
         found.setdefault(entry.name, cls)
-    return found
+    return tuple(found.items())
 
 
 def policy_class(name: str) -> type[Policy]:

@@ -174,5 +174,9 @@ def test_third_party_policies_load_from_the_entry_point_group(monkeypatch) -> No
     monkeypatch.setattr(registry, "entry_points",
                         lambda group: ([FakeEntryPoint()]
                                        if group == registry.ENTRY_POINT_GROUP else []))
-    assert registry.available()["carbon_tax"] is CarbonTax
-    assert isinstance(registry.build("carbon_tax", {"multiplier": 2.0}), CarbonTax)
+    registry._discover.cache_clear()  # the scan is cached per process: scan the fake one
+    try:
+        assert registry.available()["carbon_tax"] is CarbonTax
+        assert isinstance(registry.build("carbon_tax", {"multiplier": 2.0}), CarbonTax)
+    finally:
+        registry._discover.cache_clear()
