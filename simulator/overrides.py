@@ -17,12 +17,10 @@ from pydantic import ValidationError
 
 from policies.base import Policy
 from policies.engine import ActivePolicy
-from policies.registry import available, build
+from policies.registry import available, build, policy_class
 from simulator.clock import same_span
 from simulator.errors import InputError, describe_validation_error
 from simulator.scenario import Scenario
-
-NAMED_LISTS = {"providers", "chips", "policies"}
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
@@ -33,7 +31,11 @@ def parse_assignment(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
-def _parse_value(raw: Any, current: Any) -> Any:
+def parse_value(raw: Any, current: Any) -> Any:
+    """Text typed by a user as a TOML literal, else a list (if ``current`` is one) or the text.
+
+    Values that are not text (from a mapping of settings) are taken as they are.
+    """
     if not isinstance(raw, str):
         return raw
     try:
@@ -65,7 +67,7 @@ def _set_path(tree: dict[str, Any], path: list[str], raw: Any, full_key: str) ->
         known = ", ".join(sorted(node)) if isinstance(node, dict) else "none"
         raise InputError(f"unknown setting {full_key!r}; known keys under "
                          f"{'.'.join(path[:-1]) or 'the scenario'}: {known}")
-    node[leaf] = _parse_value(raw, node[leaf])
+    node[leaf] = parse_value(raw, node[leaf])
 
 
 def resolve_scenario(base: Scenario | None = None, *, policies: Iterable[str] = (),
@@ -89,13 +91,13 @@ def resolve_scenario(base: Scenario | None = None, *, policies: Iterable[str] = 
     Raises:
         InputError: for an unknown policy or key, or a value of the wrong type or range.
     """
-    tree = (base or Scenario()).model_dump(mode="python")
+    base = base or Scenario()
+    tree = base.model_dump(mode="python")
     known_policies = available()
-    enabled = {p["label"] or p["name"]: p for p in tree["policies"]}
+    enabled = {config.key: entry
+               for config, entry in zip(base.policies, tree["policies"], strict=True)}
     for policy in policies:
-        if policy not in known_policies:
-            raise InputError(f"unknown policy {policy!r}; available: "
-                             f"{', '.join(sorted(known_policies))}")
+        policy_class(policy)
         if policy not in enabled:
             enabled[policy] = {"name": policy, "label": None, "params": {}}
             tree["policies"].append(enabled[policy])
@@ -106,10 +108,7 @@ def resolve_scenario(base: Scenario | None = None, *, policies: Iterable[str] = 
         path = key.split(".")
         if path[0] in enabled:
             entry = enabled[path[0]]
-            if entry["name"] not in known_policies:
-                raise InputError(f"unknown policy {entry['name']!r}; available: "
-                                 f"{', '.join(sorted(known_policies))}")
-            _set_policy_param(entry["params"], path[1:], raw, key, known_policies[entry["name"]])
+            _set_policy_param(entry["params"], path[1:], raw, key, policy_class(entry["name"]))
         elif path[0] in known_policies and path[0] not in tree:
             raise InputError(f"--set {key}: policy {path[0]!r} is not enabled in this run; "
                              f"add --policy {path[0]}")
@@ -120,21 +119,22 @@ def resolve_scenario(base: Scenario | None = None, *, policies: Iterable[str] = 
                           ("step_length", step_length), ("name", name)):
         if value is not None:
             tree[option] = value
-    scenario = _validate(tree)
-    base_length = (base or Scenario()).step_length
-    if scenario.step_length != base_length and steps is None and "steps" not in dict(pairs):
-        tree["steps"] = same_span(scenario.start, scenario.steps, base_length,
+    scenario = validate_scenario(tree)
+    if scenario.step_length != base.step_length and steps is None and "steps" not in dict(pairs):
+        tree["steps"] = same_span(scenario.start, scenario.steps, base.step_length,
                                   scenario.step_length)
-        scenario = _validate(tree)
+        scenario = validate_scenario(tree)
     build_policies(scenario)
     return scenario
 
 
-def _validate(tree: dict[str, Any]) -> Scenario:
+def validate_scenario(data: dict[str, Any], origin: str = "") -> Scenario:
+    """``data`` as a Scenario, or one line naming the key (after ``origin:``, e.g. the file)."""
     try:
-        return Scenario.model_validate(tree)
+        return Scenario.model_validate(data)
     except ValidationError as error:
-        raise InputError(describe_validation_error(error)) from None
+        problem = describe_validation_error(error)
+        raise InputError(f"{origin}: {problem}" if origin else problem) from None
 
 
 def _set_policy_param(params: dict[str, Any], path: list[str], raw: Any, key: str,
@@ -149,7 +149,7 @@ def _set_policy_param(params: dict[str, Any], path: list[str], raw: Any, key: st
     for part in path[:-1]:
         node = node.setdefault(part, {})
     default = cls.model_fields[path[0]].get_default(call_default_factory=True)
-    node[path[-1]] = _parse_value(raw, default if len(path) == 1 else None)
+    node[path[-1]] = parse_value(raw, default if len(path) == 1 else None)
 
 
 def build_policies(scenario: Scenario) -> list[ActivePolicy]:

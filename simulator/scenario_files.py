@@ -13,10 +13,9 @@ from typing import Any
 
 import tomli_w
 import yaml
-from pydantic import ValidationError
 
-from simulator.errors import InputError, describe_validation_error
-from simulator.overrides import build_policies
+from simulator.errors import InputError
+from simulator.overrides import build_policies, validate_scenario
 from simulator.scenario import Scenario
 from simulator.settings_files import (
     SETTINGS_SUFFIXES,
@@ -33,13 +32,6 @@ def preset_names() -> list[str]:
                   if entry.name.endswith(".toml"))
 
 
-def _validate(data: dict[str, Any], origin: str) -> Scenario:
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as error:
-        raise InputError(f"{origin}: {describe_validation_error(error)}") from None
-
-
 def load_scenario(name_or_path: str) -> Scenario:
     """A preset by name, or a scenario file by path.
 
@@ -49,11 +41,11 @@ def load_scenario(name_or_path: str) -> Scenario:
     path = Path(name_or_path)
     if path.suffix.lower() in SETTINGS_SUFFIXES or path.exists():
         data = read_settings_file(path, "scenario file")
-        scenario = _validate(data, f"scenario file {name_or_path}")
+        scenario = validate_scenario(data, f"scenario file {name_or_path}")
     elif name_or_path in preset_names():
         resource = resources.files("simulator.data").joinpath("scenarios", f"{name_or_path}.toml")
         origin = f"scenario file {name_or_path} (preset)"
-        scenario = _validate(parse_settings(resource.read_text(), origin, "toml"), origin)
+        scenario = validate_scenario(parse_settings(resource.read_text(), origin, "toml"), origin)
     else:
         raise InputError(f"unknown scenario {name_or_path!r}: not a file, and not a preset "
                          f"({', '.join(preset_names())})")
