@@ -1,12 +1,16 @@
 """The accelerator catalogue as arrays, so per-chip arithmetic is vectorised over chips."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simulator.calendar import parse_month, year_of
 from simulator.regions import CHANNELS
 from simulator.scenario import ChipSpec
+
+if TYPE_CHECKING:
+    from policies.constraints import Constraints
 
 LEGAL, DOMESTIC, SMUGGLED, REMOTE = range(len(CHANNELS))
 
@@ -70,6 +74,12 @@ class ChipCatalogue:
         if self.names[chip] in self.domestic_output and self.made_in[chip] == buyer:
             return DOMESTIC
         return LEGAL
+
+    def banned_for(self, constraints: "Constraints", buyer: str) -> np.ndarray:
+        """(C,) whether each chip is banned for ``buyer`` under ``constraints``."""
+        return np.array([constraints.chip_banned(buyer, name, tier)
+                         for name, tier in zip(self.names, self.control_tier, strict=True)],
+                        dtype=bool)
 
     def for_sale_to(self, chip: int, buyer: str) -> bool:
         """Whether a buyer could buy the chip at all, bans aside.

@@ -119,13 +119,13 @@ class ProviderAgent(mesa.Agent):
 
     def install_initial_fleet(self, monthly_demand: float, growth: float, start: int,
                               supply: SupplyParams, lead_months: int,
-                              banned: set[str]) -> None:
+                              banned: np.ndarray) -> None:
         """Size the starting fleet to the starting demand, with orders already under way.
 
         The fleet serves ``monthly_demand`` at planned utilisation in the fleet mix of the
         roster; the months before the first new order can arrive are covered by deliveries
         ordered before the start, growing at ``growth`` a month. Orders for chips banned for
-        the provider at the start (``banned``, chip names) are cancelled.
+        the provider at the start (``banned``, (C,) by chip) are cancelled.
         """
         per_unit = self.tokens_per_unit(supply.max_utilisation)
         needed = monthly_demand / supply.target_utilisation
@@ -137,7 +137,7 @@ class ProviderAgent(mesa.Agent):
             units = needed * own_share * share / total / per_unit[chip]
             self.fleet[chip, channel] += units
             self.fleet_value += units * self.catalogue.price_usd[chip]
-            if self.catalogue.names[chip] in banned:
+            if banned[chip]:
                 continue
             for ahead in range(1, lead_months + 1):
                 step_units = units * ((1 + growth) ** ahead - (1 + growth) ** (ahead - 1))
@@ -160,10 +160,14 @@ class ProviderAgent(mesa.Agent):
 
     def fixed_cost(self, supply: SupplyParams) -> float:
         """USD per month that do not depend on load: amortisation, halls and staff, rent."""
-        owned_kw = float(self.fleet.sum(axis=1) @ self.catalogue.watts) / 1000.0
+        owned_kw = self._owned_watts() / 1000.0
         return (self.fleet_value / supply.amortisation_months
                 + owned_kw * supply.other_cost_per_kw_hour * HOURS_PER_MONTH
                 + self.remote_units * supply.remote_rent_usd_per_hour * HOURS_PER_MONTH)
+
+    def _owned_watts(self) -> float:
+        """Rated power of the owned fleet, in watts."""
+        return float(self.fleet.sum(axis=1) @ self.catalogue.watts)
 
     def energy_kwh(self, utilisation: float, supply: SupplyParams,
                    remote: bool = False) -> float:
@@ -176,7 +180,7 @@ class ProviderAgent(mesa.Agent):
             remote_chip = self.catalogue.index(supply.remote_chip)
             watts = self.remote_units * self.catalogue.watts[remote_chip]
         else:
-            watts = float(self.fleet.sum(axis=1) @ self.catalogue.watts)
+            watts = self._owned_watts()
         return watts / 1000.0 * self.spec.pue * HOURS_PER_MONTH * load
 
     def marginal_cost(self, supply: SupplyParams, energy_multiplier: float) -> float:

@@ -34,6 +34,8 @@ class _Request:
     gap: float
     per_unit: np.ndarray
     lead: int
+    banned: np.ndarray
+    """(C,) whether each chip is banned for the provider's jurisdiction this month."""
     allocations: list[tuple[int, int, float]] = field(default_factory=list)
 
 
@@ -47,19 +49,20 @@ def run_chip_market(providers: list[ProviderAgent], catalogue: ChipCatalogue,
     for provider in providers:
         provider.receive_deliveries(month)
 
+    banned = {j: catalogue.banned_for(constraints, j)
+              for j in {provider.spec.jurisdiction for provider in providers}}
     requests = []
     for provider in providers:
         jurisdiction = provider.spec.jurisdiction
         lead = supply.lead_time_months[jurisdiction] + constraints.extra_lead_months[jurisdiction]
         gap = provider.capacity_gap(lead, supply, fallback_growth[provider.index])
         requests.append(_Request(provider, gap, provider.tokens_per_unit(supply.max_utilisation),
-                                 lead))
+                                 lead, banned[jurisdiction]))
 
     available = np.flatnonzero(catalogue.available_from <= month)
     cost_per_throughput = catalogue.price_usd / catalogue.tokens_per_s
     _allocate_smuggled(requests, catalogue, constraints, available, cost_per_throughput, supply)
-    _allocate_purchases(requests, catalogue, constraints, available, cost_per_throughput, month,
-                        supply)
+    _allocate_purchases(requests, catalogue, available, cost_per_throughput, month, supply)
 
     for request in requests:
         _place_orders(request, catalogue, constraints, month, supply)
@@ -81,8 +84,7 @@ def _allocate_smuggled(requests: list[_Request], catalogue: ChipCatalogue,
     for request in requests:
         buyer = request.provider.spec.jurisdiction
         leakage = constraints.smuggling_leakage[buyer]
-        banned = [c for c in available
-                  if constraints.chip_banned(buyer, catalogue.names[c], catalogue.control_tier[c])]
+        banned = [c for c in available if request.banned[c]]
         if leakage <= 0 or not banned or request.gap <= 0:
             continue
         best = min(banned, key=lambda c: cost_per_throughput[c])
@@ -96,8 +98,7 @@ def _allocate_smuggled(requests: list[_Request], catalogue: ChipCatalogue,
             request.gap -= got * (1.0 - constraints.seizure_rate) * request.per_unit[chip]
 
 
-def _allocate_purchases(requests: list[_Request], catalogue: ChipCatalogue,
-                        constraints: Constraints, available: np.ndarray,
+def _allocate_purchases(requests: list[_Request], catalogue: ChipCatalogue, available: np.ndarray,
                         cost_per_throughput: np.ndarray, month: int,
                         supply: SupplyParams) -> None:
     """Fill the remaining gaps from legal and domestic chips, cheapest first, in rounds.
@@ -108,9 +109,8 @@ def _allocate_purchases(requests: list[_Request], catalogue: ChipCatalogue,
     options: dict[int, list[int]] = {}
     for i, request in enumerate(requests):
         buyer = request.provider.spec.jurisdiction
-        allowed = [c for c in available if catalogue.for_sale_to(c, buyer)
-                   and not constraints.chip_banned(buyer, catalogue.names[c],
-                                               catalogue.control_tier[c])]
+        allowed = [c for c in available
+                   if catalogue.for_sale_to(c, buyer) and not request.banned[c]]
         options[i] = sorted(allowed, key=lambda c: cost_per_throughput[c])
     remaining_output = {c: output * supply.national_supply_share
                         for c in available
@@ -150,7 +150,7 @@ def _place_orders(request: _Request, catalogue: ChipCatalogue, constraints: Cons
 
     cost = sum(units * unit_price(chip, channel) for chip, channel, units in request.allocations)
     budget = supply.spend_share_per_month * max(provider.cash, 0.0)
-    scale = min(1.0, budget / cost) if cost > 0 else 0.0
+    scale = _pro_rata(budget, cost) if cost > 0 else 0.0
     for chip, channel, units in request.allocations:
         if units * scale <= 0:
             continue

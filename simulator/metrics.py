@@ -74,11 +74,10 @@ def record_step(model: "TokenMarket", clearing: Clearing, developer_demand: np.n
     is_west = ~is_cn
     prices = np.array([p.price for p in providers])
 
-    in_china = dev.region == CHINA
-    served_china = np.bincount(dev.provider, weights=clearing.developer_served * in_china,
-                               minlength=n_prov)
-    served_global = np.bincount(dev.provider, weights=clearing.developer_served * ~in_china,
-                                minlength=n_prov)
+    # One pass over the developers: bin 2 p + 1 holds provider p's tokens served in China.
+    by_market = np.bincount(dev.provider.astype(np.int64) * 2 + (dev.region == CHINA),
+                            weights=clearing.developer_served, minlength=2 * n_prov)
+    served_global, served_china = by_market[0::2], by_market[1::2]
     total = clearing.served.sum()
 
     remote_chip = model.catalogue.index(supply.remote_chip)

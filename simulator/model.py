@@ -168,12 +168,10 @@ class TokenMarket(mesa.Model):
         for provider in self.providers:
             jurisdiction = provider.spec.jurisdiction
             growth = self._underlying_growth(provider.index, china_demand, demand)
-            banned = {name for name, tier in zip(self.catalogue.names, self.catalogue.control_tier,
-                                                   strict=True)
-                      if constraints.chip_banned(jurisdiction, name, tier)}
             provider.install_initial_fleet(
                 demand[provider.index], growth, self.start_month, supply,
-                supply.lead_time_months[jurisdiction], banned)
+                supply.lead_time_months[jurisdiction],
+                self.catalogue.banned_for(constraints, jurisdiction))
             provider.set_initial_markup(supply)
         self._initial_growth = {p.index: self._underlying_growth(p.index, china_demand, demand)
                                 for p in self.providers}
@@ -261,7 +259,10 @@ class TokenMarket(mesa.Model):
         A restriction binding a share s of a cell binds the developers whose fixed
         ``restriction_draw`` is below s: the same developers in every run with this seed.
         """
-        shares = self._barred_shares(constraints)
+        return self._barred(self._barred_shares(constraints), rows)
+
+    def _barred(self, shares: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
+        """:meth:`barred_mask` from the step's :meth:`_barred_shares`."""
         if shares is None:
             return None
         dev = self.developers
@@ -291,7 +292,7 @@ class TokenMarket(mesa.Model):
         bonus = stay_bonus(terms, dev.segment[rows], dev.tenure[rows], current)
         picks = choose(cell_utility(terms), rows, dev.cell[rows], current, bonus,
                        dev.adjacency, dev.provider, terms.social_weight, choice_draw[rows],
-                       self.barred_mask(constraints, rows))
+                       self._barred(shares, rows))
         switched = picks != current
         dev.tenure += self.clock.months_per_step
         dev.tenure[rows[switched]] = 0.0
