@@ -167,22 +167,13 @@ def latest_month_needed(targets: list[Target]) -> str:
     return max(months, key=parse_month)
 
 
-def monthly_means(history: pd.DataFrame) -> pd.DataFrame:
-    """A market history indexed by ``YYYY-MM`` with one row per month.
-
-    Each month's row is the mean of the steps that start in it (a monthly run's history stays
-    as it is).
-    """
-    return history.groupby(level=0, sort=False).mean()
-
-
 def evaluate(targets: list[Target], histories: list[pd.DataFrame]) -> list[dict[str, Any]]:
     """One row per target: simulated mean and spread over the runs, target, band, pass/fail.
 
     ``histories`` are market histories indexed by ``YYYY-MM``, one row per step; the steps of
-    weekly runs are averaged by month first.
+    weekly runs are averaged by month first (a monthly run's rows stay as they are).
     """
-    histories = [monthly_means(history) for history in histories]
+    histories = [history.groupby(level=0, sort=False).mean() for history in histories]
     rows = []
     for target in targets:
         values = np.array([target.measure(h) for h in histories], dtype=float)
