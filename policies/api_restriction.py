@@ -4,16 +4,12 @@ Pentagon and Navy bans of DeepSeek; ~70% of Armis customers asked to block it an
 clients did (Bloomberg, Feb 2025, M).
 """
 
-from typing import Literal
 
 from pydantic import Field
 
 from policies.base import Policy
 from policies.constraints import Barring, Constraints
-from simulator.regions import DEV_REGIONS, JURISDICTIONS
-
-Region = Literal[DEV_REGIONS]  # type: ignore[valid-type]
-Jurisdiction = Literal[JURISDICTIONS]  # type: ignore[valid-type]
+from simulator.regions import DevRegion, Jurisdiction
 
 
 class ApiRestriction(Policy):
@@ -22,7 +18,7 @@ class ApiRestriction(Policy):
     name = "api_restriction"
     summary = "government (and some enterprise) users barred from chosen jurisdictions' APIs"
 
-    developer_regions: list[Region] = Field(default_factory=lambda: ["US", "EU"], min_length=1,
+    developer_regions: list[DevRegion] = Field(default_factory=lambda: ["US", "EU"], min_length=1,
                                             description="regions whose developers are bound")
     jurisdictions: list[Jurisdiction] = Field(default_factory=lambda: ["CN"], min_length=1,
                                               description="provider jurisdictions barred")

@@ -1,14 +1,11 @@
 """An energy price shock (or subsidy): a multiplier on one jurisdiction's electricity prices."""
 
-from typing import Literal
 
 from pydantic import Field
 
 from policies.base import Policy
 from policies.constraints import Constraints
-from simulator.regions import JURISDICTIONS
-
-Jurisdiction = Literal[JURISDICTIONS]  # type: ignore[valid-type]
+from simulator.regions import Jurisdiction
 
 
 class EnergyPrice(Policy):

@@ -12,10 +12,9 @@ from pydantic import Field
 from policies.base import Policy
 from policies.constraints import Constraints
 from simulator.calendar import parse_month
-from simulator.regions import CONTROL_TIERS, JURISDICTIONS
+from simulator.regions import CONTROL_TIERS, Jurisdiction
 
 Tier = Literal[CONTROL_TIERS]  # type: ignore[valid-type]
-Jurisdiction = Literal[JURISDICTIONS]  # type: ignore[valid-type]
 
 
 class ExportBan(Policy):

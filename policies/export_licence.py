@@ -5,15 +5,12 @@ the US government (Nvidia CFO, Aug 2025); H200 sales were allowed on Dec 8 2025 
 Blackwell excluded (docs/sources.md section 4).
 """
 
-from typing import Literal
 
 from pydantic import Field
 
 from policies.base import Policy
 from policies.constraints import Constraints
-from simulator.regions import JURISDICTIONS
-
-Jurisdiction = Literal[JURISDICTIONS]  # type: ignore[valid-type]
+from simulator.regions import Jurisdiction
 
 
 class ExportLicence(Policy):

@@ -4,15 +4,12 @@ US interconnection takes ~5 years from request to operation and large loads are 
 months (LBNL, utilities; M); EU hubs up to 5 years (M).
 """
 
-from typing import Literal
 
 from pydantic import Field
 
 from policies.base import Policy
 from policies.constraints import Constraints
-from simulator.regions import JURISDICTIONS
-
-Jurisdiction = Literal[JURISDICTIONS]  # type: ignore[valid-type]
+from simulator.regions import Jurisdiction
 
 
 class Permitting(Policy):

@@ -5,15 +5,12 @@ such "remote access" under export licensing. Enforcement is imperfect: proxies a
 companies keep part of the access (``leakage``).
 """
 
-from typing import Literal
 
 from pydantic import Field
 
 from policies.base import Policy
 from policies.constraints import Constraints
-from simulator.regions import JURISDICTIONS
-
-Jurisdiction = Literal[JURISDICTIONS]  # type: ignore[valid-type]
+from simulator.regions import Jurisdiction
 
 
 class RemoteAccess(Policy):

@@ -6,15 +6,12 @@ after April 2025; DOJ seized $50M of >= $160M in one operation. Black-market rac
 +50%. Without this policy nothing banned gets through.
 """
 
-from typing import Literal
 
 from pydantic import Field
 
 from policies.base import Policy
 from policies.constraints import Constraints
-from simulator.regions import JURISDICTIONS
-
-Jurisdiction = Literal[JURISDICTIONS]  # type: ignore[valid-type]
+from simulator.regions import Jurisdiction
 
 
 class Smuggling(Policy):

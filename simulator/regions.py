@@ -4,6 +4,8 @@ They index arrays everywhere (a developer's region is an ``int8`` into ``DEV_REG
 are tuples, fixed for the life of the package.
 """
 
+from typing import Literal
+
 DEV_REGIONS: tuple[str, ...] = ("US", "EU", "CN", "ROW")
 """Where developers are. ``CN`` is China's domestic market; the others are "global platforms"."""
 
@@ -19,4 +21,8 @@ CONTROL_TIERS: tuple[str, ...] = ("2022-10", "2023-10", "2025-04")
 """The US export-control steps on chips for China, named by the month they took effect."""
 
 CHINA = DEV_REGIONS.index("CN")
-GLOBAL_REGIONS = tuple(i for i, r in enumerate(DEV_REGIONS) if r != "CN")
+
+DevRegion = Literal[DEV_REGIONS]  # type: ignore[valid-type]
+"""A developer region, as a pydantic field type (its error lists the allowed values)."""
+Jurisdiction = Literal[JURISDICTIONS]  # type: ignore[valid-type]
+"""A provider jurisdiction, as a pydantic field type."""

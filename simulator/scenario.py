@@ -17,7 +17,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from simulator.calendar import parse_month
 from simulator.clock import STEP_LENGTHS
-from simulator.regions import CONTROL_TIERS, DEV_REGIONS, JURISDICTIONS, SEGMENTS
+from simulator.regions import (
+    CONTROL_TIERS,
+    DEV_REGIONS,
+    JURISDICTIONS,
+    SEGMENTS,
+    DevRegion,
+    Jurisdiction,
+)
 
 
 def _check_month(text: str) -> str:
@@ -230,14 +237,14 @@ class ProviderSpec(_Section):
     """One provider of the roster; see ``simulator/data/roster.toml`` for sources."""
 
     name: str = Field(min_length=1)
-    jurisdiction: Literal[JURISDICTIONS]  # type: ignore[valid-type]
+    jurisdiction: Jurisdiction
     open_weights: bool
     efficiency: float = Field(gt=0)
     price_usd_per_m: float = Field(gt=0)
     latency_s: float = Field(gt=0)
     energy_usd_per_kwh: float = Field(gt=0)
     pue: float = Field(ge=1.0, le=3.0)
-    markets: list[Literal[DEV_REGIONS]] = Field(min_length=1)  # type: ignore[valid-type]
+    markets: list[DevRegion] = Field(min_length=1)
     initial_share_global: Share
     initial_share_china: Share
     fleet_mix: dict[str, Annotated[float, Field(gt=0)]] = Field(min_length=1)
@@ -256,7 +263,7 @@ class ChipSpec(_Section):
     watts: float = Field(gt=0)
     price_usd: float = Field(gt=0)
     control_tier: Literal[("",) + CONTROL_TIERS]  # type: ignore[valid-type]
-    made_in: Literal[JURISDICTIONS]  # type: ignore[valid-type]
+    made_in: Jurisdiction
     available_from: Month
 
 
