@@ -251,7 +251,7 @@ def load_run(store: RunStore, run_id: int) -> StoredRun:
     Raises:
         StoreError: if the store has no such run (the message gives the ids it has).
     """
-    record = store.get_run(run_id)
+    record = store.run_record(run_id)
     fields: dict[str, Any] = {
         key: record[key] for key in ("id", "name", "status", "seed", "steps_done",
                                      "steps_planned", "digest", "error", "policies", "versions")}

@@ -312,19 +312,31 @@ class RunStore:
                 query = query.limit(limit)
             return [self._summary(run) for run in session.scalars(query)]
 
-    def get_run(self, run_id: int) -> dict[str, Any]:
-        """One run with its scenario, policies and row counts; an error if there is none."""
+    def run_record(self, run_id: int) -> dict[str, Any]:
+        """One run's own row: summary, scenario, policies, versions, error; an error if none.
+
+        What loading a run needs; :meth:`get_run` adds the counts and events a listing shows.
+        """
+        with Session(self.engine) as session:
+            return self._record(session, run_id)
+
+    def _record(self, session: Session, run_id: int) -> dict[str, Any]:
         if not self.exists:
             raise StoreError(f"no run {run_id}: database {self.masked_url} has no runs yet")
+        run = session.get(Run, run_id)
+        if run is None:
+            last = session.scalar(select(func.max(Run.id)))
+            hint = f"run ids go from 1 to {last}" if last else "the database has no runs"
+            raise StoreError(f"no run {run_id} in {self.masked_url} ({hint})")
+        record = self._summary(run)
+        record.update(scenario=run.scenario, policies=run.policies, versions=run.versions,
+                      error=run.error)
+        return record
+
+    def get_run(self, run_id: int) -> dict[str, Any]:
+        """One run with its scenario, policies and row counts; an error if there is none."""
         with Session(self.engine) as session:
-            run = session.get(Run, run_id)
-            if run is None:
-                last = session.scalar(select(func.max(Run.id)))
-                hint = f"run ids go from 1 to {last}" if last else "the database has no runs"
-                raise StoreError(f"no run {run_id} in {self.masked_url} ({hint})")
-            record = self._summary(run)
-            record.update(scenario=run.scenario, policies=run.policies, versions=run.versions,
-                          error=run.error)
+            record = self._record(session, run_id)
             for label, table in HISTORY_TABLES.items():
                 record[f"{label}_rows"] = session.scalar(
                     select(func.count()).select_from(table).where(table.c.run_id == run_id))
