@@ -36,7 +36,7 @@ def delete_run(store: RunStore, run_id: int) -> dict[str, int]:
     """
     deletable(store, run_id)
     counts = {}
-    with store.engine.begin() as connection:
+    with store.writer.begin() as connection:
         for name, table in {**HISTORY_TABLES,
                             "developer_steps": DeveloperStep.__table__}.items():
             counts[name] = connection.execute(
