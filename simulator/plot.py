@@ -24,36 +24,57 @@ from runs.load import StoredRun, step_label
 from simulator.errors import InputError
 
 
-def _dollars(value: float, _position: int) -> str:
+def dollars(value: float, _position: int) -> str:
+    """A price tick: ``$0.5``."""
     return f"${value:g}"
 
 
-def _count(value: float, _position: int) -> str:
+def compact(value: float, _position: int) -> str:
+    """A count tick with a thousands suffix: ``20k``, ``1.5M``."""
     for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if value >= size:
             return f"{value / size:g}{suffix}"
     return f"{value:g}"
 
 
+def dates(frame: pd.DataFrame) -> pd.DatetimeIndex:
+    """A month-indexed frame's months as timestamps, for a date axis."""
+    return frame.index.to_timestamp()
+
+
 Series = tuple[str, str, str]
 """A plotted column: (market_steps column, legend label, colour when one run is shown)."""
 
+JURISDICTION_COLOURS = {"CN": "#c0392b", "US": "#2166ac", "EU": "#1a9850"}
+"""Provider jurisdictions' colours, shared by this figure and the dashboard's charts."""
+
+PRICE_SERIES: tuple[Series, ...] = (
+    ("price_cn", "China", JURISDICTION_COLOURS["CN"]),
+    ("price_us", "United States", JURISDICTION_COLOURS["US"]),
+    ("price_eu", "Europe", JURISDICTION_COLOURS["EU"]),
+)
+COMPUTE_SERIES: tuple[Series, ...] = (
+    ("compute_cn", "China", JURISDICTION_COLOURS["CN"]),
+    ("compute_us", "United States", JURISDICTION_COLOURS["US"]),
+    ("compute_eu", "Europe", JURISDICTION_COLOURS["EU"]),
+)
+CHANNEL_SERIES: tuple[Series, ...] = (
+    ("compute_cn_legal", "bought legally", "#4d4d4d"),
+    ("compute_cn_domestic", "domestic chips", "#e08214"),
+    ("compute_cn_smuggled", "smuggled", "#8073ac"),
+    ("compute_cn_remote", "rented abroad", "#35978f"),
+)
+"""Chinese providers' compute by channel."""
+
 PANELS: tuple[tuple[str, str, Callable[[float, int], str] | None, tuple[Series, ...]], ...] = (
     ("Chinese share of tokens on global platforms", "share of tokens", None, (
-        ("cn_share_global", "Chinese providers", "#c0392b"),)),
-    ("Average price by provider jurisdiction", "USD per million tokens (log)", _dollars, (
-        ("price_cn", "China", "#c0392b"),
-        ("price_us", "United States", "#2166ac"),
-        ("price_eu", "Europe", "#1a9850"))),
-    ("Inference compute by provider jurisdiction", "H100-equivalents (log)", _count, (
-        ("compute_cn", "China", "#c0392b"),
-        ("compute_us", "United States", "#2166ac"),
-        ("compute_eu", "Europe", "#1a9850"))),
-    ("Chinese providers' compute by channel", "H100-equivalents (log)", _count, (
-        ("compute_cn_legal", "bought legally", "#4d4d4d"),
-        ("compute_cn_domestic", "domestic chips", "#e08214"),
-        ("compute_cn_smuggled", "smuggled", "#8073ac"),
-        ("compute_cn_remote", "rented abroad", "#35978f"))),
+        ("cn_share_global", "Chinese providers", JURISDICTION_COLOURS["CN"]),)),
+    ("Average price by provider jurisdiction", "USD per million tokens (log)", dollars,
+     PRICE_SERIES),
+    ("Inference compute by provider jurisdiction", "H100-equivalents (log)", compact,
+     COMPUTE_SERIES),
+    ("Chinese providers' compute by channel", "H100-equivalents (log)", compact,
+     CHANNEL_SERIES),
 )
 """Each panel: title, y-axis label, the tick format of its log scale (None: a linear share
 axis), and its series."""
@@ -64,16 +85,12 @@ SERIES_STYLES = ("-", "--", ":", "-.")
 EVENT_COLOUR = "#555555"
 
 
-def _dates(frame: pd.DataFrame) -> pd.DatetimeIndex:
-    return frame.index.to_timestamp()
-
-
 def _draw_series(ax: Axes, runs: Sequence[StoredRun], series: tuple[Series, ...]) -> None:
     several = len(runs) > 1
     for r, run in enumerate(runs):
         market = run.market_steps
         for s, (column, label, colour) in enumerate(series):
-            ax.plot(_dates(market), market[column],
+            ax.plot(dates(market), market[column],
                     color=RUN_COLOURS[r % len(RUN_COLOURS)] if several else colour,
                     linestyle=SERIES_STYLES[s % len(SERIES_STYLES)] if several else "-",
                     linewidth=1.6, label=None if several else label)
@@ -93,7 +110,7 @@ def _event_marks(runs: Sequence[StoredRun]) -> dict[pd.Timestamp, tuple[str, str
     by_month: dict[pd.Timestamp, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for r, run in enumerate(runs):
         events = run.policy_events
-        for date, policy in zip(_dates(events), events["policy"], strict=True):
+        for date, policy in zip(dates(events), events["policy"], strict=True):
             by_month[date][policy].add(r)
     marks = {}
     for date, policies in sorted(by_month.items()):

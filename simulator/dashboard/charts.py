@@ -22,6 +22,15 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFormatter
 
 from simulator.dashboard.history import History
+from simulator.plot import (
+    CHANNEL_SERIES,
+    PRICE_SERIES,
+    Series,
+    compact,
+    dates,
+    dollars,
+)
+from simulator.plot import COMPUTE_SERIES as JURISDICTION_COMPUTE_SERIES
 
 RUN_STYLES = ("-", "--", ":", "-.")
 RUN_COLOURS = ("#c0392b", "#555555", "#2166ac", "#1a9850", "#7570b3", "#e6ab02", "#a6761d",
@@ -30,7 +39,6 @@ RUN_COLOURS = ("#c0392b", "#555555", "#2166ac", "#1a9850", "#7570b3", "#e6ab02",
 live page) grey."""
 EVENT_GREY = "#777777"
 
-JURISDICTION_COLOURS = {"CN": "#c0392b", "US": "#2166ac", "EU": "#1a9850"}
 PROVIDER_PALETTES = {
     "CN": ("#b2182b", "#e08214", "#d6604d", "#8c510a", "#f4a582", "#fdb863"),
     "US": ("#2166ac", "#542788", "#4393c3", "#8073ac", "#053061", "#92c5de"),
@@ -39,15 +47,12 @@ PROVIDER_PALETTES = {
 """Provider colours by jurisdiction: reds and oranges for China, blues and purples for the US,
 greens for Europe, so the network and the share chart read at a glance."""
 
-PRICE_SERIES = (("price_cn", "China"), ("price_us", "United States"), ("price_eu", "Europe"))
-COMPUTE_SERIES = (
-    ("compute_cn_legal", "China: bought legally", "#4d4d4d"),
-    ("compute_cn_domestic", "China: domestic chips", "#e08214"),
-    ("compute_cn_smuggled", "China: smuggled", "#8073ac"),
-    ("compute_cn_remote", "China: rented abroad", "#35978f"),
-    ("compute_us", "United States", "#2166ac"),
-    ("compute_eu", "Europe", "#1a9850"),
+COMPUTE_SERIES: tuple[Series, ...] = (
+    *((column, f"China: {label}", colour) for column, label, colour in CHANNEL_SERIES),
+    *(series for series in JURISDICTION_COMPUTE_SERIES if series[0] != "compute_cn"),
 )
+"""Chinese compute by channel, then the US and European totals, on one chart."""
+
 TOP_PROVIDERS = 7
 """Providers drawn on the market-share chart (the largest at their peak)."""
 
@@ -72,10 +77,6 @@ def _style(i: int) -> str:
 
 def _run_colour(i: int) -> str:
     return RUN_COLOURS[i % len(RUN_COLOURS)]
-
-
-def _dates(frame: pd.DataFrame) -> pd.DatetimeIndex:
-    return frame.index.to_timestamp()
 
 
 def _figure(title: str, ylabel: str) -> tuple[Figure, Axes]:
@@ -106,15 +107,8 @@ def _log_axis(ax: Axes) -> None:
     ax.set_yscale("log", nonpositive="mask")
     low, high = ax.get_ylim()
     ax.yaxis.set_major_locator(LogLocator(subs=(1.0,) if high > 300 * low else (1.0, 2.0, 5.0)))
-    ax.yaxis.set_major_formatter(FuncFormatter(_compact))
+    ax.yaxis.set_major_formatter(FuncFormatter(compact))
     ax.yaxis.set_minor_locator(NullLocator())  # unlabelled minor ticks only cost drawing time
-
-
-def _compact(value: float, _position: int) -> str:
-    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if value >= size:
-            return f"{value / size:g}{suffix}"
-    return f"{value:g}"
 
 
 def event_marks(histories: Sequence[History]) -> list[tuple[pd.Timestamp, str, str]]:
@@ -127,7 +121,7 @@ def event_marks(histories: Sequence[History]) -> list[tuple[pd.Timestamp, str, s
         lambda: defaultdict(set))
     for i, history in enumerate(histories):
         events = history.events
-        for date, policy, status in zip(_dates(events), events["policy"], events["status"],
+        for date, policy, status in zip(dates(events), events["policy"], events["status"],
                                         strict=True):
             owners[date][(policy, status)].add(i)
     runs = set(range(len(histories)))
@@ -174,7 +168,7 @@ def share_figure(histories: Sequence[History]) -> Figure:
     for i, history in enumerate(histories):
         if len(history.market):
             values = history.market["cn_share_global"]
-            ax.plot(_dates(history.market), values, color=_run_colour(i), linestyle=_style(i),
+            ax.plot(dates(history.market), values, color=_run_colour(i), linestyle=_style(i),
                     linewidth=2.0 if i == 0 else 1.6)
             top = max(top, float(values.max()))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -186,13 +180,13 @@ def share_figure(histories: Sequence[History]) -> Figure:
 
 
 def _series_figure(histories: Sequence[History], title: str, ylabel: str,
-                   series: Sequence[tuple[str, str, str]]) -> Figure:
+                   series: Sequence[Series]) -> Figure:
     figure, ax = _figure(title, ylabel)
     for i, history in enumerate(histories):
         if not len(history.market):
             continue
         for column, _, colour in series:
-            ax.plot(_dates(history.market), history.market[column], color=colour,
+            ax.plot(dates(history.market), history.market[column], color=colour,
                     linestyle=_style(i), linewidth=1.5)
     _log_axis(ax)
     _date_axis(ax, histories)
@@ -203,11 +197,9 @@ def _series_figure(histories: Sequence[History], title: str, ylabel: str,
 
 def price_figure(histories: Sequence[History]) -> Figure:
     """Token-weighted average price by provider jurisdiction, per run (log scale)."""
-    series = [(column, label, JURISDICTION_COLOURS[column[-2:].upper()])
-              for column, label in PRICE_SERIES]
     figure = _series_figure(histories, "Average price by provider jurisdiction",
-                            "USD per million tokens (log)", series)
-    figure.axes[0].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"${v:g}"))
+                            "USD per million tokens (log)", PRICE_SERIES)
+    figure.axes[0].yaxis.set_major_formatter(FuncFormatter(dollars))
     return figure
 
 

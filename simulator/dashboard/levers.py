@@ -9,6 +9,7 @@ or sets one policy parameter; :meth:`Levers.scenario` goes through the same
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from policies.registry import policy_class
@@ -19,6 +20,12 @@ from simulator.scenario_files import load_scenario
 
 BASELINE = "baseline"
 """The preset every dashboard run starts from and is compared with."""
+
+BASELINE_SCENARIO = load_scenario(BASELINE)
+"""The :data:`BASELINE` preset, loaded once: every lever change and page redraw reads it."""
+
+_BASELINE_POLICIES = {a.policy.name: a.policy for a in build_policies(BASELINE_SCENARIO)}
+"""The preset's policies as the run builds them, by registered name."""
 
 TIER_CHOICES: tuple[str, ...] = tuple(", ".join(CONTROL_TIERS[:n])
                                       for n in range(len(CONTROL_TIERS), 0, -1))
@@ -82,21 +89,19 @@ class Levers:
     @classmethod
     def of_baseline(cls) -> "Levers":
         """The levers as the baseline preset sets them."""
-        active = {a.policy.name: a.policy for a in build_policies(load_scenario(BASELINE))}
-
         def value(policy: str, field: str) -> Any:
-            instance = active.get(policy) or policy_class(policy)()
+            instance = _BASELINE_POLICIES.get(policy) or policy_class(policy)()
             return getattr(instance, field)
 
-        return cls(export_ban="export_ban" in active,
+        return cls(export_ban="export_ban" in _BASELINE_POLICIES,
                    ban_tiers=tuple(value("export_ban", "tiers")),
-                   licences="export_licence" in active,
-                   smuggling="smuggling" in active,
+                   licences="export_licence" in _BASELINE_POLICIES,
+                   smuggling="smuggling" in _BASELINE_POLICIES,
                    smuggling_leakage=value("smuggling", "leakage"),
-                   remote_access="remote_access" in active,
+                   remote_access="remote_access" in _BASELINE_POLICIES,
                    remote_access_enforcement=value("remote_access", "enforcement"),
                    cn_electricity=(value("energy_price", "multiplier")
-                                   if "energy_price" in active else 1.0))
+                                   if "energy_price" in _BASELINE_POLICIES else 1.0))
 
     def policies_on(self) -> dict[str, bool]:
         """Each policy a lever switches, by registered name: on or off."""
@@ -104,18 +109,19 @@ class Levers:
                 "smuggling": self.smuggling, "remote_access": self.remote_access,
                 "energy_price": self.cn_electricity != 1.0}
 
+    @cached_property
     def _plan(self) -> tuple[list[str], list[str], dict[str, Any]]:
         """What to do to the baseline: policies removed, policies added, parameters set.
 
         A parameter is set only where it differs from what the run would otherwise use (the
-        preset's value for a kept policy, the policy's default for an added one).
+        preset's value for a kept policy, the policy's default for an added one). Computed once
+        per Levers (they are frozen): the save panel asks for it on every step it redraws.
         """
-        base = load_scenario(BASELINE)
         on = self.policies_on()
-        present = {config.name: config.key for config in base.policies}
-        removed = [config.key for config in base.policies if not on.get(config.name, True)]
+        present = {config.name: config.key for config in BASELINE_SCENARIO.policies}
+        removed = [config.key for config in BASELINE_SCENARIO.policies
+                   if not on.get(config.name, True)]
         added = [name for name, wanted in on.items() if wanted and name not in present]
-        reference = {a.policy.name: a.policy for a in build_policies(base)}
         settings: dict[str, Any] = {}
         for path, lever in _LEVER_PARAMETERS.items():
             policy, field = path.split(".")
@@ -123,7 +129,7 @@ class Levers:
                 continue
             value = getattr(self, lever)
             value = list(value) if isinstance(value, tuple) else value
-            current = getattr(reference.get(policy) or policy_class(policy)(), field)
+            current = getattr(_BASELINE_POLICIES.get(policy) or policy_class(policy)(), field)
             if value != current:
                 settings[f"{present.get(policy, policy)}.{field}"] = value
         return removed, added, settings
@@ -134,15 +140,15 @@ class Levers:
         Raises:
             InputError: for a lever value a policy does not accept (e.g. an unknown tier).
         """
-        removed, added, settings = self._plan()
-        base = load_scenario(BASELINE)
-        kept = [config for config in base.policies if config.key not in removed]
-        return resolve_scenario(base.model_copy(update={"policies": kept}), policies=added,
-                                settings=settings, developers=developers, steps=steps)
+        removed, added, settings = self._plan
+        kept = [config for config in BASELINE_SCENARIO.policies if config.key not in removed]
+        return resolve_scenario(BASELINE_SCENARIO.model_copy(update={"policies": kept}),
+                                policies=added, settings=settings, developers=developers,
+                                steps=steps)
 
     def changes(self) -> list[str]:
         """What differs from the baseline: ``["remote_access on", "smuggling.leakage=0.8"]``."""
-        removed, added, settings = self._plan()
+        removed, added, settings = self._plan
         return ([f"{key} off" for key in removed] + [f"{name} on" for name in added]
                 + [f"{key}={_cli_value(value)}" for key, value in settings.items()])
 
@@ -152,7 +158,7 @@ class Levers:
         ``sim run`` can add policies to a preset and set their parameters but not remove one,
         so a run with a preset policy switched off has no such command.
         """
-        removed, added, settings = self._plan()
+        removed, added, settings = self._plan
         if removed:
             return None
         return " ".join([f"sim run --scenario {BASELINE}",
@@ -166,7 +172,7 @@ BASELINE_LEVERS = Levers.of_baseline()
 DEFAULT_DEVELOPERS = 2_000
 """Small enough to step fast and to draw the developer network."""
 
-DEFAULT_STEPS = load_scenario(BASELINE).steps
+DEFAULT_STEPS = BASELINE_SCENARIO.steps
 
 DEFAULT_SEED = 1
 

@@ -14,6 +14,7 @@ from simulator.dashboard.history import History
 from simulator.dashboard.levers import (
     BASELINE,
     BASELINE_LEVERS,
+    BASELINE_SCENARIO,
     DEFAULT_DEVELOPERS,
     DEFAULT_SEED,
     DEFAULT_STEPS,
@@ -25,7 +26,6 @@ from simulator.metrics import StepRecord
 from simulator.model import TokenMarket
 from simulator.overrides import resolve_scenario
 from simulator.runner import RunResult, execute
-from simulator.scenario_files import load_scenario
 
 LIVE_LABEL = "this run"
 BASELINE_LABEL = "baseline preset"
@@ -101,7 +101,7 @@ class DashboardMarket(TokenMarket):
 @lru_cache(maxsize=16)
 def baseline_history(developers: int, steps: int, seed: int) -> History:
     """The ``baseline`` preset simulated with this population, horizon and seed (cached)."""
-    scenario = resolve_scenario(load_scenario(BASELINE), developers=developers, steps=steps)
+    scenario = resolve_scenario(BASELINE_SCENARIO, developers=developers, steps=steps)
     model = TokenMarket(scenario, seed=seed)
     records = []
     while model.running:
