@@ -1,10 +1,14 @@
 """What every ``sim`` command shares: error handling, common options and number formats."""
 
 import math
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from runs.store import ENV_VAR
 from simulator.clock import STEP_LENGTHS
@@ -121,3 +125,26 @@ SUMMARY_ROWS = (
 def json_safe(record: dict[str, Any]) -> dict[str, Any]:
     """The record with NaN (nothing to measure) as None, which JSON can carry."""
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}
+
+
+def progress_bar(label: str) -> Progress:
+    """A bar of steps done and time left on standard error, labelled ``label`` (rich markup).
+
+    Transient, so it is gone when the command prints its result.
+    """
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=Console(stderr=True), transient=True)
+
+
+@contextmanager
+def exit_when_interrupted(progress: Progress) -> Iterator[None]:
+    """A run stopped by a signal ends the command: bar stopped, message, status 130 or 143."""
+    # Imported here: the runner pulls in the model, which commands that only read runs don't need.
+    from simulator.runner import RunInterrupted
+
+    try:
+        yield
+    except RunInterrupted as stop:
+        progress.stop()
+        progress.console.print(f"[yellow]{stop}[/]")
+        sys.exit(stop.exit_status)

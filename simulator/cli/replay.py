@@ -7,15 +7,13 @@ from dataclasses import asdict
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 import simulator
 from runs.load import load_run
 from runs.replay import first_difference, replay, version_changes
 from runs.store import RunStore
-from simulator.cli.common import db_option, json_option
+from simulator.cli.common import db_option, exit_when_interrupted, json_option, progress_bar
 from simulator.model import TokenMarket
-from simulator.runner import RunInterrupted
 
 
 @click.command("replay")
@@ -38,7 +36,7 @@ def replay_command(run_id: int, verify: bool, db: str | None, as_json: bool) -> 
     stored = load_run(store, run_id)
     scenario = stored.scenario
     changes = version_changes(stored)
-    out, err = Console(soft_wrap=True), Console(stderr=True)
+    out = Console(soft_wrap=True)
     if not as_json:
         out.print(f"Replaying run {stored.id} ({escape(stored.name)}, seed {stored.seed}, "
                   f"{stored.steps_done}/{stored.steps_planned} steps, {stored.status}), stored by "
@@ -52,20 +50,15 @@ def replay_command(run_id: int, verify: bool, db: str | None, as_json: bool) -> 
         if others:
             out.print(f"[yellow]Other software changed since: {', '.join(others)}.[/]")
 
-    progress = Progress(TextColumn("[bold]replaying[/] {task.fields[month]}"), BarColumn(),
-                        MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True)
+    progress = progress_bar("[bold]replaying[/] {task.fields[month]}")
     with progress:
         task = progress.add_task("replay", total=scenario.steps, month=scenario.start)
 
         def on_step(model: TokenMarket) -> None:
             progress.update(task, advance=1, month=model.last_record.month)
 
-        try:
+        with exit_when_interrupted(progress):
             result = replay(store, stored, on_step=on_step)
-        except RunInterrupted as stop:
-            progress.stop()
-            err.print(f"[yellow]{stop}[/]")
-            sys.exit(stop.exit_status)
 
     difference = first_difference(store, stored.id, result.run_id) if verify else None
     if as_json:

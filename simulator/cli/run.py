@@ -2,12 +2,10 @@
 
 import json
 import resource
-import sys
 from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from runs.developer_history import HistoryPlan
@@ -15,14 +13,16 @@ from runs.store import RunStore
 from simulator.cli.common import (
     SUMMARY_ROWS,
     db_option,
+    exit_when_interrupted,
     fmt,
     json_option,
     json_safe,
+    progress_bar,
     scenario_from_options,
     scenario_options,
 )
 from simulator.model import TokenMarket
-from simulator.runner import RunInterrupted, execute
+from simulator.runner import execute
 from simulator.scenario import Scenario
 
 
@@ -56,9 +56,7 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
                                      step_length)
     history = HistoryPlan.parse(developer_history) if developer_history else None
     store = RunStore(db)
-    err = Console(stderr=True)
-    progress = Progress(TextColumn("[bold]simulating[/] {task.fields[date]}"), BarColumn(),
-                        MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True)
+    progress = progress_bar("[bold]simulating[/] {task.fields[date]}")
     first: dict[str, Any] = {}
 
     with progress:
@@ -69,13 +67,9 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
                 first.update(model.last_record.market, date=model.last_record.date)
             progress.update(task, advance=1, date=model.last_record.date)
 
-        try:
+        with exit_when_interrupted(progress):
             result = execute(resolved, seed, store, name=name or _default_name(resolved),
                              on_step=on_step, tags=tags, developer_history=history)
-        except RunInterrupted as stop:
-            progress.stop()
-            err.print(f"[yellow]{stop}[/]")
-            sys.exit(stop.exit_status)
 
     record = result.model.last_record
     final = {"month": record.month, "date": record.date, **record.market}

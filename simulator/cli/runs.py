@@ -15,7 +15,7 @@ from runs.export import FORMATS, export_run
 from runs.load import load_run, monthly_means, step_label, stored_clock
 from runs.schema import HISTORY_TABLES
 from runs.store import RunStore, StoreError
-from simulator.cli.common import SUMMARY_ROWS, SimGroup, db_option, fmt, json_option
+from simulator.cli.common import SUMMARY_ROWS, SimGroup, db_option, fmt, json_option, json_safe
 
 
 @click.group("runs", cls=SimGroup)
@@ -147,15 +147,14 @@ def runs_compare(run_ids: tuple[int, ...], months: tuple[str, ...], db: str | No
     whens = [str(m) for m in at] + [END]
     ends = end_months(runs)
     if as_json:
-        def clean(v: float) -> float | None:
-            return None if math.isnan(v) else v
         click.echo(json.dumps({
             "runs": [{"id": r.id, "name": r.name, "seed": r.seed, "end": ends[r.id]}
                      for r in runs],
             "rows": [{"when": when, "metric": key,
-                      "values": {str(r.id): clean(table.loc[(when, key), r.id]) for r in runs},
-                      "difference": {str(r.id): clean(diff.loc[(when, key), r.id])
-                                     for r in runs[1:]}}
+                      "values": json_safe({str(r.id): table.loc[(when, key), r.id]
+                                           for r in runs}),
+                      "difference": json_safe({str(r.id): diff.loc[(when, key), r.id]
+                                               for r in runs[1:]})}
                      for when in whens for _, key, _ in SUMMARY_ROWS]}))
         return
     out = Console()

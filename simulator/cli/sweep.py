@@ -3,7 +3,6 @@
 import json
 import math
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +34,13 @@ from simulator.cli.common import (
     db_option,
     fmt,
     json_option,
+    json_safe,
     scenario_from_options,
     scenario_options,
 )
 from simulator.cli.runs import fmt_delta
 from simulator.errors import InputError
+from simulator.overrides import parse_value
 from simulator.sweep import SAMPLE_METHODS, SweepSpec, Task, baseline_scenario, make_spec
 from simulator.sweep_analysis import (
     OUTCOMES,
@@ -57,14 +58,6 @@ OUTCOME_LABELS = {"cn_share_global": ("CN share, global", "share"),
                   "price_us": ("US price ($/M)", "price")}
 
 
-def _literal(text: str) -> Any:
-    """A value as ``--set`` reads it: a TOML literal (``0.2``, ``true``), else plain text."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
-
-
 class GridAxis(click.ParamType):
     """``KEY=V1,V2,...``: one parameter's values on the grid."""
 
@@ -77,7 +70,7 @@ class GridAxis(click.ParamType):
         if not sep or not key.strip() or not items:
             self.fail(f"{value!r}: expected KEY=V1,V2,..., e.g. smuggling.leakage=0,0.2,0.5",
                       param, ctx)
-        return key.strip(), [_literal(item) for item in items]
+        return key.strip(), [parse_value(item, None) for item in items]
 
 
 class SampleDesign(click.ParamType):
@@ -274,8 +267,7 @@ def _sweep_ref(text: str) -> int | str:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts, NaN as None."""
-    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-            for row in frame.to_dict(orient="records")]
+    return [json_safe(row) for row in frame.to_dict(orient="records")]
 
 
 def _setting(value: Any) -> str:

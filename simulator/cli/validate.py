@@ -7,7 +7,6 @@ import click
 import numpy as np
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from runs.store import RunStore
@@ -18,12 +17,18 @@ from simulator.calibration import (
     latest_month_needed,
     load_targets,
 )
-from simulator.cli.common import db_option, json_option
+from simulator.cli.common import (
+    db_option,
+    exit_when_interrupted,
+    json_option,
+    json_safe,
+    progress_bar,
+)
 from simulator.clock import StepClock
 from simulator.errors import InputError
 from simulator.model import TokenMarket
 from simulator.overrides import resolve_scenario
-from simulator.runner import RunInterrupted, execute
+from simulator.runner import execute
 from simulator.scenario_files import load_scenario
 
 VALIDATION_TAG = "validation"
@@ -61,9 +66,7 @@ def validate(seeds: int, developers: int | None, scenario: str, targets_file: st
     resolved = resolve_scenario(base, developers=developers, steps=steps)
     store = RunStore(db)
     histories = []
-    err = Console(stderr=True)
-    progress = Progress(TextColumn("[bold]validating[/] seed {task.fields[seed]}"), BarColumn(),
-                        MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True)
+    progress = progress_bar("[bold]validating[/] seed {task.fields[seed]}")
     with progress:
         task = progress.add_task("validate", total=seeds * resolved.steps, seed=1)
         for seed in range(1, seeds + 1):
@@ -77,27 +80,19 @@ def validate(seeds: int, developers: int | None, scenario: str, targets_file: st
                 months.append(model.last_record.month)
                 progress.advance(task)
 
-            try:
+            with exit_when_interrupted(progress):
                 execute(resolved, seed, store, name=f"{VALIDATION_TAG}/{resolved.name}/seed-{seed}",
                         on_step=on_step, tags=(VALIDATION_TAG,))
-            except RunInterrupted as stop:
-                progress.stop()
-                err.print(f"[yellow]{stop}[/]")
-                sys.exit(stop.exit_status)
             histories.append(pd.DataFrame(rows, index=months))
     results = evaluate(targets, histories)
     passed = all(row["passed"] for row in results)
     if as_json:
         click.echo(json.dumps({"scenario": resolved.name, "seeds": seeds,
                                "developers": resolved.developers, "passed": passed,
-                               "targets": [_json_row(row) for row in results]}))
+                               "targets": [json_safe(row) for row in results]}))
     else:
         _print_table(results, resolved.name, seeds, resolved.developers)
     sys.exit(0 if passed else 1)
-
-
-def _json_row(row: dict) -> dict:
-    return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
 
 
 def _print_table(results: list[dict], name: str, seeds: int, developers: int) -> None:
