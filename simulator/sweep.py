@@ -18,7 +18,6 @@ import hashlib
 import itertools
 import json
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +32,7 @@ from simulator.errors import InputError, describe_validation_error
 from simulator.overrides import resolve_scenario
 from simulator.scenario import Scenario
 from simulator.scenario_files import load_scenario, preset_names
+from simulator.settings_files import SETTINGS_SUFFIXES
 
 SAMPLE_METHODS = ("lhs", "random", "sobol", "morris")
 ARMS = ("main", "baseline")
@@ -134,7 +134,7 @@ class SweepSpec(BaseModel):
         seed_root: the root of the replicates' seeds.
         baseline: a resolved scenario (JSON) run beside the main arm at every point, with the
             same seeds; the point's settings apply to it where they can (see
-            :meth:`baseline_settings`).
+            :func:`_policies_not_in_baseline`).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -174,20 +174,6 @@ class SweepSpec(BaseModel):
         children = np.random.SeedSequence(self.seed_root).spawn(self.seeds)
         return [int(child.generate_state(1, np.uint64)[0] >> np.uint64(1)) for child in children]
 
-    def baseline_settings(self, point: Mapping[str, Setting]) -> Point:
-        """The settings of ``point`` that apply to the baseline arm.
-
-        A scenario key (``demand.growth_china``, ``providers.DeepSeek.latency_s``) always does;
-        a policy's key (``smuggling.leakage``) only if the baseline has that policy enabled, so
-        the baseline stays the comparison the user named.
-        """
-        if self.baseline is None:
-            return {}
-        in_baseline = {p.key for p in Scenario.model_validate(self.baseline).policies}
-        policy_keys = set(available()) | {p.key for p in self.main_scenario().policies}
-        return {key: value for key, value in point.items()
-                if key.split(".")[0] not in policy_keys - in_baseline}
-
     def main_scenario(self) -> Scenario:
         """The main arm's scenario before any point's settings."""
         return Scenario.model_validate(self.scenario)
@@ -206,12 +192,14 @@ class SweepSpec(BaseModel):
         seeds = self.replicate_seeds()
         main = self.main_scenario()
         baseline = Scenario.model_validate(self.baseline) if self.baseline is not None else None
+        skipped = _policies_not_in_baseline(main, baseline) if baseline is not None else set()
         tasks = []
         for index, point in enumerate(points):
             scenarios = {"main": _apply(main, point, index, "main")}
             if baseline is not None:
-                scenarios["baseline"] = _apply(baseline, self.baseline_settings(point), index,
-                                               "baseline")
+                settings = {key: value for key, value in point.items()
+                            if key.split(".")[0] not in skipped}
+                scenarios["baseline"] = _apply(baseline, settings, index, "baseline")
             tasks += [Task(index, replicate, arm, seed, scenario)
                       for replicate, seed in enumerate(seeds)
                       for arm, scenario in scenarios.items()]
@@ -233,7 +221,8 @@ def baseline_scenario(ref: str, main: Scenario) -> Scenario:
     Raises:
         InputError: ``ref`` is none of these.
     """
-    if ref in preset_names() or Path(ref).suffix.lower() == ".toml" or Path(ref).exists():
+    path = Path(ref)
+    if ref in preset_names() or path.suffix.lower() in SETTINGS_SUFFIXES or path.exists():
         base = load_scenario(ref)
     elif ref in available():
         base = resolve_scenario(policies=[ref])
@@ -242,6 +231,17 @@ def baseline_scenario(ref: str, main: Scenario) -> Scenario:
                          f"scenario file or a policy ({', '.join(sorted(available()))})")
     return resolve_scenario(base, start=main.start, steps=main.steps,
                             step_length=main.step_length, developers=main.developers)
+
+
+def _policies_not_in_baseline(main: Scenario, baseline: Scenario) -> set[str]:
+    """The policies whose settings a point does not pass on to the baseline arm.
+
+    A scenario key (``demand.growth_china``, ``providers.DeepSeek.latency_s``) always applies to
+    the baseline; a policy's key (``smuggling.leakage``) only if the baseline has that policy
+    enabled, so the baseline stays the comparison the user named.
+    """
+    policy_keys = set(available()) | {p.key for p in main.policies}
+    return policy_keys - {p.key for p in baseline.policies}
 
 
 def _apply(base: Scenario, settings: Point, index: int, arm: str) -> Scenario:

@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from typing import Any
@@ -107,6 +107,29 @@ def _lost(task: Task, error: BaseException) -> TaskResult:
     return TaskResult(task, [], software_versions(), f"{type(error).__name__}: {error}")
 
 
+def _results(pending: dict[Any, Task], stop: Callable[[], bool],
+             wait: Callable[[dict[Any, Task]], Iterable[Any]],
+             cancel: Callable[[list[Any]], object]) -> Iterator[TaskResult]:
+    """The results of the ``pending`` futures as they complete, until all are in or ``stop()``.
+
+    Only waiting and cancelling differ between executors: ``wait`` returns some finished
+    futures (or none, after about :data:`POLL_SECONDS`, so that ``stop`` is checked often);
+    ``cancel`` cancels the futures still pending when the loop ends, stopped, interrupted or
+    closed early by the consumer.
+    """
+    try:
+        while pending and not stop():
+            for future in wait(pending):
+                task = pending.pop(future)
+                try:
+                    yield future.result()
+                except Exception as error:  # noqa: BLE001 - a killed worker, KilledWorker
+                    yield _lost(task, error)
+    finally:
+        if pending:
+            cancel(list(pending))
+
+
 class LocalPool(Executor):
     """A pool of local processes (``spawn``ed, so numba's threads never cross a ``fork``).
 
@@ -125,18 +148,15 @@ class LocalPool(Executor):
         """See :class:`Executor`."""
         threads = 1 if self.workers > 1 else None
         pending = {self._pool.submit(simulate, task, threads): task for task in tasks}
-        try:
-            while pending and not stop():
-                done, _ = futures.wait(pending, POLL_SECONDS, futures.FIRST_COMPLETED)
-                for future in done:
-                    task = pending.pop(future)
-                    try:
-                        yield future.result()
-                    except Exception as error:  # noqa: BLE001 - e.g. a worker killed by the OS
-                        yield _lost(task, error)
-        finally:
-            for future in pending:
+
+        def wait(running: dict[Any, Task]) -> set[Any]:
+            return futures.wait(running, POLL_SECONDS, futures.FIRST_COMPLETED).done
+
+        def cancel(left: list[Any]) -> None:
+            for future in left:
                 future.cancel()
+
+        yield from _results(pending, stop, wait, cancel)
 
     def close(self) -> None:
         """See :class:`Executor`."""
@@ -170,20 +190,14 @@ class DaskCluster(Executor):
         """See :class:`Executor`."""
         submitted = self._client.map(simulate, list(tasks), numba_threads=1, pure=False)
         pending: dict[Any, Task] = dict(zip(submitted, tasks, strict=True))
-        try:
-            while pending and not stop():
-                done = [future for future in pending if future.done()]
-                if not done:
-                    time.sleep(POLL_SECONDS)
-                for future in done:
-                    task = pending.pop(future)
-                    try:
-                        yield future.result()
-                    except Exception as error:  # noqa: BLE001 - e.g. KilledWorker
-                        yield _lost(task, error)
-        finally:
-            if pending:
-                self._client.cancel(list(pending))
+
+        def wait(running: dict[Any, Task]) -> list[Any]:
+            done = [future for future in running if future.done()]
+            if not done:
+                time.sleep(POLL_SECONDS)
+            return done
+
+        yield from _results(pending, stop, wait, self._client.cancel)
 
     def close(self) -> None:
         """See :class:`Executor`."""
