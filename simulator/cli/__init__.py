@@ -15,7 +15,7 @@ import simulator
 from simulator.cli.common import SimGroup
 
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "run": ("run", "run", "Simulate the market month by month and store the run."),
+    "run": ("run", "run", "Simulate the market month by month (or week by week); store the run."),
     "sweep": ("sweep", "sweep_group", "Run and analyse parameter sweeps over many runs."),
     "scenario": ("scenario", "scenario_group", "Show scenario presets and files."),
     "validate": ("validate", "validate", "Compare the baseline with the calibration targets."),
