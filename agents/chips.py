@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.calendar import parse_month, year_of
-from simulator.regions import CHANNELS
+from vocabulary.calendar import parse_month, year_of
+from vocabulary.regions import CHANNELS
 from simulator.scenario import ChipSpec
 
 if TYPE_CHECKING:

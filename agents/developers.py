@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from simulator.regions import CHINA, DEV_REGIONS, SEGMENTS
+from vocabulary.regions import CHINA, DEV_REGIONS, SEGMENTS
 from simulator.scenario import DemandParams, ProviderSpec
 
 

@@ -4,7 +4,7 @@ Providers are few (tens), so each is a Mesa agent with its own state, and the mo
 method per stage. Units: tokens per month for capacity and demand, USD for money, USD per
 million tokens for prices, kWh for energy. Flows are kept as monthly rates whatever the step
 length; a step adds ``dt`` months of them to cash and to cumulative tokens (see
-:mod:`simulator.clock`).
+:mod:`vocabulary.clock`).
 """
 
 from dataclasses import dataclass, field
@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from agents.chips import HOURS_PER_MONTH, REMOTE, SECONDS_PER_MONTH, ChipCatalogue
-from simulator.clock import StepClock
+from vocabulary.clock import StepClock
 from simulator.scenario import ProviderSpec, SupplyParams
 
 OWNED_CHANNELS = REMOTE

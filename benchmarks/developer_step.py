@@ -17,7 +17,7 @@ import numpy as np
 
 from simulator.market import UtilityTerms, cell_utility, choose, choose_reference, stay_bonus
 from simulator.network import homophily_adjacency
-from simulator.regions import DEV_REGIONS, JURISDICTIONS, SEGMENTS
+from vocabulary.regions import DEV_REGIONS, JURISDICTIONS, SEGMENTS
 
 REFERENCE_SAMPLE = 20_000
 """The reference rule is timed on this many developers (it is ~100x slower); rates are per

@@ -21,7 +21,7 @@ from scenarios import write_widened_scenario  # noqa: E402
 
 def run_once(developers: int, scenario: Path | None, folder: Path) -> dict:
     """One `sim run` in a subprocess: wall time, peak memory, status."""
-    command = [sys.executable, "-c", "from simulator.cli import main; main()", "run",
+    command = [sys.executable, "-c", "from interfaces.cli import main; main()", "run",
                "--developers", str(developers), "--seed", "1", "--json",
                "--db", str(folder / f"run_{developers}.db")]
     if scenario:

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from runs.store import RunStore
 from simulator.overrides import resolve_scenario
-from simulator.sweep import SweepSpec, make_spec
-from simulator.sweep_coordinator import run_spec
-from simulator.sweep_executors import LocalPool
+from experiments.sweep import SweepSpec, make_spec
+from experiments.sweep_coordinator import run_spec
+from experiments.sweep_executors import LocalPool
 
 LEAKAGES = [0.0, 0.25, 0.5, 0.75]
 

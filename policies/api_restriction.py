@@ -9,7 +9,7 @@ from pydantic import Field
 
 from policies.base import Policy
 from policies.constraints import Barring, Constraints
-from simulator.regions import DevRegion, Jurisdiction
+from vocabulary.regions import DevRegion, Jurisdiction
 
 
 class ApiRestriction(Policy):

@@ -11,7 +11,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from policies.constraints import Constraints
-from simulator.calendar import parse_month
+from vocabulary.calendar import parse_month
 
 
 class Schedule(BaseModel):

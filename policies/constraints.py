@@ -7,7 +7,7 @@ developers' choice. Policies never touch agents, so a policy's whole effect can 
 
 from dataclasses import dataclass, field
 
-from simulator.regions import JURISDICTIONS, SEGMENTS
+from vocabulary.regions import JURISDICTIONS, SEGMENTS
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Constraints:
     """What the market may do this step. Keys are jurisdictions of buyers or providers.
 
     Attributes:
-        banned_tiers: export-control tiers (see ``simulator.regions.CONTROL_TIERS``) whose chips
+        banned_tiers: export-control tiers (see ``vocabulary.regions.CONTROL_TIERS``) whose chips
             may not be sold legally to buyers of each jurisdiction.
         licensed_chips: chips sold to a jurisdiction's buyers under licence despite a ban, with
             the export fee (a share of the price, e.g. 0.15 for the H20's revenue share).

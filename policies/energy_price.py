@@ -5,7 +5,7 @@ from pydantic import Field
 
 from policies.base import Policy
 from policies.constraints import Constraints
-from simulator.regions import Jurisdiction
+from vocabulary.regions import Jurisdiction
 
 
 class EnergyPrice(Policy):

@@ -11,8 +11,8 @@ from pydantic import Field
 
 from policies.base import Policy
 from policies.constraints import Constraints
-from simulator.calendar import parse_month
-from simulator.regions import CONTROL_TIERS, Jurisdiction
+from vocabulary.calendar import parse_month
+from vocabulary.regions import CONTROL_TIERS, Jurisdiction
 
 Tier = Literal[CONTROL_TIERS]  # type: ignore[valid-type]
 

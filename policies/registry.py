@@ -23,7 +23,7 @@ from policies.export_licence import ExportLicence
 from policies.permitting import Permitting
 from policies.remote_access import RemoteAccess
 from policies.smuggling import Smuggling
-from simulator.errors import InputError, describe_validation_error
+from vocabulary.errors import InputError, describe_validation_error
 
 ENTRY_POINT_GROUP = "token_market.policies"
 

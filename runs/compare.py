@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from runs.load import StoredRun, monthly_means, step_label
-from simulator.calendar import parse_month
-from simulator.errors import InputError
+from vocabulary.calendar import parse_month
+from vocabulary.errors import InputError
 
 END = "end"
 """The ``when`` label of each run's last stored step."""

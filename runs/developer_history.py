@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import Connection, insert
 
 from runs.schema import DeveloperStep
-from simulator.errors import InputError
+from vocabulary.errors import InputError
 
 COLUMNS = ("run_id", "step", "developer", "provider", "tokens")
 

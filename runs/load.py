@@ -35,8 +35,8 @@ from runs.schema import (
     SweepRun,
 )
 from runs.store import RunStore, StoreError, effective_status
-from simulator.clock import StepClock
-from simulator.errors import InputError, describe_validation_error
+from vocabulary.clock import StepClock
+from vocabulary.errors import InputError, describe_validation_error
 from simulator.scenario import Scenario
 
 _NOT_LOADED = ("id", "run_id")

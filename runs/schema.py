@@ -236,7 +236,7 @@ class Sweep(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(150))
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
-    """The :class:`simulator.sweep.SweepSpec` as JSON: scenario, grid or sample, seeds."""
+    """The :class:`experiments.sweep.SweepSpec` as JSON: scenario, grid or sample, seeds."""
     points: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     """Each point's settings as first drawn, so a resumed sweep runs the same points."""
     status: Mapped[str] = mapped_column(String(16), index=True)

@@ -40,7 +40,7 @@ from runs.schema import (
     SegmentStep,
     Sweep,
 )
-from simulator.errors import InputError
+from vocabulary.errors import InputError
 
 DEFAULT_DB = "runs.db"
 ENV_VAR = "SIM_DB"

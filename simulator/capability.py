@@ -13,7 +13,7 @@ from importlib import resources
 
 import numpy as np
 
-from simulator.calendar import parse_month
+from vocabulary.calendar import parse_month
 from simulator.scenario import ProviderSpec, SupplyParams
 
 

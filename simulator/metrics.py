@@ -15,9 +15,9 @@ import numpy as np
 
 from agents.chips import DOMESTIC, LEGAL, REMOTE, SMUGGLED
 from policies.engine import PolicyEvent
-from simulator.calendar import format_month
+from vocabulary.calendar import format_month
 from simulator.market import Clearing
-from simulator.regions import CHANNELS, CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
+from vocabulary.regions import CHANNELS, CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
 
 if TYPE_CHECKING:
     from simulator.model import TokenMarket

@@ -1,6 +1,6 @@
 """TokenMarket: the Mesa model of the global AI token market.
 
-One step is one month, or one week (``Scenario.step_length``; :mod:`simulator.clock` says how
+One step is one month, or one week (``Scenario.step_length``; :mod:`vocabulary.clock` says how
 monthly rates become rates per step); :meth:`TokenMarket.step` reads as the stage list of DESIGN
 section 2. Providers are Mesa agents; developers are a vectorised population. All randomness
 comes from one seed: a ``SeedSequence`` whose children drive the network, the population and
@@ -19,11 +19,11 @@ from agents.chips import ChipCatalogue
 from agents.developers import DeveloperPopulation
 from agents.provider import ProviderAgent, StepBooks
 from policies.engine import PolicyEngine, PolicyEvent
-from simulator.calendar import year_of
+from vocabulary.calendar import year_of
 from simulator.capability import CapabilityTimeline
 from simulator.chip_market import run_chip_market
-from simulator.clock import StepClock
-from simulator.errors import InputError
+from vocabulary.clock import StepClock
+from vocabulary.errors import InputError
 from simulator.market import (
     Clearing,
     UtilityTerms,
@@ -37,7 +37,7 @@ from simulator.market import (
 from simulator.metrics import StepRecord, record_step
 from simulator.network import homophily_adjacency, row_normalised_adjacency
 from simulator.overrides import build_policies, resolve_scenario
-from simulator.regions import CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
+from vocabulary.regions import CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
 from simulator.scenario import Scenario
 
 

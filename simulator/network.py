@@ -14,7 +14,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from simulator.errors import InputError
+from vocabulary.errors import InputError
 
 
 def homophily_adjacency(regions: np.ndarray, degree: int, rewire: float,

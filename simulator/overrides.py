@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from policies.base import Policy
 from policies.engine import ActivePolicy
 from policies.registry import available, build, policy_class
-from simulator.clock import same_span
-from simulator.errors import InputError, describe_validation_error
+from vocabulary.clock import same_span
+from vocabulary.errors import InputError, describe_validation_error
 from simulator.scenario import Scenario
 
 

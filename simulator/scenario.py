@@ -15,9 +15,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from simulator.calendar import parse_month
-from simulator.clock import STEP_LENGTHS
-from simulator.regions import (
+from vocabulary.calendar import parse_month
+from vocabulary.clock import STEP_LENGTHS
+from vocabulary.regions import (
     CONTROL_TIERS,
     DEV_REGIONS,
     JURISDICTIONS,

@@ -14,10 +14,10 @@ from typing import Any
 import tomli_w
 import yaml
 
-from simulator.errors import InputError
+from vocabulary.errors import InputError
 from simulator.overrides import build_policies, validate_scenario
 from simulator.scenario import Scenario
-from simulator.settings_files import (
+from vocabulary.settings_files import (
     SETTINGS_SUFFIXES,
     FileFormat,
     parse_settings,

@@ -2,7 +2,7 @@
 
 from click.testing import CliRunner, Result
 
-from simulator.cli import cli
+from interfaces.cli import cli
 
 
 def sim(*args: str, stdin: str | None = None) -> Result:

@@ -20,7 +20,7 @@ from click.testing import Result
 from sim_cli import sim
 
 SMALL = ("--developers", "500", "--steps", "6")
-SIM = [sys.executable, "-c", "from simulator.cli import main; main()"]
+SIM = [sys.executable, "-c", "from interfaces.cli import main; main()"]
 UNREACHABLE = "postgresql://nobody:secret@127.0.0.1:1/none"
 STORE_COMMANDS = [pytest.param(["run", *SMALL], id="run"),
                   pytest.param(["runs", "list"], id="runs-list"),

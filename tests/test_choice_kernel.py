@@ -5,7 +5,7 @@ import pytest
 
 from simulator.market import UtilityTerms, cell_utility, choose, choose_reference, stay_bonus
 from simulator.model import TokenMarket
-from simulator.regions import JURISDICTIONS
+from vocabulary.regions import JURISDICTIONS
 
 
 def _kernel_choices(model: TokenMarket, rows: np.ndarray, uniform: np.ndarray,

@@ -9,7 +9,7 @@ import pytest
 
 from simulator.market import token_demand
 from simulator.model import TokenMarket
-from simulator.regions import SEGMENTS
+from vocabulary.regions import SEGMENTS
 from simulator.scenario_files import load_scenario
 
 SEEDS = (1, 2, 3)

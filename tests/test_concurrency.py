@@ -17,7 +17,7 @@ from old_stores import VERSION_1_ROWS, migrate
 
 from runs.migrate import revision_of
 from runs.schema import SCHEMA_VERSION
-from simulator.cli import cli
+from interfaces.cli import cli
 
 WAIT_S = 120
 TABLES = {"alembic_version", "store_meta", "runs", "market_steps", "provider_steps",
@@ -31,7 +31,7 @@ OPEN_STORE = ("import sys; from runs.store import RunStore; print('ready', flush
 UPGRADE_STORE = ("import sys; from runs.store import RunStore; print('ready', flush=True); "
                  "sys.stdin.read(); "
                  "print(RunStore(sys.argv[1], create=False, upgrade=True).upgraded_from)")
-SIM = ("import sys; from simulator.cli import main; print('ready', flush=True); "
+SIM = ("import sys; from interfaces.cli import main; print('ready', flush=True); "
        "sys.stdin.read(); main()")
 
 

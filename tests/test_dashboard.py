@@ -24,14 +24,14 @@ import pytest
 from click.testing import CliRunner
 
 from runs.load import load_run, open_store
-from simulator.cli import cli
-from simulator.cli.common import SUMMARY_ROWS
-from simulator.dashboard.history import History
-from simulator.dashboard.levers import BASELINE, BASELINE_LEVERS, Levers
-from simulator.dashboard.market import DashboardMarket, baseline_history, save_run
+from interfaces.cli import cli
+from interfaces.cli.common import SUMMARY_ROWS
+from interfaces.dashboard.history import History
+from interfaces.dashboard.levers import BASELINE, BASELINE_LEVERS, Levers
+from interfaces.dashboard.market import DashboardMarket, baseline_history, save_run
 from simulator.scenario_files import load_scenario
 
-SIM = [sys.executable, "-c", "from simulator.cli import main; main()"]
+SIM = [sys.executable, "-c", "from interfaces.cli import main; main()"]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",

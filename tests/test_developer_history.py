@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from runs.developer_history import HistoryPlan
-from simulator.cli import cli
-from simulator.errors import InputError
+from interfaces.cli import cli
+from vocabulary.errors import InputError
 
 
 def run_cli(backend, *args: str):

@@ -16,7 +16,7 @@ import time
 import pytest
 from backends import Backend
 
-SIM = [sys.executable, "-c", "from simulator.cli import main; main()"]
+SIM = [sys.executable, "-c", "from interfaces.cli import main; main()"]
 STEPS = 400
 PROVIDERS = 12
 WAIT_S = 60

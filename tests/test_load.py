@@ -15,9 +15,9 @@ from backends import Backend
 
 from runs.load import list_runs, load_run, open_store
 from runs.store import RunStore, StoreError
-from simulator.errors import InputError
+from vocabulary.errors import InputError
 from simulator.overrides import resolve_scenario
-from simulator.runner import execute
+from experiments.runner import execute
 
 POLICY_SETS = ((), ("export_ban",), ("export_ban", "remote_access"))
 STEPS = 12

@@ -4,7 +4,7 @@ import mesa
 import numpy as np
 import pytest
 
-from simulator.errors import InputError
+from vocabulary.errors import InputError
 from simulator.model import TokenMarket
 
 

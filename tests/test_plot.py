@@ -9,8 +9,8 @@ from sim_cli import sim
 from runs.load import load_run, open_store
 from runs.store import RunStore
 from simulator.overrides import resolve_scenario
-from simulator.plot import PANELS, history_figure
-from simulator.runner import execute
+from interfaces.plot import PANELS, history_figure
+from experiments.runner import execute
 
 
 @pytest.fixture(scope="module")

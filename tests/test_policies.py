@@ -12,8 +12,8 @@ from policies.permitting import Permitting
 from policies.registry import available, build
 from policies.remote_access import RemoteAccess
 from policies.smuggling import Smuggling
-from simulator.calendar import parse_month
-from simulator.errors import InputError
+from vocabulary.calendar import parse_month
+from vocabulary.errors import InputError
 
 START = parse_month("2024-01")
 

@@ -20,9 +20,9 @@ from click.testing import CliRunner
 from sim_cli import sim
 
 from runs.store import RunStore
-from simulator.cli import cli
+from interfaces.cli import cli
 from simulator.overrides import resolve_scenario
-from simulator.runner import execute
+from experiments.runner import execute
 
 TABLES = ("market_steps", "provider_steps", "segment_steps", "policy_events")
 STEPS = 12

@@ -21,9 +21,9 @@ from sim_cli import sim
 
 from runs.compare import compare_runs
 from runs.load import list_runs, load_run, monthly_means, open_store
-from simulator.calendar import parse_month
-from simulator.calibration import evaluate, load_targets
-from simulator.clock import StepClock
+from vocabulary.calendar import parse_month
+from experiments.validation import evaluate, load_targets
+from vocabulary.clock import StepClock
 from simulator.model import TokenMarket
 from simulator.overrides import resolve_scenario
 from simulator.scenario_files import load_scenario

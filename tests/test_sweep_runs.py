@@ -26,12 +26,12 @@ from runs.store import RunStore
 from runs.sweeps import link_run, open_sweep
 from simulator.model import TokenMarket
 from simulator.overrides import resolve_scenario
-from simulator.sweep import Task, make_spec
-from simulator.sweep_analysis import welch_interval
-from simulator.sweep_coordinator import run_sweep
-from simulator.sweep_executors import Executor, LocalPool, TaskResult, simulate
+from experiments.sweep import Task, make_spec
+from experiments.sweep_analysis import welch_interval
+from experiments.sweep_coordinator import run_sweep
+from experiments.sweep_executors import Executor, LocalPool, TaskResult, simulate
 
-SIM = [sys.executable, "-c", "from simulator.cli import main; main()"]
+SIM = [sys.executable, "-c", "from interfaces.cli import main; main()"]
 LEAKAGE_SWEEP = ("--policy", "export_ban", "--policy", "smuggling",
                  "--grid", "smuggling.leakage=0,0.2,0.5", "--seeds", "3", "--steps", "24",
                  "--developers", "2000")

@@ -12,8 +12,8 @@ import numpy as np
 from sim_cli import sim
 
 from simulator.overrides import resolve_scenario
-from simulator.sweep import make_spec
-from simulator.sweep_analysis import morris_effects, sobol_indices
+from experiments.sweep import make_spec
+from experiments.sweep_analysis import morris_effects, sobol_indices
 
 RANGES = {"a": (0.0, 1.0), "b": (0.0, 1.0), "ignored": (0.0, 1.0)}
 

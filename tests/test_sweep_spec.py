@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from sim_cli import sim
 
-from simulator.errors import InputError
+from vocabulary.errors import InputError
 from simulator.overrides import resolve_scenario
 from simulator.scenario_files import load_scenario
-from simulator.sweep import SweepSpec, baseline_scenario, make_spec
+from experiments.sweep import SweepSpec, baseline_scenario, make_spec
 
 SMALL = {"developers": 1000, "steps": 12}
 

@@ -11,7 +11,7 @@ import yaml
 from sim_cli import sim
 
 from runs.load import list_runs, open_store
-from simulator.calibration import Target, evaluate, load_targets
+from experiments.validation import Target, evaluate, load_targets
 
 HISTORY = pd.DataFrame({"cn_share_global": [0.1, 0.4, 0.6], "price_us": [10.0, 8.0, 6.0],
                         "price_cn": [1.0, 0.5, 0.4], "tokens_china": [2.0, 8.0, 20.0]},

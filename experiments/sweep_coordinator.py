@@ -1,0 +1,136 @@
+"""Running a sweep: the tasks it has left go to an executor, each result is stored as it comes.
+
+The coordinating process is the store's only writer for the sweep: every run reaches the
+database through :func:`experiments.runner.store_simulated`, the path of ``sim run``, so its rows
+and digest are those of a plain ``sim run`` of the same scenario and seed. A task's run is
+linked to the sweep the moment it is started, so a coordinator killed while writing it leaves a
+``running`` run that the next start marks ``interrupted`` and runs again; finished runs are
+never run again. Ctrl-C or SIGTERM stops the sweep after the run being stored, keeping every
+run stored so far.
+"""
+
+import signal
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from runs.store import RunStore
+from runs.sweeps import (
+    StoredSweep,
+    close_abandoned_runs,
+    finish_sweep,
+    finished_tasks,
+    link_run,
+    open_sweep,
+)
+from experiments.runner import deferred_stop_signals, store_simulated
+from experiments.sweep import SweepSpec, Task
+from experiments.sweep_executors import Executor, TaskResult
+
+
+class SweepInterrupted(Exception):
+    """The sweep was stopped by a signal; the runs stored so far stay, and it can be resumed."""
+
+    def __init__(self, sweep: StoredSweep, stored: int, stopped_by: signal.Signals) -> None:
+        super().__init__(f"sweep {sweep.id} ({sweep.name!r}) interrupted by {stopped_by.name} "
+                         f"after storing {stored} runs; continue it with "
+                         f"`sim sweep --resume {sweep.id}`")
+        self.exit_status = 128 + stopped_by.value
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """How a sweep stands after this process ran what it had left."""
+
+    sweep: StoredSweep
+    status: str
+    planned: int
+    """Runs the sweep has when done."""
+    already_finished: int
+    """Runs finished before this process started."""
+    finished: int
+    """Runs this process stored as finished."""
+    failed: int
+    """Runs this process stored as failed (their tasks run again on the next start)."""
+
+
+def run_name(sweep: StoredSweep, task: Task) -> str:
+    """``NAME p3 r1``, with `` baseline`` for the baseline arm: a run's name in listings."""
+    suffix = " baseline" if task.arm == "baseline" else ""
+    return f"{sweep.name} p{task.point} r{task.replicate}{suffix}"
+
+
+def _store(store: RunStore, sweep: StoredSweep, result: TaskResult) -> str:
+    """Store one task's result as a run linked to the sweep; its status."""
+    task = result.task
+    return store_simulated(
+        store, task.scenario, task.seed, result.records, name=run_name(sweep, task),
+        versions=result.versions, error=result.error, tags=(f"sweep:{sweep.name}",),
+        on_started=lambda run_id: link_run(store, sweep.id, run_id, *task.key))
+
+
+def run_sweep(store: RunStore, sweep: StoredSweep, tasks: list[Task], executor: Executor,
+              on_start: Callable[[int], None] | None = None,
+              on_stored: Callable[[Task, str], None] | None = None) -> SweepReport:
+    """Run the tasks of ``sweep`` without a finished run and store each as it completes.
+
+    Args:
+        store: the run store; ``sweep`` must have been opened (claimed) in it.
+        sweep: the sweep, from :func:`runs.sweeps.open_sweep` or :func:`runs.sweeps.reopen_sweep`.
+        tasks: all of the sweep's tasks; those already finished are skipped.
+        executor: where the simulations run.
+        on_start: called with the number of tasks left to run, before they are sent.
+        on_stored: called with each task and its run's status once it is stored.
+
+    Raises:
+        SweepInterrupted: after SIGINT or SIGTERM (the sweep is marked ``interrupted``).
+    """
+    close_abandoned_runs(store, sweep.id)
+    done = finished_tasks(store, sweep.id)
+    todo = [task for task in tasks if task.key not in done]
+    if on_start:
+        on_start(len(todo))
+    stored: Counter[str] = Counter()
+    try:
+        with deferred_stop_signals() as stop:
+            for result in executor.run(todo, lambda: stop.signal is not None):
+                status = _store(store, sweep, result)
+                stored[status] += 1
+                if on_stored:
+                    on_stored(result.task, status)
+    except BaseException:
+        finish_sweep(store, sweep.id, "interrupted")
+        raise
+    if stop.signal is not None:
+        finish_sweep(store, sweep.id, "interrupted")
+        raise SweepInterrupted(sweep, stored.total(), stop.signal)
+    already = len(done & {task.key for task in tasks})
+    status = "finished" if already + stored["finished"] == len(tasks) else "failed"
+    finish_sweep(store, sweep.id, status)
+    return SweepReport(sweep, status, len(tasks), already, stored["finished"], stored["failed"])
+
+
+def run_spec(store: RunStore, spec: SweepSpec, executor: Executor,
+             tasks: list[Task] | None = None, on_start: Callable[[int], None] | None = None,
+             on_stored: Callable[[Task, str], None] | None = None) -> SweepReport:
+    """Run sweep ``spec`` to the end: created if new, else (same name) what it has left.
+
+    Args:
+        store: the run store.
+        spec: the sweep.
+        executor: where the simulations run.
+        tasks: ``spec.tasks()``, when the caller already has them (they validate the spec).
+        on_start: as :func:`run_sweep`.
+        on_stored: as :func:`run_sweep`.
+
+    Raises:
+        InputError: a point's setting is unknown or not allowed (nothing is stored).
+        StoreError: the name is taken by a sweep with another spec, or it is running.
+        SweepInterrupted: as :func:`run_sweep`.
+    """
+    points = spec.points()
+    tasks = spec.tasks(points) if tasks is None else tasks
+    sweep = open_sweep(store, spec.name, spec.model_dump(mode="json"), points)
+    if sweep.points != points:  # an existing sweep keeps the points it started with
+        tasks = spec.tasks(sweep.points)
+    return run_sweep(store, sweep, tasks, executor, on_start, on_stored)

@@ -1,0 +1,211 @@
+"""Running a sweep's tasks: on a local process pool, or on a Dask distributed cluster.
+
+Executors only run tasks; they never touch the store. A worker simulates one task wholly in
+memory and sends back its per-step records (or the error that stopped it); the coordinating
+process (:mod:`experiments.sweep_coordinator`) writes them, so one process writes to the
+database whatever runs the simulations, SQLite and PostgreSQL alike, and workers on other
+machines need no access to it. A run's history depends on its scenario and seed alone, so it is
+the same on any executor and any number of workers.
+"""
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent import futures
+from dataclasses import dataclass
+from typing import Any
+
+import numba
+
+from vocabulary.errors import InputError
+from simulator.metrics import StepRecord
+from simulator.model import TokenMarket
+from experiments.runner import software_versions
+from experiments.sweep import Task
+
+POLL_SECONDS = 0.2
+"""How often a waiting executor checks whether the coordinator was asked to stop."""
+ORPHAN_CHECK_SECONDS = 1.0
+"""How often a pool worker checks that its coordinator is still alive."""
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What a worker sends back: the steps it simulated, and the error if it did not finish."""
+
+    task: Task
+    records: list[StepRecord]
+    versions: dict[str, str]
+    error: str | None = None
+
+
+def simulate(task: Task, numba_threads: int | None = None) -> TaskResult:
+    """Simulate ``task`` in memory; an error becomes part of the result, never an exception.
+
+    Args:
+        task: the run to simulate.
+        numba_threads: the number of threads for the numba kernels; 1 when several workers
+            share the cores, so they do not oversubscribe them. None keeps numba's default.
+    """
+    if numba_threads is not None:
+        numba.set_num_threads(numba_threads)
+    records: list[StepRecord] = []
+    try:
+        model = TokenMarket(task.scenario, seed=task.seed)
+        while model.running:
+            model.step()
+            records.append(model.last_record)
+    except Exception as error:  # noqa: BLE001 - a failed run is data, not the sweep's end
+        return TaskResult(task, records, software_versions(), f"{type(error).__name__}: {error}")
+    return TaskResult(task, records, software_versions())
+
+
+class Executor(ABC):
+    """Runs tasks and yields their results as they complete; ``with`` closes it at the end."""
+
+    description: str
+    """A few words for messages: ``2 local processes``, ``Dask at tcp://...``."""
+
+    @abstractmethod
+    def run(self, tasks: Sequence[Task], stop: Callable[[], bool]) -> Iterator[TaskResult]:
+        """Results of ``tasks`` in completion order; cancels the rest once ``stop()`` is true."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the workers."""
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _start_worker(coordinator: int) -> None:
+    """Set up a pool worker: Ctrl-C is the coordinator's to handle, and its death is ours.
+
+    The coordinator stops the sweep cleanly on Ctrl-C, so workers ignore it. A coordinator
+    killed outright (SIGKILL) cannot shut its pool down; a worker left behind would wait
+    forever to hand over its result, so it exits as soon as its parent is gone.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def exit_when_orphaned() -> None:
+        while os.getppid() == coordinator:
+            time.sleep(ORPHAN_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=exit_when_orphaned, name="exit-when-orphaned", daemon=True).start()
+
+
+def _lost(task: Task, error: BaseException) -> TaskResult:
+    """The result of a task whose worker died or could not be reached."""
+    return TaskResult(task, [], software_versions(), f"{type(error).__name__}: {error}")
+
+
+def _results(pending: dict[Any, Task], stop: Callable[[], bool],
+             wait: Callable[[dict[Any, Task]], Iterable[Any]],
+             cancel: Callable[[list[Any]], object]) -> Iterator[TaskResult]:
+    """The results of the ``pending`` futures as they complete, until all are in or ``stop()``.
+
+    Only waiting and cancelling differ between executors: ``wait`` returns some finished
+    futures (or none, after about :data:`POLL_SECONDS`, so that ``stop`` is checked often);
+    ``cancel`` cancels the futures still pending when the loop ends, stopped, interrupted or
+    closed early by the consumer.
+    """
+    try:
+        while pending and not stop():
+            for future in wait(pending):
+                task = pending.pop(future)
+                try:
+                    yield future.result()
+                except Exception as error:  # noqa: BLE001 - a killed worker, KilledWorker
+                    yield _lost(task, error)
+    finally:
+        if pending:
+            cancel(list(pending))
+
+
+class LocalPool(Executor):
+    """A pool of local processes (``spawn``ed, so numba's threads never cross a ``fork``).
+
+    Args:
+        workers: number of processes; default the number of cores.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.description = f"{self.workers} local process{'es' if self.workers > 1 else ''}"
+        self._pool = futures.ProcessPoolExecutor(
+            self.workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker, initargs=(os.getpid(),))
+
+    def run(self, tasks: Sequence[Task], stop: Callable[[], bool]) -> Iterator[TaskResult]:
+        """See :class:`Executor`."""
+        threads = 1 if self.workers > 1 else None
+        pending = {self._pool.submit(simulate, task, threads): task for task in tasks}
+
+        def wait(running: dict[Any, Task]) -> set[Any]:
+            return futures.wait(running, POLL_SECONDS, futures.FIRST_COMPLETED).done
+
+        def cancel(left: list[Any]) -> None:
+            for future in left:
+                future.cancel()
+
+        yield from _results(pending, stop, wait, cancel)
+
+    def close(self) -> None:
+        """See :class:`Executor`."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskCluster(Executor):
+    """An existing Dask distributed cluster, reached through its scheduler.
+
+    Each task runs numba single-threaded: Dask already runs one task per worker thread.
+
+    Args:
+        address: the scheduler's address, e.g. ``tcp://10.0.0.5:8786``.
+
+    Raises:
+        InputError: the scheduler cannot be reached.
+    """
+
+    def __init__(self, address: str, connect_timeout: float = 20.0) -> None:
+        from distributed import Client
+
+        self.description = f"Dask at {address}"
+        try:
+            self._client = Client(address, timeout=connect_timeout, set_as_default=False)
+        except (OSError, ValueError, TypeError) as error:
+            reason = (str(error).strip() or type(error).__name__).splitlines()[0]
+            raise InputError(f"--scheduler {address}: cannot reach a Dask scheduler there "
+                             f"({reason})") from None
+
+    def run(self, tasks: Sequence[Task], stop: Callable[[], bool]) -> Iterator[TaskResult]:
+        """See :class:`Executor`."""
+        submitted = self._client.map(simulate, list(tasks), numba_threads=1, pure=False)
+        pending: dict[Any, Task] = dict(zip(submitted, tasks, strict=True))
+
+        def wait(running: dict[Any, Task]) -> list[Any]:
+            done = [future for future in running if future.done()]
+            if not done:
+                time.sleep(POLL_SECONDS)
+            return done
+
+        yield from _results(pending, stop, wait, self._client.cancel)
+
+    def close(self) -> None:
+        """See :class:`Executor`."""
+        self._client.close()
+
+
+def open_executor(workers: int | None, scheduler: str | None) -> Executor:
+    """The executor the options ask for: Dask with a scheduler, else a local pool."""
+    if scheduler is not None:
+        return DaskCluster(scheduler)
+    return LocalPool(workers)

@@ -1,0 +1,150 @@
+"""What every ``sim`` command shares: error handling, common options and number formats."""
+
+import math
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from runs.store import ENV_VAR
+from vocabulary.clock import STEP_LENGTHS
+from vocabulary.errors import InputError
+from simulator.overrides import resolve_scenario
+from simulator.scenario import Scenario
+from simulator.scenario_files import load_scenario
+
+
+class BadInput(click.ClickException):
+    """A user error: printed as ``Error: ...`` on one line, exit status 2."""
+
+    exit_code = 2
+
+
+class SimGroup(click.Group):
+    """Turns every user error raised below it into a one-line error with status 2.
+
+    That is our own :class:`InputError` and click's usage errors (an option's value of the wrong
+    type or out of range), which click would otherwise print under three lines of usage.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, turning user errors into one line and exit status 2."""
+        try:
+            return super().invoke(ctx)
+        except InputError as error:
+            raise BadInput(str(error)) from None
+        except click.UsageError as error:
+            raise BadInput(error.format_message()) from None
+
+
+def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that say what to simulate, shared by every command that runs the model.
+
+    The command receives ``scenario``, ``policies``, ``settings``, ``steps``, ``developers``,
+    ``start`` and ``step_length``; :func:`scenario_from_options` turns them into one validated
+    Scenario.
+    """
+    options = [
+        click.option("--scenario", default=None, metavar="NAME|FILE",
+                     help="A preset (baseline, no_controls, strict; see `sim scenario list`) or "
+                          "a scenario TOML file [default: the default scenario, no policies]."),
+        click.option("--policy", "policies", multiple=True, metavar="NAME",
+                     help="Enable a policy (repeatable); see `sim policies`."),
+        click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+                     help="Override a parameter by dotted path, e.g. smuggling.leakage=0.3 or "
+                          "choice.social_weight=2 (repeatable)."),
+        click.option("--steps", type=click.IntRange(1, 2600), default=None,
+                     help="Number of steps [default 48 months; with --step-length week, the "
+                          "weeks of the same span: 209]."),
+        click.option("--developers", type=click.IntRange(100, 5_000_000), default=None,
+                     help="Size of the developer population [default 20000]."),
+        click.option("--start", default=None, metavar="YYYY-MM",
+                     help="First month [default 2024-01]."),
+        click.option("--step-length", "step_length", type=click.Choice(STEP_LENGTHS),
+                     default=None,
+                     help="What one step simulates: a month, or a week from the 1st of the "
+                          "start month [default month]."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def scenario_from_options(scenario: str | None, policies: tuple[str, ...],
+                          settings: tuple[str, ...], steps: int | None, developers: int | None,
+                          start: str | None, step_length: str | None) -> Scenario:
+    """The scenario the options describe: preset or file, plus policies, settings, options."""
+    base = load_scenario(scenario) if scenario else None
+    return resolve_scenario(base, policies=policies, settings=settings, developers=developers,
+                            steps=steps, start=start, step_length=step_length)
+
+
+db_option = click.option(
+    "--db", envvar=ENV_VAR, default=None, metavar="URL",
+    help=f"SQLAlchemy URL or SQLite file of the run store [env {ENV_VAR}; default runs.db].")
+json_option = click.option("--json", "as_json", is_flag=True,
+                           help="Print one JSON object on one line instead of tables.")
+
+
+def fmt(value: Any, kind: str) -> str:
+    """A metric for a table: shares as %, prices in $, tokens in trillions, compute in thousands."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if kind == "share":
+        return f"{value:.1%}"
+    if kind == "price":
+        return f"${value:,.3f}"
+    if kind == "tokens":
+        return f"{value / 1e12:,.1f}T"
+    if kind == "compute":
+        return f"{value / 1e3:,.1f}k"
+    return f"{value:,.2f}"
+
+
+SUMMARY_ROWS = (
+    ("Chinese share of all tokens", "cn_share", "share"),
+    ("Chinese share, global platforms", "cn_share_global", "share"),
+    ("Chinese share, in China", "cn_share_china", "share"),
+    ("Tokens served per month", "tokens_total", "tokens"),
+    ("Price, Chinese providers ($/M tokens)", "price_cn", "price"),
+    ("Price, US providers ($/M tokens)", "price_us", "price"),
+    ("Compute, Chinese providers (H100e)", "compute_cn", "compute"),
+    ("  of which smuggled", "compute_cn_smuggled", "compute"),
+    ("  of which domestic chips", "compute_cn_domestic", "compute"),
+    ("  of which rented abroad", "compute_cn_remote", "compute"),
+    ("Compute, US providers (H100e)", "compute_us", "compute"),
+    ("Compute, EU providers (H100e)", "compute_eu", "compute"),
+    ("Value added per kWh, Chinese providers", "value_added_per_kwh_cn", "ratio"),
+)
+
+
+def json_safe(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with NaN (nothing to measure) as None, which JSON can carry."""
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}
+
+
+def progress_bar(label: str) -> Progress:
+    """A bar of steps done and time left on standard error, labelled ``label`` (rich markup).
+
+    Transient, so it is gone when the command prints its result.
+    """
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=Console(stderr=True), transient=True)
+
+
+@contextmanager
+def exit_when_interrupted(progress: Progress) -> Iterator[None]:
+    """A run stopped by a signal ends the command: bar stopped, message, status 130 or 143."""
+    # Imported here: the runner pulls in the model, which commands that only read runs don't need.
+    from experiments.runner import RunInterrupted
+
+    try:
+        yield
+    except RunInterrupted as stop:
+        progress.stop()
+        progress.console.print(f"[yellow]{stop}[/]")
+        sys.exit(stop.exit_status)

@@ -1,0 +1,38 @@
+"""``sim dashboard``: serve the live policy dashboard in the browser."""
+
+from importlib.util import find_spec
+
+import click
+
+from runs.load import open_store
+from interfaces.cli.common import db_option
+from interfaces.dashboard.server import DEFAULT_HOST, DEFAULT_PORT, free_port, serve
+from vocabulary.errors import InputError
+
+
+@click.command()
+@db_option
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
+              help="Port to serve on (0: any free port).")
+@click.option("--host", default=DEFAULT_HOST, show_default=True,
+              help="Address to serve on; the default is reachable from this machine only.")
+def dashboard(db: str | None, port: int, host: str) -> None:
+    """Watch the market in the browser: move a policy lever, step, compare with the baseline.
+
+    Serves a page built with Mesa's visualisation (SolaraViz). Page 0 runs the model: set the
+    levers in the sidebar (export-ban tiers, H20/H200 licences, smuggling leakage, Remote
+    Access Security Act enforcement, Chinese electricity price, population, months, seed),
+    press Reset to apply them, then Step or play; the charts draw this run beside the baseline
+    preset with the same seed, and "Save run to database" stores it as `sim run` would. Page 1
+    overlays runs already in the database. Ctrl-C stops the server.
+
+    Example: sim dashboard --db runs.db --port 8800
+    """
+    if find_spec("solara") is None:
+        raise InputError("sim dashboard needs the dashboard extra: "
+                         "pip install 'token-market-sim[dashboard]'")
+    open_store(db)  # a database that cannot be opened is an error now, not in the page
+    port = free_port(host, port)
+    click.echo(f"Starting the dashboard on http://{host}:{port}/ ...", err=True)
+    serve(host, port, db, on_ready=lambda url: click.echo(
+        f"Dashboard ready at {url} (Ctrl-C stops it)", err=True))

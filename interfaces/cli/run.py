@@ -1,0 +1,106 @@
+"""``sim run``: simulate one scenario and store it."""
+
+import json
+import resource
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from runs.developer_history import HistoryPlan
+from runs.store import RunStore
+from interfaces.cli.common import (
+    SUMMARY_ROWS,
+    db_option,
+    exit_when_interrupted,
+    fmt,
+    json_option,
+    json_safe,
+    progress_bar,
+    scenario_from_options,
+    scenario_options,
+)
+from simulator.model import TokenMarket
+from experiments.runner import execute
+from simulator.scenario import Scenario
+
+
+@click.command()
+@scenario_options
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
+              help="Seed of all randomness; the same seed gives the same history.")
+@click.option("--name", default=None, help="Name stored with the run [default: the scenario or "
+                                            "the policies].")
+@click.option("--developer-history", "developer_history", default=None,
+              metavar="all|every:K|sample:F",
+              help="Also store one row per developer and step (provider, tokens): for all "
+                   "developers and steps, every K-th step, a fraction F of developers, or both "
+                   "(every:12,sample:0.01). Off by default: aggregates are stored always.")
+@click.option("--tag", "tags", multiple=True, metavar="TEXT",
+              help="A label stored with the run, for grouping runs later (repeatable).")
+@db_option
+@json_option
+def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ...],
+        steps: int | None, developers: int | None, start: str | None, step_length: str | None,
+        seed: int | None, name: str | None, developer_history: str | None, tags: tuple[str, ...],
+        db: str | None, as_json: bool) -> None:
+    """Simulate the market month by month (or week by week) and store the run.
+
+    Prints a summary (Chinese share, prices, compute at the first and the last step, each
+    named by its month, or by its start day for weekly steps) and the run id; with --json, one
+    JSON line with run_id, status, digest, steps, peak memory and the final metrics (with the
+    last step's month and date). Progress goes to standard error.
+    """
+    resolved = scenario_from_options(scenario, policies, settings, steps, developers, start,
+                                     step_length)
+    history = HistoryPlan.parse(developer_history) if developer_history else None
+    store = RunStore(db)
+    progress = progress_bar("[bold]simulating[/] {task.fields[date]}")
+    first: dict[str, Any] = {}
+
+    with progress:
+        task = progress.add_task("run", total=resolved.steps, date=resolved.start)
+
+        def on_step(model: TokenMarket) -> None:
+            if not first:
+                first.update(model.last_record.market, date=model.last_record.date)
+            progress.update(task, advance=1, date=model.last_record.date)
+
+        with exit_when_interrupted(progress):
+            result = execute(resolved, seed, store, name=name or _default_name(resolved),
+                             on_step=on_step, tags=tags, developer_history=history)
+
+    record = result.model.last_record
+    final = {"month": record.month, "date": record.date, **record.market}
+    if as_json:
+        click.echo(json.dumps({
+            "run_id": result.run_id, "status": result.status, "digest": result.digest,
+            "steps": result.steps, "seed": result.model.seed, "db": store.masked_url,
+            "policies": [p.key for p in resolved.policies],
+            "peak_memory_mb": round(peak_memory_mb(), 1), "final": json_safe(final)}))
+        return
+    out = Console()
+    title = f"Run {result.run_id}: {_default_name(resolved)} (seed {result.model.seed})"
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column(first["date"], justify="right")
+    table.add_column(final["date"], justify="right")
+    for label, key, kind in SUMMARY_ROWS:
+        table.add_row(label, fmt(first.get(key), kind), fmt(final.get(key), kind))
+    out.print(table)
+    out.print(f"Stored as run [bold]{result.run_id}[/] in {store.masked_url} "
+              f"(status {result.status}, digest {result.digest[:12]}). "
+              f"See `sim runs show {result.run_id}`.")
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _default_name(scenario: Scenario) -> str:
+    """A run's name when none is given: the scenario's, or its policies'."""
+    if scenario.name != "default":
+        return scenario.name
+    return "+".join(p.key for p in scenario.policies) or "no_policy"

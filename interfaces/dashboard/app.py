@@ -1,0 +1,254 @@
+"""The dashboard page: Mesa's SolaraViz over :class:`DashboardMarket`, and the stored runs.
+
+Page 0 is the live model: Mesa's sidebar holds the controls (the levers, population, months,
+seed; a changed control applies on Reset) and Reset / play / Step; the charts show this run
+beside the baseline preset, and a panel saves the run to the store. Page 1 overlays runs picked
+from the store, drawn from their stored histories. Solara serves this module
+(``interfaces.dashboard.server``); each browser tab gets its own model.
+"""
+
+from collections.abc import Sequence
+from html import escape
+
+import solara
+import solara.lab
+from mesa.visualization import SolaraViz
+
+from runs.load import list_runs, load_run, open_store
+from interfaces.cli.common import SUMMARY_ROWS, fmt
+from interfaces.dashboard import charts
+from interfaces.dashboard.history import History
+from interfaces.dashboard.levers import controls
+from interfaces.dashboard.market import DashboardMarket, save_run
+from interfaces.dashboard.network_view import NETWORK_LIMIT, network_figure
+from vocabulary.errors import InputError
+
+TITLE = "Token market: policy dashboard"
+LIVE, STORED = 0, 1
+"""Mesa's page numbers (its tabs "Page 0" and "Page 1")."""
+
+
+def _live(model: DashboardMarket) -> list[History]:
+    return [model.history(), model.baseline]
+
+
+def _model_colours(model: DashboardMarket) -> dict[str, str]:
+    return charts.provider_colours((p.spec.name, p.spec.jurisdiction) for p in model.providers)
+
+
+def _chart(figure, css_class: str, dependencies: list) -> None:
+    with solara.Column(classes=[css_class], gap="0px"):
+        solara.FigureMatplotlib(figure, format="png", dependencies=dependencies)
+
+
+def _text(html: str, css_class: str = "note") -> None:
+    """A paragraph of our own HTML (dynamic parts escaped by the caller).
+
+    Solara's Markdown would load KaTeX from a CDN, which the page must not need.
+    """
+    solara.HTML(tag="div", unsafe_innerHTML=html, classes=[css_class],
+                style="font-size: 13px; line-height: 1.5; margin: 4px 0")
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def live_share(model: DashboardMarket) -> None:
+    """The Chinese share, this run against the baseline, with the latest figures in words."""
+    live, baseline = _live(model)
+    month = live.last_month
+    if month is None:
+        caption = ("Not stepped yet: the dashed grey line is the baseline preset. Press Step or "
+                   "the play button.")
+    else:
+        same = baseline.market["cn_share_global"].get(live.market.index[-1])
+        caption = (f"<b>{month}</b> (month {model.steps} of {model.horizon}): Chinese share "
+                   f"<b>{_percent(live.last('cn_share_global'))}</b> in this run, "
+                   f"{_percent(same)} in the baseline.")
+    _text(caption, "share-caption")
+    _chart(charts.share_figure([live, baseline]), "share-chart", [id(model), model.steps])
+
+
+def live_prices(model: DashboardMarket) -> None:
+    """Average prices by provider jurisdiction, this run against the baseline."""
+    _chart(charts.price_figure(_live(model)), "price-chart", [id(model), model.steps])
+
+
+def live_compute(model: DashboardMarket) -> None:
+    """Compute by jurisdiction and channel, this run against the baseline."""
+    _chart(charts.compute_figure(_live(model)), "compute-chart", [id(model), model.steps])
+
+
+def live_providers(model: DashboardMarket) -> None:
+    """Provider market shares, this run against the baseline."""
+    _chart(charts.provider_share_figure(_live(model), _model_colours(model)), "provider-chart",
+           [id(model), model.steps])
+
+
+def live_network(model: DashboardMarket) -> None:
+    """The developer network coloured by provider, for populations small enough to draw."""
+    sample = model.network_sample
+    if sample is None:
+        _text(f"The developer network is drawn for populations of at most {NETWORK_LIMIT:,} "
+              f"developers; this run has {model.developers.size:,}.")
+        return
+    figure = network_figure(sample, model.developers.provider, model.provider_names,
+                            _model_colours(model), model.history().last_month)
+    _chart(figure, "network-chart", [id(model), model.steps])
+
+
+@solara.component
+def SavePanel(model: DashboardMarket, steps: int) -> None:
+    """What this run is, the command that gives it, and a button that stores it."""
+    task = solara.lab.use_task(lambda: save_run(model), dependencies=None, raise_error=False)
+    changes = model.levers.changes()
+    command = model.command()
+    with solara.Column(classes=["run-panel"]):
+        where = f"month {steps} of {model.horizon}" if steps else "not stepped yet"
+        _text(f"<h3>This run</h3>{where} · seed {model.seed} · "
+              f"{model.scenario.developers:,} developers<br>"
+              f"<b>Levers moved from the baseline:</b> {escape(', '.join(changes) or 'none')}")
+        _text(f"The same run from the command line:<br><code>{escape(command)}</code>"
+              if command else
+              "A preset policy is switched off, which <code>sim run</code> cannot do: save "
+              "the run here.", "command")
+        solara.Button("Save run to database", on_click=task, disabled=task.pending,
+                      color="primary")
+        if task.pending:
+            solara.Info("Simulating all months of this scenario and seed, as sim run does...")
+        elif task.finished and task.error:
+            solara.Error(f"Not saved: {task.exception}")
+        elif task.finished and task.value is not None:
+            solara.Success(f"Saved as run {task.value.run_id} (digest "
+                           f"{task.value.digest[:12]}); see: sim runs show {task.value.run_id}")
+
+
+def run_panel(model: DashboardMarket) -> None:
+    """The save panel, fresh for each new model (after Reset)."""
+    SavePanel(model, model.steps).key(f"save-{id(model)}")
+
+
+stored_ids: solara.Reactive[list[int]] = solara.reactive([])
+"""Run ids picked on the stored-runs page (per browser tab, as every Solara reactive)."""
+stored_histories: solara.Reactive[tuple[History, ...]] = solara.reactive(())
+
+
+def _final_table(histories: Sequence[History]) -> str:
+    """The runs' last stored month, metric by metric, formatted as ``sim runs show`` does."""
+    cell = 'style="padding: 0 8px; white-space: nowrap"'
+    head = "".join(f"<th {cell}>{escape(h.label.split(':')[0])}<br>{h.last_month}</th>"
+                   for h in histories)
+    rows = "".join(f"<tr><td {cell}>{escape(label.strip())}</td>"
+                   + "".join(f'<td {cell} align="right">{escape(fmt(h.last(key), kind))}</td>'
+                             for h in histories) + "</tr>"
+                   for label, key, kind in SUMMARY_ROWS)
+    return (f'<table style="border-collapse: collapse; font-size: 12px; line-height: 1.35">'
+            f"<tr><th {cell} align=\"left\">last month stored</th>{head}</tr>{rows}</table>")
+
+
+@solara.component
+def StoredRunPicker(model: DashboardMarket) -> None:
+    """Pick runs from the store; shows their last month as ``sim runs show`` does."""
+    reloads = solara.use_reactive(0)
+
+    def read_list():
+        try:
+            store = open_store()
+            return store, list_runs(store), None
+        except InputError as error:
+            return None, None, str(error)
+
+    store, table, problem = solara.use_memo(read_list, dependencies=[reloads.value])
+    with solara.Column(classes=["stored-runs"]):
+        _text("<h3>Stored runs</h3>Pick runs to overlay their stored histories (nothing is "
+              "simulated again).")
+        if problem:
+            solara.Error(problem)
+            return
+        labels = {f"run {run_id}: {row['name']} (seed {row['seed']}, {row['status']}, "
+                  f"{row['steps_done']} months)": int(run_id) for run_id, row in table.iterrows()}
+        by_id = {run_id: label for label, run_id in labels.items()}
+
+        def pick(values: list[str]) -> None:
+            ids = [labels[value] for value in values]
+            stored_histories.set(tuple(History.from_stored(load_run(store, run_id))
+                                       for run_id in ids))
+            stored_ids.set(ids)
+
+        if not labels:
+            _text(f"No runs in {escape(store.masked_url)} yet: run <code>sim run</code>, or "
+                  "save one from the live page.")
+        else:
+            solara.SelectMultiple(f"Runs in {store.masked_url}",
+                                  values=[by_id[i] for i in stored_ids.value if i in by_id],
+                                  all_values=list(labels), on_value=pick)
+        solara.Button("Reload the list", on_click=lambda: reloads.set(reloads.value + 1),
+                      text=True)
+
+
+@solara.component
+def StoredFinalTable(model: DashboardMarket) -> None:
+    """The picked runs' last stored month, metric by metric, as ``sim runs show`` prints it."""
+    picked = [h for h in stored_histories.value if len(h.market)]
+    if picked:
+        _text(_final_table(picked), "final-table")
+    else:
+        _text("Pick stored runs to compare their last months here.")
+
+
+def _stored_colours(histories: Sequence[History]) -> dict[str, str]:
+    pairs = {}
+    for history in histories:
+        if len(history.providers):
+            pairs.update(zip(history.providers["provider"], history.providers["jurisdiction"],
+                             strict=True))
+    return charts.provider_colours(pairs.items())
+
+
+def _stored_chart(draw, css_class: str) -> None:
+    histories = [h for h in stored_histories.value if len(h.market)]
+    if not histories:
+        _text("Pick stored runs to draw them here.")
+        return
+    _chart(draw(histories), css_class, [tuple(stored_ids.value)])
+
+
+@solara.component
+def StoredShare(model: DashboardMarket) -> None:
+    """The Chinese share of the picked runs."""
+    _stored_chart(charts.share_figure, "stored-share-chart")
+
+
+@solara.component
+def StoredPrices(model: DashboardMarket) -> None:
+    """Prices by provider jurisdiction of the picked runs."""
+    _stored_chart(charts.price_figure, "stored-price-chart")
+
+
+@solara.component
+def StoredCompute(model: DashboardMarket) -> None:
+    """Compute by jurisdiction and channel of the picked runs."""
+    _stored_chart(charts.compute_figure, "stored-compute-chart")
+
+
+@solara.component
+def StoredProviders(model: DashboardMarket) -> None:
+    """Provider market shares of the picked runs."""
+    _stored_chart(lambda hs: charts.provider_share_figure(hs, _stored_colours(hs)),
+                  "stored-provider-chart")
+
+
+COMPONENTS = [
+    (live_share, LIVE), (live_prices, LIVE), (live_compute, LIVE), (live_providers, LIVE),
+    (live_network, LIVE), (run_panel, LIVE),
+    (StoredRunPicker, STORED), (StoredFinalTable, STORED), (StoredShare, STORED),
+    (StoredPrices, STORED), (StoredCompute, STORED), (StoredProviders, STORED),
+]
+
+
+@solara.component
+def Page() -> None:
+    """The whole page; one model per browser tab."""
+    model = solara.use_memo(DashboardMarket, dependencies=[])
+    SolaraViz(model, components=COMPONENTS, model_params=controls(), name=TITLE)

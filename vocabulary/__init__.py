@@ -1,0 +1,5 @@
+"""The shared vocabulary every layer may use: regions and segments, dates, errors, settings files.
+
+Nothing here imports another package of the project, so the model core, storage, experiments
+and interfaces can all speak of a jurisdiction, a month or an input error in the same terms.
+"""
