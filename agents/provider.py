@@ -7,14 +7,24 @@ length; a step adds ``dt`` months of them to cash and to cumulative tokens (see
 :mod:`vocabulary.clock`).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
 
-from agents.chips import HOURS_PER_MONTH, REMOTE, SECONDS_PER_MONTH, ChipCatalogue
-from vocabulary.clock import StepClock
+from agents.chips import (
+    DOMESTIC,
+    HOURS_PER_MONTH,
+    LEGAL,
+    REMOTE,
+    SECONDS_PER_MONTH,
+    SMUGGLED,
+    ChipCatalogue,
+)
 from simulator.scenario import ProviderSpec, SupplyParams
+from vocabulary.clock import StepClock
+from vocabulary.regions import CHANNELS
 
 OWNED_CHANNELS = REMOTE
 """Fleet columns: legal, domestic, smuggled. Remote compute is rented, not owned."""
@@ -63,7 +73,6 @@ class ProviderAgent(mesa.Agent):
         remote_units: accelerators rented abroad this month.
         pipeline: deliveries not yet serving.
         efficiency: tokens per accelerator relative to the reference model; grows by learning.
-        capability: AA Intelligence Index points.
         price: USD per million tokens.
         markup: over average cost at planned utilisation.
         cash: USD available for investment.
@@ -81,7 +90,6 @@ class ProviderAgent(mesa.Agent):
         self.remote_units = 0.0
         self.pipeline: list[Delivery] = []
         self.efficiency = spec.efficiency
-        self.capability = 0.0
         self.price = spec.price_usd_per_m
         self.markup = 0.0
         self.cash = spec.backing_usd
@@ -89,7 +97,6 @@ class ProviderAgent(mesa.Agent):
         self.learning_base = 1.0
         self.demand_history: list[float] = []
         self.share_history: list[float] = []
-        self.congestion = 1.0
         self.books = StepBooks()
 
     # ---- capacity -------------------------------------------------------------------------
@@ -111,6 +118,18 @@ class ProviderAgent(mesa.Agent):
     def capacity(self, supply: SupplyParams) -> float:
         """Tokens per month the provider can serve this step."""
         return self.owned_capacity(supply) + self.remote_capacity(supply)
+
+    def compute_h100(self, supply: SupplyParams) -> np.ndarray:
+        """(4,) accelerators serving, in H100-equivalents of inference throughput, by channel.
+
+        Channels as in ``CHANNELS``: legal, domestic, smuggled (owned), remote (rented).
+        """
+        catalogue = self.catalogue
+        h100 = catalogue.tokens_per_s / catalogue.tokens_per_s[catalogue.index("H100")]
+        compute = np.zeros(len(CHANNELS))
+        compute[[LEGAL, DOMESTIC, SMUGGLED]] = h100 @ self.fleet
+        compute[REMOTE] = self.remote_units * h100[catalogue.index(supply.remote_chip)]
+        return compute
 
     def pipeline_capacity(self, supply: SupplyParams) -> float:
         """Tokens per month that ordered, undelivered accelerators will add."""
@@ -279,6 +298,10 @@ class ProviderAgent(mesa.Agent):
         if delivered > 0:
             self.pipeline.append(Delivery(arrival, chip, channel, delivered))
 
+    def open_books(self) -> None:
+        """Start a new step's books: the chip market and :meth:`settle` fill them."""
+        self.books = StepBooks()
+
     # ---- accounting and learning -------------------------------------------------------------
 
     def settle(self, demand: float, served: float, share: float, supply: SupplyParams,
@@ -322,3 +345,80 @@ class ProviderAgent(mesa.Agent):
     def profit(self) -> float:
         """Revenue less operating cost and depreciation this step."""
         return self.books.revenue - self.books.operating_cost - self.books.depreciation
+
+
+@dataclass(frozen=True)
+class ProviderSnapshot:
+    """The providers at the end of a step, as (P,) arrays in index order: what the metrics read.
+
+    Money, tokens and energy are monthly rates, as in :class:`StepBooks`.
+
+    Attributes:
+        names: provider names.
+        jurisdictions: jurisdiction codes (``"US"``, ``"CN"``, ...).
+        price: USD per million tokens.
+        markup: over average cost, after this step's change in share.
+        latency_s: seconds to first token the next step starts with, congestion included.
+        revenue: USD per month.
+        energy_kwh: kWh per month, owned and rented accelerators.
+        electricity_usd_per_kwh: the base electricity price (no policy multiplier).
+        profit: USD per month, revenue less operating cost and depreciation.
+        cash: USD.
+        capex: USD the step's chip orders spent.
+        seized_units: accelerators the step's orders lost to seizures.
+        efficiency: tokens per accelerator relative to the reference model, after learning.
+        capacity: tokens per month, at the efficiency after this step's learning.
+        capability: AA Intelligence Index points.
+        compute: (P, 4) accelerators in H100-equivalents by channel (see ``CHANNELS``).
+    """
+
+    names: tuple[str, ...]
+    jurisdictions: tuple[str, ...]
+    price: np.ndarray
+    markup: np.ndarray
+    latency_s: np.ndarray
+    revenue: np.ndarray
+    energy_kwh: np.ndarray
+    electricity_usd_per_kwh: np.ndarray
+    profit: np.ndarray
+    cash: np.ndarray
+    capex: np.ndarray
+    seized_units: np.ndarray
+    efficiency: np.ndarray
+    capacity: np.ndarray
+    capability: np.ndarray
+    compute: np.ndarray
+
+    @classmethod
+    def of(cls, providers: list[ProviderAgent], supply: SupplyParams, congestion: np.ndarray,
+           capability: np.ndarray) -> "ProviderSnapshot":
+        """Read the providers' state and books.
+
+        Args:
+            providers: the agents, in index order.
+            supply: the scenario's supply section (utilisation, remote chip).
+            congestion: (P,) latency multiplier from the step's clearing.
+            capability: (P,) capability of each provider.
+        """
+        def each(value: Callable[[ProviderAgent], float]) -> np.ndarray:
+            return np.array([value(p) for p in providers])
+
+        return cls(
+            names=tuple(p.spec.name for p in providers),
+            jurisdictions=tuple(p.spec.jurisdiction for p in providers),
+            price=each(lambda p: p.price),
+            markup=each(lambda p: p.markup),
+            latency_s=each(lambda p: p.spec.latency_s) * congestion,
+            revenue=each(lambda p: p.books.revenue),
+            energy_kwh=each(lambda p: p.books.energy_kwh),
+            electricity_usd_per_kwh=each(lambda p: p.electricity_price(1.0)),
+            profit=each(lambda p: p.profit),
+            cash=each(lambda p: p.cash),
+            capex=each(lambda p: p.books.capex),
+            seized_units=each(lambda p: p.books.seized_units),
+            efficiency=each(lambda p: p.efficiency),
+            capacity=each(lambda p: p.capacity(supply)),
+            capability=capability,
+            compute=np.array([p.compute_h100(supply) for p in providers]).reshape(
+                len(providers), len(CHANNELS)),
+        )

@@ -15,7 +15,8 @@ import time
 import numba
 import numpy as np
 
-from simulator.market import UtilityTerms, cell_utility, choose, choose_reference, stay_bonus
+from agents.developers import DeveloperPopulation
+from simulator.choice import UtilityTerms, choose, choose_reference
 from simulator.network import homophily_adjacency
 from vocabulary.regions import DEV_REGIONS, JURISDICTIONS, SEGMENTS
 
@@ -24,7 +25,8 @@ REFERENCE_SAMPLE = 20_000
 developer, so the ratio is fair."""
 
 
-def synthetic_inputs(n: int, providers: int, rng: np.random.Generator):
+def synthetic_inputs(n: int, providers: int,
+                     rng: np.random.Generator) -> tuple[UtilityTerms, DeveloperPopulation]:
     """A population of n developers and P providers with varied, realistic-scale utilities."""
     region = np.sort(rng.integers(0, len(DEV_REGIONS), n)).astype(np.int8)
     segment = rng.integers(0, len(SEGMENTS), n).astype(np.int8)
@@ -43,8 +45,10 @@ def synthetic_inputs(n: int, providers: int, rng: np.random.Generator):
     adjacency = homophily_adjacency(region, 8, 0.1, rng)
     current = rng.integers(0, providers, n).astype(np.int16)
     tenure = rng.uniform(0, 24, n).astype(np.float32)
-    cells = region.astype(np.int64) * len(SEGMENTS) + segment
-    return terms, region, segment, cells, adjacency, current, tenure
+    developers = DeveloperPopulation(region=region, segment=segment, base_demand=np.ones(n),
+                                     provider=current, tenure=tenure,
+                                     restriction_draw=np.ones(n), adjacency=adjacency)
+    return terms, developers
 
 
 def best_of(repeats: int, function) -> tuple[float, object]:
@@ -60,20 +64,18 @@ def best_of(repeats: int, function) -> tuple[float, object]:
 def measure(n: int, providers: int, seed: int = 1) -> dict:
     """Developer-steps per second of the kernel (all n) and of the reference (a sample)."""
     rng = np.random.default_rng(seed)
-    terms, region, segment, cells, adjacency, current, tenure = synthetic_inputs(n, providers, rng)
+    terms, developers = synthetic_inputs(n, providers, rng)
     uniform = rng.random(n)
     rows = np.arange(n)
 
-    def kernel():
-        bonus = stay_bonus(terms, segment, tenure, current)
-        return choose(cell_utility(terms), rows, cells, current, bonus, adjacency, current,
-                      terms.social_weight, uniform)
+    def kernel() -> np.ndarray:
+        return choose(terms, developers, rows, uniform)
 
     kernel()  # compile / load from cache
     kernel_time, picks = best_of(3, kernel)
     sample = rows[:min(n, REFERENCE_SAMPLE)]
     reference_time, reference_picks = best_of(1, lambda: choose_reference(
-        terms, region, segment, current, tenure, adjacency, current, sample, uniform[sample]))
+        terms, developers, sample, uniform[sample]))
     assert np.array_equal(picks[sample], reference_picks), "kernel and reference disagree"
     kernel_rate = n / kernel_time
     reference_rate = len(sample) / reference_time

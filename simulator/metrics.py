@@ -9,18 +9,16 @@ runs, all in the month's first week).
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from agents.chips import DOMESTIC, LEGAL, REMOTE, SMUGGLED
+from agents.developers import DeveloperPopulation
+from agents.provider import ProviderSnapshot
 from policies.engine import PolicyEvent
+from simulator.clearing import Clearing
 from vocabulary.calendar import format_month
-from simulator.market import Clearing
 from vocabulary.regions import CHANNELS, CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
-
-if TYPE_CHECKING:
-    from simulator.model import TokenMarket
 
 
 @dataclass(frozen=True)
@@ -61,18 +59,29 @@ def _hhi(tokens: np.ndarray) -> float:
     return float(((tokens / total) ** 2).sum() * 10_000) if total > 0 else 0.0
 
 
-def record_step(model: "TokenMarket", clearing: Clearing, developer_demand: np.ndarray,
-                events: list[PolicyEvent]) -> StepRecord:
-    """The metrics of the step just simulated (DESIGN section 2, "Metrics every step")."""
-    dev = model.developers
-    providers = model.providers
-    supply = model.scenario.supply
-    n_prov = len(providers)
-    jurisdiction = np.array([p.spec.jurisdiction for p in providers])
+def record_step(*, step: int, month: int, date: str, providers: ProviderSnapshot,
+                frontier: float, developers: DeveloperPopulation, clearing: Clearing,
+                developer_demand: np.ndarray, events: list[PolicyEvent]) -> StepRecord:
+    """The metrics of the step just simulated (DESIGN section 2, "Metrics every step").
+
+    Args:
+        step: the step's index, from 0.
+        month: the month index the step starts in (see ``vocabulary.calendar``).
+        date: the step as users read it (``StepClock.label``).
+        providers: the providers after this step's accounting and learning.
+        frontier: the frontier capability.
+        developers: the population, on this step's providers.
+        clearing: this step's clearing.
+        developer_demand: (N,) tokens each developer asked for.
+        events: this step's policy events.
+    """
+    dev = developers
+    n_prov = len(providers.names)
+    jurisdiction = np.array(providers.jurisdictions)
     is_cn = jurisdiction == "CN"
     is_us = jurisdiction == "US"
     is_west = ~is_cn
-    prices = np.array([p.price for p in providers])
+    prices = providers.price
 
     # One pass over the developers: bin 2 p + 1 holds provider p's tokens served in China.
     by_market = np.bincount(dev.provider.astype(np.int64) * 2 + (dev.region == CHINA),
@@ -80,17 +89,12 @@ def record_step(model: "TokenMarket", clearing: Clearing, developer_demand: np.n
     served_global, served_china = by_market[0::2], by_market[1::2]
     total = clearing.served.sum()
 
-    remote_chip = model.catalogue.index(supply.remote_chip)
-    catalogue = model.catalogue
-    h100 = catalogue.tokens_per_s / catalogue.tokens_per_s[catalogue.index("H100")]
-    compute = np.zeros((n_prov, len(CHANNELS)))
-    for p in providers:
-        compute[p.index, [LEGAL, DOMESTIC, SMUGGLED]] = h100 @ p.fleet
-        compute[p.index, REMOTE] = p.remote_units * h100[remote_chip]
-    capacity = np.array([p.capacity(supply) for p in providers])
-    revenue = np.array([p.books.revenue for p in providers])
-    energy = np.array([p.books.energy_kwh for p in providers])
-    electricity = np.array([p.electricity_price(1.0) for p in providers])
+    compute = providers.compute
+    capacity = providers.capacity
+    revenue = providers.revenue
+    energy = providers.energy_kwh
+    electricity = providers.electricity_usd_per_kwh
+    capability = providers.capability
 
     def value_added_per_kwh(mask: np.ndarray) -> float:
         kwh = energy[mask].sum()
@@ -122,13 +126,13 @@ def record_step(model: "TokenMarket", clearing: Clearing, developer_demand: np.n
         "value_added_per_kwh_west": value_added_per_kwh(is_west),
         "capacity": float(capacity.sum()),
         "utilisation": _share(total, capacity.sum()),
-        "capability_frontier": float(model.frontier),
-        "capability_best_cn": float(model.capability[is_cn].max()) if is_cn.any() else 0.0,
-        "capability_best_us": float(model.capability[is_us].max()) if is_us.any() else 0.0,
+        "capability_frontier": float(frontier),
+        "capability_best_cn": float(capability[is_cn].max()) if is_cn.any() else 0.0,
+        "capability_best_us": float(capability[is_us].max()) if is_us.any() else 0.0,
         "hhi_global": _hhi(served_global),
         "hhi_china": _hhi(served_china),
         "developers_on_cn": int(is_cn[dev.provider].sum()),
-        "seized_units": float(sum(p.books.seized_units for p in providers)),
+        "seized_units": float(sum(providers.seized_units.tolist())),  # in order, not pairwise
     }
     market["capability_gap"] = market["capability_best_us"] - market["capability_best_cn"]
     for j in JURISDICTIONS:
@@ -139,27 +143,27 @@ def record_step(model: "TokenMarket", clearing: Clearing, developer_demand: np.n
 
     developers_by_provider = np.bincount(dev.provider, minlength=n_prov)
     provider_rows = [{
-        "provider": p.spec.name,
-        "jurisdiction": p.spec.jurisdiction,
-        "demand": float(clearing.demand[p.index]),
-        "served": float(clearing.served[p.index]),
-        "served_global": float(served_global[p.index]),
-        "capacity": float(capacity[p.index]),
-        "utilisation": _share(clearing.served[p.index], capacity[p.index]),
-        "price": float(p.price),
-        "markup": float(p.markup),
-        "latency_s": float(p.spec.latency_s * p.congestion),
-        "revenue": float(p.books.revenue),
-        "energy_kwh": float(p.books.energy_kwh),
-        "profit": float(p.profit),
-        "cash": float(p.cash),
-        "capex": float(p.books.capex),
-        "capability": float(model.capability[p.index]),
-        "efficiency": float(p.efficiency),
-        "developers": int(developers_by_provider[p.index]),
-        "share_global": _share(served_global[p.index], served_global.sum()),
-        **{f"compute_{channel}": float(compute[p.index, c]) for c, channel in enumerate(CHANNELS)},
-    } for p in providers]
+        "provider": providers.names[i],
+        "jurisdiction": providers.jurisdictions[i],
+        "demand": float(clearing.demand[i]),
+        "served": float(clearing.served[i]),
+        "served_global": float(served_global[i]),
+        "capacity": float(capacity[i]),
+        "utilisation": _share(clearing.served[i], capacity[i]),
+        "price": float(prices[i]),
+        "markup": float(providers.markup[i]),
+        "latency_s": float(providers.latency_s[i]),
+        "revenue": float(revenue[i]),
+        "energy_kwh": float(energy[i]),
+        "profit": float(providers.profit[i]),
+        "cash": float(providers.cash[i]),
+        "capex": float(providers.capex[i]),
+        "capability": float(capability[i]),
+        "efficiency": float(providers.efficiency[i]),
+        "developers": int(developers_by_provider[i]),
+        "share_global": _share(served_global[i], served_global.sum()),
+        **{f"compute_{channel}": float(compute[i, c]) for c, channel in enumerate(CHANNELS)},
+    } for i in range(n_prov)]
 
     n_seg = len(SEGMENTS)
     key = dev.cell * n_prov + dev.provider
@@ -170,13 +174,12 @@ def record_step(model: "TokenMarket", clearing: Clearing, developer_demand: np.n
     segment_rows = [{
         "region": DEV_REGIONS[k // (n_seg * n_prov)],
         "segment": SEGMENTS[(k // n_prov) % n_seg],
-        "provider": providers[k % n_prov].spec.name,
+        "provider": providers.names[k % n_prov],
         "developers": int(counts[k]),
         "tokens": float(tokens[k]),
         "demand": float(demand[k]),
     } for k in np.flatnonzero(counts)]
 
-    step = model.steps - 1
-    return StepRecord(step=step, month=format_month(model.month), date=model.clock.label(step),
+    return StepRecord(step=step, month=format_month(month), date=date,
                       market=market, providers=provider_rows, segments=segment_rows,
                       events=list(events))

@@ -2,10 +2,15 @@
 
 One step is one month, or one week (``Scenario.step_length``; :mod:`vocabulary.clock` says how
 monthly rates become rates per step); :meth:`TokenMarket.step` reads as the stage list of DESIGN
-section 2. Providers are Mesa agents; developers are a vectorised population. All randomness
-comes from one seed: a ``SeedSequence`` whose children drive the network, the population and
-each step's choices, so the same scenario and seed give a bit-identical history, and two
-scenarios that differ only in policy draw the same shocks (common random numbers).
+section 2, one call per stage, and each stage's rules live in a module of their own: policies in
+:mod:`policies.engine`, the chip market in :mod:`simulator.chip_market`, providers in
+:mod:`agents.provider`, the developer choice rule in :mod:`simulator.choice`, demand in
+:mod:`simulator.demand`, clearing in :mod:`simulator.clearing`, metrics in
+:mod:`simulator.metrics`. Providers are Mesa agents; developers are a vectorised population.
+
+All randomness comes from one seed: a ``SeedSequence`` whose children drive the network, the
+population and each step's choices, so the same scenario and seed give a bit-identical history,
+and two scenarios that differ only in policy draw the same shocks (common random numbers).
 """
 
 from collections.abc import Mapping, Sequence
@@ -17,28 +22,22 @@ import numpy as np
 
 from agents.chips import ChipCatalogue
 from agents.developers import DeveloperPopulation
-from agents.provider import ProviderAgent, StepBooks
+from agents.provider import ProviderAgent, ProviderSnapshot
+from policies.constraints import Constraints
 from policies.engine import PolicyEngine, PolicyEvent
-from vocabulary.calendar import year_of
 from simulator.capability import CapabilityTimeline
 from simulator.chip_market import run_chip_market
-from vocabulary.clock import StepClock
-from vocabulary.errors import InputError
-from simulator.market import (
-    Clearing,
-    UtilityTerms,
-    cell_utility,
-    choose,
-    clear,
-    congestion_factor,
-    stay_bonus,
-    token_demand,
-)
+from simulator.choice import ChoiceRule, UtilityTerms
+from simulator.clearing import Clearing, clear
+from simulator.demand import TokenDemand, by_year
 from simulator.metrics import StepRecord, record_step
 from simulator.network import homophily_adjacency, row_normalised_adjacency
 from simulator.overrides import build_policies, resolve_scenario
-from vocabulary.regions import CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
 from simulator.scenario import Scenario
+from vocabulary.calendar import year_of
+from vocabulary.clock import StepClock
+from vocabulary.errors import InputError
+from vocabulary.regions import CHINA
 
 
 class TokenMarket(mesa.Model):
@@ -61,6 +60,12 @@ class TokenMarket(mesa.Model):
         After each step ``last_record`` holds that step's metrics, provider rows, segment rows
         and policy events, which the run store writes as the run goes, and
         ``developer_tokens`` the (N,) tokens each developer was served.
+
+        ``rng`` (Mesa's) is the model's random source during a run: each step's developer draws
+        come from it. It is seeded with a child of ``seed``'s ``SeedSequence``; the set-up draws
+        (network, population) come from its sibling children, so that passing a ``graph``
+        leaves the population and the step's draws as they were. Mesa's stdlib ``random`` is
+        seeded with ``seed`` as well, but nothing in the model draws from it.
     """
 
     def __init__(self, scenario: Scenario | None = None, *,
@@ -79,7 +84,7 @@ class TokenMarket(mesa.Model):
         super().__init__(seed=seed)
         self.seed = seed
         network_seq, population_seq, choice_seq = np.random.SeedSequence(seed).spawn(3)
-        self.choice_rng = np.random.default_rng(choice_seq)
+        self.reset_rng(choice_seq)
 
         sc = self.scenario
         self.clock = StepClock.of(sc.start, sc.step_length)
@@ -108,9 +113,9 @@ class TokenMarket(mesa.Model):
         self.providers: list[ProviderAgent] = [
             ProviderAgent(self, spec, i, self.catalogue, self.clock)
             for i, spec in enumerate(sc.providers)]
-        self._static = self._static_terms()
-        self._demand_index = np.ones(len(DEV_REGIONS))
-        self.reference_price = self._reference_prices()
+        self.choice = ChoiceRule(sc, self.clock)
+        self.demand = TokenDemand(sc.demand, self.clock, self.developers, self._prices())
+        self.congestion = np.ones(len(self.providers))
         self.capability = np.zeros(len(self.providers))
         self.capability, self.frontier = self.timeline.advance(
             sc.providers, self.capability, 0.0, self.start_month, sc.supply)
@@ -124,38 +129,6 @@ class TokenMarket(mesa.Model):
                         "tokens_demanded", "price_cn", "price_us", "compute_cn")})
 
     # ---- set-up --------------------------------------------------------------------------------
-
-    def _static_terms(self) -> dict[str, np.ndarray]:
-        """Per-provider and per-region facts that do not change during the run."""
-        specs = self.scenario.providers
-        choice = self.scenario.choice
-        jurisdiction = np.array([JURISDICTIONS.index(p.jurisdiction) for p in specs])
-        distrust = np.zeros((len(DEV_REGIONS), len(JURISDICTIONS)))
-        distrust[[r for r in range(len(DEV_REGIONS)) if r != CHINA], JURISDICTIONS.index("CN")] = 1
-        return {
-            "jurisdiction": jurisdiction,
-            "open_weights": np.array([p.open_weights for p in specs]),
-            "serves": np.array([[region in p.markets for p in specs] for region in DEV_REGIONS]),
-            "distrust": distrust,
-            "network_latency": np.array([[choice.network_latency_s[r][j] for j in JURISDICTIONS]
-                                         for r in DEV_REGIONS]),
-            "base_latency": np.array([p.latency_s for p in specs]),
-            "price_weight": np.array([choice.price_weight[s] for s in SEGMENTS]),
-            "security_penalty": np.array([choice.security_penalty[s] for s in SEGMENTS]),
-            "switching_cost": np.array([choice.switching_cost[s] for s in SEGMENTS]),
-            "reconsider": self.clock.chance(np.array([choice.reconsider_rate[s]
-                                                      for s in SEGMENTS])),
-            "elasticity": np.array([self.scenario.demand.price_elasticity[s] for s in SEGMENTS]),
-        }
-
-    def _reference_prices(self) -> np.ndarray:
-        """(R,) demand-weighted starting price in each developer region: demand's price anchor."""
-        prices = np.array([p.price for p in self.providers])
-        dev = self.developers
-        weighted = np.bincount(dev.region, weights=dev.base_demand * prices[dev.provider],
-                               minlength=len(DEV_REGIONS))
-        total = np.bincount(dev.region, weights=dev.base_demand, minlength=len(DEV_REGIONS))
-        return np.divide(weighted, total, out=np.ones_like(total), where=total > 0)
 
     def _install_initial_fleets(self) -> None:
         """Fleets sized to the starting demand, pre-ordered deliveries, and starting markups."""
@@ -181,8 +154,8 @@ class TokenMarket(mesa.Model):
         """Monthly demand growth a provider expects before it has its own history."""
         year = year_of(self.start_month)
         china_share = china_demand[provider] / demand[provider] if demand[provider] > 0 else 0.0
-        return (china_share * _by_year(self.scenario.demand.growth_china, year)
-                + (1 - china_share) * _by_year(self.scenario.demand.growth_global, year))
+        return (china_share * by_year(self.scenario.demand.growth_china, year)
+                + (1 - china_share) * by_year(self.scenario.demand.growth_global, year))
 
     # ---- the step --------------------------------------------------------------------------
 
@@ -195,143 +168,97 @@ class TokenMarket(mesa.Model):
         to the next month's level after its last week.
         """
         step = self.steps - 1
-        for provider in self.providers:
-            provider.books = StepBooks()
-        constraints, events = self.policy_engine.advance(self.month)                # 1
-        if self.clock.opens_month(step):                                            # 2
-            run_chip_market(self.providers, self.catalogue, constraints, self.month,
-                            self.scenario.supply, self._initial_growth)
-        self._set_prices(constraints)                                               # 3
-        choices, developer_demand = self._developers_choose(constraints)            # 4
-        clearing = clear(developer_demand, choices, self._capacities())             # 5
-        self.developer_tokens = clearing.developer_served
-        self._account_and_learn(clearing, constraints)                              # 6
-        self.events.extend(events)                                                  # 7
-        self.last_record = record_step(self, clearing, developer_demand, events)
-        self.datacollector.collect(self)
+        self._open_books()
+        constraints, events = self._apply_policies()                       # 1. policies
+        self._trade_chips(constraints, step)                               # 2. chip market
+        capacity = self._providers_offer(constraints)                      # 3. providers
+        developer_demand = self._developers_choose(constraints, step)      # 4. developers
+        clearing = self._clear(developer_demand, capacity)                 # 5. clearing
+        self._account_and_learn(clearing, constraints, step)               # 6. accounting
+        self._record(step, clearing, developer_demand, events)             # 7. metrics
         self.month = self.clock.month(step + 1)
         if self.steps >= self.horizon:
             self.running = False
 
-    def _capacities(self) -> np.ndarray:
-        return np.array([p.capacity(self.scenario.supply) for p in self.providers])
-
-    def _set_prices(self, constraints) -> None:
+    def _open_books(self) -> None:
+        """Each provider starts the step's books, which the chip market and accounting fill."""
         for provider in self.providers:
-            provider.set_price(self.scenario.supply,
-                               constraints.energy_multiplier[provider.spec.jurisdiction])
+            provider.open_books()
 
-    def utility_terms(self) -> UtilityTerms:
-        """This step's ingredients of developer utility (also used by the reference tests)."""
-        static, choice = self._static, self.scenario.choice
-        congestion = np.array([p.congestion for p in self.providers])
-        return UtilityTerms(
-            price=np.array([p.price for p in self.providers]),
-            quality=self.capability / self.frontier,
-            provider_latency=static["base_latency"] * congestion,
-            network_latency=static["network_latency"],
-            jurisdiction=static["jurisdiction"],
-            open_weights=static["open_weights"],
-            serves=static["serves"],
-            distrust=static["distrust"],
-            price_weight=static["price_weight"],
-            security_penalty=static["security_penalty"],
-            open_factor=choice.open_weights_security_factor,
-            quality_weight=choice.quality_weight,
-            latency_weight=choice.latency_weight,
-            social_weight=choice.social_weight,
-            switching_cost=static["switching_cost"],
-            lock_in_open=choice.lock_in_open,
-            lock_in_closed=choice.lock_in_closed,
-        )
+    def _apply_policies(self) -> tuple[Constraints, list[PolicyEvent]]:
+        """Stage 1: the step's constraints; every policy change is logged as an event."""
+        constraints, events = self.policy_engine.advance(self.month)
+        self.events.extend(events)
+        return constraints, events
 
-    def _barred_shares(self, constraints) -> np.ndarray | None:
-        """(C, J) share of each cell's developers barred from each jurisdiction, or None."""
-        if not constraints.barrings:
-            return None
-        return np.array([[constraints.barred_share(region, segment, jurisdiction)
-                          for jurisdiction in JURISDICTIONS]
-                         for region in DEV_REGIONS for segment in SEGMENTS])
+    def _trade_chips(self, constraints: Constraints, step: int) -> None:
+        """Stage 2: deliveries arrive and providers order accelerators, in a month's first step."""
+        if self.clock.opens_month(step):
+            run_chip_market(self.providers, self.catalogue, constraints, self.month,
+                            self.scenario.supply, self._initial_growth)
 
-    def barred_mask(self, constraints, rows: np.ndarray) -> np.ndarray | None:
-        """(n, P) providers the given developers may not use under API restrictions, or None.
-
-        A restriction binding a share s of a cell binds the developers whose fixed
-        ``restriction_draw`` is below s: the same developers in every run with this seed.
-        """
-        return self._barred(self._barred_shares(constraints), rows)
-
-    def _barred(self, shares: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
-        """:meth:`barred_mask` from the step's :meth:`_barred_shares`."""
-        if shares is None:
-            return None
-        dev = self.developers
-        threshold = shares[dev.cell[rows]][:, self._static["jurisdiction"]]
-        return dev.restriction_draw[rows, None] < threshold
-
-    def _developers_choose(self, constraints) -> tuple[np.ndarray, np.ndarray]:
-        """Stage 4: some developers reconsider and pick by utility; demand follows price.
-
-        The step's draws (two uniform numbers per developer: whether to reconsider, and which
-        provider) are taken for every developer whatever the policies, so runs that differ only
-        in policy share them (common random numbers). Reconsidering, tenure and demand growth
-        are monthly rates, taken for the step's ``dt`` months.
-        """
-        dev, static = self.developers, self._static
-        reconsider_draw = self.choice_rng.random(dev.size)
-        choice_draw = self.choice_rng.random(dev.size)
-        terms = self.utility_terms()
-        stuck = ~static["serves"][dev.region, dev.provider]
-        shares = self._barred_shares(constraints)
-        if shares is not None:
-            current_jurisdiction = static["jurisdiction"][dev.provider]
-            stuck |= dev.restriction_draw < shares[dev.cell, current_jurisdiction]
-        rows = np.flatnonzero((reconsider_draw < static["reconsider"][dev.segment]) | stuck)
-
-        current = dev.provider[rows]
-        bonus = stay_bonus(terms, dev.segment[rows], dev.tenure[rows], current)
-        picks = choose(cell_utility(terms), rows, dev.cell[rows], current, bonus,
-                       dev.adjacency, dev.provider, terms.social_weight, choice_draw[rows],
-                       self._barred(shares, rows))
-        switched = picks != current
-        dev.tenure += self.clock.months_per_step
-        dev.tenure[rows[switched]] = 0.0
-        dev.provider[rows] = picks
-
-        year = year_of(self.month)
-        if self.steps > 1:
-            growth = np.array([_by_year(self.scenario.demand.growth_china if r == CHINA
-                                        else self.scenario.demand.growth_global, year)
-                               for r in range(len(DEV_REGIONS))])
-            self._demand_index *= self.clock.growth(growth)
-        demand = token_demand(dev.base_demand, self._demand_index[dev.region],
-                              terms.price[dev.provider], self.reference_price[dev.region],
-                              static["elasticity"][dev.segment])
-        return dev.provider, demand
-
-    def _account_and_learn(self, clearing: Clearing, constraints) -> None:
-        """Stage 6: books, learning, markups, congestion for the next step, capabilities.
-
-        Capabilities move when the next step opens a month.
-        """
+    def _providers_offer(self, constraints: Constraints) -> np.ndarray:
+        """Stage 3: providers set their prices; (P,) the tokens per month each can serve."""
         supply = self.scenario.supply
-        capacity = self._capacities()
+        for provider in self.providers:
+            provider.set_price(supply, constraints.energy_multiplier[provider.spec.jurisdiction])
+        return np.array([p.capacity(supply) for p in self.providers])
+
+    def _developers_choose(self, constraints: Constraints, step: int) -> np.ndarray:
+        """Stage 4: developers choose providers; (N,) the tokens each then asks for.
+
+        Demand grows by the step's share of the month's growth from the second step on.
+        """
+        terms = self.utility_terms()
+        self.choice.step(self.developers, terms, constraints, self.rng)
+        if step > 0:
+            self.demand.grow(self.month)
+        return self.demand.tokens(self.developers, terms.price)
+
+    def _clear(self, developer_demand: np.ndarray, capacity: np.ndarray) -> Clearing:
+        """Stage 5: demand is rationed to capacity; the load sets next step's congestion."""
+        clearing = clear(developer_demand, self.developers.provider, capacity,
+                         self.scenario.supply.target_utilisation)
+        self.developer_tokens = clearing.developer_served
+        self.congestion = clearing.congestion
+        return clearing
+
+    def _account_and_learn(self, clearing: Clearing, constraints: Constraints,
+                           step: int) -> None:
+        """Stage 6: books, learning and markups; capabilities when the next step opens a month."""
+        supply = self.scenario.supply
         total_served = clearing.served.sum()
         for provider in self.providers:
             i = provider.index
             provider.settle(clearing.demand[i], clearing.served[i],
                             clearing.served[i] / total_served if total_served > 0 else 0.0,
                             supply, constraints.energy_multiplier[provider.spec.jurisdiction])
-        congestion = congestion_factor(clearing.demand, capacity, supply.target_utilisation)
-        for provider, factor in zip(self.providers, congestion, strict=True):
-            provider.congestion = float(factor)
-        step = self.steps - 1
         if self.clock.opens_month(step + 1):
             self.capability, self.frontier = self.timeline.advance(
                 self.scenario.providers, self.capability, self.frontier,
                 self.clock.month(step + 1), supply)
 
+    def _record(self, step: int, clearing: Clearing, developer_demand: np.ndarray,
+                events: list[PolicyEvent]) -> None:
+        """Stage 7: the step's metrics, for the run store and Mesa's data collector."""
+        providers = ProviderSnapshot.of(self.providers, self.scenario.supply, self.congestion,
+                                        self.capability)
+        self.last_record = record_step(
+            step=step, month=self.month, date=self.clock.label(step), providers=providers,
+            frontier=self.frontier, developers=self.developers, clearing=clearing,
+            developer_demand=developer_demand, events=events)
+        self.datacollector.collect(self)
+
     # ---- conveniences ------------------------------------------------------------------------
+
+    def utility_terms(self) -> UtilityTerms:
+        """The ingredients of developer utility at the providers' current prices and load."""
+        return self.choice.terms(self._prices(), self.capability / self.frontier,
+                                 self.congestion)
+
+    def _prices(self) -> np.ndarray:
+        """(P,) each provider's price, USD per million tokens."""
+        return np.array([p.price for p in self.providers])
 
     @property
     def date(self) -> str:
@@ -349,11 +276,3 @@ class TokenMarket(mesa.Model):
     def provider_names(self) -> list[str]:
         """Provider names in index order."""
         return [p.spec.name for p in self.providers]
-
-
-def _by_year(table: Mapping[int, float], year: int) -> float:
-    """A by-year input for ``year``: the latest year at or before it, else the first."""
-    known = sorted(table)
-    earlier = [y for y in known if y <= year]
-    return table[earlier[-1] if earlier else known[0]]
-

@@ -2,26 +2,23 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
-from simulator.market import UtilityTerms, cell_utility, choose, choose_reference, stay_bonus
+from simulator.choice import UtilityTerms, cell_utility, choose, choose_reference
+from simulator.choice_kernel import Choosers, Neighbours
+from simulator.choice_kernel import choose as choose_fused
 from simulator.model import TokenMarket
 from vocabulary.regions import JURISDICTIONS
 
 
 def _kernel_choices(model: TokenMarket, rows: np.ndarray, uniform: np.ndarray,
                     barred: np.ndarray | None) -> np.ndarray:
-    dev = model.developers
-    terms = model.utility_terms()
-    bonus = stay_bonus(terms, dev.segment[rows], dev.tenure[rows], dev.provider[rows])
-    return choose(cell_utility(terms), rows, dev.cell[rows], dev.provider[rows], bonus,
-                  dev.adjacency, dev.provider, terms.social_weight, uniform, barred)
+    return choose(model.utility_terms(), model.developers, rows, uniform, barred)
 
 
 def _reference_choices(model: TokenMarket, rows: np.ndarray, uniform: np.ndarray,
                        barred: np.ndarray | None) -> np.ndarray:
-    dev = model.developers
-    return choose_reference(model.utility_terms(), dev.region, dev.segment, dev.provider,
-                            dev.tenure, dev.adjacency, dev.provider, rows, uniform, barred)
+    return choose_reference(model.utility_terms(), model.developers, rows, uniform, barred)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -43,7 +40,7 @@ def test_vectorised_choice_equals_reference_rule_for_a_subset_with_barred_provid
     model.run(2)
     constraints = model.policy_engine.constraints_at(model.month)
     rows = np.flatnonzero(np.random.default_rng(3).random(model.developers.size) < 0.5)
-    barred = model.barred_mask(constraints, rows)
+    barred = model.choice.barred_mask(constraints, model.developers, rows)
     assert barred is not None and barred.any()
     uniform = np.random.default_rng(4).random(rows.size)
     picks = _kernel_choices(model, rows, uniform, barred)
@@ -56,8 +53,7 @@ def test_developers_never_pick_a_provider_that_does_not_serve_them() -> None:
     model = TokenMarket(developers=2_000, steps=6, seed=11)
     model.run()
     dev = model.developers
-    serves = model.utility_terms().serves
-    assert serves[dev.region, dev.provider].all()
+    assert model.choice.serves[dev.region, dev.provider].all()
 
 
 def _terms(price: np.ndarray) -> UtilityTerms:
@@ -76,30 +72,34 @@ def test_choice_probabilities_are_the_logit_ones() -> None:
 
     At price weight 1 and prices 1 and 2, that is two thirds of developers.
     """
-    import scipy.sparse as sp
-
     terms = _terms(np.array([1.0, 2.0]))
     n = 30_000
     rng = np.random.default_rng(0)
-    rows = np.arange(n)
-    empty = sp.csr_array((n, n))
-    picks = choose(cell_utility(terms), rows, np.zeros(n, dtype=np.int64),
-                   np.zeros(n, dtype=np.int64), np.zeros(n), empty, np.zeros(n, dtype=np.int64),
-                   0.0, rng.random(n))
+    nobody = np.zeros(n, dtype=np.int64)
+    choosers = Choosers(rows=np.arange(n), cells=nobody, current=nobody, stay_bonus=np.zeros(n),
+                        uniform=rng.random(n))
+    picks = choose_fused(cell_utility(terms), choosers,
+                         Neighbours(adjacency=sp.csr_array((n, n)), providers=nobody,
+                                    social_weight=0.0))
     assert (picks == 0).mean() == pytest.approx(2 / 3, abs=0.01)
 
 
 def test_neighbours_pull_developers_towards_their_provider() -> None:
     """The social term: developers whose neighbours all use provider 1 pick it more often."""
-    import scipy.sparse as sp
-
     terms = _terms(np.array([1.0, 1.0]))
     n = 20_000
-    ring = sp.diags_array([np.ones(n - 1), np.ones(n - 1)], offsets=[-1, 1], format="csr") / 2
+    ring = sp.csr_array(
+        sp.diags_array([np.ones(n - 1), np.ones(n - 1)], offsets=[-1, 1], format="csr") / 2)
     everyone_on_1 = np.ones(n, dtype=np.int64)
-    uniform = np.random.default_rng(1).random(n)
-    args = (cell_utility(terms), np.arange(n), np.zeros(n, dtype=np.int64),
-            np.zeros(n, dtype=np.int64), np.zeros(n), sp.csr_array(ring), everyone_on_1)
-    alone = choose(*args, 0.0, uniform)
-    social = choose(*args, 2.0, uniform)
+    zeros = np.zeros(n, dtype=np.int64)
+    choosers = Choosers(rows=np.arange(n), cells=zeros, current=zeros, stay_bonus=np.zeros(n),
+                        uniform=np.random.default_rng(1).random(n))
+
+    def picks(social_weight: float) -> np.ndarray:
+        return choose_fused(cell_utility(terms), choosers,
+                            Neighbours(adjacency=ring, providers=everyone_on_1,
+                                       social_weight=social_weight))
+
+    alone = picks(0.0)
+    social = picks(2.0)
     assert (social == 1).mean() > (alone == 1).mean() + 0.3

@@ -7,7 +7,7 @@ network and monthly shocks), over several seeds, to the end of the default horiz
 import numpy as np
 import pytest
 
-from simulator.market import token_demand
+from simulator.demand import token_demand
 from simulator.model import TokenMarket
 from vocabulary.regions import SEGMENTS
 from simulator.scenario_files import load_scenario
@@ -98,7 +98,7 @@ def test_lower_prices_raise_total_token_demand(seed: int) -> None:
 
     def total(prices: np.ndarray) -> float:
         return float(token_demand(dev.base_demand, np.ones(dev.size), prices,
-                                  model.reference_price[dev.region],
+                                  model.demand.reference_price[dev.region],
                                   elasticity[dev.segment]).sum())
 
     assert total(price / 2) > total(price)

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from simulator.market import clear
+from simulator.clearing import clear
 from simulator.model import TokenMarket
 
 demand_arrays = arrays(np.float64, st.integers(1, 200),
@@ -16,16 +16,17 @@ demand_arrays = arrays(np.float64, st.integers(1, 200),
 def test_clearing_conserves_tokens_and_respects_capacity(demand: np.ndarray, data) -> None:
     """Served never exceeds capacity or demand; served + unserved equals demand.
 
-    Both hold per provider and summed over developers.
+    Both hold per provider and summed over developers; queueing never makes latency shorter.
     """
     providers = data.draw(st.integers(1, 12))
     choices = data.draw(arrays(np.int64, demand.size, elements=st.integers(0, providers - 1)))
     capacity = data.draw(arrays(np.float64, providers,
                                 elements=st.floats(0, 1e13, allow_nan=False)))
-    result = clear(demand, choices, capacity)
+    result = clear(demand, choices, capacity, planned_utilisation=0.7)
     assert np.all(result.served <= capacity * (1 + 1e-12))
     assert np.all(result.served <= result.demand * (1 + 1e-12))
     assert np.all((result.fill >= 0) & (result.fill <= 1))
+    assert np.all(result.congestion >= 1)
     np.testing.assert_allclose(result.developer_served.sum(), result.served.sum(), rtol=1e-9,
                                atol=1e-3)
     np.testing.assert_allclose(result.demand.sum(), demand.sum(), rtol=1e-9, atol=1e-3)

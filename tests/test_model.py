@@ -41,6 +41,19 @@ def test_same_seed_same_history_other_seed_other_history() -> None:
     assert history(4) != history(5)
 
 
+def test_the_models_rng_is_the_source_of_the_developers_draws() -> None:
+    """Mesa's ``model.rng`` is the step's random source: reseeding it changes the choices."""
+    def providers(reseed: int | None) -> np.ndarray:
+        model = TokenMarket(developers=1_000, steps=4, seed=6)
+        if reseed is not None:
+            model.reset_rng(reseed)
+        model.run()
+        return model.developers.provider
+
+    assert np.array_equal(providers(None), providers(None))
+    assert not np.array_equal(providers(None), providers(123))
+
+
 def test_one_step_is_one_month_from_the_start() -> None:
     """Steps advance monthly from the scenario's start to the horizon, then stop."""
     model = TokenMarket(developers=500, steps=3, start="2025-11", seed=1)

@@ -1,0 +1,297 @@
+"""The developer choice rule: who reconsiders, what a provider is worth to them, what they pick.
+
+Shapes: N developers, n of them choosing, P providers, R developer regions, S segments,
+C = R * S cells, J provider jurisdictions. A developer's utility for provider j is (DESIGN
+section 2, stage 4)::
+
+    u[d, j] = - price_weight[s] * log(price[j])
+              + quality_weight * log(quality[j])
+              - latency_weight * log(latency[r, j])
+              - security_penalty[s] * distrust[r, jur[j]] * open_factor[j]
+              + social_weight * neighbour_share[d, j]
+              + stay_bonus[d] * (j == current[d])
+              + gumbel[d, j]
+
+Everything but the last three terms depends only on the developer's cell (:func:`cell_utility`);
+the fused kernel of :mod:`simulator.choice_kernel` adds the rest developer by developer and draws
+from the logit probabilities with one uniform number per developer (the distribution of the
+Gumbel shocks). :func:`choose_reference` computes the same rule one developer at a time from the
+raw terms; the tests hold both to identical choices. :class:`ChoiceRule` is the rule of one run:
+its fixed terms from the scenario, and a step's reconsidering and choosing.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.developers import DeveloperPopulation
+from policies.constraints import Constraints
+from simulator.choice_kernel import Choosers, Neighbours
+from simulator.choice_kernel import choose as choose_fused
+from simulator.scenario import Scenario
+from vocabulary.clock import StepClock
+from vocabulary.regions import CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
+
+LOCK_IN_CAP_MONTHS = 24.0
+"""Tenure beyond two years adds no further lock-in (guess)."""
+
+
+@dataclass(frozen=True)
+class UtilityTerms:
+    """The raw ingredients of this step's utility.
+
+    Attributes:
+        price: (P,) USD per million tokens.
+        quality: (P,) capability relative to the frontier, in (0, 1].
+        provider_latency: (P,) seconds to first token on the provider's own network, congestion
+            included.
+        network_latency: (R, J) seconds added from each developer region to each host jurisdiction.
+        jurisdiction: (P,) int index of each provider's jurisdiction.
+        open_weights: (P,) bool.
+        serves: (R, P) bool, whether the provider sells in the developer's region.
+        distrust: (R, J) float 0/1, whether developers of a region distrust a jurisdiction.
+        price_weight: (S,).
+        security_penalty: (S,).
+        open_factor: multiplier on the security penalty for open-weight providers.
+        quality_weight: scalar.
+        latency_weight: scalar.
+        social_weight: scalar.
+        switching_cost: (S,) bonus for staying.
+        lock_in_open: extra bonus per year with an open-weight provider.
+        lock_in_closed: extra bonus per year with a closed one.
+    """
+
+    price: np.ndarray
+    quality: np.ndarray
+    provider_latency: np.ndarray
+    network_latency: np.ndarray
+    jurisdiction: np.ndarray
+    open_weights: np.ndarray
+    serves: np.ndarray
+    distrust: np.ndarray
+    price_weight: np.ndarray
+    security_penalty: np.ndarray
+    open_factor: float
+    quality_weight: float
+    latency_weight: float
+    social_weight: float
+    switching_cost: np.ndarray
+    lock_in_open: float
+    lock_in_closed: float
+
+
+def cell_utility(terms: UtilityTerms) -> np.ndarray:
+    """(C, P) utility of each provider for each region x segment cell; -inf where not sold."""
+    latency = terms.provider_latency[None, :] + terms.network_latency[:, terms.jurisdiction]
+    security_scale = np.where(terms.open_weights, terms.open_factor, 1.0)
+    distrust = terms.distrust[:, terms.jurisdiction]                      # (R, P)
+    price_part = -terms.price_weight[:, None] * np.log(terms.price)[None, :]  # (S, P)
+    quality_part = terms.quality_weight * np.log(terms.quality)             # (P,)
+    latency_part = terms.latency_weight * np.log(latency)                   # (R, P)
+    security_part = (terms.security_penalty[None, :, None] * distrust[:, None, :]
+                     * security_scale[None, None, :])                      # (R, S, P)
+    utility = (price_part[None, :, :] + quality_part[None, None, :]
+               - latency_part[:, None, :] - security_part)
+    utility = np.where(terms.serves[:, None, :], utility, -np.inf)
+    return utility.reshape(-1, utility.shape[-1])
+
+
+def stay_bonus(terms: UtilityTerms, segment: np.ndarray, tenure: np.ndarray,
+               current: np.ndarray) -> np.ndarray:
+    """(N,) utility bonus each developer gives its current provider: switching cost + lock-in."""
+    per_year = np.where(terms.open_weights[current], terms.lock_in_open, terms.lock_in_closed)
+    years = np.minimum(tenure.astype(np.float64), LOCK_IN_CAP_MONTHS) / 12.0
+    return terms.switching_cost[segment] + per_year * years
+
+
+def choose(terms: UtilityTerms, developers: DeveloperPopulation, rows: np.ndarray,
+           uniform: np.ndarray, barred: np.ndarray | None = None) -> np.ndarray:
+    """(n,) the provider each of the developers ``rows`` picks, by the fused kernel.
+
+    Args:
+        terms: this step's utility terms.
+        developers: the population (current providers, tenure, cells, network).
+        rows: (n,) ids of the choosing developers.
+        uniform: (n,) their uniform draws in [0, 1).
+        barred: optional (n, P) bool, providers each may not use.
+    """
+    current = developers.provider[rows]
+    choosers = Choosers(
+        rows=rows, cells=developers.cell[rows], current=current,
+        stay_bonus=stay_bonus(terms, developers.segment[rows], developers.tenure[rows], current),
+        uniform=uniform, barred=barred)
+    neighbours = Neighbours(adjacency=developers.adjacency, providers=developers.provider,
+                            social_weight=terms.social_weight)
+    return choose_fused(cell_utility(terms), choosers, neighbours)
+
+
+def choose_reference(terms: UtilityTerms, developers: DeveloperPopulation, rows: np.ndarray,
+                     uniform: np.ndarray, barred: np.ndarray | None = None) -> np.ndarray:
+    """The same rule as :func:`choose`, one developer and one provider at a time, for the tests.
+
+    Written as a Mesa model's per-agent ``step`` would be: each developer looks at its
+    neighbours, scores each provider from the raw terms, turns the scores into logit weights
+    and picks by its uniform draw.
+    """
+    adjacency = developers.adjacency
+    providers = len(terms.price)
+    picks = np.empty(len(rows), dtype=np.int64)
+    for row, d in enumerate(rows):
+        r, s = int(developers.region[d]), int(developers.segment[d])
+        cur = int(developers.provider[d])
+        social = [1.0] * providers  # exp(social_weight * share), neighbour by neighbour
+        for k in range(adjacency.indptr[d], adjacency.indptr[d + 1]):
+            social[int(developers.provider[adjacency.indices[k]])] *= math.exp(
+                terms.social_weight * adjacency.data[k])
+        years = min(float(developers.tenure[d]), LOCK_IN_CAP_MONTHS) / 12.0
+        lock = terms.lock_in_open if terms.open_weights[cur] else terms.lock_in_closed
+        bonus = terms.switching_cost[s] + lock * years
+        utility = []
+        for j in range(providers):
+            jur = terms.jurisdiction[j]
+            latency = terms.provider_latency[j] + terms.network_latency[r, jur]
+            scale = terms.open_factor if terms.open_weights[j] else 1.0
+            u = (-terms.price_weight[s] * np.log(terms.price[j])
+                 + terms.quality_weight * np.log(terms.quality[j])
+                 - terms.latency_weight * np.log(latency)
+                 - terms.security_penalty[s] * terms.distrust[r, jur] * scale)
+            utility.append(u if terms.serves[r, j] else -math.inf)
+        best = max(utility)
+        weights = []
+        for j in range(providers):
+            weight = float(np.exp(utility[j] - best))
+            if weight > 0.0:
+                weight = weight * social[j]
+                if j == cur:
+                    weight = weight * math.exp(bonus)
+                if barred is not None and barred[row, j]:
+                    weight = 0.0
+            weights.append(weight)
+        total = 0.0
+        for weight in weights:  # in order, as the kernel adds them (not math.fsum)
+            total += weight
+        target = float(uniform[row]) * total
+        pick, accumulated = cur, 0.0
+        for j, weight in enumerate(weights):
+            if weight > 0.0:
+                pick = j
+                accumulated += weight
+                if accumulated > target:
+                    break
+        picks[row] = pick
+    return picks
+
+
+class ChoiceRule:
+    """The choice rule of one run: its fixed terms, and a step's reconsidering and choosing.
+
+    Args:
+        scenario: the run's scenario (its providers, ``choice`` weights and segments).
+        clock: the run's step length, which turns monthly reconsider rates into rates per step.
+
+    Attributes:
+        jurisdiction: (P,) int index of each provider's jurisdiction.
+        serves: (R, P) bool, whether a provider sells in a developer region.
+        reconsider: (S,) chance that a developer of a segment reconsiders in one step.
+    """
+
+    def __init__(self, scenario: Scenario, clock: StepClock) -> None:
+        specs, params = scenario.providers, scenario.choice
+        self.params = params
+        self.clock = clock
+        self.jurisdiction = np.array([JURISDICTIONS.index(p.jurisdiction) for p in specs])
+        self.open_weights = np.array([p.open_weights for p in specs])
+        self.serves = np.array([[region in p.markets for p in specs] for region in DEV_REGIONS])
+        self.distrust = np.zeros((len(DEV_REGIONS), len(JURISDICTIONS)))
+        self.distrust[[r for r in range(len(DEV_REGIONS)) if r != CHINA],
+                      JURISDICTIONS.index("CN")] = 1
+        self.network_latency = np.array([[params.network_latency_s[r][j] for j in JURISDICTIONS]
+                                         for r in DEV_REGIONS])
+        self.base_latency = np.array([p.latency_s for p in specs])
+        self.price_weight = np.array([params.price_weight[s] for s in SEGMENTS])
+        self.security_penalty = np.array([params.security_penalty[s] for s in SEGMENTS])
+        self.switching_cost = np.array([params.switching_cost[s] for s in SEGMENTS])
+        self.reconsider = clock.chance(np.array([params.reconsider_rate[s] for s in SEGMENTS]))
+
+    def terms(self, price: np.ndarray, quality: np.ndarray,
+              congestion: np.ndarray) -> UtilityTerms:
+        """This step's utility terms.
+
+        Args:
+            price: (P,) USD per million tokens.
+            quality: (P,) capability relative to the frontier.
+            congestion: (P,) latency multiplier from the last clearing's queueing.
+        """
+        params = self.params
+        return UtilityTerms(
+            price=price,
+            quality=quality,
+            provider_latency=self.base_latency * congestion,
+            network_latency=self.network_latency,
+            jurisdiction=self.jurisdiction,
+            open_weights=self.open_weights,
+            serves=self.serves,
+            distrust=self.distrust,
+            price_weight=self.price_weight,
+            security_penalty=self.security_penalty,
+            open_factor=params.open_weights_security_factor,
+            quality_weight=params.quality_weight,
+            latency_weight=params.latency_weight,
+            social_weight=params.social_weight,
+            switching_cost=self.switching_cost,
+            lock_in_open=params.lock_in_open,
+            lock_in_closed=params.lock_in_closed,
+        )
+
+    def barred_mask(self, constraints: Constraints, developers: DeveloperPopulation,
+                    rows: np.ndarray) -> np.ndarray | None:
+        """(n, P) providers the given developers may not use under API restrictions, or None.
+
+        A restriction binding a share s of a cell binds the developers whose fixed
+        ``restriction_draw`` is below s: the same developers in every run with this seed.
+        """
+        return self._barred(_barred_shares(constraints), developers, rows)
+
+    def _barred(self, shares: np.ndarray | None, developers: DeveloperPopulation,
+                rows: np.ndarray) -> np.ndarray | None:
+        """:meth:`barred_mask` from the step's :func:`_barred_shares`."""
+        if shares is None:
+            return None
+        threshold = shares[developers.cell[rows]][:, self.jurisdiction]
+        return developers.restriction_draw[rows, None] < threshold
+
+    def step(self, developers: DeveloperPopulation, terms: UtilityTerms,
+             constraints: Constraints, rng: np.random.Generator) -> None:
+        """Some developers reconsider and pick by utility; everyone's tenure moves on.
+
+        Developers whose provider no longer serves them, or who are barred from it, reconsider
+        whatever their draw. The step's draws (two uniform numbers per developer: whether to
+        reconsider, and which provider) are taken for every developer whatever the policies,
+        so runs that differ only in policy share them (common random numbers). Tenure is in
+        months, and grows by the step's ``dt`` months.
+        """
+        dev = developers
+        reconsider_draw = rng.random(dev.size)
+        choice_draw = rng.random(dev.size)
+        stuck = ~self.serves[dev.region, dev.provider]
+        shares = _barred_shares(constraints)
+        if shares is not None:
+            stuck |= dev.restriction_draw < shares[dev.cell, self.jurisdiction[dev.provider]]
+        rows = np.flatnonzero((reconsider_draw < self.reconsider[dev.segment]) | stuck)
+
+        current = dev.provider[rows]
+        picks = choose(terms, dev, rows, choice_draw[rows], self._barred(shares, dev, rows))
+        switched = picks != current
+        dev.tenure += self.clock.months_per_step
+        dev.tenure[rows[switched]] = 0.0
+        dev.provider[rows] = picks
+
+
+def _barred_shares(constraints: Constraints) -> np.ndarray | None:
+    """(C, J) share of each cell's developers barred from each jurisdiction, or None."""
+    if not constraints.barrings:
+        return None
+    return np.array([[constraints.barred_share(region, segment, jurisdiction)
+                      for jurisdiction in JURISDICTIONS]
+                     for region in DEV_REGIONS for segment in SEGMENTS])

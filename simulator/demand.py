@@ -1,0 +1,90 @@
+"""Developers' token demand: underlying growth by region, and the answer to price.
+
+Demand per developer grows over time and responds to its provider's price with a constant
+elasticity (DESIGN section 2, stage 4). Shapes: N developers, P providers, R developer regions,
+S segments.
+"""
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from agents.developers import DeveloperPopulation
+from simulator.scenario import DemandParams
+from vocabulary.calendar import year_of
+from vocabulary.clock import StepClock
+from vocabulary.regions import CHINA, DEV_REGIONS, SEGMENTS
+
+
+def token_demand(base_demand: np.ndarray, growth_index: np.ndarray, price: np.ndarray,
+                 reference_price: np.ndarray, elasticity: np.ndarray) -> np.ndarray:
+    """(N,) tokens each developer asks for this month: constant-elasticity demand.
+
+    Args:
+        base_demand: (N,) tokens per month at the start, at the reference price.
+        growth_index: (N,) underlying growth of the developer's region since the start.
+        price: (N,) price the developer pays (its provider's).
+        reference_price: (N,) the starting average price in the developer's region.
+        elasticity: (N,) the developer's segment's price elasticity (<= 0).
+    """
+    return base_demand * growth_index * (price / reference_price) ** elasticity
+
+
+class TokenDemand:
+    """The demand side of a run: how much each developer asks for, step by step.
+
+    Args:
+        params: the scenario's demand section (growth by year, price elasticities).
+        clock: the run's step length, which turns monthly growth into growth per step.
+        developers: the population at the start.
+        prices: (P,) the providers' starting prices.
+
+    Attributes:
+        index: (R,) underlying growth of each developer region since the start.
+        reference_price: (R,) demand-weighted starting price in each developer region: the
+            anchor of the price response.
+        elasticity: (S,) price elasticity of each segment.
+    """
+
+    def __init__(self, params: DemandParams, clock: StepClock, developers: DeveloperPopulation,
+                 prices: np.ndarray) -> None:
+        self.params = params
+        self.clock = clock
+        self.index = np.ones(len(DEV_REGIONS))
+        self.reference_price = _reference_prices(developers, prices)
+        self.elasticity = np.array([params.price_elasticity[s] for s in SEGMENTS])
+
+    def grow(self, month: int) -> None:
+        """Add one step of underlying growth, at the monthly rates of ``month``'s year."""
+        year = year_of(month)
+        growth = np.array([by_year(self.params.growth_china if r == CHINA
+                                   else self.params.growth_global, year)
+                           for r in range(len(DEV_REGIONS))])
+        self.index *= self.clock.growth(growth)
+
+    def tokens(self, developers: DeveloperPopulation, prices: np.ndarray) -> np.ndarray:
+        """(N,) tokens per month each developer asks of its provider at the providers' prices.
+
+        Args:
+            developers: the population, on this step's providers.
+            prices: (P,) USD per million tokens.
+        """
+        dev = developers
+        return token_demand(dev.base_demand, self.index[dev.region], prices[dev.provider],
+                            self.reference_price[dev.region], self.elasticity[dev.segment])
+
+
+def by_year(table: Mapping[int, float], year: int) -> float:
+    """A by-year input for ``year``: the latest year at or before it, else the first."""
+    known = sorted(table)
+    earlier = [y for y in known if y <= year]
+    return table[earlier[-1] if earlier else known[0]]
+
+
+def _reference_prices(developers: DeveloperPopulation, prices: np.ndarray) -> np.ndarray:
+    """(R,) demand-weighted price in each developer region at the given prices."""
+    dev = developers
+    weighted = np.bincount(dev.region, weights=dev.base_demand * prices[dev.provider],
+                           minlength=len(DEV_REGIONS))
+    total = np.bincount(dev.region, weights=dev.base_demand, minlength=len(DEV_REGIONS))
+    return np.divide(weighted, total, out=np.ones_like(total), where=total > 0)
