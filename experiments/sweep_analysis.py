@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from runs.schema import MARKET_METRICS
 from runs.sweeps import StoredSweep
 from vocabulary.errors import InputError
+from vocabulary.metrics import Level, names
 from experiments.sweep import MORRIS_LEVELS, SweepSpec
 
 OUTCOMES = ("cn_share_global", "compute_cn", "price_cn", "price_us")
@@ -83,7 +83,7 @@ def check_outcome(outcome: str) -> None:
     Raises:
         InputError: naming a few of the allowed ones.
     """
-    if outcome not in MARKET_METRICS:
+    if outcome not in names(Level.MARKET):
         raise InputError(f"--outcome {outcome!r}: not a market metric; e.g. "
                          f"{', '.join(OUTCOMES)} (all: the columns of market_steps)")
 

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from runs.schema import MARKET_METRICS
 from vocabulary.calendar import format_month, parse_month
 from vocabulary.errors import InputError, describe_validation_error
+from vocabulary.metrics import Level, Unit, metric, names
 from simulator.scenario import Month
 from vocabulary.settings_files import parse_settings, read_settings_file
 
@@ -35,7 +35,8 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
 class Target(BaseModel):
     """One stylised fact: what to measure, the observed value and the tolerance band.
 
-    ``metric`` (and ``denominator``) name columns of the market history (``market_steps``).
+    ``metric`` (and ``denominator``) name market metrics (the columns of ``market_steps``, listed
+    in :data:`vocabulary.metrics.MARKET_METRICS`).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -61,8 +62,9 @@ class Target(BaseModel):
     @field_validator("metric", "denominator")
     @classmethod
     def _known_metric(cls, name: str | None) -> str | None:
-        if name is not None and name not in MARKET_METRICS:
-            raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(MARKET_METRICS)}")
+        allowed = names(Level.MARKET)
+        if name is not None and name not in allowed:
+            raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(allowed)}")
         return name
 
     @model_validator(mode="after")
@@ -114,9 +116,22 @@ class Target(BaseModel):
             return "never" if self.kind == "first_month" else "-"
         if self.kind == "first_month":
             return format_month(int(round(value)))
-        if self.metric.startswith("cn_share"):
+        if self._in_percent:
             return f"{value:.1%}"
         return f"{value:,.1f}x" if self.kind in ("ratio", "growth") or value > 2 else f"{value:.3f}"
+
+    def format_spread(self, spread: float) -> str:
+        """A spread over seeds in the unit of the measured value: months, percent or a number."""
+        if self.kind == "first_month":
+            return f"{spread:.1f} months"
+        if self._in_percent:
+            return f"{spread:.1%}"
+        return f"{spread:,.1f}"
+
+    @property
+    def _in_percent(self) -> bool:
+        """A share measured as it is (not a ratio or growth of shares) reads as a percentage."""
+        return self.kind == "value" and metric(self.metric).unit is Unit.SHARE
 
 
 def load_targets(path: str | Path | None = None) -> list[Target]:
@@ -187,7 +202,8 @@ def evaluate(targets: list[Target], histories: list[pd.DataFrame]) -> list[dict[
             "id": target.id, "observable": target.observable, "date": target.date,
             "simulated": mean, "spread": spread, "target": goal, "low": low, "high": high,
             "passed": passed,
-            "simulated_text": target.format_value(mean), "target_text": target.format_value(goal),
+            "simulated_text": target.format_value(mean),
+            "spread_text": target.format_spread(spread), "target_text": target.format_value(goal),
             "tolerance_text": f"{target.format_value(low)} to {target.format_value(high)}",
             "source": target.source, "note": target.note,
         })

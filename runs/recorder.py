@@ -13,6 +13,25 @@ from typing import Any
 from runs.developer_history import DeveloperRows
 from runs.store import RunStore
 from simulator.metrics import StepRecord
+from vocabulary.metrics import Level, names
+
+_METRIC_NAMES = {level: frozenset(names(level)) for level in Level}
+
+
+def _check_complete(record: StepRecord) -> None:
+    """Every row holds every metric of its level, so none is stored as NULL by omission.
+
+    Raises:
+        ValueError: naming the step, the row's level and the metrics it lacks.
+    """
+    rows = ([(Level.MARKET, record.market)] + [(Level.PROVIDER, row) for row in record.providers]
+            + [(Level.SEGMENT, row) for row in record.segments])
+    for level, row in rows:
+        missing = _METRIC_NAMES[level] - row.keys()
+        if missing:
+            raise ValueError(f"step {record.step}: a {level} row lacks the metrics "
+                             f"{', '.join(sorted(missing))} (vocabulary/metrics.py lists what "
+                             "every row must hold)")
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
@@ -34,6 +53,7 @@ class RunRecorder:
         ``developers`` (opt-in per-developer rows) are stored with the step but not digested:
         the digest is the run's history, whichever detail was kept.
         """
+        _check_complete(record)
         market = _clean(record.market)
         providers = [_clean(row) for row in record.providers]
         events = [{"policy": e.policy, "status": e.status} for e in record.events]

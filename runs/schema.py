@@ -1,5 +1,8 @@
 """The run store's tables (SQLAlchemy 2 typed ORM).
 
+The history tables' metric columns come from the one metric list, :mod:`vocabulary.metrics`
+(names, units and meanings); the classes here declare only the keys.
+
 Every history table is keyed and indexed by ``run_id`` so that loading one run touches only its
 rows; plain SQL tools can read them (``SELECT * FROM market_steps WHERE run_id = 1``).
 """
@@ -21,6 +24,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from vocabulary.metrics import METRICS, Level, Unit
 
 SCHEMA_VERSION = 4
 """Bumped with every change of the tables, each with its Alembic revision in
@@ -67,11 +72,24 @@ class Run(Base):
     """Labels for grouping runs, e.g. ``validation`` for the runs of ``sim validate``."""
 
 
-class MarketStep(Base):
-    """One row per run and step: the market as a whole (see ``simulator/metrics.py``).
+def _add_metric_columns(table_class: type[Base], level: Level, nullable: bool) -> None:
+    """Append one column per metric of ``level`` to a mapped class, in the list's order.
 
-    Prices are USD per million tokens, tokens per month, energy kWh, compute H100-equivalents;
-    a metric with nothing to measure (no Chinese tokens, no price) is NULL.
+    Columns are added after the class's own (key) columns, as the tables have always had them.
+    Counts of developers are integers except in ``market_steps``, which has stored every metric
+    as a float since schema version 1.
+    """
+    for metric in METRICS[level]:
+        whole = metric.unit is Unit.DEVELOPERS and level is not Level.MARKET
+        setattr(table_class, metric.name,
+                mapped_column(Integer if whole else Float, nullable=nullable))
+
+
+class MarketStep(Base):
+    """One row per run and step: the market as a whole.
+
+    A column per :data:`vocabulary.metrics.MARKET_METRICS`; a metric with nothing to measure (no
+    Chinese tokens, no price) is NULL.
     """
 
     __tablename__ = "market_steps"
@@ -81,58 +99,16 @@ class MarketStep(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     step: Mapped[int] = mapped_column(Integer)
     month: Mapped[str] = mapped_column(String(7))
-    tokens_total: Mapped[float | None] = mapped_column(Float)
-    tokens_global: Mapped[float | None] = mapped_column(Float)
-    tokens_china: Mapped[float | None] = mapped_column(Float)
-    tokens_demanded: Mapped[float | None] = mapped_column(Float)
-    tokens_unserved: Mapped[float | None] = mapped_column(Float)
-    cn_share: Mapped[float | None] = mapped_column(Float)
-    cn_share_global: Mapped[float | None] = mapped_column(Float)
-    cn_share_china: Mapped[float | None] = mapped_column(Float)
-    cn_share_of_cn_us_global: Mapped[float | None] = mapped_column(Float)
-    price_cn: Mapped[float | None] = mapped_column(Float)
-    price_us: Mapped[float | None] = mapped_column(Float)
-    price_eu: Mapped[float | None] = mapped_column(Float)
-    price_avg: Mapped[float | None] = mapped_column(Float)
-    revenue: Mapped[float | None] = mapped_column(Float)
-    revenue_cn: Mapped[float | None] = mapped_column(Float)
-    energy_kwh: Mapped[float | None] = mapped_column(Float)
-    energy_kwh_cn: Mapped[float | None] = mapped_column(Float)
-    value_added_per_kwh_cn: Mapped[float | None] = mapped_column(Float)
-    value_added_per_kwh_west: Mapped[float | None] = mapped_column(Float)
-    capacity: Mapped[float | None] = mapped_column(Float)
-    utilisation: Mapped[float | None] = mapped_column(Float)
-    capability_frontier: Mapped[float | None] = mapped_column(Float)
-    capability_best_cn: Mapped[float | None] = mapped_column(Float)
-    capability_best_us: Mapped[float | None] = mapped_column(Float)
-    capability_gap: Mapped[float | None] = mapped_column(Float)
-    hhi_global: Mapped[float | None] = mapped_column(Float)
-    hhi_china: Mapped[float | None] = mapped_column(Float)
-    developers_on_cn: Mapped[float | None] = mapped_column(Float)
-    seized_units: Mapped[float | None] = mapped_column(Float)
-    compute_us_legal: Mapped[float | None] = mapped_column(Float)
-    compute_us_domestic: Mapped[float | None] = mapped_column(Float)
-    compute_us_smuggled: Mapped[float | None] = mapped_column(Float)
-    compute_us_remote: Mapped[float | None] = mapped_column(Float)
-    compute_us: Mapped[float | None] = mapped_column(Float)
-    compute_eu_legal: Mapped[float | None] = mapped_column(Float)
-    compute_eu_domestic: Mapped[float | None] = mapped_column(Float)
-    compute_eu_smuggled: Mapped[float | None] = mapped_column(Float)
-    compute_eu_remote: Mapped[float | None] = mapped_column(Float)
-    compute_eu: Mapped[float | None] = mapped_column(Float)
-    compute_cn_legal: Mapped[float | None] = mapped_column(Float)
-    compute_cn_domestic: Mapped[float | None] = mapped_column(Float)
-    compute_cn_smuggled: Mapped[float | None] = mapped_column(Float)
-    compute_cn_remote: Mapped[float | None] = mapped_column(Float)
-    compute_cn: Mapped[float | None] = mapped_column(Float)
 
 
-MARKET_METRICS: tuple[str, ...] = tuple(
-    c.name for c in MarketStep.__table__.columns if c.name not in {"id", "run_id", "step", "month"})
+_add_metric_columns(MarketStep, Level.MARKET, nullable=True)
 
 
 class ProviderStep(Base):
-    """One row per run, step and provider."""
+    """One row per run, step and provider.
+
+    A column per :data:`vocabulary.metrics.PROVIDER_METRICS`.
+    """
 
     __tablename__ = "provider_steps"
     __table_args__ = (Index("ix_provider_steps_run_step", "run_id", "step"),)
@@ -143,31 +119,16 @@ class ProviderStep(Base):
     month: Mapped[str] = mapped_column(String(7))
     provider: Mapped[str] = mapped_column(String(100))
     jurisdiction: Mapped[str] = mapped_column(String(8))
-    demand: Mapped[float] = mapped_column(Float)
-    served: Mapped[float] = mapped_column(Float)
-    served_global: Mapped[float] = mapped_column(Float)
-    capacity: Mapped[float] = mapped_column(Float)
-    utilisation: Mapped[float] = mapped_column(Float)
-    price: Mapped[float] = mapped_column(Float)
-    markup: Mapped[float] = mapped_column(Float)
-    latency_s: Mapped[float] = mapped_column(Float)
-    revenue: Mapped[float] = mapped_column(Float)
-    energy_kwh: Mapped[float] = mapped_column(Float)
-    profit: Mapped[float] = mapped_column(Float)
-    cash: Mapped[float] = mapped_column(Float)
-    capex: Mapped[float] = mapped_column(Float)
-    capability: Mapped[float] = mapped_column(Float)
-    efficiency: Mapped[float] = mapped_column(Float)
-    developers: Mapped[int] = mapped_column(Integer)
-    share_global: Mapped[float] = mapped_column(Float)
-    compute_legal: Mapped[float] = mapped_column(Float)
-    compute_domestic: Mapped[float] = mapped_column(Float)
-    compute_smuggled: Mapped[float] = mapped_column(Float)
-    compute_remote: Mapped[float] = mapped_column(Float)
+
+
+_add_metric_columns(ProviderStep, Level.PROVIDER, nullable=False)
 
 
 class SegmentStep(Base):
-    """Developers and tokens by region x segment x provider, per run and step."""
+    """Developers and tokens by region x segment x provider, per run and step.
+
+    A column per :data:`vocabulary.metrics.SEGMENT_METRICS`.
+    """
 
     __tablename__ = "segment_steps"
     __table_args__ = (Index("ix_segment_steps_run_step", "run_id", "step"),)
@@ -179,9 +140,9 @@ class SegmentStep(Base):
     region: Mapped[str] = mapped_column(String(8))
     segment: Mapped[str] = mapped_column(String(16))
     provider: Mapped[str] = mapped_column(String(100))
-    developers: Mapped[int] = mapped_column(Integer)
-    tokens: Mapped[float] = mapped_column(Float)
-    demand: Mapped[float] = mapped_column(Float)
+
+
+_add_metric_columns(SegmentStep, Level.SEGMENT, nullable=False)
 
 
 class PolicyEventRow(Base):

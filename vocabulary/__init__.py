@@ -1,5 +1,6 @@
-"""The shared vocabulary every layer may use: regions and segments, dates, errors, settings files.
+"""The shared vocabulary every layer may use: regions, dates, metrics, errors, settings files.
 
 Nothing here imports another package of the project, so the model core, storage, experiments
-and interfaces can all speak of a jurisdiction, a month or an input error in the same terms.
+and interfaces can all speak of a jurisdiction, a month, a metric or an input error in the same
+terms.
 """

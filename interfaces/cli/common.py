@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from runs.store import ENV_VAR
 from vocabulary.clock import STEP_LENGTHS
 from vocabulary.errors import InputError
+from vocabulary.metrics import Unit, metric
 from simulator.overrides import resolve_scenario
 from simulator.scenario import Scenario
 from simulator.scenario_files import load_scenario
@@ -90,36 +91,41 @@ json_option = click.option("--json", "as_json", is_flag=True,
                            help="Print one JSON object on one line instead of tables.")
 
 
-def fmt(value: Any, kind: str) -> str:
-    """A metric for a table: shares as %, prices in $, tokens in trillions, compute in thousands."""
+def fmt(value: Any, unit: Unit) -> str:
+    """A metric for a table by its unit (:class:`vocabulary.metrics.Unit`).
+
+    Shares as %, prices in $, tokens in trillions, compute in thousands, the rest as numbers.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    if kind == "share":
+    if unit == Unit.SHARE:
         return f"{value:.1%}"
-    if kind == "price":
+    if unit == Unit.PRICE:
         return f"${value:,.3f}"
-    if kind == "tokens":
+    if unit == Unit.TOKENS:
         return f"{value / 1e12:,.1f}T"
-    if kind == "compute":
+    if unit == Unit.H100E:
         return f"{value / 1e3:,.1f}k"
     return f"{value:,.2f}"
 
 
-SUMMARY_ROWS = (
-    ("Chinese share of all tokens", "cn_share", "share"),
-    ("Chinese share, global platforms", "cn_share_global", "share"),
-    ("Chinese share, in China", "cn_share_china", "share"),
-    ("Tokens served per month", "tokens_total", "tokens"),
-    ("Price, Chinese providers ($/M tokens)", "price_cn", "price"),
-    ("Price, US providers ($/M tokens)", "price_us", "price"),
-    ("Compute, Chinese providers (H100e)", "compute_cn", "compute"),
-    ("  of which smuggled", "compute_cn_smuggled", "compute"),
-    ("  of which domestic chips", "compute_cn_domestic", "compute"),
-    ("  of which rented abroad", "compute_cn_remote", "compute"),
-    ("Compute, US providers (H100e)", "compute_us", "compute"),
-    ("Compute, EU providers (H100e)", "compute_eu", "compute"),
-    ("Value added per kWh, Chinese providers", "value_added_per_kwh_cn", "ratio"),
-)
+SUMMARY_ROWS: tuple[tuple[str, str, Unit], ...] = tuple(
+    (label, name, metric(name).unit) for label, name in (
+        ("Chinese share of all tokens", "cn_share"),
+        ("Chinese share, global platforms", "cn_share_global"),
+        ("Chinese share, in China", "cn_share_china"),
+        ("Tokens served per month", "tokens_total"),
+        ("Price, Chinese providers ($/M tokens)", "price_cn"),
+        ("Price, US providers ($/M tokens)", "price_us"),
+        ("Compute, Chinese providers (H100e)", "compute_cn"),
+        ("  of which smuggled", "compute_cn_smuggled"),
+        ("  of which domestic chips", "compute_cn_domestic"),
+        ("  of which rented abroad", "compute_cn_remote"),
+        ("Compute, US providers (H100e)", "compute_us"),
+        ("Compute, EU providers (H100e)", "compute_eu"),
+        ("Value added per kWh, Chinese providers", "value_added_per_kwh_cn"),
+    ))
+"""(label, market metric, its unit) of the summary tables of runs, comparisons and the dashboard."""
 
 
 def json_safe(record: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from runs.load import load_run, monthly_means, step_label, stored_clock
 from runs.schema import HISTORY_TABLES
 from runs.store import RunStore, StoreError
 from interfaces.cli.common import SUMMARY_ROWS, SimGroup, db_option, fmt, json_option, json_safe
+from vocabulary.metrics import Unit
 
 
 @click.group("runs", cls=SimGroup)
@@ -106,11 +107,11 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
         out.print(final)
 
 
-def fmt_delta(value: Any, kind: str) -> str:
+def fmt_delta(value: Any, kind: Unit) -> str:
     """A difference for a table: shares in percentage points, the rest as :func:`fmt`, signed."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    magnitude = f"{abs(value) * 100:.1f} pp" if kind == "share" else fmt(abs(value), kind)
+    magnitude = f"{abs(value) * 100:.1f} pp" if kind == Unit.SHARE else fmt(abs(value), kind)
     if not any(digit in magnitude for digit in "123456789"):
         return magnitude  # rounds to zero: no sign
     return ("-" if value < 0 else "+") + magnitude

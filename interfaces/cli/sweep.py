@@ -40,6 +40,7 @@ from interfaces.cli.common import (
 )
 from interfaces.cli.runs import fmt_delta
 from vocabulary.errors import InputError
+from vocabulary.metrics import Unit, metric
 from simulator.overrides import parse_value
 from experiments.sweep import SAMPLE_METHODS, SweepSpec, Task, baseline_scenario, make_spec
 from experiments.sweep_analysis import (
@@ -52,10 +53,9 @@ from experiments.sweep_analysis import (
 from experiments.sweep_coordinator import SweepInterrupted, SweepReport, run_spec, run_sweep
 from experiments.sweep_executors import Executor, open_executor
 
-OUTCOME_LABELS = {"cn_share_global": ("CN share, global", "share"),
-                  "compute_cn": ("CN compute (H100e)", "compute"),
-                  "price_cn": ("CN price ($/M)", "price"),
-                  "price_us": ("US price ($/M)", "price")}
+OUTCOME_LABELS = {name: (label, metric(name).unit) for name, label in (
+    ("cn_share_global", "CN share, global"), ("compute_cn", "CN compute (H100e)"),
+    ("price_cn", "CN price ($/M)"), ("price_us", "US price ($/M)"))}
 
 
 class GridAxis(click.ParamType):
@@ -354,7 +354,7 @@ def sweep_show(sweep_ref: str, csv_path: Path | None, db: str | None, as_json: b
         out.print(f"Wrote {csv_path}.")
 
 
-def _cell(mean: float, low: float, high: float, kind: str) -> str:
+def _cell(mean: float, low: float, high: float, kind: Unit) -> str:
     if math.isnan(mean):
         return "-"
     if math.isnan(low):
@@ -362,7 +362,7 @@ def _cell(mean: float, low: float, high: float, kind: str) -> str:
     return f"{fmt(mean, kind)} ± {fmt((high - low) / 2, kind)}"
 
 
-def _half_width(low: float, high: float, kind: str) -> str:
+def _half_width(low: float, high: float, kind: Unit) -> str:
     """Half an interval's width, in the units of a difference (shares in points)."""
     return fmt_delta((high - low) / 2, kind).lstrip("+")
 

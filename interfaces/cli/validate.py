@@ -105,7 +105,7 @@ def _print_table(results: list[dict], name: str, seeds: int, developers: int) ->
         spread = row["spread"]
         simulated = row["simulated_text"]
         if spread and not np.isnan(row["simulated"]):
-            simulated += f" ({_spread_text(row, spread)})"
+            simulated += f" ({row['spread_text']})"
         table.add_row(row["id"], row["observable"], row["date"], simulated, row["target_text"],
                       row["tolerance_text"], "[green]pass[/]" if row["passed"] else "[red]FAIL[/]")
     console = Console()
@@ -118,11 +118,3 @@ def _print_table(results: list[dict], name: str, seeds: int, developers: int) ->
     for row in failed:
         if row["note"]:
             console.print(f"{row['id']}: {row['note']}")
-
-
-def _spread_text(row: dict, spread: float) -> str:
-    if row["observable"].startswith("first month"):
-        return f"{spread:.1f} months"
-    if row["simulated_text"].endswith("%"):
-        return f"{spread:.1%}"
-    return f"{spread:,.1f}"
