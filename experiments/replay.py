@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from runs.load import StoredRun, load_run, load_table
+from runs.load import StoredRun, load_table
 from runs.schema import HISTORY_TABLES
 from runs.store import RunStore
 from simulator.model import TokenMarket
@@ -112,17 +112,4 @@ def first_difference(store: RunStore, stored_id: int, new_id: int) -> Difference
         for name, table in _COMPARED.items()]
     found = [d for d in found if d is not None]
     return min(found, key=lambda d: d.step) if found else None
-
-
-def replay_and_verify(store: RunStore, run_id: int,
-                      on_step: Callable[[TokenMarket], None] | None = None
-                      ) -> tuple[StoredRun, RunResult, Difference | None]:
-    """Replay run ``run_id`` and compare its history with the stored one.
-
-    Returns:
-        The stored run, the replay's result and the first difference (None if identical).
-    """
-    stored = load_run(store, run_id)
-    result = replay(store, stored, on_step=on_step)
-    return stored, result, first_difference(store, run_id, result.run_id)
 

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
-from runs.load import StoredRun, step_label
+from interfaces.api import StoredRun, step_label
 from vocabulary.errors import InputError
 
 

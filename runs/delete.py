@@ -1,22 +1,21 @@
 """Deleting a run and every row it stored, as one transaction."""
 
-from typing import Any
-
 from sqlalchemy import delete
 
+from runs.load import RunDetails, run_details
 from runs.schema import HISTORY_TABLES, DeveloperStep, Run
 from runs.store import RunStore, StoreError
 
 
-def deletable(store: RunStore, run_id: int) -> dict[str, Any]:
-    """Run ``run_id``'s record (see :meth:`RunStore.get_run`) if it may be deleted.
+def deletable(store: RunStore, run_id: int) -> RunDetails:
+    """Run ``run_id``'s details (see :func:`runs.load.run_details`) if it may be deleted.
 
     Raises:
         StoreError: if there is no such run, or it is still running (its process would go on
             writing rows for a run that no longer exists).
     """
-    record = store.get_run(run_id)
-    if record["status"] == "running":
+    record = run_details(store, run_id)
+    if record.status == "running":
         raise StoreError(f"run {run_id} is still running: stop it (Ctrl-C) or wait for it to "
                          "end before deleting it")
     return record

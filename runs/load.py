@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError
-from sqlalchemy import Float, Integer, Table, select
+from sqlalchemy import Float, Integer, Table, func, select
 from sqlalchemy.orm import Session
 
 import simulator
@@ -56,7 +56,8 @@ def _timestamp(value: datetime | None) -> pd.Timestamp:
 
 
 def list_runs(store: RunStore, *, name: str | None = None, policy: str | None = None,
-              status: str | None = None, sweep: int | str | None = None) -> pd.DataFrame:
+              status: str | None = None, sweep: int | str | None = None,
+              limit: int | None = None) -> pd.DataFrame:
     """Stored runs, newest first, one row each, indexed by run id.
 
     Args:
@@ -66,16 +67,17 @@ def list_runs(store: RunStore, *, name: str | None = None, policy: str | None = 
         status: keep runs with this status; a ``running`` run whose process is gone counts as
             ``interrupted``, as in ``sim runs list``.
         sweep: keep the runs of this sweep (its id, or its name; see ``sim sweep list``).
+        limit: keep only the newest ``limit`` runs that pass the filters.
 
     Returns:
         Columns ``name, status, seed, steps_done, steps_planned, policies`` (the enabled
         policies' names joined by ``+``, empty for none), ``created_at``, ``finished_at``,
-        ``package_version`` and ``digest``.
+        ``package_version``, ``digest`` and ``tags`` (a list of the run's labels).
     """
     if status is not None and status not in RUN_STATUSES:
         raise InputError(f"status {status!r}: expected one of {', '.join(RUN_STATUSES)}")
     columns = ["name", "status", "seed", "steps_done", "steps_planned", "policies",
-               "created_at", "finished_at", "package_version", "digest"]
+               "created_at", "finished_at", "package_version", "digest", "tags"]
     rows: list[dict[str, Any]] = []
     if store.exists:
         query = select(Run).order_by(Run.id.desc())
@@ -86,6 +88,8 @@ def list_runs(store: RunStore, *, name: str | None = None, policy: str | None = 
                 Sweep.id == sweep if isinstance(sweep, int) else Sweep.name == sweep)))
         with Session(store.engine) as session:
             for run in session.scalars(query):
+                if limit is not None and len(rows) >= limit:
+                    break
                 names = [p["name"] for p in run.policies]
                 run_status = effective_status(run)
                 if (policy is not None and policy not in names) or (
@@ -97,7 +101,8 @@ def list_runs(store: RunStore, *, name: str | None = None, policy: str | None = 
                     "steps_planned": run.steps_planned, "policies": "+".join(names),
                     "created_at": _timestamp(run.created_at),
                     "finished_at": _timestamp(run.finished_at),
-                    "package_version": run.versions.get("package"), "digest": run.digest})
+                    "package_version": run.versions.get("package"), "digest": run.digest,
+                    "tags": list(run.tags)})
     frame = pd.DataFrame(rows, columns=["run_id", *columns])
     return frame.set_index("run_id")
 
@@ -245,6 +250,17 @@ def step_label(period: pd.Period) -> str:
     return period.start_time.date().isoformat()
 
 
+def _header(record: dict[str, Any]) -> dict[str, Any]:
+    """What a loaded run and its details share, from the store's row: times as Timestamps."""
+    fields = {key: record[key] for key in ("id", "name", "status", "seed", "steps_done",
+                                           "steps_planned", "digest", "error", "policies",
+                                           "versions")}
+    fields.update(scenario_data=record["scenario"],
+                  created_at=_timestamp(record["created_at"]),
+                  finished_at=_timestamp(record["finished_at"]))
+    return fields
+
+
 def load_run(store: RunStore, run_id: int) -> StoredRun:
     """Run ``run_id`` with its scenario, seed, status, versions and history tables.
 
@@ -252,14 +268,79 @@ def load_run(store: RunStore, run_id: int) -> StoredRun:
         StoreError: if the store has no such run (the message gives the ids it has).
     """
     record = store.run_record(run_id)
-    fields: dict[str, Any] = {
-        key: record[key] for key in ("id", "name", "status", "seed", "steps_done",
-                                     "steps_planned", "digest", "error", "policies", "versions")}
-    finished = record["finished_at"]
-    fields.update(scenario_data=record["scenario"], created_at=pd.Timestamp(record["created_at"]),
-                  finished_at=pd.Timestamp(finished) if finished else pd.NaT)
+    fields = _header(record)
     clock = stored_clock(record["scenario"])
     for name, table in HISTORY_TABLES.items():
         frame = load_table(store, table, run_id)
         fields[name] = by_week(frame, clock) if clock.weekly else frame
     return StoredRun(**fields)
+
+
+@dataclass(frozen=True)
+class RunDetails:
+    """One stored run without its history tables: what ``sim runs show`` prints.
+
+    Reading it costs a few small queries however long the run, where :func:`load_run` reads
+    every row. The fields are :class:`StoredRun`'s, plus these.
+
+    Attributes:
+        tags: the labels stored with the run.
+        rows: the number of rows the run has in each history table, by table name.
+        events: one row per policy change, in step order: ``month`` (``YYYY-MM``), ``policy``,
+            ``status``.
+        last_market: the last stored ``market_steps`` row (``step``, ``month`` and every
+            metric, a NULL metric as None), or None before the first step.
+    """
+
+    id: int
+    name: str
+    status: str
+    seed: int
+    steps_done: int
+    steps_planned: int
+    created_at: pd.Timestamp
+    finished_at: pd.Timestamp
+    digest: str | None
+    error: str | None
+    tags: list[str]
+    scenario_data: dict[str, Any] = field(repr=False)
+    policies: list[dict[str, Any]] = field(repr=False)
+    versions: dict[str, str] = field(repr=False)
+    rows: dict[str, int] = field(repr=False)
+    events: pd.DataFrame = field(repr=False)
+    last_market: dict[str, Any] | None = field(repr=False)
+
+    @property
+    def clock(self) -> StepClock:
+        """The run's calendar: when each of its steps started."""
+        return stored_clock(self.scenario_data)
+
+    @property
+    def history_rows(self) -> int:
+        """The run's rows in all history tables together."""
+        return sum(self.rows.values())
+
+
+def run_details(store: RunStore, run_id: int) -> RunDetails:
+    """Run ``run_id``'s own row, row counts, policy events and last market row.
+
+    Raises:
+        StoreError: if the store has no such run (the message gives the ids it has).
+    """
+    record = store.run_record(run_id)
+    market = HISTORY_TABLES["market_steps"]
+    events = HISTORY_TABLES["policy_events"]
+    with store.engine.connect() as connection:
+        rows = {name: connection.scalar(select(func.count()).select_from(table)
+                                        .where(table.c.run_id == run_id))
+                for name, table in HISTORY_TABLES.items()}
+        changes = connection.execute(
+            select(events.c.month, events.c.policy, events.c.status)
+            .where(events.c.run_id == run_id).order_by(events.c.step)).all()
+        last = connection.execute(
+            select(*(c for c in market.columns if c.name not in _NOT_LOADED))
+            .where(market.c.run_id == run_id).order_by(market.c.step.desc()).limit(1)).first()
+    return RunDetails(
+        **_header(record), tags=list(record["tags"]), rows=rows,
+        events=pd.DataFrame(changes, columns=["month", "policy", "status"]),
+        last_market=dict(last._mapping) if last is not None else None)

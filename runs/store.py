@@ -31,7 +31,6 @@ from sqlalchemy.orm import Session
 from runs.developer_history import DeveloperRows, write_developer_rows
 from runs.migrate import UnknownSchema, create_schema, schema_version, upgrade_schema
 from runs.schema import (
-    HISTORY_TABLES,
     SCHEMA_VERSION,
     MarketStep,
     PolicyEventRow,
@@ -302,66 +301,25 @@ class RunStore:
 
     # ---- looking at runs -------------------------------------------------------------------------
 
-    def list_runs(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """Runs, newest first, as plain records."""
-        if not self.exists:
-            return []
-        with Session(self.engine) as session:
-            query = select(Run).order_by(Run.id.desc())
-            if limit:
-                query = query.limit(limit)
-            return [self._summary(run) for run in session.scalars(query)]
-
     def run_record(self, run_id: int) -> dict[str, Any]:
-        """One run's own row: summary, scenario, policies, versions, error; an error if none.
+        """One run's own row, as stored (times as ``datetime``); an error if there is none.
 
-        What loading a run needs; :meth:`get_run` adds the counts and events a listing shows.
+        What :mod:`runs.load`, the one way runs are read, builds its objects from.
+
+        Raises:
+            StoreError: if the store has no such run (the message gives the ids it has).
         """
-        with Session(self.engine) as session:
-            return self._record(session, run_id)
-
-    def _record(self, session: Session, run_id: int) -> dict[str, Any]:
         if not self.exists:
             raise StoreError(f"no run {run_id}: database {self.masked_url} has no runs yet")
-        run = session.get(Run, run_id)
-        if run is None:
-            last = session.scalar(select(func.max(Run.id)))
-            hint = f"run ids go from 1 to {last}" if last else "the database has no runs"
-            raise StoreError(f"no run {run_id} in {self.masked_url} ({hint})")
-        record = self._summary(run)
-        record.update(scenario=run.scenario, policies=run.policies, versions=run.versions,
-                      error=run.error)
-        return record
-
-    def get_run(self, run_id: int) -> dict[str, Any]:
-        """One run with its scenario, policies and row counts; an error if there is none."""
         with Session(self.engine) as session:
-            record = self._record(session, run_id)
-            for label, table in HISTORY_TABLES.items():
-                record[f"{label}_rows"] = session.scalar(
-                    select(func.count()).select_from(table).where(table.c.run_id == run_id))
-            record["events"] = [
-                {"month": e.month, "policy": e.policy, "status": e.status}
-                for e in session.scalars(select(PolicyEventRow).where(
-                    PolicyEventRow.run_id == run_id).order_by(PolicyEventRow.step))]
-            record["last_market"] = self._last_market(session, run_id)
-            return record
-
-    def _last_market(self, session: Session, run_id: int) -> dict[str, Any] | None:
-        row = session.scalars(select(MarketStep).where(MarketStep.run_id == run_id)
-                              .order_by(MarketStep.step.desc()).limit(1)).first()
-        if row is None:
-            return None
-        return {c.name: getattr(row, c.name) for c in MarketStep.__table__.columns
-                if c.name not in ("id", "run_id")}
-
-    def _summary(self, run: Run) -> dict[str, Any]:
-        return {
-            "id": run.id, "name": run.name, "status": effective_status(run),
-            "created_at": run.created_at.isoformat(timespec="seconds"),
-            "finished_at": (run.finished_at.isoformat(timespec="seconds") if run.finished_at
-                            else None),
-            "seed": int(run.seed), "steps_done": run.steps_done, "steps_planned": run.steps_planned,
-            "policies": [p["name"] for p in run.policies], "digest": run.digest,
-            "tags": run.tags,
-        }
+            run = session.get(Run, run_id)
+            if run is None:
+                last = session.scalar(select(func.max(Run.id)))
+                hint = f"run ids go from 1 to {last}" if last else "the database has no runs"
+                raise StoreError(f"no run {run_id} in {self.masked_url} ({hint})")
+            return {"id": run.id, "name": run.name, "status": effective_status(run),
+                    "created_at": run.created_at, "finished_at": run.finished_at,
+                    "seed": int(run.seed), "steps_done": run.steps_done,
+                    "steps_planned": run.steps_planned, "policies": run.policies,
+                    "digest": run.digest, "tags": run.tags, "scenario": run.scenario,
+                    "versions": run.versions, "error": run.error}

@@ -116,23 +116,30 @@ def get_sweep(store: RunStore, ref: int | str) -> StoredSweep:
         return _stored(_get(session, store, ref))
 
 
-def list_sweeps(store: RunStore) -> list[dict[str, Any]]:
-    """Every sweep, newest first, with how many of its tasks have a finished run."""
-    if not store.exists:
-        return []
-    done = (select(SweepRun.sweep_id, func.count().label("runs"))
-            .join(SweepRun.run).where(Run.status == "finished")
-            .group_by(SweepRun.sweep_id).subquery())
-    query = (select(Sweep, func.coalesce(done.c.runs, 0))
-             .outerjoin(done, done.c.sweep_id == Sweep.id).order_by(Sweep.id.desc()))
-    with Session(store.engine) as session:
-        return [{"id": sweep.id, "name": sweep.name, "status": effective_status(sweep),
-                 "finished_runs": finished, "planned_runs": planned_runs(sweep.spec,
-                                                                         sweep.points),
-                 "created_at": sweep.created_at.isoformat(timespec="seconds"),
-                 "finished_at": (sweep.finished_at.isoformat(timespec="seconds")
-                                 if sweep.finished_at else None)}
-                for sweep, finished in session.execute(query)]
+def list_sweeps(store: RunStore) -> pd.DataFrame:
+    """Every sweep, newest first, indexed by sweep id, with how many runs it has finished.
+
+    Returns:
+        Columns ``name, status, finished_runs, planned_runs, created_at, finished_at`` (the
+        times as Timestamps; NaT for a sweep not finished).
+    """
+    columns = ["name", "status", "finished_runs", "planned_runs", "created_at", "finished_at"]
+    rows: list[dict[str, Any]] = []
+    if store.exists:
+        done = (select(SweepRun.sweep_id, func.count().label("runs"))
+                .join(SweepRun.run).where(Run.status == "finished")
+                .group_by(SweepRun.sweep_id).subquery())
+        query = (select(Sweep, func.coalesce(done.c.runs, 0))
+                 .outerjoin(done, done.c.sweep_id == Sweep.id).order_by(Sweep.id.desc()))
+        with Session(store.engine) as session:
+            rows = [{"sweep_id": sweep.id, "name": sweep.name,
+                     "status": effective_status(sweep), "finished_runs": finished,
+                     "planned_runs": planned_runs(sweep.spec, sweep.points),
+                     "created_at": pd.Timestamp(sweep.created_at),
+                     "finished_at": pd.Timestamp(sweep.finished_at) if sweep.finished_at
+                     else pd.NaT}
+                    for sweep, finished in session.execute(query)]
+    return pd.DataFrame(rows, columns=["sweep_id", *columns]).set_index("sweep_id")
 
 
 def planned_runs(spec: dict[str, Any], points: list[dict[str, Any]]) -> int:

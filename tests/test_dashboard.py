@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from runs.load import load_run, open_store
 from interfaces.cli import cli
-from interfaces.cli.common import SUMMARY_ROWS
+from interfaces.formatting import SUMMARY_ROWS
 from interfaces.dashboard.history import History
 from interfaces.dashboard.levers import BASELINE, BASELINE_LEVERS, Levers
 from interfaces.dashboard.market import DashboardMarket, baseline_history, save_run

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-import simulator
+from interfaces import api
 from interfaces.cli.common import SimGroup
 
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -50,7 +50,7 @@ class LazyGroup(SimGroup):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(simulator.__version__, prog_name="sim")
+@click.version_option(api.__version__, prog_name="sim")
 def cli() -> None:
     """Simulate the global AI token market under chip export controls.
 

@@ -10,13 +10,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from runs.store import ENV_VAR
+from interfaces import api
 from vocabulary.clock import STEP_LENGTHS
 from vocabulary.errors import InputError
-from vocabulary.metrics import Unit, metric
-from simulator.overrides import resolve_scenario
-from simulator.scenario import Scenario
-from simulator.scenario_files import load_scenario
 
 
 class BadInput(click.ClickException):
@@ -77,55 +73,19 @@ def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def scenario_from_options(scenario: str | None, policies: tuple[str, ...],
                           settings: tuple[str, ...], steps: int | None, developers: int | None,
-                          start: str | None, step_length: str | None) -> Scenario:
+                          start: str | None, step_length: str | None) -> api.Scenario:
     """The scenario the options describe: preset or file, plus policies, settings, options."""
-    base = load_scenario(scenario) if scenario else None
-    return resolve_scenario(base, policies=policies, settings=settings, developers=developers,
-                            steps=steps, start=start, step_length=step_length)
+    return api.scenario(scenario or None, policies=policies, settings=settings,
+                        developers=developers, steps=steps, start=start,
+                        step_length=step_length)
 
 
 db_option = click.option(
-    "--db", envvar=ENV_VAR, default=None, metavar="URL",
-    help=f"SQLAlchemy URL or SQLite file of the run store [env {ENV_VAR}; default runs.db].")
+    "--db", envvar=api.DB_ENV_VAR, default=None, metavar="URL",
+    help=f"SQLAlchemy URL or SQLite file of the run store [env {api.DB_ENV_VAR}; "
+         "default runs.db].")
 json_option = click.option("--json", "as_json", is_flag=True,
                            help="Print one JSON object on one line instead of tables.")
-
-
-def fmt(value: Any, unit: Unit) -> str:
-    """A metric for a table by its unit (:class:`vocabulary.metrics.Unit`).
-
-    Shares as %, prices in $, tokens in trillions, compute in thousands, the rest as numbers.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if unit == Unit.SHARE:
-        return f"{value:.1%}"
-    if unit == Unit.PRICE:
-        return f"${value:,.3f}"
-    if unit == Unit.TOKENS:
-        return f"{value / 1e12:,.1f}T"
-    if unit == Unit.H100E:
-        return f"{value / 1e3:,.1f}k"
-    return f"{value:,.2f}"
-
-
-SUMMARY_ROWS: tuple[tuple[str, str, Unit], ...] = tuple(
-    (label, name, metric(name).unit) for label, name in (
-        ("Chinese share of all tokens", "cn_share"),
-        ("Chinese share, global platforms", "cn_share_global"),
-        ("Chinese share, in China", "cn_share_china"),
-        ("Tokens served per month", "tokens_total"),
-        ("Price, Chinese providers ($/M tokens)", "price_cn"),
-        ("Price, US providers ($/M tokens)", "price_us"),
-        ("Compute, Chinese providers (H100e)", "compute_cn"),
-        ("  of which smuggled", "compute_cn_smuggled"),
-        ("  of which domestic chips", "compute_cn_domestic"),
-        ("  of which rented abroad", "compute_cn_remote"),
-        ("Compute, US providers (H100e)", "compute_us"),
-        ("Compute, EU providers (H100e)", "compute_eu"),
-        ("Value added per kWh, Chinese providers", "value_added_per_kwh_cn"),
-    ))
-"""(label, market metric, its unit) of the summary tables of runs, comparisons and the dashboard."""
 
 
 def json_safe(record: dict[str, Any]) -> dict[str, Any]:
@@ -144,13 +104,10 @@ def progress_bar(label: str) -> Progress:
 
 @contextmanager
 def exit_when_interrupted(progress: Progress) -> Iterator[None]:
-    """A run stopped by a signal ends the command: bar stopped, message, status 130 or 143."""
-    # Imported here: the runner pulls in the model, which commands that only read runs don't need.
-    from experiments.runner import RunInterrupted
-
+    """A run (or validation) stopped by a signal ends the command: message, status 130 or 143."""
     try:
         yield
-    except RunInterrupted as stop:
+    except (api.RunInterrupted, api.ValidationInterrupted) as stop:
         progress.stop()
         progress.console.print(f"[yellow]{stop}[/]")
         sys.exit(stop.exit_status)

@@ -4,7 +4,7 @@ from importlib.util import find_spec
 
 import click
 
-from runs.load import open_store
+from interfaces import api
 from interfaces.cli.common import db_option
 from interfaces.dashboard.server import DEFAULT_HOST, DEFAULT_PORT, free_port, serve
 from vocabulary.errors import InputError
@@ -31,7 +31,7 @@ def dashboard(db: str | None, port: int, host: str) -> None:
     if find_spec("solara") is None:
         raise InputError("sim dashboard needs the dashboard extra: "
                          "pip install 'token-market-sim[dashboard]'")
-    open_store(db)  # a database that cannot be opened is an error now, not in the page
+    api.open_store(db)  # a database that cannot be opened is an error now, not in the page
     port = free_port(host, port)
     click.echo(f"Starting the dashboard on http://{host}:{port}/ ...", err=True)
     serve(host, port, db, on_ready=lambda url: click.echo(

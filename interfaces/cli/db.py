@@ -2,8 +2,7 @@
 
 import click
 
-from runs.schema import SCHEMA_VERSION
-from runs.store import RunStore, StoreError
+from interfaces import api
 from interfaces.cli.common import SimGroup, db_option
 
 
@@ -21,12 +20,9 @@ def db_upgrade(db: str | None) -> None:
     schema is older. Runs and their histories are kept; the migration runs in one transaction
     and changes nothing if it fails. Back up the database first all the same.
     """
-    store = RunStore(db, create=False, upgrade=True)
-    if not store.exists:
-        raise StoreError(f"no run store in {store.masked_url}: nothing to upgrade "
-                         "(`sim run` creates one)")
-    if store.upgraded_from is None:
-        click.echo(f"{store.masked_url} is already at schema version {SCHEMA_VERSION}.")
+    upgrade = api.upgrade_store(db)
+    if upgrade.from_version is None:
+        click.echo(f"{upgrade.db} is already at schema version {upgrade.to_version}.")
     else:
-        click.echo(f"Upgraded {store.masked_url} from schema version {store.upgraded_from} "
-                   f"to {SCHEMA_VERSION}.")
+        click.echo(f"Upgraded {upgrade.db} from schema version {upgrade.from_version} "
+                   f"to {upgrade.to_version}.")

@@ -4,10 +4,8 @@ from pathlib import Path
 
 import click
 
-from runs.load import load_run
-from runs.store import RunStore
+from interfaces import api
 from interfaces.cli.common import db_option
-from interfaces.plot import save_history
 
 
 @click.command("plot")
@@ -24,6 +22,4 @@ def plot_command(run_ids: tuple[int, ...], out: Path, db: str | None) -> None:
     compute by channel (log); policy changes are dashed vertical lines.
     Example: sim plot 1 2 3 --out compare.png
     """
-    store = RunStore(db, create=False)
-    runs = [load_run(store, run_id) for run_id in run_ids]
-    click.echo(f"Wrote {save_history(runs, out)}")
+    click.echo(f"Wrote {api.open_store(db).plot(run_ids, out)}")

@@ -1,12 +1,13 @@
 """``sim policies``: what policies there are and what their parameters mean."""
 
 import json
+from dataclasses import asdict
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from policies.registry import available
+from interfaces import api
 from interfaces.cli.common import json_option
 
 
@@ -14,16 +15,7 @@ from interfaces.cli.common import json_option
 @json_option
 def policies_command(as_json: bool) -> None:
     """List the available policies with their parameters, defaults and meaning."""
-    listing = []
-    for name, cls in sorted(available().items()):
-        params = []
-        for field, info in cls.model_fields.items():
-            default = info.get_default(call_default_factory=True)
-            if hasattr(default, "model_dump"):
-                default = default.model_dump()
-            params.append({"name": field, "default": default,
-                           "description": info.description or ""})
-        listing.append({"name": name, "summary": cls.summary, "parameters": params})
+    listing = [asdict(policy) for policy in api.policies()]
     if as_json:
         click.echo(json.dumps(listing))
         return

@@ -8,12 +8,8 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-import simulator
-from runs.load import load_run
-from experiments.replay import first_difference, replay, version_changes
-from runs.store import RunStore
+from interfaces import api
 from interfaces.cli.common import db_option, exit_when_interrupted, json_option, progress_bar
-from simulator.model import TokenMarket
 
 
 @click.command("replay")
@@ -32,10 +28,10 @@ def replay_command(run_id: int, verify: bool, db: str | None, as_json: bool) -> 
     stored by another version of the package is flagged, since the change can explain a
     difference.
     """
-    store = RunStore(db, create=False)
-    stored = load_run(store, run_id)
+    store = api.open_store(db)
+    stored = store.run(run_id)
     scenario = stored.scenario
-    changes = version_changes(stored)
+    changes = api.version_changes(stored)
     out = Console(soft_wrap=True)
     if not as_json:
         out.print(f"Replaying run {stored.id} ({escape(stored.name)}, seed {stored.seed}, "
@@ -43,7 +39,7 @@ def replay_command(run_id: int, verify: bool, db: str | None, as_json: bool) -> 
                   f"token-market-sim {stored.package_version}.")
         if "package" in changes:
             out.print(f"[yellow]Run {stored.id} was stored by an older or other package version "
-                      f"({stored.package_version}; this is {simulator.__version__}): its history "
+                      f"({stored.package_version}; this is {api.__version__}): its history "
                       "may differ because the software changed.[/]")
         others = [f"{name} {then} -> {now}" for name, (then, now) in changes.items()
                   if name != "package"]
@@ -54,17 +50,17 @@ def replay_command(run_id: int, verify: bool, db: str | None, as_json: bool) -> 
     with progress:
         task = progress.add_task("replay", total=scenario.steps, month=scenario.start)
 
-        def on_step(model: TokenMarket) -> None:
-            progress.update(task, advance=1, month=model.last_record.month)
+        def on_step(record: api.StepRecord) -> None:
+            progress.update(task, advance=1, month=record.month)
 
         with exit_when_interrupted(progress):
-            result = replay(store, stored, on_step=on_step)
+            replayed = store.replay(stored, verify=verify, on_step=on_step)
 
-    difference = first_difference(store, stored.id, result.run_id) if verify else None
+    result, difference = replayed.run, replayed.difference
     if as_json:
         click.echo(json.dumps({
             "run_id": stored.id, "replay_run_id": result.run_id,
-            "stored_version": stored.package_version, "package_version": simulator.__version__,
+            "stored_version": stored.package_version, "package_version": api.__version__,
             "version_changes": {k: list(v) for k, v in changes.items()},
             "stored_digest": stored.digest, "replay_digest": result.digest,
             "verified": verify, "identical": (difference is None) if verify else None,

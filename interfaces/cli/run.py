@@ -8,22 +8,17 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from runs.developer_history import HistoryPlan
-from runs.store import RunStore
+from interfaces import api
 from interfaces.cli.common import (
-    SUMMARY_ROWS,
     db_option,
     exit_when_interrupted,
-    fmt,
     json_option,
     json_safe,
     progress_bar,
     scenario_from_options,
     scenario_options,
 )
-from simulator.model import TokenMarket
-from experiments.runner import execute
-from simulator.scenario import Scenario
+from interfaces.formatting import SUMMARY_ROWS, fmt
 
 
 @click.command()
@@ -54,34 +49,32 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
     """
     resolved = scenario_from_options(scenario, policies, settings, steps, developers, start,
                                      step_length)
-    history = HistoryPlan.parse(developer_history) if developer_history else None
-    store = RunStore(db)
     progress = progress_bar("[bold]simulating[/] {task.fields[date]}")
     first: dict[str, Any] = {}
 
     with progress:
         task = progress.add_task("run", total=resolved.steps, date=resolved.start)
 
-        def on_step(model: TokenMarket) -> None:
+        def on_step(record: api.StepRecord) -> None:
             if not first:
-                first.update(model.last_record.market, date=model.last_record.date)
-            progress.update(task, advance=1, date=model.last_record.date)
+                first.update(record.market, date=record.date)
+            progress.update(task, advance=1, date=record.date)
 
         with exit_when_interrupted(progress):
-            result = execute(resolved, seed, store, name=name or _default_name(resolved),
-                             on_step=on_step, tags=tags, developer_history=history)
+            result = api.run(resolved, seed=seed, name=name, tags=tags,
+                             developer_history=developer_history, db=db, on_step=on_step)
 
     record = result.model.last_record
     final = {"month": record.month, "date": record.date, **record.market}
     if as_json:
         click.echo(json.dumps({
             "run_id": result.run_id, "status": result.status, "digest": result.digest,
-            "steps": result.steps, "seed": result.model.seed, "db": store.masked_url,
+            "steps": result.steps, "seed": result.seed, "db": result.db,
             "policies": [p.key for p in resolved.policies],
             "peak_memory_mb": round(peak_memory_mb(), 1), "final": json_safe(final)}))
         return
     out = Console()
-    title = f"Run {result.run_id}: {_default_name(resolved)} (seed {result.model.seed})"
+    title = f"Run {result.run_id}: {api.default_run_name(resolved)} (seed {result.seed})"
     table = Table(title=title)
     table.add_column("metric")
     table.add_column(first["date"], justify="right")
@@ -89,7 +82,7 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
     for label, key, kind in SUMMARY_ROWS:
         table.add_row(label, fmt(first.get(key), kind), fmt(final.get(key), kind))
     out.print(table)
-    out.print(f"Stored as run [bold]{result.run_id}[/] in {store.masked_url} "
+    out.print(f"Stored as run [bold]{result.run_id}[/] in {result.db} "
               f"(status {result.status}, digest {result.digest[:12]}). "
               f"See `sim runs show {result.run_id}`.")
 
@@ -98,9 +91,3 @@ def peak_memory_mb() -> float:
     """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-
-def _default_name(scenario: Scenario) -> str:
-    """A run's name when none is given: the scenario's, or its policies'."""
-    if scenario.name != "default":
-        return scenario.name
-    return "+".join(p.key for p in scenario.policies) or "no_policy"

@@ -6,16 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from runs.compare import END, compare_runs, differences, end_months, parse_months
-from runs.delete import deletable, delete_run
-from runs.export import FORMATS, export_run
-from runs.load import load_run, monthly_means, step_label, stored_clock
-from runs.schema import HISTORY_TABLES
-from runs.store import RunStore, StoreError
-from interfaces.cli.common import SUMMARY_ROWS, SimGroup, db_option, fmt, json_option, json_safe
+from interfaces import api
+from interfaces.cli.common import SimGroup, db_option, json_option, json_safe
+from interfaces.formatting import SUMMARY_ROWS, fmt
 from vocabulary.metrics import Unit
 
 
@@ -30,14 +27,14 @@ def runs_group() -> None:
 @json_option
 def runs_list(limit: int | None, db: str | None, as_json: bool) -> None:
     """List stored runs, newest first (a killed run shows as interrupted)."""
-    store = RunStore(db, create=False)
-    rows = store.list_runs(limit)
+    store = api.open_store(db)
+    rows = [_listed(run_id, row) for run_id, row in store.runs(limit=limit).iterrows()]
     if as_json:
         click.echo(json.dumps(rows))
         return
     out = Console()
     if not rows:
-        out.print(f"No runs in {store.masked_url} yet. "
+        out.print(f"No runs in {store.url} yet. "
                   "Start one with `sim run --policy export_ban`.")
         return
     table = Table()
@@ -51,6 +48,35 @@ def runs_list(limit: int | None, db: str | None, as_json: bool) -> None:
     out.print(table)
 
 
+def iso_time(value: pd.Timestamp) -> str | None:
+    """A stored time as listings print it: ISO 8601 to the second; None for none."""
+    return None if pd.isna(value) else value.isoformat(timespec="seconds")
+
+
+def _listed(run_id: Any, row: pd.Series) -> dict[str, Any]:
+    """A row of :meth:`api.Store.runs` as ``sim runs list --json`` prints it."""
+    return {"id": int(run_id), "name": row["name"], "status": row["status"],
+            "created_at": iso_time(row["created_at"]), "finished_at": iso_time(row["finished_at"]),
+            "seed": int(row["seed"]), "steps_done": int(row["steps_done"]),
+            "steps_planned": int(row["steps_planned"]),
+            "policies": row["policies"].split("+") if row["policies"] else [],
+            "digest": row["digest"], "tags": row["tags"]}
+
+
+def _shown(details: api.RunDetails, url: str) -> dict[str, Any]:
+    """A run's details as ``sim runs show --json`` prints them."""
+    return {"id": details.id, "name": details.name, "status": details.status,
+            "created_at": iso_time(details.created_at),
+            "finished_at": iso_time(details.finished_at),
+            "seed": details.seed, "steps_done": details.steps_done,
+            "steps_planned": details.steps_planned, "policies": details.policies,
+            "digest": details.digest, "tags": details.tags, "scenario": details.scenario_data,
+            "versions": details.versions, "error": details.error,
+            **{f"{table}_rows": count for table, count in details.rows.items()},
+            "events": details.events.to_dict(orient="records"),
+            "last_market": details.last_market, "db": url}
+
+
 @runs_group.command("show")
 @click.argument("run_id", type=int)
 @db_option
@@ -61,19 +87,20 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
     Weekly runs name their last step by its start day; policy events keep their month (policies
     act by the month, from its first week).
     """
-    store = RunStore(db, create=False)
-    record = store.get_run(run_id)
+    store = api.open_store(db)
+    details = store.details(run_id)
+    record = _shown(details, store.url)
     if as_json:
-        click.echo(json.dumps({**record, "db": store.masked_url}, default=str))
+        click.echo(json.dumps(record, default=str))
         return
     out = Console()
-    clock = stored_clock(record["scenario"])
+    clock = details.clock
     unit = "weekly " if clock.weekly else ""
     out.print(f"[bold]Run {record['id']}[/] {record['name']}: {record['status']}, "
               f"{record['steps_done']}/{record['steps_planned']} {unit}steps, "
               f"seed {record['seed']}")
     tags = f"; tags: {', '.join(record['tags'])}" if record["tags"] else ""
-    out.print(f"stored in {store.masked_url}{tags}")
+    out.print(f"stored in {store.url}{tags}")
     out.print(f"created {record['created_at']}, finished {record['finished_at'] or '-'}; "
               f"digest {record['digest'] or '-'}")
     out.print("versions: " + ", ".join(f"{k} {v}" for k, v in record["versions"].items()))
@@ -134,19 +161,9 @@ def runs_compare(run_ids: tuple[int, ...], months: tuple[str, ...], db: str | No
     if len(run_ids) < 2:
         raise click.BadParameter("give at least two runs, e.g. `sim runs compare 1 2`",
                                  param_hint="RUN")
-    at = parse_months(months)
-    store = RunStore(db, create=False)
-    runs = [load_run(store, run_id) for run_id in run_ids]
-    for month in at:
-        if not any(month in monthly_means(run.market_steps).index for run in runs):
-            spans = ", ".join(f"run {r.id} {step_label(r.market_steps.index[0])} to "
-                              f"{step_label(r.market_steps.index[-1])}"
-                              for r in runs if len(r.market_steps))
-            raise StoreError(f"--at {month}: no run simulated that month ({spans or 'no steps'})")
-    table = compare_runs(runs, [key for _, key, _ in SUMMARY_ROWS], at)
-    diff = differences(table)
-    whens = [str(m) for m in at] + [END]
-    ends = end_months(runs)
+    comparison = api.compare(run_ids, [key for _, key, _ in SUMMARY_ROWS], months, db)
+    runs, table, diff = comparison.runs, comparison.table, comparison.differences
+    whens, ends = comparison.whens, comparison.ends
     if as_json:
         click.echo(json.dumps({
             "runs": [{"id": r.id, "name": r.name, "seed": r.seed, "end": ends[r.id]}
@@ -161,7 +178,7 @@ def runs_compare(run_ids: tuple[int, ...], months: tuple[str, ...], db: str | No
     out = Console()
     reference = runs[0]
     for when in whens:
-        if when == END:
+        if when == whens[-1]:
             title = (f"End ({ends[reference.id]})" if len(set(ends.values())) == 1 else
                      "End (" + ", ".join(f"run {i}: {m}" for i, m in ends.items()) + ")")
         else:
@@ -180,7 +197,7 @@ def runs_compare(run_ids: tuple[int, ...], months: tuple[str, ...], db: str | No
 
 @runs_group.command("export")
 @click.argument("run_id", metavar="RUN", type=int)
-@click.option("--format", "file_format", type=click.Choice(FORMATS), default="csv",
+@click.option("--format", "file_format", type=click.Choice(api.EXPORT_FORMATS), default="csv",
               show_default=True, help="File format of the tables (parquet keeps exact types).")
 @click.option("--out", "folder", required=True, metavar="DIR",
               type=click.Path(file_okay=False, path_type=Path),
@@ -192,8 +209,7 @@ def runs_export(run_id: int, file_format: str, folder: Path, db: str | None) -> 
     Each table file holds the run's rows as the database has them (run_id, step, month, ...),
     so other tools read the same numbers; the JSON holds the scenario, policies and versions.
     """
-    store = RunStore(db, create=False)
-    for path in export_run(load_run(store, run_id), folder, file_format):
+    for path in api.open_store(db).export(run_id, folder, file_format):
         click.echo(str(path))
 
 
@@ -203,12 +219,11 @@ def runs_export(run_id: int, file_format: str, folder: Path, db: str | None) -> 
 @db_option
 def runs_delete(run_id: int, yes: bool, db: str | None) -> None:
     """Delete run RUN and all its rows, in one transaction (asks first unless --yes)."""
-    store = RunStore(db, create=False)
-    record = deletable(store, run_id)
-    rows = sum(record[f"{table}_rows"] for table in HISTORY_TABLES)
-    what = (f"run {run_id} ({record['name']}, {record['status']}, {record['steps_done']} steps, "
-            f"{rows} history rows) from {store.masked_url}")
+    store = api.open_store(db)
+    record = store.deletable(run_id)
+    what = (f"run {run_id} ({record.name}, {record.status}, {record.steps_done} steps, "
+            f"{record.history_rows} history rows) from {store.url}")
     if not yes:
         click.confirm(f"Delete {what}?", abort=True)
-    delete_run(store, run_id)
+    store.delete(run_id)
     click.echo(f"Deleted {what}.")

@@ -4,8 +4,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from interfaces import api
 from interfaces.cli.common import SimGroup, scenario_from_options, scenario_options
-from simulator.scenario_files import dump_scenario, load_scenario, preset_names
 
 
 @click.group("scenario", cls=SimGroup)
@@ -20,8 +20,7 @@ def scenario_list() -> None:
     table.add_column("preset")
     table.add_column("policies")
     table.add_column("what it models")
-    for name in preset_names():
-        preset = load_scenario(name)
+    for name, preset in api.presets().items():
         table.add_row(name, ", ".join(p.key for p in preset.policies) or "-", preset.description)
     Console().print(table)
 
@@ -47,4 +46,4 @@ def scenario_show(name_or_file: str | None, syntax: str, scenario: str | None,
     """
     resolved = scenario_from_options(name_or_file or scenario, policies, settings, steps,
                                      developers, start, step_length)
-    click.echo(dump_scenario(resolved, syntax), nl=False)
+    click.echo(api.scenario_text(resolved, syntax), nl=False)

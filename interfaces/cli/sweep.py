@@ -3,6 +3,8 @@
 import json
 import math
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,38 +22,18 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from runs.store import RunStore
-from runs.sweeps import (
-    StoredSweep,
-    get_sweep,
-    list_sweeps,
-    planned_runs,
-    reopen_sweep,
-    sweep_outcomes,
-)
+from interfaces import api
 from interfaces.cli.common import (
     SimGroup,
     db_option,
-    fmt,
     json_option,
     json_safe,
-    scenario_from_options,
     scenario_options,
 )
-from interfaces.cli.runs import fmt_delta
+from interfaces.cli.runs import fmt_delta, iso_time
+from interfaces.formatting import fmt
 from vocabulary.errors import InputError
 from vocabulary.metrics import Unit, metric
-from simulator.overrides import parse_value
-from experiments.sweep import SAMPLE_METHODS, SweepSpec, Task, baseline_scenario, make_spec
-from experiments.sweep_analysis import (
-    OUTCOMES,
-    check_outcome,
-    paired_differences,
-    point_summary,
-    sensitivity,
-)
-from experiments.sweep_coordinator import SweepInterrupted, SweepReport, run_spec, run_sweep
-from experiments.sweep_executors import Executor, open_executor
 
 OUTCOME_LABELS = {name: (label, metric(name).unit) for name, label in (
     ("cn_share_global", "CN share, global"), ("compute_cn", "CN compute (H100e)"),
@@ -70,7 +52,7 @@ class GridAxis(click.ParamType):
         if not sep or not key.strip() or not items:
             self.fail(f"{value!r}: expected KEY=V1,V2,..., e.g. smuggling.leakage=0,0.2,0.5",
                       param, ctx)
-        return key.strip(), [parse_value(item, None) for item in items]
+        return key.strip(), [api.setting_value(item) for item in items]
 
 
 class SampleDesign(click.ParamType):
@@ -81,9 +63,9 @@ class SampleDesign(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str, int]:
         """Split into the method and the size."""
         method, _, size = str(value).partition(":")
-        if method not in SAMPLE_METHODS or not size.isdigit() or int(size) < 1:
+        if method not in api.SAMPLE_METHODS or not size.isdigit() or int(size) < 1:
             self.fail(f"{value!r}: expected METHOD:N with METHOD one of "
-                      f"{', '.join(SAMPLE_METHODS)} and N a positive whole number, e.g. lhs:50",
+                      f"{', '.join(api.SAMPLE_METHODS)} and N a positive whole number, e.g. lhs:50",
                       param, ctx)
         return method, int(size)
 
@@ -172,34 +154,19 @@ def sweep_group(ctx: click.Context, scenario: str | None, policies: tuple[str, .
         if given:
             raise InputError(f"--resume {resume} runs the stored sweep as it was specified: "
                              f"leave out {', '.join(given)}")
-        store = RunStore(db, create=False)
-        stored = get_sweep(store, resume)
-        spec = SweepSpec.model_validate(stored.spec)
-        tasks = spec.tasks(stored.points)
+        run = partial(api.resume_sweep, resume, workers=workers, scheduler=scheduler, db=db)
     else:
-        if ranges and sample is None:
-            raise InputError("--range needs --sample METHOD:N (lhs, random, sobol or morris)")
-        main = scenario_from_options(scenario, policies, settings, steps, developers, start,
-                                     step_length)
-        spec = make_spec(
-            name=name, scenario=main.model_dump(mode="json"), grid=_unique(grid, "--grid"),
-            sample=(None if sample is None else {"method": sample[0], "n": sample[1],
-                                                 "ranges": _unique(ranges, "--range"),
-                                                 "seed": seed_root}),
-            seeds=seeds, seed_root=seed_root,
-            baseline=(None if baseline is None
-                      else baseline_scenario(baseline, main).model_dump(mode="json")))
-        tasks = spec.tasks()  # checks every point before anything is stored
-    with open_executor(workers, scheduler) as executor:  # reaches a scheduler before writing
-        if resume is None:
-            store = RunStore(db)
-        try:
-            report = _run_with_progress(store, spec, tasks, executor,
-                                        resumed=reopen_sweep(store, resume) if resume else None)
-        except SweepInterrupted as stop:
-            click.echo(f"{stop}", err=True)
-            sys.exit(stop.exit_status)
-    _print_report(report, store, executor.description, as_json)
+        run = partial(api.sweep, scenario, policies=policies, settings=settings, steps=steps,
+                      developers=developers, start=start, step_length=step_length,
+                      grid=_unique(grid, "--grid"), sample=sample,
+                      ranges=_unique(ranges, "--range"), seeds=seeds, seed_root=seed_root,
+                      baseline=baseline, name=name, workers=workers, scheduler=scheduler, db=db)
+    try:
+        report = _run_with_progress(run)
+    except api.SweepInterrupted as stop:
+        click.echo(f"{stop}", err=True)
+        sys.exit(stop.exit_status)
+    _print_report(report, as_json)
     if report.status == "failed":
         sys.exit(1)
 
@@ -213,51 +180,47 @@ def _unique(pairs: tuple[tuple[str, Any], ...], option: str) -> dict[str, Any]:
     return dict(pairs)
 
 
-def _run_with_progress(store: RunStore, spec: SweepSpec, tasks: list[Task], executor: Executor,
-                       resumed: StoredSweep | None) -> SweepReport:
-    """Run the sweep (``resumed``, or ``spec`` by its name) with a progress bar on stderr."""
+def _run_with_progress(run: Callable[..., api.SweepResult]) -> api.SweepResult:
+    """Run the sweep (``run(on_start=..., on_stored=...)``) with a progress bar on stderr."""
     err = Console(stderr=True)
-    progress = Progress(TextColumn(f"[bold]sweep {spec.name}[/]"), BarColumn(),
+    progress = Progress(TextColumn("[bold]sweep {task.fields[name]}[/]"), BarColumn(),
                         MofNCompleteColumn(), TextColumn("runs, {task.fields[failed]} failed"),
                         TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
                         console=err, transient=True)
     with progress:
-        bar = progress.add_task("runs", total=None, failed=0)
+        bar = progress.add_task("runs", total=None, failed=0, name="")
 
-        def on_start(count: int) -> None:
-            progress.update(bar, total=count)
+        def on_start(name: str, count: int) -> None:
+            progress.update(bar, total=count, name=name)
 
-        def on_stored(_task: Task, status: str) -> None:
+        def on_stored(_task: Any, status: str) -> None:
             failed = progress.tasks[0].fields["failed"] + (status == "failed")
             progress.update(bar, advance=1, failed=failed)
 
-        if resumed is not None:
-            return run_sweep(store, resumed, tasks, executor, on_start, on_stored)
-        return run_spec(store, spec, executor, tasks, on_start, on_stored)
+        return run(on_start=on_start, on_stored=on_stored)
 
 
-def _print_report(report: SweepReport, store: RunStore, where: str, as_json: bool) -> None:
-    sweep = report.sweep
+def _print_report(report: api.SweepResult, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({
-            "sweep_id": sweep.id, "name": sweep.name, "status": report.status,
+            "sweep_id": report.sweep_id, "name": report.name, "status": report.status,
             "planned": report.planned, "already_finished": report.already_finished,
-            "finished": report.finished, "failed": report.failed, "executor": where,
-            "db": store.masked_url}))
+            "finished": report.finished, "failed": report.failed, "executor": report.executor,
+            "db": report.db}))
         return
     out = Console()
     done = report.already_finished + report.finished
     if report.finished + report.failed == 0:
-        out.print(f"Sweep [bold]{sweep.id}[/] ({sweep.name}): all {report.planned} runs were "
-                  f"already finished; nothing to run.")
+        out.print(f"Sweep [bold]{report.sweep_id}[/] ({report.name}): all {report.planned} "
+                  "runs were already finished; nothing to run.")
     else:
-        out.print(f"Sweep [bold]{sweep.id}[/] ({sweep.name}) on {where}: stored "
+        out.print(f"Sweep [bold]{report.sweep_id}[/] ({report.name}) on {report.executor}: stored "
                   f"{report.finished} finished and {report.failed} failed runs; "
                   f"{done} of {report.planned} runs finished.")
     if report.failed:
         out.print(f"[red]{report.failed} runs failed[/] (their errors: `sim runs list`, "
-                  f"`sim runs show RUN`); `sim sweep --resume {sweep.id}` runs them again.")
-    out.print(f"Stored in {store.masked_url}. See `sim sweep show {sweep.id}`.")
+                  f"`sim runs show RUN`); `sim sweep --resume {report.sweep_id}` runs them again.")
+    out.print(f"Stored in {report.db}. See `sim sweep show {report.sweep_id}`.")
 
 
 def _sweep_ref(text: str) -> int | str:
@@ -279,14 +242,17 @@ def _setting(value: Any) -> str:
 @json_option
 def sweep_list(db: str | None, as_json: bool) -> None:
     """List stored sweeps, newest first, with their finished runs (a killed sweep: interrupted)."""
-    store = RunStore(db, create=False)
-    rows = list_sweeps(store)
+    store = api.open_store(db)
+    rows = [{"id": int(sweep_id), "name": row["name"], "status": row["status"],
+             "finished_runs": int(row["finished_runs"]), "planned_runs": int(row["planned_runs"]),
+             "created_at": iso_time(row["created_at"]), "finished_at": iso_time(row["finished_at"])}
+            for sweep_id, row in store.sweeps().iterrows()]
     if as_json:
         click.echo(json.dumps(rows))
         return
     out = Console()
     if not rows:
-        out.print(f"No sweeps in {store.masked_url} yet. Start one with `sim sweep --policy "
+        out.print(f"No sweeps in {store.url} yet. Start one with `sim sweep --policy "
                   "smuggling --grid smuggling.leakage=0,0.5`.")
         return
     table = Table()
@@ -312,44 +278,34 @@ def sweep_show(sweep_ref: str, csv_path: Path | None, db: str | None, as_json: b
     baseline (by seed) with their 95% intervals, beside the interval the same difference
     would have from independent runs (Welch).
     """
-    store = RunStore(db, create=False)
-    sweep = get_sweep(store, _sweep_ref(sweep_ref))
-    spec = SweepSpec.model_validate(sweep.spec)
-    runs = sweep_outcomes(store, sweep.id, list(OUTCOMES))
-    settings = pd.DataFrame(sweep.points, index=pd.RangeIndex(len(sweep.points), name="point"))
-    summary = point_summary(runs, len(sweep.points), spec.arms)
-    differences = (paired_differences(runs, len(sweep.points)) if spec.baseline is not None
-                   else None)
+    store = api.open_store(db)
+    sweep = store.sweep(_sweep_ref(sweep_ref))
+    summary, differences, settings = sweep.summary, sweep.differences, sweep.settings
     if csv_path is not None:
-        table = summary if differences is None else pd.concat(
-            [summary, differences.rename(columns={"pairs": "runs"}).assign(arm="difference")])
-        table = settings.join(table.set_index("point"), how="right").reset_index()
         try:
-            table.to_csv(csv_path, index=False)
+            sweep.table().to_csv(csv_path, index=False)
         except OSError as error:
             raise InputError(f"--csv {csv_path}: cannot write it ({error.strerror})") from None
-    finished = len(runs)
-    planned = planned_runs(sweep.spec, sweep.points)
+    finished, planned = sweep.finished_runs, sweep.planned_runs
     if as_json:
         click.echo(json.dumps({
             "sweep": {"id": sweep.id, "name": sweep.name, "status": sweep.status,
                       "finished_runs": finished, "planned_runs": planned,
-                      "created_at": sweep.created_at.isoformat(timespec="seconds"),
-                      "spec": sweep.spec},
+                      "created_at": iso_time(sweep.created_at), "spec": sweep.spec},
             "points": sweep.points, "summary": _records(summary),
             "differences": None if differences is None else _records(differences),
-            "db": store.masked_url}))
+            "db": store.url}))
         return
     out = Console()
-    policies = ", ".join(p.key for p in spec.main_scenario().policies) or "no policies"
-    design = (f"{spec.sample.method} sample of {len(sweep.points)} points" if spec.sample
+    policies = ", ".join(sweep.policies) or "no policies"
+    design = (f"{sweep.sample_method} sample of {len(sweep.points)} points" if sweep.sample_method
               else f"{len(sweep.points)} point{'s' if len(sweep.points) != 1 else ''}")
     out.print(f"[bold]Sweep {sweep.id}[/] {sweep.name}: {sweep.status}, {finished} of "
-              f"{planned} runs finished; {design} x {spec.seeds} seeds; {policies}"
-              + (f"; baseline {spec.baseline['name']}" if spec.baseline is not None else ""))
-    _print_outcomes(out, summary, settings, spec.arms)
+              f"{planned} runs finished; {design} x {sweep.seeds} seeds; {policies}"
+              + (f"; baseline {sweep.baseline}" if sweep.baseline is not None else ""))
+    _print_outcomes(out, summary, settings, sweep.arms, sweep.outcomes)
     if differences is not None:
-        _print_differences(out, differences, settings)
+        _print_differences(out, differences, settings, sweep.outcomes)
     if csv_path is not None:
         out.print(f"Wrote {csv_path}.")
 
@@ -368,7 +324,7 @@ def _half_width(low: float, high: float, kind: Unit) -> str:
 
 
 def _print_outcomes(out: Console, summary: pd.DataFrame, settings: pd.DataFrame,
-                    arms: tuple[str, ...]) -> None:
+                    arms: tuple[str, ...], outcomes: tuple[str, ...]) -> None:
     table = Table(title="At the last step: mean ± half-width of the 95% interval over seeds",
                   title_justify="left")
     table.add_column("point", justify="right")
@@ -377,31 +333,32 @@ def _print_outcomes(out: Console, summary: pd.DataFrame, settings: pd.DataFrame,
     if len(arms) > 1:
         table.add_column("arm")
     table.add_column("runs", justify="right")
-    for outcome in OUTCOMES:
+    for outcome in outcomes:
         table.add_column(OUTCOME_LABELS[outcome][0], justify="right")
     for (point, arm), rows in summary.groupby(["point", "arm"], sort=False):
         by_outcome = rows.set_index("outcome")
         cells = [_cell(*by_outcome.loc[o, ["mean", "low", "high"]], OUTCOME_LABELS[o][1])
-                 for o in OUTCOMES]
+                 for o in outcomes]
         arm_cell = [arm] if len(arms) > 1 else []
         table.add_row(str(point), *(_setting(v) for v in settings.loc[point]), *arm_cell,
                       str(by_outcome["runs"].iloc[0]), *cells)
     out.print(table)
 
 
-def _print_differences(out: Console, differences: pd.DataFrame, settings: pd.DataFrame) -> None:
+def _print_differences(out: Console, differences: pd.DataFrame, settings: pd.DataFrame,
+                       outcomes: tuple[str, ...]) -> None:
     table = Table(title="Main minus baseline: paired by seed (95% interval) / the interval "
                         "independent runs would give (Welch)", title_justify="left")
     table.add_column("point", justify="right")
     for key in settings.columns:
         table.add_column(key, justify="right")
     table.add_column("pairs", justify="right")
-    for outcome in OUTCOMES:
+    for outcome in outcomes:
         table.add_column(OUTCOME_LABELS[outcome][0], justify="right")
     for point, rows in differences.groupby("point", sort=False):
         by_outcome = rows.set_index("outcome")
         cells = []
-        for outcome in OUTCOMES:
+        for outcome in outcomes:
             row, kind = by_outcome.loc[outcome], OUTCOME_LABELS[outcome][1]
             paired = fmt_delta(row["mean"], kind)
             if not math.isnan(row["low"]):
@@ -426,17 +383,14 @@ def sweep_sensitivity(sweep_ref: str, outcome: str, db: str | None, as_json: boo
     Sobol indices (S1, ST with 95% confidence) for a --sample sobol sweep; Morris effects
     (mu*, its confidence, sigma) for a --sample morris sweep. SWEEP is an id or a name.
     """
-    check_outcome(outcome)
-    store = RunStore(db, create=False)
-    sweep = get_sweep(store, _sweep_ref(sweep_ref))
-    indices = sensitivity(sweep, sweep_outcomes(store, sweep.id, [outcome]), outcome)
+    found = api.sensitivity(_sweep_ref(sweep_ref), outcome, db)
+    indices = found.indices
     if as_json:
-        click.echo(json.dumps({"sweep_id": sweep.id, "outcome": outcome,
-                               "method": sweep.spec["sample"]["method"],
-                               "indices": _records(indices)}))
+        click.echo(json.dumps({"sweep_id": found.sweep_id, "outcome": outcome,
+                               "method": found.method, "indices": _records(indices)}))
         return
-    table = Table(title=f"Sensitivity of {outcome} at the last step, sweep {sweep.id} "
-                        f"({sweep.name}), most influential first", title_justify="left")
+    table = Table(title=f"Sensitivity of {outcome} at the last step, sweep {found.sweep_id} "
+                        f"({found.sweep_name}), most influential first", title_justify="left")
     for column in indices.columns:
         table.add_column(column, justify="left" if column == "parameter" else "right")
     for row in indices.itertuples(index=False):

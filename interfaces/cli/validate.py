@@ -5,18 +5,10 @@ import sys
 
 import click
 import numpy as np
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from runs.store import RunStore
-from vocabulary.calendar import parse_month
-from experiments.validation import (
-    evaluate,
-    first_month_needed,
-    latest_month_needed,
-    load_targets,
-)
+from interfaces import api
 from interfaces.cli.common import (
     db_option,
     exit_when_interrupted,
@@ -24,14 +16,6 @@ from interfaces.cli.common import (
     json_safe,
     progress_bar,
 )
-from vocabulary.clock import StepClock
-from vocabulary.errors import InputError
-from simulator.model import TokenMarket
-from simulator.overrides import resolve_scenario
-from experiments.runner import execute
-from simulator.scenario_files import load_scenario
-
-VALIDATION_TAG = "validation"
 
 
 @click.command()
@@ -44,55 +28,36 @@ VALIDATION_TAG = "validation"
 @click.option("--targets", "targets_file", default=None, metavar="FILE",
               help="Check against the targets in this TOML or YAML file (a `targets` list "
                    "like simulator/data/targets.toml) [default: the packaged targets].")
+@click.option("--workers", type=click.IntRange(1, 4096), default=None,
+              help="Local worker processes running the seeds in parallel [default: the "
+                   "number of cores, at most --seeds].")
 @db_option
 @json_option
 def validate(seeds: int, developers: int | None, scenario: str, targets_file: str | None,
-             db: str | None, as_json: bool) -> None:
+             workers: int | None, db: str | None, as_json: bool) -> None:
     """Run the baseline over seeds and compare it with the calibration targets.
 
     Prints, per target: what is observed, when, the simulated mean and spread over seeds, the
     target and its tolerance, and pass/fail. Exit status 0 only when every target passes. The
-    runs are stored like any other, tagged "validation" and named "validation/<scenario>/seed-N".
-    A scenario of weekly steps is measured on the means of the weeks of each month.
+    seeds run in parallel; the runs are stored like any other, tagged "validation" and named
+    "validation/<scenario>/seed-N". A scenario of weekly steps is measured on the means of
+    the weeks of each month.
     """
-    targets = load_targets(targets_file)
-    base = load_scenario(scenario)
-    early = first_month_needed(targets)
-    if parse_month(early) < parse_month(base.start):
-        raise InputError(f"targets: {early} is before the scenario's start {base.start}; "
-                         "validation can only measure months the run simulates")
-    steps = StepClock.of(base.start, base.step_length).steps_through(
-        parse_month(latest_month_needed(targets)))
-    resolved = resolve_scenario(base, developers=developers, steps=steps)
-    store = RunStore(db)
-    histories = []
-    progress = progress_bar("[bold]validating[/] seed {task.fields[seed]}")
+    progress = progress_bar(f"[bold]validating[/] {seeds} seeds")
     with progress:
-        task = progress.add_task("validate", total=seeds * resolved.steps, seed=1)
-        for seed in range(1, seeds + 1):
-            progress.update(task, seed=seed)
-            rows: list[dict] = []
-            months: list[str] = []
-
-            def on_step(model: TokenMarket, rows: list[dict] = rows,
-                        months: list[str] = months) -> None:
-                rows.append(model.last_record.market)
-                months.append(model.last_record.month)
-                progress.advance(task)
-
-            with exit_when_interrupted(progress):
-                execute(resolved, seed, store, name=f"{VALIDATION_TAG}/{resolved.name}/seed-{seed}",
-                        on_step=on_step, tags=(VALIDATION_TAG,))
-            histories.append(pd.DataFrame(rows, index=months))
-    results = evaluate(targets, histories)
-    passed = all(row["passed"] for row in results)
+        task = progress.add_task("validate", total=seeds)
+        with exit_when_interrupted(progress):
+            report = api.validate(scenario, seeds=seeds, developers=developers,
+                                  targets=targets_file, workers=workers, db=db,
+                                  on_stored=lambda _seed, _status: progress.advance(task))
+    results, resolved = report.results, report.scenario
     if as_json:
         click.echo(json.dumps({"scenario": resolved.name, "seeds": seeds,
-                               "developers": resolved.developers, "passed": passed,
+                               "developers": resolved.developers, "passed": report.passed,
                                "targets": [json_safe(row) for row in results]}))
     else:
         _print_table(results, resolved.name, seeds, resolved.developers)
-    sys.exit(0 if passed else 1)
+    sys.exit(0 if report.passed else 1)
 
 
 def _print_table(results: list[dict], name: str, seeds: int, developers: int) -> None:

@@ -14,13 +14,13 @@ import solara
 import solara.lab
 from mesa.visualization import SolaraViz
 
-from runs.load import list_runs, load_run, open_store
-from interfaces.cli.common import SUMMARY_ROWS, fmt
+from interfaces import api
 from interfaces.dashboard import charts
 from interfaces.dashboard.history import History
 from interfaces.dashboard.levers import controls
 from interfaces.dashboard.market import DashboardMarket, save_run
 from interfaces.dashboard.network_view import NETWORK_LIMIT, network_figure
+from interfaces.formatting import SUMMARY_ROWS, fmt
 from vocabulary.errors import InputError
 
 TITLE = "Token market: policy dashboard"
@@ -154,8 +154,8 @@ def StoredRunPicker(model: DashboardMarket) -> None:
 
     def read_list():
         try:
-            store = open_store()
-            return store, list_runs(store), None
+            store = api.open_store()
+            return store, store.runs(), None
         except InputError as error:
             return None, None, str(error)
 
@@ -172,15 +172,15 @@ def StoredRunPicker(model: DashboardMarket) -> None:
 
         def pick(values: list[str]) -> None:
             ids = [labels[value] for value in values]
-            stored_histories.set(tuple(History.from_stored(load_run(store, run_id))
+            stored_histories.set(tuple(History.from_stored(store.run(run_id))
                                        for run_id in ids))
             stored_ids.set(ids)
 
         if not labels:
-            _text(f"No runs in {escape(store.masked_url)} yet: run <code>sim run</code>, or "
+            _text(f"No runs in {escape(store.url)} yet: run <code>sim run</code>, or "
                   "save one from the live page.")
         else:
-            solara.SelectMultiple(f"Runs in {store.masked_url}",
+            solara.SelectMultiple(f"Runs in {store.url}",
                                   values=[by_id[i] for i in stored_ids.value if i in by_id],
                                   all_values=list(labels), on_value=pick)
         solara.Button("Reload the list", on_click=lambda: reloads.set(reloads.value + 1),

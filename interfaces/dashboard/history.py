@@ -8,11 +8,14 @@ with the columns of the ``market_steps``, ``provider_steps`` and ``policy_events
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from runs.load import StoredRun, step_label
-from simulator.metrics import StepRecord
+from interfaces.api import StoredRun, step_label
+
+if TYPE_CHECKING:
+    from interfaces.api import StepRecord
 
 
 def _by_month(rows: list[dict], months: list[str]) -> pd.DataFrame:
@@ -38,7 +41,7 @@ class History:
     events: pd.DataFrame
 
     @classmethod
-    def from_records(cls, label: str, records: Sequence[StepRecord]) -> "History":
+    def from_records(cls, label: str, records: Sequence["StepRecord"]) -> "History":
         """The history of a model's steps so far (an empty one before the first step)."""
         market = _by_month([r.market for r in records], [r.month for r in records])
         providers = _by_month([row for r in records for row in r.providers],

@@ -12,19 +12,16 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from policies.registry import policy_class
-from simulator.overrides import build_policies, resolve_scenario
+from interfaces import api
 from vocabulary.regions import CONTROL_TIERS
-from simulator.scenario import Scenario
-from simulator.scenario_files import load_scenario
 
 BASELINE = "baseline"
 """The preset every dashboard run starts from and is compared with."""
 
-BASELINE_SCENARIO = load_scenario(BASELINE)
+BASELINE_SCENARIO = api.scenario(BASELINE)
 """The :data:`BASELINE` preset, loaded once: every lever change and page redraw reads it."""
 
-_BASELINE_POLICIES = {a.policy.name: a.policy for a in build_policies(BASELINE_SCENARIO)}
+_BASELINE_POLICIES = api.scenario_policies(BASELINE_SCENARIO)
 """The preset's policies as the run builds them, by registered name."""
 
 TIER_CHOICES: tuple[str, ...] = tuple(", ".join(CONTROL_TIERS[:n])
@@ -90,7 +87,7 @@ class Levers:
     def of_baseline(cls) -> "Levers":
         """The levers as the baseline preset sets them."""
         def value(policy: str, field: str) -> Any:
-            instance = _BASELINE_POLICIES.get(policy) or policy_class(policy)()
+            instance = _BASELINE_POLICIES.get(policy) or api.default_policy(policy)
             return getattr(instance, field)
 
         return cls(export_ban="export_ban" in _BASELINE_POLICIES,
@@ -129,12 +126,12 @@ class Levers:
                 continue
             value = getattr(self, lever)
             value = list(value) if isinstance(value, tuple) else value
-            current = getattr(_BASELINE_POLICIES.get(policy) or policy_class(policy)(), field)
+            current = getattr(_BASELINE_POLICIES.get(policy) or api.default_policy(policy), field)
             if value != current:
                 settings[f"{present.get(policy, policy)}.{field}"] = value
         return removed, added, settings
 
-    def scenario(self, developers: int, steps: int) -> Scenario:
+    def scenario(self, developers: int, steps: int) -> api.Scenario:
         """The baseline preset with these levers, ``developers`` and ``steps``.
 
         Raises:
@@ -142,9 +139,9 @@ class Levers:
         """
         removed, added, settings = self._plan
         kept = [config for config in BASELINE_SCENARIO.policies if config.key not in removed]
-        return resolve_scenario(BASELINE_SCENARIO.model_copy(update={"policies": kept}),
-                                policies=added, settings=settings, developers=developers,
-                                steps=steps)
+        return api.scenario(BASELINE_SCENARIO.model_copy(update={"policies": kept}),
+                            policies=added, settings=settings, developers=developers,
+                            steps=steps)
 
     def changes(self) -> list[str]:
         """What differs from the baseline: ``["remote_access on", "smuggling.leakage=0.8"]``."""

@@ -9,7 +9,7 @@ draw the whole baseline curve from the first month on.
 
 from functools import cached_property, lru_cache
 
-from runs.store import RunStore
+from interfaces import api
 from interfaces.dashboard.history import History
 from interfaces.dashboard.levers import (
     BASELINE,
@@ -22,16 +22,12 @@ from interfaces.dashboard.levers import (
     parse_tiers,
 )
 from interfaces.dashboard.network_view import NETWORK_LIMIT, NetworkSample, sample_network
-from simulator.metrics import StepRecord
-from simulator.model import TokenMarket
-from simulator.overrides import resolve_scenario
-from experiments.runner import RunResult, execute
 
 LIVE_LABEL = "this run"
 BASELINE_LABEL = "baseline preset"
 
 
-class DashboardMarket(TokenMarket):
+class DashboardMarket(api.TokenMarket):
     """The token market under the dashboard's levers, with its history and the baseline's.
 
     Args:
@@ -63,7 +59,7 @@ class DashboardMarket(TokenMarket):
                              remote_access_enforcement=remote_access_enforcement,
                              cn_electricity=cn_electricity)
         super().__init__(self.levers.scenario(int(developers), int(steps)), seed=int(seed))
-        self.records: list[StepRecord] = []
+        self.records: list[api.StepRecord] = []
         self._history = History.from_records(LIVE_LABEL, [])
 
     def step(self) -> None:
@@ -101,8 +97,8 @@ class DashboardMarket(TokenMarket):
 @lru_cache(maxsize=16)
 def baseline_history(developers: int, steps: int, seed: int) -> History:
     """The ``baseline`` preset simulated with this population, horizon and seed (cached)."""
-    scenario = resolve_scenario(BASELINE_SCENARIO, developers=developers, steps=steps)
-    model = TokenMarket(scenario, seed=seed)
+    scenario = api.scenario(BASELINE_SCENARIO, developers=developers, steps=steps)
+    model = api.TokenMarket(scenario, seed=seed)
     records = []
     while model.running:
         model.step()
@@ -110,10 +106,10 @@ def baseline_history(developers: int, steps: int, seed: int) -> History:
     return History.from_records(BASELINE_LABEL, records)
 
 
-def save_run(model: DashboardMarket, db: str | None = None) -> RunResult:
+def save_run(model: DashboardMarket, db: str | None = None) -> api.RunResult:
     """Store the dashboard's run as ``sim run`` would: the same scenario and seed, all months.
 
-    The run is simulated again from its scenario and seed through :func:`execute`, the path
+    The run is simulated again from its scenario and seed through :func:`api.run`, the path
     ``sim run`` takes, so its stored history and digest are those of the equivalent command
     however far the page had stepped. It is tagged ``dashboard``.
 
@@ -121,5 +117,5 @@ def save_run(model: DashboardMarket, db: str | None = None) -> RunResult:
         model: the dashboard's model.
         db: SQLAlchemy URL or SQLite file; ``$SIM_DB`` or ``runs.db`` when None.
     """
-    return execute(model.scenario, model.seed, RunStore(db), name=model.run_name(),
-                   tags=("dashboard",))
+    return api.run(model.scenario, seed=model.seed, name=model.run_name(), tags=("dashboard",),
+                   db=db)

@@ -13,7 +13,7 @@ import threading
 import time
 import warnings
 
-from runs.store import ENV_VAR
+from interfaces.api import DB_ENV_VAR
 from vocabulary.errors import InputError
 
 APP = "interfaces.dashboard.app"
@@ -58,7 +58,7 @@ def serve(host: str, port: int, db: str | None, on_ready=None) -> None:
     os.environ.update(SOLARA_ENVIRONMENT)
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
     if db is not None:
-        os.environ[ENV_VAR] = db
+        os.environ[DB_ENV_VAR] = db
 
     # Solara warns on every page load from an address other than "localhost" that its session
     # cookie falls back to SameSite=lax, which is what a local dashboard wants anyway.
