@@ -1,70 +1,13 @@
-"""The public Python API: the interfaces use only it, and its calls give what the CLI gives."""
+"""The public Python API: its calls give what the CLI gives (tests/test_layers.py: who may use what)."""
 
-import ast
 import json
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
 from sim_cli import sim
 
 from interfaces import api
-
-ROOT = Path(__file__).parent.parent
-INTERFACE_MODULES = sorted([*(ROOT / "interfaces" / "cli").glob("*.py"),
-                            *(ROOT / "interfaces" / "dashboard").glob("*.py")])
-ALLOWED = ("interfaces.api", "interfaces.cli", "interfaces.dashboard", "interfaces.plot",
-           "interfaces.formatting", "vocabulary")
-"""What the CLI and the dashboard may import from the project (besides libraries)."""
-PROJECT = ("simulator", "agents", "policies", "runs", "experiments", "interfaces", "vocabulary")
-
-
-def project_imports(source: str) -> list[str]:
-    """Every module of the project that ``source`` imports, at any depth of the code.
-
-    ``from interfaces import api`` counts as ``interfaces.api``.
-    """
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found += [f"{node.module}.{alias.name}" if node.module == "interfaces"
-                      else node.module for alias in node.names]
-    return [name for name in found if name.split(".")[0] in PROJECT]
-
-
-def allowed(name: str) -> bool:
-    """Whether an interface module may import project module ``name``."""
-    return any(name == prefix or name.startswith(prefix + ".") for prefix in ALLOWED)
-
-
-@pytest.mark.parametrize("path", INTERFACE_MODULES, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_cli_and_dashboard_import_only_the_public_api(path: Path) -> None:
-    """A CLI or dashboard module reaches the model, storage and experiments only via the API.
-
-    Its project imports are ``interfaces.api``, ``vocabulary`` and the interfaces' own modules.
-    """
-    wrong = [name for name in project_imports(path.read_text()) if not allowed(name)]
-    assert wrong == []
-
-
-def test_the_import_check_catches_a_direct_import() -> None:
-    """The check above fails for a module that imports storage directly."""
-    assert [n for n in project_imports("from runs.load import load_run\nfrom interfaces "
-                                       "import api\n") if not allowed(n)] == ["runs.load"]
-
-
-@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")),
-                         ids=lambda p: p.stem)
-def test_notebooks_import_only_the_public_api(path: Path) -> None:
-    """The notebooks' only project import is the public API."""
-    code = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells
-                     if cell.cell_type == "code")
-    code = "\n".join(line for line in code.splitlines() if not line.startswith("%"))
-    assert set(project_imports(code)) == {"interfaces.api"}
-
 
 TARGET = ('[[targets]]\nid = "M1"\nobservable = "Chinese share, global"\nkind = "value"\n'
           'metric = "cn_share_global"\nmonth = "2024-04"\ntarget = 0.5\nlow = 0.0\nhigh = 1.0\n')
