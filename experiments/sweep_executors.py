@@ -21,11 +21,11 @@ from typing import Any
 
 import numba
 
-from vocabulary.errors import InputError
-from simulator.metrics import StepRecord
-from simulator.model import TokenMarket
 from experiments.runner import software_versions
 from experiments.sweep import Task
+from simulator.metrics import StepRecord
+from simulator.model import TokenMarket
+from vocabulary.errors import InputError
 
 POLL_SECONDS = 0.2
 """How often a waiting executor checks whether the coordinator was asked to stop."""
@@ -107,9 +107,12 @@ def _lost(task: Task, error: BaseException) -> TaskResult:
     return TaskResult(task, [], software_versions(), f"{type(error).__name__}: {error}")
 
 
-def _results(pending: dict[Any, Task], stop: Callable[[], bool],
-             wait: Callable[[dict[Any, Task]], Iterable[Any]],
-             cancel: Callable[[list[Any]], object]) -> Iterator[TaskResult]:
+def _results(
+    pending: dict[Any, Task],
+    stop: Callable[[], bool],
+    wait: Callable[[dict[Any, Task]], Iterable[Any]],
+    cancel: Callable[[list[Any]], object],
+) -> Iterator[TaskResult]:
     """The results of the ``pending`` futures as they complete, until all are in or ``stop()``.
 
     Only waiting and cancelling differ between executors: ``wait`` returns some finished
@@ -141,8 +144,11 @@ class LocalPool(Executor):
         self.workers = workers or os.cpu_count() or 1
         self.description = f"{self.workers} local process{'es' if self.workers > 1 else ''}"
         self._pool = futures.ProcessPoolExecutor(
-            self.workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker, initargs=(os.getpid(),))
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
+        )
 
     def run(self, tasks: Sequence[Task], stop: Callable[[], bool]) -> Iterator[TaskResult]:
         """See :class:`Executor`."""
@@ -183,8 +189,9 @@ class DaskCluster(Executor):
             self._client = Client(address, timeout=connect_timeout, set_as_default=False)
         except (OSError, ValueError, TypeError) as error:
             reason = (str(error).strip() or type(error).__name__).splitlines()[0]
-            raise InputError(f"--scheduler {address}: cannot reach a Dask scheduler there "
-                             f"({reason})") from None
+            raise InputError(
+                f"--scheduler {address}: cannot reach a Dask scheduler there ({reason})"
+            ) from None
 
     def run(self, tasks: Sequence[Task], stop: Callable[[], bool]) -> Iterator[TaskResult]:
         """See :class:`Executor`."""

@@ -33,8 +33,10 @@ class ValidationInterrupted(Exception):
     """Validation was stopped by a signal; the runs stored so far stay in the store."""
 
     def __init__(self, stored: int, seeds: int, stopped_by: signal.Signals) -> None:
-        super().__init__(f"validation interrupted by {stopped_by.name} after storing {stored} "
-                         f"of {seeds} runs; its finished runs are stored")
+        super().__init__(
+            f"validation interrupted by {stopped_by.name} after storing {stored} "
+            f"of {seeds} runs; its finished runs are stored"
+        )
         self.exit_status = 128 + stopped_by.value
         """The shell's convention: 130 after SIGINT, 143 after SIGTERM."""
 
@@ -66,8 +68,9 @@ class ValidationReport:
         return all(row["passed"] for row in self.results)
 
 
-def validation_scenario(base: Scenario, targets: list[Target],
-                        developers: int | None = None) -> Scenario:
+def validation_scenario(
+    base: Scenario, targets: list[Target], developers: int | None = None
+) -> Scenario:
     """``base`` with ``developers``, simulated up to the last month a target looks at.
 
     Raises:
@@ -75,10 +78,13 @@ def validation_scenario(base: Scenario, targets: list[Target],
     """
     early = first_month_needed(targets)
     if parse_month(early) < parse_month(base.start):
-        raise InputError(f"targets: {early} is before the scenario's start {base.start}; "
-                         "validation can only measure months the run simulates")
+        raise InputError(
+            f"targets: {early} is before the scenario's start {base.start}; "
+            "validation can only measure months the run simulates"
+        )
     steps = StepClock.of(base.start, base.step_length).steps_through(
-        parse_month(latest_month_needed(targets)))
+        parse_month(latest_month_needed(targets))
+    )
     return resolve_scenario(base, developers=developers, steps=steps)
 
 
@@ -89,13 +95,20 @@ def run_name(scenario: Scenario, seed: int) -> str:
 
 def _history(result: TaskResult) -> pd.DataFrame:
     """A simulated run's market metrics, one row per step, indexed by ``YYYY-MM``."""
-    return pd.DataFrame([record.market for record in result.records],
-                        index=[record.month for record in result.records])
+    return pd.DataFrame(
+        [record.market for record in result.records],
+        index=[record.month for record in result.records],
+    )
 
 
-def validate_seeds(store: RunStore, scenario: Scenario, targets: list[Target], seeds: int,
-                   executor: Executor,
-                   on_stored: Callable[[int, str], None] | None = None) -> ValidationReport:
+def validate_seeds(
+    store: RunStore,
+    scenario: Scenario,
+    targets: list[Target],
+    seeds: int,
+    executor: Executor,
+    on_stored: Callable[[int, str], None] | None = None,
+) -> ValidationReport:
     """Simulate ``scenario`` with seeds 1..``seeds`` on ``executor``, store them, measure them.
 
     Args:
@@ -110,8 +123,10 @@ def validate_seeds(store: RunStore, scenario: Scenario, targets: list[Target], s
         ValidationInterrupted: after SIGINT or SIGTERM (the runs stored so far stay).
         ValidationRunFailed: a seed's simulation failed (stored as ``failed``).
     """
-    tasks = [Task(point=0, replicate=seed - 1, arm="main", seed=seed, scenario=scenario)
-             for seed in range(1, seeds + 1)]
+    tasks = [
+        Task(point=0, replicate=seed - 1, arm="main", seed=seed, scenario=scenario)
+        for seed in range(1, seeds + 1)
+    ]
     arrived: dict[int, TaskResult] = {}
     run_ids: list[int] = []
     histories: list[pd.DataFrame] = []
@@ -121,14 +136,22 @@ def validate_seeds(store: RunStore, scenario: Scenario, targets: list[Target], s
             while len(run_ids) + 1 in arrived:  # store in seed order, whatever finished first
                 done = arrived.pop(len(run_ids) + 1)
                 status = store_simulated(
-                    store, scenario, done.task.seed, done.records,
-                    name=run_name(scenario, done.task.seed), versions=done.versions,
-                    error=done.error, tags=(VALIDATION_TAG,), on_started=run_ids.append)
+                    store,
+                    scenario,
+                    done.task.seed,
+                    done.records,
+                    name=run_name(scenario, done.task.seed),
+                    versions=done.versions,
+                    error=done.error,
+                    tags=(VALIDATION_TAG,),
+                    on_started=run_ids.append,
+                )
                 if on_stored:
                     on_stored(done.task.seed, status)
                 if done.error is not None:
-                    raise ValidationRunFailed(f"validation run {run_ids[-1]} (seed "
-                                              f"{done.task.seed}) failed: {done.error}")
+                    raise ValidationRunFailed(
+                        f"validation run {run_ids[-1]} (seed {done.task.seed}) failed: {done.error}"
+                    )
                 histories.append(_history(done))
     if stop.signal is not None:
         raise ValidationInterrupted(len(run_ids), seeds, stop.signal)

@@ -87,11 +87,16 @@ def __getattr__(name: str) -> Any:
 # ---- scenarios and policies ----------------------------------------------------------------------
 
 
-def scenario(preset_or_file: str | Path | Scenario | None = None, *,
-             policies: Iterable[str] = (),
-             settings: Mapping[str, Any] | Sequence[str] | None = None,
-             steps: int | None = None, developers: int | None = None, start: str | None = None,
-             step_length: str | None = None) -> Scenario:
+def scenario(
+    preset_or_file: str | Path | Scenario | None = None,
+    *,
+    policies: Iterable[str] = (),
+    settings: Mapping[str, Any] | Sequence[str] | None = None,
+    steps: int | None = None,
+    developers: int | None = None,
+    start: str | None = None,
+    step_length: str | None = None,
+) -> Scenario:
     """A validated scenario: a preset, a file or a scenario, plus policies and settings.
 
     Args:
@@ -117,8 +122,15 @@ def scenario(preset_or_file: str | Path | Scenario | None = None, *,
         base: Scenario | None = preset_or_file
     else:
         base = load_scenario(str(preset_or_file)) if preset_or_file else None
-    return resolve_scenario(base, policies=policies, settings=settings, developers=developers,
-                            steps=steps, start=start, step_length=step_length)
+    return resolve_scenario(
+        base,
+        policies=policies,
+        settings=settings,
+        developers=developers,
+        steps=steps,
+        start=start,
+        step_length=step_length,
+    )
 
 
 def presets() -> dict[str, Scenario]:
@@ -218,7 +230,8 @@ class RunResult:
 def _chosen(scenario_or_preset: Scenario | str | Path | None, options: dict[str, Any]) -> Scenario:
     """The scenario a call asks for: a scenario as given, or one :func:`scenario` resolves."""
     if isinstance(scenario_or_preset, Scenario) and not any(
-            value is not None and value != () for value in options.values()):
+        value is not None and value != () for value in options.values()
+    ):
         return scenario_or_preset
     return scenario(scenario_or_preset, **options)
 
@@ -231,14 +244,22 @@ def _stepper(on_step: Callable[[StepRecord], None] | None) -> Callable[[Any], No
 
 
 def _result(store: RunStore, ran: Any) -> RunResult:
-    return RunResult(ran.run_id, ran.status, ran.digest, ran.steps, ran.model.seed,
-                     store.masked_url, ran.model)
+    return RunResult(
+        ran.run_id, ran.status, ran.digest, ran.steps, ran.model.seed, store.masked_url, ran.model
+    )
 
 
-def run(scenario_or_preset: Scenario | str | Path | None = None, *, seed: int | None = None,
-        name: str | None = None, tags: Sequence[str] = (), developer_history: str | None = None,
-        db: str | None = None, on_step: Callable[[StepRecord], None] | None = None,
-        **options: Any) -> RunResult:
+def run(
+    scenario_or_preset: Scenario | str | Path | None = None,
+    *,
+    seed: int | None = None,
+    name: str | None = None,
+    tags: Sequence[str] = (),
+    developer_history: str | None = None,
+    db: str | None = None,
+    on_step: Callable[[StepRecord], None] | None = None,
+    **options: Any,
+) -> RunResult:
     """Simulate a scenario step by step and store every step as it is simulated.
 
     Args:
@@ -268,8 +289,15 @@ def run(scenario_or_preset: Scenario | str | Path | None = None, *, seed: int | 
     chosen = _chosen(scenario_or_preset, options)
     plan = HistoryPlan.parse(developer_history) if developer_history else None
     store = RunStore(db)
-    ran = execute(chosen, seed, store, name=name or default_run_name(chosen),
-                  on_step=_stepper(on_step), tags=tags, developer_history=plan)
+    ran = execute(
+        chosen,
+        seed,
+        store,
+        name=name or default_run_name(chosen),
+        on_step=_stepper(on_step),
+        tags=tags,
+        developer_history=plan,
+    )
     return _result(store, ran)
 
 
@@ -298,14 +326,23 @@ class SweepResult:
     db: str
 
 
-def sweep(scenario_or_preset: Scenario | str | Path | None = None, *,
-          grid: Mapping[str, Sequence[Any]] | None = None,
-          sample: tuple[str, int] | None = None,
-          ranges: Mapping[str, tuple[float, float]] | None = None, seeds: int = 3,
-          seed_root: int = 0, baseline: str | None = None, name: str | None = None,
-          workers: int | None = None, scheduler: str | None = None, db: str | None = None,
-          on_start: Callable[[str, int], None] | None = None,
-          on_stored: Callable[[Any, str], None] | None = None, **options: Any) -> SweepResult:
+def sweep(
+    scenario_or_preset: Scenario | str | Path | None = None,
+    *,
+    grid: Mapping[str, Sequence[Any]] | None = None,
+    sample: tuple[str, int] | None = None,
+    ranges: Mapping[str, tuple[float, float]] | None = None,
+    seeds: int = 3,
+    seed_root: int = 0,
+    baseline: str | None = None,
+    name: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    db: str | None = None,
+    on_start: Callable[[str, int], None] | None = None,
+    on_stored: Callable[[Any, str], None] | None = None,
+    **options: Any,
+) -> SweepResult:
     """Run a sweep: a grid or a sample of parameters, each point over several seeds.
 
     Every run is stored with its sweep, point, replicate and arm; calling again with the same
@@ -347,12 +384,25 @@ def sweep(scenario_or_preset: Scenario | str | Path | None = None, *,
         raise InputError("--range needs --sample METHOD:N (lhs, random, sobol or morris)")
     main = _chosen(scenario_or_preset, options)
     spec = make_spec(
-        name=name, scenario=main.model_dump(mode="json"), grid=dict(grid or {}),
-        sample=(None if sample is None else {"method": sample[0], "n": sample[1],
-                                             "ranges": dict(ranges or {}), "seed": seed_root}),
-        seeds=seeds, seed_root=seed_root,
-        baseline=(None if baseline is None
-                  else baseline_scenario(baseline, main).model_dump(mode="json")))
+        name=name,
+        scenario=main.model_dump(mode="json"),
+        grid=dict(grid or {}),
+        sample=(
+            None
+            if sample is None
+            else {
+                "method": sample[0],
+                "n": sample[1],
+                "ranges": dict(ranges or {}),
+                "seed": seed_root,
+            }
+        ),
+        seeds=seeds,
+        seed_root=seed_root,
+        baseline=(
+            None if baseline is None else baseline_scenario(baseline, main).model_dump(mode="json")
+        ),
+    )
     tasks = spec.tasks()  # checks every point before anything is stored
     with open_executor(workers, scheduler) as executor:  # reaches a scheduler before writing
         store = RunStore(db)
@@ -360,9 +410,15 @@ def sweep(scenario_or_preset: Scenario | str | Path | None = None, *,
     return _sweep_result(report, executor.description, store)
 
 
-def resume_sweep(ref: int | str, *, workers: int | None = None, scheduler: str | None = None,
-                 db: str | None = None, on_start: Callable[[str, int], None] | None = None,
-                 on_stored: Callable[[Any, str], None] | None = None) -> SweepResult:
+def resume_sweep(
+    ref: int | str,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    db: str | None = None,
+    on_start: Callable[[str, int], None] | None = None,
+    on_stored: Callable[[Any, str], None] | None = None,
+) -> SweepResult:
     """Run what stored sweep ``ref`` (id or name) has left, as it was specified.
 
     Args and Returns as :func:`sweep`.
@@ -380,13 +436,18 @@ def resume_sweep(ref: int | str, *, workers: int | None = None, scheduler: str |
     stored = get_sweep(store, ref)
     tasks = SweepSpec.model_validate(stored.spec).tasks(stored.points)
     with open_executor(workers, scheduler) as executor:
-        report = run_sweep(store, reopen_sweep(store, stored.id), tasks, executor,
-                           _named(stored.name, on_start), on_stored)
+        report = run_sweep(
+            store,
+            reopen_sweep(store, stored.id),
+            tasks,
+            executor,
+            _named(stored.name, on_start),
+            on_stored,
+        )
     return _sweep_result(report, executor.description, store)
 
 
-def _named(name: str, on_start: Callable[[str, int], None] | None
-           ) -> Callable[[int], None] | None:
+def _named(name: str, on_start: Callable[[str, int], None] | None) -> Callable[[int], None] | None:
     """The coordinator's start callback (the runs left) for one that also takes the name."""
     if on_start is None:
         return None
@@ -394,16 +455,31 @@ def _named(name: str, on_start: Callable[[str, int], None] | None
 
 
 def _sweep_result(report: Any, executor: str, store: RunStore) -> SweepResult:
-    return SweepResult(report.sweep.id, report.sweep.name, report.status, report.planned,
-                       report.already_finished, report.finished, report.failed, executor,
-                       store.masked_url)
+    return SweepResult(
+        report.sweep.id,
+        report.sweep.name,
+        report.status,
+        report.planned,
+        report.already_finished,
+        report.finished,
+        report.failed,
+        executor,
+        store.masked_url,
+    )
 
 
-def validate(scenario_or_preset: Scenario | str | Path = "baseline", *, seeds: int = 5,
-             developers: int | None = None, targets: str | Path | None = None,
-             workers: int | None = None, scheduler: str | None = None, db: str | None = None,
-             on_start: Callable[[int], None] | None = None,
-             on_stored: Callable[[int, str], None] | None = None) -> ValidationReport:
+def validate(
+    scenario_or_preset: Scenario | str | Path = "baseline",
+    *,
+    seeds: int = 5,
+    developers: int | None = None,
+    targets: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    db: str | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_stored: Callable[[int, str], None] | None = None,
+) -> ValidationReport:
     """Run a scenario with seeds 1..``seeds`` in parallel and compare it with the targets.
 
     The runs are stored like any other, tagged ``validation`` and named
@@ -437,8 +513,11 @@ def validate(scenario_or_preset: Scenario | str | Path = "baseline", *, seeds: i
     from experiments.validation_runs import validate_seeds, validation_scenario
 
     wanted = load_targets(targets)
-    base = (scenario_or_preset if isinstance(scenario_or_preset, Scenario)
-            else load_scenario(str(scenario_or_preset)))
+    base = (
+        scenario_or_preset
+        if isinstance(scenario_or_preset, Scenario)
+        else load_scenario(str(scenario_or_preset))
+    )
     resolved = validation_scenario(base, wanted, developers)
     store = RunStore(db)
     if workers is None and scheduler is None:
@@ -472,8 +551,13 @@ class Replay:
         return self.difference is None if self.verified else None
 
 
-def replay(stored_run: int | StoredRun, *, verify: bool = False, db: str | None = None,
-           on_step: Callable[[StepRecord], None] | None = None) -> Replay:
+def replay(
+    stored_run: int | StoredRun,
+    *,
+    verify: bool = False,
+    db: str | None = None,
+    on_step: Callable[[StepRecord], None] | None = None,
+) -> Replay:
     """Re-run a stored run from its stored scenario and seed, into a new run of the store.
 
     Args:
@@ -540,8 +624,12 @@ def load_sweep(ref: int | str, db: str | None = None) -> SweepResults:
     return open_store(db).sweep(ref)
 
 
-def compare(run_ids: Sequence[int], metrics: Sequence[str] | None = None,
-            at: Iterable[str | pd.Period] = (), db: str | None = None) -> Comparison:
+def compare(
+    run_ids: Sequence[int],
+    metrics: Sequence[str] | None = None,
+    at: Iterable[str | pd.Period] = (),
+    db: str | None = None,
+) -> Comparison:
     """Stored runs side by side: metrics at chosen months and at each run's end.
 
     Args:
@@ -561,8 +649,9 @@ def compare(run_ids: Sequence[int], metrics: Sequence[str] | None = None,
     return open_store(db).compare(run_ids, metrics, months)
 
 
-def sensitivity(ref: int | str, outcome: str = "cn_share_global",
-                db: str | None = None) -> Sensitivity:
+def sensitivity(
+    ref: int | str, outcome: str = "cn_share_global", db: str | None = None
+) -> Sensitivity:
     """Global sensitivity of ``outcome`` to a sampled sweep's parameters (SALib), ranked.
 
     Args:
@@ -618,8 +707,9 @@ def upgrade_store(db: str | None = None) -> StoreUpgrade:
     """
     store = RunStore(db, create=False, upgrade=True)
     if not store.exists:
-        raise StoreError(f"no run store in {store.masked_url}: nothing to upgrade "
-                         "(`sim run` creates one)")
+        raise StoreError(
+            f"no run store in {store.masked_url}: nothing to upgrade (`sim run` creates one)"
+        )
     return StoreUpgrade(store.masked_url, store.upgraded_from, SCHEMA_VERSION)
 
 
@@ -703,9 +793,16 @@ class SweepResults:
 
     def table(self) -> pd.DataFrame:
         """One row per point, arm and outcome, the differences as arm ``difference``."""
-        table = self.summary if self.differences is None else pd.concat(
-            [self.summary,
-             self.differences.rename(columns={"pairs": "runs"}).assign(arm="difference")])
+        table = (
+            self.summary
+            if self.differences is None
+            else pd.concat(
+                [
+                    self.summary,
+                    self.differences.rename(columns={"pairs": "runs"}).assign(arm="difference"),
+                ]
+            )
+        )
         return self.settings.join(table.set_index("point"), how="right").reset_index()
 
 
@@ -747,9 +844,15 @@ class Store:
         """Whether the database holds a run store (a missing one holds no runs)."""
         return self._store.exists
 
-    def runs(self, *, name: str | None = None, policy: str | None = None,
-             status: str | None = None, sweep: int | str | None = None,
-             limit: int | None = None) -> pd.DataFrame:
+    def runs(
+        self,
+        *,
+        name: str | None = None,
+        policy: str | None = None,
+        status: str | None = None,
+        sweep: int | str | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
         """Stored runs, newest first, one row each, indexed by run id.
 
         Args:
@@ -767,8 +870,9 @@ class Store:
         Raises:
             InputError: an unknown status.
         """
-        return list_runs(self._store, name=name, policy=policy, status=status, sweep=sweep,
-                         limit=limit)
+        return list_runs(
+            self._store, name=name, policy=policy, status=status, sweep=sweep, limit=limit
+        )
 
     def run(self, run_id: int) -> StoredRun:
         """Run ``run_id`` with its history tables (see :func:`load_run`)."""
@@ -782,8 +886,12 @@ class Store:
         """
         return run_details(self._store, run_id)
 
-    def compare(self, run_ids: Sequence[int], metrics: Sequence[str] | None = None,
-                at: Iterable[str | pd.Period] = ()) -> Comparison:
+    def compare(
+        self,
+        run_ids: Sequence[int],
+        metrics: Sequence[str] | None = None,
+        at: Iterable[str | pd.Period] = (),
+    ) -> Comparison:
         """Runs side by side at months ``at`` and at their ends (see :func:`compare`).
 
         Raises:
@@ -794,16 +902,21 @@ class Store:
         runs = tuple(self.run(run_id) for run_id in run_ids)
         for month in at:
             if not any(month in monthly_means(run.market_steps).index for run in runs):
-                spans = ", ".join(f"run {r.id} {step_label(r.market_steps.index[0])} to "
-                                  f"{step_label(r.market_steps.index[-1])}"
-                                  for r in runs if len(r.market_steps))
-                raise StoreError(f"--at {month}: no run simulated that month "
-                                 f"({spans or 'no steps'})")
+                spans = ", ".join(
+                    f"run {r.id} {step_label(r.market_steps.index[0])} to "
+                    f"{step_label(r.market_steps.index[-1])}"
+                    for r in runs
+                    if len(r.market_steps)
+                )
+                raise StoreError(
+                    f"--at {month}: no run simulated that month ({spans or 'no steps'})"
+                )
         if metrics is None:
             metrics = [c for c in runs[0].market_steps.columns if c not in ("step", "month")]
         table = compare_runs(runs, metrics, at)
-        return Comparison(runs, table, differences(table), end_months(runs),
-                          (*(str(m) for m in at), "end"))
+        return Comparison(
+            runs, table, differences(table), end_months(runs), (*(str(m) for m in at), "end")
+        )
 
     def export(self, run_id: int, folder: str | Path, file_format: str = "csv") -> list[Path]:
         """Write ``run-N.json`` and one file per history table (``csv`` or ``parquet``).
@@ -838,16 +951,20 @@ class Store:
 
         return delete_run(self._store, run_id)
 
-    def replay(self, stored_run: int | StoredRun, *, verify: bool = False,
-               on_step: Callable[[StepRecord], None] | None = None) -> Replay:
+    def replay(
+        self,
+        stored_run: int | StoredRun,
+        *,
+        verify: bool = False,
+        on_step: Callable[[StepRecord], None] | None = None,
+    ) -> Replay:
         """Re-run a stored run into this store (see :func:`replay`)."""
         from experiments.replay import first_difference
         from experiments.replay import replay as rerun
 
         stored = stored_run if isinstance(stored_run, StoredRun) else self.run(stored_run)
         result = _result(self._store, rerun(self._store, stored, on_step=_stepper(on_step)))
-        difference = (first_difference(self._store, stored.id, result.run_id) if verify
-                      else None)
+        difference = first_difference(self._store, stored.id, result.run_id) if verify else None
         return Replay(stored, result, verify, difference)
 
     def sweeps(self) -> pd.DataFrame:
@@ -871,17 +988,24 @@ class Store:
         runs = sweep_outcomes(self._store, stored.id, list(OUTCOMES))
         n_points = len(stored.points)
         return SweepResults(
-            id=stored.id, name=stored.name, status=stored.status,
-            created_at=pd.Timestamp(stored.created_at), spec=stored.spec,
+            id=stored.id,
+            name=stored.name,
+            status=stored.status,
+            created_at=pd.Timestamp(stored.created_at),
+            spec=stored.spec,
             points=stored.points,
             settings=pd.DataFrame(stored.points, index=pd.RangeIndex(n_points, name="point")),
             policies=tuple(p.key for p in spec.main_scenario().policies),
-            sample_method=spec.sample.method if spec.sample else None, seeds=spec.seeds,
+            sample_method=spec.sample.method if spec.sample else None,
+            seeds=spec.seeds,
             baseline=spec.baseline["name"] if spec.baseline is not None else None,
-            arms=spec.arms, planned_runs=planned_runs(stored.spec, stored.points),
-            outcomes=OUTCOMES, runs=runs, summary=point_summary(runs, n_points, spec.arms),
-            differences=(paired_differences(runs, n_points) if spec.baseline is not None
-                         else None))
+            arms=spec.arms,
+            planned_runs=planned_runs(stored.spec, stored.points),
+            outcomes=OUTCOMES,
+            runs=runs,
+            summary=point_summary(runs, n_points, spec.arms),
+            differences=(paired_differences(runs, n_points) if spec.baseline is not None else None),
+        )
 
     def sensitivity(self, ref: int | str, outcome: str = "cn_share_global") -> Sensitivity:
         """Sobol or Morris indices of ``outcome`` for a sampled sweep, most influential first.
@@ -894,10 +1018,10 @@ class Store:
         from runs.sweeps import get_sweep, sweep_outcomes
 
         stored = get_sweep(self._store, ref)
-        indices = sensitivity(stored, sweep_outcomes(self._store, stored.id, [outcome]),
-                              outcome)
-        return Sensitivity(stored.id, stored.name, outcome, stored.spec["sample"]["method"],
-                           indices)
+        indices = sensitivity(stored, sweep_outcomes(self._store, stored.id, [outcome]), outcome)
+        return Sensitivity(
+            stored.id, stored.name, outcome, stored.spec["sample"]["method"], indices
+        )
 
     def plot(self, run_ids: Sequence[int], out: str | Path) -> Path:
         """Draw the runs' histories overlaid (as :func:`history_figure`) into image ``out``.
@@ -908,4 +1032,3 @@ class Store:
         from interfaces.plot import save_history
 
         return save_history([self.run(run_id) for run_id in run_ids], Path(out))
-

@@ -25,7 +25,8 @@ def fmt(value: Any, unit: Unit) -> str:
 
 
 SUMMARY_ROWS: tuple[tuple[str, str, Unit], ...] = tuple(
-    (label, name, metric(name).unit) for label, name in (
+    (label, name, metric(name).unit)
+    for label, name in (
         ("Chinese share of all tokens", "cn_share"),
         ("Chinese share, global platforms", "cn_share_global"),
         ("Chinese share, in China", "cn_share_china"),
@@ -39,6 +40,7 @@ SUMMARY_ROWS: tuple[tuple[str, str, Unit], ...] = tuple(
         ("Compute, US providers (H100e)", "compute_us"),
         ("Compute, EU providers (H100e)", "compute_eu"),
         ("Value added per kWh, Chinese providers", "value_added_per_kwh_cn"),
-    ))
+    )
+)
 """The main outcomes of a run, as (label, market metric, its unit): what ``sim run``,
 ``sim runs show``, ``sim runs compare`` and the dashboard's stored-runs table show."""

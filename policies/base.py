@@ -86,4 +86,3 @@ class Policy(BaseModel, ABC):
     def parameters(self) -> dict[str, object]:
         """The policy's parameters and schedule, as stored with a run."""
         return self.model_dump(mode="json")
-

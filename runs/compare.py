@@ -34,8 +34,9 @@ def parse_months(texts: Iterable[str]) -> list[pd.Period]:
     return months
 
 
-def compare_runs(runs: Sequence[StoredRun], metrics: Sequence[str],
-                 at: Sequence[pd.Period] = ()) -> pd.DataFrame:
+def compare_runs(
+    runs: Sequence[StoredRun], metrics: Sequence[str], at: Sequence[pd.Period] = ()
+) -> pd.DataFrame:
     """The chosen market metrics of each run at each month of ``at`` and at its end.
 
     Args:
@@ -50,8 +51,10 @@ def compare_runs(runs: Sequence[StoredRun], metrics: Sequence[str],
     """
     unknown = [m for m in metrics if runs and m not in runs[0].market_steps.columns]
     if unknown:
-        raise InputError(f"unknown metric {unknown[0]!r}; market metrics: "
-                         f"{', '.join(runs[0].market_steps.columns)}")
+        raise InputError(
+            f"unknown metric {unknown[0]!r}; market metrics: "
+            f"{', '.join(runs[0].market_steps.columns)}"
+        )
     columns = {}
     for run in runs:
         market = run.market_steps[list(metrics)]
@@ -79,5 +82,7 @@ def end_months(runs: Sequence[StoredRun]) -> dict[int, str]:
 
     Its month as ``YYYY-MM``, or for weekly steps its start day as ``YYYY-MM-DD``.
     """
-    return {run.id: step_label(run.market_steps.index[-1]) if len(run.market_steps) else "-"
-            for run in runs}
+    return {
+        run.id: step_label(run.market_steps.index[-1]) if len(run.market_steps) else "-"
+        for run in runs
+    }

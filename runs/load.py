@@ -35,9 +35,9 @@ from runs.schema import (
     SweepRun,
 )
 from runs.store import RunStore, StoreError, effective_status
+from simulator.scenario import Scenario
 from vocabulary.clock import StepClock
 from vocabulary.errors import InputError, describe_validation_error
-from simulator.scenario import Scenario
 
 _NOT_LOADED = ("id", "run_id")
 """Columns every history table has that say nothing about the run once it is loaded."""
@@ -55,9 +55,15 @@ def _timestamp(value: datetime | None) -> pd.Timestamp:
     return pd.Timestamp(value) if value is not None else pd.NaT
 
 
-def list_runs(store: RunStore, *, name: str | None = None, policy: str | None = None,
-              status: str | None = None, sweep: int | str | None = None,
-              limit: int | None = None) -> pd.DataFrame:
+def list_runs(
+    store: RunStore,
+    *,
+    name: str | None = None,
+    policy: str | None = None,
+    status: str | None = None,
+    sweep: int | str | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
     """Stored runs, newest first, one row each, indexed by run id.
 
     Args:
@@ -76,16 +82,32 @@ def list_runs(store: RunStore, *, name: str | None = None, policy: str | None = 
     """
     if status is not None and status not in RUN_STATUSES:
         raise InputError(f"status {status!r}: expected one of {', '.join(RUN_STATUSES)}")
-    columns = ["name", "status", "seed", "steps_done", "steps_planned", "policies",
-               "created_at", "finished_at", "package_version", "digest", "tags"]
+    columns = [
+        "name",
+        "status",
+        "seed",
+        "steps_done",
+        "steps_planned",
+        "policies",
+        "created_at",
+        "finished_at",
+        "package_version",
+        "digest",
+        "tags",
+    ]
     rows: list[dict[str, Any]] = []
     if store.exists:
         query = select(Run).order_by(Run.id.desc())
         if name is not None:
             query = query.where(Run.name == name)
         if sweep is not None:
-            query = query.where(Run.id.in_(select(SweepRun.run_id).join(Sweep).where(
-                Sweep.id == sweep if isinstance(sweep, int) else Sweep.name == sweep)))
+            query = query.where(
+                Run.id.in_(
+                    select(SweepRun.run_id)
+                    .join(Sweep)
+                    .where(Sweep.id == sweep if isinstance(sweep, int) else Sweep.name == sweep)
+                )
+            )
         with Session(store.engine) as session:
             for run in session.scalars(query):
                 if limit is not None and len(rows) >= limit:
@@ -93,16 +115,25 @@ def list_runs(store: RunStore, *, name: str | None = None, policy: str | None = 
                 names = [p["name"] for p in run.policies]
                 run_status = effective_status(run)
                 if (policy is not None and policy not in names) or (
-                        status is not None and run_status != status):
+                    status is not None and run_status != status
+                ):
                     continue
-                rows.append({
-                    "run_id": run.id, "name": run.name, "status": run_status,
-                    "seed": int(run.seed), "steps_done": run.steps_done,
-                    "steps_planned": run.steps_planned, "policies": "+".join(names),
-                    "created_at": _timestamp(run.created_at),
-                    "finished_at": _timestamp(run.finished_at),
-                    "package_version": run.versions.get("package"), "digest": run.digest,
-                    "tags": list(run.tags)})
+                rows.append(
+                    {
+                        "run_id": run.id,
+                        "name": run.name,
+                        "status": run_status,
+                        "seed": int(run.seed),
+                        "steps_done": run.steps_done,
+                        "steps_planned": run.steps_planned,
+                        "policies": "+".join(names),
+                        "created_at": _timestamp(run.created_at),
+                        "finished_at": _timestamp(run.finished_at),
+                        "package_version": run.versions.get("package"),
+                        "digest": run.digest,
+                        "tags": list(run.tags),
+                    }
+                )
     frame = pd.DataFrame(rows, columns=["run_id", *columns])
     return frame.set_index("run_id")
 
@@ -155,7 +186,8 @@ class StoredRun:
             raise StoreError(
                 f"run {self.id}'s stored scenario is not valid for token-market-sim "
                 f"{simulator.__version__} (stored by {self.package_version}): "
-                f"{describe_validation_error(error, 'scenario')}") from None
+                f"{describe_validation_error(error, 'scenario')}"
+            ) from None
 
     @property
     def clock(self) -> StepClock:
@@ -198,13 +230,13 @@ def load_table(store: RunStore, table: Table, run_id: int) -> pd.DataFrame:
     Floats stay exactly as stored (a NULL metric becomes NaN); integers are ``int64``.
     """
     columns = [c for c in table.columns if c.name not in _NOT_LOADED]
-    query = (select(*columns).where(table.c.run_id == run_id)
-             .order_by(table.c.step, table.c.id))
+    query = select(*columns).where(table.c.run_id == run_id).order_by(table.c.step, table.c.id)
     with store.engine.connect() as connection:
         rows = connection.execute(query).all()
     values = zip(*rows, strict=True) if rows else ([] for _ in columns)  # by column: faster
-    frame = pd.DataFrame({c.name: pd.array(list(v), dtype=_dtype(c))
-                          for c, v in zip(columns, values, strict=True)})
+    frame = pd.DataFrame(
+        {c.name: pd.array(list(v), dtype=_dtype(c)) for c, v in zip(columns, values, strict=True)}
+    )
     codes, months = pd.factorize(frame["month"])  # parse each month once, not once per row
     frame["month"] = pd.PeriodIndex(months, freq="M").take(codes)
     return frame.set_index("month")
@@ -252,12 +284,26 @@ def step_label(period: pd.Period) -> str:
 
 def _header(record: dict[str, Any]) -> dict[str, Any]:
     """What a loaded run and its details share, from the store's row: times as Timestamps."""
-    fields = {key: record[key] for key in ("id", "name", "status", "seed", "steps_done",
-                                           "steps_planned", "digest", "error", "policies",
-                                           "versions")}
-    fields.update(scenario_data=record["scenario"],
-                  created_at=_timestamp(record["created_at"]),
-                  finished_at=_timestamp(record["finished_at"]))
+    fields = {
+        key: record[key]
+        for key in (
+            "id",
+            "name",
+            "status",
+            "seed",
+            "steps_done",
+            "steps_planned",
+            "digest",
+            "error",
+            "policies",
+            "versions",
+        )
+    }
+    fields.update(
+        scenario_data=record["scenario"],
+        created_at=_timestamp(record["created_at"]),
+        finished_at=_timestamp(record["finished_at"]),
+    )
     return fields
 
 
@@ -331,16 +377,27 @@ def run_details(store: RunStore, run_id: int) -> RunDetails:
     market = HISTORY_TABLES["market_steps"]
     events = HISTORY_TABLES["policy_events"]
     with store.engine.connect() as connection:
-        rows = {name: connection.scalar(select(func.count()).select_from(table)
-                                        .where(table.c.run_id == run_id))
-                for name, table in HISTORY_TABLES.items()}
+        rows = {
+            name: connection.scalar(
+                select(func.count()).select_from(table).where(table.c.run_id == run_id)
+            )
+            for name, table in HISTORY_TABLES.items()
+        }
         changes = connection.execute(
             select(events.c.month, events.c.policy, events.c.status)
-            .where(events.c.run_id == run_id).order_by(events.c.step)).all()
+            .where(events.c.run_id == run_id)
+            .order_by(events.c.step)
+        ).all()
         last = connection.execute(
             select(*(c for c in market.columns if c.name not in _NOT_LOADED))
-            .where(market.c.run_id == run_id).order_by(market.c.step.desc()).limit(1)).first()
+            .where(market.c.run_id == run_id)
+            .order_by(market.c.step.desc())
+            .limit(1)
+        ).first()
     return RunDetails(
-        **_header(record), tags=list(record["tags"]), rows=rows,
+        **_header(record),
+        tags=list(record["tags"]),
+        rows=rows,
         events=pd.DataFrame(changes, columns=["month", "policy", "status"]),
-        last_market=dict(last._mapping) if last is not None else None)
+        last_market=dict(last._mapping) if last is not None else None,
+    )

@@ -24,14 +24,19 @@ def _check_complete(record: StepRecord) -> None:
     Raises:
         ValueError: naming the step, the row's level and the metrics it lacks.
     """
-    rows = ([(Level.MARKET, record.market)] + [(Level.PROVIDER, row) for row in record.providers]
-            + [(Level.SEGMENT, row) for row in record.segments])
+    rows = (
+        [(Level.MARKET, record.market)]
+        + [(Level.PROVIDER, row) for row in record.providers]
+        + [(Level.SEGMENT, row) for row in record.segments]
+    )
     for level, row in rows:
         missing = _METRIC_NAMES[level] - row.keys()
         if missing:
-            raise ValueError(f"step {record.step}: a {level} row lacks the metrics "
-                             f"{', '.join(sorted(missing))} (vocabulary/metrics.py lists what "
-                             "every row must hold)")
+            raise ValueError(
+                f"step {record.step}: a {level} row lacks the metrics "
+                f"{', '.join(sorted(missing))} (vocabulary/metrics.py lists what "
+                "every row must hold)"
+            )
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
@@ -57,10 +62,23 @@ class RunRecorder:
         market = _clean(record.market)
         providers = [_clean(row) for row in record.providers]
         events = [{"policy": e.policy, "status": e.status} for e in record.events]
-        self.store.write_step(self.run_id, record.step, record.month, market, providers,
-                              record.segments, events, developers)
-        payload = {"step": record.step, "month": record.month, "market": market,
-                   "providers": providers, "events": events}
+        self.store.write_step(
+            self.run_id,
+            record.step,
+            record.month,
+            market,
+            providers,
+            record.segments,
+            events,
+            developers,
+        )
+        payload = {
+            "step": record.step,
+            "month": record.month,
+            "market": market,
+            "providers": providers,
+            "events": events,
+        }
         self._hash.update(json.dumps(payload, sort_keys=True, default=repr).encode())
 
     @property

@@ -81,8 +81,9 @@ def _add_metric_columns(table_class: type[Base], level: Level, nullable: bool) -
     """
     for metric in METRICS[level]:
         whole = metric.unit is Unit.DEVELOPERS and level is not Level.MARKET
-        setattr(table_class, metric.name,
-                mapped_column(Integer if whole else Float, nullable=nullable))
+        setattr(
+            table_class, metric.name, mapped_column(Integer if whole else Float, nullable=nullable)
+        )
 
 
 class MarketStep(Base):
@@ -159,7 +160,6 @@ class PolicyEventRow(Base):
     status: Mapped[str] = mapped_column(Text)
 
 
-
 HISTORY_TABLES: dict[str, Table] = {
     "market_steps": MarketStep.__table__,
     "provider_steps": ProviderStep.__table__,
@@ -167,6 +167,7 @@ HISTORY_TABLES: dict[str, Table] = {
     "policy_events": PolicyEventRow.__table__,
 }
 """The per-step tables of a run, by name, in the order they are listed and exported."""
+
 
 class DeveloperStep(Base):
     """One developer in one step, for runs that asked for per-developer history.
@@ -218,8 +219,7 @@ class SweepRun(Base):
     __tablename__ = "sweep_runs"
     __table_args__ = (Index("ix_sweep_runs_task", "sweep_id", "point", "replicate", "arm"),)
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"),
-                                        primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"))
     point: Mapped[int] = mapped_column(Integer)
     replicate: Mapped[int] = mapped_column(Integer)

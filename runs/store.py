@@ -143,8 +143,12 @@ def effective_status(row: Run | Sweep) -> str:
     A ``running`` row whose process on this host is gone was killed: it is reported as
     ``interrupted``.
     """
-    if (row.status == "running" and row.host == socket.gethostname() and row.pid
-            and not _process_alive(row.pid)):
+    if (
+        row.status == "running"
+        and row.host == socket.gethostname()
+        and row.pid
+        and not _process_alive(row.pid)
+    ):
         return "interrupted"
     return row.status
 
@@ -181,15 +185,17 @@ class RunStore:
                 if not create:
                     self.exists = False
                 elif not path.parent.is_dir():
-                    raise StoreError(f"cannot create database {path}: folder {path.parent} "
-                                     "does not exist")
+                    raise StoreError(
+                        f"cannot create database {path}: folder {path.parent} does not exist"
+                    )
                 else:
                     self._new_file = path
         try:
             self.engine: Engine = create_engine(self.url)
         except (ArgumentError, ImportError, SQLAlchemyError) as error:
-            raise StoreError(f"cannot open database {self.masked_url}: "
-                             f"{self._reason(error)}") from None
+            raise StoreError(
+                f"cannot open database {self.masked_url}: {self._reason(error)}"
+            ) from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -224,22 +230,26 @@ class RunStore:
                         raise StoreError(
                             f"database {self.masked_url} has schema version {version}, older than "
                             f"this package's {SCHEMA_VERSION}: run `sim db upgrade --db "
-                            f"{self.masked_url}` to migrate it (back it up first)")
+                            f"{self.masked_url}` to migrate it (back it up first)"
+                        )
                     upgrade_schema(connection)
                     self.upgraded_from = version
                 elif version > SCHEMA_VERSION:
                     raise StoreError(
                         f"database {self.masked_url} has schema version {version}, newer than this "
-                        f"package's {SCHEMA_VERSION}: upgrade token-market-sim to use it")
+                        f"package's {SCHEMA_VERSION}: upgrade token-market-sim to use it"
+                    )
         except UnknownSchema as unknown:
             if unknown.revision is None:
                 raise StoreError(
                     f"database {self.masked_url} has a 'runs' table without a schema version: "
-                    "it is not a token-market-sim run store; nothing was written") from None
+                    "it is not a token-market-sim run store; nothing was written"
+                ) from None
             raise StoreError(
                 f"database {self.masked_url} is at schema revision {unknown.revision!r}, which "
                 f"this package (schema versions 1 to {SCHEMA_VERSION}) does not know: upgrade "
-                "token-market-sim to use it; nothing was written") from None
+                "token-market-sim to use it; nothing was written"
+            ) from None
         except DBAPIError as error:
             raise StoreError(self._cannot_open(error)) from None
 
@@ -262,23 +272,48 @@ class RunStore:
 
     # ---- a run's life ---------------------------------------------------------------------------
 
-    def start_run(self, *, name: str, seed: int, steps: int, scenario: dict[str, Any],
-                  policies: list[dict[str, Any]], versions: dict[str, str],
-                  tags: Sequence[str] = ()) -> int:
+    def start_run(
+        self,
+        *,
+        name: str,
+        seed: int,
+        steps: int,
+        scenario: dict[str, Any],
+        policies: list[dict[str, Any]],
+        versions: dict[str, str],
+        tags: Sequence[str] = (),
+    ) -> int:
         """Register a new run as ``running`` and return its id."""
         with self.session() as session:
-            run = Run(name=name, status="running", created_at=utc_now(), seed=str(seed),
-                      steps_planned=steps, steps_done=0, scenario=scenario, policies=policies,
-                      versions=versions, host=socket.gethostname(), pid=os.getpid(),
-                      tags=list(tags))
+            run = Run(
+                name=name,
+                status="running",
+                created_at=utc_now(),
+                seed=str(seed),
+                steps_planned=steps,
+                steps_done=0,
+                scenario=scenario,
+                policies=policies,
+                versions=versions,
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                tags=list(tags),
+            )
             session.add(run)
             session.flush()
             return run.id
 
-    def write_step(self, run_id: int, step: int, month: str, market: dict[str, Any],
-                   providers: list[dict[str, Any]], segments: list[dict[str, Any]],
-                   events: list[dict[str, Any]],
-                   developers: DeveloperRows | None = None) -> None:
+    def write_step(
+        self,
+        run_id: int,
+        step: int,
+        month: str,
+        market: dict[str, Any],
+        providers: list[dict[str, Any]],
+        segments: list[dict[str, Any]],
+        events: list[dict[str, Any]],
+        developers: DeveloperRows | None = None,
+    ) -> None:
         """Store one step's rows (and any developer rows) and count it done, in one transaction."""
         keys = {"run_id": run_id, "step": step, "month": month}
         with self.writer.begin() as connection:
@@ -292,12 +327,16 @@ class RunStore:
                 connection.execute(insert(PolicyEventRow), [{**keys, **row} for row in events])
             connection.execute(update(Run).where(Run.id == run_id).values(steps_done=step + 1))
 
-    def finish_run(self, run_id: int, status: str, digest: str | None = None,
-                   error: str | None = None) -> None:
+    def finish_run(
+        self, run_id: int, status: str, digest: str | None = None, error: str | None = None
+    ) -> None:
         """Mark a run finished, failed or interrupted."""
         with self.writer.begin() as connection:
-            connection.execute(update(Run).where(Run.id == run_id).values(
-                status=status, finished_at=utc_now(), digest=digest, error=error))
+            connection.execute(
+                update(Run)
+                .where(Run.id == run_id)
+                .values(status=status, finished_at=utc_now(), digest=digest, error=error)
+            )
 
     # ---- looking at runs -------------------------------------------------------------------------
 
@@ -317,9 +356,19 @@ class RunStore:
                 last = session.scalar(select(func.max(Run.id)))
                 hint = f"run ids go from 1 to {last}" if last else "the database has no runs"
                 raise StoreError(f"no run {run_id} in {self.masked_url} ({hint})")
-            return {"id": run.id, "name": run.name, "status": effective_status(run),
-                    "created_at": run.created_at, "finished_at": run.finished_at,
-                    "seed": int(run.seed), "steps_done": run.steps_done,
-                    "steps_planned": run.steps_planned, "policies": run.policies,
-                    "digest": run.digest, "tags": run.tags, "scenario": run.scenario,
-                    "versions": run.versions, "error": run.error}
+            return {
+                "id": run.id,
+                "name": run.name,
+                "status": effective_status(run),
+                "created_at": run.created_at,
+                "finished_at": run.finished_at,
+                "seed": int(run.seed),
+                "steps_done": run.steps_done,
+                "steps_planned": run.steps_planned,
+                "policies": run.policies,
+                "digest": run.digest,
+                "tags": run.tags,
+                "scenario": run.scenario,
+                "versions": run.versions,
+                "error": run.error,
+            }

@@ -85,28 +85,39 @@ def cell_utility(terms: UtilityTerms) -> np.ndarray:
     """(C, P) utility of each provider for each region x segment cell; -inf where not sold."""
     latency = terms.provider_latency[None, :] + terms.network_latency[:, terms.jurisdiction]
     security_scale = np.where(terms.open_weights, terms.open_factor, 1.0)
-    distrust = terms.distrust[:, terms.jurisdiction]                      # (R, P)
+    distrust = terms.distrust[:, terms.jurisdiction]  # (R, P)
     price_part = -terms.price_weight[:, None] * np.log(terms.price)[None, :]  # (S, P)
-    quality_part = terms.quality_weight * np.log(terms.quality)             # (P,)
-    latency_part = terms.latency_weight * np.log(latency)                   # (R, P)
-    security_part = (terms.security_penalty[None, :, None] * distrust[:, None, :]
-                     * security_scale[None, None, :])                      # (R, S, P)
-    utility = (price_part[None, :, :] + quality_part[None, None, :]
-               - latency_part[:, None, :] - security_part)
+    quality_part = terms.quality_weight * np.log(terms.quality)  # (P,)
+    latency_part = terms.latency_weight * np.log(latency)  # (R, P)
+    security_part = (
+        terms.security_penalty[None, :, None] * distrust[:, None, :] * security_scale[None, None, :]
+    )  # (R, S, P)
+    utility = (
+        price_part[None, :, :]
+        + quality_part[None, None, :]
+        - latency_part[:, None, :]
+        - security_part
+    )
     utility = np.where(terms.serves[:, None, :], utility, -np.inf)
     return utility.reshape(-1, utility.shape[-1])
 
 
-def stay_bonus(terms: UtilityTerms, segment: np.ndarray, tenure: np.ndarray,
-               current: np.ndarray) -> np.ndarray:
+def stay_bonus(
+    terms: UtilityTerms, segment: np.ndarray, tenure: np.ndarray, current: np.ndarray
+) -> np.ndarray:
     """(N,) utility bonus each developer gives its current provider: switching cost + lock-in."""
     per_year = np.where(terms.open_weights[current], terms.lock_in_open, terms.lock_in_closed)
     years = np.minimum(tenure.astype(np.float64), LOCK_IN_CAP_MONTHS) / 12.0
     return terms.switching_cost[segment] + per_year * years
 
 
-def choose(terms: UtilityTerms, developers: DeveloperPopulation, rows: np.ndarray,
-           uniform: np.ndarray, barred: np.ndarray | None = None) -> np.ndarray:
+def choose(
+    terms: UtilityTerms,
+    developers: DeveloperPopulation,
+    rows: np.ndarray,
+    uniform: np.ndarray,
+    barred: np.ndarray | None = None,
+) -> np.ndarray:
     """(n,) the provider each of the developers ``rows`` picks, by the fused kernel.
 
     Args:
@@ -118,16 +129,28 @@ def choose(terms: UtilityTerms, developers: DeveloperPopulation, rows: np.ndarra
     """
     current = developers.provider[rows]
     choosers = Choosers(
-        rows=rows, cells=developers.cell[rows], current=current,
+        rows=rows,
+        cells=developers.cell[rows],
+        current=current,
         stay_bonus=stay_bonus(terms, developers.segment[rows], developers.tenure[rows], current),
-        uniform=uniform, barred=barred)
-    neighbours = Neighbours(adjacency=developers.adjacency, providers=developers.provider,
-                            social_weight=terms.social_weight)
+        uniform=uniform,
+        barred=barred,
+    )
+    neighbours = Neighbours(
+        adjacency=developers.adjacency,
+        providers=developers.provider,
+        social_weight=terms.social_weight,
+    )
     return choose_fused(cell_utility(terms), choosers, neighbours)
 
 
-def choose_reference(terms: UtilityTerms, developers: DeveloperPopulation, rows: np.ndarray,
-                     uniform: np.ndarray, barred: np.ndarray | None = None) -> np.ndarray:
+def choose_reference(
+    terms: UtilityTerms,
+    developers: DeveloperPopulation,
+    rows: np.ndarray,
+    uniform: np.ndarray,
+    barred: np.ndarray | None = None,
+) -> np.ndarray:
     """The same rule as :func:`choose`, one developer and one provider at a time, for the tests.
 
     Written as a Mesa model's per-agent ``step`` would be: each developer looks at its
@@ -143,7 +166,8 @@ def choose_reference(terms: UtilityTerms, developers: DeveloperPopulation, rows:
         social = [1.0] * providers  # exp(social_weight * share), neighbour by neighbour
         for k in range(adjacency.indptr[d], adjacency.indptr[d + 1]):
             social[int(developers.provider[adjacency.indices[k]])] *= math.exp(
-                terms.social_weight * adjacency.data[k])
+                terms.social_weight * adjacency.data[k]
+            )
         years = min(float(developers.tenure[d]), LOCK_IN_CAP_MONTHS) / 12.0
         lock = terms.lock_in_open if terms.open_weights[cur] else terms.lock_in_closed
         bonus = terms.switching_cost[s] + lock * years
@@ -152,10 +176,12 @@ def choose_reference(terms: UtilityTerms, developers: DeveloperPopulation, rows:
             jur = terms.jurisdiction[j]
             latency = terms.provider_latency[j] + terms.network_latency[r, jur]
             scale = terms.open_factor if terms.open_weights[j] else 1.0
-            u = (-terms.price_weight[s] * np.log(terms.price[j])
-                 + terms.quality_weight * np.log(terms.quality[j])
-                 - terms.latency_weight * np.log(latency)
-                 - terms.security_penalty[s] * terms.distrust[r, jur] * scale)
+            u = (
+                -terms.price_weight[s] * np.log(terms.price[j])
+                + terms.quality_weight * np.log(terms.quality[j])
+                - terms.latency_weight * np.log(latency)
+                - terms.security_penalty[s] * terms.distrust[r, jur] * scale
+            )
             utility.append(u if terms.serves[r, j] else -math.inf)
         best = max(utility)
         weights = []
@@ -204,18 +230,19 @@ class ChoiceRule:
         self.open_weights = np.array([p.open_weights for p in specs])
         self.serves = np.array([[region in p.markets for p in specs] for region in DEV_REGIONS])
         self.distrust = np.zeros((len(DEV_REGIONS), len(JURISDICTIONS)))
-        self.distrust[[r for r in range(len(DEV_REGIONS)) if r != CHINA],
-                      JURISDICTIONS.index("CN")] = 1
-        self.network_latency = np.array([[params.network_latency_s[r][j] for j in JURISDICTIONS]
-                                         for r in DEV_REGIONS])
+        self.distrust[
+            [r for r in range(len(DEV_REGIONS)) if r != CHINA], JURISDICTIONS.index("CN")
+        ] = 1
+        self.network_latency = np.array(
+            [[params.network_latency_s[r][j] for j in JURISDICTIONS] for r in DEV_REGIONS]
+        )
         self.base_latency = np.array([p.latency_s for p in specs])
         self.price_weight = np.array([params.price_weight[s] for s in SEGMENTS])
         self.security_penalty = np.array([params.security_penalty[s] for s in SEGMENTS])
         self.switching_cost = np.array([params.switching_cost[s] for s in SEGMENTS])
         self.reconsider = clock.chance(np.array([params.reconsider_rate[s] for s in SEGMENTS]))
 
-    def terms(self, price: np.ndarray, quality: np.ndarray,
-              congestion: np.ndarray) -> UtilityTerms:
+    def terms(self, price: np.ndarray, quality: np.ndarray, congestion: np.ndarray) -> UtilityTerms:
         """This step's utility terms.
 
         Args:
@@ -244,8 +271,9 @@ class ChoiceRule:
             lock_in_closed=params.lock_in_closed,
         )
 
-    def barred_mask(self, constraints: Constraints, developers: DeveloperPopulation,
-                    rows: np.ndarray) -> np.ndarray | None:
+    def barred_mask(
+        self, constraints: Constraints, developers: DeveloperPopulation, rows: np.ndarray
+    ) -> np.ndarray | None:
         """(n, P) providers the given developers may not use under API restrictions, or None.
 
         A restriction binding a share s of a cell binds the developers whose fixed
@@ -253,16 +281,22 @@ class ChoiceRule:
         """
         return self._barred(_barred_shares(constraints), developers, rows)
 
-    def _barred(self, shares: np.ndarray | None, developers: DeveloperPopulation,
-                rows: np.ndarray) -> np.ndarray | None:
+    def _barred(
+        self, shares: np.ndarray | None, developers: DeveloperPopulation, rows: np.ndarray
+    ) -> np.ndarray | None:
         """:meth:`barred_mask` from the step's :func:`_barred_shares`."""
         if shares is None:
             return None
         threshold = shares[developers.cell[rows]][:, self.jurisdiction]
         return developers.restriction_draw[rows, None] < threshold
 
-    def step(self, developers: DeveloperPopulation, terms: UtilityTerms,
-             constraints: Constraints, rng: np.random.Generator) -> None:
+    def step(
+        self,
+        developers: DeveloperPopulation,
+        terms: UtilityTerms,
+        constraints: Constraints,
+        rng: np.random.Generator,
+    ) -> None:
         """Some developers reconsider and pick by utility; everyone's tenure moves on.
 
         Developers whose provider no longer serves them, or who are barred from it, reconsider
@@ -292,6 +326,13 @@ def _barred_shares(constraints: Constraints) -> np.ndarray | None:
     """(C, J) share of each cell's developers barred from each jurisdiction, or None."""
     if not constraints.barrings:
         return None
-    return np.array([[constraints.barred_share(region, segment, jurisdiction)
-                      for jurisdiction in JURISDICTIONS]
-                     for region in DEV_REGIONS for segment in SEGMENTS])
+    return np.array(
+        [
+            [
+                constraints.barred_share(region, segment, jurisdiction)
+                for jurisdiction in JURISDICTIONS
+            ]
+            for region in DEV_REGIONS
+            for segment in SEGMENTS
+        ]
+    )

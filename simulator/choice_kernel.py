@@ -70,10 +70,20 @@ def choose(cell_utility: np.ndarray, choosers: Choosers, neighbours: Neighbours)
     has_barred = barred is not None
     adjacency = neighbours.adjacency
     return _choose_kernel(
-        cell_weights(cell_utility), choosers.rows, choosers.cells, choosers.current,
-        choosers.stay_bonus, adjacency.indptr, adjacency.indices, adjacency.data,
-        neighbours.providers, float(neighbours.social_weight), choosers.uniform,
-        barred if has_barred else np.zeros((0, 0), dtype=np.bool_), has_barred)
+        cell_weights(cell_utility),
+        choosers.rows,
+        choosers.cells,
+        choosers.current,
+        choosers.stay_bonus,
+        adjacency.indptr,
+        adjacency.indices,
+        adjacency.data,
+        neighbours.providers,
+        float(neighbours.social_weight),
+        choosers.uniform,
+        barred if has_barred else np.zeros((0, 0), dtype=np.bool_),
+        has_barred,
+    )
 
 
 def cell_weights(cell_utility: np.ndarray) -> np.ndarray:
@@ -86,8 +96,21 @@ def cell_weights(cell_utility: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(parallel=True, cache=True)
-def _choose_kernel(cell_w, rows, cells, current, bonus, indptr, indices, data, all_choices,
-                   social_weight, uniform, barred, has_barred):  # pragma: no cover - compiled
+def _choose_kernel(
+    cell_w,
+    rows,
+    cells,
+    current,
+    bonus,
+    indptr,
+    indices,
+    data,
+    all_choices,
+    social_weight,
+    uniform,
+    barred,
+    has_barred,
+):  # pragma: no cover - compiled
     """Pick each developer's provider by inverting its cumulative logit weights.
 
     Per developer: weight_j = cell_w[c, j] * prod over neighbours k on j of

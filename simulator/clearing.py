@@ -27,8 +27,12 @@ class Clearing:
     congestion: np.ndarray
 
 
-def clear(developer_demand: np.ndarray, choices: np.ndarray, capacity: np.ndarray,
-          planned_utilisation: float) -> Clearing:
+def clear(
+    developer_demand: np.ndarray,
+    choices: np.ndarray,
+    capacity: np.ndarray,
+    planned_utilisation: float,
+) -> Clearing:
     """Ration each provider's demand to its capacity, pro rata across its developers.
 
     Demand beyond capacity is not served this step; it shows up as utilisation above one and so
@@ -44,13 +48,18 @@ def clear(developer_demand: np.ndarray, choices: np.ndarray, capacity: np.ndarra
     demand = np.bincount(choices, weights=developer_demand, minlength=providers)
     served = np.minimum(demand, capacity)
     fill = np.divide(served, demand, out=np.ones_like(demand), where=demand > 0)
-    return Clearing(demand=demand, served=served, fill=fill,
-                    developer_served=developer_demand * fill[choices],
-                    congestion=congestion_factor(demand, capacity, planned_utilisation))
+    return Clearing(
+        demand=demand,
+        served=served,
+        fill=fill,
+        developer_served=developer_demand * fill[choices],
+        congestion=congestion_factor(demand, capacity, planned_utilisation),
+    )
 
 
-def congestion_factor(demand: np.ndarray, capacity: np.ndarray, planned: float,
-                      ceiling: float = 0.95) -> np.ndarray:
+def congestion_factor(
+    demand: np.ndarray, capacity: np.ndarray, planned: float, ceiling: float = 0.95
+) -> np.ndarray:
     """(P,) latency multiplier from queueing: 1 up to the planned utilisation, then 1/(1-rho).
 
     Uses M/M/1's waiting-time shape relative to the planned load, with rho capped at

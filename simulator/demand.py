@@ -16,8 +16,13 @@ from vocabulary.clock import StepClock
 from vocabulary.regions import CHINA, DEV_REGIONS, SEGMENTS
 
 
-def token_demand(base_demand: np.ndarray, growth_index: np.ndarray, price: np.ndarray,
-                 reference_price: np.ndarray, elasticity: np.ndarray) -> np.ndarray:
+def token_demand(
+    base_demand: np.ndarray,
+    growth_index: np.ndarray,
+    price: np.ndarray,
+    reference_price: np.ndarray,
+    elasticity: np.ndarray,
+) -> np.ndarray:
     """(N,) tokens each developer asks for this month: constant-elasticity demand.
 
     Args:
@@ -46,8 +51,13 @@ class TokenDemand:
         elasticity: (S,) price elasticity of each segment.
     """
 
-    def __init__(self, params: DemandParams, clock: StepClock, developers: DeveloperPopulation,
-                 prices: np.ndarray) -> None:
+    def __init__(
+        self,
+        params: DemandParams,
+        clock: StepClock,
+        developers: DeveloperPopulation,
+        prices: np.ndarray,
+    ) -> None:
         self.params = params
         self.clock = clock
         self.index = np.ones(len(DEV_REGIONS))
@@ -57,9 +67,12 @@ class TokenDemand:
     def grow(self, month: int) -> None:
         """Add one step of underlying growth, at the monthly rates of ``month``'s year."""
         year = year_of(month)
-        growth = np.array([by_year(self.params.growth_china if r == CHINA
-                                   else self.params.growth_global, year)
-                           for r in range(len(DEV_REGIONS))])
+        growth = np.array(
+            [
+                by_year(self.params.growth_china if r == CHINA else self.params.growth_global, year)
+                for r in range(len(DEV_REGIONS))
+            ]
+        )
         self.index *= self.clock.growth(growth)
 
     def tokens(self, developers: DeveloperPopulation, prices: np.ndarray) -> np.ndarray:
@@ -70,8 +83,13 @@ class TokenDemand:
             prices: (P,) USD per million tokens.
         """
         dev = developers
-        return token_demand(dev.base_demand, self.index[dev.region], prices[dev.provider],
-                            self.reference_price[dev.region], self.elasticity[dev.segment])
+        return token_demand(
+            dev.base_demand,
+            self.index[dev.region],
+            prices[dev.provider],
+            self.reference_price[dev.region],
+            self.elasticity[dev.segment],
+        )
 
 
 def by_year(table: Mapping[int, float], year: int) -> float:
@@ -84,7 +102,8 @@ def by_year(table: Mapping[int, float], year: int) -> float:
 def _reference_prices(developers: DeveloperPopulation, prices: np.ndarray) -> np.ndarray:
     """(R,) demand-weighted price in each developer region at the given prices."""
     dev = developers
-    weighted = np.bincount(dev.region, weights=dev.base_demand * prices[dev.provider],
-                           minlength=len(DEV_REGIONS))
+    weighted = np.bincount(
+        dev.region, weights=dev.base_demand * prices[dev.provider], minlength=len(DEV_REGIONS)
+    )
     total = np.bincount(dev.region, weights=dev.base_demand, minlength=len(DEV_REGIONS))
     return np.divide(weighted, total, out=np.ones_like(total), where=total > 0)

@@ -59,9 +59,18 @@ def _hhi(tokens: np.ndarray) -> float:
     return float(((tokens / total) ** 2).sum() * 10_000) if total > 0 else 0.0
 
 
-def record_step(*, step: int, month: int, date: str, providers: ProviderSnapshot,
-                frontier: float, developers: DeveloperPopulation, clearing: Clearing,
-                developer_demand: np.ndarray, events: list[PolicyEvent]) -> StepRecord:
+def record_step(
+    *,
+    step: int,
+    month: int,
+    date: str,
+    providers: ProviderSnapshot,
+    frontier: float,
+    developers: DeveloperPopulation,
+    clearing: Clearing,
+    developer_demand: np.ndarray,
+    events: list[PolicyEvent],
+) -> StepRecord:
     """The metrics of the step just simulated (DESIGN section 2, "Metrics every step").
 
     Args:
@@ -84,8 +93,11 @@ def record_step(*, step: int, month: int, date: str, providers: ProviderSnapshot
     prices = providers.price
 
     # One pass over the developers: bin 2 p + 1 holds provider p's tokens served in China.
-    by_market = np.bincount(dev.provider.astype(np.int64) * 2 + (dev.region == CHINA),
-                            weights=clearing.developer_served, minlength=2 * n_prov)
+    by_market = np.bincount(
+        dev.provider.astype(np.int64) * 2 + (dev.region == CHINA),
+        weights=clearing.developer_served,
+        minlength=2 * n_prov,
+    )
     served_global, served_china = by_market[0::2], by_market[1::2]
     total = clearing.served.sum()
 
@@ -112,8 +124,9 @@ def record_step(*, step: int, month: int, date: str, providers: ProviderSnapshot
         "cn_share": _share(clearing.served[is_cn].sum(), total),
         "cn_share_global": _share(served_global[is_cn].sum(), served_global.sum()),
         "cn_share_china": _share(served_china[is_cn].sum(), served_china.sum()),
-        "cn_share_of_cn_us_global": _share(served_global[is_cn].sum(),
-                                           served_global[is_cn | is_us].sum()),
+        "cn_share_of_cn_us_global": _share(
+            served_global[is_cn].sum(), served_global[is_cn | is_us].sum()
+        ),
         "price_cn": _weighted_price(prices, clearing.served, is_cn),
         "price_us": _weighted_price(prices, clearing.served, is_us),
         "price_eu": _weighted_price(prices, clearing.served, jurisdiction == "EU"),
@@ -142,28 +155,31 @@ def record_step(*, step: int, month: int, date: str, providers: ProviderSnapshot
         market[f"compute_{j.lower()}"] = float(compute[mask].sum())
 
     developers_by_provider = np.bincount(dev.provider, minlength=n_prov)
-    provider_rows = [{
-        "provider": providers.names[i],
-        "jurisdiction": providers.jurisdictions[i],
-        "demand": float(clearing.demand[i]),
-        "served": float(clearing.served[i]),
-        "served_global": float(served_global[i]),
-        "capacity": float(capacity[i]),
-        "utilisation": _share(clearing.served[i], capacity[i]),
-        "price": float(prices[i]),
-        "markup": float(providers.markup[i]),
-        "latency_s": float(providers.latency_s[i]),
-        "revenue": float(revenue[i]),
-        "energy_kwh": float(energy[i]),
-        "profit": float(providers.profit[i]),
-        "cash": float(providers.cash[i]),
-        "capex": float(providers.capex[i]),
-        "capability": float(capability[i]),
-        "efficiency": float(providers.efficiency[i]),
-        "developers": int(developers_by_provider[i]),
-        "share_global": _share(served_global[i], served_global.sum()),
-        **{f"compute_{channel}": float(compute[i, c]) for c, channel in enumerate(CHANNELS)},
-    } for i in range(n_prov)]
+    provider_rows = [
+        {
+            "provider": providers.names[i],
+            "jurisdiction": providers.jurisdictions[i],
+            "demand": float(clearing.demand[i]),
+            "served": float(clearing.served[i]),
+            "served_global": float(served_global[i]),
+            "capacity": float(capacity[i]),
+            "utilisation": _share(clearing.served[i], capacity[i]),
+            "price": float(prices[i]),
+            "markup": float(providers.markup[i]),
+            "latency_s": float(providers.latency_s[i]),
+            "revenue": float(revenue[i]),
+            "energy_kwh": float(energy[i]),
+            "profit": float(providers.profit[i]),
+            "cash": float(providers.cash[i]),
+            "capex": float(providers.capex[i]),
+            "capability": float(capability[i]),
+            "efficiency": float(providers.efficiency[i]),
+            "developers": int(developers_by_provider[i]),
+            "share_global": _share(served_global[i], served_global.sum()),
+            **{f"compute_{channel}": float(compute[i, c]) for c, channel in enumerate(CHANNELS)},
+        }
+        for i in range(n_prov)
+    ]
 
     n_seg = len(SEGMENTS)
     key = dev.cell * n_prov + dev.provider
@@ -171,15 +187,24 @@ def record_step(*, step: int, month: int, date: str, providers: ProviderSnapshot
     counts = np.bincount(key, minlength=size)
     tokens = np.bincount(key, weights=clearing.developer_served, minlength=size)
     demand = np.bincount(key, weights=developer_demand, minlength=size)
-    segment_rows = [{
-        "region": DEV_REGIONS[k // (n_seg * n_prov)],
-        "segment": SEGMENTS[(k // n_prov) % n_seg],
-        "provider": providers.names[k % n_prov],
-        "developers": int(counts[k]),
-        "tokens": float(tokens[k]),
-        "demand": float(demand[k]),
-    } for k in np.flatnonzero(counts)]
+    segment_rows = [
+        {
+            "region": DEV_REGIONS[k // (n_seg * n_prov)],
+            "segment": SEGMENTS[(k // n_prov) % n_seg],
+            "provider": providers.names[k % n_prov],
+            "developers": int(counts[k]),
+            "tokens": float(tokens[k]),
+            "demand": float(demand[k]),
+        }
+        for k in np.flatnonzero(counts)
+    ]
 
-    return StepRecord(step=step, month=format_month(month), date=date,
-                      market=market, providers=provider_rows, segments=segment_rows,
-                      events=list(events))
+    return StepRecord(
+        step=step,
+        month=format_month(month),
+        date=date,
+        market=market,
+        providers=provider_rows,
+        segments=segment_rows,
+        events=list(events),
+    )

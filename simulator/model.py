@@ -68,17 +68,30 @@ class TokenMarket(mesa.Model):
         seeded with ``seed`` as well, but nothing in the model draws from it.
     """
 
-    def __init__(self, scenario: Scenario | None = None, *,
-                 policies: str | Sequence[str] = (),
-                 settings: Mapping[str, Any] | None = None,
-                 developers: int | None = None, steps: int | None = None,
-                 start: str | None = None, step_length: str | None = None,
-                 seed: int | None = None, graph: nx.Graph | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        *,
+        policies: str | Sequence[str] = (),
+        settings: Mapping[str, Any] | None = None,
+        developers: int | None = None,
+        steps: int | None = None,
+        start: str | None = None,
+        step_length: str | None = None,
+        seed: int | None = None,
+        graph: nx.Graph | None = None,
+    ) -> None:
         if isinstance(policies, str):
             policies = [p.strip() for p in policies.split(",") if p.strip()]
-        self.scenario = resolve_scenario(scenario, policies=policies, settings=settings,
-                                         developers=developers, steps=steps, start=start,
-                                         step_length=step_length)
+        self.scenario = resolve_scenario(
+            scenario,
+            policies=policies,
+            settings=settings,
+            developers=developers,
+            steps=steps,
+            start=start,
+            step_length=step_length,
+        )
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**63)
         super().__init__(seed=seed)
@@ -100,33 +113,49 @@ class TokenMarket(mesa.Model):
             raise InputError(error.args[0]) from None
 
         population_rng = np.random.default_rng(population_seq)
-        region, segment = DeveloperPopulation.draw_attributes(sc.developers, sc.demand,
-                                                              population_rng)
+        region, segment = DeveloperPopulation.draw_attributes(
+            sc.developers, sc.demand, population_rng
+        )
         if graph is None:
-            adjacency = homophily_adjacency(region, sc.network.degree, sc.network.rewire,
-                                            np.random.default_rng(network_seq))
+            adjacency = homophily_adjacency(
+                region, sc.network.degree, sc.network.rewire, np.random.default_rng(network_seq)
+            )
         else:
             adjacency = row_normalised_adjacency(graph, sc.developers)
-        self.developers = DeveloperPopulation.generate(region, segment, sc.demand, sc.providers,
-                                                       adjacency, population_rng)
+        self.developers = DeveloperPopulation.generate(
+            region, segment, sc.demand, sc.providers, adjacency, population_rng
+        )
 
         self.providers: list[ProviderAgent] = [
             ProviderAgent(self, spec, i, self.catalogue, self.clock)
-            for i, spec in enumerate(sc.providers)]
+            for i, spec in enumerate(sc.providers)
+        ]
         self.choice = ChoiceRule(sc, self.clock)
         self.demand = TokenDemand(sc.demand, self.clock, self.developers, self._prices())
         self.congestion = np.ones(len(self.providers))
         self.capability = np.zeros(len(self.providers))
         self.capability, self.frontier = self.timeline.advance(
-            sc.providers, self.capability, 0.0, self.start_month, sc.supply)
+            sc.providers, self.capability, 0.0, self.start_month, sc.supply
+        )
         self._install_initial_fleets()
         self.last_record: StepRecord | None = None
         self.developer_tokens = np.zeros(sc.developers)
         self.events: list[PolicyEvent] = []
-        self.datacollector = mesa.DataCollector(model_reporters={
-            key: (lambda m, key=key: m.last_record.market[key] if m.last_record else None)
-            for key in ("cn_share", "cn_share_global", "tokens_total", "tokens_global",
-                        "tokens_demanded", "price_cn", "price_us", "compute_cn")})
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                key: (lambda m, key=key: m.last_record.market[key] if m.last_record else None)
+                for key in (
+                    "cn_share",
+                    "cn_share_global",
+                    "tokens_total",
+                    "tokens_global",
+                    "tokens_demanded",
+                    "price_cn",
+                    "price_us",
+                    "compute_cn",
+                )
+            }
+        )
 
     # ---- set-up --------------------------------------------------------------------------------
 
@@ -134,28 +163,38 @@ class TokenMarket(mesa.Model):
         """Fleets sized to the starting demand, pre-ordered deliveries, and starting markups."""
         dev = self.developers
         demand = np.bincount(dev.provider, weights=dev.base_demand, minlength=len(self.providers))
-        china_demand = np.bincount(dev.provider, weights=dev.base_demand * (dev.region == CHINA),
-                                   minlength=len(self.providers))
+        china_demand = np.bincount(
+            dev.provider,
+            weights=dev.base_demand * (dev.region == CHINA),
+            minlength=len(self.providers),
+        )
         constraints = self.policy_engine.constraints_at(self.start_month)
         supply = self.scenario.supply
         for provider in self.providers:
             jurisdiction = provider.spec.jurisdiction
             growth = self._underlying_growth(provider.index, china_demand, demand)
             provider.install_initial_fleet(
-                demand[provider.index], growth, self.start_month, supply,
+                demand[provider.index],
+                growth,
+                self.start_month,
+                supply,
                 supply.lead_time_months[jurisdiction],
-                self.catalogue.banned_for(constraints, jurisdiction))
+                self.catalogue.banned_for(constraints, jurisdiction),
+            )
             provider.set_initial_markup(supply)
-        self._initial_growth = {p.index: self._underlying_growth(p.index, china_demand, demand)
-                                for p in self.providers}
+        self._initial_growth = {
+            p.index: self._underlying_growth(p.index, china_demand, demand) for p in self.providers
+        }
 
-    def _underlying_growth(self, provider: int, china_demand: np.ndarray,
-                           demand: np.ndarray) -> float:
+    def _underlying_growth(
+        self, provider: int, china_demand: np.ndarray, demand: np.ndarray
+    ) -> float:
         """Monthly demand growth a provider expects before it has its own history."""
         year = year_of(self.start_month)
         china_share = china_demand[provider] / demand[provider] if demand[provider] > 0 else 0.0
-        return (china_share * by_year(self.scenario.demand.growth_china, year)
-                + (1 - china_share) * by_year(self.scenario.demand.growth_global, year))
+        return china_share * by_year(self.scenario.demand.growth_china, year) + (
+            1 - china_share
+        ) * by_year(self.scenario.demand.growth_global, year)
 
     # ---- the step --------------------------------------------------------------------------
 
@@ -169,13 +208,13 @@ class TokenMarket(mesa.Model):
         """
         step = self.steps - 1
         self._open_books()
-        constraints, events = self._apply_policies()                       # 1. policies
-        self._trade_chips(constraints, step)                               # 2. chip market
-        capacity = self._providers_offer(constraints)                      # 3. providers
-        developer_demand = self._developers_choose(constraints, step)      # 4. developers
-        clearing = self._clear(developer_demand, capacity)                 # 5. clearing
-        self._account_and_learn(clearing, constraints, step)               # 6. accounting
-        self._record(step, clearing, developer_demand, events)             # 7. metrics
+        constraints, events = self._apply_policies()  # 1. policies
+        self._trade_chips(constraints, step)  # 2. chip market
+        capacity = self._providers_offer(constraints)  # 3. providers
+        developer_demand = self._developers_choose(constraints, step)  # 4. developers
+        clearing = self._clear(developer_demand, capacity)  # 5. clearing
+        self._account_and_learn(clearing, constraints, step)  # 6. accounting
+        self._record(step, clearing, developer_demand, events)  # 7. metrics
         self.month = self.clock.month(step + 1)
         if self.steps >= self.horizon:
             self.running = False
@@ -194,8 +233,14 @@ class TokenMarket(mesa.Model):
     def _trade_chips(self, constraints: Constraints, step: int) -> None:
         """Stage 2: deliveries arrive and providers order accelerators, in a month's first step."""
         if self.clock.opens_month(step):
-            run_chip_market(self.providers, self.catalogue, constraints, self.month,
-                            self.scenario.supply, self._initial_growth)
+            run_chip_market(
+                self.providers,
+                self.catalogue,
+                constraints,
+                self.month,
+                self.scenario.supply,
+                self._initial_growth,
+            )
 
     def _providers_offer(self, constraints: Constraints) -> np.ndarray:
         """Stage 3: providers set their prices; (P,) the tokens per month each can serve."""
@@ -217,44 +262,63 @@ class TokenMarket(mesa.Model):
 
     def _clear(self, developer_demand: np.ndarray, capacity: np.ndarray) -> Clearing:
         """Stage 5: demand is rationed to capacity; the load sets next step's congestion."""
-        clearing = clear(developer_demand, self.developers.provider, capacity,
-                         self.scenario.supply.target_utilisation)
+        clearing = clear(
+            developer_demand,
+            self.developers.provider,
+            capacity,
+            self.scenario.supply.target_utilisation,
+        )
         self.developer_tokens = clearing.developer_served
         self.congestion = clearing.congestion
         return clearing
 
-    def _account_and_learn(self, clearing: Clearing, constraints: Constraints,
-                           step: int) -> None:
+    def _account_and_learn(self, clearing: Clearing, constraints: Constraints, step: int) -> None:
         """Stage 6: books, learning and markups; capabilities when the next step opens a month."""
         supply = self.scenario.supply
         total_served = clearing.served.sum()
         for provider in self.providers:
             i = provider.index
-            provider.settle(clearing.demand[i], clearing.served[i],
-                            clearing.served[i] / total_served if total_served > 0 else 0.0,
-                            supply, constraints.energy_multiplier[provider.spec.jurisdiction])
+            provider.settle(
+                clearing.demand[i],
+                clearing.served[i],
+                clearing.served[i] / total_served if total_served > 0 else 0.0,
+                supply,
+                constraints.energy_multiplier[provider.spec.jurisdiction],
+            )
         if self.clock.opens_month(step + 1):
             self.capability, self.frontier = self.timeline.advance(
-                self.scenario.providers, self.capability, self.frontier,
-                self.clock.month(step + 1), supply)
+                self.scenario.providers,
+                self.capability,
+                self.frontier,
+                self.clock.month(step + 1),
+                supply,
+            )
 
-    def _record(self, step: int, clearing: Clearing, developer_demand: np.ndarray,
-                events: list[PolicyEvent]) -> None:
+    def _record(
+        self, step: int, clearing: Clearing, developer_demand: np.ndarray, events: list[PolicyEvent]
+    ) -> None:
         """Stage 7: the step's metrics, for the run store and Mesa's data collector."""
-        providers = ProviderSnapshot.of(self.providers, self.scenario.supply, self.congestion,
-                                        self.capability)
+        providers = ProviderSnapshot.of(
+            self.providers, self.scenario.supply, self.congestion, self.capability
+        )
         self.last_record = record_step(
-            step=step, month=self.month, date=self.clock.label(step), providers=providers,
-            frontier=self.frontier, developers=self.developers, clearing=clearing,
-            developer_demand=developer_demand, events=events)
+            step=step,
+            month=self.month,
+            date=self.clock.label(step),
+            providers=providers,
+            frontier=self.frontier,
+            developers=self.developers,
+            clearing=clearing,
+            developer_demand=developer_demand,
+            events=events,
+        )
         self.datacollector.collect(self)
 
     # ---- conveniences ------------------------------------------------------------------------
 
     def utility_terms(self) -> UtilityTerms:
         """The ingredients of developer utility at the providers' current prices and load."""
-        return self.choice.terms(self._prices(), self.capability / self.frontier,
-                                 self.congestion)
+        return self.choice.terms(self._prices(), self.capability / self.frontier, self.congestion)
 
     def _prices(self) -> np.ndarray:
         """(P,) each provider's price, USD per million tokens."""

@@ -11,13 +11,15 @@ from simulator.model import TokenMarket
 from vocabulary.regions import JURISDICTIONS
 
 
-def _kernel_choices(model: TokenMarket, rows: np.ndarray, uniform: np.ndarray,
-                    barred: np.ndarray | None) -> np.ndarray:
+def _kernel_choices(
+    model: TokenMarket, rows: np.ndarray, uniform: np.ndarray, barred: np.ndarray | None
+) -> np.ndarray:
     return choose(model.utility_terms(), model.developers, rows, uniform, barred)
 
 
-def _reference_choices(model: TokenMarket, rows: np.ndarray, uniform: np.ndarray,
-                       barred: np.ndarray | None) -> np.ndarray:
+def _reference_choices(
+    model: TokenMarket, rows: np.ndarray, uniform: np.ndarray, barred: np.ndarray | None
+) -> np.ndarray:
     return choose_reference(model.utility_terms(), model.developers, rows, uniform, barred)
 
 
@@ -59,12 +61,24 @@ def test_developers_never_pick_a_provider_that_does_not_serve_them() -> None:
 def _terms(price: np.ndarray) -> UtilityTerms:
     providers = len(price)
     return UtilityTerms(
-        price=price, quality=np.full(providers, 0.8), provider_latency=np.full(providers, 0.8),
-        network_latency=np.zeros((4, len(JURISDICTIONS))), jurisdiction=np.zeros(providers, int),
-        open_weights=np.zeros(providers, bool), serves=np.ones((4, providers), bool),
-        distrust=np.zeros((4, len(JURISDICTIONS))), price_weight=np.ones(4),
-        security_penalty=np.zeros(4), open_factor=1.0, quality_weight=1.0, latency_weight=1.0,
-        social_weight=0.0, switching_cost=np.zeros(4), lock_in_open=0.0, lock_in_closed=0.0)
+        price=price,
+        quality=np.full(providers, 0.8),
+        provider_latency=np.full(providers, 0.8),
+        network_latency=np.zeros((4, len(JURISDICTIONS))),
+        jurisdiction=np.zeros(providers, int),
+        open_weights=np.zeros(providers, bool),
+        serves=np.ones((4, providers), bool),
+        distrust=np.zeros((4, len(JURISDICTIONS))),
+        price_weight=np.ones(4),
+        security_penalty=np.zeros(4),
+        open_factor=1.0,
+        quality_weight=1.0,
+        latency_weight=1.0,
+        social_weight=0.0,
+        switching_cost=np.zeros(4),
+        lock_in_open=0.0,
+        lock_in_closed=0.0,
+    )
 
 
 def test_choice_probabilities_are_the_logit_ones() -> None:
@@ -76,11 +90,18 @@ def test_choice_probabilities_are_the_logit_ones() -> None:
     n = 30_000
     rng = np.random.default_rng(0)
     nobody = np.zeros(n, dtype=np.int64)
-    choosers = Choosers(rows=np.arange(n), cells=nobody, current=nobody, stay_bonus=np.zeros(n),
-                        uniform=rng.random(n))
-    picks = choose_fused(cell_utility(terms), choosers,
-                         Neighbours(adjacency=sp.csr_array((n, n)), providers=nobody,
-                                    social_weight=0.0))
+    choosers = Choosers(
+        rows=np.arange(n),
+        cells=nobody,
+        current=nobody,
+        stay_bonus=np.zeros(n),
+        uniform=rng.random(n),
+    )
+    picks = choose_fused(
+        cell_utility(terms),
+        choosers,
+        Neighbours(adjacency=sp.csr_array((n, n)), providers=nobody, social_weight=0.0),
+    )
     assert (picks == 0).mean() == pytest.approx(2 / 3, abs=0.01)
 
 
@@ -89,16 +110,24 @@ def test_neighbours_pull_developers_towards_their_provider() -> None:
     terms = _terms(np.array([1.0, 1.0]))
     n = 20_000
     ring = sp.csr_array(
-        sp.diags_array([np.ones(n - 1), np.ones(n - 1)], offsets=[-1, 1], format="csr") / 2)
+        sp.diags_array([np.ones(n - 1), np.ones(n - 1)], offsets=[-1, 1], format="csr") / 2
+    )
     everyone_on_1 = np.ones(n, dtype=np.int64)
     zeros = np.zeros(n, dtype=np.int64)
-    choosers = Choosers(rows=np.arange(n), cells=zeros, current=zeros, stay_bonus=np.zeros(n),
-                        uniform=np.random.default_rng(1).random(n))
+    choosers = Choosers(
+        rows=np.arange(n),
+        cells=zeros,
+        current=zeros,
+        stay_bonus=np.zeros(n),
+        uniform=np.random.default_rng(1).random(n),
+    )
 
     def picks(social_weight: float) -> np.ndarray:
-        return choose_fused(cell_utility(terms), choosers,
-                            Neighbours(adjacency=ring, providers=everyone_on_1,
-                                       social_weight=social_weight))
+        return choose_fused(
+            cell_utility(terms),
+            choosers,
+            Neighbours(adjacency=ring, providers=everyone_on_1, social_weight=social_weight),
+        )
 
     alone = picks(0.0)
     social = picks(2.0)

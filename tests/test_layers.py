@@ -21,11 +21,15 @@ PUBLIC_API = "interfaces.api"
 
 
 def _contracts_kept(root: Path, monkeypatch: pytest.MonkeyPatch, *only: str) -> bool:
-    """Run import-linter on the tree at ``root`` with the contracts of its setup.cfg (or ``only``)."""
+    """Run import-linter on the tree at ``root`` with its setup.cfg's contracts (or ``only``)."""
     monkeypatch.chdir(root)
     monkeypatch.syspath_prepend(str(root))
-    return lint_imports(config_filename=str(root / "setup.cfg"), limit_to_contracts=only,
-                        cache_dir=None, no_logo=True)
+    return lint_imports(
+        config_filename=str(root / "setup.cfg"),
+        limit_to_contracts=only,
+        cache_dir=None,
+        no_logo=True,
+    )
 
 
 def test_every_layer_imports_only_layers_below_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -35,14 +39,17 @@ def test_every_layer_imports_only_layers_below_it(monkeypatch: pytest.MonkeyPatc
 
 
 def test_a_model_module_importing_storage_breaks_the_layers(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The contracts do catch an upward import: a copy of the tree with one added fails."""
     for package in PACKAGES:
-        shutil.copytree(ROOT / package, tmp_path / package,
-                        ignore=shutil.ignore_patterns("__pycache__", "data"))
+        shutil.copytree(
+            ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__", "data")
+        )
     shutil.copy(ROOT / "setup.cfg", tmp_path / "setup.cfg")
     (tmp_path / "simulator" / "leak.py").write_text(
-        '"""An upward import the layers forbid."""\n\nfrom runs.store import RunStore\n')
+        '"""An upward import the layers forbid."""\n\nfrom runs.store import RunStore\n'
+    )
     for name in PACKAGES:  # the copy, not the installed tree, is what gets analysed
         monkeypatch.delitem(__import__("sys").modules, name, raising=False)
     assert _contracts_kept(tmp_path, monkeypatch, "layers") is False
@@ -66,9 +73,13 @@ def _project_imports(source: str) -> set[str]:
 def test_notebooks_import_only_the_public_api(path: Path) -> None:
     """A notebook reaches the project through ``interfaces.api`` (and its package) alone."""
     notebook = nbformat.read(path, as_version=4)
-    code = "\n".join(line for cell in notebook.cells if cell.cell_type == "code"
-                     for line in cell.source.splitlines()
-                     if not line.lstrip().startswith(("%", "!")))  # IPython magics
+    code = "\n".join(
+        line
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if not line.lstrip().startswith(("%", "!"))
+    )  # IPython magics
     imported = _project_imports(code)
     assert imported, "the notebook imports nothing of the project"
     assert imported <= {PUBLIC_API, "interfaces"}, imported - {PUBLIC_API, "interfaces"}

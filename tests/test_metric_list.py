@@ -22,9 +22,11 @@ from vocabulary.errors import InputError
 from vocabulary.metric_docs import render
 from vocabulary.metrics import MARKET_METRICS, METRICS, Level, Unit, names
 
-TABLES: dict[Level, Table] = {Level.MARKET: MarketStep.__table__,
-                              Level.PROVIDER: ProviderStep.__table__,
-                              Level.SEGMENT: SegmentStep.__table__}
+TABLES: dict[Level, Table] = {
+    Level.MARKET: MarketStep.__table__,
+    Level.PROVIDER: ProviderStep.__table__,
+    Level.SEGMENT: SegmentStep.__table__,
+}
 STORE_KEYS = {"id", "run_id", "step", "month"}
 """Columns the store adds to every history row; the model's rows carry the rest."""
 
@@ -51,7 +53,8 @@ def test_the_model_emits_every_listed_metric_and_no_other(records: list[StepReco
     for record in records:
         assert set(record.market) == set(names(Level.MARKET))
         rows = [(Level.PROVIDER, row) for row in record.providers] + [
-            (Level.SEGMENT, row) for row in record.segments]
+            (Level.SEGMENT, row) for row in record.segments
+        ]
         for level, row in rows:
             assert set(row) == set(names(level)) | key_columns(level), level
 
@@ -64,9 +67,9 @@ def test_each_history_table_has_the_listed_metric_columns_in_order(level: Level)
     their developer counts are integers.
     """
     columns = list(TABLES[level].columns)
-    metric_columns = columns[len(columns) - len(METRICS[level]):]
+    metric_columns = columns[len(columns) - len(METRICS[level]) :]
     assert [c.name for c in metric_columns] == list(names(level))
-    assert not {c.name for c in columns[:len(columns) - len(METRICS[level])]} & set(names(level))
+    assert not {c.name for c in columns[: len(columns) - len(METRICS[level])]} & set(names(level))
     for column, metric in zip(metric_columns, METRICS[level], strict=True):
         assert column.nullable is (level is Level.MARKET)
         whole = metric.unit is Unit.DEVELOPERS and level is not Level.MARKET
@@ -75,8 +78,15 @@ def test_each_history_table_has_the_listed_metric_columns_in_order(level: Level)
 
 def test_targets_and_sweep_outcomes_accept_exactly_the_market_metrics() -> None:
     """Every market metric can be a target or a sweep outcome; a provider-only metric cannot."""
-    band = {"id": "X", "observable": "x", "kind": "value", "month": "2025-01", "target": 0.5,
-            "low": 0.0, "high": 1.0}
+    band = {
+        "id": "X",
+        "observable": "x",
+        "kind": "value",
+        "month": "2025-01",
+        "target": 0.5,
+        "low": 0.0,
+        "high": 1.0,
+    }
     for metric in MARKET_METRICS:
         assert Target(metric=metric.name, **band).metric == metric.name
         check_outcome(metric.name)
@@ -101,7 +111,8 @@ def test_the_metric_reference_in_docs_is_current() -> None:
 
 
 def test_a_step_missing_a_metric_is_refused_not_stored_as_null(
-        records: list[StepRecord], tmp_path: Path) -> None:
+    records: list[StepRecord], tmp_path: Path
+) -> None:
     """A row without one of its level's metrics stops the run with an error naming it."""
     store = RunStore(str(tmp_path / "runs.db"))
     run_id = store.start_run(name="gap", seed=1, steps=3, scenario={}, policies=[], versions={})
@@ -109,8 +120,10 @@ def test_a_step_missing_a_metric_is_refused_not_stored_as_null(
     first = records[0]
     market = {k: v for k, v in first.market.items() if k != "price_cn"}
     providers = [{k: v for k, v in row.items() if k != "cash"} for row in first.providers]
-    for broken, missing in ((dataclasses.replace(first, market=market), "price_cn"),
-                            (dataclasses.replace(first, providers=providers), "cash")):
+    for broken, missing in (
+        (dataclasses.replace(first, market=market), "price_cn"),
+        (dataclasses.replace(first, providers=providers), "cash"),
+    ):
         with pytest.raises(ValueError, match=f"step 0: a .* row lacks the metrics {missing}"):
             recorder.write(broken)
     with store.session() as session:

@@ -28,4 +28,3 @@ def format_month(index: int) -> str:
 def year_of(index: int) -> int:
     """Calendar year of a month index."""
     return index // 12
-

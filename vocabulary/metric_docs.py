@@ -19,7 +19,7 @@ _HEADINGS = {
     Level.MARKET: "the market, one row per step (table `market_steps`)",
     Level.PROVIDER: "one row per step and provider (table `provider_steps`)",
     Level.SEGMENT: "one row per step and region x segment x provider with developers "
-                   "(table `segment_steps`)",
+    "(table `segment_steps`)",
 }
 
 

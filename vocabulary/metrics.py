@@ -58,10 +58,12 @@ class Metric:
 
 
 _JURISDICTION_NAMES = {"US": "US", "EU": "EU", "CN": "Chinese"}
-_CHANNEL_MEANINGS = {"legal": "on accelerators bought legally",
-                     "domestic": "on accelerators made at home",
-                     "smuggled": "on smuggled accelerators",
-                     "remote": "on accelerators rented abroad"}
+_CHANNEL_MEANINGS = {
+    "legal": "on accelerators bought legally",
+    "domestic": "on accelerators made at home",
+    "smuggled": "on smuggled accelerators",
+    "remote": "on accelerators rented abroad",
+}
 
 
 def _market(name: str, unit: Unit, meaning: str) -> Metric:
@@ -78,8 +80,10 @@ def _market_compute() -> tuple[Metric, ...]:
     for jurisdiction in JURISDICTIONS:
         owner = f"{_JURISDICTION_NAMES[jurisdiction]} providers' inference compute"
         prefix = f"compute_{jurisdiction.lower()}"
-        metrics += [_market(f"{prefix}_{channel}", Unit.H100E,
-                            f"{owner} {_CHANNEL_MEANINGS[channel]}") for channel in CHANNELS]
+        metrics += [
+            _market(f"{prefix}_{channel}", Unit.H100E, f"{owner} {_CHANNEL_MEANINGS[channel]}")
+            for channel in CHANNELS
+        ]
         metrics.append(_market(prefix, Unit.H100E, f"{owner}, all channels"))
     return tuple(metrics)
 
@@ -91,43 +95,62 @@ MARKET_METRICS: tuple[Metric, ...] = (
     _market("tokens_demanded", Unit.TOKENS, "tokens demanded at the step's prices"),
     _market("tokens_unserved", Unit.TOKENS, "tokens demanded but not served (over capacity)"),
     _market("cn_share", Unit.SHARE, "Chinese providers' share of all tokens served"),
-    _market("cn_share_global", Unit.SHARE,
-            "Chinese providers' share of the tokens served on global platforms"),
-    _market("cn_share_china", Unit.SHARE,
-            "Chinese providers' share of the tokens served in China"),
-    _market("cn_share_of_cn_us_global", Unit.SHARE,
-            "Chinese providers' share of the global-platform tokens served by Chinese or US "
-            "providers"),
-    _market("price_cn", Unit.PRICE,
-            "token-weighted price of Chinese providers; NULL when they served none"),
-    _market("price_us", Unit.PRICE,
-            "token-weighted price of US providers; NULL when they served none"),
-    _market("price_eu", Unit.PRICE,
-            "token-weighted price of EU providers; NULL when they served none"),
+    _market(
+        "cn_share_global",
+        Unit.SHARE,
+        "Chinese providers' share of the tokens served on global platforms",
+    ),
+    _market("cn_share_china", Unit.SHARE, "Chinese providers' share of the tokens served in China"),
+    _market(
+        "cn_share_of_cn_us_global",
+        Unit.SHARE,
+        "Chinese providers' share of the global-platform tokens served by Chinese or US providers",
+    ),
+    _market(
+        "price_cn",
+        Unit.PRICE,
+        "token-weighted price of Chinese providers; NULL when they served none",
+    ),
+    _market(
+        "price_us", Unit.PRICE, "token-weighted price of US providers; NULL when they served none"
+    ),
+    _market(
+        "price_eu", Unit.PRICE, "token-weighted price of EU providers; NULL when they served none"
+    ),
     _market("price_avg", Unit.PRICE, "token-weighted price of all providers"),
     _market("revenue", Unit.USD_PER_MONTH, "revenue of all providers"),
     _market("revenue_cn", Unit.USD_PER_MONTH, "revenue of Chinese providers"),
     _market("energy_kwh", Unit.KWH, "electricity used by all providers, owned and rented"),
     _market("energy_kwh_cn", Unit.KWH, "electricity used by Chinese providers"),
-    _market("value_added_per_kwh_cn", Unit.POWER_PRICE_MULTIPLE,
-            "Chinese providers' revenue per kWh over their energy-weighted electricity price; "
-            "NULL without energy used"),
-    _market("value_added_per_kwh_west", Unit.POWER_PRICE_MULTIPLE,
-            "the same for US and EU providers"),
+    _market(
+        "value_added_per_kwh_cn",
+        Unit.POWER_PRICE_MULTIPLE,
+        "Chinese providers' revenue per kWh over their energy-weighted electricity price; "
+        "NULL without energy used",
+    ),
+    _market(
+        "value_added_per_kwh_west", Unit.POWER_PRICE_MULTIPLE, "the same for US and EU providers"
+    ),
     _market("capacity", Unit.TOKENS, "tokens all providers can serve this step"),
     _market("utilisation", Unit.SHARE, "tokens served over capacity"),
     _market("capability_frontier", Unit.CAPABILITY, "the frontier's capability"),
     _market("capability_best_cn", Unit.CAPABILITY, "the best Chinese provider's capability"),
     _market("capability_best_us", Unit.CAPABILITY, "the best US provider's capability"),
-    _market("capability_gap", Unit.CAPABILITY,
-            "best US capability minus best Chinese capability"),
-    _market("hhi_global", Unit.HHI,
-            "Herfindahl-Hirschman index of provider shares of global-platform tokens"),
-    _market("hhi_china", Unit.HHI,
-            "Herfindahl-Hirschman index of provider shares of the tokens served in China"),
+    _market("capability_gap", Unit.CAPABILITY, "best US capability minus best Chinese capability"),
+    _market(
+        "hhi_global",
+        Unit.HHI,
+        "Herfindahl-Hirschman index of provider shares of global-platform tokens",
+    ),
+    _market(
+        "hhi_china",
+        Unit.HHI,
+        "Herfindahl-Hirschman index of provider shares of the tokens served in China",
+    ),
     _market("developers_on_cn", Unit.DEVELOPERS, "developers using a Chinese provider"),
-    _market("seized_units", Unit.ACCELERATORS,
-            "smuggled accelerators seized from the step's orders"),
+    _market(
+        "seized_units", Unit.ACCELERATORS, "smuggled accelerators seized from the step's orders"
+    ),
     *_market_compute(),
 )
 """Columns of ``market_steps``, in table order; any may be NULL (nothing to measure)."""
@@ -140,36 +163,55 @@ PROVIDER_METRICS: tuple[Metric, ...] = (
     _provider("utilisation", Unit.SHARE, "tokens served over capacity"),
     _provider("price", Unit.PRICE, "its list price"),
     _provider("markup", Unit.MARKUP, "its markup over average cost at planned utilisation"),
-    _provider("latency_s", Unit.SECONDS,
-              "time to first token on its API, congestion included (network latency not)"),
+    _provider(
+        "latency_s",
+        Unit.SECONDS,
+        "time to first token on its API, congestion included (network latency not)",
+    ),
     _provider("revenue", Unit.USD_PER_MONTH, "its revenue"),
     _provider("energy_kwh", Unit.KWH, "electricity it used, owned and rented accelerators"),
-    _provider("profit", Unit.USD_PER_MONTH,
-              "revenue less operating cost (energy, halls, staff, rent) and depreciation"),
+    _provider(
+        "profit",
+        Unit.USD_PER_MONTH,
+        "revenue less operating cost (energy, halls, staff, rent) and depreciation",
+    ),
     _provider("cash", Unit.USD, "cash available for investment"),
     _provider("capex", Unit.USD, "what the step's accelerator orders cost"),
     _provider("capability", Unit.CAPABILITY, "its model's capability"),
-    _provider("efficiency", Unit.EFFICIENCY,
-              "tokens per accelerator relative to the reference model (DeepSeek V3 = 1); grows "
-              "by learning"),
+    _provider(
+        "efficiency",
+        Unit.EFFICIENCY,
+        "tokens per accelerator relative to the reference model (DeepSeek V3 = 1); grows "
+        "by learning",
+    ),
     _provider("developers", Unit.DEVELOPERS, "developers using it"),
     _provider("share_global", Unit.SHARE, "its share of the tokens served on global platforms"),
-    *(_provider(f"compute_{channel}", Unit.H100E,
-                f"its inference compute {_CHANNEL_MEANINGS[channel]}") for channel in CHANNELS),
+    *(
+        _provider(
+            f"compute_{channel}", Unit.H100E, f"its inference compute {_CHANNEL_MEANINGS[channel]}"
+        )
+        for channel in CHANNELS
+    ),
 )
 """Columns of ``provider_steps`` after the provider's name and jurisdiction, in table order."""
 
 SEGMENT_METRICS: tuple[Metric, ...] = (
-    Metric("developers", Level.SEGMENT, Unit.DEVELOPERS,
-           "developers of the region and segment using the provider"),
+    Metric(
+        "developers",
+        Level.SEGMENT,
+        Unit.DEVELOPERS,
+        "developers of the region and segment using the provider",
+    ),
     Metric("tokens", Level.SEGMENT, Unit.TOKENS, "tokens the provider served them"),
     Metric("demand", Level.SEGMENT, Unit.TOKENS, "tokens they demanded from the provider"),
 )
 """Columns of ``segment_steps`` after region, segment and provider, in table order."""
 
 METRICS: dict[Level, tuple[Metric, ...]] = {
-    Level.MARKET: MARKET_METRICS, Level.PROVIDER: PROVIDER_METRICS,
-    Level.SEGMENT: SEGMENT_METRICS}
+    Level.MARKET: MARKET_METRICS,
+    Level.PROVIDER: PROVIDER_METRICS,
+    Level.SEGMENT: SEGMENT_METRICS,
+}
 """Every metric, by level."""
 
 

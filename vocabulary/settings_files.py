@@ -55,6 +55,7 @@ def parse_settings(text: str, origin: str, syntax: FileFormat) -> dict[str, Any]
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise InputError(f"{origin}: expected a mapping of settings at the top, "
-                         f"got {type(data).__name__}")
+        raise InputError(
+            f"{origin}: expected a mapping of settings at the top, got {type(data).__name__}"
+        )
     return data

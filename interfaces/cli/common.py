@@ -46,46 +46,89 @@ def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:
     Scenario.
     """
     options = [
-        click.option("--scenario", default=None, metavar="NAME|FILE",
-                     help="A preset (baseline, no_controls, strict; see `sim scenario list`) or "
-                          "a scenario TOML file [default: the default scenario, no policies]."),
-        click.option("--policy", "policies", multiple=True, metavar="NAME",
-                     help="Enable a policy (repeatable); see `sim policies`."),
-        click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-                     help="Override a parameter by dotted path, e.g. smuggling.leakage=0.3 or "
-                          "choice.social_weight=2 (repeatable)."),
-        click.option("--steps", type=click.IntRange(1, 2600), default=None,
-                     help="Number of steps [default 48 months; with --step-length week, the "
-                          "weeks of the same span: 209]."),
-        click.option("--developers", type=click.IntRange(100, 5_000_000), default=None,
-                     help="Size of the developer population [default 20000]."),
-        click.option("--start", default=None, metavar="YYYY-MM",
-                     help="First month [default 2024-01]."),
-        click.option("--step-length", "step_length", type=click.Choice(STEP_LENGTHS),
-                     default=None,
-                     help="What one step simulates: a month, or a week from the 1st of the "
-                          "start month [default month]."),
+        click.option(
+            "--scenario",
+            default=None,
+            metavar="NAME|FILE",
+            help="A preset (baseline, no_controls, strict; see `sim scenario list`) or "
+            "a scenario TOML file [default: the default scenario, no policies].",
+        ),
+        click.option(
+            "--policy",
+            "policies",
+            multiple=True,
+            metavar="NAME",
+            help="Enable a policy (repeatable); see `sim policies`.",
+        ),
+        click.option(
+            "--set",
+            "settings",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Override a parameter by dotted path, e.g. smuggling.leakage=0.3 or "
+            "choice.social_weight=2 (repeatable).",
+        ),
+        click.option(
+            "--steps",
+            type=click.IntRange(1, 2600),
+            default=None,
+            help="Number of steps [default 48 months; with --step-length week, the "
+            "weeks of the same span: 209].",
+        ),
+        click.option(
+            "--developers",
+            type=click.IntRange(100, 5_000_000),
+            default=None,
+            help="Size of the developer population [default 20000].",
+        ),
+        click.option(
+            "--start", default=None, metavar="YYYY-MM", help="First month [default 2024-01]."
+        ),
+        click.option(
+            "--step-length",
+            "step_length",
+            type=click.Choice(STEP_LENGTHS),
+            default=None,
+            help="What one step simulates: a month, or a week from the 1st of the "
+            "start month [default month].",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def scenario_from_options(scenario: str | None, policies: tuple[str, ...],
-                          settings: tuple[str, ...], steps: int | None, developers: int | None,
-                          start: str | None, step_length: str | None) -> api.Scenario:
+def scenario_from_options(
+    scenario: str | None,
+    policies: tuple[str, ...],
+    settings: tuple[str, ...],
+    steps: int | None,
+    developers: int | None,
+    start: str | None,
+    step_length: str | None,
+) -> api.Scenario:
     """The scenario the options describe: preset or file, plus policies, settings, options."""
-    return api.scenario(scenario or None, policies=policies, settings=settings,
-                        developers=developers, steps=steps, start=start,
-                        step_length=step_length)
+    return api.scenario(
+        scenario or None,
+        policies=policies,
+        settings=settings,
+        developers=developers,
+        steps=steps,
+        start=start,
+        step_length=step_length,
+    )
 
 
 db_option = click.option(
-    "--db", envvar=api.DB_ENV_VAR, default=None, metavar="URL",
-    help=f"SQLAlchemy URL or SQLite file of the run store [env {api.DB_ENV_VAR}; "
-         "default runs.db].")
-json_option = click.option("--json", "as_json", is_flag=True,
-                           help="Print one JSON object on one line instead of tables.")
+    "--db",
+    envvar=api.DB_ENV_VAR,
+    default=None,
+    metavar="URL",
+    help=f"SQLAlchemy URL or SQLite file of the run store [env {api.DB_ENV_VAR}; default runs.db].",
+)
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object on one line instead of tables."
+)
 
 
 def json_safe(record: dict[str, Any]) -> dict[str, Any]:
@@ -98,8 +141,14 @@ def progress_bar(label: str) -> Progress:
 
     Transient, so it is gone when the command prints its result.
     """
-    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=Console(stderr=True), transient=True)
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
 
 
 @contextmanager

@@ -12,10 +12,19 @@ from vocabulary.errors import InputError
 
 @click.command()
 @db_option
-@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
-              help="Port to serve on (0: any free port).")
-@click.option("--host", default=DEFAULT_HOST, show_default=True,
-              help="Address to serve on; the default is reachable from this machine only.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port to serve on (0: any free port).",
+)
+@click.option(
+    "--host",
+    default=DEFAULT_HOST,
+    show_default=True,
+    help="Address to serve on; the default is reachable from this machine only.",
+)
 def dashboard(db: str | None, port: int, host: str) -> None:
     """Watch the market in the browser: move a policy lever, step, compare with the baseline.
 
@@ -29,10 +38,15 @@ def dashboard(db: str | None, port: int, host: str) -> None:
     Example: sim dashboard --db runs.db --port 8800
     """
     if find_spec("solara") is None:
-        raise InputError("sim dashboard needs the dashboard extra: "
-                         "pip install 'token-market-sim[dashboard]'")
+        raise InputError(
+            "sim dashboard needs the dashboard extra: pip install 'token-market-sim[dashboard]'"
+        )
     api.open_store(db)  # a database that cannot be opened is an error now, not in the page
     port = free_port(host, port)
     click.echo(f"Starting the dashboard on http://{host}:{port}/ ...", err=True)
-    serve(host, port, db, on_ready=lambda url: click.echo(
-        f"Dashboard ready at {url} (Ctrl-C stops it)", err=True))
+    serve(
+        host,
+        port,
+        db,
+        on_ready=lambda url: click.echo(f"Dashboard ready at {url} (Ctrl-C stops it)", err=True),
+    )

@@ -24,5 +24,7 @@ def db_upgrade(db: str | None) -> None:
     if upgrade.from_version is None:
         click.echo(f"{upgrade.db} is already at schema version {upgrade.to_version}.")
     else:
-        click.echo(f"Upgraded {upgrade.db} from schema version {upgrade.from_version} "
-                   f"to {upgrade.to_version}.")
+        click.echo(
+            f"Upgraded {upgrade.db} from schema version {upgrade.from_version} "
+            f"to {upgrade.to_version}."
+        )

@@ -21,17 +21,21 @@ def policies_command(as_json: bool) -> None:
         return
     out = Console()
     for entry in listing:
-        table = Table(title=f"[bold]{entry['name']}[/]: {entry['summary']}", title_justify="left",
-                      show_edge=False)
+        table = Table(
+            title=f"[bold]{entry['name']}[/]: {entry['summary']}",
+            title_justify="left",
+            show_edge=False,
+        )
         table.add_column("parameter")
         table.add_column("default")
         table.add_column("meaning")
         for param in entry["parameters"]:
             description = param["description"]
             if param["name"] == "schedule":
-                description = ("when it acts: start / end (YYYY-MM or months from the "
-                               "start), ramp_months; e.g. --set " + entry["name"]
-                               + ".schedule.start=2025-01")
+                description = (
+                    "when it acts: start / end (YYYY-MM or months from the "
+                    "start), ramp_months; e.g. --set " + entry["name"] + ".schedule.start=2025-01"
+                )
             table.add_row(param["name"], json.dumps(param["default"]), description)
         out.print(table)
         out.print()

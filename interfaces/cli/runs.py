@@ -34,17 +34,22 @@ def runs_list(limit: int | None, db: str | None, as_json: bool) -> None:
         return
     out = Console()
     if not rows:
-        out.print(f"No runs in {store.url} yet. "
-                  "Start one with `sim run --policy export_ban`.")
+        out.print(f"No runs in {store.url} yet. Start one with `sim run --policy export_ban`.")
         return
     table = Table()
     for column in ("id", "name", "status", "steps", "seed", "created", "policies", "digest"):
         table.add_column(column)
     for row in rows:
-        table.add_row(str(row["id"]), row["name"], row["status"],
-                      f"{row['steps_done']}/{row['steps_planned']}", str(row["seed"]),
-                      row["created_at"], ", ".join(row["policies"]) or "-",
-                      (row["digest"] or "-")[:12])
+        table.add_row(
+            str(row["id"]),
+            row["name"],
+            row["status"],
+            f"{row['steps_done']}/{row['steps_planned']}",
+            str(row["seed"]),
+            row["created_at"],
+            ", ".join(row["policies"]) or "-",
+            (row["digest"] or "-")[:12],
+        )
     out.print(table)
 
 
@@ -55,26 +60,43 @@ def iso_time(value: pd.Timestamp) -> str | None:
 
 def _listed(run_id: Any, row: pd.Series) -> dict[str, Any]:
     """A row of :meth:`api.Store.runs` as ``sim runs list --json`` prints it."""
-    return {"id": int(run_id), "name": row["name"], "status": row["status"],
-            "created_at": iso_time(row["created_at"]), "finished_at": iso_time(row["finished_at"]),
-            "seed": int(row["seed"]), "steps_done": int(row["steps_done"]),
-            "steps_planned": int(row["steps_planned"]),
-            "policies": row["policies"].split("+") if row["policies"] else [],
-            "digest": row["digest"], "tags": row["tags"]}
+    return {
+        "id": int(run_id),
+        "name": row["name"],
+        "status": row["status"],
+        "created_at": iso_time(row["created_at"]),
+        "finished_at": iso_time(row["finished_at"]),
+        "seed": int(row["seed"]),
+        "steps_done": int(row["steps_done"]),
+        "steps_planned": int(row["steps_planned"]),
+        "policies": row["policies"].split("+") if row["policies"] else [],
+        "digest": row["digest"],
+        "tags": row["tags"],
+    }
 
 
 def _shown(details: api.RunDetails, url: str) -> dict[str, Any]:
     """A run's details as ``sim runs show --json`` prints them."""
-    return {"id": details.id, "name": details.name, "status": details.status,
-            "created_at": iso_time(details.created_at),
-            "finished_at": iso_time(details.finished_at),
-            "seed": details.seed, "steps_done": details.steps_done,
-            "steps_planned": details.steps_planned, "policies": details.policies,
-            "digest": details.digest, "tags": details.tags, "scenario": details.scenario_data,
-            "versions": details.versions, "error": details.error,
-            **{f"{table}_rows": count for table, count in details.rows.items()},
-            "events": details.events.to_dict(orient="records"),
-            "last_market": details.last_market, "db": url}
+    return {
+        "id": details.id,
+        "name": details.name,
+        "status": details.status,
+        "created_at": iso_time(details.created_at),
+        "finished_at": iso_time(details.finished_at),
+        "seed": details.seed,
+        "steps_done": details.steps_done,
+        "steps_planned": details.steps_planned,
+        "policies": details.policies,
+        "digest": details.digest,
+        "tags": details.tags,
+        "scenario": details.scenario_data,
+        "versions": details.versions,
+        "error": details.error,
+        **{f"{table}_rows": count for table, count in details.rows.items()},
+        "events": details.events.to_dict(orient="records"),
+        "last_market": details.last_market,
+        "db": url,
+    }
 
 
 @runs_group.command("show")
@@ -96,17 +118,23 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
     out = Console()
     clock = details.clock
     unit = "weekly " if clock.weekly else ""
-    out.print(f"[bold]Run {record['id']}[/] {record['name']}: {record['status']}, "
-              f"{record['steps_done']}/{record['steps_planned']} {unit}steps, "
-              f"seed {record['seed']}")
+    out.print(
+        f"[bold]Run {record['id']}[/] {record['name']}: {record['status']}, "
+        f"{record['steps_done']}/{record['steps_planned']} {unit}steps, "
+        f"seed {record['seed']}"
+    )
     tags = f"; tags: {', '.join(record['tags'])}" if record["tags"] else ""
     out.print(f"stored in {store.url}{tags}")
-    out.print(f"created {record['created_at']}, finished {record['finished_at'] or '-'}; "
-              f"digest {record['digest'] or '-'}")
+    out.print(
+        f"created {record['created_at']}, finished {record['finished_at'] or '-'}; "
+        f"digest {record['digest'] or '-'}"
+    )
     out.print("versions: " + ", ".join(f"{k} {v}" for k, v in record["versions"].items()))
-    out.print(f"rows: {record['market_steps_rows']} market, {record['provider_steps_rows']} "
-              f"provider, {record['segment_steps_rows']} segment, "
-              f"{record['policy_events_rows']} policy events")
+    out.print(
+        f"rows: {record['market_steps_rows']} market, {record['provider_steps_rows']} "
+        f"provider, {record['segment_steps_rows']} segment, "
+        f"{record['policy_events_rows']} policy events"
+    )
     if record["error"]:
         out.print(f"[red]error:[/] {record['error']}")
     policies = Table(title="Policies", title_justify="left")
@@ -146,12 +174,18 @@ def fmt_delta(value: Any, kind: Unit) -> str:
 
 @runs_group.command("compare")
 @click.argument("run_ids", metavar="RUN RUN...", nargs=-1, required=True, type=int)
-@click.option("--at", "months", multiple=True, metavar="YYYY-MM",
-              help="Also compare at this month (repeatable); each run's end is always shown.")
+@click.option(
+    "--at",
+    "months",
+    multiple=True,
+    metavar="YYYY-MM",
+    help="Also compare at this month (repeatable); each run's end is always shown.",
+)
 @db_option
 @json_option
-def runs_compare(run_ids: tuple[int, ...], months: tuple[str, ...], db: str | None,
-                 as_json: bool) -> None:
+def runs_compare(
+    run_ids: tuple[int, ...], months: tuple[str, ...], db: str | None, as_json: bool
+) -> None:
     """Compare stored runs side by side: the main outcomes at chosen months and at the end.
 
     The first run is the reference: the last columns give each other run minus it (shares in
@@ -159,28 +193,47 @@ def runs_compare(run_ids: tuple[int, ...], months: tuple[str, ...], db: str | No
     last week at the end. Example: sim runs compare 1 2 3 --at 2025-06 --at 2026-04
     """
     if len(run_ids) < 2:
-        raise click.BadParameter("give at least two runs, e.g. `sim runs compare 1 2`",
-                                 param_hint="RUN")
+        raise click.BadParameter(
+            "give at least two runs, e.g. `sim runs compare 1 2`", param_hint="RUN"
+        )
     comparison = api.compare(run_ids, [key for _, key, _ in SUMMARY_ROWS], months, db)
     runs, table, diff = comparison.runs, comparison.table, comparison.differences
     whens, ends = comparison.whens, comparison.ends
     if as_json:
-        click.echo(json.dumps({
-            "runs": [{"id": r.id, "name": r.name, "seed": r.seed, "end": ends[r.id]}
-                     for r in runs],
-            "rows": [{"when": when, "metric": key,
-                      "values": json_safe({str(r.id): table.loc[(when, key), r.id]
-                                           for r in runs}),
-                      "difference": json_safe({str(r.id): diff.loc[(when, key), r.id]
-                                               for r in runs[1:]})}
-                     for when in whens for _, key, _ in SUMMARY_ROWS]}))
+        click.echo(
+            json.dumps(
+                {
+                    "runs": [
+                        {"id": r.id, "name": r.name, "seed": r.seed, "end": ends[r.id]}
+                        for r in runs
+                    ],
+                    "rows": [
+                        {
+                            "when": when,
+                            "metric": key,
+                            "values": json_safe(
+                                {str(r.id): table.loc[(when, key), r.id] for r in runs}
+                            ),
+                            "difference": json_safe(
+                                {str(r.id): diff.loc[(when, key), r.id] for r in runs[1:]}
+                            ),
+                        }
+                        for when in whens
+                        for _, key, _ in SUMMARY_ROWS
+                    ],
+                }
+            )
+        )
         return
     out = Console()
     reference = runs[0]
     for when in whens:
         if when == whens[-1]:
-            title = (f"End ({ends[reference.id]})" if len(set(ends.values())) == 1 else
-                     "End (" + ", ".join(f"run {i}: {m}" for i, m in ends.items()) + ")")
+            title = (
+                f"End ({ends[reference.id]})"
+                if len(set(ends.values())) == 1
+                else "End (" + ", ".join(f"run {i}: {m}" for i, m in ends.items()) + ")"
+            )
         else:
             title = when
         view = Table(title=title, title_justify="left")
@@ -190,18 +243,32 @@ def runs_compare(run_ids: tuple[int, ...], months: tuple[str, ...], db: str | No
         for run in runs[1:]:
             view.add_column(f"run {run.id}\nminus {reference.id}", justify="right")
         for label, key, kind in SUMMARY_ROWS:
-            view.add_row(label, *(fmt(table.loc[(when, key), r.id], kind) for r in runs),
-                         *(fmt_delta(diff.loc[(when, key), r.id], kind) for r in runs[1:]))
+            view.add_row(
+                label,
+                *(fmt(table.loc[(when, key), r.id], kind) for r in runs),
+                *(fmt_delta(diff.loc[(when, key), r.id], kind) for r in runs[1:]),
+            )
         out.print(view)
 
 
 @runs_group.command("export")
 @click.argument("run_id", metavar="RUN", type=int)
-@click.option("--format", "file_format", type=click.Choice(api.EXPORT_FORMATS), default="csv",
-              show_default=True, help="File format of the tables (parquet keeps exact types).")
-@click.option("--out", "folder", required=True, metavar="DIR",
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write into; created if missing.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(api.EXPORT_FORMATS),
+    default="csv",
+    show_default=True,
+    help="File format of the tables (parquet keeps exact types).",
+)
+@click.option(
+    "--out",
+    "folder",
+    required=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into; created if missing.",
+)
 @db_option
 def runs_export(run_id: int, file_format: str, folder: Path, db: str | None) -> None:
     """Write run RUN as files: run-RUN.json and one file per history table.
@@ -221,8 +288,10 @@ def runs_delete(run_id: int, yes: bool, db: str | None) -> None:
     """Delete run RUN and all its rows, in one transaction (asks first unless --yes)."""
     store = api.open_store(db)
     record = store.deletable(run_id)
-    what = (f"run {run_id} ({record.name}, {record.status}, {record.steps_done} steps, "
-            f"{record.history_rows} history rows) from {store.url}")
+    what = (
+        f"run {run_id} ({record.name}, {record.status}, {record.steps_done} steps, "
+        f"{record.history_rows} history rows) from {store.url}"
+    )
     if not yes:
         click.confirm(f"Delete {what}?", abort=True)
     store.delete(run_id)

@@ -35,9 +35,15 @@ from interfaces.formatting import fmt
 from vocabulary.errors import InputError
 from vocabulary.metrics import Unit, metric
 
-OUTCOME_LABELS = {name: (label, metric(name).unit) for name, label in (
-    ("cn_share_global", "CN share, global"), ("compute_cn", "CN compute (H100e)"),
-    ("price_cn", "CN price ($/M)"), ("price_us", "US price ($/M)"))}
+OUTCOME_LABELS = {
+    name: (label, metric(name).unit)
+    for name, label in (
+        ("cn_share_global", "CN share, global"),
+        ("compute_cn", "CN compute (H100e)"),
+        ("price_cn", "CN price ($/M)"),
+        ("price_us", "US price ($/M)"),
+    )
+}
 
 
 class GridAxis(click.ParamType):
@@ -50,8 +56,9 @@ class GridAxis(click.ParamType):
         key, sep, values = str(value).partition("=")
         items = [item.strip() for item in values.split(",") if item.strip()]
         if not sep or not key.strip() or not items:
-            self.fail(f"{value!r}: expected KEY=V1,V2,..., e.g. smuggling.leakage=0,0.2,0.5",
-                      param, ctx)
+            self.fail(
+                f"{value!r}: expected KEY=V1,V2,..., e.g. smuggling.leakage=0,0.2,0.5", param, ctx
+            )
         return key.strip(), [api.setting_value(item) for item in items]
 
 
@@ -64,9 +71,12 @@ class SampleDesign(click.ParamType):
         """Split into the method and the size."""
         method, _, size = str(value).partition(":")
         if method not in api.SAMPLE_METHODS or not size.isdigit() or int(size) < 1:
-            self.fail(f"{value!r}: expected METHOD:N with METHOD one of "
-                      f"{', '.join(api.SAMPLE_METHODS)} and N a positive whole number, e.g. lhs:50",
-                      param, ctx)
+            self.fail(
+                f"{value!r}: expected METHOD:N with METHOD one of "
+                f"{', '.join(api.SAMPLE_METHODS)} and N a positive whole number, e.g. lhs:50",
+                param,
+                ctx,
+            )
         return method, int(size)
 
 
@@ -82,52 +92,127 @@ class Range(click.ParamType):
         try:
             return key.strip(), (float(low), float(high))
         except ValueError:
-            self.fail(f"{value!r}: expected KEY=LOW:HIGH with numbers, e.g. "
-                      "smuggling.leakage=0:0.5", param, ctx)
+            self.fail(
+                f"{value!r}: expected KEY=LOW:HIGH with numbers, e.g. smuggling.leakage=0:0.5",
+                param,
+                ctx,
+            )
 
 
-SPEC_OPTIONS = ("scenario", "policies", "settings", "steps", "developers", "start", "step_length",
-                "grid", "sample", "ranges", "seeds", "seed_root", "baseline", "name")
+SPEC_OPTIONS = (
+    "scenario",
+    "policies",
+    "settings",
+    "steps",
+    "developers",
+    "start",
+    "step_length",
+    "grid",
+    "sample",
+    "ranges",
+    "seeds",
+    "seed_root",
+    "baseline",
+    "name",
+)
 """Options that say what the sweep is; ``--resume`` takes all of them from the store."""
 
 
 @click.group("sweep", cls=SimGroup, invoke_without_command=True)
 @scenario_options
-@click.option("--grid", "grid", multiple=True, type=GridAxis(),
-              help="A parameter's values (repeatable: the points are the product of the grids).")
-@click.option("--sample", type=SampleDesign(), default=None,
-              help="Sample points instead: lhs, random, sobol (Saltelli; N a power of two, "
-                   "N*(k+2) points) or morris (N trajectories, N*(k+1) points).")
-@click.option("--range", "ranges", multiple=True, type=Range(),
-              help="A sampled parameter's interval (repeatable), with --sample.")
-@click.option("--seeds", type=click.IntRange(1, 100_000), default=3, show_default=True,
-              help="Replicates per point, each with its own seed (the same at every point).")
-@click.option("--seed-root", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
-              help="Root of the replicates' seeds (and of the sample).")
-@click.option("--baseline", default=None, metavar="POLICY-OR-SCENARIO",
-              help="Also run every point's seeds under this preset, scenario file or single "
-                   "policy, with the same seeds (common random numbers), for paired "
-                   "differences.")
-@click.option("--workers", type=click.IntRange(1, 4096), default=None,
-              help="Local worker processes [default: the number of cores].")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run on this Dask distributed scheduler (e.g. tcp://10.0.0.5:8786) instead.")
-@click.option("--name", default=None,
-              help="The sweep's name; running the same name again runs only what is missing "
-                   "[default: from the spec, so the same command finds the same sweep].")
-@click.option("--resume", type=click.IntRange(1), default=None, metavar="ID",
-              help="Run what stored sweep ID has left (failed or never finished runs).")
+@click.option(
+    "--grid",
+    "grid",
+    multiple=True,
+    type=GridAxis(),
+    help="A parameter's values (repeatable: the points are the product of the grids).",
+)
+@click.option(
+    "--sample",
+    type=SampleDesign(),
+    default=None,
+    help="Sample points instead: lhs, random, sobol (Saltelli; N a power of two, "
+    "N*(k+2) points) or morris (N trajectories, N*(k+1) points).",
+)
+@click.option(
+    "--range",
+    "ranges",
+    multiple=True,
+    type=Range(),
+    help="A sampled parameter's interval (repeatable), with --sample.",
+)
+@click.option(
+    "--seeds",
+    type=click.IntRange(1, 100_000),
+    default=3,
+    show_default=True,
+    help="Replicates per point, each with its own seed (the same at every point).",
+)
+@click.option(
+    "--seed-root",
+    type=click.IntRange(0, 2**63 - 1),
+    default=0,
+    show_default=True,
+    help="Root of the replicates' seeds (and of the sample).",
+)
+@click.option(
+    "--baseline",
+    default=None,
+    metavar="POLICY-OR-SCENARIO",
+    help="Also run every point's seeds under this preset, scenario file or single "
+    "policy, with the same seeds (common random numbers), for paired "
+    "differences.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 4096),
+    default=None,
+    help="Local worker processes [default: the number of cores].",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run on this Dask distributed scheduler (e.g. tcp://10.0.0.5:8786) instead.",
+)
+@click.option(
+    "--name",
+    default=None,
+    help="The sweep's name; running the same name again runs only what is missing "
+    "[default: from the spec, so the same command finds the same sweep].",
+)
+@click.option(
+    "--resume",
+    type=click.IntRange(1),
+    default=None,
+    metavar="ID",
+    help="Run what stored sweep ID has left (failed or never finished runs).",
+)
 @db_option
 @json_option
 @click.pass_context
-def sweep_group(ctx: click.Context, scenario: str | None, policies: tuple[str, ...],
-                settings: tuple[str, ...], steps: int | None, developers: int | None,
-                start: str | None, step_length: str | None,
-                grid: tuple[tuple[str, list[Any]], ...],
-                sample: tuple[str, int] | None, ranges: tuple[tuple[str, tuple[float, float]], ...],
-                seeds: int, seed_root: int, baseline: str | None, workers: int | None,
-                scheduler: str | None, name: str | None, resume: int | None, db: str | None,
-                as_json: bool) -> None:
+def sweep_group(
+    ctx: click.Context,
+    scenario: str | None,
+    policies: tuple[str, ...],
+    settings: tuple[str, ...],
+    steps: int | None,
+    developers: int | None,
+    start: str | None,
+    step_length: str | None,
+    grid: tuple[tuple[str, list[Any]], ...],
+    sample: tuple[str, int] | None,
+    ranges: tuple[tuple[str, tuple[float, float]], ...],
+    seeds: int,
+    seed_root: int,
+    baseline: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    name: str | None,
+    resume: int | None,
+    db: str | None,
+    as_json: bool,
+) -> None:
     """Run a sweep: a grid or a sample of parameters, each point over several seeds.
 
     Every run is stored in the run database with its sweep, point, replicate and arm; running
@@ -145,22 +230,44 @@ def sweep_group(ctx: click.Context, scenario: str | None, policies: tuple[str, .
     if ctx.invoked_subcommand is not None:
         return
     if workers is not None and scheduler is not None:
-        raise InputError("--workers and --scheduler exclude each other: the cluster's own "
-                         "workers run the tasks")
+        raise InputError(
+            "--workers and --scheduler exclude each other: the cluster's own workers run the tasks"
+        )
     if resume is not None:
-        given = [param.opts[0] for param in ctx.command.params if param.name in SPEC_OPTIONS
-                 and ctx.get_parameter_source(param.name) in (ParameterSource.COMMANDLINE,
-                                                              ParameterSource.ENVIRONMENT)]
+        given = [
+            param.opts[0]
+            for param in ctx.command.params
+            if param.name in SPEC_OPTIONS
+            and ctx.get_parameter_source(param.name)
+            in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+        ]
         if given:
-            raise InputError(f"--resume {resume} runs the stored sweep as it was specified: "
-                             f"leave out {', '.join(given)}")
+            raise InputError(
+                f"--resume {resume} runs the stored sweep as it was specified: "
+                f"leave out {', '.join(given)}"
+            )
         run = partial(api.resume_sweep, resume, workers=workers, scheduler=scheduler, db=db)
     else:
-        run = partial(api.sweep, scenario, policies=policies, settings=settings, steps=steps,
-                      developers=developers, start=start, step_length=step_length,
-                      grid=_unique(grid, "--grid"), sample=sample,
-                      ranges=_unique(ranges, "--range"), seeds=seeds, seed_root=seed_root,
-                      baseline=baseline, name=name, workers=workers, scheduler=scheduler, db=db)
+        run = partial(
+            api.sweep,
+            scenario,
+            policies=policies,
+            settings=settings,
+            steps=steps,
+            developers=developers,
+            start=start,
+            step_length=step_length,
+            grid=_unique(grid, "--grid"),
+            sample=sample,
+            ranges=_unique(ranges, "--range"),
+            seeds=seeds,
+            seed_root=seed_root,
+            baseline=baseline,
+            name=name,
+            workers=workers,
+            scheduler=scheduler,
+            db=db,
+        )
     try:
         report = _run_with_progress(run)
     except api.SweepInterrupted as stop:
@@ -183,10 +290,17 @@ def _unique(pairs: tuple[tuple[str, Any], ...], option: str) -> dict[str, Any]:
 def _run_with_progress(run: Callable[..., api.SweepResult]) -> api.SweepResult:
     """Run the sweep (``run(on_start=..., on_stored=...)``) with a progress bar on stderr."""
     err = Console(stderr=True)
-    progress = Progress(TextColumn("[bold]sweep {task.fields[name]}[/]"), BarColumn(),
-                        MofNCompleteColumn(), TextColumn("runs, {task.fields[failed]} failed"),
-                        TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                        console=err, transient=True)
+    progress = Progress(
+        TextColumn("[bold]sweep {task.fields[name]}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs, {task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
     with progress:
         bar = progress.add_task("runs", total=None, failed=0, name="")
 
@@ -202,24 +316,40 @@ def _run_with_progress(run: Callable[..., api.SweepResult]) -> api.SweepResult:
 
 def _print_report(report: api.SweepResult, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps({
-            "sweep_id": report.sweep_id, "name": report.name, "status": report.status,
-            "planned": report.planned, "already_finished": report.already_finished,
-            "finished": report.finished, "failed": report.failed, "executor": report.executor,
-            "db": report.db}))
+        click.echo(
+            json.dumps(
+                {
+                    "sweep_id": report.sweep_id,
+                    "name": report.name,
+                    "status": report.status,
+                    "planned": report.planned,
+                    "already_finished": report.already_finished,
+                    "finished": report.finished,
+                    "failed": report.failed,
+                    "executor": report.executor,
+                    "db": report.db,
+                }
+            )
+        )
         return
     out = Console()
     done = report.already_finished + report.finished
     if report.finished + report.failed == 0:
-        out.print(f"Sweep [bold]{report.sweep_id}[/] ({report.name}): all {report.planned} "
-                  "runs were already finished; nothing to run.")
+        out.print(
+            f"Sweep [bold]{report.sweep_id}[/] ({report.name}): all {report.planned} "
+            "runs were already finished; nothing to run."
+        )
     else:
-        out.print(f"Sweep [bold]{report.sweep_id}[/] ({report.name}) on {report.executor}: stored "
-                  f"{report.finished} finished and {report.failed} failed runs; "
-                  f"{done} of {report.planned} runs finished.")
+        out.print(
+            f"Sweep [bold]{report.sweep_id}[/] ({report.name}) on {report.executor}: stored "
+            f"{report.finished} finished and {report.failed} failed runs; "
+            f"{done} of {report.planned} runs finished."
+        )
     if report.failed:
-        out.print(f"[red]{report.failed} runs failed[/] (their errors: `sim runs list`, "
-                  f"`sim runs show RUN`); `sim sweep --resume {report.sweep_id}` runs them again.")
+        out.print(
+            f"[red]{report.failed} runs failed[/] (their errors: `sim runs list`, "
+            f"`sim runs show RUN`); `sim sweep --resume {report.sweep_id}` runs them again."
+        )
     out.print(f"Stored in {report.db}. See `sim sweep show {report.sweep_id}`.")
 
 
@@ -243,32 +373,52 @@ def _setting(value: Any) -> str:
 def sweep_list(db: str | None, as_json: bool) -> None:
     """List stored sweeps, newest first, with their finished runs (a killed sweep: interrupted)."""
     store = api.open_store(db)
-    rows = [{"id": int(sweep_id), "name": row["name"], "status": row["status"],
-             "finished_runs": int(row["finished_runs"]), "planned_runs": int(row["planned_runs"]),
-             "created_at": iso_time(row["created_at"]), "finished_at": iso_time(row["finished_at"])}
-            for sweep_id, row in store.sweeps().iterrows()]
+    rows = [
+        {
+            "id": int(sweep_id),
+            "name": row["name"],
+            "status": row["status"],
+            "finished_runs": int(row["finished_runs"]),
+            "planned_runs": int(row["planned_runs"]),
+            "created_at": iso_time(row["created_at"]),
+            "finished_at": iso_time(row["finished_at"]),
+        }
+        for sweep_id, row in store.sweeps().iterrows()
+    ]
     if as_json:
         click.echo(json.dumps(rows))
         return
     out = Console()
     if not rows:
-        out.print(f"No sweeps in {store.url} yet. Start one with `sim sweep --policy "
-                  "smuggling --grid smuggling.leakage=0,0.5`.")
+        out.print(
+            f"No sweeps in {store.url} yet. Start one with `sim sweep --policy "
+            "smuggling --grid smuggling.leakage=0,0.5`."
+        )
         return
     table = Table()
     for column in ("id", "name", "status", "runs finished", "created", "finished"):
         table.add_column(column)
     for row in rows:
-        table.add_row(str(row["id"]), row["name"], row["status"],
-                      f"{row['finished_runs']}/{row['planned_runs']}", row["created_at"],
-                      row["finished_at"] or "-")
+        table.add_row(
+            str(row["id"]),
+            row["name"],
+            row["status"],
+            f"{row['finished_runs']}/{row['planned_runs']}",
+            row["created_at"],
+            row["finished_at"] or "-",
+        )
     out.print(table)
 
 
 @sweep_group.command("show")
 @click.argument("sweep_ref", metavar="SWEEP")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Also write the table (one row per point, arm and outcome).")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the table (one row per point, arm and outcome).",
+)
 @db_option
 @json_option
 def sweep_show(sweep_ref: str, csv_path: Path | None, db: str | None, as_json: bool) -> None:
@@ -288,21 +438,38 @@ def sweep_show(sweep_ref: str, csv_path: Path | None, db: str | None, as_json: b
             raise InputError(f"--csv {csv_path}: cannot write it ({error.strerror})") from None
     finished, planned = sweep.finished_runs, sweep.planned_runs
     if as_json:
-        click.echo(json.dumps({
-            "sweep": {"id": sweep.id, "name": sweep.name, "status": sweep.status,
-                      "finished_runs": finished, "planned_runs": planned,
-                      "created_at": iso_time(sweep.created_at), "spec": sweep.spec},
-            "points": sweep.points, "summary": _records(summary),
-            "differences": None if differences is None else _records(differences),
-            "db": store.url}))
+        click.echo(
+            json.dumps(
+                {
+                    "sweep": {
+                        "id": sweep.id,
+                        "name": sweep.name,
+                        "status": sweep.status,
+                        "finished_runs": finished,
+                        "planned_runs": planned,
+                        "created_at": iso_time(sweep.created_at),
+                        "spec": sweep.spec,
+                    },
+                    "points": sweep.points,
+                    "summary": _records(summary),
+                    "differences": None if differences is None else _records(differences),
+                    "db": store.url,
+                }
+            )
+        )
         return
     out = Console()
     policies = ", ".join(sweep.policies) or "no policies"
-    design = (f"{sweep.sample_method} sample of {len(sweep.points)} points" if sweep.sample_method
-              else f"{len(sweep.points)} point{'s' if len(sweep.points) != 1 else ''}")
-    out.print(f"[bold]Sweep {sweep.id}[/] {sweep.name}: {sweep.status}, {finished} of "
-              f"{planned} runs finished; {design} x {sweep.seeds} seeds; {policies}"
-              + (f"; baseline {sweep.baseline}" if sweep.baseline is not None else ""))
+    design = (
+        f"{sweep.sample_method} sample of {len(sweep.points)} points"
+        if sweep.sample_method
+        else f"{len(sweep.points)} point{'s' if len(sweep.points) != 1 else ''}"
+    )
+    out.print(
+        f"[bold]Sweep {sweep.id}[/] {sweep.name}: {sweep.status}, {finished} of "
+        f"{planned} runs finished; {design} x {sweep.seeds} seeds; {policies}"
+        + (f"; baseline {sweep.baseline}" if sweep.baseline is not None else "")
+    )
     _print_outcomes(out, summary, settings, sweep.arms, sweep.outcomes)
     if differences is not None:
         _print_differences(out, differences, settings, sweep.outcomes)
@@ -323,10 +490,17 @@ def _half_width(low: float, high: float, kind: Unit) -> str:
     return fmt_delta((high - low) / 2, kind).lstrip("+")
 
 
-def _print_outcomes(out: Console, summary: pd.DataFrame, settings: pd.DataFrame,
-                    arms: tuple[str, ...], outcomes: tuple[str, ...]) -> None:
-    table = Table(title="At the last step: mean ± half-width of the 95% interval over seeds",
-                  title_justify="left")
+def _print_outcomes(
+    out: Console,
+    summary: pd.DataFrame,
+    settings: pd.DataFrame,
+    arms: tuple[str, ...],
+    outcomes: tuple[str, ...],
+) -> None:
+    table = Table(
+        title="At the last step: mean ± half-width of the 95% interval over seeds",
+        title_justify="left",
+    )
     table.add_column("point", justify="right")
     for key in settings.columns:
         table.add_column(key, justify="right")
@@ -337,18 +511,29 @@ def _print_outcomes(out: Console, summary: pd.DataFrame, settings: pd.DataFrame,
         table.add_column(OUTCOME_LABELS[outcome][0], justify="right")
     for (point, arm), rows in summary.groupby(["point", "arm"], sort=False):
         by_outcome = rows.set_index("outcome")
-        cells = [_cell(*by_outcome.loc[o, ["mean", "low", "high"]], OUTCOME_LABELS[o][1])
-                 for o in outcomes]
+        cells = [
+            _cell(*by_outcome.loc[o, ["mean", "low", "high"]], OUTCOME_LABELS[o][1])
+            for o in outcomes
+        ]
         arm_cell = [arm] if len(arms) > 1 else []
-        table.add_row(str(point), *(_setting(v) for v in settings.loc[point]), *arm_cell,
-                      str(by_outcome["runs"].iloc[0]), *cells)
+        table.add_row(
+            str(point),
+            *(_setting(v) for v in settings.loc[point]),
+            *arm_cell,
+            str(by_outcome["runs"].iloc[0]),
+            *cells,
+        )
     out.print(table)
 
 
-def _print_differences(out: Console, differences: pd.DataFrame, settings: pd.DataFrame,
-                       outcomes: tuple[str, ...]) -> None:
-    table = Table(title="Main minus baseline: paired by seed (95% interval) / the interval "
-                        "independent runs would give (Welch)", title_justify="left")
+def _print_differences(
+    out: Console, differences: pd.DataFrame, settings: pd.DataFrame, outcomes: tuple[str, ...]
+) -> None:
+    table = Table(
+        title="Main minus baseline: paired by seed (95% interval) / the interval "
+        "independent runs would give (Welch)",
+        title_justify="left",
+    )
     table.add_column("point", justify="right")
     for key in settings.columns:
         table.add_column(key, justify="right")
@@ -363,18 +548,29 @@ def _print_differences(out: Console, differences: pd.DataFrame, settings: pd.Dat
             paired = fmt_delta(row["mean"], kind)
             if not math.isnan(row["low"]):
                 paired += " ± " + _half_width(row["low"], row["high"], kind)
-            unpaired = ("-" if math.isnan(row["unpaired_low"]) else
-                        "± " + _half_width(row["unpaired_low"], row["unpaired_high"], kind))
+            unpaired = (
+                "-"
+                if math.isnan(row["unpaired_low"])
+                else "± " + _half_width(row["unpaired_low"], row["unpaired_high"], kind)
+            )
             cells.append(f"{paired}\n[dim]independent {unpaired}[/]")
-        table.add_row(str(point), *(_setting(v) for v in settings.loc[point]),
-                      str(by_outcome["pairs"].iloc[0]), *cells)
+        table.add_row(
+            str(point),
+            *(_setting(v) for v in settings.loc[point]),
+            str(by_outcome["pairs"].iloc[0]),
+            *cells,
+        )
     out.print(table)
 
 
 @sweep_group.command("sensitivity")
 @click.argument("sweep_ref", metavar="SWEEP")
-@click.option("--outcome", default="cn_share_global", show_default=True,
-              help="The market metric at the last step to analyse.")
+@click.option(
+    "--outcome",
+    default="cn_share_global",
+    show_default=True,
+    help="The market metric at the last step to analyse.",
+)
 @db_option
 @json_option
 def sweep_sensitivity(sweep_ref: str, outcome: str, db: str | None, as_json: bool) -> None:
@@ -386,11 +582,22 @@ def sweep_sensitivity(sweep_ref: str, outcome: str, db: str | None, as_json: boo
     found = api.sensitivity(_sweep_ref(sweep_ref), outcome, db)
     indices = found.indices
     if as_json:
-        click.echo(json.dumps({"sweep_id": found.sweep_id, "outcome": outcome,
-                               "method": found.method, "indices": _records(indices)}))
+        click.echo(
+            json.dumps(
+                {
+                    "sweep_id": found.sweep_id,
+                    "outcome": outcome,
+                    "method": found.method,
+                    "indices": _records(indices),
+                }
+            )
+        )
         return
-    table = Table(title=f"Sensitivity of {outcome} at the last step, sweep {found.sweep_id} "
-                        f"({found.sweep_name}), most influential first", title_justify="left")
+    table = Table(
+        title=f"Sensitivity of {outcome} at the last step, sweep {found.sweep_id} "
+        f"({found.sweep_name}), most influential first",
+        title_justify="left",
+    )
     for column in indices.columns:
         table.add_column(column, justify="left" if column == "parameter" else "right")
     for row in indices.itertuples(index=False):

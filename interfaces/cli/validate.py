@@ -19,22 +19,52 @@ from interfaces.cli.common import (
 
 
 @click.command()
-@click.option("--seeds", type=click.IntRange(1, 100), default=5, show_default=True,
-              help="Runs with seeds 1..N; targets are checked on their mean.")
-@click.option("--developers", type=click.IntRange(100, 5_000_000), default=None,
-              help="Population size [default: the scenario's, 20000].")
-@click.option("--scenario", default="baseline", show_default=True, metavar="NAME|FILE",
-              help="The scenario to check (normally the baseline).")
-@click.option("--targets", "targets_file", default=None, metavar="FILE",
-              help="Check against the targets in this TOML or YAML file (a `targets` list "
-                   "like simulator/data/targets.toml) [default: the packaged targets].")
-@click.option("--workers", type=click.IntRange(1, 4096), default=None,
-              help="Local worker processes running the seeds in parallel [default: the "
-                   "number of cores, at most --seeds].")
+@click.option(
+    "--seeds",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="Runs with seeds 1..N; targets are checked on their mean.",
+)
+@click.option(
+    "--developers",
+    type=click.IntRange(100, 5_000_000),
+    default=None,
+    help="Population size [default: the scenario's, 20000].",
+)
+@click.option(
+    "--scenario",
+    default="baseline",
+    show_default=True,
+    metavar="NAME|FILE",
+    help="The scenario to check (normally the baseline).",
+)
+@click.option(
+    "--targets",
+    "targets_file",
+    default=None,
+    metavar="FILE",
+    help="Check against the targets in this TOML or YAML file (a `targets` list "
+    "like simulator/data/targets.toml) [default: the packaged targets].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 4096),
+    default=None,
+    help="Local worker processes running the seeds in parallel [default: the "
+    "number of cores, at most --seeds].",
+)
 @db_option
 @json_option
-def validate(seeds: int, developers: int | None, scenario: str, targets_file: str | None,
-             workers: int | None, db: str | None, as_json: bool) -> None:
+def validate(
+    seeds: int,
+    developers: int | None,
+    scenario: str,
+    targets_file: str | None,
+    workers: int | None,
+    db: str | None,
+    as_json: bool,
+) -> None:
     """Run the baseline over seeds and compare it with the calibration targets.
 
     Prints, per target: what is observed, when, the simulated mean and spread over seeds, the
@@ -47,22 +77,37 @@ def validate(seeds: int, developers: int | None, scenario: str, targets_file: st
     with progress:
         task = progress.add_task("validate", total=seeds)
         with exit_when_interrupted(progress):
-            report = api.validate(scenario, seeds=seeds, developers=developers,
-                                  targets=targets_file, workers=workers, db=db,
-                                  on_stored=lambda _seed, _status: progress.advance(task))
+            report = api.validate(
+                scenario,
+                seeds=seeds,
+                developers=developers,
+                targets=targets_file,
+                workers=workers,
+                db=db,
+                on_stored=lambda _seed, _status: progress.advance(task),
+            )
     results, resolved = report.results, report.scenario
     if as_json:
-        click.echo(json.dumps({"scenario": resolved.name, "seeds": seeds,
-                               "developers": resolved.developers, "passed": report.passed,
-                               "targets": [json_safe(row) for row in results]}))
+        click.echo(
+            json.dumps(
+                {
+                    "scenario": resolved.name,
+                    "seeds": seeds,
+                    "developers": resolved.developers,
+                    "passed": report.passed,
+                    "targets": [json_safe(row) for row in results],
+                }
+            )
+        )
     else:
         _print_table(results, resolved.name, seeds, resolved.developers)
     sys.exit(0 if report.passed else 1)
 
 
 def _print_table(results: list[dict], name: str, seeds: int, developers: int) -> None:
-    table = Table(title=f"Calibration of '{name}': mean over seeds 1-{seeds}, "
-                        f"{developers:,} developers")
+    table = Table(
+        title=f"Calibration of '{name}': mean over seeds 1-{seeds}, {developers:,} developers"
+    )
     for column in ("id", "observable", "date", "simulated (sd)", "target", "tolerance", "result"):
         numeric = column in ("simulated (sd)", "target")
         table.add_column(column, justify="right" if numeric else "left")
@@ -71,8 +116,15 @@ def _print_table(results: list[dict], name: str, seeds: int, developers: int) ->
         simulated = row["simulated_text"]
         if spread and not np.isnan(row["simulated"]):
             simulated += f" ({row['spread_text']})"
-        table.add_row(row["id"], row["observable"], row["date"], simulated, row["target_text"],
-                      row["tolerance_text"], "[green]pass[/]" if row["passed"] else "[red]FAIL[/]")
+        table.add_row(
+            row["id"],
+            row["observable"],
+            row["date"],
+            simulated,
+            row["target_text"],
+            row["tolerance_text"],
+            "[green]pass[/]" if row["passed"] else "[red]FAIL[/]",
+        )
     console = Console()
     console.print(table)
     failed = [row for row in results if not row["passed"]]

@@ -43,21 +43,31 @@ class DashboardMarket(api.TokenMarket):
         InputError: for a lever value the model does not accept.
     """
 
-    def __init__(self, *, export_ban: bool = BASELINE_LEVERS.export_ban,
-                 ban_tiers: str = ", ".join(BASELINE_LEVERS.ban_tiers),
-                 licences: bool = BASELINE_LEVERS.licences,
-                 smuggling: bool = BASELINE_LEVERS.smuggling,
-                 smuggling_leakage: float = BASELINE_LEVERS.smuggling_leakage,
-                 remote_access: bool = BASELINE_LEVERS.remote_access,
-                 remote_access_enforcement: float = BASELINE_LEVERS.remote_access_enforcement,
-                 cn_electricity: float = BASELINE_LEVERS.cn_electricity,
-                 developers: int = DEFAULT_DEVELOPERS, steps: int = DEFAULT_STEPS,
-                 seed: int = DEFAULT_SEED) -> None:
-        self.levers = Levers(export_ban=export_ban, ban_tiers=parse_tiers(ban_tiers),
-                             licences=licences, smuggling=smuggling,
-                             smuggling_leakage=smuggling_leakage, remote_access=remote_access,
-                             remote_access_enforcement=remote_access_enforcement,
-                             cn_electricity=cn_electricity)
+    def __init__(
+        self,
+        *,
+        export_ban: bool = BASELINE_LEVERS.export_ban,
+        ban_tiers: str = ", ".join(BASELINE_LEVERS.ban_tiers),
+        licences: bool = BASELINE_LEVERS.licences,
+        smuggling: bool = BASELINE_LEVERS.smuggling,
+        smuggling_leakage: float = BASELINE_LEVERS.smuggling_leakage,
+        remote_access: bool = BASELINE_LEVERS.remote_access,
+        remote_access_enforcement: float = BASELINE_LEVERS.remote_access_enforcement,
+        cn_electricity: float = BASELINE_LEVERS.cn_electricity,
+        developers: int = DEFAULT_DEVELOPERS,
+        steps: int = DEFAULT_STEPS,
+        seed: int = DEFAULT_SEED,
+    ) -> None:
+        self.levers = Levers(
+            export_ban=export_ban,
+            ban_tiers=parse_tiers(ban_tiers),
+            licences=licences,
+            smuggling=smuggling,
+            smuggling_leakage=smuggling_leakage,
+            remote_access=remote_access,
+            remote_access_enforcement=remote_access_enforcement,
+            cn_electricity=cn_electricity,
+        )
         super().__init__(self.levers.scenario(int(developers), int(steps)), seed=int(seed))
         self.records: list[api.StepRecord] = []
         self._history = History.from_records(LIVE_LABEL, [])
@@ -117,5 +127,6 @@ def save_run(model: DashboardMarket, db: str | None = None) -> api.RunResult:
         model: the dashboard's model.
         db: SQLAlchemy URL or SQLite file; ``$SIM_DB`` or ``runs.db`` when None.
     """
-    return api.run(model.scenario, seed=model.seed, name=model.run_name(), tags=("dashboard",),
-                   db=db)
+    return api.run(
+        model.scenario, seed=model.seed, name=model.run_name(), tags=("dashboard",), db=db
+    )
