@@ -38,7 +38,7 @@ class Target(BaseModel):
     ``metric`` (and ``denominator``) name columns of the market history (``market_steps``).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     id: str
     observable: str
@@ -96,9 +96,9 @@ class Target(BaseModel):
             return float("nan")
         value = float(history.at[self.month, self.metric])
         if self.kind == "ratio":
-            return value / float(history.at[self.month, self.denominator])
+            return _ratio(value, float(history.at[self.month, self.denominator]))
         if self.kind == "growth":
-            return value / float(history.at[self.from_month, self.metric])
+            return _ratio(value, float(history.at[self.from_month, self.metric]))
         return value
 
     def bounds(self) -> tuple[float, float, float]:
@@ -117,6 +117,15 @@ class Target(BaseModel):
         if self.metric.startswith("cn_share"):
             return f"{value:.1%}"
         return f"{value:,.1f}x" if self.kind in ("ratio", "growth") or value > 2 else f"{value:.3f}"
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """``numerator / denominator``, NaN (nothing to measure) when the denominator is 0.
+
+    A ratio or growth target over a quantity that is zero in a run (smuggled compute without
+    smuggling) cannot be measured there: the target fails with "-" instead of the command.
+    """
+    return numerator / denominator if denominator else float("nan")
 
 
 def load_targets(path: str | Path | None = None) -> list[Target]:

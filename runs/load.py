@@ -191,17 +191,21 @@ def load_table(store: RunStore, table: Table, run_id: int) -> pd.DataFrame:
     """One history table's rows of one run, in step order, indexed by month.
 
     Floats stay exactly as stored (a NULL metric becomes NaN); integers are ``int64``.
+
+    Raises:
+        StoreError: the table is missing or holds a value of the wrong type (a database
+            changed outside ``sim``), naming the table and the run.
     """
     columns = [c for c in table.columns if c.name not in _NOT_LOADED]
     query = (select(*columns).where(table.c.run_id == run_id)
              .order_by(table.c.step, table.c.id))
-    with store.engine.connect() as connection:
-        rows = connection.execute(query).all()
-    values = zip(*rows, strict=True) if rows else ([] for _ in columns)  # by column: faster
-    frame = pd.DataFrame({c.name: pd.array(list(v), dtype=_dtype(c))
-                          for c, v in zip(columns, values, strict=True)})
-    codes, months = pd.factorize(frame["month"])  # parse each month once, not once per row
-    frame["month"] = pd.PeriodIndex(months, freq="M").take(codes)
+    with store.reading(f"table {table.name} of run {run_id}") as session:
+        rows = session.execute(query).all()
+        values = zip(*rows, strict=True) if rows else ([] for _ in columns)  # by column: faster
+        frame = pd.DataFrame({c.name: pd.array(list(v), dtype=_dtype(c))
+                              for c, v in zip(columns, values, strict=True)})
+        codes, months = pd.factorize(frame["month"])  # parse each month once, not per row
+        frame["month"] = pd.PeriodIndex(months, freq="M").take(codes)
     return frame.set_index("month")
 
 

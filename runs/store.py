@@ -22,8 +22,22 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -40,7 +54,8 @@ from runs.schema import (
     SegmentStep,
     Sweep,
 )
-from vocabulary.errors import InputError
+from vocabulary.errors import InputError, excerpt
+from vocabulary.text import check_name, printable
 
 DEFAULT_DB = "runs.db"
 ENV_VAR = "SIM_DB"
@@ -53,6 +68,10 @@ WRITER = "sim_writer"
 
 class StoreError(InputError):
     """The store cannot be opened or used as asked (one line, exit status 2)."""
+
+
+UNREADABLE = (SQLAlchemyError, ValueError, TypeError, KeyError, AttributeError)
+"""What reading a damaged row raises: a driver error, bad JSON, text where a number belongs."""
 
 
 def resolve_url(db: str | None) -> str:
@@ -70,12 +89,61 @@ def resolve_url(db: str | None) -> str:
     return target
 
 
-def mask_url(url: str) -> str:
-    """The URL with any password replaced by ``***``, for messages and listings."""
+SECRET_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "cred")
+"""A URL query parameter whose name holds one of these carries a secret (``password=``)."""
+MAX_ID = 2**63 - 1
+"""The largest id a run or sweep can have: the largest integer both backends store."""
+_SECRET_PARAM = re.compile(rf"(?i)((?:^|[?&;\s])\w*(?:{'|'.join(SECRET_WORDS)})\w*=)[^&;\s]*")
+_USER_INFO = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+
+
+def _is_secret(parameter: str) -> bool:
+    return any(word in parameter.lower() for word in SECRET_WORDS)
+
+
+def mask_secrets(text: str, secrets: Sequence[str] = ()) -> str:
+    """``text`` with every credential in it replaced by ``***``.
+
+    That is the password of any ``scheme://user:password@`` in it, the value of any
+    ``password=`` (or other secret) query parameter, and each of ``secrets`` wherever it occurs
+    (a driver may quote a password on its own).
+    """
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, "***")
+    return _SECRET_PARAM.sub(r"\1***", _USER_INFO.sub(r"\1***@", text))
+
+
+def url_secrets(url: str) -> list[str]:
+    """The credentials a URL carries (password, secret query values), as given and decoded."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return []
+    values = [parsed.password or ""]
+    for key, value in parsed.query.items():
+        if _is_secret(key):
+            values += [value] if isinstance(value, str) else list(value)
+    return [form for value in values if value for form in {value, quote(value, safe="")}]
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password and secret query parameters as ``***``, for any output."""
+    try:
+        parsed = make_url(url)
+        hidden = {key: "***" for key in parsed.query if _is_secret(key)}
+        shown = parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+        return shown.replace("%2A%2A%2A", "***")
+    except (ArgumentError, ValueError):
+        return mask_secrets(url)
+
+
+def check_id(value: int, what: str = "run") -> int:
+    """``value`` if it can be a stored id (1 to :data:`MAX_ID`); else a one-line error."""
+    if not 1 <= value <= MAX_ID:
+        raise StoreError(f"{what} id {excerpt(value)}: {what} ids are whole numbers from 1 to "
+                         f"{MAX_ID}")
+    return value
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -120,6 +188,17 @@ def _lock_schema(connection: Connection) -> None:
 def _first_line(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def _checked(column: Column, value: Any) -> Any:
+    """A stored value, made sure to be a number if its column holds numbers.
+
+    SQLite keeps whatever was written into a column; text written into a number column outside
+    ``sim`` then raises ``ValueError`` here (a damaged row), not deep in some formatting code.
+    """
+    if value is not None and isinstance(column.type, Float | Integer):
+        return column.type.python_type(value)
+    return value
 
 
 def utc_now() -> datetime:
@@ -173,9 +252,11 @@ class RunStore:
         self._new_file: Path | None = None
         try:
             parsed = make_url(self.url)
-        except ArgumentError:
-            raise StoreError(f"--db {self.masked_url!r}: not a database URL or file path") from None
-        self._password = parsed.password
+        except (ArgumentError, ValueError):
+            raise StoreError(f"--db {self.masked_url!r}: not a database URL or file path; "
+                             "expected DIALECT://USER:PASSWORD@HOST:PORT/DATABASE (the port a "
+                             "number) or a file path") from None
+        self._secrets = url_secrets(self.url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             path = Path(parsed.database)
             if not path.exists():
@@ -200,9 +281,8 @@ class RunStore:
             self._prepare(create, upgrade)
 
     def _reason(self, error: BaseException) -> str:
-        """The first line of a driver's error, with the URL's password blotted out."""
-        reason = _first_line(error)
-        return reason.replace(self._password, "***") if self._password else reason
+        """The first line of a driver's error, with the URL's credentials blotted out."""
+        return mask_secrets(_first_line(error), self._secrets)
 
     def _prepare(self, create: bool, upgrade: bool) -> None:
         """Check the schema version; create it in a fresh database, or migrate an older one.
@@ -266,7 +346,15 @@ class RunStore:
     def start_run(self, *, name: str, seed: int, steps: int, scenario: dict[str, Any],
                   policies: list[dict[str, Any]], versions: dict[str, str],
                   tags: Sequence[str] = ()) -> int:
-        """Register a new run as ``running`` and return its id."""
+        """Register a new run as ``running`` and return its id.
+
+        Raises:
+            InputError: the name or a tag is not one line of printable text of at most
+                :data:`~vocabulary.text.NAME_LENGTH` characters (nothing is written).
+        """
+        check_name(name, "run name")
+        for tag in tags:
+            check_name(tag, "tag")
         with self.session() as session:
             run = Run(name=name, status="running", created_at=utc_now(), seed=str(seed),
                       steps_planned=steps, steps_done=0, scenario=scenario, policies=policies,
@@ -306,21 +394,54 @@ class RunStore:
         """Runs, newest first, as plain records."""
         if not self.exists:
             return []
-        with Session(self.engine) as session:
-            query = select(Run).order_by(Run.id.desc())
-            if limit:
-                query = query.limit(limit)
-            return [self._summary(run) for run in session.scalars(query)]
+        query = select(Run).order_by(Run.id.desc()).limit(limit or None)
+        with self.reading("runs") as session:
+            try:
+                return [self._summary(run) for run in session.scalars(query)]
+            except UNREADABLE:
+                session.rollback()
+            # Some row cannot be read: list the others, and that one as damaged.
+            ids = session.scalars(select(Run.id).order_by(Run.id.desc()).limit(limit or None))
+            return [self._summary_or_damage(session, run_id) for run_id in list(ids)]
+
+    def _summary_or_damage(self, session: Session, run_id: int) -> dict[str, Any]:
+        """Run ``run_id``'s summary, or a record saying it cannot be read."""
+        try:
+            return self._summary(session.get(Run, run_id))
+        except UNREADABLE as error:
+            session.rollback()
+            return {"id": run_id, "name": "?", "status": "damaged", "created_at": "?",
+                    "finished_at": None, "seed": None, "steps_done": None,
+                    "steps_planned": None, "policies": [], "digest": None, "tags": [],
+                    "error": f"row cannot be read: {self._reason(error)}"}
+
+    @contextmanager
+    def reading(self, what: str) -> Iterator[Session]:
+        """A session for reading ``what``; a damaged database becomes one line naming it.
+
+        A table or column dropped, or a value of the wrong type written into one outside
+        ``sim``, raise driver errors deep inside a query; the user gets one line instead.
+        """
+        try:
+            with Session(self.engine) as session:
+                yield session
+        except InputError:
+            raise
+        except UNREADABLE as error:
+            raise StoreError(f"database {self.masked_url} cannot be read ({what}): "
+                             f"{self._reason(error)}; was it changed outside sim? Restore it "
+                             "from a backup") from None
 
     def run_record(self, run_id: int) -> dict[str, Any]:
         """One run's own row: summary, scenario, policies, versions, error; an error if none.
 
         What loading a run needs; :meth:`get_run` adds the counts and events a listing shows.
         """
-        with Session(self.engine) as session:
+        with self.reading(f"run {run_id}") as session:
             return self._record(session, run_id)
 
     def _record(self, session: Session, run_id: int) -> dict[str, Any]:
+        check_id(run_id)
         if not self.exists:
             raise StoreError(f"no run {run_id}: database {self.masked_url} has no runs yet")
         run = session.get(Run, run_id)
@@ -335,7 +456,7 @@ class RunStore:
 
     def get_run(self, run_id: int) -> dict[str, Any]:
         """One run with its scenario, policies and row counts; an error if there is none."""
-        with Session(self.engine) as session:
+        with self.reading(f"run {run_id}") as session:
             record = self._record(session, run_id)
             for label, table in HISTORY_TABLES.items():
                 record[f"{label}_rows"] = session.scalar(
@@ -352,16 +473,16 @@ class RunStore:
                               .order_by(MarketStep.step.desc()).limit(1)).first()
         if row is None:
             return None
-        return {c.name: getattr(row, c.name) for c in MarketStep.__table__.columns
+        return {c.name: _checked(c, getattr(row, c.name)) for c in MarketStep.__table__.columns
                 if c.name not in ("id", "run_id")}
 
     def _summary(self, run: Run) -> dict[str, Any]:
         return {
-            "id": run.id, "name": run.name, "status": effective_status(run),
+            "id": run.id, "name": printable(run.name), "status": effective_status(run),
             "created_at": run.created_at.isoformat(timespec="seconds"),
             "finished_at": (run.finished_at.isoformat(timespec="seconds") if run.finished_at
                             else None),
             "seed": int(run.seed), "steps_done": run.steps_done, "steps_planned": run.steps_planned,
             "policies": [p["name"] for p in run.policies], "digest": run.digest,
-            "tags": run.tags,
+            "tags": [printable(tag) for tag in run.tags],
         }

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from runs.developer_history import HistoryPlan
+from vocabulary.text import check_name
 from runs.store import RunStore
 from interfaces.cli.common import (
     SUMMARY_ROWS,
@@ -55,6 +56,9 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
     resolved = scenario_from_options(scenario, policies, settings, steps, developers, start,
                                      step_length)
     history = HistoryPlan.parse(developer_history) if developer_history else None
+    run_name = _default_name(resolved) if name is None else check_name(name, "--name")
+    for tag in tags:
+        check_name(tag, "--tag")
     store = RunStore(db)
     progress = progress_bar("[bold]simulating[/] {task.fields[date]}")
     first: dict[str, Any] = {}
@@ -68,7 +72,7 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
             progress.update(task, advance=1, date=model.last_record.date)
 
         with exit_when_interrupted(progress):
-            result = execute(resolved, seed, store, name=name or _default_name(resolved),
+            result = execute(resolved, seed, store, name=run_name,
                              on_step=on_step, tags=tags, developer_history=history)
 
     record = result.model.last_record

@@ -129,7 +129,13 @@ SPEC_OPTIONS = ("scenario", "policies", "settings", "steps", "developers", "star
 @click.option("--workers", type=click.IntRange(1, 4096), default=None,
               help="Local worker processes [default: the number of cores].")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run on this Dask distributed scheduler (e.g. tcp://10.0.0.5:8786) instead.")
+              help="Run on this Dask distributed scheduler instead: tcp://HOST:PORT on this "
+                   "machine (e.g. tcp://127.0.0.1:8786), or tls://HOST:PORT anywhere.")
+@click.option("--insecure-scheduler", is_flag=True,
+              help="Allow a --scheduler on another machine without TLS: whoever answers there, "
+                   "or can tamper with the network, can run any code on this machine.")
+@click.option("--large", is_flag=True,
+              help="Allow a sweep of more than 10,000 runs (up to 1,000,000).")
 @click.option("--name", default=None,
               help="The sweep's name; running the same name again runs only what is missing "
                    "[default: from the spec, so the same command finds the same sweep].")
@@ -144,8 +150,8 @@ def sweep_group(ctx: click.Context, scenario: str | None, policies: tuple[str, .
                 grid: tuple[tuple[str, list[Any]], ...],
                 sample: tuple[str, int] | None, ranges: tuple[tuple[str, tuple[float, float]], ...],
                 seeds: int, seed_root: int, baseline: str | None, workers: int | None,
-                scheduler: str | None, name: str | None, resume: int | None, db: str | None,
-                as_json: bool) -> None:
+                scheduler: str | None, insecure_scheduler: bool, large: bool, name: str | None,
+                resume: int | None, db: str | None, as_json: bool) -> None:
     """Run a sweep: a grid or a sample of parameters, each point over several seeds.
 
     Every run is stored in the run database with its sweep, point, replicate and arm; running
@@ -182,7 +188,8 @@ def sweep_group(ctx: click.Context, scenario: str | None, policies: tuple[str, .
         main = scenario_from_options(scenario, policies, settings, steps, developers, start,
                                      step_length)
         spec = make_spec(
-            name=name, scenario=main.model_dump(mode="json"), grid=_unique(grid, "--grid"),
+            large=large, name=name, scenario=main.model_dump(mode="json"),
+            grid=_unique(grid, "--grid"),
             sample=(None if sample is None else {"method": sample[0], "n": sample[1],
                                                  "ranges": _unique(ranges, "--range"),
                                                  "seed": seed_root}),
@@ -190,7 +197,8 @@ def sweep_group(ctx: click.Context, scenario: str | None, policies: tuple[str, .
             baseline=(None if baseline is None
                       else baseline_scenario(baseline, main).model_dump(mode="json")))
         tasks = spec.tasks()  # checks every point before anything is stored
-    with open_executor(workers, scheduler) as executor:  # reaches a scheduler before writing
+    # Reaches (and checks) a scheduler before writing anything.
+    with open_executor(workers, scheduler, insecure_scheduler) as executor:
         if resume is None:
             store = RunStore(db)
         try:
