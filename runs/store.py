@@ -259,6 +259,11 @@ class RunStore:
         self._secrets = url_secrets(self.url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             path = Path(parsed.database)
+            if path.is_symlink() and not path.exists():
+                raise StoreError(f"--db {path}: a symbolic link that leads to no file (it "
+                                 "dangles or loops)")
+            if path.exists() and not path.is_file():
+                raise StoreError(f"--db {path}: not a regular file (a SQLite database is one)")
             if not path.exists():
                 if not create:
                     self.exists = False

@@ -360,3 +360,17 @@ def test_sqlite_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
     assert_one_line_error(result, "not a database")
     with pytest.raises(sqlite3.DatabaseError):
         sqlite3.connect(path).execute("SELECT 1 FROM sqlite_master").fetchall()
+
+
+@pytest.mark.parametrize(("target", "fragment"), [
+    pytest.param("/dev/null", "not a regular file", id="device"),
+    pytest.param("loop", "leads to no file", id="symlink-loop"),
+])
+def test_sqlite_path_that_is_no_file_is_one_line(tmp_path: Path, target: str,
+                                                 fragment: str) -> None:
+    """`--db` naming a device or a symbolic link loop says so instead of "No runs yet"."""
+    if target == "loop":
+        (tmp_path / "a").symlink_to(tmp_path / "b")
+        (tmp_path / "b").symlink_to(tmp_path / "a")
+        target = str(tmp_path / "a")
+    assert_one_line_error(sim("runs", "list", "--db", target), fragment)
