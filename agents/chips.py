@@ -5,9 +5,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.scenario import ChipSpec
 from vocabulary.calendar import parse_month, year_of
 from vocabulary.regions import CHANNELS
-from simulator.scenario import ChipSpec
 
 if TYPE_CHECKING:
     from policies.constraints import Constraints
@@ -44,8 +44,9 @@ class ChipCatalogue:
     domestic_output: dict[str, dict[int, float]]
 
     @classmethod
-    def from_specs(cls, specs: list[ChipSpec],
-                   domestic_output: dict[str, dict[int, float]]) -> "ChipCatalogue":
+    def from_specs(
+        cls, specs: list[ChipSpec], domestic_output: dict[str, dict[int, float]]
+    ) -> "ChipCatalogue":
         """Build the catalogue from validated scenario entries."""
         return cls(
             names=tuple(s.name for s in specs),
@@ -77,9 +78,13 @@ class ChipCatalogue:
 
     def banned_for(self, constraints: "Constraints", buyer: str) -> np.ndarray:
         """(C,) whether each chip is banned for ``buyer`` under ``constraints``."""
-        return np.array([constraints.chip_banned(buyer, name, tier)
-                         for name, tier in zip(self.names, self.control_tier, strict=True)],
-                        dtype=bool)
+        return np.array(
+            [
+                constraints.chip_banned(buyer, name, tier)
+                for name, tier in zip(self.names, self.control_tier, strict=True)
+            ],
+            dtype=bool,
+        )
 
     def for_sale_to(self, chip: int, buyer: str) -> bool:
         """Whether a buyer could buy the chip at all, bans aside.

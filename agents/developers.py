@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from vocabulary.regions import CHINA, DEV_REGIONS, SEGMENTS
 from simulator.scenario import DemandParams, ProviderSpec
+from vocabulary.regions import CHINA, DEV_REGIONS, SEGMENTS
 
 
 @dataclass
@@ -53,8 +53,9 @@ class DeveloperPopulation:
         self.cell = self.region.astype(np.int64) * len(SEGMENTS) + self.segment
 
     @staticmethod
-    def draw_attributes(n: int, demand: DemandParams,
-                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def draw_attributes(
+        n: int, demand: DemandParams, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Regions and segments of ``n`` developers, drawn from the scenario's shares."""
         region_p = np.array([demand.developer_region_share[r] for r in DEV_REGIONS])
         segment_p = np.array([demand.developer_segment_share[s] for s in SEGMENTS])
@@ -63,9 +64,15 @@ class DeveloperPopulation:
         return np.sort(region), segment  # ids grouped by region: neighbours close in memory
 
     @classmethod
-    def generate(cls, region: np.ndarray, segment: np.ndarray, demand: DemandParams,
-                 providers: list[ProviderSpec], adjacency: sp.csr_array,
-                 rng: np.random.Generator) -> "DeveloperPopulation":
+    def generate(
+        cls,
+        region: np.ndarray,
+        segment: np.ndarray,
+        demand: DemandParams,
+        providers: list[ProviderSpec],
+        adjacency: sp.csr_array,
+        rng: np.random.Generator,
+    ) -> "DeveloperPopulation":
         """Give each developer its demand, first provider and tenure.
 
         Each region x segment cell gets its sourced share of demand, split among the cell's
@@ -77,22 +84,37 @@ class DeveloperPopulation:
         weight = rng.lognormal(0.0, demand.demand_dispersion, size=n)
         cell_demand = _cell_demand(demand)
         cell_weight = np.bincount(cell, weights=weight, minlength=cell_demand.size)
-        scale = np.divide(cell_demand, cell_weight, out=np.zeros_like(cell_demand),
-                          where=cell_weight > 0)
+        scale = np.divide(
+            cell_demand, cell_weight, out=np.zeros_like(cell_demand), where=cell_weight > 0
+        )
         base_demand = weight * scale[cell]
 
         provider = np.zeros(n, dtype=np.int16)
         for r, name in enumerate(DEV_REGIONS):
             members = np.flatnonzero(region == r)
-            shares = np.array([(p.initial_share_china if r == CHINA else p.initial_share_global)
-                               if name in p.markets else 0.0 for p in providers])
+            shares = np.array(
+                [
+                    (p.initial_share_china if r == CHINA else p.initial_share_global)
+                    if name in p.markets
+                    else 0.0
+                    for p in providers
+                ]
+            )
             if shares.sum() <= 0:  # no sourced shares: spread evenly over those serving it
                 shares = np.array([float(name in p.markets) for p in providers])
-            provider[members] = rng.choice(len(providers), size=members.size,
-                                           p=shares / shares.sum())
+            provider[members] = rng.choice(
+                len(providers), size=members.size, p=shares / shares.sum()
+            )
         tenure = rng.uniform(0.0, 24.0, size=n).astype(np.float32)  # guess: up to two years
-        return cls(region=region, segment=segment, base_demand=base_demand, provider=provider,
-                   tenure=tenure, restriction_draw=rng.random(n), adjacency=adjacency)
+        return cls(
+            region=region,
+            segment=segment,
+            base_demand=base_demand,
+            provider=provider,
+            tenure=tenure,
+            restriction_draw=rng.random(n),
+            adjacency=adjacency,
+        )
 
     def view(self, developer: int, provider_names: list[str]) -> dict[str, object]:
         """One developer as a plain record, for inspection in a notebook or a test."""
@@ -104,18 +126,21 @@ class DeveloperPopulation:
             "tenure_months": float(self.tenure[developer]),
             "base_demand_tokens": float(self.base_demand[developer]),
             "neighbours": self.adjacency.indices[
-                self.adjacency.indptr[developer]:self.adjacency.indptr[developer + 1]].tolist(),
+                self.adjacency.indptr[developer] : self.adjacency.indptr[developer + 1]
+            ].tolist(),
         }
 
     def to_frame(self, provider_names: list[str]) -> pd.DataFrame:
         """The whole population as a table, one row per developer."""
-        return pd.DataFrame({
-            "region": pd.Categorical.from_codes(self.region, DEV_REGIONS),
-            "segment": pd.Categorical.from_codes(self.segment, SEGMENTS),
-            "provider": pd.Categorical.from_codes(self.provider, provider_names),
-            "tenure_months": self.tenure,
-            "base_demand_tokens": self.base_demand,
-        })
+        return pd.DataFrame(
+            {
+                "region": pd.Categorical.from_codes(self.region, DEV_REGIONS),
+                "segment": pd.Categorical.from_codes(self.segment, SEGMENTS),
+                "provider": pd.Categorical.from_codes(self.provider, provider_names),
+                "tenure_months": self.tenure,
+                "base_demand_tokens": self.base_demand,
+            }
+        )
 
 
 def _cell_demand(demand: DemandParams) -> np.ndarray:
@@ -129,7 +154,12 @@ def _cell_demand(demand: DemandParams) -> np.ndarray:
             if r == CHINA:
                 value = demand.tokens_per_month_china * china[segment] / sum(china.values())
             else:
-                value = (demand.tokens_per_month_global * regions[region] / sum(regions.values())
-                         * abroad[segment] / sum(abroad.values()))
+                value = (
+                    demand.tokens_per_month_global
+                    * regions[region]
+                    / sum(regions.values())
+                    * abroad[segment]
+                    / sum(abroad.values())
+                )
             cells[r * len(SEGMENTS) + s] = value
     return cells

@@ -13,8 +13,8 @@ import mesa
 import numpy as np
 
 from agents.chips import HOURS_PER_MONTH, REMOTE, SECONDS_PER_MONTH, ChipCatalogue
-from vocabulary.clock import StepClock
 from simulator.scenario import ProviderSpec, SupplyParams
+from vocabulary.clock import StepClock
 
 OWNED_CHANNELS = REMOTE
 """Fleet columns: legal, domestic, smuggled. Remote compute is rented, not owned."""
@@ -69,8 +69,14 @@ class ProviderAgent(mesa.Agent):
         cash: USD available for investment.
     """
 
-    def __init__(self, model: mesa.Model, spec: ProviderSpec, index: int,
-                 catalogue: ChipCatalogue, clock: StepClock) -> None:
+    def __init__(
+        self,
+        model: mesa.Model,
+        spec: ProviderSpec,
+        index: int,
+        catalogue: ChipCatalogue,
+        clock: StepClock,
+    ) -> None:
         super().__init__(model)
         self.spec = spec
         self.index = index
@@ -96,8 +102,7 @@ class ProviderAgent(mesa.Agent):
 
     def tokens_per_unit(self, max_utilisation: float) -> np.ndarray:
         """(C,) sustainable tokens per month from one accelerator of each chip."""
-        return (self.catalogue.tokens_per_s * self.efficiency * max_utilisation
-                * SECONDS_PER_MONTH)
+        return self.catalogue.tokens_per_s * self.efficiency * max_utilisation * SECONDS_PER_MONTH
 
     def owned_capacity(self, supply: SupplyParams) -> float:
         """Tokens per month the owned fleet can serve."""
@@ -117,9 +122,15 @@ class ProviderAgent(mesa.Agent):
         per_unit = self.tokens_per_unit(supply.max_utilisation)
         return float(sum(d.units * per_unit[d.chip] for d in self.pipeline))
 
-    def install_initial_fleet(self, monthly_demand: float, growth: float, start: int,
-                              supply: SupplyParams, lead_months: int,
-                              banned: np.ndarray) -> None:
+    def install_initial_fleet(
+        self,
+        monthly_demand: float,
+        growth: float,
+        start: int,
+        supply: SupplyParams,
+        lead_months: int,
+        banned: np.ndarray,
+    ) -> None:
         """Size the starting fleet to the starting demand, with orders already under way.
 
         The fleet serves ``monthly_demand`` at planned utilisation in the fleet mix of the
@@ -161,16 +172,17 @@ class ProviderAgent(mesa.Agent):
     def fixed_cost(self, supply: SupplyParams) -> float:
         """USD per month that do not depend on load: amortisation, halls and staff, rent."""
         owned_kw = self._owned_watts() / 1000.0
-        return (self.fleet_value / supply.amortisation_months
-                + owned_kw * supply.other_cost_per_kw_hour * HOURS_PER_MONTH
-                + self.remote_units * supply.remote_rent_usd_per_hour * HOURS_PER_MONTH)
+        return (
+            self.fleet_value / supply.amortisation_months
+            + owned_kw * supply.other_cost_per_kw_hour * HOURS_PER_MONTH
+            + self.remote_units * supply.remote_rent_usd_per_hour * HOURS_PER_MONTH
+        )
 
     def _owned_watts(self) -> float:
         """Rated power of the owned fleet, in watts."""
         return float(self.fleet.sum(axis=1) @ self.catalogue.watts)
 
-    def energy_kwh(self, utilisation: float, supply: SupplyParams,
-                   remote: bool = False) -> float:
+    def energy_kwh(self, utilisation: float, supply: SupplyParams, remote: bool = False) -> float:
         """KWh the owned (or, with ``remote``, the rented) accelerators draw in a month.
 
         The accelerators run at ``utilisation`` of their capacity.
@@ -197,8 +209,9 @@ class ProviderAgent(mesa.Agent):
         if capacity <= 0:
             return self.price
         planned = supply.target_utilisation
-        total = (self.fixed_cost(supply)
-                 + self.energy_kwh(planned, supply) * self.electricity_price(energy_multiplier))
+        total = self.fixed_cost(supply) + self.energy_kwh(planned, supply) * self.electricity_price(
+            energy_multiplier
+        )
         return total / (capacity * planned) * 1e6
 
     def set_initial_markup(self, supply: SupplyParams) -> None:
@@ -217,12 +230,16 @@ class ProviderAgent(mesa.Agent):
         """
         capacity = self.capacity(supply)
         demand = self.demand_history[-1] if self.demand_history else capacity
-        load = np.clip(demand / capacity / supply.target_utilisation if capacity > 0 else 2.0,
-                       0.25, 2.0)
-        target = (self.average_cost(supply, energy_multiplier) * (1.0 + self.markup)
-                  * load ** supply.utilisation_price_elasticity)
+        load = np.clip(
+            demand / capacity / supply.target_utilisation if capacity > 0 else 2.0, 0.25, 2.0
+        )
+        target = (
+            self.average_cost(supply, energy_multiplier)
+            * (1.0 + self.markup)
+            * load**supply.utilisation_price_elasticity
+        )
         adjustment = self.clock.chance(supply.price_adjustment)
-        adjusted = self.price ** (1 - adjustment) * target ** adjustment
+        adjusted = self.price ** (1 - adjustment) * target**adjustment
         self.price = float(max(adjusted, self.marginal_cost(supply, energy_multiplier)))
 
     # ---- investment -------------------------------------------------------------------------
@@ -263,12 +280,14 @@ class ProviderAgent(mesa.Agent):
             return
         needed = self.demand_forecast(1, fallback_growth) / supply.target_utilisation
         wanted = max(self.spec.remote_share * needed, needed - self.owned_capacity(supply))
-        per_unit = float(self.tokens_per_unit(supply.max_utilisation)[
-            self.catalogue.index(supply.remote_chip)])
+        per_unit = float(
+            self.tokens_per_unit(supply.max_utilisation)[self.catalogue.index(supply.remote_chip)]
+        )
         self.remote_units = wanted / per_unit * keep
 
-    def order(self, chip: int, channel: int, units: float, unit_price: float, seized: float,
-              arrival: int) -> None:
+    def order(
+        self, chip: int, channel: int, units: float, unit_price: float, seized: float, arrival: int
+    ) -> None:
         """Pay for ``units`` now; all but the ``seized`` share arrive in month ``arrival``."""
         cost = units * unit_price
         self.cash -= cost
@@ -281,8 +300,14 @@ class ProviderAgent(mesa.Agent):
 
     # ---- accounting and learning -------------------------------------------------------------
 
-    def settle(self, demand: float, served: float, share: float, supply: SupplyParams,
-               energy_multiplier: float) -> None:
+    def settle(
+        self,
+        demand: float,
+        served: float,
+        share: float,
+        supply: SupplyParams,
+        energy_multiplier: float,
+    ) -> None:
         """Book revenue, energy and costs; learn; adjust the markup to the change in share.
 
         Served tokens load owned and rented accelerators alike; the provider pays for the
@@ -308,14 +333,21 @@ class ProviderAgent(mesa.Agent):
         if self.cumulative_tokens == 0.0:
             self.learning_base = max(served, 1.0) * supply.learning_history_months
         self.cumulative_tokens += served * dt
-        self.efficiency = self.spec.efficiency * (
-            (self.learning_base + self.cumulative_tokens) / self.learning_base
-        ) ** supply.learning_exponent
+        self.efficiency = (
+            self.spec.efficiency
+            * ((self.learning_base + self.cumulative_tokens) / self.learning_base)
+            ** supply.learning_exponent
+        )
 
         if self.share_history and self.share_history[-1] > 0 and share > 0:
             change = np.log(share / self.share_history[-1])
-            self.markup = float(np.clip(self.markup * np.exp(supply.markup_response * change),
-                                        supply.markup_min, supply.markup_max))
+            self.markup = float(
+                np.clip(
+                    self.markup * np.exp(supply.markup_response * change),
+                    supply.markup_min,
+                    supply.markup_max,
+                )
+            )
         self.share_history.append(share)
 
     @property

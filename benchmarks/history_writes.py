@@ -28,8 +28,9 @@ from runs.store import RunStore
 def measure(url: str, rows: int, steps: int) -> float:
     """Rows per second writing ``steps`` steps of ``rows`` developer rows into a fresh run."""
     store = RunStore(url)
-    run_id = store.start_run(name="bench", seed=1, steps=steps, scenario={}, policies=[],
-                             versions={})
+    run_id = store.start_run(
+        name="bench", seed=1, steps=steps, scenario={}, policies=[], versions={}
+    )
     rng = np.random.default_rng(1)
     ids = np.arange(rows)
     providers = rng.integers(0, 20, rows)
@@ -56,18 +57,23 @@ def main() -> None:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         try:
-            results["postgresql"] = measure(urlsplit(admin)._replace(path=f"/{name}").geturl(),
-                                            args.rows, args.steps)
+            results["postgresql"] = measure(
+                urlsplit(admin)._replace(path=f"/{name}").geturl(), args.rows, args.steps
+            )
         finally:
             with psycopg.connect(admin, autocommit=True) as connection:
-                connection.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)")
-                                   .format(sql.Identifier(name)))
+                connection.execute(
+                    sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name))
+                )
     print(f"developer history writes, {args.rows:,} rows per step, {args.steps} steps")
     print(f"{'backend':>12} {'rows/s':>12}")
     for backend, rate in results.items():
         print(f"{backend:>12} {rate:>12,.0f}")
-    print(json.dumps({"benchmark": "history_writes", "rows_per_step": args.rows,
-                      "rows_per_s": results}))
+    print(
+        json.dumps(
+            {"benchmark": "history_writes", "rows_per_step": args.rows, "rows_per_s": results}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.runner import RunResult, execute, software_versions
 from runs.load import StoredRun, load_run, load_table
 from runs.schema import HISTORY_TABLES
 from runs.store import RunStore
 from simulator.model import TokenMarket
-from experiments.runner import RunResult, execute, software_versions
 
 _COMPARED = {name: HISTORY_TABLES[name] for name in ("market_steps", "provider_steps")}
 """The tables a verification compares, in the order a step's rows are compared."""
@@ -52,12 +52,16 @@ class Difference:
 def version_changes(run: StoredRun) -> dict[str, tuple[str, str]]:
     """Software whose version differs between the stored run and now: name -> (then, now)."""
     now = software_versions()
-    return {name: (then, now[name]) for name, then in run.versions.items()
-            if name in now and now[name] != then}
+    return {
+        name: (then, now[name])
+        for name, then in run.versions.items()
+        if name in now and now[name] != then
+    }
 
 
-def replay(store: RunStore, run: StoredRun,
-           on_step: Callable[[TokenMarket], None] | None = None) -> RunResult:
+def replay(
+    store: RunStore, run: StoredRun, on_step: Callable[[TokenMarket], None] | None = None
+) -> RunResult:
     """Simulate ``run``'s stored scenario with its stored seed into a new run of ``store``.
 
     The new run is named ``replay of run N``.
@@ -88,12 +92,25 @@ def _first_in_table(table: str, stored: pd.DataFrame, new: pd.DataFrame) -> Diff
     step, provider = keys[i] if isinstance(keys[i], tuple) else (keys[i], None)
     month = str((stored_rows if in_stored[i] else new_rows)["month"].iloc[i])
     if not (in_stored[i] and in_new[i]):
-        return Difference(int(step), month, table, provider, None,
-                          "present" if in_stored[i] else "missing",
-                          "present" if in_new[i] else "missing")
+        return Difference(
+            int(step),
+            month,
+            table,
+            provider,
+            None,
+            "present" if in_stored[i] else "missing",
+            "present" if in_new[i] else "missing",
+        )
     column = str(unequal.columns[unequal.iloc[i].to_numpy().argmax()])
-    return Difference(int(step), month, table, provider, column,
-                      _plain(stored_rows[column].iloc[i]), _plain(new_rows[column].iloc[i]))
+    return Difference(
+        int(step),
+        month,
+        table,
+        provider,
+        column,
+        _plain(stored_rows[column].iloc[i]),
+        _plain(new_rows[column].iloc[i]),
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -109,14 +126,15 @@ def first_difference(store: RunStore, stored_id: int, new_id: int) -> Difference
     """
     found = [
         _first_in_table(name, load_table(store, table, stored_id), load_table(store, table, new_id))
-        for name, table in _COMPARED.items()]
+        for name, table in _COMPARED.items()
+    ]
     found = [d for d in found if d is not None]
     return min(found, key=lambda d: d.step) if found else None
 
 
-def replay_and_verify(store: RunStore, run_id: int,
-                      on_step: Callable[[TokenMarket], None] | None = None
-                      ) -> tuple[StoredRun, RunResult, Difference | None]:
+def replay_and_verify(
+    store: RunStore, run_id: int, on_step: Callable[[TokenMarket], None] | None = None
+) -> tuple[StoredRun, RunResult, Difference | None]:
     """Replay run ``run_id`` and compare its history with the stored one.
 
     Returns:
@@ -125,4 +143,3 @@ def replay_and_verify(store: RunStore, run_id: int,
     stored = load_run(store, run_id)
     result = replay(store, stored, on_step=on_step)
     return stored, result, first_difference(store, run_id, result.run_id)
-

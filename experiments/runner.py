@@ -33,8 +33,10 @@ class RunInterrupted(Exception):
     """The run was stopped by a signal; its finished steps are stored."""
 
     def __init__(self, run_id: int, steps_done: int, stopped_by: signal.Signals) -> None:
-        super().__init__(f"run {run_id} interrupted by {stopped_by.name} after {steps_done} "
-                         "steps; its finished steps are stored")
+        super().__init__(
+            f"run {run_id} interrupted by {stopped_by.name} after {steps_done} "
+            "steps; its finished steps are stored"
+        )
         self.run_id = run_id
         self.exit_status = 128 + stopped_by.value
         """The shell's convention: 130 after SIGINT, 143 after SIGTERM."""
@@ -53,9 +55,13 @@ class RunResult:
 
 def software_versions() -> dict[str, str]:
     """Versions a run records, so a replay can tell whether the software changed."""
-    return {"package": simulator.__version__, "python": sys.version.split()[0],
-            "mesa": mesa.__version__, "numpy": np.__version__,
-            "sqlalchemy": version("sqlalchemy")}
+    return {
+        "package": simulator.__version__,
+        "python": sys.version.split()[0],
+        "mesa": mesa.__version__,
+        "numpy": np.__version__,
+        "sqlalchemy": version("sqlalchemy"),
+    }
 
 
 class _StopRequests:
@@ -98,21 +104,37 @@ def _developer_rows(model: TokenMarket, plan: HistoryPlan) -> DeveloperRows | No
     return ids, model.developers.provider[ids], model.developer_tokens[ids]
 
 
-def _start_run(store: RunStore, scenario: Scenario, active: Sequence[ActivePolicy], seed: int,
-               name: str | None, tags: Sequence[str], versions: dict[str, str]) -> int:
+def _start_run(
+    store: RunStore,
+    scenario: Scenario,
+    active: Sequence[ActivePolicy],
+    seed: int,
+    name: str | None,
+    tags: Sequence[str],
+    versions: dict[str, str],
+) -> int:
     """Register the run with its scenario, every policy parameter and the software versions."""
-    policies = [{"name": a.policy.name, "label": a.label, **a.policy.parameters()}
-                for a in active]
+    policies = [{"name": a.policy.name, "label": a.label, **a.policy.parameters()} for a in active]
     return store.start_run(
-        name=name or scenario.name, seed=seed, steps=scenario.steps,
-        scenario=scenario.model_dump(mode="json"), policies=policies, versions=versions,
-        tags=tags)
+        name=name or scenario.name,
+        seed=seed,
+        steps=scenario.steps,
+        scenario=scenario.model_dump(mode="json"),
+        policies=policies,
+        versions=versions,
+        tags=tags,
+    )
 
 
-def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | None = None,
-            on_step: Callable[[TokenMarket], None] | None = None,
-            tags: Sequence[str] = (),
-            developer_history: HistoryPlan | None = None) -> RunResult:
+def execute(
+    scenario: Scenario,
+    seed: int | None,
+    store: RunStore,
+    name: str | None = None,
+    on_step: Callable[[TokenMarket], None] | None = None,
+    tags: Sequence[str] = (),
+    developer_history: HistoryPlan | None = None,
+) -> RunResult:
     """Simulate ``scenario`` with ``seed``, storing every step; return the finished run.
 
     ``tags`` are stored with the run for grouping it later (``validation`` for ``sim validate``);
@@ -122,16 +144,18 @@ def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | N
         RunInterrupted: after SIGINT or SIGTERM (the run is marked ``interrupted``).
     """
     model = TokenMarket(scenario, seed=seed)
-    run_id = _start_run(store, scenario, model.policy_engine.policies, model.seed, name, tags,
-                        software_versions())
+    run_id = _start_run(
+        store, scenario, model.policy_engine.policies, model.seed, name, tags, software_versions()
+    )
     recorder = RunRecorder(store, run_id)
     try:
         with deferred_stop_signals() as stop:
             while model.running and stop.signal is None:
                 model.step()
-                recorder.write(model.last_record,
-                               _developer_rows(model, developer_history) if developer_history
-                               else None)
+                recorder.write(
+                    model.last_record,
+                    _developer_rows(model, developer_history) if developer_history else None,
+                )
                 if on_step:
                     on_step(model)
     except BaseException as error:
@@ -141,14 +165,23 @@ def execute(scenario: Scenario, seed: int | None, store: RunStore, name: str | N
         store.finish_run(run_id, "interrupted")
         raise RunInterrupted(run_id, model.steps, stop.signal)
     store.finish_run(run_id, "finished", digest=recorder.digest)
-    return RunResult(run_id=run_id, status="finished", digest=recorder.digest,
-                     steps=model.steps, model=model)
+    return RunResult(
+        run_id=run_id, status="finished", digest=recorder.digest, steps=model.steps, model=model
+    )
 
 
-def store_simulated(store: RunStore, scenario: Scenario, seed: int, records: Sequence[StepRecord],
-                    *, name: str, versions: dict[str, str], error: str | None = None,
-                    tags: Sequence[str] = (),
-                    on_started: Callable[[int], None] | None = None) -> str:
+def store_simulated(
+    store: RunStore,
+    scenario: Scenario,
+    seed: int,
+    records: Sequence[StepRecord],
+    *,
+    name: str,
+    versions: dict[str, str],
+    error: str | None = None,
+    tags: Sequence[str] = (),
+    on_started: Callable[[int], None] | None = None,
+) -> str:
     """Store a run simulated in another process (a sweep's worker) as :func:`execute` would.
 
     The rows go through the same :class:`RunRecorder`, step by step, so the run and its digest

@@ -28,10 +28,10 @@ from pydantic_core import PydanticCustomError
 from scipy.stats import qmc
 
 from policies.registry import available
-from vocabulary.errors import InputError, describe_validation_error
 from simulator.overrides import resolve_scenario
 from simulator.scenario import Scenario
 from simulator.scenario_files import load_scenario, preset_names
+from vocabulary.errors import InputError, describe_validation_error
 from vocabulary.settings_files import SETTINGS_SUFFIXES
 from vocabulary.text import text_problem
 
@@ -82,15 +82,18 @@ class Sample(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> "Sample":
         if not self.ranges:
-            raise _fail("ranges", f"{self.method}:{self.n} needs at least one range "
-                                  "(--range KEY=LOW:HIGH)")
+            raise _fail(
+                "ranges", f"{self.method}:{self.n} needs at least one range (--range KEY=LOW:HIGH)"
+            )
         for key, (low, high) in self.ranges.items():
             if not (math.isfinite(low) and math.isfinite(high) and low < high):
-                raise _fail("range", f"range {key}={low:g}:{high:g}: expected finite "
-                                     "LOW < HIGH")
+                raise _fail("range", f"range {key}={low:g}:{high:g}: expected finite LOW < HIGH")
         if self.method == "sobol" and self.n & (self.n - 1):
-            raise _fail("sobol", f"sobol:{self.n}: N must be a power of two (Sobol' "
-                                 "sequences are balanced only then), e.g. 64 or 128")
+            raise _fail(
+                "sobol",
+                f"sobol:{self.n}: N must be a power of two (Sobol' "
+                "sequences are balanced only then), e.g. 64 or 128",
+            )
         if self.method == "morris" and self.n < 2:
             raise _fail("morris", f"morris:{self.n}: N (trajectories) must be at least 2")
         return self
@@ -104,8 +107,11 @@ class Sample(BaseModel):
     @property
     def problem(self) -> dict[str, Any]:
         """The ranges as SALib's problem definition."""
-        return {"num_vars": len(self.ranges), "names": list(self.ranges),
-                "bounds": [list(bounds) for bounds in self.ranges.values()]}
+        return {
+            "num_vars": len(self.ranges),
+            "names": list(self.ranges),
+            "bounds": [list(bounds) for bounds in self.ranges.values()],
+        }
 
     def draw(self) -> list[Point]:
         """The sampled points, in SALib's order for ``sobol`` and ``morris``."""
@@ -116,8 +122,9 @@ class Sample(BaseModel):
             unit = qmc.LatinHypercube(len(self.ranges), rng=self.seed).random(self.n)
             values = qmc.scale(unit, lows, highs)
         elif self.method == "random":
-            values = np.random.default_rng(self.seed).uniform(lows, highs,
-                                                              (self.n, len(self.ranges)))
+            values = np.random.default_rng(self.seed).uniform(
+                lows, highs, (self.n, len(self.ranges))
+            )
         elif self.method == "sobol":
             values = sobol.sample(self.problem, self.n, calc_second_order=False, seed=self.seed)
         else:
@@ -158,8 +165,9 @@ class SweepSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: Annotated[str, Field(min_length=1, max_length=NAME_LENGTH),
-                    AfterValidator(_printable_name)]
+    name: Annotated[
+        str, Field(min_length=1, max_length=NAME_LENGTH), AfterValidator(_printable_name)
+    ]
     scenario: dict[str, Any]
     grid: dict[str, list[Setting]] = Field(default_factory=dict)
     sample: Sample | None = None
@@ -170,8 +178,11 @@ class SweepSpec(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> "SweepSpec":
         if self.grid and self.sample:
-            raise _fail("design", "--grid and --sample exclude each other: vary parameters "
-                                  "on a grid or sample them from ranges, not both")
+            raise _fail(
+                "design",
+                "--grid and --sample exclude each other: vary parameters "
+                "on a grid or sample them from ranges, not both",
+            )
         for key, values in self.grid.items():
             if not values:
                 raise _fail("grid", f"--grid {key}: no values; expected KEY=V1,V2,...")
@@ -192,8 +203,10 @@ class SweepSpec(BaseModel):
         """Each point's settings: the grid's product, or the sample; one empty point if neither."""
         if self.sample:
             return self.sample.draw()
-        return [dict(zip(self.grid, values, strict=True))
-                for values in itertools.product(*self.grid.values())]
+        return [
+            dict(zip(self.grid, values, strict=True))
+            for values in itertools.product(*self.grid.values())
+        ]
 
     def replicate_seeds(self) -> list[int]:
         """The seed of each replicate, the same at every point (63 bits, as ``sim run --seed``)."""
@@ -223,12 +236,15 @@ class SweepSpec(BaseModel):
         for index, point in enumerate(points):
             scenarios = {"main": _apply(main, point, index, "main")}
             if baseline is not None:
-                settings = {key: value for key, value in point.items()
-                            if key.split(".")[0] not in skipped}
+                settings = {
+                    key: value for key, value in point.items() if key.split(".")[0] not in skipped
+                }
                 scenarios["baseline"] = _apply(baseline, settings, index, "baseline")
-            tasks += [Task(index, replicate, arm, seed, scenario)
-                      for replicate, seed in enumerate(seeds)
-                      for arm, scenario in scenarios.items()]
+            tasks += [
+                Task(index, replicate, arm, seed, scenario)
+                for replicate, seed in enumerate(seeds)
+                for arm, scenario in scenarios.items()
+            ]
         return tasks
 
     def without_name(self) -> dict[str, Any]:
@@ -253,10 +269,17 @@ def baseline_scenario(ref: str, main: Scenario) -> Scenario:
     elif ref in available():
         base = resolve_scenario(policies=[ref])
     else:
-        raise InputError(f"--baseline {ref!r}: not a preset ({', '.join(preset_names())}), a "
-                         f"scenario file or a policy ({', '.join(sorted(available()))})")
-    return resolve_scenario(base, start=main.start, steps=main.steps,
-                            step_length=main.step_length, developers=main.developers)
+        raise InputError(
+            f"--baseline {ref!r}: not a preset ({', '.join(preset_names())}), a "
+            f"scenario file or a policy ({', '.join(sorted(available()))})"
+        )
+    return resolve_scenario(
+        base,
+        start=main.start,
+        steps=main.steps,
+        step_length=main.step_length,
+        developers=main.developers,
+    )
 
 
 def _policies_not_in_baseline(main: Scenario, baseline: Scenario) -> set[str]:
@@ -305,9 +328,10 @@ def make_spec(large: bool = False, **fields: Any) -> SweepSpec:
         raise InputError(describe_validation_error(error)) from None
     limit = MAX_RUNS_LARGE if large else MAX_RUNS
     if spec.planned_runs > limit:
-        hint = ("" if large else
-                f", or pass --large to allow up to {MAX_RUNS_LARGE:,}")
-        raise InputError(f"the sweep plans {spec.planned_runs:,} runs (points x --seeds x "
-                         f"arms), more than the {limit:,} allowed: use fewer values, points or "
-                         f"seeds{hint}")
+        hint = "" if large else f", or pass --large to allow up to {MAX_RUNS_LARGE:,}"
+        raise InputError(
+            f"the sweep plans {spec.planned_runs:,} runs (points x --seeds x "
+            f"arms), more than the {limit:,} allowed: use fewer values, points or "
+            f"seeds{hint}"
+        )
     return spec

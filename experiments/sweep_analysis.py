@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from experiments.sweep import MORRIS_LEVELS, SweepSpec
 from runs.schema import MARKET_METRICS
 from runs.sweeps import StoredSweep
 from vocabulary.errors import InputError
-from experiments.sweep import MORRIS_LEVELS, SweepSpec
 
 OUTCOMES = ("cn_share_global", "compute_cn", "price_cn", "price_us")
 """The main outcomes ``sim sweep show`` reports."""
@@ -66,15 +66,18 @@ def welch_interval(a: np.ndarray, b: np.ndarray) -> Interval:
     """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if min(len(a), len(b)) < 2:
-        return Interval(float(a.mean() - b.mean()) if len(a) and len(b) else np.nan,
-                        np.nan, np.nan, min(len(a), len(b)))
+        return Interval(
+            float(a.mean() - b.mean()) if len(a) and len(b) else np.nan,
+            np.nan,
+            np.nan,
+            min(len(a), len(b)),
+        )
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     se = np.sqrt(va + vb)
     if se == 0:
         return _around(a.mean() - b.mean(), 0.0, min(len(a), len(b)))
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    return _around(a.mean() - b.mean(), stats.t.ppf((1 + LEVEL) / 2, df) * se,
-                   min(len(a), len(b)))
+    return _around(a.mean() - b.mean(), stats.t.ppf((1 + LEVEL) / 2, df) * se, min(len(a), len(b)))
 
 
 def check_outcome(outcome: str) -> None:
@@ -84,12 +87,15 @@ def check_outcome(outcome: str) -> None:
         InputError: naming a few of the allowed ones.
     """
     if outcome not in MARKET_METRICS:
-        raise InputError(f"--outcome {outcome!r}: not a market metric; e.g. "
-                         f"{', '.join(OUTCOMES)} (all: the columns of market_steps)")
+        raise InputError(
+            f"--outcome {outcome!r}: not a market metric; e.g. "
+            f"{', '.join(OUTCOMES)} (all: the columns of market_steps)"
+        )
 
 
-def point_summary(runs: pd.DataFrame, n_points: int, arms: tuple[str, ...],
-                  outcomes: tuple[str, ...] = OUTCOMES) -> pd.DataFrame:
+def point_summary(
+    runs: pd.DataFrame, n_points: int, arms: tuple[str, ...], outcomes: tuple[str, ...] = OUTCOMES
+) -> pd.DataFrame:
     """Per point, arm and outcome: finished runs, mean and 95% interval.
 
     Args:
@@ -108,14 +114,23 @@ def point_summary(runs: pd.DataFrame, n_points: int, arms: tuple[str, ...],
             for outcome in outcomes:
                 values = mine[outcome].dropna().to_numpy()
                 interval = t_interval(values)
-                rows.append({"point": point, "arm": arm, "outcome": outcome,
-                             "runs": interval.n, "mean": interval.mean, "low": interval.low,
-                             "high": interval.high})
+                rows.append(
+                    {
+                        "point": point,
+                        "arm": arm,
+                        "outcome": outcome,
+                        "runs": interval.n,
+                        "mean": interval.mean,
+                        "low": interval.low,
+                        "high": interval.high,
+                    }
+                )
     return pd.DataFrame(rows, columns=["point", "arm", "outcome", "runs", "mean", "low", "high"])
 
 
-def paired_differences(runs: pd.DataFrame, n_points: int,
-                       outcomes: tuple[str, ...] = OUTCOMES) -> pd.DataFrame:
+def paired_differences(
+    runs: pd.DataFrame, n_points: int, outcomes: tuple[str, ...] = OUTCOMES
+) -> pd.DataFrame:
     """Per point and outcome: main − baseline, paired by replicate, beside the unpaired interval.
 
     Only replicates with a finished run in both arms count, for both intervals, so the two
@@ -127,17 +142,39 @@ def paired_differences(runs: pd.DataFrame, n_points: int,
     """
     rows = []
     for point in range(n_points):
-        arms = {arm: runs[(runs["point"] == point) & (runs["arm"] == arm)].set_index("replicate")
-                for arm in ("main", "baseline")}
+        arms = {
+            arm: runs[(runs["point"] == point) & (runs["arm"] == arm)].set_index("replicate")
+            for arm in ("main", "baseline")
+        }
         for outcome in outcomes:
             pairs = pd.concat({arm: rows[outcome] for arm, rows in arms.items()}, axis=1).dropna()
             paired = t_interval((pairs["main"] - pairs["baseline"]).to_numpy())
             unpaired = welch_interval(pairs["main"].to_numpy(), pairs["baseline"].to_numpy())
-            rows.append({"point": point, "outcome": outcome, "pairs": paired.n,
-                         "mean": paired.mean, "low": paired.low, "high": paired.high,
-                         "unpaired_low": unpaired.low, "unpaired_high": unpaired.high})
-    return pd.DataFrame(rows, columns=["point", "outcome", "pairs", "mean", "low", "high",
-                                       "unpaired_low", "unpaired_high"])
+            rows.append(
+                {
+                    "point": point,
+                    "outcome": outcome,
+                    "pairs": paired.n,
+                    "mean": paired.mean,
+                    "low": paired.low,
+                    "high": paired.high,
+                    "unpaired_low": unpaired.low,
+                    "unpaired_high": unpaired.high,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "point",
+            "outcome",
+            "pairs",
+            "mean",
+            "low",
+            "high",
+            "unpaired_low",
+            "unpaired_high",
+        ],
+    )
 
 
 def sobol_indices(problem: dict, outcome: np.ndarray, seed: int) -> pd.DataFrame:
@@ -148,24 +185,47 @@ def sobol_indices(problem: dict, outcome: np.ndarray, seed: int) -> pd.DataFrame
     """
     from SALib.analyze import sobol
 
-    result = sobol.analyze(problem, np.asarray(outcome, dtype=float), calc_second_order=False,
-                           conf_level=LEVEL, seed=seed)
-    frame = pd.DataFrame({"parameter": problem["names"], "S1": result["S1"],
-                          "S1_conf": result["S1_conf"], "ST": result["ST"],
-                          "ST_conf": result["ST_conf"]})
+    result = sobol.analyze(
+        problem,
+        np.asarray(outcome, dtype=float),
+        calc_second_order=False,
+        conf_level=LEVEL,
+        seed=seed,
+    )
+    frame = pd.DataFrame(
+        {
+            "parameter": problem["names"],
+            "S1": result["S1"],
+            "S1_conf": result["S1_conf"],
+            "ST": result["ST"],
+            "ST_conf": result["ST_conf"],
+        }
+    )
     return frame.sort_values("ST", ascending=False, ignore_index=True)
 
 
-def morris_effects(problem: dict, points: np.ndarray, outcome: np.ndarray,
-                   seed: int) -> pd.DataFrame:
+def morris_effects(
+    problem: dict, points: np.ndarray, outcome: np.ndarray, seed: int
+) -> pd.DataFrame:
     """Morris mu* (with 95% confidence) and sigma of ``outcome``, ranked by mu*."""
     from SALib.analyze import morris
 
-    result = morris.analyze(problem, np.asarray(points, dtype=float),
-                            np.asarray(outcome, dtype=float), conf_level=LEVEL,
-                            num_levels=MORRIS_LEVELS, seed=seed)
-    frame = pd.DataFrame({"parameter": problem["names"], "mu_star": result["mu_star"],
-                          "mu_star_conf": result["mu_star_conf"], "sigma": result["sigma"]})
+    result = morris.analyze(
+        problem,
+        np.asarray(points, dtype=float),
+        np.asarray(outcome, dtype=float),
+        conf_level=LEVEL,
+        num_levels=MORRIS_LEVELS,
+        seed=seed,
+    )
+    frame = pd.DataFrame(
+        {
+            "parameter": problem["names"],
+            "mu_star": result["mu_star"],
+            "mu_star_conf": result["mu_star_conf"],
+            "sigma": result["sigma"],
+        }
+    )
     return frame.sort_values("mu_star", ascending=False, ignore_index=True)
 
 
@@ -180,16 +240,24 @@ def sensitivity(sweep: StoredSweep, runs: pd.DataFrame, outcome: str) -> pd.Data
     spec = SweepSpec.model_validate(sweep.spec)
     if spec.sample is None or spec.sample.method not in ("sobol", "morris"):
         design = f"a {spec.sample.method} sample" if spec.sample else "a grid"
-        raise InputError(f"sweep {sweep.id} is {design}: sensitivity indices need a sweep "
-                         "made with --sample sobol:N (Sobol indices) or --sample morris:N "
-                         "(Morris effects) and --range KEY=LOW:HIGH")
-    per_point = (runs[runs["arm"] == "main"].groupby("point")[outcome].mean()
-                 .reindex(range(len(sweep.points))))
+        raise InputError(
+            f"sweep {sweep.id} is {design}: sensitivity indices need a sweep "
+            "made with --sample sobol:N (Sobol indices) or --sample morris:N "
+            "(Morris effects) and --range KEY=LOW:HIGH"
+        )
+    per_point = (
+        runs[runs["arm"] == "main"]
+        .groupby("point")[outcome]
+        .mean()
+        .reindex(range(len(sweep.points)))
+    )
     missing = int(per_point.isna().sum())
     if missing:
-        raise InputError(f"sweep {sweep.id}: {missing} of {len(per_point)} points have no "
-                         f"finished run with a value of {outcome}; resume it with "
-                         f"`sim sweep --resume {sweep.id}`, or pick another --outcome")
+        raise InputError(
+            f"sweep {sweep.id}: {missing} of {len(per_point)} points have no "
+            f"finished run with a value of {outcome}; resume it with "
+            f"`sim sweep --resume {sweep.id}`, or pick another --outcome"
+        )
     problem = spec.sample.problem
     if spec.sample.method == "sobol":
         return sobol_indices(problem, per_point.to_numpy(), spec.sample.seed)

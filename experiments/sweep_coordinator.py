@@ -14,6 +14,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from experiments.runner import deferred_stop_signals, store_simulated
+from experiments.sweep import SweepSpec, Task
+from experiments.sweep_executors import Executor, TaskResult
 from runs.store import RunStore
 from runs.sweeps import (
     StoredSweep,
@@ -23,18 +26,17 @@ from runs.sweeps import (
     link_run,
     open_sweep,
 )
-from experiments.runner import deferred_stop_signals, store_simulated
-from experiments.sweep import SweepSpec, Task
-from experiments.sweep_executors import Executor, TaskResult
 
 
 class SweepInterrupted(Exception):
     """The sweep was stopped by a signal; the runs stored so far stay, and it can be resumed."""
 
     def __init__(self, sweep: StoredSweep, stored: int, stopped_by: signal.Signals) -> None:
-        super().__init__(f"sweep {sweep.id} ({sweep.name!r}) interrupted by {stopped_by.name} "
-                         f"after storing {stored} runs; continue it with "
-                         f"`sim sweep --resume {sweep.id}`")
+        super().__init__(
+            f"sweep {sweep.id} ({sweep.name!r}) interrupted by {stopped_by.name} "
+            f"after storing {stored} runs; continue it with "
+            f"`sim sweep --resume {sweep.id}`"
+        )
         self.exit_status = 128 + stopped_by.value
 
 
@@ -64,14 +66,26 @@ def _store(store: RunStore, sweep: StoredSweep, result: TaskResult) -> str:
     """Store one task's result as a run linked to the sweep; its status."""
     task = result.task
     return store_simulated(
-        store, task.scenario, task.seed, result.records, name=run_name(sweep, task),
-        versions=result.versions, error=result.error, tags=(f"sweep:{sweep.name}",),
-        on_started=lambda run_id: link_run(store, sweep.id, run_id, *task.key))
+        store,
+        task.scenario,
+        task.seed,
+        result.records,
+        name=run_name(sweep, task),
+        versions=result.versions,
+        error=result.error,
+        tags=(f"sweep:{sweep.name}",),
+        on_started=lambda run_id: link_run(store, sweep.id, run_id, *task.key),
+    )
 
 
-def run_sweep(store: RunStore, sweep: StoredSweep, tasks: list[Task], executor: Executor,
-              on_start: Callable[[int], None] | None = None,
-              on_stored: Callable[[Task, str], None] | None = None) -> SweepReport:
+def run_sweep(
+    store: RunStore,
+    sweep: StoredSweep,
+    tasks: list[Task],
+    executor: Executor,
+    on_start: Callable[[int], None] | None = None,
+    on_stored: Callable[[Task, str], None] | None = None,
+) -> SweepReport:
     """Run the tasks of ``sweep`` without a finished run and store each as it completes.
 
     Args:
@@ -110,9 +124,14 @@ def run_sweep(store: RunStore, sweep: StoredSweep, tasks: list[Task], executor: 
     return SweepReport(sweep, status, len(tasks), already, stored["finished"], stored["failed"])
 
 
-def run_spec(store: RunStore, spec: SweepSpec, executor: Executor,
-             tasks: list[Task] | None = None, on_start: Callable[[int], None] | None = None,
-             on_stored: Callable[[Task, str], None] | None = None) -> SweepReport:
+def run_spec(
+    store: RunStore,
+    spec: SweepSpec,
+    executor: Executor,
+    tasks: list[Task] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_stored: Callable[[Task, str], None] | None = None,
+) -> SweepReport:
     """Run sweep ``spec`` to the end: created if new, else (same name) what it has left.
 
     Args:

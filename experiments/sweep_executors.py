@@ -24,11 +24,11 @@ from typing import Any
 
 import numba
 
-from vocabulary.errors import InputError, excerpt
-from simulator.metrics import StepRecord
-from simulator.model import TokenMarket
 from experiments.runner import software_versions
 from experiments.sweep import Task
+from simulator.metrics import StepRecord
+from simulator.model import TokenMarket
+from vocabulary.errors import InputError, excerpt
 
 SCHEDULER_SCHEMES = ("tcp", "tls")
 """The protocols ``--scheduler`` may use."""
@@ -118,9 +118,12 @@ def _lost(task: Task, error: BaseException) -> TaskResult:
     return TaskResult(task, [], software_versions(), f"{type(error).__name__}: {error}")
 
 
-def _results(pending: dict[Any, Task], stop: Callable[[], bool],
-             wait: Callable[[dict[Any, Task]], Iterable[Any]],
-             cancel: Callable[[list[Any]], object]) -> Iterator[TaskResult]:
+def _results(
+    pending: dict[Any, Task],
+    stop: Callable[[], bool],
+    wait: Callable[[dict[Any, Task]], Iterable[Any]],
+    cancel: Callable[[list[Any]], object],
+) -> Iterator[TaskResult]:
     """The results of the ``pending`` futures as they complete, until all are in or ``stop()``.
 
     Only waiting and cancelling differ between executors: ``wait`` returns some finished
@@ -152,8 +155,11 @@ class LocalPool(Executor):
         self.workers = workers or os.cpu_count() or 1
         self.description = f"{self.workers} local process{'es' if self.workers > 1 else ''}"
         self._pool = futures.ProcessPoolExecutor(
-            self.workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker, initargs=(os.getpid(),))
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
+        )
 
     def run(self, tasks: Sequence[Task], stop: Callable[[], bool]) -> Iterator[TaskResult]:
         """See :class:`Executor`."""
@@ -192,8 +198,9 @@ class DaskCluster(Executor):
         InputError: the address is not allowed, or no Dask scheduler answers there in time.
     """
 
-    def __init__(self, address: str, insecure: bool = False,
-                 connect_timeout: float = CONNECT_SECONDS) -> None:
+    def __init__(
+        self, address: str, insecure: bool = False, connect_timeout: float = CONNECT_SECONDS
+    ) -> None:
         scheme, host, port = check_scheduler(address, insecure)
         self.description = f"Dask at {address}"
         if scheme == "tcp":
@@ -205,8 +212,9 @@ class DaskCluster(Executor):
         try:
             self._client = connect(address, connect_timeout)
         except (OSError, ValueError, TypeError, RuntimeError) as error:
-            raise InputError(f"--scheduler {address}: cannot reach a Dask scheduler there "
-                             f"({_first_line(error)})") from None
+            raise InputError(
+                f"--scheduler {address}: cannot reach a Dask scheduler there ({_first_line(error)})"
+            ) from None
 
     def run(self, tasks: Sequence[Task], stop: Callable[[], bool]) -> Iterator[TaskResult]:
         """See :class:`Executor`."""
@@ -226,8 +234,9 @@ class DaskCluster(Executor):
         self._client.close()
 
 
-def open_executor(workers: int | None, scheduler: str | None,
-                  insecure_scheduler: bool = False) -> Executor:
+def open_executor(
+    workers: int | None, scheduler: str | None, insecure_scheduler: bool = False
+) -> Executor:
     """The executor the options ask for: Dask with a scheduler, else a local pool."""
     if scheduler is not None:
         return DaskCluster(scheduler, insecure_scheduler)
@@ -251,16 +260,25 @@ def check_scheduler(address: str, insecure: bool = False) -> tuple[str, str, int
         scheme, rest = "tcp", address
     host, _, port_text = rest.rpartition(":")
     host = host.removeprefix("[").removesuffix("]")
-    if scheme not in SCHEDULER_SCHEMES or not host or not port_text.isdecimal() \
-            or not 1 <= int(port_text) <= 65535 or "/" in host:
-        raise InputError(f"--scheduler {excerpt(address)}: expected tcp://HOST:PORT or "
-                         "tls://HOST:PORT with a port from 1 to 65535, e.g. "
-                         "tcp://127.0.0.1:8786")
+    if (
+        scheme not in SCHEDULER_SCHEMES
+        or not host
+        or not port_text.isdecimal()
+        or not 1 <= int(port_text) <= 65535
+        or "/" in host
+    ):
+        raise InputError(
+            f"--scheduler {excerpt(address)}: expected tcp://HOST:PORT or "
+            "tls://HOST:PORT with a port from 1 to 65535, e.g. "
+            "tcp://127.0.0.1:8786"
+        )
     if scheme == "tcp" and not insecure and not _loopback(host):
-        raise InputError(f"--scheduler {address}: a scheduler on another machine without TLS "
-                         "can run any code on this one (Dask unpickles what it sends); use "
-                         "tls:// with Dask's TLS settings, or pass --insecure-scheduler if you "
-                         "trust that machine and the network to it")
+        raise InputError(
+            f"--scheduler {address}: a scheduler on another machine without TLS "
+            "can run any code on this one (Dask unpickles what it sends); use "
+            "tls:// with Dask's TLS settings, or pass --insecure-scheduler if you "
+            "trust that machine and the network to it"
+        )
     return scheme, host, int(port_text)
 
 
@@ -275,6 +293,7 @@ def probe_scheduler(address: str, host: str, port: int, timeout: float) -> None:
         InputError: nothing listens there, nothing answers within ``timeout`` seconds, or the
             answer is not a Dask handshake.
     """
+
     def refuse(reason: str) -> InputError:
         return InputError(f"--scheduler {address}: no Dask scheduler there ({reason})")
 
@@ -297,13 +316,16 @@ def probe_scheduler(address: str, host: str, port: int, timeout: float) -> None:
 
 def _require_tls_settings(address: str) -> None:
     """Refuse ``tls://`` unless Dask's configuration names the authority that proves the
-    scheduler's identity (without it, TLS would encrypt but not authenticate)."""
+    scheduler's identity (without it, TLS would encrypt but not authenticate).
+    """
     import dask.config  # light, unlike distributed
 
     if not dask.config.get("distributed.comm.tls.ca-file", None):
-        raise InputError(f"--scheduler {address}: tls:// needs Dask's TLS settings "
-                         "(distributed.comm.tls.ca-file, and the client's certificate and key "
-                         "under distributed.comm.tls.client) in Dask's configuration")
+        raise InputError(
+            f"--scheduler {address}: tls:// needs Dask's TLS settings "
+            "(distributed.comm.tls.ca-file, and the client's certificate and key "
+            "under distributed.comm.tls.client) in Dask's configuration"
+        )
 
 
 def _loopback(host: str) -> bool:

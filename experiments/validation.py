@@ -16,9 +16,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from runs.schema import MARKET_METRICS
+from simulator.scenario import Month
 from vocabulary.calendar import format_month, parse_month
 from vocabulary.errors import InputError, describe_validation_error
-from simulator.scenario import Month
 from vocabulary.settings_files import parse_settings, read_settings_file
 
 TargetKind = Literal["value", "ratio", "growth", "first_month"]
@@ -72,8 +72,10 @@ class Target(BaseModel):
             raise ValueError(f"a {self.kind} target needs {', '.join(missing)}")
         goal, low, high = self.bounds()
         if not low <= goal <= high:
-            raise ValueError("the band must hold the target: low <= target <= high "
-                             "(low_month <= target_month <= high_month)")
+            raise ValueError(
+                "the band must hold the target: low <= target <= high "
+                "(low_month <= target_month <= high_month)"
+            )
         return self
 
     @property
@@ -104,8 +106,11 @@ class Target(BaseModel):
     def bounds(self) -> tuple[float, float, float]:
         """(target, low, high), months as month indices for ``first_month`` targets."""
         if self.kind == "first_month":
-            return (parse_month(self.target_month), parse_month(self.low_month),
-                    parse_month(self.high_month))
+            return (
+                parse_month(self.target_month),
+                parse_month(self.low_month),
+                parse_month(self.high_month),
+            )
         return self.target, self.low, self.high
 
     def format_value(self, value: float) -> str:
@@ -143,8 +148,7 @@ def load_targets(path: str | Path | None = None) -> list[Target]:
         data = read_settings_file(Path(path), "targets file")
     rows = data.get("targets")
     if not isinstance(rows, list) or not rows:
-        raise InputError(f"{origin}: expected a non-empty list `targets` of tables, one per "
-                         "target")
+        raise InputError(f"{origin}: expected a non-empty list `targets` of tables, one per target")
     targets = [_target(row, origin, f"targets[{i}]") for i, row in enumerate(rows)]
     ids = [t.id for t in targets]
     if len(set(ids)) != len(ids):
@@ -154,8 +158,9 @@ def load_targets(path: str | Path | None = None) -> list[Target]:
 
 def _target(row: Any, origin: str, where: str) -> Target:
     if not isinstance(row, dict):
-        raise InputError(f"{origin}: {where}: expected a table of settings, "
-                         f"got {type(row).__name__}")
+        raise InputError(
+            f"{origin}: {where}: expected a table of settings, got {type(row).__name__}"
+        )
     if isinstance(row.get("id"), str):
         where += f" ({row['id']})"
     try:
@@ -192,12 +197,22 @@ def evaluate(targets: list[Target], histories: list[pd.DataFrame]) -> list[dict[
         passed = bool(not np.isnan(mean) and low <= mean <= high)
         if target.kind == "first_month" and not np.isnan(mean):
             mean = float(np.round(mean))
-        rows.append({
-            "id": target.id, "observable": target.observable, "date": target.date,
-            "simulated": mean, "spread": spread, "target": goal, "low": low, "high": high,
-            "passed": passed,
-            "simulated_text": target.format_value(mean), "target_text": target.format_value(goal),
-            "tolerance_text": f"{target.format_value(low)} to {target.format_value(high)}",
-            "source": target.source, "note": target.note,
-        })
+        rows.append(
+            {
+                "id": target.id,
+                "observable": target.observable,
+                "date": target.date,
+                "simulated": mean,
+                "spread": spread,
+                "target": goal,
+                "low": low,
+                "high": high,
+                "passed": passed,
+                "simulated_text": target.format_value(mean),
+                "target_text": target.format_value(goal),
+                "tolerance_text": f"{target.format_value(low)} to {target.format_value(high)}",
+                "source": target.source,
+                "note": target.note,
+            }
+        )
     return rows

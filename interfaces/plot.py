@@ -67,20 +67,41 @@ CHANNEL_SERIES: tuple[Series, ...] = (
 """Chinese providers' compute by channel."""
 
 PANELS: tuple[tuple[str, str, Callable[[float, int], str] | None, tuple[Series, ...]], ...] = (
-    ("Chinese share of tokens on global platforms", "share of tokens", None, (
-        ("cn_share_global", "Chinese providers", JURISDICTION_COLOURS["CN"]),)),
-    ("Average price by provider jurisdiction", "USD per million tokens (log)", dollars,
-     PRICE_SERIES),
-    ("Inference compute by provider jurisdiction", "H100-equivalents (log)", compact,
-     COMPUTE_SERIES),
-    ("Chinese providers' compute by channel", "H100-equivalents (log)", compact,
-     CHANNEL_SERIES),
+    (
+        "Chinese share of tokens on global platforms",
+        "share of tokens",
+        None,
+        (("cn_share_global", "Chinese providers", JURISDICTION_COLOURS["CN"]),),
+    ),
+    (
+        "Average price by provider jurisdiction",
+        "USD per million tokens (log)",
+        dollars,
+        PRICE_SERIES,
+    ),
+    (
+        "Inference compute by provider jurisdiction",
+        "H100-equivalents (log)",
+        compact,
+        COMPUTE_SERIES,
+    ),
+    ("Chinese providers' compute by channel", "H100-equivalents (log)", compact, CHANNEL_SERIES),
 )
 """Each panel: title, y-axis label, the tick format of its log scale (None: a linear share
 axis), and its series."""
 
-RUN_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
-               "#666666", "#1f78b4", "#b2df8a")
+RUN_COLOURS = (
+    "#1b9e77",
+    "#d95f02",
+    "#7570b3",
+    "#e7298a",
+    "#66a61e",
+    "#e6ab02",
+    "#a6761d",
+    "#666666",
+    "#1f78b4",
+    "#b2df8a",
+)
 SERIES_STYLES = ("-", "--", ":", "-.")
 EVENT_COLOUR = "#555555"
 
@@ -90,13 +111,23 @@ def _draw_series(ax: Axes, runs: Sequence[StoredRun], series: tuple[Series, ...]
     for r, run in enumerate(runs):
         market = run.market_steps
         for s, (column, label, colour) in enumerate(series):
-            ax.plot(dates(market), market[column],
-                    color=RUN_COLOURS[r % len(RUN_COLOURS)] if several else colour,
-                    linestyle=SERIES_STYLES[s % len(SERIES_STYLES)] if several else "-",
-                    linewidth=1.6, label=None if several else label)
+            ax.plot(
+                dates(market),
+                market[column],
+                color=RUN_COLOURS[r % len(RUN_COLOURS)] if several else colour,
+                linestyle=SERIES_STYLES[s % len(SERIES_STYLES)] if several else "-",
+                linewidth=1.6,
+                label=None if several else label,
+            )
     if several and len(series) > 1:
-        ax.legend(handles=[Line2D([], [], color="black", linestyle=SERIES_STYLES[s], label=label)
-                           for s, (_, label, _) in enumerate(series)], fontsize=8, loc="best")
+        ax.legend(
+            handles=[
+                Line2D([], [], color="black", linestyle=SERIES_STYLES[s], label=label)
+                for s, (_, label, _) in enumerate(series)
+            ],
+            fontsize=8,
+            loc="best",
+        )
     elif not several:
         ax.legend(fontsize=8, loc="best")
 
@@ -115,8 +146,11 @@ def _event_marks(runs: Sequence[StoredRun]) -> dict[pd.Timestamp, tuple[str, str
     marks = {}
     for date, policies in sorted(by_month.items()):
         owners = set().union(*policies.values())
-        colour = (RUN_COLOURS[next(iter(owners)) % len(RUN_COLOURS)]
-                  if len(runs) > 1 and len(owners) == 1 else EVENT_COLOUR)
+        colour = (
+            RUN_COLOURS[next(iter(owners)) % len(RUN_COLOURS)]
+            if len(runs) > 1 and len(owners) == 1
+            else EVENT_COLOUR
+        )
         marks[date] = (", ".join(sorted(policies)), colour)
     return marks
 
@@ -125,8 +159,17 @@ def _draw_events(axes: Sequence[Axes], marks: dict[pd.Timestamp, tuple[str, str]
     for date, (label, colour) in marks.items():
         for ax in axes:
             ax.axvline(date, color=colour, linestyle=(0, (4, 3)), linewidth=0.9, alpha=0.8)
-        axes[0].text(date, 0.97, f" {label}", transform=axes[0].get_xaxis_transform(),
-                     rotation=90, va="top", ha="right", fontsize=7, color=colour)
+        axes[0].text(
+            date,
+            0.97,
+            f" {label}",
+            transform=axes[0].get_xaxis_transform(),
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize=7,
+            color=colour,
+        )
 
 
 def history_figure(runs: Sequence[StoredRun]) -> Figure:
@@ -162,16 +205,25 @@ def history_figure(runs: Sequence[StoredRun]) -> Figure:
         ax.tick_params(axis="x", labelbottom=True)
     _draw_events(axes, _event_marks(runs))
 
-    first, last = (min(step_label(r.market_steps.index[0]) for r in runs),
-                   max(step_label(r.market_steps.index[-1]) for r in runs))
+    first, last = (
+        min(step_label(r.market_steps.index[0]) for r in runs),
+        max(step_label(r.market_steps.index[-1]) for r in runs),
+    )
     if len(runs) == 1:
         heading = f"Run {runs[0].id}: {runs[0].name} (seed {runs[0].seed}), {first} to {last}"
     else:
         heading = f"Runs {', '.join(str(r.id) for r in runs)} compared, {first} to {last}"
-        figure.legend(handles=[Line2D([], [], color=RUN_COLOURS[i % len(RUN_COLOURS)],
-                                      linewidth=2.5, label=run.label)
-                               for i, run in enumerate(runs)],
-                      loc="outside lower center", ncols=min(len(runs), 4), fontsize=9)
+        figure.legend(
+            handles=[
+                Line2D(
+                    [], [], color=RUN_COLOURS[i % len(RUN_COLOURS)], linewidth=2.5, label=run.label
+                )
+                for i, run in enumerate(runs)
+            ],
+            loc="outside lower center",
+            ncols=min(len(runs), 4),
+            fontsize=9,
+        )
     figure.suptitle(f"{heading}\n(dashed vertical lines: policy changes)", fontsize=12)
     return figure
 
@@ -185,8 +237,10 @@ def save_history(runs: Sequence[StoredRun], path: Path) -> Path:
     formats = FigureCanvasAgg.get_supported_filetypes()
     suffix = path.suffix.lstrip(".").lower()
     if suffix not in formats:
-        raise InputError(f"--out {path}: unknown image format {suffix or '(none)'!r}; use one of "
-                         f"{', '.join(sorted(formats))}, e.g. history.png")
+        raise InputError(
+            f"--out {path}: unknown image format {suffix or '(none)'!r}; use one of "
+            f"{', '.join(sorted(formats))}, e.g. history.png"
+        )
     if not path.parent.is_dir():
         raise InputError(f"--out {path}: folder {path.parent} does not exist")
     history_figure(runs).savefig(path)

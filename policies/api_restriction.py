@@ -4,7 +4,6 @@ Pentagon and Navy bans of DeepSeek; ~70% of Armis customers asked to block it an
 clients did (Bloomberg, Feb 2025, M).
 """
 
-
 from pydantic import Field
 
 from policies.base import Policy
@@ -18,18 +17,29 @@ class ApiRestriction(Policy):
     name = "api_restriction"
     summary = "government (and some enterprise) users barred from chosen jurisdictions' APIs"
 
-    developer_regions: list[DevRegion] = Field(default_factory=lambda: ["US", "EU"], min_length=1,
-                                            description="regions whose developers are bound")
-    jurisdictions: list[Jurisdiction] = Field(default_factory=lambda: ["CN"], min_length=1,
-                                              description="provider jurisdictions barred")
-    enterprise_share: float = Field(0.5, ge=0.0, le=1.0, description="share of enterprises bound "
-                                    "(52% of Netskope clients blocked DeepSeek, M)")
+    developer_regions: list[DevRegion] = Field(
+        default_factory=lambda: ["US", "EU"],
+        min_length=1,
+        description="regions whose developers are bound",
+    )
+    jurisdictions: list[Jurisdiction] = Field(
+        default_factory=lambda: ["CN"], min_length=1, description="provider jurisdictions barred"
+    )
+    enterprise_share: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="share of enterprises bound (52% of Netskope clients blocked DeepSeek, M)",
+    )
     compliance: float = Field(1.0, ge=0.0, le=1.0, description="share of bound users that comply")
 
     def apply(self, constraints: Constraints, month: int, intensity: float) -> None:
         """Add a barring for government users and the bound share of enterprises."""
         level = intensity * self.compliance
-        constraints.barrings.append(Barring(
-            developer_regions=frozenset(self.developer_regions),
-            jurisdictions=frozenset(self.jurisdictions),
-            share_by_segment={"government": level, "enterprise": level * self.enterprise_share}))
+        constraints.barrings.append(
+            Barring(
+                developer_regions=frozenset(self.developer_regions),
+                jurisdictions=frozenset(self.jurisdictions),
+                share_by_segment={"government": level, "enterprise": level * self.enterprise_share},
+            )
+        )

@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from policies.constraints import Constraints
 from vocabulary.calendar import parse_month
 
-
 MAX_MONTH_NUMBER = 12 * 300
 """The largest month number a schedule may give (300 years after a run's first month)."""
 
@@ -42,8 +41,10 @@ class Schedule(BaseModel):
             if isinstance(value, str):
                 parse_month(value)
             elif isinstance(value, int) and not 0 <= value <= MAX_MONTH_NUMBER:
-                raise ValueError(f"{name} must be a month YYYY-MM or a month number from 0 to "
-                                 f"{MAX_MONTH_NUMBER}, got {value}")
+                raise ValueError(
+                    f"{name} must be a month YYYY-MM or a month number from 0 to "
+                    f"{MAX_MONTH_NUMBER}, got {value}"
+                )
         if type(self.start) is type(self.end) and self.start is not None:
             self.check_order(self.start_month(0), self.end_month(0))
         return self
@@ -59,8 +60,10 @@ class Schedule(BaseModel):
     def check_order(self, start: int | None, end: int | None) -> None:
         """Refuse an end before the start: such a policy would never act."""
         if start is not None and end is not None and end < start:
-            raise ValueError(f"schedule end {self.end} is before its start {self.start}: the "
-                             "end must be the same month as the start or later")
+            raise ValueError(
+                f"schedule end {self.end} is before its start {self.start}: the "
+                "end must be the same month as the start or later"
+            )
 
     def _resolve(self, value: str | int | None, run_start: int) -> int | None:
         if value is None:
@@ -107,4 +110,3 @@ class Policy(BaseModel, ABC):
     def parameters(self) -> dict[str, object]:
         """The policy's parameters and schedule, as stored with a run."""
         return self.model_dump(mode="json")
-

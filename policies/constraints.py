@@ -46,26 +46,35 @@ class Constraints:
     """
 
     banned_tiers: dict[str, set[str]] = field(
-        default_factory=lambda: {j: set() for j in JURISDICTIONS})
+        default_factory=lambda: {j: set() for j in JURISDICTIONS}
+    )
     licensed_chips: dict[str, dict[str, float]] = field(
-        default_factory=lambda: {j: {} for j in JURISDICTIONS})
+        default_factory=lambda: {j: {} for j in JURISDICTIONS}
+    )
     remote_keep: dict[str, float] = field(default_factory=lambda: dict.fromkeys(JURISDICTIONS, 1.0))
     smuggling_leakage: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0.0))
+        default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0.0)
+    )
     smuggling_premium: float = 0.0
     smuggling_cap_per_year: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0.0))
+        default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0.0)
+    )
     seizure_rate: float = 0.0
     barrings: list[Barring] = field(default_factory=list)
     energy_multiplier: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(JURISDICTIONS, 1.0))
+        default_factory=lambda: dict.fromkeys(JURISDICTIONS, 1.0)
+    )
     extra_lead_months: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0))
+        default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0)
+    )
 
     def chip_banned(self, buyer: str, chip: str, control_tier: str) -> bool:
         """Whether ``chip`` (caught by ``control_tier``) may not be sold legally to ``buyer``."""
-        return (bool(control_tier) and control_tier in self.banned_tiers[buyer]
-                and chip not in self.licensed_chips[buyer])
+        return (
+            bool(control_tier)
+            and control_tier in self.banned_tiers[buyer]
+            and chip not in self.licensed_chips[buyer]
+        )
 
     def export_fee(self, buyer: str, chip: str) -> float:
         """Share of the price added as export fee on a chip licensed to ``buyer`` (0 if none)."""
@@ -76,7 +85,9 @@ class Constraints:
         assert segment in SEGMENTS
         kept = 1.0
         for barring in self.barrings:
-            if (developer_region in barring.developer_regions
-                    and jurisdiction in barring.jurisdictions):
+            if (
+                developer_region in barring.developer_regions
+                and jurisdiction in barring.jurisdictions
+            ):
                 kept *= 1.0 - barring.share_by_segment.get(segment, 0.0)
         return 1.0 - kept

@@ -1,6 +1,5 @@
 """An energy price shock (or subsidy): a multiplier on one jurisdiction's electricity prices."""
 
-
 from pydantic import Field
 
 from policies.base import Policy

@@ -24,13 +24,18 @@ class ExportBan(Policy):
     summary = "US chip export bans by control tier (Oct 2022, Oct 2023, Apr 2025)"
 
     tiers: list[Tier] = Field(
-        default_factory=lambda: list(CONTROL_TIERS), min_length=1,
-        description="control steps in force: 2022-10, 2023-10, 2025-04")
+        default_factory=lambda: list(CONTROL_TIERS),
+        min_length=1,
+        description="control steps in force: 2022-10, 2023-10, 2025-04",
+    )
     buyers: list[Jurisdiction] = Field(
-        default_factory=lambda: ["CN"], min_length=1, description="jurisdictions that may not buy")
+        default_factory=lambda: ["CN"], min_length=1, description="jurisdictions that may not buy"
+    )
     historical_dates: bool = Field(
-        True, description="each tier takes effect no earlier than its real month; false: all "
-        "tiers from the schedule's start")
+        True,
+        description="each tier takes effect no earlier than its real month; false: all "
+        "tiers from the schedule's start",
+    )
 
     def _tiers_in_force(self, month: int) -> list[str]:
         if not self.historical_dates:

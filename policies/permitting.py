@@ -4,7 +4,6 @@ US interconnection takes ~5 years from request to operation and large loads are 
 months (LBNL, utilities; M); EU hubs up to 5 years (M).
 """
 
-
 from pydantic import Field
 
 from policies.base import Policy

@@ -28,7 +28,14 @@ from vocabulary.errors import InputError, describe_validation_error
 ENTRY_POINT_GROUP = "token_market.policies"
 
 BUILT_IN: tuple[type[Policy], ...] = (
-    ExportBan, ExportLicence, RemoteAccess, Smuggling, ApiRestriction, EnergyPrice, Permitting)
+    ExportBan,
+    ExportLicence,
+    RemoteAccess,
+    Smuggling,
+    ApiRestriction,
+    EnergyPrice,
+    Permitting,
+)
 
 
 def available() -> dict[str, type[Policy]]:
@@ -48,8 +55,10 @@ def _discover() -> tuple[tuple[str, type[Policy]], ...]:
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         cls = entry.load()
         if not (isinstance(cls, type) and issubclass(cls, Policy)):
-            raise InputError(f"entry point {entry.name} = {entry.value} in group "
-                             f"{ENTRY_POINT_GROUP} is not a Policy subclass")
+            raise InputError(
+                f"entry point {entry.name} = {entry.value} in group "
+                f"{ENTRY_POINT_GROUP} is not a Policy subclass"
+            )
         found.setdefault(entry.name, cls)
     return tuple(found.items())
 

@@ -34,8 +34,9 @@ def parse_months(texts: Iterable[str]) -> list[pd.Period]:
     return months
 
 
-def compare_runs(runs: Sequence[StoredRun], metrics: Sequence[str],
-                 at: Sequence[pd.Period] = ()) -> pd.DataFrame:
+def compare_runs(
+    runs: Sequence[StoredRun], metrics: Sequence[str], at: Sequence[pd.Period] = ()
+) -> pd.DataFrame:
     """The chosen market metrics of each run at each month of ``at`` and at its end.
 
     Args:
@@ -51,12 +52,16 @@ def compare_runs(runs: Sequence[StoredRun], metrics: Sequence[str],
     ids = [run.id for run in runs]
     twice = sorted({run_id for run_id in ids if ids.count(run_id) > 1})
     if twice:
-        raise InputError(f"run {twice[0]} is given twice: compare distinct runs, e.g. "
-                         f"`sim runs compare {twice[0]} {twice[0] + 1}`")
+        raise InputError(
+            f"run {twice[0]} is given twice: compare distinct runs, e.g. "
+            f"`sim runs compare {twice[0]} {twice[0] + 1}`"
+        )
     unknown = [m for m in metrics if runs and m not in runs[0].market_steps.columns]
     if unknown:
-        raise InputError(f"unknown metric {unknown[0]!r}; market metrics: "
-                         f"{', '.join(runs[0].market_steps.columns)}")
+        raise InputError(
+            f"unknown metric {unknown[0]!r}; market metrics: "
+            f"{', '.join(runs[0].market_steps.columns)}"
+        )
     columns = {}
     for run in runs:
         market = run.market_steps[list(metrics)]
@@ -84,5 +89,7 @@ def end_months(runs: Sequence[StoredRun]) -> dict[int, str]:
 
     Its month as ``YYYY-MM``, or for weekly steps its start day as ``YYYY-MM-DD``.
     """
-    return {run.id: step_label(run.market_steps.index[-1]) if len(run.market_steps) else "-"
-            for run in runs}
+    return {
+        run.id: step_label(run.market_steps.index[-1]) if len(run.market_steps) else "-"
+        for run in runs
+    }

@@ -17,8 +17,10 @@ def deletable(store: RunStore, run_id: int) -> dict[str, Any]:
     """
     record = store.get_run(run_id)
     if record["status"] == "running":
-        raise StoreError(f"run {run_id} is still running: stop it (Ctrl-C) or wait for it to "
-                         "end before deleting it")
+        raise StoreError(
+            f"run {run_id} is still running: stop it (Ctrl-C) or wait for it to "
+            "end before deleting it"
+        )
     return record
 
 
@@ -37,9 +39,9 @@ def delete_run(store: RunStore, run_id: int) -> dict[str, int]:
     deletable(store, run_id)
     counts = {}
     with store.writer.begin() as connection:
-        for name, table in {**HISTORY_TABLES,
-                            "developer_steps": DeveloperStep.__table__}.items():
+        for name, table in {**HISTORY_TABLES, "developer_steps": DeveloperStep.__table__}.items():
             counts[name] = connection.execute(
-                delete(table).where(table.c.run_id == run_id)).rowcount
+                delete(table).where(table.c.run_id == run_id)
+            ).rowcount
         counts["runs"] = connection.execute(delete(Run).where(Run.id == run_id)).rowcount
     return counts

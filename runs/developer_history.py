@@ -50,8 +50,10 @@ class HistoryPlan:
                     continue
             except ValueError:
                 pass
-            raise InputError(f"--developer-history {text!r}: {part!r} is not one of all, "
-                             "every:K (K >= 1), sample:F (0 < F <= 1)")
+            raise InputError(
+                f"--developer-history {text!r}: {part!r} is not one of all, "
+                "every:K (K >= 1), sample:F (0 < F <= 1)"
+            )
         return cls(every=every, stride=stride)
 
     def developers_at(self, step: int, population: int) -> np.ndarray | None:
@@ -61,53 +63,86 @@ class HistoryPlan:
         return np.arange(0, population, self.stride)
 
 
-def write_developer_rows(connection: Connection, run_id: int, step: int, ids: np.ndarray,
-                         providers: np.ndarray, tokens: np.ndarray) -> None:
+def write_developer_rows(
+    connection: Connection,
+    run_id: int,
+    step: int,
+    ids: np.ndarray,
+    providers: np.ndarray,
+    tokens: np.ndarray,
+) -> None:
     """Bulk-insert one step's developer rows inside the caller's transaction."""
     dialect = connection.dialect.name
     if dialect == "postgresql":
         raw = connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(
-                f"COPY developer_steps ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(
+                f"COPY developer_steps ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+            ) as copy,
+        ):
             copy.write(_pg_binary_copy(run_id, step, ids, providers, tokens))
         return
     count = len(ids)
-    rows = zip([run_id] * count, [step] * count, ids.tolist(), providers.tolist(),
-               tokens.tolist(), strict=True)
+    rows = zip(
+        [run_id] * count,
+        [step] * count,
+        ids.tolist(),
+        providers.tolist(),
+        tokens.tolist(),
+        strict=True,
+    )
     if dialect == "sqlite":
         cursor = connection.connection.driver_connection.cursor()
         try:
-            cursor.executemany(f"INSERT INTO developer_steps ({', '.join(COLUMNS)}) "
-                               f"VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+            cursor.executemany(
+                f"INSERT INTO developer_steps ({', '.join(COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(COLUMNS))})",
+                rows,
+            )
         finally:
             cursor.close()
     else:  # any other SQLAlchemy backend: Core's executemany
-        connection.execute(insert(DeveloperStep), [dict(zip(COLUMNS, row, strict=True))
-                                                   for row in rows])
+        connection.execute(
+            insert(DeveloperStep), [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+        )
 
 
-_PG_ROW = np.dtype([
-    ("fields", ">i2"),
-    ("run_id_size", ">i4"), ("run_id", ">i4"),
-    ("step_size", ">i4"), ("step", ">i4"),
-    ("developer_size", ">i4"), ("developer", ">i4"),
-    ("provider_size", ">i4"), ("provider", ">i2"),
-    ("tokens_size", ">i4"), ("tokens", ">f8"),
-])
+_PG_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("run_id_size", ">i4"),
+        ("run_id", ">i4"),
+        ("step_size", ">i4"),
+        ("step", ">i4"),
+        ("developer_size", ">i4"),
+        ("developer", ">i4"),
+        ("provider_size", ">i4"),
+        ("provider", ">i2"),
+        ("tokens_size", ">i4"),
+        ("tokens", ">f8"),
+    ]
+)
 """One row of PostgreSQL's binary COPY format for developer_steps: a field count, then each
 field's byte length and big-endian value (integer, integer, integer, smallint, double)."""
 
 _PG_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, no flags, no header extension
-_PG_TRAILER = b"\xff\xff"                          # field count -1: end of data
+_PG_TRAILER = b"\xff\xff"  # field count -1: end of data
 
 
-def _pg_binary_copy(run_id: int, step: int, ids: np.ndarray, providers: np.ndarray,
-                    tokens: np.ndarray) -> bytes:
+def _pg_binary_copy(
+    run_id: int, step: int, ids: np.ndarray, providers: np.ndarray, tokens: np.ndarray
+) -> bytes:
     """The rows as one binary COPY payload, built by numpy without a Python loop."""
     rows = np.empty(len(ids), dtype=_PG_ROW)
     rows["fields"] = len(COLUMNS)
-    for name, size in (("run_id", 4), ("step", 4), ("developer", 4), ("provider", 2),
-                       ("tokens", 8)):
+    for name, size in (
+        ("run_id", 4),
+        ("step", 4),
+        ("developer", 4),
+        ("provider", 2),
+        ("tokens", 8),
+    ):
         rows[f"{name}_size"] = size
     rows["run_id"], rows["step"] = run_id, step
     rows["developer"], rows["provider"], rows["tokens"] = ids, providers, tokens

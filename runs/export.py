@@ -29,12 +29,21 @@ def table_rows(run: StoredRun, name: str) -> pd.DataFrame:
 
 def run_record(run: StoredRun) -> dict:
     """The run's own row: everything but its history tables."""
-    return {"id": run.id, "name": run.name, "status": run.status, "seed": run.seed,
-            "steps_done": run.steps_done, "steps_planned": run.steps_planned,
-            "created_at": run.created_at.isoformat(),
-            "finished_at": None if pd.isna(run.finished_at) else run.finished_at.isoformat(),
-            "digest": run.digest, "error": run.error, "versions": run.versions,
-            "policies": run.policies, "scenario": run.scenario_data}
+    return {
+        "id": run.id,
+        "name": run.name,
+        "status": run.status,
+        "seed": run.seed,
+        "steps_done": run.steps_done,
+        "steps_planned": run.steps_planned,
+        "created_at": run.created_at.isoformat(),
+        "finished_at": None if pd.isna(run.finished_at) else run.finished_at.isoformat(),
+        "digest": run.digest,
+        "error": run.error,
+        "versions": run.versions,
+        "policies": run.policies,
+        "scenario": run.scenario_data,
+    }
 
 
 def export_run(run: StoredRun, folder: Path, fmt: str) -> list[Path]:

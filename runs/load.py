@@ -35,9 +35,9 @@ from runs.schema import (
     SweepRun,
 )
 from runs.store import RunStore, StoreError, effective_status
+from simulator.scenario import Scenario
 from vocabulary.clock import StepClock
 from vocabulary.errors import InputError, describe_validation_error
-from simulator.scenario import Scenario
 
 _NOT_LOADED = ("id", "run_id")
 """Columns every history table has that say nothing about the run once it is loaded."""
@@ -55,8 +55,14 @@ def _timestamp(value: datetime | None) -> pd.Timestamp:
     return pd.Timestamp(value) if value is not None else pd.NaT
 
 
-def list_runs(store: RunStore, *, name: str | None = None, policy: str | None = None,
-              status: str | None = None, sweep: int | str | None = None) -> pd.DataFrame:
+def list_runs(
+    store: RunStore,
+    *,
+    name: str | None = None,
+    policy: str | None = None,
+    status: str | None = None,
+    sweep: int | str | None = None,
+) -> pd.DataFrame:
     """Stored runs, newest first, one row each, indexed by run id.
 
     Args:
@@ -74,30 +80,54 @@ def list_runs(store: RunStore, *, name: str | None = None, policy: str | None = 
     """
     if status is not None and status not in RUN_STATUSES:
         raise InputError(f"status {status!r}: expected one of {', '.join(RUN_STATUSES)}")
-    columns = ["name", "status", "seed", "steps_done", "steps_planned", "policies",
-               "created_at", "finished_at", "package_version", "digest"]
+    columns = [
+        "name",
+        "status",
+        "seed",
+        "steps_done",
+        "steps_planned",
+        "policies",
+        "created_at",
+        "finished_at",
+        "package_version",
+        "digest",
+    ]
     rows: list[dict[str, Any]] = []
     if store.exists:
         query = select(Run).order_by(Run.id.desc())
         if name is not None:
             query = query.where(Run.name == name)
         if sweep is not None:
-            query = query.where(Run.id.in_(select(SweepRun.run_id).join(Sweep).where(
-                Sweep.id == sweep if isinstance(sweep, int) else Sweep.name == sweep)))
+            query = query.where(
+                Run.id.in_(
+                    select(SweepRun.run_id)
+                    .join(Sweep)
+                    .where(Sweep.id == sweep if isinstance(sweep, int) else Sweep.name == sweep)
+                )
+            )
         with Session(store.engine) as session:
             for run in session.scalars(query):
                 names = [p["name"] for p in run.policies]
                 run_status = effective_status(run)
                 if (policy is not None and policy not in names) or (
-                        status is not None and run_status != status):
+                    status is not None and run_status != status
+                ):
                     continue
-                rows.append({
-                    "run_id": run.id, "name": run.name, "status": run_status,
-                    "seed": int(run.seed), "steps_done": run.steps_done,
-                    "steps_planned": run.steps_planned, "policies": "+".join(names),
-                    "created_at": _timestamp(run.created_at),
-                    "finished_at": _timestamp(run.finished_at),
-                    "package_version": run.versions.get("package"), "digest": run.digest})
+                rows.append(
+                    {
+                        "run_id": run.id,
+                        "name": run.name,
+                        "status": run_status,
+                        "seed": int(run.seed),
+                        "steps_done": run.steps_done,
+                        "steps_planned": run.steps_planned,
+                        "policies": "+".join(names),
+                        "created_at": _timestamp(run.created_at),
+                        "finished_at": _timestamp(run.finished_at),
+                        "package_version": run.versions.get("package"),
+                        "digest": run.digest,
+                    }
+                )
     frame = pd.DataFrame(rows, columns=["run_id", *columns])
     return frame.set_index("run_id")
 
@@ -150,7 +180,8 @@ class StoredRun:
             raise StoreError(
                 f"run {self.id}'s stored scenario is not valid for token-market-sim "
                 f"{simulator.__version__} (stored by {self.package_version}): "
-                f"{describe_validation_error(error, 'scenario')}") from None
+                f"{describe_validation_error(error, 'scenario')}"
+            ) from None
 
     @property
     def clock(self) -> StepClock:
@@ -197,13 +228,16 @@ def load_table(store: RunStore, table: Table, run_id: int) -> pd.DataFrame:
             changed outside ``sim``), naming the table and the run.
     """
     columns = [c for c in table.columns if c.name not in _NOT_LOADED]
-    query = (select(*columns).where(table.c.run_id == run_id)
-             .order_by(table.c.step, table.c.id))
+    query = select(*columns).where(table.c.run_id == run_id).order_by(table.c.step, table.c.id)
     with store.reading(f"table {table.name} of run {run_id}") as session:
         rows = session.execute(query).all()
         values = zip(*rows, strict=True) if rows else ([] for _ in columns)  # by column: faster
-        frame = pd.DataFrame({c.name: pd.array(list(v), dtype=_dtype(c))
-                              for c, v in zip(columns, values, strict=True)})
+        frame = pd.DataFrame(
+            {
+                c.name: pd.array(list(v), dtype=_dtype(c))
+                for c, v in zip(columns, values, strict=True)
+            }
+        )
         codes, months = pd.factorize(frame["month"])  # parse each month once, not per row
         frame["month"] = pd.PeriodIndex(months, freq="M").take(codes)
     return frame.set_index("month")
@@ -257,11 +291,26 @@ def load_run(store: RunStore, run_id: int) -> StoredRun:
     """
     record = store.run_record(run_id)
     fields: dict[str, Any] = {
-        key: record[key] for key in ("id", "name", "status", "seed", "steps_done",
-                                     "steps_planned", "digest", "error", "policies", "versions")}
+        key: record[key]
+        for key in (
+            "id",
+            "name",
+            "status",
+            "seed",
+            "steps_done",
+            "steps_planned",
+            "digest",
+            "error",
+            "policies",
+            "versions",
+        )
+    }
     finished = record["finished_at"]
-    fields.update(scenario_data=record["scenario"], created_at=pd.Timestamp(record["created_at"]),
-                  finished_at=pd.Timestamp(finished) if finished else pd.NaT)
+    fields.update(
+        scenario_data=record["scenario"],
+        created_at=pd.Timestamp(record["created_at"]),
+        finished_at=pd.Timestamp(finished) if finished else pd.NaT,
+    )
     clock = stored_clock(record["scenario"])
     for name, table in HISTORY_TABLES.items():
         frame = load_table(store, table, run_id)

@@ -62,7 +62,8 @@ def schema_version(connection: Connection) -> int | None:
         stored = None
         if "store_meta" in tables:
             stored = connection.execute(
-                select(StoreMeta.value).where(StoreMeta.key == "schema_version")).scalar()
+                select(StoreMeta.value).where(StoreMeta.key == "schema_version")
+            ).scalar()
         if stored != str(FIRST_VERSION):
             raise UnknownSchema(stored)
         return FIRST_VERSION

@@ -37,10 +37,23 @@ class RunRecorder:
         market = _clean(record.market)
         providers = [_clean(row) for row in record.providers]
         events = [{"policy": e.policy, "status": e.status} for e in record.events]
-        self.store.write_step(self.run_id, record.step, record.month, market, providers,
-                              record.segments, events, developers)
-        payload = {"step": record.step, "month": record.month, "market": market,
-                   "providers": providers, "events": events}
+        self.store.write_step(
+            self.run_id,
+            record.step,
+            record.month,
+            market,
+            providers,
+            record.segments,
+            events,
+            developers,
+        )
+        payload = {
+            "step": record.step,
+            "month": record.month,
+            "market": market,
+            "providers": providers,
+            "events": events,
+        }
         self._hash.update(json.dumps(payload, sort_keys=True, default=repr).encode())
 
     @property

@@ -128,7 +128,8 @@ class MarketStep(Base):
 
 
 MARKET_METRICS: tuple[str, ...] = tuple(
-    c.name for c in MarketStep.__table__.columns if c.name not in {"id", "run_id", "step", "month"})
+    c.name for c in MarketStep.__table__.columns if c.name not in {"id", "run_id", "step", "month"}
+)
 
 
 class ProviderStep(Base):
@@ -198,7 +199,6 @@ class PolicyEventRow(Base):
     status: Mapped[str] = mapped_column(Text)
 
 
-
 HISTORY_TABLES: dict[str, Table] = {
     "market_steps": MarketStep.__table__,
     "provider_steps": ProviderStep.__table__,
@@ -206,6 +206,7 @@ HISTORY_TABLES: dict[str, Table] = {
     "policy_events": PolicyEventRow.__table__,
 }
 """The per-step tables of a run, by name, in the order they are listed and exported."""
+
 
 class DeveloperStep(Base):
     """One developer in one step, for runs that asked for per-developer history.
@@ -257,8 +258,7 @@ class SweepRun(Base):
     __tablename__ = "sweep_runs"
     __table_args__ = (Index("ix_sweep_runs_task", "sweep_id", "point", "replicate", "arm"),)
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"),
-                                        primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"))
     point: Mapped[int] = mapped_column(Integer)
     replicate: Mapped[int] = mapped_column(Integer)

@@ -141,8 +141,9 @@ def mask_url(url: str) -> str:
 def check_id(value: int, what: str = "run") -> int:
     """``value`` if it can be a stored id (1 to :data:`MAX_ID`); else a one-line error."""
     if not 1 <= value <= MAX_ID:
-        raise StoreError(f"{what} id {excerpt(value)}: {what} ids are whole numbers from 1 to "
-                         f"{MAX_ID}")
+        raise StoreError(
+            f"{what} id {excerpt(value)}: {what} ids are whole numbers from 1 to {MAX_ID}"
+        )
     return value
 
 
@@ -223,8 +224,12 @@ def effective_status(row: Run | Sweep) -> str:
     A ``running`` row whose process on this host is gone was killed: it is reported as
     ``interrupted``.
     """
-    if (row.status == "running" and row.host == socket.gethostname() and row.pid
-            and not _process_alive(row.pid)):
+    if (
+        row.status == "running"
+        and row.host == socket.gethostname()
+        and row.pid
+        and not _process_alive(row.pid)
+    ):
         return "interrupted"
     return row.status
 
@@ -253,30 +258,35 @@ class RunStore:
         try:
             parsed = make_url(self.url)
         except (ArgumentError, ValueError):
-            raise StoreError(f"--db {self.masked_url!r}: not a database URL or file path; "
-                             "expected DIALECT://USER:PASSWORD@HOST:PORT/DATABASE (the port a "
-                             "number) or a file path") from None
+            raise StoreError(
+                f"--db {self.masked_url!r}: not a database URL or file path; "
+                "expected DIALECT://USER:PASSWORD@HOST:PORT/DATABASE (the port a "
+                "number) or a file path"
+            ) from None
         self._secrets = url_secrets(self.url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             path = Path(parsed.database)
             if path.is_symlink() and not path.exists():
-                raise StoreError(f"--db {path}: a symbolic link that leads to no file (it "
-                                 "dangles or loops)")
+                raise StoreError(
+                    f"--db {path}: a symbolic link that leads to no file (it dangles or loops)"
+                )
             if path.exists() and not path.is_file():
                 raise StoreError(f"--db {path}: not a regular file (a SQLite database is one)")
             if not path.exists():
                 if not create:
                     self.exists = False
                 elif not path.parent.is_dir():
-                    raise StoreError(f"cannot create database {path}: folder {path.parent} "
-                                     "does not exist")
+                    raise StoreError(
+                        f"cannot create database {path}: folder {path.parent} does not exist"
+                    )
                 else:
                     self._new_file = path
         try:
             self.engine: Engine = create_engine(self.url)
         except (ArgumentError, ImportError, SQLAlchemyError) as error:
-            raise StoreError(f"cannot open database {self.masked_url}: "
-                             f"{self._reason(error)}") from None
+            raise StoreError(
+                f"cannot open database {self.masked_url}: {self._reason(error)}"
+            ) from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -310,22 +320,26 @@ class RunStore:
                         raise StoreError(
                             f"database {self.masked_url} has schema version {version}, older than "
                             f"this package's {SCHEMA_VERSION}: run `sim db upgrade --db "
-                            f"{self.masked_url}` to migrate it (back it up first)")
+                            f"{self.masked_url}` to migrate it (back it up first)"
+                        )
                     upgrade_schema(connection)
                     self.upgraded_from = version
                 elif version > SCHEMA_VERSION:
                     raise StoreError(
                         f"database {self.masked_url} has schema version {version}, newer than this "
-                        f"package's {SCHEMA_VERSION}: upgrade token-market-sim to use it")
+                        f"package's {SCHEMA_VERSION}: upgrade token-market-sim to use it"
+                    )
         except UnknownSchema as unknown:
             if unknown.revision is None:
                 raise StoreError(
                     f"database {self.masked_url} has a 'runs' table without a schema version: "
-                    "it is not a token-market-sim run store; nothing was written") from None
+                    "it is not a token-market-sim run store; nothing was written"
+                ) from None
             raise StoreError(
                 f"database {self.masked_url} is at schema revision {unknown.revision!r}, which "
                 f"this package (schema versions 1 to {SCHEMA_VERSION}) does not know: upgrade "
-                "token-market-sim to use it; nothing was written") from None
+                "token-market-sim to use it; nothing was written"
+            ) from None
         except DBAPIError as error:
             raise StoreError(self._cannot_open(error)) from None
 
@@ -348,9 +362,17 @@ class RunStore:
 
     # ---- a run's life ---------------------------------------------------------------------------
 
-    def start_run(self, *, name: str, seed: int, steps: int, scenario: dict[str, Any],
-                  policies: list[dict[str, Any]], versions: dict[str, str],
-                  tags: Sequence[str] = ()) -> int:
+    def start_run(
+        self,
+        *,
+        name: str,
+        seed: int,
+        steps: int,
+        scenario: dict[str, Any],
+        policies: list[dict[str, Any]],
+        versions: dict[str, str],
+        tags: Sequence[str] = (),
+    ) -> int:
         """Register a new run as ``running`` and return its id.
 
         Raises:
@@ -361,18 +383,35 @@ class RunStore:
         for tag in tags:
             check_name(tag, "tag")
         with self.session() as session:
-            run = Run(name=name, status="running", created_at=utc_now(), seed=str(seed),
-                      steps_planned=steps, steps_done=0, scenario=scenario, policies=policies,
-                      versions=versions, host=socket.gethostname(), pid=os.getpid(),
-                      tags=list(tags))
+            run = Run(
+                name=name,
+                status="running",
+                created_at=utc_now(),
+                seed=str(seed),
+                steps_planned=steps,
+                steps_done=0,
+                scenario=scenario,
+                policies=policies,
+                versions=versions,
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                tags=list(tags),
+            )
             session.add(run)
             session.flush()
             return run.id
 
-    def write_step(self, run_id: int, step: int, month: str, market: dict[str, Any],
-                   providers: list[dict[str, Any]], segments: list[dict[str, Any]],
-                   events: list[dict[str, Any]],
-                   developers: DeveloperRows | None = None) -> None:
+    def write_step(
+        self,
+        run_id: int,
+        step: int,
+        month: str,
+        market: dict[str, Any],
+        providers: list[dict[str, Any]],
+        segments: list[dict[str, Any]],
+        events: list[dict[str, Any]],
+        developers: DeveloperRows | None = None,
+    ) -> None:
         """Store one step's rows (and any developer rows) and count it done, in one transaction."""
         keys = {"run_id": run_id, "step": step, "month": month}
         with self.writer.begin() as connection:
@@ -386,12 +425,16 @@ class RunStore:
                 connection.execute(insert(PolicyEventRow), [{**keys, **row} for row in events])
             connection.execute(update(Run).where(Run.id == run_id).values(steps_done=step + 1))
 
-    def finish_run(self, run_id: int, status: str, digest: str | None = None,
-                   error: str | None = None) -> None:
+    def finish_run(
+        self, run_id: int, status: str, digest: str | None = None, error: str | None = None
+    ) -> None:
         """Mark a run finished, failed or interrupted."""
         with self.writer.begin() as connection:
-            connection.execute(update(Run).where(Run.id == run_id).values(
-                status=status, finished_at=utc_now(), digest=digest, error=error))
+            connection.execute(
+                update(Run)
+                .where(Run.id == run_id)
+                .values(status=status, finished_at=utc_now(), digest=digest, error=error)
+            )
 
     # ---- looking at runs -------------------------------------------------------------------------
 
@@ -415,10 +458,20 @@ class RunStore:
             return self._summary(session.get(Run, run_id))
         except UNREADABLE as error:
             session.rollback()
-            return {"id": run_id, "name": "?", "status": "damaged", "created_at": "?",
-                    "finished_at": None, "seed": None, "steps_done": None,
-                    "steps_planned": None, "policies": [], "digest": None, "tags": [],
-                    "error": f"row cannot be read: {self._reason(error)}"}
+            return {
+                "id": run_id,
+                "name": "?",
+                "status": "damaged",
+                "created_at": "?",
+                "finished_at": None,
+                "seed": None,
+                "steps_done": None,
+                "steps_planned": None,
+                "policies": [],
+                "digest": None,
+                "tags": [],
+                "error": f"row cannot be read: {self._reason(error)}",
+            }
 
     @contextmanager
     def reading(self, what: str) -> Iterator[Session]:
@@ -433,9 +486,11 @@ class RunStore:
         except InputError:
             raise
         except UNREADABLE as error:
-            raise StoreError(f"database {self.masked_url} cannot be read ({what}): "
-                             f"{self._reason(error)}; was it changed outside sim? Restore it "
-                             "from a backup") from None
+            raise StoreError(
+                f"database {self.masked_url} cannot be read ({what}): "
+                f"{self._reason(error)}; was it changed outside sim? Restore it "
+                "from a backup"
+            ) from None
 
     def run_record(self, run_id: int) -> dict[str, Any]:
         """One run's own row: summary, scenario, policies, versions, error; an error if none.
@@ -455,8 +510,9 @@ class RunStore:
             hint = f"run ids go from 1 to {last}" if last else "the database has no runs"
             raise StoreError(f"no run {run_id} in {self.masked_url} ({hint})")
         record = self._summary(run)
-        record.update(scenario=run.scenario, policies=run.policies, versions=run.versions,
-                      error=run.error)
+        record.update(
+            scenario=run.scenario, policies=run.policies, versions=run.versions, error=run.error
+        )
         return record
 
     def get_run(self, run_id: int) -> dict[str, Any]:
@@ -465,29 +521,47 @@ class RunStore:
             record = self._record(session, run_id)
             for label, table in HISTORY_TABLES.items():
                 record[f"{label}_rows"] = session.scalar(
-                    select(func.count()).select_from(table).where(table.c.run_id == run_id))
+                    select(func.count()).select_from(table).where(table.c.run_id == run_id)
+                )
             record["events"] = [
                 {"month": e.month, "policy": e.policy, "status": e.status}
-                for e in session.scalars(select(PolicyEventRow).where(
-                    PolicyEventRow.run_id == run_id).order_by(PolicyEventRow.step))]
+                for e in session.scalars(
+                    select(PolicyEventRow)
+                    .where(PolicyEventRow.run_id == run_id)
+                    .order_by(PolicyEventRow.step)
+                )
+            ]
             record["last_market"] = self._last_market(session, run_id)
             return record
 
     def _last_market(self, session: Session, run_id: int) -> dict[str, Any] | None:
-        row = session.scalars(select(MarketStep).where(MarketStep.run_id == run_id)
-                              .order_by(MarketStep.step.desc()).limit(1)).first()
+        row = session.scalars(
+            select(MarketStep)
+            .where(MarketStep.run_id == run_id)
+            .order_by(MarketStep.step.desc())
+            .limit(1)
+        ).first()
         if row is None:
             return None
-        return {c.name: _checked(c, getattr(row, c.name)) for c in MarketStep.__table__.columns
-                if c.name not in ("id", "run_id")}
+        return {
+            c.name: _checked(c, getattr(row, c.name))
+            for c in MarketStep.__table__.columns
+            if c.name not in ("id", "run_id")
+        }
 
     def _summary(self, run: Run) -> dict[str, Any]:
         return {
-            "id": run.id, "name": printable(run.name), "status": effective_status(run),
+            "id": run.id,
+            "name": printable(run.name),
+            "status": effective_status(run),
             "created_at": run.created_at.isoformat(timespec="seconds"),
-            "finished_at": (run.finished_at.isoformat(timespec="seconds") if run.finished_at
-                            else None),
-            "seed": int(run.seed), "steps_done": run.steps_done, "steps_planned": run.steps_planned,
-            "policies": [p["name"] for p in run.policies], "digest": run.digest,
+            "finished_at": (
+                run.finished_at.isoformat(timespec="seconds") if run.finished_at else None
+            ),
+            "seed": int(run.seed),
+            "steps_done": run.steps_done,
+            "steps_planned": run.steps_planned,
+            "policies": [p["name"] for p in run.policies],
+            "digest": run.digest,
             "tags": [printable(tag) for tag in run.tags],
         }

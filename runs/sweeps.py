@@ -37,22 +37,35 @@ class StoredSweep:
 
 
 def _stored(sweep: Sweep) -> StoredSweep:
-    return StoredSweep(sweep.id, sweep.name, sweep.spec, sweep.points, effective_status(sweep),
-                       sweep.created_at, sweep.finished_at)
+    return StoredSweep(
+        sweep.id,
+        sweep.name,
+        sweep.spec,
+        sweep.points,
+        effective_status(sweep),
+        sweep.created_at,
+        sweep.finished_at,
+    )
 
 
 def _claim(sweep: Sweep) -> None:
     """Mark ``sweep`` as run by this process, unless another live process is running it."""
-    if (sweep.pid != os.getpid() and sweep.host == socket.gethostname()
-            and effective_status(sweep) == "running"):
-        raise StoreError(f"sweep {sweep.id} ({sweep.name!r}) is being run by process "
-                         f"{sweep.pid} on this host: wait for it, or stop it first")
+    if (
+        sweep.pid != os.getpid()
+        and sweep.host == socket.gethostname()
+        and effective_status(sweep) == "running"
+    ):
+        raise StoreError(
+            f"sweep {sweep.id} ({sweep.name!r}) is being run by process "
+            f"{sweep.pid} on this host: wait for it, or stop it first"
+        )
     sweep.status, sweep.finished_at = "running", None
     sweep.host, sweep.pid = socket.gethostname(), os.getpid()
 
 
-def open_sweep(store: RunStore, name: str, spec: dict[str, Any],
-               points: list[dict[str, Any]]) -> StoredSweep:
+def open_sweep(
+    store: RunStore, name: str, spec: dict[str, Any], points: list[dict[str, Any]]
+) -> StoredSweep:
     """The sweep called ``name``, created if new, claimed by this process to run it.
 
     Raises:
@@ -64,8 +77,9 @@ def open_sweep(store: RunStore, name: str, spec: dict[str, Any],
         return _open(store, name, spec, points)
 
 
-def _open(store: RunStore, name: str, spec: dict[str, Any],
-          points: list[dict[str, Any]]) -> StoredSweep:
+def _open(
+    store: RunStore, name: str, spec: dict[str, Any], points: list[dict[str, Any]]
+) -> StoredSweep:
     with store.session() as session:
         sweep = session.scalars(select(Sweep).where(Sweep.name == name)).first()
         if sweep is None:
@@ -74,7 +88,8 @@ def _open(store: RunStore, name: str, spec: dict[str, Any],
         elif sweep.spec != spec:
             raise StoreError(
                 f"sweep name {name!r} is taken by sweep {sweep.id}, which has another spec: "
-                f"choose another --name, or continue it with `sim sweep --resume {sweep.id}`")
+                f"choose another --name, or continue it with `sim sweep --resume {sweep.id}`"
+            )
         _claim(sweep)
         session.flush()
         return _stored(sweep)
@@ -122,19 +137,33 @@ def list_sweeps(store: RunStore) -> list[dict[str, Any]]:
     """Every sweep, newest first, with how many of its tasks have a finished run."""
     if not store.exists:
         return []
-    done = (select(SweepRun.sweep_id, func.count().label("runs"))
-            .join(SweepRun.run).where(Run.status == "finished")
-            .group_by(SweepRun.sweep_id).subquery())
-    query = (select(Sweep, func.coalesce(done.c.runs, 0))
-             .outerjoin(done, done.c.sweep_id == Sweep.id).order_by(Sweep.id.desc()))
+    done = (
+        select(SweepRun.sweep_id, func.count().label("runs"))
+        .join(SweepRun.run)
+        .where(Run.status == "finished")
+        .group_by(SweepRun.sweep_id)
+        .subquery()
+    )
+    query = (
+        select(Sweep, func.coalesce(done.c.runs, 0))
+        .outerjoin(done, done.c.sweep_id == Sweep.id)
+        .order_by(Sweep.id.desc())
+    )
     with Session(store.engine) as session:
-        return [{"id": sweep.id, "name": sweep.name, "status": effective_status(sweep),
-                 "finished_runs": finished, "planned_runs": planned_runs(sweep.spec,
-                                                                         sweep.points),
-                 "created_at": sweep.created_at.isoformat(timespec="seconds"),
-                 "finished_at": (sweep.finished_at.isoformat(timespec="seconds")
-                                 if sweep.finished_at else None)}
-                for sweep, finished in session.execute(query)]
+        return [
+            {
+                "id": sweep.id,
+                "name": sweep.name,
+                "status": effective_status(sweep),
+                "finished_runs": finished,
+                "planned_runs": planned_runs(sweep.spec, sweep.points),
+                "created_at": sweep.created_at.isoformat(timespec="seconds"),
+                "finished_at": (
+                    sweep.finished_at.isoformat(timespec="seconds") if sweep.finished_at else None
+                ),
+            }
+            for sweep, finished in session.execute(query)
+        ]
 
 
 def planned_runs(spec: dict[str, Any], points: list[dict[str, Any]]) -> int:
@@ -144,9 +173,11 @@ def planned_runs(spec: dict[str, Any], points: list[dict[str, Any]]) -> int:
 
 def finished_tasks(store: RunStore, sweep_id: int) -> set[tuple[int, int, str]]:
     """``(point, replicate, arm)`` of every task of the sweep with a finished run."""
-    query = (select(SweepRun.point, SweepRun.replicate, SweepRun.arm)
-             .join(SweepRun.run)
-             .where(SweepRun.sweep_id == sweep_id, Run.status == "finished"))
+    query = (
+        select(SweepRun.point, SweepRun.replicate, SweepRun.arm)
+        .join(SweepRun.run)
+        .where(SweepRun.sweep_id == sweep_id, Run.status == "finished")
+    )
     with Session(store.engine) as session:
         return {tuple(row) for row in session.execute(query)}
 
@@ -160,23 +191,28 @@ def close_abandoned_runs(store: RunStore, sweep_id: int) -> int:
     abandoned = select(SweepRun.run_id).where(SweepRun.sweep_id == sweep_id)
     with store.writer.begin() as connection:
         return connection.execute(
-            update(Run).where(Run.id.in_(abandoned), Run.status == "running")
-            .values(status="interrupted", finished_at=utc_now())).rowcount
+            update(Run)
+            .where(Run.id.in_(abandoned), Run.status == "running")
+            .values(status="interrupted", finished_at=utc_now())
+        ).rowcount
 
 
-def link_run(store: RunStore, sweep_id: int, run_id: int, point: int, replicate: int,
-             arm: str) -> None:
+def link_run(
+    store: RunStore, sweep_id: int, run_id: int, point: int, replicate: int, arm: str
+) -> None:
     """Record that run ``run_id`` is the sweep's task ``(point, replicate, arm)``."""
     with store.session() as session:
-        session.add(SweepRun(sweep_id=sweep_id, run_id=run_id, point=point, replicate=replicate,
-                             arm=arm))
+        session.add(
+            SweepRun(sweep_id=sweep_id, run_id=run_id, point=point, replicate=replicate, arm=arm)
+        )
 
 
 def finish_sweep(store: RunStore, sweep_id: int, status: str) -> None:
     """Mark the sweep finished, failed or interrupted."""
     with store.writer.begin() as connection:
-        connection.execute(update(Sweep).where(Sweep.id == sweep_id)
-                           .values(status=status, finished_at=utc_now()))
+        connection.execute(
+            update(Sweep).where(Sweep.id == sweep_id).values(status=status, finished_at=utc_now())
+        )
 
 
 def sweep_outcomes(store: RunStore, sweep_id: int, metrics: list[str]) -> pd.DataFrame:
@@ -186,13 +222,13 @@ def sweep_outcomes(store: RunStore, sweep_id: int, metrics: list[str]) -> pd.Dat
     column, its value at the run's last step; NaN where the metric had nothing to measure).
     """
     columns = [getattr(MarketStep, metric) for metric in metrics]
-    query = (select(SweepRun.point, SweepRun.replicate, SweepRun.arm, Run.id, Run.seed,
-                    *columns)
-             .join(SweepRun.run)
-             .join(MarketStep, (MarketStep.run_id == Run.id)
-                   & (MarketStep.step == Run.steps_done - 1))
-             .where(SweepRun.sweep_id == sweep_id, Run.status == "finished")
-             .order_by(SweepRun.point, SweepRun.replicate, SweepRun.arm, Run.id))
+    query = (
+        select(SweepRun.point, SweepRun.replicate, SweepRun.arm, Run.id, Run.seed, *columns)
+        .join(SweepRun.run)
+        .join(MarketStep, (MarketStep.run_id == Run.id) & (MarketStep.step == Run.steps_done - 1))
+        .where(SweepRun.sweep_id == sweep_id, Run.status == "finished")
+        .order_by(SweepRun.point, SweepRun.replicate, SweepRun.arm, Run.id)
+    )
     with Session(store.engine) as session:
         rows = [(*row[:4], int(row[4]), *row[5:]) for row in session.execute(query)]
     frame = pd.DataFrame(rows, columns=["point", "replicate", "arm", "run_id", "seed", *metrics])

@@ -13,8 +13,8 @@ from importlib import resources
 
 import numpy as np
 
-from vocabulary.calendar import parse_month
 from simulator.scenario import ProviderSpec, SupplyParams
+from vocabulary.calendar import parse_month
 
 
 def _quarter_end(label: str) -> int:
@@ -37,8 +37,9 @@ class CapabilityTimeline:
             rows = list(csv.DictReader(handle))
         ends = np.array([_quarter_end(row["quarter"]) for row in rows])
         keys = [k for k in rows[0] if k != "quarter"]
-        scores = {key: np.array([float(row[key]) if row[key] else np.nan for row in rows])
-                  for key in keys}
+        scores = {
+            key: np.array([float(row[key]) if row[key] else np.nan for row in rows]) for key in keys
+        }
         return cls(quarter_ends=ends, scores=scores)
 
     @property
@@ -69,8 +70,14 @@ class CapabilityTimeline:
             value = self.score(spec.capability_proxy, month) * spec.capability_proxy_factor
         return value
 
-    def advance(self, specs: list[ProviderSpec], current: np.ndarray, frontier: float,
-                month: int, supply: SupplyParams) -> tuple[np.ndarray, float]:
+    def advance(
+        self,
+        specs: list[ProviderSpec],
+        current: np.ndarray,
+        frontier: float,
+        month: int,
+        supply: SupplyParams,
+    ) -> tuple[np.ndarray, float]:
         """(P,) capabilities and the frontier for ``month``.
 
         Within the timeline: the sourced scores, the frontier being the best of them. After it:
@@ -84,12 +91,19 @@ class CapabilityTimeline:
             scores = np.array([self.provider_score(spec, month) for spec in specs])
             scores = np.where(np.isnan(scores), current, scores)
             return scores, float(np.nanmax(scores))
-        rate = np.array([supply.capability_catch_up
-                         + (supply.open_weights_catch_up_bonus if spec.open_weights else 0.0)
-                         for spec in specs])
+        rate = np.array(
+            [
+                supply.capability_catch_up
+                + (supply.open_weights_catch_up_bonus if spec.open_weights else 0.0)
+                for spec in specs
+            ]
+        )
         gap = frontier - current
-        new_gap = np.where(gap <= 0.0, 0.0,
-                           (gap + supply.frontier_growth_per_month) * (1.0 - np.minimum(rate, 1.0)))
+        new_gap = np.where(
+            gap <= 0.0,
+            0.0,
+            (gap + supply.frontier_growth_per_month) * (1.0 - np.minimum(rate, 1.0)),
+        )
         frontier = frontier + supply.frontier_growth_per_month
         return frontier - new_gap, frontier
 
@@ -98,5 +112,7 @@ class CapabilityTimeline:
         for spec in specs:
             for key in filter(None, (spec.capability_key, spec.capability_proxy)):
                 if key not in self.scores:
-                    raise KeyError(f"providers.{spec.name}.capability_key: unknown timeline "
-                                   f"column {key!r}; allowed: {', '.join(self.scores)}")
+                    raise KeyError(
+                        f"providers.{spec.name}.capability_key: unknown timeline "
+                        f"column {key!r}; allowed: {', '.join(self.scores)}"
+                    )

@@ -39,9 +39,14 @@ class _Request:
     allocations: list[tuple[int, int, float]] = field(default_factory=list)
 
 
-def run_chip_market(providers: list[ProviderAgent], catalogue: ChipCatalogue,
-                    constraints: Constraints, month: int, supply: SupplyParams,
-                    fallback_growth: dict[int, float]) -> None:
+def run_chip_market(
+    providers: list[ProviderAgent],
+    catalogue: ChipCatalogue,
+    constraints: Constraints,
+    month: int,
+    supply: SupplyParams,
+    fallback_growth: dict[int, float],
+) -> None:
     """Deliver, order and rent accelerators for ``month`` (see the module docstring).
 
     Called once a month: in weekly runs, in the month's first week.
@@ -49,15 +54,24 @@ def run_chip_market(providers: list[ProviderAgent], catalogue: ChipCatalogue,
     for provider in providers:
         provider.receive_deliveries(month)
 
-    banned = {j: catalogue.banned_for(constraints, j)
-              for j in {provider.spec.jurisdiction for provider in providers}}
+    banned = {
+        j: catalogue.banned_for(constraints, j)
+        for j in {provider.spec.jurisdiction for provider in providers}
+    }
     requests = []
     for provider in providers:
         jurisdiction = provider.spec.jurisdiction
         lead = supply.lead_time_months[jurisdiction] + constraints.extra_lead_months[jurisdiction]
         gap = provider.capacity_gap(lead, supply, fallback_growth[provider.index])
-        requests.append(_Request(provider, gap, provider.tokens_per_unit(supply.max_utilisation),
-                                 lead, banned[jurisdiction]))
+        requests.append(
+            _Request(
+                provider,
+                gap,
+                provider.tokens_per_unit(supply.max_utilisation),
+                lead,
+                banned[jurisdiction],
+            )
+        )
 
     available = np.flatnonzero(catalogue.available_from <= month)
     cost_per_throughput = catalogue.price_usd / catalogue.tokens_per_s
@@ -67,8 +81,11 @@ def run_chip_market(providers: list[ProviderAgent], catalogue: ChipCatalogue,
     for request in requests:
         _place_orders(request, catalogue, constraints, month, supply)
         provider = request.provider
-        provider.rent_remote(supply, constraints.remote_keep[provider.spec.jurisdiction],
-                             fallback_growth[provider.index])
+        provider.rent_remote(
+            supply,
+            constraints.remote_keep[provider.spec.jurisdiction],
+            fallback_growth[provider.index],
+        )
 
 
 def _pro_rata(pool: float, asked: float) -> float:
@@ -76,9 +93,14 @@ def _pro_rata(pool: float, asked: float) -> float:
     return 1.0 if asked <= pool else pool / asked
 
 
-def _allocate_smuggled(requests: list[_Request], catalogue: ChipCatalogue,
-                       constraints: Constraints, available: np.ndarray,
-                       cost_per_throughput: np.ndarray, supply: SupplyParams) -> None:
+def _allocate_smuggled(
+    requests: list[_Request],
+    catalogue: ChipCatalogue,
+    constraints: Constraints,
+    available: np.ndarray,
+    cost_per_throughput: np.ndarray,
+    supply: SupplyParams,
+) -> None:
     """Give each provider its smuggled chips, within its country's cap, pro rata."""
     wanted: dict[str, list[tuple[_Request, int, float]]] = defaultdict(list)
     for request in requests:
@@ -98,9 +120,14 @@ def _allocate_smuggled(requests: list[_Request], catalogue: ChipCatalogue,
             request.gap -= got * (1.0 - constraints.seizure_rate) * request.per_unit[chip]
 
 
-def _allocate_purchases(requests: list[_Request], catalogue: ChipCatalogue, available: np.ndarray,
-                        cost_per_throughput: np.ndarray, month: int,
-                        supply: SupplyParams) -> None:
+def _allocate_purchases(
+    requests: list[_Request],
+    catalogue: ChipCatalogue,
+    available: np.ndarray,
+    cost_per_throughput: np.ndarray,
+    month: int,
+    supply: SupplyParams,
+) -> None:
     """Fill the remaining gaps from legal and domestic chips, cheapest first, in rounds.
 
     In round k every provider with a gap left asks its k-th cheapest chip for all of it; a chip
@@ -109,12 +136,15 @@ def _allocate_purchases(requests: list[_Request], catalogue: ChipCatalogue, avai
     options: dict[int, list[int]] = {}
     for i, request in enumerate(requests):
         buyer = request.provider.spec.jurisdiction
-        allowed = [c for c in available
-                   if catalogue.for_sale_to(c, buyer) and not request.banned[c]]
+        allowed = [
+            c for c in available if catalogue.for_sale_to(c, buyer) and not request.banned[c]
+        ]
         options[i] = sorted(allowed, key=lambda c: cost_per_throughput[c])
-    remaining_output = {c: output * supply.national_supply_share
-                        for c in available
-                        if (output := catalogue.monthly_output(c, month)) is not None}
+    remaining_output = {
+        c: output * supply.national_supply_share
+        for c in available
+        if (output := catalogue.monthly_output(c, month)) is not None
+    }
     for round_ in range(len(catalogue)):
         asks: dict[int, list[tuple[_Request, float]]] = defaultdict(list)
         for i, request in enumerate(requests):
@@ -134,8 +164,13 @@ def _allocate_purchases(requests: list[_Request], catalogue: ChipCatalogue, avai
                 request.gap -= got * request.per_unit[chip]
 
 
-def _place_orders(request: _Request, catalogue: ChipCatalogue, constraints: Constraints,
-                  month: int, supply: SupplyParams) -> None:
+def _place_orders(
+    request: _Request,
+    catalogue: ChipCatalogue,
+    constraints: Constraints,
+    month: int,
+    supply: SupplyParams,
+) -> None:
     """Pay for the allocations, scaled down to the month's budget, and queue the deliveries."""
     provider = request.provider
 
@@ -156,7 +191,10 @@ def _place_orders(request: _Request, catalogue: ChipCatalogue, constraints: Cons
             continue
         smuggled = channel == SMUGGLED
         provider.order(
-            chip, channel, units * scale, unit_price(chip, channel),
+            chip,
+            channel,
+            units * scale,
+            unit_price(chip, channel),
             seized=constraints.seizure_rate if smuggled else 0.0,
-            arrival=month + request.lead + (supply.smuggling_extra_months if smuggled else 0))
-
+            arrival=month + request.lead + (supply.smuggling_extra_months if smuggled else 0),
+        )

@@ -78,30 +78,44 @@ def cell_utility(terms: UtilityTerms) -> np.ndarray:
     """(C, P) utility of each provider for each region x segment cell; -inf where not sold."""
     latency = terms.provider_latency[None, :] + terms.network_latency[:, terms.jurisdiction]
     security_scale = np.where(terms.open_weights, terms.open_factor, 1.0)
-    distrust = terms.distrust[:, terms.jurisdiction]                      # (R, P)
+    distrust = terms.distrust[:, terms.jurisdiction]  # (R, P)
     price_part = -terms.price_weight[:, None] * np.log(terms.price)[None, :]  # (S, P)
-    quality_part = terms.quality_weight * np.log(terms.quality)             # (P,)
-    latency_part = terms.latency_weight * np.log(latency)                   # (R, P)
-    security_part = (terms.security_penalty[None, :, None] * distrust[:, None, :]
-                     * security_scale[None, None, :])                      # (R, S, P)
-    utility = (price_part[None, :, :] + quality_part[None, None, :]
-               - latency_part[:, None, :] - security_part)
+    quality_part = terms.quality_weight * np.log(terms.quality)  # (P,)
+    latency_part = terms.latency_weight * np.log(latency)  # (R, P)
+    security_part = (
+        terms.security_penalty[None, :, None] * distrust[:, None, :] * security_scale[None, None, :]
+    )  # (R, S, P)
+    utility = (
+        price_part[None, :, :]
+        + quality_part[None, None, :]
+        - latency_part[:, None, :]
+        - security_part
+    )
     utility = np.where(terms.serves[:, None, :], utility, -np.inf)
     return utility.reshape(-1, utility.shape[-1])
 
 
-def stay_bonus(terms: UtilityTerms, segment: np.ndarray, tenure: np.ndarray,
-               current: np.ndarray) -> np.ndarray:
+def stay_bonus(
+    terms: UtilityTerms, segment: np.ndarray, tenure: np.ndarray, current: np.ndarray
+) -> np.ndarray:
     """(N,) utility bonus each developer gives its current provider: switching cost + lock-in."""
     per_year = np.where(terms.open_weights[current], terms.lock_in_open, terms.lock_in_closed)
     years = np.minimum(tenure.astype(np.float64), LOCK_IN_CAP_MONTHS) / 12.0
     return terms.switching_cost[segment] + per_year * years
 
 
-def choose(cell_u: np.ndarray, rows: np.ndarray, cells: np.ndarray, current: np.ndarray,
-           bonus: np.ndarray, adjacency: sp.csr_array, all_choices: np.ndarray,
-           social_weight: float, uniform: np.ndarray,
-           barred: np.ndarray | None = None) -> np.ndarray:
+def choose(
+    cell_u: np.ndarray,
+    rows: np.ndarray,
+    cells: np.ndarray,
+    current: np.ndarray,
+    bonus: np.ndarray,
+    adjacency: sp.csr_array,
+    all_choices: np.ndarray,
+    social_weight: float,
+    uniform: np.ndarray,
+    barred: np.ndarray | None = None,
+) -> np.ndarray:
     """(n,) the provider each of n choosing developers picks, by the multinomial logit.
 
     Fused over developers (numba, in parallel): for each developer it counts its neighbours'
@@ -124,9 +138,20 @@ def choose(cell_u: np.ndarray, rows: np.ndarray, cells: np.ndarray, current: np.
     """
     has_barred = barred is not None
     return _choose_kernel(
-        cell_weights(cell_u), rows, cells, current, bonus, adjacency.indptr, adjacency.indices,
-        adjacency.data, all_choices, float(social_weight), uniform,
-        barred if has_barred else np.zeros((0, 0), dtype=np.bool_), has_barred)
+        cell_weights(cell_u),
+        rows,
+        cells,
+        current,
+        bonus,
+        adjacency.indptr,
+        adjacency.indices,
+        adjacency.data,
+        all_choices,
+        float(social_weight),
+        uniform,
+        barred if has_barred else np.zeros((0, 0), dtype=np.bool_),
+        has_barred,
+    )
 
 
 def cell_weights(cell_u: np.ndarray) -> np.ndarray:
@@ -139,8 +164,21 @@ def cell_weights(cell_u: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(parallel=True, cache=True)
-def _choose_kernel(cell_w, rows, cells, current, bonus, indptr, indices, data, all_choices,
-                   social_weight, uniform, barred, has_barred):  # pragma: no cover - compiled
+def _choose_kernel(
+    cell_w,
+    rows,
+    cells,
+    current,
+    bonus,
+    indptr,
+    indices,
+    data,
+    all_choices,
+    social_weight,
+    uniform,
+    barred,
+    has_barred,
+):  # pragma: no cover - compiled
     """Pick each developer's provider by inverting its cumulative logit weights.
 
     Per developer: weight_j = cell_w[c, j] * prod over neighbours k on j of
@@ -185,10 +223,18 @@ def _choose_kernel(cell_w, rows, cells, current, bonus, indptr, indices, data, a
     return picks
 
 
-def choose_reference(terms: UtilityTerms, region: np.ndarray, segment: np.ndarray,
-                     current: np.ndarray, tenure: np.ndarray, adjacency: sp.csr_array,
-                     all_choices: np.ndarray, developers: np.ndarray, uniform: np.ndarray,
-                     barred: np.ndarray | None = None) -> np.ndarray:
+def choose_reference(
+    terms: UtilityTerms,
+    region: np.ndarray,
+    segment: np.ndarray,
+    current: np.ndarray,
+    tenure: np.ndarray,
+    adjacency: sp.csr_array,
+    all_choices: np.ndarray,
+    developers: np.ndarray,
+    uniform: np.ndarray,
+    barred: np.ndarray | None = None,
+) -> np.ndarray:
     """The same choice rule, one developer and one provider at a time, for the tests.
 
     Written as a Mesa model's per-agent ``step`` would be: each developer looks at its
@@ -202,7 +248,8 @@ def choose_reference(terms: UtilityTerms, region: np.ndarray, segment: np.ndarra
         social = [1.0] * providers  # exp(social_weight * share), neighbour by neighbour
         for k in range(adjacency.indptr[d], adjacency.indptr[d + 1]):
             social[int(all_choices[adjacency.indices[k]])] *= math.exp(
-                terms.social_weight * adjacency.data[k])
+                terms.social_weight * adjacency.data[k]
+            )
         years = min(float(tenure[d]), LOCK_IN_CAP_MONTHS) / 12.0
         lock = terms.lock_in_open if terms.open_weights[cur] else terms.lock_in_closed
         bonus = terms.switching_cost[s] + lock * years
@@ -211,10 +258,12 @@ def choose_reference(terms: UtilityTerms, region: np.ndarray, segment: np.ndarra
             jur = terms.jurisdiction[j]
             latency = terms.provider_latency[j] + terms.network_latency[r, jur]
             scale = terms.open_factor if terms.open_weights[j] else 1.0
-            u = (-terms.price_weight[s] * np.log(terms.price[j])
-                 + terms.quality_weight * np.log(terms.quality[j])
-                 - terms.latency_weight * np.log(latency)
-                 - terms.security_penalty[s] * terms.distrust[r, jur] * scale)
+            u = (
+                -terms.price_weight[s] * np.log(terms.price[j])
+                + terms.quality_weight * np.log(terms.quality[j])
+                - terms.latency_weight * np.log(latency)
+                - terms.security_penalty[s] * terms.distrust[r, jur] * scale
+            )
             utility.append(u if terms.serves[r, j] else -math.inf)
         best = max(utility)
         weights = []
@@ -242,8 +291,13 @@ def choose_reference(terms: UtilityTerms, region: np.ndarray, segment: np.ndarra
     return picks
 
 
-def token_demand(base_demand: np.ndarray, growth_index: np.ndarray, price: np.ndarray,
-                 reference_price: np.ndarray, elasticity: np.ndarray) -> np.ndarray:
+def token_demand(
+    base_demand: np.ndarray,
+    growth_index: np.ndarray,
+    price: np.ndarray,
+    reference_price: np.ndarray,
+    elasticity: np.ndarray,
+) -> np.ndarray:
     """(N,) tokens each developer asks for this month: constant-elasticity demand.
 
     Args:
@@ -283,12 +337,14 @@ def clear(developer_demand: np.ndarray, choices: np.ndarray, capacity: np.ndarra
     demand = np.bincount(choices, weights=developer_demand, minlength=providers)
     served = np.minimum(demand, capacity)
     fill = np.divide(served, demand, out=np.ones_like(demand), where=demand > 0)
-    return Clearing(demand=demand, served=served, fill=fill,
-                    developer_served=developer_demand * fill[choices])
+    return Clearing(
+        demand=demand, served=served, fill=fill, developer_served=developer_demand * fill[choices]
+    )
 
 
-def congestion_factor(demand: np.ndarray, capacity: np.ndarray, planned: float,
-                      ceiling: float = 0.95) -> np.ndarray:
+def congestion_factor(
+    demand: np.ndarray, capacity: np.ndarray, planned: float, ceiling: float = 0.95
+) -> np.ndarray:
     """(P,) latency multiplier from queueing: 1 up to the planned utilisation, then 1/(1-rho).
 
     Uses M/M/1's waiting-time shape relative to the planned load, with rho capped at

@@ -15,8 +15,8 @@ import numpy as np
 
 from agents.chips import DOMESTIC, LEGAL, REMOTE, SMUGGLED
 from policies.engine import PolicyEvent
-from vocabulary.calendar import format_month
 from simulator.market import Clearing
+from vocabulary.calendar import format_month
 from vocabulary.regions import CHANNELS, CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
 
 if TYPE_CHECKING:
@@ -61,8 +61,12 @@ def _hhi(tokens: np.ndarray) -> float:
     return float(((tokens / total) ** 2).sum() * 10_000) if total > 0 else 0.0
 
 
-def record_step(model: "TokenMarket", clearing: Clearing, developer_demand: np.ndarray,
-                events: list[PolicyEvent]) -> StepRecord:
+def record_step(
+    model: "TokenMarket",
+    clearing: Clearing,
+    developer_demand: np.ndarray,
+    events: list[PolicyEvent],
+) -> StepRecord:
     """The metrics of the step just simulated (DESIGN section 2, "Metrics every step")."""
     dev = model.developers
     providers = model.providers
@@ -75,8 +79,11 @@ def record_step(model: "TokenMarket", clearing: Clearing, developer_demand: np.n
     prices = np.array([p.price for p in providers])
 
     # One pass over the developers: bin 2 p + 1 holds provider p's tokens served in China.
-    by_market = np.bincount(dev.provider.astype(np.int64) * 2 + (dev.region == CHINA),
-                            weights=clearing.developer_served, minlength=2 * n_prov)
+    by_market = np.bincount(
+        dev.provider.astype(np.int64) * 2 + (dev.region == CHINA),
+        weights=clearing.developer_served,
+        minlength=2 * n_prov,
+    )
     served_global, served_china = by_market[0::2], by_market[1::2]
     total = clearing.served.sum()
 
@@ -108,8 +115,9 @@ def record_step(model: "TokenMarket", clearing: Clearing, developer_demand: np.n
         "cn_share": _share(clearing.served[is_cn].sum(), total),
         "cn_share_global": _share(served_global[is_cn].sum(), served_global.sum()),
         "cn_share_china": _share(served_china[is_cn].sum(), served_china.sum()),
-        "cn_share_of_cn_us_global": _share(served_global[is_cn].sum(),
-                                           served_global[is_cn | is_us].sum()),
+        "cn_share_of_cn_us_global": _share(
+            served_global[is_cn].sum(), served_global[is_cn | is_us].sum()
+        ),
         "price_cn": _weighted_price(prices, clearing.served, is_cn),
         "price_us": _weighted_price(prices, clearing.served, is_us),
         "price_eu": _weighted_price(prices, clearing.served, jurisdiction == "EU"),
@@ -138,28 +146,34 @@ def record_step(model: "TokenMarket", clearing: Clearing, developer_demand: np.n
         market[f"compute_{j.lower()}"] = float(compute[mask].sum())
 
     developers_by_provider = np.bincount(dev.provider, minlength=n_prov)
-    provider_rows = [{
-        "provider": p.spec.name,
-        "jurisdiction": p.spec.jurisdiction,
-        "demand": float(clearing.demand[p.index]),
-        "served": float(clearing.served[p.index]),
-        "served_global": float(served_global[p.index]),
-        "capacity": float(capacity[p.index]),
-        "utilisation": _share(clearing.served[p.index], capacity[p.index]),
-        "price": float(p.price),
-        "markup": float(p.markup),
-        "latency_s": float(p.spec.latency_s * p.congestion),
-        "revenue": float(p.books.revenue),
-        "energy_kwh": float(p.books.energy_kwh),
-        "profit": float(p.profit),
-        "cash": float(p.cash),
-        "capex": float(p.books.capex),
-        "capability": float(model.capability[p.index]),
-        "efficiency": float(p.efficiency),
-        "developers": int(developers_by_provider[p.index]),
-        "share_global": _share(served_global[p.index], served_global.sum()),
-        **{f"compute_{channel}": float(compute[p.index, c]) for c, channel in enumerate(CHANNELS)},
-    } for p in providers]
+    provider_rows = [
+        {
+            "provider": p.spec.name,
+            "jurisdiction": p.spec.jurisdiction,
+            "demand": float(clearing.demand[p.index]),
+            "served": float(clearing.served[p.index]),
+            "served_global": float(served_global[p.index]),
+            "capacity": float(capacity[p.index]),
+            "utilisation": _share(clearing.served[p.index], capacity[p.index]),
+            "price": float(p.price),
+            "markup": float(p.markup),
+            "latency_s": float(p.spec.latency_s * p.congestion),
+            "revenue": float(p.books.revenue),
+            "energy_kwh": float(p.books.energy_kwh),
+            "profit": float(p.profit),
+            "cash": float(p.cash),
+            "capex": float(p.books.capex),
+            "capability": float(model.capability[p.index]),
+            "efficiency": float(p.efficiency),
+            "developers": int(developers_by_provider[p.index]),
+            "share_global": _share(served_global[p.index], served_global.sum()),
+            **{
+                f"compute_{channel}": float(compute[p.index, c])
+                for c, channel in enumerate(CHANNELS)
+            },
+        }
+        for p in providers
+    ]
 
     n_seg = len(SEGMENTS)
     key = dev.cell * n_prov + dev.provider
@@ -167,16 +181,25 @@ def record_step(model: "TokenMarket", clearing: Clearing, developer_demand: np.n
     counts = np.bincount(key, minlength=size)
     tokens = np.bincount(key, weights=clearing.developer_served, minlength=size)
     demand = np.bincount(key, weights=developer_demand, minlength=size)
-    segment_rows = [{
-        "region": DEV_REGIONS[k // (n_seg * n_prov)],
-        "segment": SEGMENTS[(k // n_prov) % n_seg],
-        "provider": providers[k % n_prov].spec.name,
-        "developers": int(counts[k]),
-        "tokens": float(tokens[k]),
-        "demand": float(demand[k]),
-    } for k in np.flatnonzero(counts)]
+    segment_rows = [
+        {
+            "region": DEV_REGIONS[k // (n_seg * n_prov)],
+            "segment": SEGMENTS[(k // n_prov) % n_seg],
+            "provider": providers[k % n_prov].spec.name,
+            "developers": int(counts[k]),
+            "tokens": float(tokens[k]),
+            "demand": float(demand[k]),
+        }
+        for k in np.flatnonzero(counts)
+    ]
 
     step = model.steps - 1
-    return StepRecord(step=step, month=format_month(model.month), date=model.clock.label(step),
-                      market=market, providers=provider_rows, segments=segment_rows,
-                      events=list(events))
+    return StepRecord(
+        step=step,
+        month=format_month(model.month),
+        date=model.clock.label(step),
+        market=market,
+        providers=provider_rows,
+        segments=segment_rows,
+        events=list(events),
+    )

@@ -19,11 +19,8 @@ from agents.chips import ChipCatalogue
 from agents.developers import DeveloperPopulation
 from agents.provider import ProviderAgent, StepBooks
 from policies.engine import PolicyEngine, PolicyEvent
-from vocabulary.calendar import year_of
 from simulator.capability import CapabilityTimeline
 from simulator.chip_market import run_chip_market
-from vocabulary.clock import StepClock
-from vocabulary.errors import InputError
 from simulator.market import (
     Clearing,
     UtilityTerms,
@@ -37,8 +34,11 @@ from simulator.market import (
 from simulator.metrics import StepRecord, record_step
 from simulator.network import homophily_adjacency, row_normalised_adjacency
 from simulator.overrides import build_policies, resolve_scenario
-from vocabulary.regions import CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
 from simulator.scenario import Scenario
+from vocabulary.calendar import year_of
+from vocabulary.clock import StepClock
+from vocabulary.errors import InputError
+from vocabulary.regions import CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
 
 
 class TokenMarket(mesa.Model):
@@ -63,17 +63,30 @@ class TokenMarket(mesa.Model):
         ``developer_tokens`` the (N,) tokens each developer was served.
     """
 
-    def __init__(self, scenario: Scenario | None = None, *,
-                 policies: str | Sequence[str] = (),
-                 settings: Mapping[str, Any] | None = None,
-                 developers: int | None = None, steps: int | None = None,
-                 start: str | None = None, step_length: str | None = None,
-                 seed: int | None = None, graph: nx.Graph | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        *,
+        policies: str | Sequence[str] = (),
+        settings: Mapping[str, Any] | None = None,
+        developers: int | None = None,
+        steps: int | None = None,
+        start: str | None = None,
+        step_length: str | None = None,
+        seed: int | None = None,
+        graph: nx.Graph | None = None,
+    ) -> None:
         if isinstance(policies, str):
             policies = [p.strip() for p in policies.split(",") if p.strip()]
-        self.scenario = resolve_scenario(scenario, policies=policies, settings=settings,
-                                         developers=developers, steps=steps, start=start,
-                                         step_length=step_length)
+        self.scenario = resolve_scenario(
+            scenario,
+            policies=policies,
+            settings=settings,
+            developers=developers,
+            steps=steps,
+            start=start,
+            step_length=step_length,
+        )
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**63)
         super().__init__(seed=seed)
@@ -95,33 +108,49 @@ class TokenMarket(mesa.Model):
             raise InputError(error.args[0]) from None
 
         population_rng = np.random.default_rng(population_seq)
-        region, segment = DeveloperPopulation.draw_attributes(sc.developers, sc.demand,
-                                                              population_rng)
+        region, segment = DeveloperPopulation.draw_attributes(
+            sc.developers, sc.demand, population_rng
+        )
         if graph is None:
-            adjacency = homophily_adjacency(region, sc.network.degree, sc.network.rewire,
-                                            np.random.default_rng(network_seq))
+            adjacency = homophily_adjacency(
+                region, sc.network.degree, sc.network.rewire, np.random.default_rng(network_seq)
+            )
         else:
             adjacency = row_normalised_adjacency(graph, sc.developers)
-        self.developers = DeveloperPopulation.generate(region, segment, sc.demand, sc.providers,
-                                                       adjacency, population_rng)
+        self.developers = DeveloperPopulation.generate(
+            region, segment, sc.demand, sc.providers, adjacency, population_rng
+        )
 
         self.providers: list[ProviderAgent] = [
             ProviderAgent(self, spec, i, self.catalogue, self.clock)
-            for i, spec in enumerate(sc.providers)]
+            for i, spec in enumerate(sc.providers)
+        ]
         self._static = self._static_terms()
         self._demand_index = np.ones(len(DEV_REGIONS))
         self.reference_price = self._reference_prices()
         self.capability = np.zeros(len(self.providers))
         self.capability, self.frontier = self.timeline.advance(
-            sc.providers, self.capability, 0.0, self.start_month, sc.supply)
+            sc.providers, self.capability, 0.0, self.start_month, sc.supply
+        )
         self._install_initial_fleets()
         self.last_record: StepRecord | None = None
         self.developer_tokens = np.zeros(sc.developers)
         self.events: list[PolicyEvent] = []
-        self.datacollector = mesa.DataCollector(model_reporters={
-            key: (lambda m, key=key: m.last_record.market[key] if m.last_record else None)
-            for key in ("cn_share", "cn_share_global", "tokens_total", "tokens_global",
-                        "tokens_demanded", "price_cn", "price_us", "compute_cn")})
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                key: (lambda m, key=key: m.last_record.market[key] if m.last_record else None)
+                for key in (
+                    "cn_share",
+                    "cn_share_global",
+                    "tokens_total",
+                    "tokens_global",
+                    "tokens_demanded",
+                    "price_cn",
+                    "price_us",
+                    "compute_cn",
+                )
+            }
+        )
 
     # ---- set-up --------------------------------------------------------------------------------
 
@@ -137,14 +166,16 @@ class TokenMarket(mesa.Model):
             "open_weights": np.array([p.open_weights for p in specs]),
             "serves": np.array([[region in p.markets for p in specs] for region in DEV_REGIONS]),
             "distrust": distrust,
-            "network_latency": np.array([[choice.network_latency_s[r][j] for j in JURISDICTIONS]
-                                         for r in DEV_REGIONS]),
+            "network_latency": np.array(
+                [[choice.network_latency_s[r][j] for j in JURISDICTIONS] for r in DEV_REGIONS]
+            ),
             "base_latency": np.array([p.latency_s for p in specs]),
             "price_weight": np.array([choice.price_weight[s] for s in SEGMENTS]),
             "security_penalty": np.array([choice.security_penalty[s] for s in SEGMENTS]),
             "switching_cost": np.array([choice.switching_cost[s] for s in SEGMENTS]),
-            "reconsider": self.clock.chance(np.array([choice.reconsider_rate[s]
-                                                      for s in SEGMENTS])),
+            "reconsider": self.clock.chance(
+                np.array([choice.reconsider_rate[s] for s in SEGMENTS])
+            ),
             "elasticity": np.array([self.scenario.demand.price_elasticity[s] for s in SEGMENTS]),
         }
 
@@ -152,8 +183,9 @@ class TokenMarket(mesa.Model):
         """(R,) demand-weighted starting price in each developer region: demand's price anchor."""
         prices = np.array([p.price for p in self.providers])
         dev = self.developers
-        weighted = np.bincount(dev.region, weights=dev.base_demand * prices[dev.provider],
-                               minlength=len(DEV_REGIONS))
+        weighted = np.bincount(
+            dev.region, weights=dev.base_demand * prices[dev.provider], minlength=len(DEV_REGIONS)
+        )
         total = np.bincount(dev.region, weights=dev.base_demand, minlength=len(DEV_REGIONS))
         return np.divide(weighted, total, out=np.ones_like(total), where=total > 0)
 
@@ -161,28 +193,38 @@ class TokenMarket(mesa.Model):
         """Fleets sized to the starting demand, pre-ordered deliveries, and starting markups."""
         dev = self.developers
         demand = np.bincount(dev.provider, weights=dev.base_demand, minlength=len(self.providers))
-        china_demand = np.bincount(dev.provider, weights=dev.base_demand * (dev.region == CHINA),
-                                   minlength=len(self.providers))
+        china_demand = np.bincount(
+            dev.provider,
+            weights=dev.base_demand * (dev.region == CHINA),
+            minlength=len(self.providers),
+        )
         constraints = self.policy_engine.constraints_at(self.start_month)
         supply = self.scenario.supply
         for provider in self.providers:
             jurisdiction = provider.spec.jurisdiction
             growth = self._underlying_growth(provider.index, china_demand, demand)
             provider.install_initial_fleet(
-                demand[provider.index], growth, self.start_month, supply,
+                demand[provider.index],
+                growth,
+                self.start_month,
+                supply,
                 supply.lead_time_months[jurisdiction],
-                self.catalogue.banned_for(constraints, jurisdiction))
+                self.catalogue.banned_for(constraints, jurisdiction),
+            )
             provider.set_initial_markup(supply)
-        self._initial_growth = {p.index: self._underlying_growth(p.index, china_demand, demand)
-                                for p in self.providers}
+        self._initial_growth = {
+            p.index: self._underlying_growth(p.index, china_demand, demand) for p in self.providers
+        }
 
-    def _underlying_growth(self, provider: int, china_demand: np.ndarray,
-                           demand: np.ndarray) -> float:
+    def _underlying_growth(
+        self, provider: int, china_demand: np.ndarray, demand: np.ndarray
+    ) -> float:
         """Monthly demand growth a provider expects before it has its own history."""
         year = year_of(self.start_month)
         china_share = china_demand[provider] / demand[provider] if demand[provider] > 0 else 0.0
-        return (china_share * _by_year(self.scenario.demand.growth_china, year)
-                + (1 - china_share) * _by_year(self.scenario.demand.growth_global, year))
+        return china_share * _by_year(self.scenario.demand.growth_china, year) + (
+            1 - china_share
+        ) * _by_year(self.scenario.demand.growth_global, year)
 
     # ---- the step --------------------------------------------------------------------------
 
@@ -197,16 +239,22 @@ class TokenMarket(mesa.Model):
         step = self.steps - 1
         for provider in self.providers:
             provider.books = StepBooks()
-        constraints, events = self.policy_engine.advance(self.month)                # 1
-        if self.clock.opens_month(step):                                            # 2
-            run_chip_market(self.providers, self.catalogue, constraints, self.month,
-                            self.scenario.supply, self._initial_growth)
-        self._set_prices(constraints)                                               # 3
-        choices, developer_demand = self._developers_choose(constraints)            # 4
-        clearing = clear(developer_demand, choices, self._capacities())             # 5
+        constraints, events = self.policy_engine.advance(self.month)  # 1
+        if self.clock.opens_month(step):  # 2
+            run_chip_market(
+                self.providers,
+                self.catalogue,
+                constraints,
+                self.month,
+                self.scenario.supply,
+                self._initial_growth,
+            )
+        self._set_prices(constraints)  # 3
+        choices, developer_demand = self._developers_choose(constraints)  # 4
+        clearing = clear(developer_demand, choices, self._capacities())  # 5
         self.developer_tokens = clearing.developer_served
-        self._account_and_learn(clearing, constraints)                              # 6
-        self.events.extend(events)                                                  # 7
+        self._account_and_learn(clearing, constraints)  # 6
+        self.events.extend(events)  # 7
         self.last_record = record_step(self, clearing, developer_demand, events)
         self.datacollector.collect(self)
         self.month = self.clock.month(step + 1)
@@ -218,8 +266,9 @@ class TokenMarket(mesa.Model):
 
     def _set_prices(self, constraints) -> None:
         for provider in self.providers:
-            provider.set_price(self.scenario.supply,
-                               constraints.energy_multiplier[provider.spec.jurisdiction])
+            provider.set_price(
+                self.scenario.supply, constraints.energy_multiplier[provider.spec.jurisdiction]
+            )
 
     def utility_terms(self) -> UtilityTerms:
         """This step's ingredients of developer utility (also used by the reference tests)."""
@@ -249,9 +298,16 @@ class TokenMarket(mesa.Model):
         """(C, J) share of each cell's developers barred from each jurisdiction, or None."""
         if not constraints.barrings:
             return None
-        return np.array([[constraints.barred_share(region, segment, jurisdiction)
-                          for jurisdiction in JURISDICTIONS]
-                         for region in DEV_REGIONS for segment in SEGMENTS])
+        return np.array(
+            [
+                [
+                    constraints.barred_share(region, segment, jurisdiction)
+                    for jurisdiction in JURISDICTIONS
+                ]
+                for region in DEV_REGIONS
+                for segment in SEGMENTS
+            ]
+        )
 
     def barred_mask(self, constraints, rows: np.ndarray) -> np.ndarray | None:
         """(n, P) providers the given developers may not use under API restrictions, or None.
@@ -290,9 +346,18 @@ class TokenMarket(mesa.Model):
 
         current = dev.provider[rows]
         bonus = stay_bonus(terms, dev.segment[rows], dev.tenure[rows], current)
-        picks = choose(cell_utility(terms), rows, dev.cell[rows], current, bonus,
-                       dev.adjacency, dev.provider, terms.social_weight, choice_draw[rows],
-                       self._barred(shares, rows))
+        picks = choose(
+            cell_utility(terms),
+            rows,
+            dev.cell[rows],
+            current,
+            bonus,
+            dev.adjacency,
+            dev.provider,
+            terms.social_weight,
+            choice_draw[rows],
+            self._barred(shares, rows),
+        )
         switched = picks != current
         dev.tenure += self.clock.months_per_step
         dev.tenure[rows[switched]] = 0.0
@@ -300,13 +365,25 @@ class TokenMarket(mesa.Model):
 
         year = year_of(self.month)
         if self.steps > 1:
-            growth = np.array([_by_year(self.scenario.demand.growth_china if r == CHINA
-                                        else self.scenario.demand.growth_global, year)
-                               for r in range(len(DEV_REGIONS))])
+            growth = np.array(
+                [
+                    _by_year(
+                        self.scenario.demand.growth_china
+                        if r == CHINA
+                        else self.scenario.demand.growth_global,
+                        year,
+                    )
+                    for r in range(len(DEV_REGIONS))
+                ]
+            )
             self._demand_index *= self.clock.growth(growth)
-        demand = token_demand(dev.base_demand, self._demand_index[dev.region],
-                              terms.price[dev.provider], self.reference_price[dev.region],
-                              static["elasticity"][dev.segment])
+        demand = token_demand(
+            dev.base_demand,
+            self._demand_index[dev.region],
+            terms.price[dev.provider],
+            self.reference_price[dev.region],
+            static["elasticity"][dev.segment],
+        )
         return dev.provider, demand
 
     def _account_and_learn(self, clearing: Clearing, constraints) -> None:
@@ -319,17 +396,25 @@ class TokenMarket(mesa.Model):
         total_served = clearing.served.sum()
         for provider in self.providers:
             i = provider.index
-            provider.settle(clearing.demand[i], clearing.served[i],
-                            clearing.served[i] / total_served if total_served > 0 else 0.0,
-                            supply, constraints.energy_multiplier[provider.spec.jurisdiction])
+            provider.settle(
+                clearing.demand[i],
+                clearing.served[i],
+                clearing.served[i] / total_served if total_served > 0 else 0.0,
+                supply,
+                constraints.energy_multiplier[provider.spec.jurisdiction],
+            )
         congestion = congestion_factor(clearing.demand, capacity, supply.target_utilisation)
         for provider, factor in zip(self.providers, congestion, strict=True):
             provider.congestion = float(factor)
         step = self.steps - 1
         if self.clock.opens_month(step + 1):
             self.capability, self.frontier = self.timeline.advance(
-                self.scenario.providers, self.capability, self.frontier,
-                self.clock.month(step + 1), supply)
+                self.scenario.providers,
+                self.capability,
+                self.frontier,
+                self.clock.month(step + 1),
+                supply,
+            )
 
     # ---- conveniences ------------------------------------------------------------------------
 
@@ -356,4 +441,3 @@ def _by_year(table: Mapping[int, float], year: int) -> float:
     known = sorted(table)
     earlier = [y for y in known if y <= year]
     return table[earlier[-1] if earlier else known[0]]
-

@@ -17,8 +17,9 @@ import scipy.sparse as sp
 from vocabulary.errors import InputError
 
 
-def homophily_adjacency(regions: np.ndarray, degree: int, rewire: float,
-                        rng: np.random.Generator) -> sp.csr_array:
+def homophily_adjacency(
+    regions: np.ndarray, degree: int, rewire: float, rng: np.random.Generator
+) -> sp.csr_array:
     """(N, N) row-normalised adjacency of the regional small world.
 
     Args:
@@ -45,8 +46,9 @@ def homophily_adjacency(regions: np.ndarray, degree: int, rewire: float,
     return _row_normalise(ties)
 
 
-def homophily_graph(regions: np.ndarray, degree: int, rewire: float,
-                    rng: np.random.Generator) -> nx.Graph:
+def homophily_graph(
+    regions: np.ndarray, degree: int, rewire: float, rng: np.random.Generator
+) -> nx.Graph:
     """The same network as :func:`homophily_adjacency`, as a networkx graph on ids 0..N-1."""
     graph = nx.from_scipy_sparse_array(homophily_adjacency(regions, degree, rewire, rng))
     nx.set_edge_attributes(graph, 1, "weight")
@@ -56,10 +58,13 @@ def homophily_graph(regions: np.ndarray, degree: int, rewire: float,
 def row_normalised_adjacency(graph: nx.Graph, n: int) -> sp.csr_array:
     """The (N, N) adjacency of a user's graph, each row summing to one (zero if isolated)."""
     if graph.number_of_nodes() != n or set(graph.nodes) != set(range(n)):
-        raise InputError(f"graph: nodes must be the developer ids 0..{n - 1} "
-                         f"({n} developers), got {graph.number_of_nodes()} nodes")
-    adjacency = nx.to_scipy_sparse_array(graph, nodelist=range(n), weight=None,
-                                         dtype=np.float64, format="csr")
+        raise InputError(
+            f"graph: nodes must be the developer ids 0..{n - 1} "
+            f"({n} developers), got {graph.number_of_nodes()} nodes"
+        )
+    adjacency = nx.to_scipy_sparse_array(
+        graph, nodelist=range(n), weight=None, dtype=np.float64, format="csr"
+    )
     return _row_normalise(sp.csr_array(adjacency))
 
 

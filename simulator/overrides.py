@@ -18,10 +18,10 @@ from pydantic import ValidationError
 from policies.base import Policy
 from policies.engine import ActivePolicy
 from policies.registry import available, build, policy_class
+from simulator.scenario import Scenario
 from vocabulary.calendar import parse_month
 from vocabulary.clock import same_span
 from vocabulary.errors import InputError, describe_validation_error, excerpt
-from simulator.scenario import Scenario
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
@@ -56,28 +56,40 @@ def _set_path(tree: dict[str, Any], path: list[str], raw: Any, full_key: str) ->
             matches = [item for item in node if isinstance(item, dict) and item.get("name") == part]
             if not matches:
                 names = ", ".join(str(item.get("name")) for item in node)
-                raise InputError(f"unknown setting {full_key!r}: no entry named {part!r} in "
-                                 f"{'.'.join(path[:depth])}; known: {names}")
+                raise InputError(
+                    f"unknown setting {full_key!r}: no entry named {part!r} in "
+                    f"{'.'.join(path[:depth])}; known: {names}"
+                )
             node = matches[0]
         elif isinstance(node, dict) and part in node:
             node = node[part]
         else:
             known = ", ".join(sorted(node)) if isinstance(node, dict) else "none"
-            raise InputError(f"unknown setting {full_key!r}; known keys under "
-                             f"{'.'.join(path[:depth]) or 'the scenario'}: {known}")
+            raise InputError(
+                f"unknown setting {full_key!r}; known keys under "
+                f"{'.'.join(path[:depth]) or 'the scenario'}: {known}"
+            )
     leaf = path[-1]
     if not isinstance(node, dict) or leaf not in node:
         known = ", ".join(sorted(node)) if isinstance(node, dict) else "none"
-        raise InputError(f"unknown setting {full_key!r}; known keys under "
-                         f"{'.'.join(path[:-1]) or 'the scenario'}: {known}")
+        raise InputError(
+            f"unknown setting {full_key!r}; known keys under "
+            f"{'.'.join(path[:-1]) or 'the scenario'}: {known}"
+        )
     node[leaf] = parse_value(raw, node[leaf])
 
 
-def resolve_scenario(base: Scenario | None = None, *, policies: Iterable[str] = (),
-                     settings: Mapping[str, Any] | Sequence[str] | None = None,
-                     developers: int | None = None, steps: int | None = None,
-                     start: str | None = None, step_length: str | None = None,
-                     name: str | None = None) -> Scenario:
+def resolve_scenario(
+    base: Scenario | None = None,
+    *,
+    policies: Iterable[str] = (),
+    settings: Mapping[str, Any] | Sequence[str] | None = None,
+    developers: int | None = None,
+    steps: int | None = None,
+    start: str | None = None,
+    step_length: str | None = None,
+    name: str | None = None,
+) -> Scenario:
     """The scenario a run will use: ``base`` plus policies, settings and explicit options.
 
     Args:
@@ -97,35 +109,47 @@ def resolve_scenario(base: Scenario | None = None, *, policies: Iterable[str] = 
     base = base or Scenario()
     tree = base.model_dump(mode="python")
     known_policies = available()
-    enabled = {config.key: entry
-               for config, entry in zip(base.policies, tree["policies"], strict=True)}
+    enabled = {
+        config.key: entry for config, entry in zip(base.policies, tree["policies"], strict=True)
+    }
     for policy in policies:
         policy_class(policy)
         if policy not in enabled:
             enabled[policy] = {"name": policy, "label": None, "params": {}}
             tree["policies"].append(enabled[policy])
 
-    pairs = (list(settings.items()) if isinstance(settings, Mapping)
-             else [parse_assignment(text) for text in settings or ()])
+    pairs = (
+        list(settings.items())
+        if isinstance(settings, Mapping)
+        else [parse_assignment(text) for text in settings or ()]
+    )
     for key, raw in pairs:
         path = key.split(".")
         if path[0] in enabled:
             entry = enabled[path[0]]
             _set_policy_param(entry["params"], path[1:], raw, key, policy_class(entry["name"]))
         elif path[0] in known_policies and path[0] not in tree:
-            raise InputError(f"--set {key}: policy {path[0]!r} is not enabled in this run; "
-                             f"add --policy {path[0]}")
+            raise InputError(
+                f"--set {key}: policy {path[0]!r} is not enabled in this run; "
+                f"add --policy {path[0]}"
+            )
         else:
             _set_path(tree, path, raw, key)
 
-    for option, value in (("developers", developers), ("steps", steps), ("start", start),
-                          ("step_length", step_length), ("name", name)):
+    for option, value in (
+        ("developers", developers),
+        ("steps", steps),
+        ("start", start),
+        ("step_length", step_length),
+        ("name", name),
+    ):
         if value is not None:
             tree[option] = value
     scenario = validate_scenario(tree)
     if scenario.step_length != base.step_length and steps is None and "steps" not in dict(pairs):
-        tree["steps"] = same_span(scenario.start, scenario.steps, base.step_length,
-                                  scenario.step_length)
+        tree["steps"] = same_span(
+            scenario.start, scenario.steps, base.step_length, scenario.step_length
+        )
         scenario = validate_scenario(tree)
     build_policies(scenario)
     return scenario
@@ -140,14 +164,16 @@ def validate_scenario(data: dict[str, Any], origin: str = "") -> Scenario:
         raise InputError(f"{origin}: {problem}" if origin else problem) from None
 
 
-def _set_policy_param(params: dict[str, Any], path: list[str], raw: Any, key: str,
-                      cls: type[Policy]) -> None:
+def _set_policy_param(
+    params: dict[str, Any], path: list[str], raw: Any, key: str, cls: type[Policy]
+) -> None:
     if not path:
         example = next(iter(cls.model_fields))
         raise InputError(f"--set {key}: name a parameter, e.g. {key}.{example}")
     if path[0] not in cls.model_fields:
-        raise InputError(f"unknown setting {key!r}; parameters of {cls.name}: "
-                         f"{', '.join(cls.model_fields)}")
+        raise InputError(
+            f"unknown setting {key!r}; parameters of {cls.name}: {', '.join(cls.model_fields)}"
+        )
     node = params
     for part in path[:-1]:
         node = node.setdefault(part, {})

@@ -80,53 +80,77 @@ ByYear = dict[int, Annotated[float, Field(ge=-0.5, le=2.0)]]
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
-                              allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
 
 
 class DemandParams(_Section):
     """How much token demand there is, who has it, how fast it grows and how it answers price."""
 
     tokens_per_month_global: float = Field(
-        40e12, gt=0, description="tokens/month of API demand outside China, Jan 2024; guess "
-        "(OpenAI API 8.6T/day in Oct 2025, a16z, scaled back by the growth rates below)")
+        40e12,
+        gt=0,
+        description="tokens/month of API demand outside China, Jan 2024; guess "
+        "(OpenAI API 8.6T/day in Oct 2025, a16z, scaled back by the growth rates below)",
+    )
     tokens_per_month_china: float = Field(
-        3.0e12, gt=0, description="tokens/month in China, Jan 2024: ~100B/day "
-        "(National Data Administration, SOURCES 9, H)")
+        3.0e12,
+        gt=0,
+        description="tokens/month in China, Jan 2024: ~100B/day "
+        "(National Data Administration, SOURCES 9, H)",
+    )
     region_spend_share: dict[str, Share] = Field(
-        {"US": 0.47, "EU": 0.20, "ROW": 0.33}, description="split of the global demand by "
-        "developer region: OpenRouter tokens by continent (INPUTS 4, M); ROW is the rest")
+        {"US": 0.47, "EU": 0.20, "ROW": 0.33},
+        description="split of the global demand by "
+        "developer region: OpenRouter tokens by continent (INPUTS 4, M); ROW is the rest",
+    )
     segment_spend_share_global: BySegmentShare = Field(
         {"indie": 0.12, "startup": 0.20, "enterprise": 0.65, "government": 0.03},
         description="split of demand outside China by segment: enterprise 65%, startups and "
-        "individuals 32%, government 3% (INPUTS suggestion 7, guess); indie/startup split guess")
+        "individuals 32%, government 3% (INPUTS suggestion 7, guess); indie/startup split guess",
+    )
     segment_spend_share_china: BySegmentShare = Field(
         {"indie": 0.10, "startup": 0.15, "enterprise": 0.55, "government": 0.20},
         description="split in China, tilted to government and SOEs (ChinAI #275, qualitative; "
-        "numbers guess)")
+        "numbers guess)",
+    )
     growth_global: ByYear = Field(
-        {2024: 0.15, 2025: 0.12, 2026: 0.09, 2027: 0.06}, description="underlying monthly "
+        {2024: 0.15, 2025: 0.12, 2026: 0.09, 2027: 0.06},
+        description="underlying monthly "
         "growth of demand outside China by year (Google, OpenRouter series, SOURCES 9, M; "
-        "API-only rates below the all-surface ones: guess); later years repeat the last")
+        "API-only rates below the all-surface ones: guess); later years repeat the last",
+    )
     growth_china: ByYear = Field(
-        {2024: 0.21, 2025: 0.47, 2026: 0.12, 2027: 0.06}, description="underlying monthly "
+        {2024: 0.21, 2025: 0.47, 2026: 0.12, 2027: 0.06},
+        description="underlying monthly "
         "growth in China: 100B/day early 2024 -> 1T early 2025 -> 100T end 2025 -> 140T Mar 2026 "
-        "(NDA, SOURCES 9, H, derived); 2027 guess")
-    price_elasticity: Annotated[dict[str, Annotated[float, Field(le=0.0)]],
-                                _keys_exactly(SEGMENTS)] = Field(
+        "(NDA, SOURCES 9, H, derived); 2027 guess",
+    )
+    price_elasticity: Annotated[
+        dict[str, Annotated[float, Field(le=0.0)]], _keys_exactly(SEGMENTS)
+    ] = Field(
         {"indie": -0.5, "startup": -0.3, "enterprise": -0.1, "government": -0.05},
         description="constant elasticity of a developer's demand to its price: aggregate -0.05 "
-        "to -0.3 (a16z/OpenRouter, SOURCES 9, M); indies more elastic (guess)")
+        "to -0.3 (a16z/OpenRouter, SOURCES 9, M); indies more elastic (guess)",
+    )
     demand_dispersion: float = Field(
-        1.0, ge=0.0, le=3.0, description="sigma of the lognormal spread of demand between "
-        "developers of one region and segment; guess")
+        1.0,
+        ge=0.0,
+        le=3.0,
+        description="sigma of the lognormal spread of demand between "
+        "developers of one region and segment; guess",
+    )
     developer_region_share: Annotated[dict[str, Share], _keys_exactly(DEV_REGIONS)] = Field(
-        {"US": 0.18, "EU": 0.14, "CN": 0.15, "ROW": 0.53}, description="share of developers "
+        {"US": 0.18, "EU": 0.14, "CN": 0.15, "ROW": 0.53},
+        description="share of developers "
         "by region: GitHub 2024Q1 (INPUTS 4, H), China raised to 0.15 for domestic platforms "
-        "(INPUTS suggestion 5, guess)")
+        "(INPUTS suggestion 5, guess)",
+    )
     developer_segment_share: BySegmentShare = Field(
         {"indie": 0.60, "startup": 0.25, "enterprise": 0.13, "government": 0.02},
-        description="share of developers by segment; guess")
+        description="share of developers by segment; guess",
+    )
 
     @model_validator(mode="after")
     def _regions_cover_global(self) -> "DemandParams":
@@ -141,106 +165,163 @@ class ChoiceParams(_Section):
     price_weight: BySegment = Field(
         {"indie": 1.4, "startup": 1.1, "enterprise": 0.7, "government": 0.4},
         description="weight on -log(price); within-model elasticity across providers -1.1 "
-        "(NBER, SOURCES 9, M) sets the scale; split by segment guess")
+        "(NBER, SOURCES 9, M) sets the scale; split by segment guess",
+    )
     quality_weight: float = Field(
-        9.0, ge=0, description="weight on log(capability / frontier capability): like price, "
+        9.0,
+        ge=0,
+        description="weight on log(capability / frontier capability): like price, "
         "quality counts in ratios. Guess, tuned in 4-10 so that Chinese models at 30-55% of "
         "the frontier in 2024 win ~1-3% of global tokens (T1) and at 85-92% in 2026 about a "
-        "third (T2)")
+        "third (T2)",
+    )
     latency_weight: float = Field(
-        0.4, ge=0, description="weight on -log(latency in s); guess, tuned in 0.3-1.0 against "
-        "T2 (no survey ranks latency against price, SOURCES 10)")
+        0.4,
+        ge=0,
+        description="weight on -log(latency in s); guess, tuned in 0.3-1.0 against "
+        "T2 (no survey ranks latency against price, SOURCES 10)",
+    )
     security_penalty: BySegment = Field(
         {"indie": 0.3, "startup": 0.8, "enterprise": 2.0, "government": 6.0},
         description="utility penalty for a provider of a distrusted jurisdiction (CN for "
         "developers outside China): ~70% of Armis customers asked to block DeepSeek, government "
-        "bans (SOURCES 10, M); magnitudes guess")
+        "bans (SOURCES 10, M); magnitudes guess",
+    )
     open_weights_security_factor: Share = Field(
-        0.4, description="penalty multiplier when the distrusted provider's weights are open "
-        "(self-hostable): ban odds 0.2-0.3 vs 0.5-0.7 (SOURCES suggested defaults, guess)")
+        0.4,
+        description="penalty multiplier when the distrusted provider's weights are open "
+        "(self-hostable): ban odds 0.2-0.3 vs 0.5-0.7 (SOURCES suggested defaults, guess)",
+    )
     switching_cost: BySegment = Field(
         {"indie": 0.5, "startup": 1.0, "enterprise": 2.0, "government": 2.5},
-        description="utility bonus for staying with the current provider; guess")
+        description="utility bonus for staying with the current provider; guess",
+    )
     lock_in_open: float = Field(
-        0.6, ge=0, description="extra stay bonus per year of use of an open-weight ecosystem "
-        "('token debt'), up to two years; guess")
+        0.6,
+        ge=0,
+        description="extra stay bonus per year of use of an open-weight ecosystem "
+        "('token debt'), up to two years; guess",
+    )
     lock_in_closed: float = Field(
-        0.3, ge=0, description="extra stay bonus per year of use of a closed API; guess")
+        0.3, ge=0, description="extra stay bonus per year of use of a closed API; guess"
+    )
     social_weight: float = Field(
-        1.0, ge=0, description="weight on the share of network neighbours using a provider; "
-        "guess, tuned in 0.5-1.5 against T2")
+        1.0,
+        ge=0,
+        description="weight on the share of network neighbours using a provider; "
+        "guess, tuned in 0.5-1.5 against T2",
+    )
     reconsider_rate: BySegmentShare = Field(
         {"indie": 0.25, "startup": 0.15, "enterprise": 0.06, "government": 0.03},
         description="share of developers reconsidering their provider each month; ~11% of "
-        "enterprise teams switched vendor in a year (Menlo, SOURCES 10, M); rest guess")
+        "enterprise teams switched vendor in a year (Menlo, SOURCES 10, M); rest guess",
+    )
     network_latency_s: Annotated[dict[str, dict[str, float]], _keys_exactly(DEV_REGIONS)] = Field(
-        {"US": {"US": 0.0, "EU": 0.08, "CN": 0.15},
-         "EU": {"US": 0.06, "EU": 0.0, "CN": 0.06},
-         "CN": {"US": 0.5, "EU": 0.5, "CN": 0.0},
-         "ROW": {"US": 0.3, "EU": 0.3, "CN": 0.0}},
+        {
+            "US": {"US": 0.0, "EU": 0.08, "CN": 0.15},
+            "EU": {"US": 0.06, "EU": 0.0, "CN": 0.06},
+            "CN": {"US": 0.5, "EU": 0.5, "CN": 0.0},
+            "ROW": {"US": 0.3, "EU": 0.3, "CN": 0.0},
+        },
         description="seconds added to time-to-first-token by developer region (outer) and "
         "host jurisdiction (inner): +0.1-0.17 s US->China, +0.05 s EU->China, -0.3 s for Asia "
-        "(apibenchmarks, INPUTS 5, L); China's cross-border links (SIGMETRICS 2020, H, old)")
+        "(apibenchmarks, INPUTS 5, L); China's cross-border links (SIGMETRICS 2020, H, old)",
+    )
 
 
 class SupplyParams(_Section):
     """Costs, lead times, pricing, investment and learning on the providers' side."""
 
     max_utilisation: Share = Field(
-        0.82, description="sustainable share of peak throughput: DeepSeek's average 226.75 of "
-        "peak 278 nodes (Day-6, SOURCES 5, H, derived)")
+        0.82,
+        description="sustainable share of peak throughput: DeepSeek's average 226.75 of "
+        "peak 278 nodes (Day-6, SOURCES 5, H, derived)",
+    )
     target_utilisation: Share = Field(
-        0.7, description="utilisation providers plan capacity for; guess")
+        0.7, description="utilisation providers plan capacity for; guess"
+    )
     other_cost_per_kw_hour: float = Field(
-        0.62, ge=0, description="USD per hour per kW of accelerator power besides amortisation "
+        0.62,
+        ge=0,
+        description="USD per hour per kW of accelerator power besides amortisation "
         "and energy (hall, cooling, network, staff scale with power): $2/GPU-h all-in for a "
         "1.45 kW H800 (DeepSeek, SOURCES 5, H) minus ~$0.85 amortisation and ~$0.15 energy, "
-        "per kW (derived; scaling with power is a guess)")
+        "per kW (derived; scaling with power is a guess)",
+    )
     amortisation_months: int = Field(48, ge=6, description="accelerator book life; guess")
     lead_time_months: Annotated[dict[str, int], _keys_exactly(JURISDICTIONS)] = Field(
-        {"US": 6, "EU": 6, "CN": 4}, description="months from order to serving, in existing "
-        "halls; new builds take 24-36 months and grid hook-ups up to 60 (SOURCES 8, M/L); guess")
+        {"US": 6, "EU": 6, "CN": 4},
+        description="months from order to serving, in existing "
+        "halls; new builds take 24-36 months and grid hook-ups up to 60 (SOURCES 8, M/L); guess",
+    )
     smuggling_extra_months: int = Field(
-        2, ge=0, description="extra months for smuggled chips; guess")
+        2, ge=0, description="extra months for smuggled chips; guess"
+    )
     remote_rent_usd_per_hour: float = Field(
-        2.35, gt=0, description="rent of a foreign H100-hour: $2.35 (Mar 2026 index, SOURCES 5, M)")
+        2.35, gt=0, description="rent of a foreign H100-hour: $2.35 (Mar 2026 index, SOURCES 5, M)"
+    )
     remote_chip: str = Field("H100", description="what rented foreign compute runs on")
     spend_share_per_month: Share = Field(
-        0.5, description="share of its cash a provider may commit to new chips in a month; guess")
+        0.5, description="share of its cash a provider may commit to new chips in a month; guess"
+    )
     price_adjustment: Share = Field(
-        0.25, description="share of the gap to the target price closed each month; guess, "
-        "tuned in 0.1-0.3 against T5 and T7")
+        0.25,
+        description="share of the gap to the target price closed each month; guess, "
+        "tuned in 0.1-0.3 against T5 and T7",
+    )
     utilisation_price_elasticity: float = Field(
-        0.5, ge=0, description="target price multiplier (utilisation / target) ** this; guess")
+        0.5, ge=0, description="target price multiplier (utilisation / target) ** this; guess"
+    )
     markup_response: float = Field(
-        0.1, ge=0, description="markup multiplier exp(this x change in log share): losing share "
+        0.1,
+        ge=0,
+        description="markup multiplier exp(this x change in log share): losing share "
         "cuts margins; guess, tuned in 0.1-0.5 against T5 (list prices of US flagships barely "
-        "moved, SOURCES 1)")
+        "moved, SOURCES 1)",
+    )
     markup_min: float = Field(0.05, ge=0, description="floor of the markup over unit cost; guess")
     markup_max: float = Field(30.0, gt=0, description="ceiling of the markup; guess")
     learning_exponent: float = Field(
-        0.2, ge=0, le=1, description="efficiency ~ cumulative tokens ** this (Wright's law, "
+        0.2,
+        ge=0,
+        le=1,
+        description="efficiency ~ cumulative tokens ** this (Wright's law, "
         "13% per doubling); prices at equal capability fall ~10x/yr (a16z, SOURCES 9, H) of "
-        "which learning is part; guess, tuned in 0.05-0.3 against T5 and T7")
+        "which learning is part; guess, tuned in 0.05-0.3 against T5 and T7",
+    )
     learning_history_months: float = Field(
-        12.0, gt=0, description="cumulative tokens before the start, in months of the first "
-        "month's volume; guess")
+        12.0,
+        gt=0,
+        description="cumulative tokens before the start, in months of the first "
+        "month's volume; guess",
+    )
     capability_catch_up: Share = Field(
-        0.12, description="monthly share of the gap to the frontier a provider closes beyond the "
-        "capability timeline: lag ~7 months (Epoch, INPUTS 1d, M)")
+        0.12,
+        description="monthly share of the gap to the frontier a provider closes beyond the "
+        "capability timeline: lag ~7 months (Epoch, INPUTS 1d, M)",
+    )
     open_weights_catch_up_bonus: Share = Field(
-        0.04, description="extra catch-up for open-weight ecosystems (distillation); guess")
+        0.04, description="extra catch-up for open-weight ecosystems (distillation); guess"
+    )
     frontier_growth_per_month: float = Field(
-        1.6, ge=0, description="AA index points per month the frontier gains after the timeline "
-        "ends: 11.8 -> 55.7 over 2024Q1-2026Q2 (INPUTS 1a, derived)")
+        1.6,
+        ge=0,
+        description="AA index points per month the frontier gains after the timeline "
+        "ends: 11.8 -> 55.7 over 2024Q1-2026Q2 (INPUTS 1a, derived)",
+    )
     national_supply_share: Share = Field(
-        0.5, description="share of a country's domestic chip output and smuggled inflow that "
-        "reaches API inference (the rest trains models or serves other uses); guess")
+        0.5,
+        description="share of a country's domestic chip output and smuggled inflow that "
+        "reaches API inference (the rest trains models or serves other uses); guess",
+    )
     idle_power_share: Share = Field(
-        0.3, description="share of full power an idle accelerator still draws; guess")
+        0.3, description="share of full power an idle accelerator still draws; guess"
+    )
     electricity_price_multiplier: Annotated[dict[str, float], _keys_exactly(JURISDICTIONS)] = Field(
-        {"US": 1.0, "EU": 1.0, "CN": 1.0}, description="multiplier on every provider's "
-        "electricity price by jurisdiction, for scenario studies; 1 = sourced prices")
+        {"US": 1.0, "EU": 1.0, "CN": 1.0},
+        description="multiplier on every provider's "
+        "electricity price by jurisdiction, for scenario studies; 1 = sourced prices",
+    )
 
     @model_validator(mode="after")
     def _positive_multipliers(self) -> "SupplyParams":
@@ -255,10 +336,18 @@ class SupplyParams(_Section):
 class NetworkParams(_Section):
     """The developer network: who sees whose choices."""
 
-    degree: int = Field(8, ge=2, le=100, description="neighbours per developer (even); guess, "
-                        "the figure the project's reference benchmarks use")
-    rewire: Share = Field(0.1, description="share of ties rewired at random, so across regions; "
-                          "the rest stay within the region (homophily); guess")
+    degree: int = Field(
+        8,
+        ge=2,
+        le=100,
+        description="neighbours per developer (even); guess, "
+        "the figure the project's reference benchmarks use",
+    )
+    rewire: Share = Field(
+        0.1,
+        description="share of ties rewired at random, so across regions; "
+        "the rest stay within the region (homophily); guess",
+    )
 
 
 class ProviderSpec(_Section):
@@ -330,8 +419,10 @@ def default_chips() -> list[ChipSpec]:
 def default_domestic_output() -> dict[str, dict[int, float]]:
     """Domestic accelerator output per year, from ``simulator/data/chips.toml``."""
     table = _load_data("chips.toml")["domestic_output"]
-    return {chip: {int(year): float(units) for year, units in years.items()}
-            for chip, years in table.items()}
+    return {
+        chip: {int(year): float(units) for year, units in years.items()}
+        for chip, years in table.items()
+    }
 
 
 class Scenario(_Section):
@@ -340,16 +431,27 @@ class Scenario(_Section):
     name: Name = "default"
     description: Annotated[str, _text(TEXT_LENGTH, lines=True)] = ""
     start: Month = Field("2024-01", description="first simulated month")
-    steps: int = Field(48, ge=1, le=2600, description="number of steps, each of "
-                       "step_length: 48 months cover 2024-2027 from the default start, as do "
-                       "209 weeks")
+    steps: int = Field(
+        48,
+        ge=1,
+        le=2600,
+        description="number of steps, each of "
+        "step_length: 48 months cover 2024-2027 from the default start, as do "
+        "209 weeks",
+    )
     step_length: Literal[STEP_LENGTHS] = Field(  # type: ignore[valid-type]
-        "month", description="what one step simulates: a calendar month, or a week of 7 days "
+        "month",
+        description="what one step simulates: a calendar month, or a week of 7 days "
         "counted from the 1st of the start month, with monthly rates scaled to the week "
-        "(docs/model.md, 'Step length')")
+        "(docs/model.md, 'Step length')",
+    )
     developers: int = Field(
-        20_000, ge=100, le=5_000_000, description="size of the simulated developer population; "
-        "each row stands for an equal slice of its region and segment's demand")
+        20_000,
+        ge=100,
+        le=5_000_000,
+        description="size of the simulated developer population; "
+        "each row stands for an equal slice of its region and segment's demand",
+    )
     demand: DemandParams = DemandParams()
     choice: ChoiceParams = ChoiceParams()
     supply: SupplyParams = SupplyParams()
@@ -358,14 +460,16 @@ class Scenario(_Section):
     chips: list[ChipSpec] = Field(default_factory=default_chips, min_length=1)
     domestic_output: dict[str, dict[int, Annotated[float, Field(ge=0)]]] = Field(
         default_factory=default_domestic_output,
-        description="accelerators made per year by domestic chip (Huawei, SOURCES 4)")
+        description="accelerators made per year by domestic chip (Huawei, SOURCES 4)",
+    )
     policies: list[PolicyConfig] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
     def _plain_values(cls, data: Any) -> Any:
         """Refuse any number that is not finite or beyond :data:`MAX_NUMBER`, and any text
-        with control characters, wherever it is (policy parameters included)."""
+        with control characters, wherever it is (policy parameters included).
+        """
         problem = _first_bad_value(data)
         if problem:
             raise ValueError(problem)
@@ -380,15 +484,19 @@ class Scenario(_Section):
         for provider in self.providers:
             unknown = set(provider.fleet_mix) - chips
             if unknown:
-                raise ValueError(f"providers.{provider.name}.fleet_mix: unknown chip "
-                                 f"{', '.join(sorted(unknown))}; "
-                                 f"allowed: {', '.join(sorted(chips))}")
+                raise ValueError(
+                    f"providers.{provider.name}.fleet_mix: unknown chip "
+                    f"{', '.join(sorted(unknown))}; "
+                    f"allowed: {', '.join(sorted(chips))}"
+                )
         for region in DEV_REGIONS:
             if not any(region in p.markets for p in self.providers):
                 raise ValueError(f"providers: no provider serves developer region {region}")
         if self.supply.remote_chip not in chips:
-            raise ValueError(f"supply.remote_chip: unknown chip {self.supply.remote_chip!r}; "
-                             f"allowed: {', '.join(sorted(chips))}")
+            raise ValueError(
+                f"supply.remote_chip: unknown chip {self.supply.remote_chip!r}; "
+                f"allowed: {', '.join(sorted(chips))}"
+            )
         keys = [p.key for p in self.policies]
         if len(set(keys)) != len(keys):
             raise ValueError("policies: a policy used twice needs a distinct label on each use")
@@ -396,7 +504,6 @@ class Scenario(_Section):
         if unknown:
             raise ValueError(f"domestic_output: unknown chip {', '.join(sorted(unknown))}")
         return self
-
 
 
 def _first_bad_value(data: Any) -> str | None:
@@ -414,8 +521,10 @@ def _first_bad_value(data: Any) -> str | None:
             pending.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
         elif isinstance(value, int | float) and not isinstance(value, bool):
             if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > MAX_NUMBER:
-                return (f"{path}: expected a finite number from {-MAX_NUMBER:g} to "
-                        f"{MAX_NUMBER:g} (got {excerpt(value)})")
+                return (
+                    f"{path}: expected a finite number from {-MAX_NUMBER:g} to "
+                    f"{MAX_NUMBER:g} (got {excerpt(value)})"
+                )
         elif isinstance(value, str):
             problem = text_problem(value, TEXT_LENGTH, lines=True)
             if problem:

@@ -14,9 +14,9 @@ from typing import Any
 import tomli_w
 import yaml
 
-from vocabulary.errors import InputError
 from simulator.overrides import build_policies, validate_scenario
 from simulator.scenario import Scenario
+from vocabulary.errors import InputError
 from vocabulary.settings_files import (
     SETTINGS_SUFFIXES,
     FileFormat,
@@ -28,8 +28,11 @@ from vocabulary.settings_files import (
 def preset_names() -> list[str]:
     """Names of the packaged presets."""
     folder = resources.files("simulator.data").joinpath("scenarios")
-    return sorted(entry.name.removesuffix(".toml") for entry in folder.iterdir()
-                  if entry.name.endswith(".toml"))
+    return sorted(
+        entry.name.removesuffix(".toml")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    )
 
 
 def load_scenario(name_or_path: str) -> Scenario:
@@ -47,8 +50,10 @@ def load_scenario(name_or_path: str) -> Scenario:
         origin = f"scenario file {name_or_path} (preset)"
         scenario = validate_scenario(parse_settings(resource.read_text(), origin, "toml"), origin)
     else:
-        raise InputError(f"unknown scenario {name_or_path!r}: not a file, and not a preset "
-                         f"({', '.join(preset_names())})")
+        raise InputError(
+            f"unknown scenario {name_or_path!r}: not a file, and not a preset "
+            f"({', '.join(preset_names())})"
+        )
     try:
         build_policies(scenario)
     except InputError as error:

@@ -78,8 +78,9 @@ class Backend:
                 return set()
             rows = self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
         else:
-            rows = self.query("SELECT table_name FROM information_schema.tables "
-                              "WHERE table_schema = 'public'")
+            rows = self.query(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+            )
         return {name for (name,) in rows}
 
     def snapshot(self) -> dict[str, Any]:
@@ -94,8 +95,10 @@ class Backend:
                 continue
             foreign = path.is_file() and str(path) != self.url
             files[str(path.relative_to(self.folder))] = path.read_bytes() if foreign else None
-        rows = {table: sorted(self.query(f"SELECT * FROM {table}"), key=repr)
-                for table in sorted(self.tables())}
+        rows = {
+            table: sorted(self.query(f"SELECT * FROM {table}"), key=repr)
+            for table in sorted(self.tables())
+        }
         return {"files": files, "rows": rows}
 
     def _placeholders(self, statement: str) -> str:
@@ -108,10 +111,13 @@ def postgres_admin_url() -> str:
     if url:
         return url
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{POSTGRES_ENV} is not set: CI must run the PostgreSQL tests "
-                    "(.ci/run starts a server)")
-    pytest.skip(f"PostgreSQL backend: set {POSTGRES_ENV} to a server's admin URL "
-                "(or run the tests under .ci/with-postgres)")
+        pytest.fail(
+            f"{POSTGRES_ENV} is not set: CI must run the PostgreSQL tests (.ci/run starts a server)"
+        )
+    pytest.skip(
+        f"PostgreSQL backend: set {POSTGRES_ENV} to a server's admin URL "
+        "(or run the tests under .ci/with-postgres)"
+    )
 
 
 @contextmanager

@@ -30,8 +30,9 @@ def postgres(tmp_path: Path) -> Iterator[backends.Backend]:
 
 
 @pytest.fixture(scope="module", params=backends.NAMES)
-def module_backend(request: pytest.FixtureRequest,
-                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[backends.Backend]:
+def module_backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[backends.Backend]:
     """A fresh run database shared by a module's tests, once per backend.
 
     For a store that is built once and then only read.

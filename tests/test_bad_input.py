@@ -22,10 +22,12 @@ from sim_cli import sim
 SMALL = ("--developers", "500", "--steps", "6")
 SIM = [sys.executable, "-c", "from interfaces.cli import main; main()"]
 UNREACHABLE = "postgresql://nobody:secret@127.0.0.1:1/none"
-STORE_COMMANDS = [pytest.param(["run", *SMALL], id="run"),
-                  pytest.param(["runs", "list"], id="runs-list"),
-                  pytest.param(["runs", "show", "1"], id="runs-show"),
-                  pytest.param(["db", "upgrade"], id="db-upgrade")]
+STORE_COMMANDS = [
+    pytest.param(["run", *SMALL], id="run"),
+    pytest.param(["runs", "list"], id="runs-list"),
+    pytest.param(["runs", "show", "1"], id="runs-show"),
+    pytest.param(["db", "upgrade"], id="db-upgrade"),
+]
 
 
 def assert_one_line_error(result: Result, *fragments: str) -> str:
@@ -63,83 +65,139 @@ def assert_refused_and_unchanged(store: Backend, args: list[str], *fragments: st
 
 def test_unknown_policy_is_refused_naming_the_known_ones(seeded: Backend) -> None:
     """`--policy` with a name that is not a policy says which names there are."""
-    assert_refused_and_unchanged(seeded, ["run", *SMALL, "--policy", "nope"],
-                                 "unknown policy 'nope'", "export_ban", "smuggling")
+    assert_refused_and_unchanged(
+        seeded,
+        ["run", *SMALL, "--policy", "nope"],
+        "unknown policy 'nope'",
+        "export_ban",
+        "smuggling",
+    )
 
 
-@pytest.mark.parametrize(("args", "fragments"), [
-    pytest.param(["--set", "choice.nope=1"], ["choice.nope", "social_weight"],
-                 id="unknown-scenario-key"),
-    pytest.param(["--set", "providers.Nobody.latency_s=1"], ["Nobody", "DeepSeek"],
-                 id="unknown-roster-entry"),
-    pytest.param(["--set", "smuggling.leakage=0.5"], ["smuggling", "not enabled"],
-                 id="policy-not-enabled"),
-    pytest.param(["--policy", "smuggling", "--set", "smuggling.leakage"], ["KEY=VALUE"],
-                 id="no-equals-sign"),
-])
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        pytest.param(
+            ["--set", "choice.nope=1"], ["choice.nope", "social_weight"], id="unknown-scenario-key"
+        ),
+        pytest.param(
+            ["--set", "providers.Nobody.latency_s=1"],
+            ["Nobody", "DeepSeek"],
+            id="unknown-roster-entry",
+        ),
+        pytest.param(
+            ["--set", "smuggling.leakage=0.5"],
+            ["smuggling", "not enabled"],
+            id="policy-not-enabled",
+        ),
+        pytest.param(
+            ["--policy", "smuggling", "--set", "smuggling.leakage"],
+            ["KEY=VALUE"],
+            id="no-equals-sign",
+        ),
+    ],
+)
 def test_unknown_set_key_is_refused_naming_the_known_ones(
-        seeded: Backend, args: list[str], fragments: list[str]) -> None:
+    seeded: Backend, args: list[str], fragments: list[str]
+) -> None:
     """A `--set` path that leads nowhere names the keys (or entries) that exist there."""
     assert_refused_and_unchanged(seeded, ["run", *SMALL, *args], *fragments)
 
 
-@pytest.mark.parametrize(("args", "fragments"), [
-    pytest.param(["--policy", "smuggling", "--set", "smuggling.leakage=abc"],
-                 ["smuggling.leakage", "valid number", "abc"], id="set-text-for-number"),
-    pytest.param(["--steps", "many"], ["--steps", "'many' is not a valid integer"],
-                 id="option-text-for-integer"),
-])
-def test_value_of_the_wrong_type_is_refused(seeded: Backend, args: list[str],
-                                            fragments: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        pytest.param(
+            ["--policy", "smuggling", "--set", "smuggling.leakage=abc"],
+            ["smuggling.leakage", "valid number", "abc"],
+            id="set-text-for-number",
+        ),
+        pytest.param(
+            ["--steps", "many"],
+            ["--steps", "'many' is not a valid integer"],
+            id="option-text-for-integer",
+        ),
+    ],
+)
+def test_value_of_the_wrong_type_is_refused(
+    seeded: Backend, args: list[str], fragments: list[str]
+) -> None:
     """A value that is not of the parameter's type names the parameter and the value."""
     assert_refused_and_unchanged(seeded, ["run", *SMALL, *args], *fragments)
 
 
-@pytest.mark.parametrize(("args", "fragments"), [
-    pytest.param(["--policy", "smuggling", "--set", "smuggling.leakage=1.5"],
-                 ["smuggling.leakage", "less than or equal to 1", "1.5"], id="leakage-above-one"),
-    pytest.param(["--set", "providers.DeepSeek.price_usd_per_m=-1"],
-                 ["price_usd_per_m", "-1"], id="negative-price"),
-    pytest.param(["--developers", "5"], ["--developers", "100<=x<=5000000"],
-                 id="population-too-small"),
-])
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        pytest.param(
+            ["--policy", "smuggling", "--set", "smuggling.leakage=1.5"],
+            ["smuggling.leakage", "less than or equal to 1", "1.5"],
+            id="leakage-above-one",
+        ),
+        pytest.param(
+            ["--set", "providers.DeepSeek.price_usd_per_m=-1"],
+            ["price_usd_per_m", "-1"],
+            id="negative-price",
+        ),
+        pytest.param(
+            ["--developers", "5"], ["--developers", "100<=x<=5000000"], id="population-too-small"
+        ),
+    ],
+)
 def test_value_out_of_range_is_refused_naming_the_range(
-        seeded: Backend, args: list[str], fragments: list[str]) -> None:
+    seeded: Backend, args: list[str], fragments: list[str]
+) -> None:
     """A value of the right type but outside its range names the parameter and the bound."""
     assert_refused_and_unchanged(seeded, ["run", *SMALL, *args], *fragments)
 
 
-@pytest.mark.parametrize("args", [
-    pytest.param(["--step-length", "day"], id="option"),
-    pytest.param(["--set", "step_length=day"], id="set"),
-])
-def test_unknown_step_length_is_refused_naming_the_allowed_ones(seeded: Backend,
-                                                                args: list[str]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--step-length", "day"], id="option"),
+        pytest.param(["--set", "step_length=day"], id="set"),
+    ],
+)
+def test_unknown_step_length_is_refused_naming_the_allowed_ones(
+    seeded: Backend, args: list[str]
+) -> None:
     """A step length other than month or week names the setting and both allowed values."""
-    line = assert_refused_and_unchanged(seeded, ["run", *SMALL, *args], "day", "'month'",
-                                        "'week'")
+    line = assert_refused_and_unchanged(seeded, ["run", *SMALL, *args], "day", "'month'", "'week'")
     assert "step-length" in line or "step_length" in line
 
 
-@pytest.mark.parametrize(("content", "fragments"), [
-    pytest.param('step_length = "fortnight"\n', ["step_length", "'month' or 'week'", "fortnight"],
-                 id="unknown-step-length"),
-    pytest.param('name = "mine"\n[demand\ngrowth_china = 1\n', ["invalid TOML", "line 2"],
-                 id="not-toml"),
-    pytest.param('[demand]\ngrowth_china = "fast"\n', ["demand.growth_china", "fast"],
-                 id="wrong-type-inside"),
-    pytest.param('[demand]\nno_such_parameter = 1\n', ["no_such_parameter"],
-                 id="unknown-key-inside"),
-    pytest.param(None, ["no such file"], id="missing-file"),
-])
-def test_malformed_scenario_file_is_refused(seeded: Backend, content: str | None,
-                                            fragments: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("content", "fragments"),
+    [
+        pytest.param(
+            'step_length = "fortnight"\n',
+            ["step_length", "'month' or 'week'", "fortnight"],
+            id="unknown-step-length",
+        ),
+        pytest.param(
+            'name = "mine"\n[demand\ngrowth_china = 1\n', ["invalid TOML", "line 2"], id="not-toml"
+        ),
+        pytest.param(
+            '[demand]\ngrowth_china = "fast"\n',
+            ["demand.growth_china", "fast"],
+            id="wrong-type-inside",
+        ),
+        pytest.param(
+            "[demand]\nno_such_parameter = 1\n", ["no_such_parameter"], id="unknown-key-inside"
+        ),
+        pytest.param(None, ["no such file"], id="missing-file"),
+    ],
+)
+def test_malformed_scenario_file_is_refused(
+    seeded: Backend, content: str | None, fragments: list[str]
+) -> None:
     """`--scenario FILE` that cannot be read as a scenario names the file and the problem."""
     path = seeded.folder / "scenario.toml"
     if content is not None:
         path.write_text(content)
-    line = assert_refused_and_unchanged(seeded, ["run", *SMALL, "--scenario", str(path)],
-                                        *fragments)
+    line = assert_refused_and_unchanged(
+        seeded, ["run", *SMALL, "--scenario", str(path)], *fragments
+    )
     assert str(path) in line
 
 
@@ -150,18 +208,21 @@ def test_unknown_run_id_is_refused_naming_the_ids_there_are(seeded: Backend) -> 
 
 @pytest.mark.parametrize("command", STORE_COMMANDS)
 def test_database_that_cannot_be_reached_is_refused_without_its_password(
-        command: list[str]) -> None:
+    command: list[str],
+) -> None:
     """A server that is not there is one line naming the URL, with the password masked."""
     result = sim(*command, "--db", UNREACHABLE)
-    assert_one_line_error(result, "cannot open database",
-                          "postgresql+psycopg://nobody:***@127.0.0.1:1/none")
+    assert_one_line_error(
+        result, "cannot open database", "postgresql+psycopg://nobody:***@127.0.0.1:1/none"
+    )
     assert "secret" not in result.output
 
 
 @pytest.mark.parametrize("wrong", ["password", "database"])
 @pytest.mark.parametrize("command", STORE_COMMANDS)
 def test_wrong_password_or_database_on_a_real_server_is_refused(
-        postgres: Backend, command: list[str], wrong: str) -> None:
+    postgres: Backend, command: list[str], wrong: str
+) -> None:
     """A real server turning the connection down: its reason, and no password shown.
 
     Neither the wrong password given nor the right one appears, and nothing is created on the
@@ -172,8 +233,11 @@ def test_wrong_password_or_database_on_a_real_server_is_refused(
         netloc = parts.netloc.replace(f":{parts.password}@", ":not-the-password@")
         url, reason, secret = parts._replace(netloc=netloc).geturl(), "password", "not-the-password"
     else:
-        url, reason, secret = (parts._replace(path="/no_such_database").geturl(),
-                               '"no_such_database" does not exist', postgres.password)
+        url, reason, secret = (
+            parts._replace(path="/no_such_database").geturl(),
+            '"no_such_database" does not exist',
+            postgres.password,
+        )
     before = postgres.snapshot()
     result = sim(*command, "--db", url)
     assert_one_line_error(result, "cannot open database", reason)
@@ -183,7 +247,8 @@ def test_wrong_password_or_database_on_a_real_server_is_refused(
 
 @pytest.mark.parametrize("command", STORE_COMMANDS)
 def test_database_in_a_folder_that_does_not_exist_is_refused(
-        tmp_path: Path, command: list[str]) -> None:
+    tmp_path: Path, command: list[str]
+) -> None:
     """A path whose folder is missing (a typo, an unmounted disk) is refused.
 
     The folder is not created. Only looking at it is not an error: a store that is not there
@@ -221,8 +286,13 @@ def test_database_in_a_read_only_folder_is_refused(tmp_path: Path) -> None:
         caps = "-dac_override,-dac_read_search,-fowner"
         prefix = [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
     db = folder / "runs.db"
-    done = subprocess.run([*prefix, *SIM, "run", *SMALL, "--db", str(db)],
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    done = subprocess.run(
+        [*prefix, *SIM, "run", *SMALL, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert done.stdout == "" and "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
@@ -232,7 +302,8 @@ def test_database_in_a_read_only_folder_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", STORE_COMMANDS)
 def test_file_that_is_not_a_database_is_refused_and_left_as_it_was(
-        tmp_path: Path, command: list[str]) -> None:
+    tmp_path: Path, command: list[str]
+) -> None:
     """Pointing --db at some other file (a CSV, a mistyped path) must not touch it.
 
     One line says it is not a database; the file stays byte for byte as it was, with nothing
@@ -246,11 +317,14 @@ def test_file_that_is_not_a_database_is_refused_and_left_as_it_was(
     assert [p.name for p in tmp_path.iterdir()] == ["notes.db"]
 
 
-@pytest.mark.parametrize("args", [
-    pytest.param(["run", *SMALL, "--policy", "nope"], id="unknown-policy"),
-    pytest.param(["run", *SMALL, "--db", UNREACHABLE], id="unreachable-postgres"),
-    pytest.param(["runs", "show", "1", "--db", "{garbage}"], id="file-not-a-database"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["run", *SMALL, "--policy", "nope"], id="unknown-policy"),
+        pytest.param(["run", *SMALL, "--db", UNREACHABLE], id="unreachable-postgres"),
+        pytest.param(["runs", "show", "1", "--db", "{garbage}"], id="file-not-a-database"),
+    ],
+)
 def test_bad_input_in_a_real_process_prints_one_line_on_stderr(tmp_path: Path, args) -> None:
     """A real `sim` process, which is what users see, also answers with one line.
 
@@ -264,8 +338,7 @@ def test_bad_input_in_a_real_process_prints_one_line_on_stderr(tmp_path: Path, a
     args = [a.replace("{garbage}", str(garbage)) for a in args]
     if "--db" not in args:
         args += ["--db", str(tmp_path / "runs.db")]
-    done = subprocess.run([*SIM, *args], capture_output=True, text=True, timeout=120,
-                          cwd=tmp_path)
+    done = subprocess.run([*SIM, *args], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert done.stdout == ""
     assert "Traceback" not in done.stderr and "secret" not in done.stderr

@@ -8,20 +8,42 @@ from simulator.model import TokenMarket
 from vocabulary.regions import JURISDICTIONS
 
 
-def _kernel_choices(model: TokenMarket, rows: np.ndarray, uniform: np.ndarray,
-                    barred: np.ndarray | None) -> np.ndarray:
+def _kernel_choices(
+    model: TokenMarket, rows: np.ndarray, uniform: np.ndarray, barred: np.ndarray | None
+) -> np.ndarray:
     dev = model.developers
     terms = model.utility_terms()
     bonus = stay_bonus(terms, dev.segment[rows], dev.tenure[rows], dev.provider[rows])
-    return choose(cell_utility(terms), rows, dev.cell[rows], dev.provider[rows], bonus,
-                  dev.adjacency, dev.provider, terms.social_weight, uniform, barred)
+    return choose(
+        cell_utility(terms),
+        rows,
+        dev.cell[rows],
+        dev.provider[rows],
+        bonus,
+        dev.adjacency,
+        dev.provider,
+        terms.social_weight,
+        uniform,
+        barred,
+    )
 
 
-def _reference_choices(model: TokenMarket, rows: np.ndarray, uniform: np.ndarray,
-                       barred: np.ndarray | None) -> np.ndarray:
+def _reference_choices(
+    model: TokenMarket, rows: np.ndarray, uniform: np.ndarray, barred: np.ndarray | None
+) -> np.ndarray:
     dev = model.developers
-    return choose_reference(model.utility_terms(), dev.region, dev.segment, dev.provider,
-                            dev.tenure, dev.adjacency, dev.provider, rows, uniform, barred)
+    return choose_reference(
+        model.utility_terms(),
+        dev.region,
+        dev.segment,
+        dev.provider,
+        dev.tenure,
+        dev.adjacency,
+        dev.provider,
+        rows,
+        uniform,
+        barred,
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -63,12 +85,24 @@ def test_developers_never_pick_a_provider_that_does_not_serve_them() -> None:
 def _terms(price: np.ndarray) -> UtilityTerms:
     providers = len(price)
     return UtilityTerms(
-        price=price, quality=np.full(providers, 0.8), provider_latency=np.full(providers, 0.8),
-        network_latency=np.zeros((4, len(JURISDICTIONS))), jurisdiction=np.zeros(providers, int),
-        open_weights=np.zeros(providers, bool), serves=np.ones((4, providers), bool),
-        distrust=np.zeros((4, len(JURISDICTIONS))), price_weight=np.ones(4),
-        security_penalty=np.zeros(4), open_factor=1.0, quality_weight=1.0, latency_weight=1.0,
-        social_weight=0.0, switching_cost=np.zeros(4), lock_in_open=0.0, lock_in_closed=0.0)
+        price=price,
+        quality=np.full(providers, 0.8),
+        provider_latency=np.full(providers, 0.8),
+        network_latency=np.zeros((4, len(JURISDICTIONS))),
+        jurisdiction=np.zeros(providers, int),
+        open_weights=np.zeros(providers, bool),
+        serves=np.ones((4, providers), bool),
+        distrust=np.zeros((4, len(JURISDICTIONS))),
+        price_weight=np.ones(4),
+        security_penalty=np.zeros(4),
+        open_factor=1.0,
+        quality_weight=1.0,
+        latency_weight=1.0,
+        social_weight=0.0,
+        switching_cost=np.zeros(4),
+        lock_in_open=0.0,
+        lock_in_closed=0.0,
+    )
 
 
 def test_choice_probabilities_are_the_logit_ones() -> None:
@@ -83,9 +117,17 @@ def test_choice_probabilities_are_the_logit_ones() -> None:
     rng = np.random.default_rng(0)
     rows = np.arange(n)
     empty = sp.csr_array((n, n))
-    picks = choose(cell_utility(terms), rows, np.zeros(n, dtype=np.int64),
-                   np.zeros(n, dtype=np.int64), np.zeros(n), empty, np.zeros(n, dtype=np.int64),
-                   0.0, rng.random(n))
+    picks = choose(
+        cell_utility(terms),
+        rows,
+        np.zeros(n, dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+        np.zeros(n),
+        empty,
+        np.zeros(n, dtype=np.int64),
+        0.0,
+        rng.random(n),
+    )
     assert (picks == 0).mean() == pytest.approx(2 / 3, abs=0.01)
 
 
@@ -98,8 +140,15 @@ def test_neighbours_pull_developers_towards_their_provider() -> None:
     ring = sp.diags_array([np.ones(n - 1), np.ones(n - 1)], offsets=[-1, 1], format="csr") / 2
     everyone_on_1 = np.ones(n, dtype=np.int64)
     uniform = np.random.default_rng(1).random(n)
-    args = (cell_utility(terms), np.arange(n), np.zeros(n, dtype=np.int64),
-            np.zeros(n, dtype=np.int64), np.zeros(n), sp.csr_array(ring), everyone_on_1)
+    args = (
+        cell_utility(terms),
+        np.arange(n),
+        np.zeros(n, dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+        np.zeros(n),
+        sp.csr_array(ring),
+        everyone_on_1,
+    )
     alone = choose(*args, 0.0, uniform)
     social = choose(*args, 2.0, uniform)
     assert (social == 1).mean() > (alone == 1).mean() + 0.3

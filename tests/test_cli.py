@@ -48,22 +48,36 @@ def test_run_json_prints_one_line_and_stores_full_history(backend: Backend) -> N
     assert 0.0 <= final["cn_share"] <= 1.0
     assert final["tokens_total"] > 0
 
-    (run,) = backend.query("SELECT id, status, steps_done, steps_planned, digest, seed, "
-                           "finished_at FROM runs")
+    (run,) = backend.query(
+        "SELECT id, status, steps_done, steps_planned, digest, seed, finished_at FROM runs"
+    )
     assert run[:6] == (out["run_id"], "finished", STEPS, STEPS, out["digest"], "1")
     assert run[6] is not None
-    steps = [row[0] for row in backend.query("SELECT step FROM market_steps WHERE run_id = ? "
-                                         "ORDER BY step", out["run_id"])]
+    steps = [
+        row[0]
+        for row in backend.query(
+            "SELECT step FROM market_steps WHERE run_id = ? ORDER BY step", out["run_id"]
+        )
+    ]
     assert steps == list(range(STEPS))
-    assert backend.query("SELECT count(*), count(DISTINCT provider) FROM provider_steps "
-                     "WHERE run_id = ?", out["run_id"]) == [(STEPS * PROVIDERS, PROVIDERS)]
-    assert backend.query("SELECT count(*) FROM segment_steps WHERE run_id = ?",
-                 out["run_id"])[0][0] > 0
-    assert backend.query("SELECT count(*) FROM policy_events WHERE run_id = ?",
-                 out["run_id"])[0][0] > 0
+    assert backend.query(
+        "SELECT count(*), count(DISTINCT provider) FROM provider_steps WHERE run_id = ?",
+        out["run_id"],
+    ) == [(STEPS * PROVIDERS, PROVIDERS)]
+    assert (
+        backend.query("SELECT count(*) FROM segment_steps WHERE run_id = ?", out["run_id"])[0][0]
+        > 0
+    )
+    assert (
+        backend.query("SELECT count(*) FROM policy_events WHERE run_id = ?", out["run_id"])[0][0]
+        > 0
+    )
     # The printed final metrics are the stored last step, not something computed apart.
-    (last,) = backend.query("SELECT month, cn_share, tokens_total FROM market_steps "
-                        "WHERE run_id = ? AND step = ?", out["run_id"], STEPS - 1)
+    (last,) = backend.query(
+        "SELECT month, cn_share, tokens_total FROM market_steps WHERE run_id = ? AND step = ?",
+        out["run_id"],
+        STEPS - 1,
+    )
     assert last == (final["month"], final["cn_share"], final["tokens_total"])
 
 
@@ -83,8 +97,11 @@ def test_same_seed_same_digest_other_seed_other_digest(backend: Backend) -> None
     assert first["final"] == again["final"]
     assert other["digest"] != first["digest"]
     stored = dict(backend.query("SELECT id, digest FROM runs"))
-    assert stored == {first["run_id"]: first["digest"], again["run_id"]: again["digest"],
-                      other["run_id"]: other["digest"]}
+    assert stored == {
+        first["run_id"]: first["digest"],
+        again["run_id"]: again["digest"],
+        other["run_id"]: other["digest"],
+    }
 
 
 def test_policy_schedule_with_override_is_stored_and_shown(backend: Backend) -> None:
@@ -94,8 +111,19 @@ def test_policy_schedule_with_override_is_stored_and_shown(backend: Backend) -> 
     all three enabled policies, in order, with the --set override applied
     (smuggling.leakage=0.5, not the default), both in the table and in `sim runs show`.
     """
-    out = run_json(backend, "--policy", "export_ban", "--policy", "remote_access",
-                   "--policy", "smuggling", "--set", "smuggling.leakage=0.5", "--seed", "3")
+    out = run_json(
+        backend,
+        "--policy",
+        "export_ban",
+        "--policy",
+        "remote_access",
+        "--policy",
+        "smuggling",
+        "--set",
+        "smuggling.leakage=0.5",
+        "--seed",
+        "3",
+    )
     assert out["policies"] == ["export_ban", "remote_access", "smuggling"]
 
     (raw,) = backend.query("SELECT policies FROM runs WHERE id = ?", out["run_id"])[0]
@@ -181,13 +209,15 @@ def test_no_output_shows_the_database_password(postgres: Backend) -> None:
     Shared servers are reached with a password in the URL, and terminal output ends up in logs,
     notebooks and bug reports.
     """
-    outputs = [run_json(postgres, "--seed", "1"),
-               sim("run", *SMALL, "--seed", "2", "--db", postgres.url).output,
-               sim("runs", "list", "--db", postgres.url).output,
-               sim("runs", "list", "--db", postgres.url, "--json").output,
-               sim("runs", "show", "1", "--db", postgres.url).output,
-               sim("runs", "show", "1", "--db", postgres.url, "--json").output,
-               sim("db", "upgrade", "--db", postgres.url).output]
+    outputs = [
+        run_json(postgres, "--seed", "1"),
+        sim("run", *SMALL, "--seed", "2", "--db", postgres.url).output,
+        sim("runs", "list", "--db", postgres.url).output,
+        sim("runs", "list", "--db", postgres.url, "--json").output,
+        sim("runs", "show", "1", "--db", postgres.url).output,
+        sim("runs", "show", "1", "--db", postgres.url, "--json").output,
+        sim("db", "upgrade", "--db", postgres.url).output,
+    ]
     assert outputs[0]["db"].startswith("postgresql+psycopg://") and ":***@" in outputs[0]["db"]
     assert json.loads(outputs[5])["db"] == outputs[0]["db"]
     for output in (json.dumps(outputs[0]), *outputs[1:]):

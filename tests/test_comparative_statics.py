@@ -9,8 +9,8 @@ import pytest
 
 from simulator.market import token_demand
 from simulator.model import TokenMarket
-from vocabulary.regions import SEGMENTS
 from simulator.scenario_files import load_scenario
+from vocabulary.regions import SEGMENTS
 
 SEEDS = (1, 2, 3)
 DEVELOPERS = 3_000
@@ -73,9 +73,10 @@ def test_tripling_the_chinese_electricity_price_lowers_the_chinese_share(seed: i
     serving cost, so the effect is small, and later prices also follow share and learning.)
     """
     dear_settings = {"energy_price.region": "CN", "energy_price.multiplier": 3.0}
-    first_month = run("baseline", seed, steps=1), run("baseline", seed, steps=1,
-                                                        policies=["energy_price"],
-                                                        settings=dear_settings)
+    first_month = (
+        run("baseline", seed, steps=1),
+        run("baseline", seed, steps=1, policies=["energy_price"], settings=dear_settings),
+    )
     usual, dear = (prices(model) for model in first_month)
     for provider in first_month[0].providers:
         if provider.spec.jurisdiction == "CN":
@@ -97,9 +98,15 @@ def test_lower_prices_raise_total_token_demand(seed: int) -> None:
     elasticity = np.array([model.scenario.demand.price_elasticity[s] for s in SEGMENTS])
 
     def total(prices: np.ndarray) -> float:
-        return float(token_demand(dev.base_demand, np.ones(dev.size), prices,
-                                  model.reference_price[dev.region],
-                                  elasticity[dev.segment]).sum())
+        return float(
+            token_demand(
+                dev.base_demand,
+                np.ones(dev.size),
+                prices,
+                model.reference_price[dev.region],
+                elasticity[dev.segment],
+            ).sum()
+        )
 
     assert total(price / 2) > total(price)
 
@@ -110,12 +117,21 @@ def test_government_under_api_restriction_routes_no_tokens_to_barred_providers(s
 
     The restriction covers government users in the US and EU.
     """
-    model = TokenMarket(load_scenario("baseline"), seed=seed, developers=DEVELOPERS,
-                        policies=["api_restriction"], steps=24)
+    model = TokenMarket(
+        load_scenario("baseline"),
+        seed=seed,
+        developers=DEVELOPERS,
+        policies=["api_restriction"],
+        steps=24,
+    )
     chinese = {p.spec.name for p in model.providers if p.spec.jurisdiction == "CN"}
     while model.running:
         model.step()
-        barred = [row for row in model.last_record.segments
-                  if row["segment"] == "government" and row["region"] in ("US", "EU")
-                  and row["provider"] in chinese]
+        barred = [
+            row
+            for row in model.last_record.segments
+            if row["segment"] == "government"
+            and row["region"] in ("US", "EU")
+            and row["provider"] in chinese
+        ]
         assert sum(row["tokens"] for row in barred) == 0.0

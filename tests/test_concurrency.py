@@ -15,35 +15,57 @@ from backends import Backend
 from click.testing import CliRunner
 from old_stores import VERSION_1_ROWS, migrate
 
+from interfaces.cli import cli
 from runs.migrate import revision_of
 from runs.schema import SCHEMA_VERSION
-from interfaces.cli import cli
 
 WAIT_S = 120
-TABLES = {"alembic_version", "store_meta", "runs", "market_steps", "provider_steps",
-          "segment_steps", "policy_events"}
+TABLES = {
+    "alembic_version",
+    "store_meta",
+    "runs",
+    "market_steps",
+    "provider_steps",
+    "segment_steps",
+    "policy_events",
+}
 HISTORY = ("market_steps", "provider_steps", "segment_steps", "policy_events")
 RUN = ("run", "--developers", "1000", "--steps", "12", "--json")
 
 # Each imports what it needs, says it is ready, waits for standard input to close, then acts.
-OPEN_STORE = ("import sys; from runs.store import RunStore; print('ready', flush=True); "
-              "sys.stdin.read(); RunStore(sys.argv[1]); print('opened')")
-UPGRADE_STORE = ("import sys; from runs.store import RunStore; print('ready', flush=True); "
-                 "sys.stdin.read(); "
-                 "print(RunStore(sys.argv[1], create=False, upgrade=True).upgraded_from)")
-SIM = ("import sys; from interfaces.cli import main; print('ready', flush=True); "
-       "sys.stdin.read(); main()")
+OPEN_STORE = (
+    "import sys; from runs.store import RunStore; print('ready', flush=True); "
+    "sys.stdin.read(); RunStore(sys.argv[1]); print('opened')"
+)
+UPGRADE_STORE = (
+    "import sys; from runs.store import RunStore; print('ready', flush=True); "
+    "sys.stdin.read(); "
+    "print(RunStore(sys.argv[1], create=False, upgrade=True).upgraded_from)"
+)
+SIM = (
+    "import sys; from interfaces.cli import main; print('ready', flush=True); "
+    "sys.stdin.read(); main()"
+)
 
 
-def released_together(backend: Backend, code: str,
-                      argvs: list[list[str]]) -> list[tuple[int, str, str]]:
+def released_together(
+    backend: Backend, code: str, argvs: list[list[str]]
+) -> list[tuple[int, str, str]]:
     """Start one process per argv running ``code``, release them at once, and wait for all.
 
     Returns each process's exit status, standard output (after its 'ready' line) and error.
     """
-    processes = [subprocess.Popen([sys.executable, "-c", code, *argv], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                  cwd=backend.folder) for argv in argvs]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, *argv],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=backend.folder,
+        )
+        for argv in argvs
+    ]
     try:
         for process in processes:
             assert process.stdout.readline() == "ready\n", process.communicate()
@@ -64,12 +86,16 @@ def released_together(backend: Backend, code: str,
 
 def history(backend: Backend, run_id: int) -> dict[str, list[tuple]]:
     """Every stored row of a run, without the row ids and run id that differ between runs."""
-    return {table: sorted((row[2:] for row in backend.query(
-        f"SELECT * FROM {table} WHERE run_id = ?", run_id)), key=repr) for table in HISTORY}
+    return {
+        table: sorted(
+            (row[2:] for row in backend.query(f"SELECT * FROM {table} WHERE run_id = ?", run_id)),
+            key=repr,
+        )
+        for table in HISTORY
+    }
 
 
-def test_many_processes_opening_a_fresh_database_create_its_schema_once(
-        backend: Backend) -> None:
+def test_many_processes_opening_a_fresh_database_create_its_schema_once(backend: Backend) -> None:
     """Eight processes open one empty database at the same moment; none fails.
 
     Exactly one of them creates the schema: the others wait for it and find it made (two
@@ -79,9 +105,11 @@ def test_many_processes_opening_a_fresh_database_create_its_schema_once(
     assert [(code, out) for code, out, _ in results] == [(0, "opened\n")] * 8, results
     assert TABLES <= backend.tables()
     assert backend.query("SELECT version_num FROM alembic_version") == [
-        (revision_of(SCHEMA_VERSION),)]
+        (revision_of(SCHEMA_VERSION),)
+    ]
     assert backend.query("SELECT key, value FROM store_meta") == [
-        ("schema_version", str(SCHEMA_VERSION))]
+        ("schema_version", str(SCHEMA_VERSION))
+    ]
 
 
 def test_concurrent_upgrades_migrate_an_old_database_once(backend: Backend) -> None:
@@ -92,7 +120,8 @@ def test_concurrent_upgrades_migrate_an_old_database_once(backend: Backend) -> N
     assert [code for code, _, _ in results] == [0] * 4, results
     assert sorted(out for _, out, _ in results) == ["1\n", "None\n", "None\n", "None\n"]
     assert backend.query("SELECT version_num FROM alembic_version") == [
-        (revision_of(SCHEMA_VERSION),)]
+        (revision_of(SCHEMA_VERSION),)
+    ]
     assert backend.query("SELECT count(*) FROM market_steps") == [(2,)]
 
 
@@ -104,8 +133,9 @@ def test_four_concurrent_writers_lose_no_rows_and_mix_none_up(backend: Backend) 
     row for row: a lost, duplicated or misattributed row in any table shows.
     """
     seeds = ["11", "12", "13", "14"]
-    results = released_together(backend, SIM,
-                                [[*RUN, "--seed", seed, "--db", backend.url] for seed in seeds])
+    results = released_together(
+        backend, SIM, [[*RUN, "--seed", seed, "--db", backend.url] for seed in seeds]
+    )
     assert [code for code, _, _ in results] == [0] * 4, results
     together = [json.loads(out) for _, out, _ in results]
     assert len({run["run_id"] for run in together}) == 4
@@ -120,6 +150,7 @@ def test_four_concurrent_writers_lose_no_rows_and_mix_none_up(backend: Backend) 
         assert stored == history(backend, alone["run_id"]), seed
         assert len(stored["market_steps"]) == 12 and len(stored["provider_steps"]) == 12 * 12
         ((steps_done, digest),) = backend.query(
-            "SELECT steps_done, digest FROM runs WHERE id = ?", run["run_id"])
+            "SELECT steps_done, digest FROM runs WHERE id = ?", run["run_id"]
+        )
         assert (steps_done, digest) == (12, run["digest"])
     assert backend.query("SELECT count(*), count(DISTINCT run_id) FROM market_steps") == [(96, 8)]

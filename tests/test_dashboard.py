@@ -23,19 +23,26 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from runs.load import load_run, open_store
 from interfaces.cli import cli
 from interfaces.cli.common import SUMMARY_ROWS
 from interfaces.dashboard.history import History
 from interfaces.dashboard.levers import BASELINE, BASELINE_LEVERS, Levers
 from interfaces.dashboard.market import DashboardMarket, baseline_history, save_run
+from runs.load import load_run, open_store
 from simulator.scenario_files import load_scenario
 
 SIM = [sys.executable, "-c", "from interfaces.cli import main; main()"]
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 SMALL = {"developers": 500, "steps": 6, "seed": 2}
 
 
@@ -54,23 +61,34 @@ def test_untouched_levers_simulate_the_baseline_preset():
     model.run()
     assert model.levers.changes() == []
     assert model.scenario == load_scenario(BASELINE).model_copy(
-        update={"developers": SMALL["developers"], "steps": SMALL["steps"]})
+        update={"developers": SMALL["developers"], "steps": SMALL["steps"]}
+    )
     pd.testing.assert_frame_equal(model.history().market, model.baseline.market)
 
 
 def test_moved_levers_change_the_scenario_and_are_listed():
     """Each lever reaches its policy parameter, and the panel lists what moved."""
-    levers = moved(ban_tiers=("2022-10",), smuggling_leakage=0.8, remote_access=True,
-                   remote_access_enforcement=0.5, cn_electricity=2.0)
+    levers = moved(
+        ban_tiers=("2022-10",),
+        smuggling_leakage=0.8,
+        remote_access=True,
+        remote_access_enforcement=0.5,
+        cn_electricity=2.0,
+    )
     scenario = levers.scenario(developers=500, steps=6)
     params = {p.key: p.params for p in scenario.policies}
     assert params["export_ban"]["tiers"] == ["2022-10"]
     assert params["smuggling"]["leakage"] == 0.8
     assert params["remote_access"]["enforcement"] == 0.5
     assert params["energy_price"]["multiplier"] == 2.0
-    assert levers.changes() == ["remote_access on", "energy_price on", "export_ban.tiers=2022-10",
-                                "smuggling.leakage=0.8", "remote_access.enforcement=0.5",
-                                "energy_price.multiplier=2.0"]
+    assert levers.changes() == [
+        "remote_access on",
+        "energy_price on",
+        "export_ban.tiers=2022-10",
+        "smuggling.leakage=0.8",
+        "remote_access.enforcement=0.5",
+        "energy_price.multiplier=2.0",
+    ]
 
 
 def test_switching_a_preset_policy_off_removes_it_and_leaves_no_command():
@@ -89,9 +107,8 @@ def test_slider_float_noise_does_not_reach_the_scenario():
 
 def test_a_saved_dashboard_run_equals_the_sim_run_its_panel_prints(tmp_path):
     """Saving stores exactly what the printed `sim run` command stores (same digest)."""
-    model = DashboardMarket(smuggling_leakage=0.8, remote_access=True, cn_electricity=1.5,
-                            **SMALL)
-    model.step()   # how far the page stepped does not matter: the whole run is stored
+    model = DashboardMarket(smuggling_leakage=0.8, remote_access=True, cn_electricity=1.5, **SMALL)
+    model.step()  # how far the page stepped does not matter: the whole run is stored
     saved = save_run(model, str(tmp_path / "dashboard.db"))
     command = shlex.split(model.command())
     assert command[:2] == ["sim", "run"]
@@ -111,8 +128,9 @@ def test_a_stored_run_draws_the_same_history_as_the_live_one(tmp_path):
     live = model.history()
     columns = list(live.market.columns)
     pd.testing.assert_frame_equal(stored.market[columns], live.market, check_dtype=False)
-    pd.testing.assert_frame_equal(stored.events[["policy", "status"]], live.events,
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        stored.events[["policy", "status"]], live.events, check_dtype=False
+    )
     assert list(stored.providers["share_global"]) == list(live.providers["share_global"])
 
 
@@ -139,8 +157,10 @@ def test_dashboard_refuses_a_port_already_taken():
         port = taken.getsockname()[1]
         result = CliRunner().invoke(cli, ["dashboard", "--port", str(port)])
     assert result.exit_code == 2
-    assert result.output.startswith("Error: cannot listen on 127.0.0.1:") and \
-        result.output.count("\n") == 1
+    assert (
+        result.output.startswith("Error: cannot listen on 127.0.0.1:")
+        and result.output.count("\n") == 1
+    )
 
 
 # ---- the page in a real browser --------------------------------------------------------------
@@ -167,10 +187,32 @@ def server(tmp_path_factory, chromium) -> Iterator[tuple[str, Path]]:
     """``sim dashboard`` on a free port of 127.0.0.1, over a store holding one ``sim run``."""
     folder = tmp_path_factory.mktemp("dashboard")
     db = folder / "runs.db"
-    subprocess.run([*SIM, "run", "--scenario", BASELINE, "--developers", "1000", "--steps", "12",
-                    "--seed", "5", "--db", str(db)], check=True, capture_output=True, cwd=folder)
-    process = subprocess.Popen([*SIM, "dashboard", "--db", str(db), "--port", "0"], cwd=folder,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    subprocess.run(
+        [
+            *SIM,
+            "run",
+            "--scenario",
+            BASELINE,
+            "--developers",
+            "1000",
+            "--steps",
+            "12",
+            "--seed",
+            "5",
+            "--db",
+            str(db),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=folder,
+    )
+    process = subprocess.Popen(
+        [*SIM, "dashboard", "--db", str(db), "--port", "0"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=_reader, args=(process.stderr, lines), daemon=True).start()
     seen = []
@@ -262,16 +304,24 @@ def test_changing_smuggling_leakage_and_stepping_redraws_the_share_chart(page, s
     expect(panel).to_contain_text("Saved as run", timeout=120_000)
     run_id = int(re.search(r"Saved as run (\d+)", panel.inner_text()).group(1))
     command = shlex.split(panel.locator("code").inner_text())
-    done = subprocess.run([*SIM, *command[1:], "--db", str(tmp_path / "cli.db"), "--json"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [*SIM, *command[1:], "--db", str(tmp_path / "cli.db"), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert load_run(open_store(str(db)), run_id).digest == json.loads(done.stdout)["digest"]
 
 
 def _runs_show_rows(db: Path, run_id: int) -> dict[str, str]:
     """The "Last step" table of ``sim runs show`` as printed: metric -> value."""
-    shown = subprocess.run([*SIM, "runs", "show", str(run_id), "--db", str(db)],
-                           capture_output=True, text=True, check=True,
-                           env={**os.environ, "COLUMNS": "200"}).stdout
+    shown = subprocess.run(
+        [*SIM, "runs", "show", str(run_id), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "200"},
+    ).stdout
     rows = {}
     for label, _, _ in SUMMARY_ROWS:
         match = re.search(rf"│\s*{re.escape(label.strip())}\s*│\s*(\S+)\s*│", shown)

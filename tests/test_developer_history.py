@@ -5,15 +5,29 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from runs.developer_history import HistoryPlan
 from interfaces.cli import cli
+from runs.developer_history import HistoryPlan
 from vocabulary.errors import InputError
 
 
 def run_cli(backend, *args: str):
     """A small seeded `sim run --json` into the backend; its JSON result."""
-    result = CliRunner().invoke(cli, ["run", "--developers", "600", "--steps", "6", "--seed", "2",
-                                      "--db", backend.url, "--json", *args])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            "--developers",
+            "600",
+            "--steps",
+            "6",
+            "--seed",
+            "2",
+            "--db",
+            backend.url,
+            "--json",
+            *args,
+        ],
+    )
     assert result.exit_code == 0, result.output
     return json.loads(result.output.strip().splitlines()[-1])
 
@@ -30,8 +44,11 @@ def test_every_and_sample_thin_the_developer_rows(backend) -> None:
     Each row is a provider index of the roster and the tokens that developer was served.
     """
     result = run_cli(backend, "--developer-history", "every:2,sample:0.1")
-    rows = backend.query("SELECT step, developer, provider, tokens FROM developer_steps "
-                         "WHERE run_id = ? ORDER BY step, developer", result["run_id"])
+    rows = backend.query(
+        "SELECT step, developer, provider, tokens FROM developer_steps "
+        "WHERE run_id = ? ORDER BY step, developer",
+        result["run_id"],
+    )
     assert len(rows) == 3 * 60
     assert sorted({step for step, *_ in rows}) == [0, 2, 4]
     assert sorted({developer for _, developer, *_ in rows}) == list(range(0, 600, 10))
@@ -41,10 +58,15 @@ def test_every_and_sample_thin_the_developer_rows(backend) -> None:
 def test_developer_tokens_add_up_to_the_stored_segment_tokens(backend) -> None:
     """With every developer kept, a step's developer tokens sum to its segment tokens."""
     result = run_cli(backend, "--developer-history", "all")
-    per_developer = backend.query("SELECT step, SUM(tokens) FROM developer_steps "
-                                  "WHERE run_id = ? GROUP BY step ORDER BY step", result["run_id"])
-    per_segment = backend.query("SELECT step, SUM(tokens) FROM segment_steps "
-                                "WHERE run_id = ? GROUP BY step ORDER BY step", result["run_id"])
+    per_developer = backend.query(
+        "SELECT step, SUM(tokens) FROM developer_steps "
+        "WHERE run_id = ? GROUP BY step ORDER BY step",
+        result["run_id"],
+    )
+    per_segment = backend.query(
+        "SELECT step, SUM(tokens) FROM segment_steps WHERE run_id = ? GROUP BY step ORDER BY step",
+        result["run_id"],
+    )
     assert [s for s, _ in per_developer] == [s for s, _ in per_segment] == list(range(6))
     for (_, mine), (_, theirs) in zip(per_developer, per_segment, strict=True):
         assert mine == pytest.approx(theirs, rel=1e-9)
@@ -61,7 +83,8 @@ def test_deleting_a_run_deletes_its_developer_rows(backend) -> None:
     """`sim runs delete` takes the run's developer rows with it, and no one else's."""
     kept = run_cli(backend, "--developer-history", "sample:0.5")
     doomed = run_cli(backend, "--developer-history", "sample:0.5")
-    result = CliRunner().invoke(cli, ["runs", "delete", str(doomed["run_id"]), "--yes",
-                                      "--db", backend.url])
+    result = CliRunner().invoke(
+        cli, ["runs", "delete", str(doomed["run_id"]), "--yes", "--db", backend.url]
+    )
     assert result.exit_code == 0, result.output
     assert backend.query("SELECT DISTINCT run_id FROM developer_steps") == [(kept["run_id"],)]

@@ -41,38 +41,77 @@ def seeded(backend: Backend) -> Backend:
     return backend
 
 
-@pytest.mark.parametrize(("args", "fragments"), [
-    pytest.param(["--set", "demand.tokens_per_month_global=inf"],
-                 ["demand.tokens_per_month_global", "finite number"], id="inf"),
-    pytest.param(["--set", "demand.tokens_per_month_global=1e308"],
-                 ["demand.tokens_per_month_global", "1e+15"], id="huge"),
-    pytest.param(["--set", "choice.quality_weight=nan"], ["choice.quality_weight"], id="nan"),
-    pytest.param(["--set", "choice.quality_weight=-inf"], ["choice.quality_weight"], id="-inf"),
-    pytest.param(["--policy", "export_ban", "--set", "export_ban.schedule.end=1e400"],
-                 ["schedule.end", "finite number"], id="policy-param-inf"),
-    pytest.param(["--start", "9999-12", "--step-length", "week"], ["start", "2200-12"],
-                 id="year-9999-weekly"),
-    pytest.param(["--start", "0000-01", "--step-length", "week"], ["start", "1900-01"],
-                 id="year-0"),
-    pytest.param(["--start", "9999-12"], ["start", "2200-12"], id="year-9999-monthly"),
-    pytest.param(["--name", "\udcff\udcfe"], ["--name", "not UTF-8"], id="name-bad-bytes"),
-    pytest.param(["--name", "x" * 300], ["--name", "at most 200 characters"], id="name-300"),
-    pytest.param(["--name", "a\x00b"], ["--name", "control character"], id="name-nul"),
-    pytest.param(["--name", "a\x1b[31mb"], ["--name", "control character"], id="name-esc"),
-    pytest.param(["--tag", "a\nb"], ["--tag", "control character"], id="tag-newline"),
-    pytest.param(["--set", "name=a\x00b"], ["name", "control character"],
-                 id="scenario-name-nul"),
-    pytest.param(["--set", "choice.quality_weight=" + "[" * 5000 + "]" * 5000],
-                 ["nested too deeply"], id="deep-set-value"),
-    pytest.param(["--policy", "export_ban", "--set", "export_ban.schedule.start=2025-06",
-                  "--set", "export_ban.schedule.end=2025-01"],
-                 ["schedule", "before its start"], id="schedule-months-reversed"),
-    pytest.param(["--policy", "export_ban", "--set", "export_ban.schedule.start=2025-06",
-                  "--set", "export_ban.schedule.end=3"],
-                 ["export_ban.schedule", "before its start"], id="schedule-mixed-reversed"),
-])
-def test_hostile_run_option_is_refused(seeded: Backend, args: list[str],
-                                       fragments: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        pytest.param(
+            ["--set", "demand.tokens_per_month_global=inf"],
+            ["demand.tokens_per_month_global", "finite number"],
+            id="inf",
+        ),
+        pytest.param(
+            ["--set", "demand.tokens_per_month_global=1e308"],
+            ["demand.tokens_per_month_global", "1e+15"],
+            id="huge",
+        ),
+        pytest.param(["--set", "choice.quality_weight=nan"], ["choice.quality_weight"], id="nan"),
+        pytest.param(["--set", "choice.quality_weight=-inf"], ["choice.quality_weight"], id="-inf"),
+        pytest.param(
+            ["--policy", "export_ban", "--set", "export_ban.schedule.end=1e400"],
+            ["schedule.end", "finite number"],
+            id="policy-param-inf",
+        ),
+        pytest.param(
+            ["--start", "9999-12", "--step-length", "week"],
+            ["start", "2200-12"],
+            id="year-9999-weekly",
+        ),
+        pytest.param(
+            ["--start", "0000-01", "--step-length", "week"], ["start", "1900-01"], id="year-0"
+        ),
+        pytest.param(["--start", "9999-12"], ["start", "2200-12"], id="year-9999-monthly"),
+        pytest.param(["--name", "\udcff\udcfe"], ["--name", "not UTF-8"], id="name-bad-bytes"),
+        pytest.param(["--name", "x" * 300], ["--name", "at most 200 characters"], id="name-300"),
+        pytest.param(["--name", "a\x00b"], ["--name", "control character"], id="name-nul"),
+        pytest.param(["--name", "a\x1b[31mb"], ["--name", "control character"], id="name-esc"),
+        pytest.param(["--tag", "a\nb"], ["--tag", "control character"], id="tag-newline"),
+        pytest.param(
+            ["--set", "name=a\x00b"], ["name", "control character"], id="scenario-name-nul"
+        ),
+        pytest.param(
+            ["--set", "choice.quality_weight=" + "[" * 5000 + "]" * 5000],
+            ["nested too deeply"],
+            id="deep-set-value",
+        ),
+        pytest.param(
+            [
+                "--policy",
+                "export_ban",
+                "--set",
+                "export_ban.schedule.start=2025-06",
+                "--set",
+                "export_ban.schedule.end=2025-01",
+            ],
+            ["schedule", "before its start"],
+            id="schedule-months-reversed",
+        ),
+        pytest.param(
+            [
+                "--policy",
+                "export_ban",
+                "--set",
+                "export_ban.schedule.start=2025-06",
+                "--set",
+                "export_ban.schedule.end=3",
+            ],
+            ["export_ban.schedule", "before its start"],
+            id="schedule-mixed-reversed",
+        ),
+    ],
+)
+def test_hostile_run_option_is_refused(
+    seeded: Backend, args: list[str], fragments: list[str]
+) -> None:
     """`sim run` with a value that would overflow, fail to store or never act is refused."""
     assert_refused_and_unchanged(seeded, ["run", *SMALL, *args], *fragments)
 
@@ -83,48 +122,82 @@ def _billion_laughs() -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.parametrize(("filename", "content", "fragments"), [
-    pytest.param("deep.yaml", "a: " + "[" * 100_000 + "]" * 100_000, ["nested deeper"],
-                 id="deep-yaml-lists"),
-    pytest.param("deep.toml", "a = " + "[" * 100_000 + "]" * 100_000, ["nested deeper"],
-                 id="deep-toml-arrays"),
-    pytest.param("tables.toml", "[" + ".".join(["t"] * 20_000) + "]\nx = 1\n",
-                 ["nested deeper"], id="deep-toml-tables"),
-    pytest.param("laughs.yaml", _billion_laughs(), ["more than 100,000 values"],
-                 id="billion-laughs"),
-    pytest.param("big.toml", 'description = "' + "x" * 2_000_000 + '"\n',
-                 ["larger than 1,000,000 bytes"], id="huge-file"),
-    pytest.param("nul.toml", 'name = "a\\u0000b"\n', ["name", "control character"],
-                 id="nul-in-name"),
-    pytest.param("inf.toml", "[demand]\ntokens_per_month_global = inf\n",
-                 ["demand.tokens_per_month_global", "finite"], id="inf-in-file"),
-    pytest.param("schedule.yaml", "policies:\n- name: export_ban\n  params:\n    schedule: "
-                 "{start: '2025-06', end: '2025-01'}\n", ["before its start"],
-                 id="schedule-reversed"),
-])
-def test_hostile_scenario_file_is_refused_quickly(seeded: Backend, filename: str, content: str,
-                                                  fragments: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("filename", "content", "fragments"),
+    [
+        pytest.param(
+            "deep.yaml",
+            "a: " + "[" * 100_000 + "]" * 100_000,
+            ["nested deeper"],
+            id="deep-yaml-lists",
+        ),
+        pytest.param(
+            "deep.toml",
+            "a = " + "[" * 100_000 + "]" * 100_000,
+            ["nested deeper"],
+            id="deep-toml-arrays",
+        ),
+        pytest.param(
+            "tables.toml",
+            "[" + ".".join(["t"] * 20_000) + "]\nx = 1\n",
+            ["nested deeper"],
+            id="deep-toml-tables",
+        ),
+        pytest.param(
+            "laughs.yaml", _billion_laughs(), ["more than 100,000 values"], id="billion-laughs"
+        ),
+        pytest.param(
+            "big.toml",
+            'description = "' + "x" * 2_000_000 + '"\n',
+            ["larger than 1,000,000 bytes"],
+            id="huge-file",
+        ),
+        pytest.param(
+            "nul.toml", 'name = "a\\u0000b"\n', ["name", "control character"], id="nul-in-name"
+        ),
+        pytest.param(
+            "inf.toml",
+            "[demand]\ntokens_per_month_global = inf\n",
+            ["demand.tokens_per_month_global", "finite"],
+            id="inf-in-file",
+        ),
+        pytest.param(
+            "schedule.yaml",
+            "policies:\n- name: export_ban\n  params:\n    schedule: "
+            "{start: '2025-06', end: '2025-01'}\n",
+            ["before its start"],
+            id="schedule-reversed",
+        ),
+    ],
+)
+def test_hostile_scenario_file_is_refused_quickly(
+    seeded: Backend, filename: str, content: str, fragments: list[str]
+) -> None:
     """A scenario file built to exhaust the stack, memory or time is refused in seconds."""
     path = seeded.folder / "hostile" / filename
     path.parent.mkdir(exist_ok=True)
     path.write_text(content)
     began = time.monotonic()
-    line = assert_refused_and_unchanged(seeded, ["run", *SMALL, "--scenario", str(path)],
-                                        filename, *fragments)
+    line = assert_refused_and_unchanged(
+        seeded, ["run", *SMALL, "--scenario", str(path)], filename, *fragments
+    )
     assert time.monotonic() - began < 30
     assert len(line) < 300, "the message quotes a short excerpt at most"
 
 
-@pytest.mark.parametrize("args", [
-    pytest.param(["runs", "show", HUGE_ID], id="show"),
-    pytest.param(["runs", "show", "0"], id="show-0"),
-    pytest.param(["runs", "export", HUGE_ID, "--out", "exported"], id="export"),
-    pytest.param(["runs", "delete", HUGE_ID, "--yes"], id="delete"),
-    pytest.param(["runs", "compare", "1", HUGE_ID], id="compare"),
-    pytest.param(["replay", HUGE_ID], id="replay"),
-    pytest.param(["plot", HUGE_ID, "--out", "plot.png"], id="plot"),
-    pytest.param(["sweep", "show", HUGE_ID], id="sweep-show"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["runs", "show", HUGE_ID], id="show"),
+        pytest.param(["runs", "show", "0"], id="show-0"),
+        pytest.param(["runs", "export", HUGE_ID, "--out", "exported"], id="export"),
+        pytest.param(["runs", "delete", HUGE_ID, "--yes"], id="delete"),
+        pytest.param(["runs", "compare", "1", HUGE_ID], id="compare"),
+        pytest.param(["replay", HUGE_ID], id="replay"),
+        pytest.param(["plot", HUGE_ID, "--out", "plot.png"], id="plot"),
+        pytest.param(["sweep", "show", HUGE_ID], id="sweep-show"),
+    ],
+)
 def test_run_id_out_of_range_is_refused(seeded: Backend, args: list[str]) -> None:
     """An id no database can hold names the range of ids instead of overflowing."""
     assert_refused_and_unchanged(seeded, args, "ids are whole numbers from 1 to")
@@ -138,18 +211,25 @@ def test_comparing_a_run_with_itself_is_refused(seeded: Backend) -> None:
 def test_huge_sweep_is_refused_before_anything_is_built(seeded: Backend) -> None:
     """A 10k x 1k grid over 100,000 seeds is refused at once, even with --large."""
     grid = [
-        "--grid", "choice.social_weight=" + ",".join(str(i / 10_000) for i in range(10_000)),
-        "--grid", "choice.latency_weight=" + ",".join(str(i / 1_000) for i in range(1_000))]
+        "--grid",
+        "choice.social_weight=" + ",".join(str(i / 10_000) for i in range(10_000)),
+        "--grid",
+        "choice.latency_weight=" + ",".join(str(i / 1_000) for i in range(1_000)),
+    ]
     for extra in ([], ["--large"]):
-        assert_refused_and_unchanged(seeded, ["sweep", *SMALL, *grid, "--seeds", "100000",
-                                              *extra], "1,000,000,000,000 runs")
+        assert_refused_and_unchanged(
+            seeded, ["sweep", *SMALL, *grid, "--seeds", "100000", *extra], "1,000,000,000,000 runs"
+        )
 
 
 def test_sweep_over_the_default_limit_needs_large(seeded: Backend) -> None:
     """12,000 runs are refused without --large, naming the flag."""
     assert_refused_and_unchanged(
-        seeded, ["sweep", *SMALL, "--grid", "choice.social_weight=1,2", "--seeds", "6000"],
-        "12,000 runs", "--large")
+        seeded,
+        ["sweep", *SMALL, "--grid", "choice.social_weight=1,2", "--seeds", "6000"],
+        "12,000 runs",
+        "--large",
+    )
 
 
 @pytest.fixture
@@ -184,34 +264,64 @@ def silent_port() -> Iterator[int]:
         yield server.getsockname()[1]
 
 
-@pytest.mark.parametrize(("address", "fragments"), [
-    pytest.param("tcp://10.255.255.1:8786", ["another machine without TLS", "--insecure"],
-                 id="remote-tcp"),
-    pytest.param("192.0.2.1:8786", ["another machine without TLS"], id="remote-bare"),
-    pytest.param("tcp://scheduler.example:8786", ["another machine without TLS"],
-                 id="remote-name"),
-    pytest.param("not an address", ["expected tcp://HOST:PORT"], id="garbage"),
-    pytest.param("http://example.com:80", ["expected tcp://HOST:PORT"], id="http"),
-    pytest.param("tcp://127.0.0.1:99999", ["port from 1 to 65535"], id="bad-port"),
-    pytest.param("tls://192.0.2.1:8786", ["Dask's TLS settings"], id="tls-unconfigured"),
-    pytest.param("tcp://127.0.0.1:1", ["no Dask scheduler there"], id="loopback-closed"),
-])
-def test_untrusted_scheduler_is_refused_before_connecting(seeded: Backend, address: str,
-                                                          fragments: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("address", "fragments"),
+    [
+        pytest.param(
+            "tcp://10.255.255.1:8786",
+            ["another machine without TLS", "--insecure"],
+            id="remote-tcp",
+        ),
+        pytest.param("192.0.2.1:8786", ["another machine without TLS"], id="remote-bare"),
+        pytest.param(
+            "tcp://scheduler.example:8786", ["another machine without TLS"], id="remote-name"
+        ),
+        pytest.param("not an address", ["expected tcp://HOST:PORT"], id="garbage"),
+        pytest.param("http://example.com:80", ["expected tcp://HOST:PORT"], id="http"),
+        pytest.param("tcp://127.0.0.1:99999", ["port from 1 to 65535"], id="bad-port"),
+        pytest.param("tls://192.0.2.1:8786", ["Dask's TLS settings"], id="tls-unconfigured"),
+        pytest.param("tcp://127.0.0.1:1", ["no Dask scheduler there"], id="loopback-closed"),
+    ],
+)
+def test_untrusted_scheduler_is_refused_before_connecting(
+    seeded: Backend, address: str, fragments: list[str]
+) -> None:
     """Remote plain-TCP schedulers, other protocols and malformed addresses are refused."""
     assert_refused_and_unchanged(
-        seeded, ["sweep", *SMALL, "--grid", "choice.social_weight=1,2", "--seeds", "1",
-                 "--scheduler", address], *fragments)
+        seeded,
+        [
+            "sweep",
+            *SMALL,
+            "--grid",
+            "choice.social_weight=1,2",
+            "--seeds",
+            "1",
+            "--scheduler",
+            address,
+        ],
+        *fragments,
+    )
 
 
-def test_scheduler_port_answering_garbage_is_refused_at_once(seeded: Backend,
-                                                             garbage_port: int) -> None:
+def test_scheduler_port_answering_garbage_is_refused_at_once(
+    seeded: Backend, garbage_port: int
+) -> None:
     """A loopback port that answers garbage ends in one line, without a hang or allocation."""
     began = time.monotonic()
     assert_refused_and_unchanged(
-        seeded, ["sweep", *SMALL, "--grid", "choice.social_weight=1,2", "--seeds", "1",
-                 "--scheduler", f"tcp://127.0.0.1:{garbage_port}"],
-        "not a Dask handshake")
+        seeded,
+        [
+            "sweep",
+            *SMALL,
+            "--grid",
+            "choice.social_weight=1,2",
+            "--seeds",
+            "1",
+            "--scheduler",
+            f"tcp://127.0.0.1:{garbage_port}",
+        ],
+        "not a Dask handshake",
+    )
     assert time.monotonic() - began < 60
 
 
@@ -225,24 +335,35 @@ def test_silent_scheduler_is_given_up_after_the_connect_timeout(silent_port: int
 
 def test_ratio_over_zero_fails_the_target_instead_of_the_command() -> None:
     """A ratio whose denominator is zero in a run measures as nothing, and fails."""
-    target = Target(id="r", observable="smuggled share", kind="ratio", metric="compute_cn",
-                    denominator="compute_cn_smuggled", month="2024-01", target=1.0, low=0.5,
-                    high=2.0)
-    history = pd.DataFrame({"compute_cn": [5.0], "compute_cn_smuggled": [0.0]},
-                           index=["2024-01"])
+    target = Target(
+        id="r",
+        observable="smuggled share",
+        kind="ratio",
+        metric="compute_cn",
+        denominator="compute_cn_smuggled",
+        month="2024-01",
+        target=1.0,
+        low=0.5,
+        high=2.0,
+    )
+    history = pd.DataFrame({"compute_cn": [5.0], "compute_cn_smuggled": [0.0]}, index=["2024-01"])
     [row] = evaluate([target], [history])
     assert row["passed"] is False
     assert row["simulated_text"] == "-"
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql://u:hunter2@localhost:abc/x",
-    "postgresql://u@/x?host=/nonexistent&password=hunter2",
-    "postgresql://u@/x?host=/nonexistent&sslpassword=hunter2&PASSWORD=hunter2",
-    "postgresql://u:hunter2@127.0.0.1:1/x",
-])
-@pytest.mark.parametrize("args", [["runs", "list"], ["runs", "list", "--json"],
-                                  ["runs", "show", "999"], ["run", *SMALL]])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:hunter2@localhost:abc/x",
+        "postgresql://u@/x?host=/nonexistent&password=hunter2",
+        "postgresql://u@/x?host=/nonexistent&sslpassword=hunter2&PASSWORD=hunter2",
+        "postgresql://u:hunter2@127.0.0.1:1/x",
+    ],
+)
+@pytest.mark.parametrize(
+    "args", [["runs", "list"], ["runs", "list", "--json"], ["runs", "show", "999"], ["run", *SMALL]]
+)
 def test_database_password_is_never_printed(url: str, args: list[str]) -> None:
     """Whatever form a URL carries its password in, no output shows it."""
     result = sim(*args, "--db", url)
@@ -250,12 +371,15 @@ def test_database_password_is_never_printed(url: str, args: list[str]) -> None:
     assert "hunter2" not in result.output
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql://u:p%40ss@h/d?password=s3cret&sslpassword=s3cret",
-    "postgresql://u@h/d?password=s3cret",
-    "postgresql://u:s3cret@h:notaport/d",
-    "weird://u:s3cret@@h/d?x=1&api_token=s3cret",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:p%40ss@h/d?password=s3cret&sslpassword=s3cret",
+        "postgresql://u@h/d?password=s3cret",
+        "postgresql://u:s3cret@h:notaport/d",
+        "weird://u:s3cret@@h/d?x=1&api_token=s3cret",
+    ],
+)
 def test_mask_url_hides_every_credential(url: str) -> None:
     """The password of the user info and of secret query parameters become ***."""
     masked = mask_url(url)
@@ -272,9 +396,14 @@ def test_password_in_the_query_string_stays_hidden_on_a_real_server(postgres: Ba
     assert ran.exit_code == 0, ran.output
     assert "Stored as run 1 in" in ran.output and "password=***" in ran.output
     outputs = [ran.output]
-    for args in (["run", *SMALL, "--json"], ["runs", "list"], ["runs", "list", "--json"],
-                 ["runs", "show", "1"], ["runs", "show", "1", "--json"],
-                 ["runs", "show", "999"]):
+    for args in (
+        ["run", *SMALL, "--json"],
+        ["runs", "list"],
+        ["runs", "list", "--json"],
+        ["runs", "show", "1"],
+        ["runs", "show", "1", "--json"],
+        ["runs", "show", "999"],
+    ):
         outputs.append(sim(*args, "--db", url).output)
     shown = json.loads(outputs[1].splitlines()[-1])["db"]
     assert "***" in shown
@@ -288,8 +417,10 @@ def test_runs_list_shows_a_damaged_row_and_the_others(backend: Backend) -> None:
     if backend.name == "sqlite":
         backend.execute("UPDATE runs SET scenario = '{bad' WHERE id = 1")
     else:  # PostgreSQL checks JSON: damage a type instead
-        backend.execute("ALTER TABLE runs ALTER COLUMN created_at DROP NOT NULL",
-                        "UPDATE runs SET created_at = NULL WHERE id = 1")
+        backend.execute(
+            "ALTER TABLE runs ALTER COLUMN created_at DROP NOT NULL",
+            "UPDATE runs SET created_at = NULL WHERE id = 1",
+        )
     result = sim("runs", "list", "--json", "--db", backend.url)
     assert result.exit_code == 0, result.output
     rows = {row["id"]: row for row in json.loads(result.stdout)}
@@ -300,21 +431,30 @@ def test_runs_list_shows_a_damaged_row_and_the_others(backend: Backend) -> None:
 SQLITE_DAMAGE = [
     pytest.param("UPDATE runs SET scenario = '{bad' WHERE id = 1", id="corrupt-json"),
     pytest.param("UPDATE runs SET created_at = 'abc' WHERE id = 1", id="text-in-datetime"),
-    pytest.param("UPDATE market_steps SET cn_share = 'abc' WHERE run_id = 1",
-                 id="text-in-float"),
+    pytest.param("UPDATE market_steps SET cn_share = 'abc' WHERE run_id = 1", id="text-in-float"),
     pytest.param("DROP TABLE market_steps", id="dropped-table"),
     pytest.param("ALTER TABLE runs DROP COLUMN tags", id="dropped-column"),
 ]
 POSTGRES_DAMAGE = [
     pytest.param("DROP TABLE market_steps CASCADE", id="dropped-table"),
     pytest.param("ALTER TABLE runs DROP COLUMN tags", id="dropped-column"),
-    pytest.param("ALTER TABLE market_steps ALTER COLUMN cn_share TYPE text; "
-                 "UPDATE market_steps SET cn_share = 'abc'", id="text-in-float"),
+    pytest.param(
+        "ALTER TABLE market_steps ALTER COLUMN cn_share TYPE text; "
+        "UPDATE market_steps SET cn_share = 'abc'",
+        id="text-in-float",
+    ),
 ]
 
 
-@pytest.mark.parametrize("args", [["runs", "show", "1"], ["runs", "export", "1", "--out", "x"],
-                                  ["runs", "compare", "1", "2"], ["replay", "1"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["runs", "show", "1"],
+        ["runs", "export", "1", "--out", "x"],
+        ["runs", "compare", "1", "2"],
+        ["replay", "1"],
+    ],
+)
 @pytest.mark.parametrize("damage", range(5))
 def test_damaged_database_gets_one_line(seeded: Backend, damage: int, args: list[str]) -> None:
     """A table, column or value changed outside sim is one line naming it, not a traceback."""
@@ -326,8 +466,10 @@ def test_damaged_database_gets_one_line(seeded: Backend, damage: int, args: list
 
 
 def test_unexpected_error_is_one_line_naming_its_masked_traceback(
-        seeded: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    seeded: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A bug prints one line with exit 1; the traceback file holds no password."""
+
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("boom at postgresql://u:hunter2@db/x?password=hunter2")
 
@@ -345,9 +487,11 @@ def test_unexpected_error_is_one_line_naming_its_masked_traceback(
 def test_stored_escape_codes_are_not_printed_raw(backend: Backend) -> None:
     """A name with an ESC byte written outside sim is listed with the byte shown as ?."""
     assert sim("run", *SMALL, "--db", backend.url).exit_code == 0
-    backend.execute("UPDATE runs SET name = 'a' || chr(27) || '[2Jb' WHERE id = 1"
-                    if backend.name == "postgresql" else
-                    "UPDATE runs SET name = 'a' || char(27) || '[2Jb' WHERE id = 1")
+    backend.execute(
+        "UPDATE runs SET name = 'a' || chr(27) || '[2Jb' WHERE id = 1"
+        if backend.name == "postgresql"
+        else "UPDATE runs SET name = 'a' || char(27) || '[2Jb' WHERE id = 1"
+    )
     result = sim("runs", "list", "--db", backend.url)
     assert result.exit_code == 0 and "\x1b" not in result.output and "a?[2Jb" in result.output
 
@@ -362,12 +506,16 @@ def test_sqlite_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
         sqlite3.connect(path).execute("SELECT 1 FROM sqlite_master").fetchall()
 
 
-@pytest.mark.parametrize(("target", "fragment"), [
-    pytest.param("/dev/null", "not a regular file", id="device"),
-    pytest.param("loop", "leads to no file", id="symlink-loop"),
-])
-def test_sqlite_path_that_is_no_file_is_one_line(tmp_path: Path, target: str,
-                                                 fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("target", "fragment"),
+    [
+        pytest.param("/dev/null", "not a regular file", id="device"),
+        pytest.param("loop", "leads to no file", id="symlink-loop"),
+    ],
+)
+def test_sqlite_path_that_is_no_file_is_one_line(
+    tmp_path: Path, target: str, fragment: str
+) -> None:
     """`--db` naming a device or a symbolic link loop says so instead of "No runs yet"."""
     if target == "loop":
         (tmp_path / "a").symlink_to(tmp_path / "b")

@@ -35,10 +35,24 @@ def _default_sigint() -> None:
 def start_run(backend: Backend) -> subprocess.Popen:
     """A long `sim run` writing to the backend's database."""
     return subprocess.Popen(
-        [*SIM, "run", "--steps", str(STEPS), "--developers", "2000", "--seed", "5",
-         "--db", backend.url],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=backend.folder,
-        preexec_fn=_default_sigint)
+        [
+            *SIM,
+            "run",
+            "--steps",
+            str(STEPS),
+            "--developers",
+            "2000",
+            "--seed",
+            "5",
+            "--db",
+            backend.url,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=backend.folder,
+        preexec_fn=_default_sigint,
+    )
 
 
 def wait_for_steps(process: subprocess.Popen, backend: Backend, at_least: int = 3) -> int:
@@ -81,16 +95,31 @@ def stored_run(backend: Backend, run_id: int | None = None) -> dict:
         ((run_id,),) = backend.query("SELECT id FROM runs")
     ((status, done, planned, finished_at, digest),) = backend.query(
         "SELECT status, steps_done, steps_planned, finished_at, digest FROM runs WHERE id = ?",
-        run_id)
-    market = backend.query("SELECT step, month, tokens_total, cn_share FROM market_steps "
-                           "WHERE run_id = ? ORDER BY step", run_id)
-    providers = backend.query("SELECT step, count(*) FROM provider_steps WHERE run_id = ? "
-                              "GROUP BY step ORDER BY step", run_id)
+        run_id,
+    )
+    market = backend.query(
+        "SELECT step, month, tokens_total, cn_share FROM market_steps "
+        "WHERE run_id = ? ORDER BY step",
+        run_id,
+    )
+    providers = backend.query(
+        "SELECT step, count(*) FROM provider_steps WHERE run_id = ? GROUP BY step ORDER BY step",
+        run_id,
+    )
     ((segments,),) = backend.query(
-        "SELECT count(DISTINCT step) FROM segment_steps WHERE run_id = ?", run_id)
-    return {"id": run_id, "status": status, "steps_done": done, "steps_planned": planned,
-            "finished_at": finished_at, "digest": digest, "market": market,
-            "providers": providers, "segment_steps": segments}
+        "SELECT count(DISTINCT step) FROM segment_steps WHERE run_id = ?", run_id
+    )
+    return {
+        "id": run_id,
+        "status": status,
+        "steps_done": done,
+        "steps_planned": planned,
+        "finished_at": finished_at,
+        "digest": digest,
+        "market": market,
+        "providers": providers,
+        "segment_steps": segments,
+    }
 
 
 def assert_history_intact(run: dict) -> None:
@@ -109,18 +138,25 @@ def assert_history_intact(run: dict) -> None:
 
 def listed_status(backend: Backend) -> tuple[str, int]:
     """Status and steps of the run as a separate `sim runs list --json` process reports them."""
-    done = subprocess.run([*SIM, "runs", "list", "--json", "--db", backend.url],
-                          capture_output=True, text=True, timeout=WAIT_S)
+    done = subprocess.run(
+        [*SIM, "runs", "list", "--json", "--db", backend.url],
+        capture_output=True,
+        text=True,
+        timeout=WAIT_S,
+    )
     assert done.returncode == 0, done.stderr
     (row,) = json.loads(done.stdout)
     return row["status"], row["steps_done"]
 
 
-@pytest.mark.parametrize(("signum", "name"), [(signal.SIGINT, "SIGINT"),
-                                              (signal.SIGTERM, "SIGTERM")],
-                         ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize(
+    ("signum", "name"),
+    [(signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")],
+    ids=["SIGINT", "SIGTERM"],
+)
 def test_sigint_and_sigterm_mark_run_interrupted_and_keep_steps(
-        backend: Backend, signum: int, name: str) -> None:
+    backend: Backend, signum: int, name: str
+) -> None:
     """SIGINT and SIGTERM mark the run interrupted and keep its committed steps.
 
     Ctrl-C and `kill` are the normal ways to stop a long run. The process must exit at once
@@ -166,10 +202,13 @@ def test_sigkill_leaves_committed_steps_and_listing_reports_interrupted(backend:
     assert listed_status(backend) == ("interrupted", run["steps_done"])
 
     # The killed run does not poison the store: a new run completes beside it.
-    done = subprocess.run([*SIM, "run", "--developers", "500", "--steps", "3", "--json",
-                           "--db", backend.url], capture_output=True, text=True, timeout=WAIT_S)
+    done = subprocess.run(
+        [*SIM, "run", "--developers", "500", "--steps", "3", "--json", "--db", backend.url],
+        capture_output=True,
+        text=True,
+        timeout=WAIT_S,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["status"] == "finished"
     assert backend.query("SELECT count(*) FROM runs") == [(2,)]
     assert stored_run(backend, run["id"]) == run
-

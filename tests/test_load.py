@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from backends import Backend
 
+from experiments.runner import execute
 from runs.load import list_runs, load_run, open_store
 from runs.store import RunStore, StoreError
-from vocabulary.errors import InputError
 from simulator.overrides import resolve_scenario
-from experiments.runner import execute
+from vocabulary.errors import InputError
 
 POLICY_SETS = ((), ("export_ban",), ("export_ban", "remote_access"))
 STEPS = 12

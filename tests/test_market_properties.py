@@ -8,8 +8,11 @@ from hypothesis.extra.numpy import arrays
 from simulator.market import clear
 from simulator.model import TokenMarket
 
-demand_arrays = arrays(np.float64, st.integers(1, 200),
-                       elements=st.floats(0, 1e12, allow_nan=False, allow_infinity=False))
+demand_arrays = arrays(
+    np.float64,
+    st.integers(1, 200),
+    elements=st.floats(0, 1e12, allow_nan=False, allow_infinity=False),
+)
 
 
 @given(demand=demand_arrays, data=st.data())
@@ -20,36 +23,46 @@ def test_clearing_conserves_tokens_and_respects_capacity(demand: np.ndarray, dat
     """
     providers = data.draw(st.integers(1, 12))
     choices = data.draw(arrays(np.int64, demand.size, elements=st.integers(0, providers - 1)))
-    capacity = data.draw(arrays(np.float64, providers,
-                                elements=st.floats(0, 1e13, allow_nan=False)))
+    capacity = data.draw(
+        arrays(np.float64, providers, elements=st.floats(0, 1e13, allow_nan=False))
+    )
     result = clear(demand, choices, capacity)
     assert np.all(result.served <= capacity * (1 + 1e-12))
     assert np.all(result.served <= result.demand * (1 + 1e-12))
     assert np.all((result.fill >= 0) & (result.fill <= 1))
-    np.testing.assert_allclose(result.developer_served.sum(), result.served.sum(), rtol=1e-9,
-                               atol=1e-3)
+    np.testing.assert_allclose(
+        result.developer_served.sum(), result.served.sum(), rtol=1e-9, atol=1e-3
+    )
     np.testing.assert_allclose(result.demand.sum(), demand.sum(), rtol=1e-9, atol=1e-3)
 
 
 @settings(max_examples=12, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1),
-       leakage=st.floats(0, 1),
-       enforcement=st.floats(0, 1),
-       social=st.floats(0, 4),
-       elasticity=st.floats(-1.5, 0))
-def test_model_invariants_hold_for_random_parameters(seed: int, leakage: float,
-                                                     enforcement: float, social: float,
-                                                     elasticity: float) -> None:
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    leakage=st.floats(0, 1),
+    enforcement=st.floats(0, 1),
+    social=st.floats(0, 4),
+    elasticity=st.floats(-1.5, 0),
+)
+def test_model_invariants_hold_for_random_parameters(
+    seed: int, leakage: float, enforcement: float, social: float, elasticity: float
+) -> None:
     """Every step: shares in [0, 1] sum to one, no stock is negative, spending equals revenue.
 
     Also served stays within capacity.
     """
     model = TokenMarket(
-        developers=400, steps=8, seed=seed,
+        developers=400,
+        steps=8,
+        seed=seed,
         policies="export_ban,remote_access,smuggling",
-        settings={"smuggling.leakage": leakage, "remote_access.enforcement": enforcement,
-                  "choice.social_weight": social,
-                  "demand.price_elasticity.indie": elasticity})
+        settings={
+            "smuggling.leakage": leakage,
+            "remote_access.enforcement": enforcement,
+            "choice.social_weight": social,
+            "demand.price_elasticity.indie": elasticity,
+        },
+    )
     while model.running:
         model.step()
         record = model.last_record

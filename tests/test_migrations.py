@@ -38,7 +38,8 @@ def one_line_error(result: Result) -> str:
 
 @pytest.mark.parametrize("made_by", ["first-revision", "before-migrations"])
 def test_store_at_first_schema_version_is_migrated_and_its_run_survives(
-        backend: Backend, made_by: str) -> None:
+    backend: Backend, made_by: str
+) -> None:
     """A version-1 store is refused until `sim db upgrade`, which keeps every row.
 
     ``before-migrations`` is a store written before the package used Alembic: the same tables,
@@ -51,8 +52,10 @@ def test_store_at_first_schema_version_is_migrated_and_its_run_survives(
     backend.execute(*statements)
     before = backend.snapshot()
 
-    for refused in (sim("runs", "list", "--db", backend.url),
-                    sim("run", *SMALL, "--db", backend.url)):
+    for refused in (
+        sim("runs", "list", "--db", backend.url),
+        sim("run", *SMALL, "--db", backend.url),
+    ):
         line = one_line_error(refused)
         assert f"schema version 1, older than this package's {SCHEMA_VERSION}" in line
         assert "`sim db upgrade --db " in line
@@ -66,26 +69,38 @@ def test_store_at_first_schema_version_is_migrated_and_its_run_survives(
     for table in HISTORY:
         assert after["rows"][table] == before["rows"][table], table
     (old_run,), (new_run,) = before["rows"]["runs"], after["rows"]["runs"]
-    assert new_run[:len(old_run)] == old_run
+    assert new_run[: len(old_run)] == old_run
     assert json.loads(new_run[-1]) == []
     assert backend.query("SELECT version_num FROM alembic_version") == [
-        (revision_of(SCHEMA_VERSION),)]
+        (revision_of(SCHEMA_VERSION),)
+    ]
     assert backend.query("SELECT value FROM store_meta WHERE key = 'schema_version'") == [
-        (str(SCHEMA_VERSION),)]
+        (str(SCHEMA_VERSION),)
+    ]
     assert backend.query("SELECT COUNT(*) FROM developer_steps") == [(0,)]
 
     shown = sim("runs", "show", "1", "--db", backend.url, "--json")
     assert shown.exit_code == 0, shown.output
     record = json.loads(shown.stdout)
     assert (record["name"], record["status"], record["seed"], record["tags"]) == (
-        "old run", "finished", 42, [])
-    assert (record["market_steps_rows"], record["provider_steps_rows"],
-            record["segment_steps_rows"], record["policy_events_rows"]) == (2, 4, 1, 1)
-    assert record["events"] == [{"month": "2024-01", "policy": "export_ban",
-                                 "status": "on: tier 1"}]
+        "old run",
+        "finished",
+        42,
+        [],
+    )
+    assert (
+        record["market_steps_rows"],
+        record["provider_steps_rows"],
+        record["segment_steps_rows"],
+        record["policy_events_rows"],
+    ) == (2, 4, 1, 1)
+    assert record["events"] == [
+        {"month": "2024-01", "policy": "export_ban", "status": "on: tier 1"}
+    ]
 
-    added = sim("run", *SMALL, "--seed", "1", "--tag", "after-upgrade", "--db", backend.url,
-                "--json")
+    added = sim(
+        "run", *SMALL, "--seed", "1", "--tag", "after-upgrade", "--db", backend.url, "--json"
+    )
     assert added.exit_code == 0, added.output
     listed = json.loads(sim("runs", "list", "--db", backend.url, "--json").stdout)
     assert [(r["id"], r["tags"]) for r in listed] == [(2, ["after-upgrade"]), (1, [])]
@@ -94,17 +109,29 @@ def test_store_at_first_schema_version_is_migrated_and_its_run_survives(
     assert again.exit_code == 0 and f"already at schema version {SCHEMA_VERSION}" in again.stdout
 
 
-@pytest.mark.parametrize(("alteration", "fragment"), [
-    pytest.param(f"UPDATE alembic_version SET version_num = '{SCHEMA_VERSION + 1:04d}'",
-                 f"schema version {SCHEMA_VERSION + 1}, newer than this package's "
-                 f"{SCHEMA_VERSION}", id="newer-version"),
-    pytest.param("UPDATE alembic_version SET version_num = 'f00dfeed'",
-                 "schema revision 'f00dfeed'", id="unknown-revision"),
-    pytest.param("DROP TABLE alembic_version; DELETE FROM store_meta",
-                 "not a token-market-sim run store", id="foreign-runs-table"),
-])
+@pytest.mark.parametrize(
+    ("alteration", "fragment"),
+    [
+        pytest.param(
+            f"UPDATE alembic_version SET version_num = '{SCHEMA_VERSION + 1:04d}'",
+            f"schema version {SCHEMA_VERSION + 1}, newer than this package's {SCHEMA_VERSION}",
+            id="newer-version",
+        ),
+        pytest.param(
+            "UPDATE alembic_version SET version_num = 'f00dfeed'",
+            "schema revision 'f00dfeed'",
+            id="unknown-revision",
+        ),
+        pytest.param(
+            "DROP TABLE alembic_version; DELETE FROM store_meta",
+            "not a token-market-sim run store",
+            id="foreign-runs-table",
+        ),
+    ],
+)
 def test_newer_or_foreign_schema_is_refused_and_never_written(
-        backend: Backend, alteration: str, fragment: str) -> None:
+    backend: Backend, alteration: str, fragment: str
+) -> None:
     """A database written by a newer package (or not by us at all) is refused by every command.
 
     Writing to it could corrupt what the newer version relies on, so not a single row may

@@ -4,8 +4,8 @@ import mesa
 import numpy as np
 import pytest
 
-from vocabulary.errors import InputError
 from simulator.model import TokenMarket
+from vocabulary.errors import InputError
 
 
 def _final(policies: str, seed: int, **settings) -> dict:
@@ -16,10 +16,14 @@ def _final(policies: str, seed: int, **settings) -> dict:
 
 def test_batch_run_drives_the_model() -> None:
     """mesa.batch_run can sweep TokenMarket by keyword, with its data collector."""
-    results = mesa.batch_run(TokenMarket, parameters={"developers": [500, 800],
-                                                      "policies": ["export_ban"]},
-                             iterations=2, max_steps=12, number_processes=1,
-                             display_progress=False)
+    results = mesa.batch_run(
+        TokenMarket,
+        parameters={"developers": [500, 800], "policies": ["export_ban"]},
+        iterations=2,
+        max_steps=12,
+        number_processes=1,
+        display_progress=False,
+    )
     assert len(results) == 4
     for row in results:
         assert row["Step"] == 12  # Mesa runs while steps <= max_steps and reports the last
@@ -29,6 +33,7 @@ def test_batch_run_drives_the_model() -> None:
 
 def test_same_seed_same_history_other_seed_other_history() -> None:
     """Bit-identical histories from the same scenario and seed."""
+
     def history(seed: int) -> list[float]:
         model = TokenMarket(developers=1_000, steps=10, seed=seed, policies="export_ban")
         values = []
@@ -79,8 +84,11 @@ def test_government_under_api_restriction_gets_no_tokens_from_barred_providers()
     while model.running:
         model.step()
         for row in model.last_record.segments:
-            if row["segment"] == "government" and row["region"] in ("US", "EU") \
-                    and row["provider"] in cn:
+            if (
+                row["segment"] == "government"
+                and row["region"] in ("US", "EU")
+                and row["provider"] in cn
+            ):
                 assert row["tokens"] == 0 and row["developers"] == 0
 
 

@@ -6,11 +6,11 @@ import matplotlib.image
 import pytest
 from sim_cli import sim
 
+from experiments.runner import execute
+from interfaces.plot import PANELS, history_figure
 from runs.load import load_run, open_store
 from runs.store import RunStore
 from simulator.overrides import resolve_scenario
-from interfaces.plot import PANELS, history_figure
-from experiments.runner import execute
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +19,12 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("plot") / "runs.db"
     store = RunStore(str(path))
     for policies in (("export_ban",), ("export_ban", "smuggling"), ("export_ban", "remote_access")):
-        execute(resolve_scenario(policies=policies, developers=500, steps=18), seed=2,
-                store=store, name="+".join(policies))
+        execute(
+            resolve_scenario(policies=policies, developers=500, steps=18),
+            seed=2,
+            store=store,
+            name="+".join(policies),
+        )
     return path
 
 
@@ -53,12 +57,16 @@ def test_figure_overlays_every_run_in_every_panel_with_events_and_a_legend(db: P
     assert "export_ban" in event_labels and "smuggling" in event_labels
 
 
-@pytest.mark.parametrize("out, problem", [
-    ("history.xyz", "unknown image format 'xyz'"),
-    ("missing/history.png", "does not exist"),
-])
-def test_plot_refuses_a_bad_output_path_with_status_2(db: Path, tmp_path: Path, out: str,
-                                                      problem: str) -> None:
+@pytest.mark.parametrize(
+    "out, problem",
+    [
+        ("history.xyz", "unknown image format 'xyz'"),
+        ("missing/history.png", "does not exist"),
+    ],
+)
+def test_plot_refuses_a_bad_output_path_with_status_2(
+    db: Path, tmp_path: Path, out: str, problem: str
+) -> None:
     """An unknown image suffix or a missing folder is refused, and nothing is written."""
     result = sim("plot", "1", "--out", str(tmp_path / out), "--db", str(db))
     assert result.exit_code == 2

@@ -55,18 +55,22 @@ def test_remote_access_cuts_rented_compute_by_enforcement_less_leakage() -> None
 
 def test_remote_access_ramp_phases_the_cut_in() -> None:
     """A three-month ramp cuts a quarter, half, three quarters, then all of the reachable access."""
-    rasa = RemoteAccess(enforcement=1.0, leakage=0.0,
-                        schedule=Schedule(start="2025-01", ramp_months=3))
-    kept = [constraints(rasa, m).remote_keep["CN"]
-            for m in ("2024-12", "2025-01", "2025-02", "2025-03", "2025-04")]
+    rasa = RemoteAccess(
+        enforcement=1.0, leakage=0.0, schedule=Schedule(start="2025-01", ramp_months=3)
+    )
+    kept = [
+        constraints(rasa, m).remote_keep["CN"]
+        for m in ("2024-12", "2025-01", "2025-02", "2025-03", "2025-04")
+    ]
     assert kept == pytest.approx([1.0, 0.75, 0.5, 0.25, 0.0])
 
 
 def test_smuggling_opens_a_capped_channel_with_premium_and_seizures() -> None:
     """Without the policy no banned chip leaks; with it, its parameters reach the constraints."""
     assert constraints(ExportBan(), "2024-06").smuggling_leakage["CN"] == 0.0
-    c = constraints(Smuggling(leakage=0.3, premium=0.5, cap_per_year=1000, seizure_rate=0.1),
-                    "2024-06")
+    c = constraints(
+        Smuggling(leakage=0.3, premium=0.5, cap_per_year=1000, seizure_rate=0.1), "2024-06"
+    )
     assert c.smuggling_leakage["CN"] == 0.3
     assert c.smuggling_cap_per_year["CN"] == 1000
     assert c.smuggling_premium == 0.5 and c.seizure_rate == 0.1
@@ -128,20 +132,24 @@ def test_policies_combine_in_one_engine() -> None:
 def test_export_licence_lets_a_banned_chip_through_with_a_fee() -> None:
     """The H20 reopening: banned by its tier, yet licensed, so sold with a 15% fee."""
     c = engine_of(ExportBan(), ExportLicence(chips=["H20"], fee=0.15)).constraints_at(
-        parse_month("2025-09"))
+        parse_month("2025-09")
+    )
     assert not c.chip_banned("CN", "H20", "2025-04")
     assert c.chip_banned("CN", "H100", "2022-10")
     assert c.export_fee("CN", "H20") == 0.15 and c.export_fee("CN", "H100") == 0.0
 
 
-@pytest.mark.parametrize("name, params, fragment", [
-    ("smuggling", {"leakage": 1.5}, "smuggling.leakage"),
-    ("smuggling", {"leakage": "lots"}, "smuggling.leakage"),
-    ("remote_access", {"enforcment": 1}, "remote_access.enforcment: unknown setting"),
-    ("export_ban", {"tiers": ["2021-01"]}, "export_ban.tiers"),
-    ("energy_price", {"multiplier": -1}, "energy_price.multiplier"),
-    ("export_ban", {"schedule": {"start": "2024-13"}}, "export_ban.schedule"),
-])
+@pytest.mark.parametrize(
+    "name, params, fragment",
+    [
+        ("smuggling", {"leakage": 1.5}, "smuggling.leakage"),
+        ("smuggling", {"leakage": "lots"}, "smuggling.leakage"),
+        ("remote_access", {"enforcment": 1}, "remote_access.enforcment: unknown setting"),
+        ("export_ban", {"tiers": ["2021-01"]}, "export_ban.tiers"),
+        ("energy_price", {"multiplier": -1}, "energy_price.multiplier"),
+        ("export_ban", {"schedule": {"start": "2024-13"}}, "export_ban.schedule"),
+    ],
+)
 def test_bad_policy_parameters_name_the_parameter(name: str, params: dict, fragment: str) -> None:
     """Validation errors are one line naming policy and parameter."""
     with pytest.raises(InputError) as error:
@@ -152,8 +160,14 @@ def test_bad_policy_parameters_name_the_parameter(name: str, params: dict, fragm
 
 def test_registry_lists_the_built_in_policies() -> None:
     """`sim policies` and --policy see the six built-in policies."""
-    assert {"export_ban", "remote_access", "smuggling", "api_restriction", "energy_price",
-            "permitting"} <= set(available())
+    assert {
+        "export_ban",
+        "remote_access",
+        "smuggling",
+        "api_restriction",
+        "energy_price",
+        "permitting",
+    } <= set(available())
 
 
 def test_third_party_policies_load_from_the_entry_point_group(monkeypatch) -> None:
@@ -171,9 +185,11 @@ def test_third_party_policies_load_from_the_entry_point_group(monkeypatch) -> No
         def load(self):
             return CarbonTax
 
-    monkeypatch.setattr(registry, "entry_points",
-                        lambda group: ([FakeEntryPoint()]
-                                       if group == registry.ENTRY_POINT_GROUP else []))
+    monkeypatch.setattr(
+        registry,
+        "entry_points",
+        lambda group: [FakeEntryPoint()] if group == registry.ENTRY_POINT_GROUP else [],
+    )
     registry._discover.cache_clear()  # the scan is cached per process: scan the fake one
     try:
         assert registry.available()["carbon_tax"] is CarbonTax

@@ -8,8 +8,11 @@ import pytest
 
 from simulator.parameter_docs import SECTIONS, render
 
-SOURCE_MARK = re.compile(r"SOURCES|INPUTS|guess|derived|\b[HML]\)|Nvidia|DeepSeek|EIA|IDC|"
-                         r"Menlo|GitHub|CNAS|FT|BIS", re.IGNORECASE)
+SOURCE_MARK = re.compile(
+    r"SOURCES|INPUTS|guess|derived|\b[HML]\)|Nvidia|DeepSeek|EIA|IDC|"
+    r"Menlo|GitHub|CNAS|FT|BIS",
+    re.IGNORECASE,
+)
 
 
 @pytest.mark.parametrize("filename", ["roster.toml", "chips.toml"])
@@ -26,10 +29,13 @@ def test_every_figure_in_the_data_files_cites_a_source_or_says_guess(filename: s
 
 def test_every_behavioural_default_cites_a_source_or_says_guess() -> None:
     """Each scenario parameter's description names its source, derivation or 'guess'."""
-    missing = [f"{prefix}.{name}" for prefix, model in SECTIONS
-               for name, field in model.model_fields.items()
-               if not SOURCE_MARK.search(field.description or "")
-               and name not in ("electricity_price_multiplier", "remote_chip")]
+    missing = [
+        f"{prefix}.{name}"
+        for prefix, model in SECTIONS
+        for name, field in model.model_fields.items()
+        if not SOURCE_MARK.search(field.description or "")
+        and name not in ("electricity_price_multiplier", "remote_chip")
+    ]
     assert not missing, f"parameters without a source or 'guess': {missing}"
 
 

@@ -19,10 +19,10 @@ from backends import Backend
 from click.testing import CliRunner
 from sim_cli import sim
 
-from runs.store import RunStore
-from interfaces.cli import cli
-from simulator.overrides import resolve_scenario
 from experiments.runner import execute
+from interfaces.cli import cli
+from runs.store import RunStore
+from simulator.overrides import resolve_scenario
 
 TABLES = ("market_steps", "provider_steps", "segment_steps", "policy_events")
 STEPS = 12
@@ -57,12 +57,14 @@ def db(backend: Backend) -> Backend:
 
 def counts(db: Backend, run_id: int) -> dict[str, int]:
     """Rows of run ``run_id`` in each table, ``runs`` included."""
-    return {table: db.query(f"SELECT COUNT(*) FROM {table} WHERE run_id = ?", run_id)[0][0]
-            for table in TABLES} | {"runs": db.query("SELECT COUNT(*) FROM runs WHERE id = ?",
-                                                     run_id)[0][0]}
+    return {
+        table: db.query(f"SELECT COUNT(*) FROM {table} WHERE run_id = ?", run_id)[0][0]
+        for table in TABLES
+    } | {"runs": db.query("SELECT COUNT(*) FROM runs WHERE id = ?", run_id)[0][0]}
 
 
 # ---- compare ----------------------------------------------------------------------------------
+
 
 def test_compare_gives_each_runs_values_and_the_difference_to_the_first(stored: Backend) -> None:
     """Compare shows each run's stored value at each date and its difference to the first run."""
@@ -70,9 +72,14 @@ def test_compare_gives_each_runs_values_and_the_difference_to_the_first(stored: 
     assert result.exit_code == 0, result.output
     rows = {(r["when"], r["metric"]): r for r in json.loads(result.stdout)["rows"]}
     for when, step in (("2024-06", 5), ("end", STEPS - 1)):
-        first, third = (stored.query("SELECT cn_share_global FROM market_steps "
-                                     "WHERE run_id = ? AND step = ?", run_id, step)[0][0]
-                        for run_id in (1, 3))
+        first, third = (
+            stored.query(
+                "SELECT cn_share_global FROM market_steps WHERE run_id = ? AND step = ?",
+                run_id,
+                step,
+            )[0][0]
+            for run_id in (1, 3)
+        )
         row = rows[(when, "cn_share_global")]
         assert row["values"] == {"1": first, "3": third}
         assert row["difference"]["3"] == pytest.approx(third - first)
@@ -80,23 +87,30 @@ def test_compare_gives_each_runs_values_and_the_difference_to_the_first(stored: 
 
 def test_compare_prints_a_table_per_date_with_a_difference_column(stored: Backend) -> None:
     """The human output has one table per date, difference columns and shares in points."""
-    result = CliRunner().invoke(cli, ["runs", "compare", "1", "2", "--at", "2024-06",
-                                      "--db", stored.url], prog_name="sim",
-                                env={"COLUMNS": "200"})
+    result = CliRunner().invoke(
+        cli,
+        ["runs", "compare", "1", "2", "--at", "2024-06", "--db", stored.url],
+        prog_name="sim",
+        env={"COLUMNS": "200"},
+    )
     assert result.exit_code == 0, result.output
     assert "2024-06" in result.stdout and "End (2024-12)" in result.stdout
     assert "minus 1" in result.stdout
     assert " pp " in result.stdout  # share differences in percentage points
 
 
-@pytest.mark.parametrize("args, problem", [
-    (("1",), "give at least two runs"),
-    (("1", "2", "--at", "2024-13"), "expected a month as YYYY-MM"),
-    (("1", "2", "--at", "2031-01"), "no run simulated that month"),
-    (("1", "9"), "no run 9"),
-])
-def test_compare_refuses_bad_input_with_one_line_and_status_2(stored: Backend, args,
-                                                              problem) -> None:
+@pytest.mark.parametrize(
+    "args, problem",
+    [
+        (("1",), "give at least two runs"),
+        (("1", "2", "--at", "2024-13"), "expected a month as YYYY-MM"),
+        (("1", "2", "--at", "2031-01"), "no run simulated that month"),
+        (("1", "9"), "no run 9"),
+    ],
+)
+def test_compare_refuses_bad_input_with_one_line_and_status_2(
+    stored: Backend, args, problem
+) -> None:
     """Too few runs, a malformed or uncovered month, or a missing run: exit 2 with the reason."""
     result = sim("runs", "compare", *args, "--db", stored.url)
     assert result.exit_code == 2
@@ -105,46 +119,58 @@ def test_compare_refuses_bad_input_with_one_line_and_status_2(stored: Backend, a
 
 # ---- export -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("file_format", ["parquet", "csv"])
 def test_exported_tables_load_back_with_the_rows_of_the_database(
-        stored: Backend, tmp_path: Path, file_format: str) -> None:
+    stored: Backend, tmp_path: Path, file_format: str
+) -> None:
     """Exported files load back into pandas with exactly the database's rows and columns."""
     out = tmp_path / "export"
-    result = sim("runs", "export", "2", "--format", file_format, "--out", str(out),
-                 "--db", stored.url)
+    result = sim(
+        "runs", "export", "2", "--format", file_format, "--out", str(out), "--db", stored.url
+    )
     assert result.exit_code == 0, result.output
     for table in TABLES:
         path = out / f"run-2-{table}.{file_format}"
         loaded = pd.read_parquet(path) if file_format == "parquet" else pd.read_csv(path)
         with closing(stored.connect()) as connection:
-            cursor = connection.execute(
-                f"SELECT * FROM {table} WHERE run_id = 2 ORDER BY step, id")
+            cursor = connection.execute(f"SELECT * FROM {table} WHERE run_id = 2 ORDER BY step, id")
             names = [d[0] for d in cursor.description if d[0] != "id"]
-            expected = [tuple(plain(v) for v, d in zip(row, cursor.description, strict=True)
-                              if d[0] != "id") for row in cursor.fetchall()]
+            expected = [
+                tuple(
+                    plain(v) for v, d in zip(row, cursor.description, strict=True) if d[0] != "id"
+                )
+                for row in cursor.fetchall()
+            ]
         assert list(loaded.columns) == names
         got = [tuple(plain(v) for v in row) for row in loaded.itertuples(index=False)]
         assert len(got) == len(expected) > 0
         if file_format == "parquet":
             assert got == expected, table
         else:  # CSV text round-trips floats exactly, but types (e.g. int vs float) may widen
-            assert all(a == b for g, e in zip(got, expected, strict=True)
-                       for a, b in zip(g, e, strict=True)), table
+            assert all(
+                a == b
+                for g, e in zip(got, expected, strict=True)
+                for a, b in zip(g, e, strict=True)
+            ), table
     record = json.loads((out / "run-2.json").read_text())
     assert record["id"] == 2 and record["seed"] == 5
     assert [p["name"] for p in record["policies"]] == ["export_ban"]
 
 
 def test_export_with_an_unknown_format_is_refused_and_writes_nothing(
-        stored: Backend, tmp_path: Path) -> None:
+    stored: Backend, tmp_path: Path
+) -> None:
     """An unknown export format is refused before any folder or file is made."""
-    result = sim("runs", "export", "2", "--format", "xlsx", "--out", str(tmp_path / "x"),
-                 "--db", stored.url)
+    result = sim(
+        "runs", "export", "2", "--format", "xlsx", "--out", str(tmp_path / "x"), "--db", stored.url
+    )
     assert result.exit_code == 2
     assert not (tmp_path / "x").exists()
 
 
 # ---- delete -----------------------------------------------------------------------------------
+
 
 def test_delete_with_yes_removes_the_run_and_all_its_rows_only(db: Backend) -> None:
     """Deleting a run removes it and every row it stored, and nothing of other runs."""
@@ -168,8 +194,10 @@ def test_delete_asks_first_and_keeps_everything_when_told_no(db: Backend) -> Non
 
 def test_delete_refuses_a_run_that_is_still_running(db: Backend) -> None:
     """A run whose process is still alive is not deleted under it."""
-    db.execute(f"UPDATE runs SET status = 'running', host = '{socket.gethostname()}', "
-               f"pid = {os.getpid()} WHERE id = 2")
+    db.execute(
+        f"UPDATE runs SET status = 'running', host = '{socket.gethostname()}', "
+        f"pid = {os.getpid()} WHERE id = 2"
+    )
     before = counts(db, 2)
     result = sim("runs", "delete", "2", "--yes", "--db", db.url)
     assert result.exit_code == 2

@@ -9,15 +9,18 @@ from sim_cli import sim
 SMALL = ("--developers", "500", "--steps", "6", "--seed", "1", "--json")
 
 
-FORMATS = [((), "b.toml", "[[policies]]", "policies:"),  # TOML is the default
-           (("--format", "yaml"), "b.yaml", "policies:", "[[policies]]")]
+FORMATS = [
+    ((), "b.toml", "[[policies]]", "policies:"),  # TOML is the default
+    (("--format", "yaml"), "b.yaml", "policies:", "[[policies]]"),
+]
 
 
-@pytest.mark.parametrize(("options", "file_name", "marker", "other_marker"), FORMATS,
-                         ids=["toml", "yaml"])
+@pytest.mark.parametrize(
+    ("options", "file_name", "marker", "other_marker"), FORMATS, ids=["toml", "yaml"]
+)
 def test_shown_scenario_saved_to_a_file_runs_like_the_preset(
-        tmp_path: Path, options: tuple[str, ...], file_name: str, marker: str,
-        other_marker: str) -> None:
+    tmp_path: Path, options: tuple[str, ...], file_name: str, marker: str, other_marker: str
+) -> None:
     """`sim scenario show baseline [--format yaml] > FILE`, run, gives the preset's digest."""
     shown = sim("scenario", "show", "baseline", *options)
     assert shown.exit_code == 0, shown.output
@@ -34,8 +37,10 @@ def test_shown_scenario_saved_to_a_file_runs_like_the_preset(
 def test_presets_differ_where_they_should(tmp_path: Path) -> None:
     """The three presets are distinct runs: their policies make different histories."""
     db = str(tmp_path / "runs.db")
-    digests = {name: json.loads(sim("run", "--scenario", name, *SMALL, "--db", db).stdout)["digest"]
-               for name in ("baseline", "no_controls", "strict")}
+    digests = {
+        name: json.loads(sim("run", "--scenario", name, *SMALL, "--db", db).stdout)["digest"]
+        for name in ("baseline", "no_controls", "strict")
+    }
     assert len(set(digests.values())) == 3
 
 

@@ -19,14 +19,14 @@ import pytest
 from backends import Backend
 from sim_cli import sim
 
+from experiments.validation import evaluate, load_targets
 from runs.compare import compare_runs
 from runs.load import list_runs, load_run, monthly_means, open_store
-from vocabulary.calendar import parse_month
-from experiments.validation import evaluate, load_targets
-from vocabulary.clock import StepClock
 from simulator.model import TokenMarket
 from simulator.overrides import resolve_scenario
 from simulator.scenario_files import load_scenario
+from vocabulary.calendar import parse_month
+from vocabulary.clock import StepClock
 
 WEEK_MONTHS = 7 / (365.25 / 12)
 
@@ -48,7 +48,11 @@ def test_weekly_steps_start_every_seven_days_from_the_first_of_the_start_month()
     """Week k starts on start + 7k days and belongs to the month that day falls in."""
     clock = StepClock.of("2024-02", "week")
     assert [clock.label(k) for k in (0, 1, 4, 5)] == [
-        "2024-02-01", "2024-02-08", "2024-02-29", "2024-03-07"]
+        "2024-02-01",
+        "2024-02-08",
+        "2024-02-29",
+        "2024-03-07",
+    ]
     assert [clock.month(k) for k in (4, 5)] == [parse_month("2024-02"), parse_month("2024-03")]
     assert [k for k in range(10) if clock.opens_month(k)] == [0, 5, 9]
     assert clock.steps_through(parse_month("2024-12")) == 48  # Feb 1 to Dec 26, 2024
@@ -77,6 +81,7 @@ def test_a_month_of_weekly_chances_adds_up_to_the_monthly_chance() -> None:
 
 def test_weekly_run_is_reproducible_from_its_seed() -> None:
     """The same seed gives the same weekly history; another seed gives another."""
+
     def weeks(seed: int) -> pd.DataFrame:
         return history(TokenMarket(developers=800, steps=10, step_length="week", seed=seed))
 
@@ -90,10 +95,14 @@ def test_policy_dated_in_a_month_binds_from_its_first_week_and_not_before() -> N
 
     Its event is logged in that week, with its month.
     """
-    model = TokenMarket(developers=800, steps=13, step_length="week", seed=2,
-                        policies="remote_access",
-                        settings={"remote_access.schedule.start": "2024-03",
-                                  "remote_access.leakage": 0.0})
+    model = TokenMarket(
+        developers=800,
+        steps=13,
+        step_length="week",
+        seed=2,
+        policies="remote_access",
+        settings={"remote_access.schedule.start": "2024-03", "remote_access.leakage": 0.0},
+    )
     remote, events = {}, {}
     while model.running:
         model.step()
@@ -119,10 +128,12 @@ def test_a_year_of_weekly_steps_delivers_the_chips_of_a_year_of_monthly_steps() 
     scarce = "{2024 = 6000, 2025 = 6000}"
     settings = {"domestic_output.Ascend910B": scarce, "domestic_output.Ascend910C": scarce}
     scenario = load_scenario("strict")
-    monthly = history(TokenMarket(scenario, developers=1000, steps=24, seed=1,
-                                  settings=settings))
-    weekly = history(TokenMarket(scenario, developers=1000, steps=105, step_length="week",
-                                 seed=1, settings=settings))
+    monthly = history(TokenMarket(scenario, developers=1000, steps=24, seed=1, settings=settings))
+    weekly = history(
+        TokenMarket(
+            scenario, developers=1000, steps=105, step_length="week", seed=1, settings=settings
+        )
+    )
     fleet = "compute_cn_domestic"
     assert monthly[fleet].iloc[-1] > 3 * monthly[fleet].iloc[0]  # output did arrive
     by_month = weekly[fleet].groupby(level=0)
@@ -157,18 +168,24 @@ def test_a_year_of_weekly_steps_spends_the_budget_share_of_a_year_of_monthly_ste
     month) either way.
     """
     share = 0.01
-    settings = {"supply.spend_share_per_month": share, "demand.growth_global": "{2024 = 0.5}",
-                "demand.growth_china": "{2024 = 0.5}"}
-    monthly = _committed_shares(TokenMarket(developers=1000, steps=12, seed=1,
-                                            settings=settings))
-    weekly = _committed_shares(TokenMarket(developers=1000, steps=53, step_length="week",
-                                           seed=1, settings=settings))
+    settings = {
+        "supply.spend_share_per_month": share,
+        "demand.growth_global": "{2024 = 0.5}",
+        "demand.growth_china": "{2024 = 0.5}",
+    }
+    monthly = _committed_shares(TokenMarket(developers=1000, steps=12, seed=1, settings=settings))
+    weekly = _committed_shares(
+        TokenMarket(developers=1000, steps=53, step_length="week", seed=1, settings=settings)
+    )
     for shares in (monthly, weekly):
         assert shares.to_numpy().max() == pytest.approx(share, rel=1e-9)
         assert (shares.to_numpy() <= share * (1 + 1e-9)).all()
-    binding = [name for name in monthly.columns
-               if np.allclose(monthly[name].iloc[1:], share, rtol=1e-9)
-               and np.allclose(weekly[name].iloc[1:], share, rtol=1e-9)]
+    binding = [
+        name
+        for name in monthly.columns
+        if np.allclose(monthly[name].iloc[1:], share, rtol=1e-9)
+        and np.allclose(weekly[name].iloc[1:], share, rtol=1e-9)
+    ]
     assert binding, "some provider's budget should bind all year in both runs"
     for name in binding:
         assert weekly[name].sum() == pytest.approx(monthly[name].sum(), rel=1e-9)
@@ -181,15 +198,18 @@ def test_weekly_demand_grows_by_the_monthly_factor_per_month() -> None:
     With no price response and one growth rate everywhere, total demand is the starting demand
     times the growth index: 52 weeks grow it by (1 + g) ** (52 x 7 / 30.4375).
     """
-    settings = {"demand.growth_global": "{2024 = 0.1}", "demand.growth_china": "{2024 = 0.1}",
-                "demand.price_elasticity":
-                    "{indie = 0.0, startup = 0.0, enterprise = 0.0, government = 0.0}"}
+    settings = {
+        "demand.growth_global": "{2024 = 0.1}",
+        "demand.growth_china": "{2024 = 0.1}",
+        "demand.price_elasticity": "{indie = 0.0, startup = 0.0, enterprise = 0.0, government = 0.0}",
+    }
     monthly = history(TokenMarket(developers=600, steps=13, seed=1, settings=settings))
-    weekly = history(TokenMarket(developers=600, steps=53, step_length="week", seed=1,
-                                 settings=settings))
+    weekly = history(
+        TokenMarket(developers=600, steps=53, step_length="week", seed=1, settings=settings)
+    )
     month_factor = monthly["tokens_demanded"].iloc[12] / monthly["tokens_demanded"].iloc[0]
     week_factor = weekly["tokens_demanded"].iloc[52] / weekly["tokens_demanded"].iloc[0]
-    assert month_factor == pytest.approx(1.1 ** 12, rel=1e-9)
+    assert month_factor == pytest.approx(1.1**12, rel=1e-9)
     assert week_factor == pytest.approx(month_factor ** (52 * WEEK_MONTHS / 12), rel=1e-9)
 
 
@@ -209,10 +229,16 @@ def test_weekly_baseline_tracks_the_monthly_chinese_share() -> None:
     shares = {}
     for length in ("month", "week"):
         steps = StepClock.of(base.start, length).steps_through(parse_month(december))
-        shares[length] = np.mean([
-            history(TokenMarket(base, developers=3000, steps=steps, step_length=length,
-                                seed=seed)).loc[[december], "cn_share_global"].mean()
-            for seed in (1, 2, 3)])
+        shares[length] = np.mean(
+            [
+                history(
+                    TokenMarket(base, developers=3000, steps=steps, step_length=length, seed=seed)
+                )
+                .loc[[december], "cn_share_global"]
+                .mean()
+                for seed in (1, 2, 3)
+            ]
+        )
     assert 0.2 < shares["month"] < 0.4
     assert abs(shares["week"] - shares["month"]) < 0.05, shares
 
@@ -225,8 +251,18 @@ def test_sim_validate_checks_a_weekly_scenario(tmp_path: Path) -> None:
     path = tmp_path / "weekly.toml"
     shown = sim("scenario", "show", "baseline", "--step-length", "week")
     path.write_text(shown.stdout)
-    result = sim("validate", "--scenario", str(path), "--seeds", "1", "--developers", "500",
-                 "--db", str(tmp_path / "runs.db"), "--json")
+    result = sim(
+        "validate",
+        "--scenario",
+        str(path),
+        "--seeds",
+        "1",
+        "--developers",
+        "500",
+        "--db",
+        str(tmp_path / "runs.db"),
+        "--json",
+    )
     assert result.exit_code in (0, 1), result.output
     out = json.loads(result.stdout)
     assert [row["id"] for row in out["targets"]] == [t.id for t in load_targets()]
@@ -238,8 +274,7 @@ def test_sim_validate_checks_a_weekly_scenario(tmp_path: Path) -> None:
 def test_calibration_measures_weekly_runs_on_monthly_means() -> None:
     """A target on a month reads the mean of that month's weeks."""
     t1 = next(t for t in load_targets() if t.id == "T1")
-    weekly = pd.DataFrame({"cn_share_global": [0.01, 0.02, 0.03, 0.05]},
-                          index=[t1.month] * 4)
+    weekly = pd.DataFrame({"cn_share_global": [0.01, 0.02, 0.03, 0.05]}, index=[t1.month] * 4)
     (row,) = evaluate([t1], [weekly])
     assert row["simulated"] == pytest.approx(0.0275)
 
@@ -249,10 +284,14 @@ def test_calibration_measures_weekly_runs_on_monthly_means() -> None:
 
 def test_batch_run_varies_the_step_length() -> None:
     """mesa.batch_run can sweep TokenMarket over step lengths by keyword."""
-    results = mesa.batch_run(TokenMarket, parameters={"developers": 500,
-                                                      "step_length": ["month", "week"]},
-                             iterations=1, max_steps=6, number_processes=1,
-                             display_progress=False)
+    results = mesa.batch_run(
+        TokenMarket,
+        parameters={"developers": 500, "step_length": ["month", "week"]},
+        iterations=1,
+        max_steps=6,
+        number_processes=1,
+        display_progress=False,
+    )
     assert sorted(row["step_length"] for row in results) == ["month", "week"]
     for row in results:
         assert row["Step"] == 6 and row["tokens_total"] > 0
@@ -264,14 +303,27 @@ def test_sim_run_week_stores_eight_weekly_steps(backend: Backend) -> None:
     Loaded back, they are indexed by week from Jan 1, and compare by month as the mean of the
     weeks; `sim runs show` names the last step by its start day.
     """
-    result = sim("run", "--step-length", "week", "--steps", "8", "--developers", "500",
-                 "--seed", "1", "--db", backend.url, "--json")
+    result = sim(
+        "run",
+        "--step-length",
+        "week",
+        "--steps",
+        "8",
+        "--developers",
+        "500",
+        "--seed",
+        "1",
+        "--db",
+        backend.url,
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["steps"] == 8
     assert (out["final"]["month"], out["final"]["date"]) == ("2024-02", "2024-02-19")
-    rows = backend.query("SELECT step, month FROM market_steps WHERE run_id = ? ORDER BY step",
-                         out["run_id"])
+    rows = backend.query(
+        "SELECT step, month FROM market_steps WHERE run_id = ? ORDER BY step", out["run_id"]
+    )
     assert rows == [(k, "2024-01" if k < 5 else "2024-02") for k in range(8)]
     (scenario,) = backend.query("SELECT scenario FROM runs WHERE id = ?", out["run_id"])[0]
     assert json.loads(scenario)["step_length"] == "week"
@@ -279,8 +331,9 @@ def test_sim_run_week_stores_eight_weekly_steps(backend: Backend) -> None:
     run = load_run(open_store(backend.url), out["run_id"])
     weeks = run.market_steps.index
     assert weeks.name == "week"
-    assert [w.start_time.date() for w in weeks] == [date(2024, 1, 1 + 7 * k) for k in range(5)] \
-        + [date(2024, 2, 5 + 7 * k) for k in range(3)]
+    assert [w.start_time.date() for w in weeks] == [date(2024, 1, 1 + 7 * k) for k in range(5)] + [
+        date(2024, 2, 5 + 7 * k) for k in range(3)
+    ]
     february = run.market_steps.iloc[5:]["cn_share"].mean()
     assert monthly_means(run.market_steps).loc["2024-02", "cn_share"] == pytest.approx(february)
     table = compare_runs([run], ["cn_share"], [pd.Period("2024-02", "M")])

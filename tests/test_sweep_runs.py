@@ -20,21 +20,32 @@ import pytest
 from backends import Backend, fresh_backend
 from sim_cli import sim
 
+from experiments.sweep import Task, make_spec
+from experiments.sweep_analysis import welch_interval
+from experiments.sweep_coordinator import run_sweep
+from experiments.sweep_executors import Executor, LocalPool, TaskResult, simulate
 from runs.load import list_runs, open_store
 from runs.recorder import RunRecorder
 from runs.store import RunStore
 from runs.sweeps import link_run, open_sweep
 from simulator.model import TokenMarket
 from simulator.overrides import resolve_scenario
-from experiments.sweep import Task, make_spec
-from experiments.sweep_analysis import welch_interval
-from experiments.sweep_coordinator import run_sweep
-from experiments.sweep_executors import Executor, LocalPool, TaskResult, simulate
 
 SIM = [sys.executable, "-c", "from interfaces.cli import main; main()"]
-LEAKAGE_SWEEP = ("--policy", "export_ban", "--policy", "smuggling",
-                 "--grid", "smuggling.leakage=0,0.2,0.5", "--seeds", "3", "--steps", "24",
-                 "--developers", "2000")
+LEAKAGE_SWEEP = (
+    "--policy",
+    "export_ban",
+    "--policy",
+    "smuggling",
+    "--grid",
+    "smuggling.leakage=0,0.2,0.5",
+    "--seeds",
+    "3",
+    "--steps",
+    "24",
+    "--developers",
+    "2000",
+)
 TASKS = {(point, replicate) for point in range(3) for replicate in range(3)}
 WAIT_S = 300
 
@@ -51,18 +62,22 @@ def sweep_rows(backend: Backend) -> list[tuple]:
     """``(sweep_id, point, replicate, arm, run status, digest, seed)`` of every linked run."""
     return backend.query(
         "SELECT s.sweep_id, s.point, s.replicate, s.arm, r.status, r.digest, r.seed "
-        "FROM sweep_runs s JOIN runs r ON r.id = s.run_id ORDER BY s.point, s.replicate")
+        "FROM sweep_runs s JOIN runs r ON r.id = s.run_id ORDER BY s.point, s.replicate"
+    )
 
 
 def digests_by_task(backend: Backend) -> dict[tuple[int, int], str]:
     """Each finished task's digest."""
-    return {(point, replicate): digest
-            for _, point, replicate, _, status, digest, _ in sweep_rows(backend)
-            if status == "finished"}
+    return {
+        (point, replicate): digest
+        for _, point, replicate, _, status, digest, _ in sweep_rows(backend)
+        if status == "finished"
+    }
 
 
 def test_sweep_stores_nine_finished_runs_of_one_sweep_and_running_it_again_adds_none(
-        backend: Backend) -> None:
+    backend: Backend,
+) -> None:
     """Acceptance 1: 3 values x 3 seeds = 9 finished runs, linked to one sweep; again: none.
 
     Running the same command again must find the same sweep (its default name comes from its
@@ -70,7 +85,11 @@ def test_sweep_stores_nine_finished_runs_of_one_sweep_and_running_it_again_adds_
     """
     first = sweep_json(*LEAKAGE_SWEEP, "--workers", "2", "--db", backend.url)
     assert (first["status"], first["planned"], first["finished"], first["failed"]) == (
-        "finished", 9, 9, 0)
+        "finished",
+        9,
+        9,
+        0,
+    )
 
     rows = sweep_rows(backend)
     assert {row[0] for row in rows} == {first["sweep_id"]}
@@ -83,7 +102,10 @@ def test_sweep_stores_nine_finished_runs_of_one_sweep_and_running_it_again_adds_
 
     again = sweep_json(*LEAKAGE_SWEEP, "--db", backend.url)
     assert (again["sweep_id"], again["already_finished"], again["finished"]) == (
-        first["sweep_id"], 9, 0)
+        first["sweep_id"],
+        9,
+        0,
+    )
     assert backend.snapshot()["rows"]["runs"] == before
 
     listed = list_runs(open_store(backend.url), sweep=first["name"], status="finished")
@@ -91,7 +113,8 @@ def test_sweep_stores_nine_finished_runs_of_one_sweep_and_running_it_again_adds_
 
 
 def test_sweep_killed_part_way_resumes_to_nine_finished_runs_without_duplicates(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """Acceptance 2: a real `sim sweep` killed with SIGKILL, then run again, ends with 9 runs.
 
     The coordinator and its workers are killed at once (the whole process group, as a crash
@@ -100,8 +123,9 @@ def test_sweep_killed_part_way_resumes_to_nine_finished_runs_without_duplicates(
     """
     with fresh_backend("sqlite", tmp_path) as backend:
         command = [*SIM, "sweep", *LEAKAGE_SWEEP, "--workers", "1", "--db", backend.url]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        )
         deadline = time.monotonic() + WAIT_S
         finished: list = []
         while not finished and time.monotonic() < deadline and process.poll() is None:
@@ -127,7 +151,8 @@ def test_sweep_killed_part_way_resumes_to_nine_finished_runs_without_duplicates(
         assert {row[4] for row in rows} <= {"finished", "interrupted"}
         assert backend.query("SELECT status FROM sweeps") == [("finished",)]
         assert sorted(backend.query("SELECT status FROM runs")) == sorted(
-            (row[4],) for row in rows), "every run is linked to the sweep"
+            (row[4],) for row in rows
+        ), "every run is linked to the sweep"
 
 
 @pytest.fixture(scope="module")
@@ -135,20 +160,24 @@ def dask_address() -> Iterator[str]:
     """A local Dask cluster of two single-threaded worker processes, for this module."""
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         yield cluster.scheduler_address
 
 
 def test_dask_cluster_gives_the_digests_of_the_process_pool_and_of_plain_runs(
-        tmp_path: Path, dask_address: str) -> None:
+    tmp_path: Path, dask_address: str
+) -> None:
     """Acceptance 3: the same sweep on Dask and on local processes: the same 9 digests.
 
     A run's history depends on its scenario and seed only; a plain `sim run` of one point
     with its seed gives the same digest too.
     """
-    with fresh_backend("sqlite", tmp_path / "pool") as pool, \
-            fresh_backend("sqlite", tmp_path / "dask") as dask:
+    with (
+        fresh_backend("sqlite", tmp_path / "pool") as pool,
+        fresh_backend("sqlite", tmp_path / "dask") as dask,
+    ):
         (tmp_path / "pool").mkdir()
         (tmp_path / "dask").mkdir()
         sweep_json(*LEAKAGE_SWEEP, "--workers", "2", "--db", pool.url)
@@ -159,9 +188,24 @@ def test_dask_cluster_gives_the_digests_of_the_process_pool_and_of_plain_runs(
         assert len(set(digests_by_task(pool).values())) == 9
 
         (seed,) = {row[6] for row in sweep_rows(pool) if row[1:3] == (1, 2)}
-        plain = sim("run", "--policy", "export_ban", "--policy", "smuggling", "--set",
-                    "smuggling.leakage=0.2", "--steps", "24", "--developers", "2000",
-                    "--seed", seed, "--db", str(tmp_path / "plain.db"), "--json")
+        plain = sim(
+            "run",
+            "--policy",
+            "export_ban",
+            "--policy",
+            "smuggling",
+            "--set",
+            "smuggling.leakage=0.2",
+            "--steps",
+            "24",
+            "--developers",
+            "2000",
+            "--seed",
+            seed,
+            "--db",
+            str(tmp_path / "plain.db"),
+            "--json",
+        )
         assert plain.exit_code == 0, plain.output
         assert json.loads(plain.stdout)["digest"] == digests_by_task(pool)[(1, 2)]
 
@@ -191,15 +235,19 @@ class FailingAt(Executor):
         """Nothing to release."""
 
 
-def test_failed_runs_are_stored_with_their_error_and_run_again_on_resume(
-        tmp_path: Path) -> None:
+def test_failed_runs_are_stored_with_their_error_and_run_again_on_resume(tmp_path: Path) -> None:
     """A task that fails becomes a failed run with its error and steps; the others finish.
 
     The sweep is marked failed; resuming it runs the failed tasks again, and only them.
     """
     main = resolve_scenario(policies=["export_ban", "smuggling"], developers=1000, steps=12)
-    spec = make_spec(name="failing", scenario=main.model_dump(mode="json"), seeds=2,
-                     seed_root=1, grid={"smuggling.leakage": [0.0, 0.5]})
+    spec = make_spec(
+        name="failing",
+        scenario=main.model_dump(mode="json"),
+        seeds=2,
+        seed_root=1,
+        grid={"smuggling.leakage": [0.0, 0.5]},
+    )
     store = RunStore(str(tmp_path / "runs.db"))
     points = spec.points()
     sweep = open_sweep(store, spec.name, spec.model_dump(mode="json"), points)
@@ -207,8 +255,10 @@ def test_failed_runs_are_stored_with_their_error_and_run_again_on_resume(
     assert (report.status, report.finished, report.failed) == ("failed", 2, 2)
 
     with fresh_backend("sqlite", tmp_path) as backend:
-        failed = backend.query("SELECT error, steps_done, digest FROM runs r JOIN sweep_runs s "
-                               "ON s.run_id = r.id WHERE r.status = 'failed' AND s.point = 1")
+        failed = backend.query(
+            "SELECT error, steps_done, digest FROM runs r JOIN sweep_runs s "
+            "ON s.run_id = r.id WHERE r.status = 'failed' AND s.point = 1"
+        )
         assert failed == [("RuntimeError: boom", 3, None)] * 2
         assert backend.query("SELECT status FROM sweeps") == [("failed",)]
 
@@ -218,35 +268,53 @@ def test_failed_runs_are_stored_with_their_error_and_run_again_on_resume(
         assert (report.status, report.already_finished, report.finished) == ("finished", 2, 2)
         rows = sweep_rows(backend)
         assert sorted((r[1], r[2], r[4]) for r in rows) == [
-            (0, 0, "finished"), (0, 1, "finished"),
-            (1, 0, "failed"), (1, 0, "finished"), (1, 1, "failed"), (1, 1, "finished")]
+            (0, 0, "finished"),
+            (0, 1, "finished"),
+            (1, 0, "failed"),
+            (1, 0, "finished"),
+            (1, 1, "failed"),
+            (1, 1, "finished"),
+        ]
 
 
 def test_run_left_running_by_a_killed_coordinator_is_marked_interrupted_and_run_again(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """A half-written run of a sweep (its coordinator died mid-write) is never counted as done."""
     main = resolve_scenario(policies=["smuggling"], developers=1000, steps=12)
-    spec = make_spec(name="crashed", scenario=main.model_dump(mode="json"), seeds=1,
-                     seed_root=1, grid={"smuggling.leakage": [0.1]})
+    spec = make_spec(
+        name="crashed",
+        scenario=main.model_dump(mode="json"),
+        seeds=1,
+        seed_root=1,
+        grid={"smuggling.leakage": [0.1]},
+    )
     store = RunStore(str(tmp_path / "runs.db"))
     points = spec.points()
     sweep = open_sweep(store, spec.name, spec.model_dump(mode="json"), points)
     (task,) = spec.tasks(points)
     half = simulate(task)
-    run_id = store.start_run(name="half", seed=task.seed, steps=12, scenario={}, policies=[],
-                             versions={})
+    run_id = store.start_run(
+        name="half", seed=task.seed, steps=12, scenario={}, policies=[], versions={}
+    )
     link_run(store, sweep.id, run_id, *task.key)
     recorder = RunRecorder(store, run_id)
     for record in half.records[:5]:
         recorder.write(record)
 
     with LocalPool(workers=1) as pool:
-        report = run_sweep(store, open_sweep(store, spec.name, spec.model_dump(mode="json"),
-                                             points), spec.tasks(points), pool)
+        report = run_sweep(
+            store,
+            open_sweep(store, spec.name, spec.model_dump(mode="json"), points),
+            spec.tasks(points),
+            pool,
+        )
     assert (report.status, report.finished) == ("finished", 1)
     with fresh_backend("sqlite", tmp_path) as backend:
         assert sorted(backend.query("SELECT steps_done, status FROM runs")) == [
-            (5, "interrupted"), (12, "finished")]
+            (5, "interrupted"),
+            (12, "finished"),
+        ]
 
 
 def test_paired_differences_are_narrower_than_from_independent_seeds(tmp_path: Path) -> None:
@@ -260,17 +328,25 @@ def test_paired_differences_are_narrower_than_from_independent_seeds(tmp_path: P
     """
     db = str(tmp_path / "runs.db")
     size = ("--steps", "24", "--developers", "2000", "--seeds", "4", "--db", db)
-    paired = sweep_json("--scenario", "baseline", "--set", "smuggling.leakage=0.6",
-                        "--baseline", "baseline", *size)
+    paired = sweep_json(
+        "--scenario", "baseline", "--set", "smuggling.leakage=0.6", "--baseline", "baseline", *size
+    )
     assert (paired["planned"], paired["finished"]) == (8, 8)
     independent = sweep_json("--scenario", "baseline", "--seed-root", "99", *size)
 
-    shown = sim("sweep", "show", str(paired["sweep_id"]), "--db", db, "--json",
-                "--csv", str(tmp_path / "paired.csv"))
+    shown = sim(
+        "sweep",
+        "show",
+        str(paired["sweep_id"]),
+        "--db",
+        db,
+        "--json",
+        "--csv",
+        str(tmp_path / "paired.csv"),
+    )
     assert shown.exit_code == 0, shown.output
     report = json.loads(shown.stdout)
-    difference = next(row for row in report["differences"]
-                      if row["outcome"] == "cn_share_global")
+    difference = next(row for row in report["differences"] if row["outcome"] == "cn_share_global")
     paired_half = (difference["high"] - difference["low"]) / 2
     unpaired_half = (difference["unpaired_high"] - difference["unpaired_low"]) / 2
     assert difference["pairs"] == 4
@@ -278,16 +354,26 @@ def test_paired_differences_are_narrower_than_from_independent_seeds(tmp_path: P
     assert paired_half < unpaired_half / 2
 
     with fresh_backend("sqlite", tmp_path) as backend:
+
         def outcomes(sweep_id: int, arm: str) -> np.ndarray:
-            return np.array([value for (value,) in backend.query(
-                "SELECT m.cn_share_global FROM sweep_runs s JOIN runs r ON r.id = s.run_id "
-                "JOIN market_steps m ON m.run_id = r.id AND m.step = r.steps_done - 1 "
-                "WHERE s.sweep_id = ? AND s.arm = ? ORDER BY s.replicate", sweep_id, arm)])
+            return np.array(
+                [
+                    value
+                    for (value,) in backend.query(
+                        "SELECT m.cn_share_global FROM sweep_runs s JOIN runs r ON r.id = s.run_id "
+                        "JOIN market_steps m ON m.run_id = r.id AND m.step = r.steps_done - 1 "
+                        "WHERE s.sweep_id = ? AND s.arm = ? ORDER BY s.replicate",
+                        sweep_id,
+                        arm,
+                    )
+                ]
+            )
 
         main = outcomes(paired["sweep_id"], "main")
         separate = outcomes(independent["sweep_id"], "main")
         assert difference["mean"] == pytest.approx(
-            (main - outcomes(paired["sweep_id"], "baseline")).mean())
+            (main - outcomes(paired["sweep_id"], "baseline")).mean()
+        )
         assert paired_half < welch_interval(main, separate).half_width / 2
 
     csv = (tmp_path / "paired.csv").read_text().splitlines()
@@ -302,13 +388,33 @@ def test_a_name_is_one_spec_and_one_running_process(tmp_path: Path) -> None:
     """
     db = tmp_path / "runs.db"
     size = ("--steps", "3", "--developers", "500", "--seeds", "1", "--workers", "1")
-    first = sim("sweep", "--policy", "smuggling", "--grid", "smuggling.leakage=0,1", *size,
-                "--name", "mine", "--db", str(db))
+    first = sim(
+        "sweep",
+        "--policy",
+        "smuggling",
+        "--grid",
+        "smuggling.leakage=0,1",
+        *size,
+        "--name",
+        "mine",
+        "--db",
+        str(db),
+    )
     assert first.exit_code == 0, first.output
     with fresh_backend("sqlite", tmp_path) as backend:
         before = backend.snapshot()
-        other = sim("sweep", "--policy", "smuggling", "--grid", "smuggling.leakage=0,0.5", *size,
-                    "--name", "mine", "--db", str(db))
+        other = sim(
+            "sweep",
+            "--policy",
+            "smuggling",
+            "--grid",
+            "smuggling.leakage=0,0.5",
+            *size,
+            "--name",
+            "mine",
+            "--db",
+            str(db),
+        )
         assert other.exit_code == 2 and other.stdout == ""
         assert "sweep name 'mine' is taken by sweep 1, which has another spec" in other.stderr
         assert backend.snapshot() == before

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 from sim_cli import sim
 
-from simulator.overrides import resolve_scenario
 from experiments.sweep import make_spec
 from experiments.sweep_analysis import morris_effects, sobol_indices
+from simulator.overrides import resolve_scenario
 
 RANGES = {"a": (0.0, 1.0), "b": (0.0, 1.0), "ignored": (0.0, 1.0)}
 
@@ -21,8 +21,13 @@ RANGES = {"a": (0.0, 1.0), "b": (0.0, 1.0), "ignored": (0.0, 1.0)}
 def sampled(method: str, n: int) -> tuple[dict, np.ndarray]:
     """The sweep spec's own sample over RANGES: SALib's problem and the points as an array."""
     main = resolve_scenario(developers=1000, steps=12)
-    spec = make_spec(name="synthetic", scenario=main.model_dump(mode="json"), seeds=1,
-                     seed_root=0, sample={"method": method, "n": n, "ranges": RANGES, "seed": 5})
+    spec = make_spec(
+        name="synthetic",
+        scenario=main.model_dump(mode="json"),
+        seeds=1,
+        seed_root=0,
+        sample={"method": method, "n": n, "ranges": RANGES, "seed": 5},
+    )
     points = np.array([[point[key] for key in RANGES] for point in spec.points()])
     return spec.sample.problem, points
 
@@ -59,21 +64,52 @@ def test_sensitivity_of_a_sobol_sweep_ranks_its_parameters(tmp_path: Path) -> No
     outcome is the smuggled compute of Chinese providers.
     """
     db = str(tmp_path / "runs.db")
-    ran = sim("sweep", "--policy", "export_ban", "--policy", "smuggling", "--policy",
-              "remote_access", "--set", "remote_access.schedule.start=2030-01",
-              "--sample", "sobol:4", "--range", "remote_access.enforcement=0:1",
-              "--range", "smuggling.leakage=0:1", "--seeds", "1", "--steps", "12",
-              "--developers", "1000", "--db", db, "--json")
+    ran = sim(
+        "sweep",
+        "--policy",
+        "export_ban",
+        "--policy",
+        "smuggling",
+        "--policy",
+        "remote_access",
+        "--set",
+        "remote_access.schedule.start=2030-01",
+        "--sample",
+        "sobol:4",
+        "--range",
+        "remote_access.enforcement=0:1",
+        "--range",
+        "smuggling.leakage=0:1",
+        "--seeds",
+        "1",
+        "--steps",
+        "12",
+        "--developers",
+        "1000",
+        "--db",
+        db,
+        "--json",
+    )
     assert ran.exit_code == 0, ran.output
     sweep = json.loads(ran.stdout)
     assert sweep["planned"] == 4 * (2 + 2) and sweep["finished"] == 16
 
-    result = sim("sweep", "sensitivity", str(sweep["sweep_id"]), "--outcome",
-                 "compute_cn_smuggled", "--db", db, "--json")
+    result = sim(
+        "sweep",
+        "sensitivity",
+        str(sweep["sweep_id"]),
+        "--outcome",
+        "compute_cn_smuggled",
+        "--db",
+        db,
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     indices = json.loads(result.stdout)["indices"]
-    assert [row["parameter"] for row in indices] == ["smuggling.leakage",
-                                                     "remote_access.enforcement"]
+    assert [row["parameter"] for row in indices] == [
+        "smuggling.leakage",
+        "remote_access.enforcement",
+    ]
     assert indices[0]["ST"] > 0
     assert indices[1]["ST"] == 0 and indices[1]["S1"] == 0
 
@@ -85,12 +121,28 @@ def test_sensitivity_of_a_sobol_sweep_ranks_its_parameters(tmp_path: Path) -> No
 def test_sensitivity_of_a_grid_says_which_sample_it_needs(tmp_path: Path) -> None:
     """A grid (or an LHS sample) has no sensitivity design: one line naming what is needed."""
     db = str(tmp_path / "runs.db")
-    ran = sim("sweep", "--policy", "smuggling", "--grid", "smuggling.leakage=0,1", "--seeds", "1",
-              "--steps", "3", "--developers", "500", "--workers", "1", "--db", db)
+    ran = sim(
+        "sweep",
+        "--policy",
+        "smuggling",
+        "--grid",
+        "smuggling.leakage=0,1",
+        "--seeds",
+        "1",
+        "--steps",
+        "3",
+        "--developers",
+        "500",
+        "--workers",
+        "1",
+        "--db",
+        db,
+    )
     assert ran.exit_code == 0, ran.output
     for outcome_option in ([], ["--outcome", "no_such_metric"]):
         result = sim("sweep", "sensitivity", "1", *outcome_option, "--db", db)
         assert result.exit_code == 2 and result.stdout == ""
         (line,) = result.stderr.strip().splitlines()
-        assert ("--sample sobol:N" in line if not outcome_option
-                else "not a market metric" in line), line
+        assert (
+            "--sample sobol:N" in line if not outcome_option else "not a market metric" in line
+        ), line

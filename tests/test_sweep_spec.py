@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from sim_cli import sim
 
-from vocabulary.errors import InputError
+from experiments.sweep import SweepSpec, baseline_scenario, make_spec
 from simulator.overrides import resolve_scenario
 from simulator.scenario_files import load_scenario
-from experiments.sweep import SweepSpec, baseline_scenario, make_spec
+from vocabulary.errors import InputError
 
 SMALL = {"developers": 1000, "steps": 12}
 
@@ -21,16 +21,27 @@ SMALL = {"developers": 1000, "steps": 12}
 def spec(**fields) -> SweepSpec:
     """A spec over export_ban + smuggling, small, with ``fields`` on top."""
     main = resolve_scenario(policies=["export_ban", "smuggling"], **SMALL)
-    return make_spec(**{"name": "test", "scenario": main.model_dump(mode="json"), "seeds": 2,
-                        "seed_root": 7, **fields})
+    return make_spec(
+        **{
+            "name": "test",
+            "scenario": main.model_dump(mode="json"),
+            "seeds": 2,
+            "seed_root": 7,
+            **fields,
+        }
+    )
 
 
 def test_grid_points_are_the_product_of_the_grids_in_key_order() -> None:
     """Two grids of 3 and 2 values give 6 points, the first key varying slowest."""
-    points = spec(grid={"smuggling.leakage": [0, 0.2, 0.5],
-                        "choice.social_weight": [1.0, 2.0]}).points()
-    assert points == [{"smuggling.leakage": a, "choice.social_weight": b}
-                      for a in (0, 0.2, 0.5) for b in (1.0, 2.0)]
+    points = spec(
+        grid={"smuggling.leakage": [0, 0.2, 0.5], "choice.social_weight": [1.0, 2.0]}
+    ).points()
+    assert points == [
+        {"smuggling.leakage": a, "choice.social_weight": b}
+        for a in (0, 0.2, 0.5)
+        for b in (1.0, 2.0)
+    ]
 
 
 def test_every_point_uses_the_same_replicate_seeds_spawned_from_the_root() -> None:
@@ -45,14 +56,16 @@ def test_every_point_uses_the_same_replicate_seeds_spawned_from_the_root() -> No
     assert len(set(expected)) == 3 and all(0 <= s < 2**63 for s in expected)
     tasks = sweep.tasks()
     assert [(t.point, t.replicate, t.seed) for t in tasks] == [
-        (p, r, expected[r]) for p in range(2) for r in range(3)]
+        (p, r, expected[r]) for p in range(2) for r in range(3)
+    ]
     assert [t.scenario.policies[1].params["leakage"] for t in tasks] == [0] * 3 + [0.5] * 3
 
 
-@pytest.mark.parametrize(("method", "n", "count"), [
-    ("lhs", 10, 10), ("random", 10, 10), ("sobol", 8, 8 * (2 + 2)), ("morris", 4, 4 * (2 + 1))])
-def test_samples_stay_in_their_ranges_and_are_reproducible(method: str, n: int,
-                                                           count: int) -> None:
+@pytest.mark.parametrize(
+    ("method", "n", "count"),
+    [("lhs", 10, 10), ("random", 10, 10), ("sobol", 8, 8 * (2 + 2)), ("morris", 4, 4 * (2 + 1))],
+)
+def test_samples_stay_in_their_ranges_and_are_reproducible(method: str, n: int, count: int) -> None:
     """Each sampler gives its number of points, inside the ranges, the same for the same seed."""
     ranges = {"smuggling.leakage": (0.1, 0.6), "choice.social_weight": (0.5, 3.0)}
     sample = {"method": method, "n": n, "ranges": ranges, "seed": 3}
@@ -68,8 +81,9 @@ def test_samples_stay_in_their_ranges_and_are_reproducible(method: str, n: int,
 
 def test_latin_hypercube_puts_one_point_in_each_stratum() -> None:
     """LHS: with n points, each of the n equal slices of every range holds exactly one."""
-    points = spec(sample={"method": "lhs", "n": 8, "ranges": {"smuggling.leakage": (0.0, 0.8)},
-                          "seed": 1}).points()
+    points = spec(
+        sample={"method": "lhs", "n": 8, "ranges": {"smuggling.leakage": (0.0, 0.8)}, "seed": 1}
+    ).points()
     strata = sorted(int(point["smuggling.leakage"] / 0.1) for point in points)
     assert strata == list(range(8))
 
@@ -83,17 +97,29 @@ def test_baseline_arm_takes_scenario_keys_and_only_the_policy_keys_it_has() -> N
     """
     main = resolve_scenario(load_scenario("baseline"), policies=["remote_access"], **SMALL)
     sweep = make_spec(
-        name="paired", scenario=main.model_dump(mode="json"), seeds=2, seed_root=1,
-        grid={"remote_access.enforcement": [0.5], "smuggling.leakage": [0.4],
-              "choice.social_weight": [2.5]},
-        baseline=baseline_scenario("baseline", main).model_dump(mode="json"))
+        name="paired",
+        scenario=main.model_dump(mode="json"),
+        seeds=2,
+        seed_root=1,
+        grid={
+            "remote_access.enforcement": [0.5],
+            "smuggling.leakage": [0.4],
+            "choice.social_weight": [2.5],
+        },
+        baseline=baseline_scenario("baseline", main).model_dump(mode="json"),
+    )
     tasks = sweep.tasks()
     assert [(t.replicate, t.arm) for t in tasks] == [
-        (0, "main"), (0, "baseline"), (1, "main"), (1, "baseline")]
+        (0, "main"),
+        (0, "baseline"),
+        (1, "main"),
+        (1, "baseline"),
+    ]
     assert tasks[0].seed == tasks[1].seed and tasks[2].seed == tasks[3].seed
     by_arm = {t.arm: t.scenario for t in tasks[:2]}
     assert {p.key for p in by_arm["baseline"].policies} == {
-        p.key for p in load_scenario("baseline").policies}
+        p.key for p in load_scenario("baseline").policies
+    }
     for scenario in by_arm.values():
         assert scenario.choice.social_weight == 2.5
         smuggling = next(p for p in scenario.policies if p.key == "smuggling")
@@ -132,22 +158,46 @@ BAD = [
     (["--sample", "halton:6", "--range", "smuggling.leakage=0:1"], "lhs, random, sobol, morris"),
     (["--sample", "lhs:4"], "needs at least one range"),
     (["--range", "smuggling.leakage=0:1"], "--range needs --sample"),
-    (["--grid", "smuggling.leakage=0,1", "--sample", "lhs:4", "--range",
-      "choice.social_weight=1:2"], "exclude each other"),
+    (
+        [
+            "--grid",
+            "smuggling.leakage=0,1",
+            "--sample",
+            "lhs:4",
+            "--range",
+            "choice.social_weight=1:2",
+        ],
+        "exclude each other",
+    ),
     (["--grid", "smuggling.leakage=0,1", "--baseline", "nowhere"], "--baseline 'nowhere'"),
-    (["--grid", "smuggling.leakage=0,1", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"],
-     "exclude each other"),
+    (
+        ["--grid", "smuggling.leakage=0,1", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"],
+        "exclude each other",
+    ),
     (["--resume", "1", "--seeds", "4"], "leave out --policy, --steps, --developers, --seeds"),
 ]
 
 
 @pytest.mark.parametrize(("args", "fragment"), BAD, ids=[" ".join(a) for a, _ in BAD])
-def test_bad_sweep_is_one_line_and_stores_nothing(tmp_path: Path, args: list[str],
-                                                  fragment: str) -> None:
+def test_bad_sweep_is_one_line_and_stores_nothing(
+    tmp_path: Path, args: list[str], fragment: str
+) -> None:
     """Bad input: exit status 2, one `Error:` line naming the problem, no database created."""
     db = tmp_path / "runs.db"
-    result = sim("sweep", "--policy", "export_ban", "--policy", "smuggling", "--steps", "6",
-                 "--developers", "500", *args, "--db", str(db))
+    result = sim(
+        "sweep",
+        "--policy",
+        "export_ban",
+        "--policy",
+        "smuggling",
+        "--steps",
+        "6",
+        "--developers",
+        "500",
+        *args,
+        "--db",
+        str(db),
+    )
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr

@@ -10,12 +10,18 @@ import pytest
 import yaml
 from sim_cli import sim
 
-from runs.load import list_runs, open_store
 from experiments.validation import Target, evaluate, load_targets
+from runs.load import list_runs, open_store
 
-HISTORY = pd.DataFrame({"cn_share_global": [0.1, 0.4, 0.6], "price_us": [10.0, 8.0, 6.0],
-                        "price_cn": [1.0, 0.5, 0.4], "tokens_china": [2.0, 8.0, 20.0]},
-                       index=["2025-01", "2025-02", "2025-03"])
+HISTORY = pd.DataFrame(
+    {
+        "cn_share_global": [0.1, 0.4, 0.6],
+        "price_us": [10.0, 8.0, 6.0],
+        "price_cn": [1.0, 0.5, 0.4],
+        "tokens_china": [2.0, 8.0, 20.0],
+    },
+    index=["2025-01", "2025-02", "2025-03"],
+)
 BAND = {"target": 1.0, "low": 0.0, "high": 100.0}
 MONTHS = {"target_month": "2025-02", "low_month": "2025-01", "high_month": "2025-03"}
 
@@ -33,11 +39,11 @@ def test_each_kind_of_target_measures_what_targets_toml_says() -> None:
     """
     value = target(kind="value", metric="cn_share_global", month="2025-02", **BAND)
     assert value.measure(HISTORY) == 0.4
-    ratio = target(kind="ratio", metric="price_us", denominator="price_cn", month="2025-02",
-                   **BAND)
+    ratio = target(kind="ratio", metric="price_us", denominator="price_cn", month="2025-02", **BAND)
     assert ratio.measure(HISTORY) == 16.0
-    growth = target(kind="growth", metric="tokens_china", from_month="2025-01",
-                    month="2025-03", **BAND)
+    growth = target(
+        kind="growth", metric="tokens_china", from_month="2025-01", month="2025-03", **BAND
+    )
     assert growth.measure(HISTORY) == 10.0
     crossing = target(kind="first_month", metric="cn_share_global", threshold=0.5, **MONTHS)
     assert crossing.format_value(crossing.measure(HISTORY)) == "2025-03"
@@ -47,12 +53,16 @@ def test_each_kind_of_target_measures_what_targets_toml_says() -> None:
 
 def test_a_target_passes_on_the_mean_over_runs_within_its_band() -> None:
     """Runs at 0.3 and 0.5 average 0.4: inside 0.35-0.45 passes; inside 0.45-0.6 does not."""
-    inside = target(kind="value", metric="cn_share_global", month="2025-02", target=0.4,
-                    low=0.35, high=0.45)
-    outside = target(kind="value", metric="cn_share_global", month="2025-02", target=0.5,
-                     low=0.45, high=0.6)
-    runs = [HISTORY.assign(cn_share_global=[0.1, 0.5, 0.6]),
-            HISTORY.assign(cn_share_global=[0.1, 0.3, 0.6])]
+    inside = target(
+        kind="value", metric="cn_share_global", month="2025-02", target=0.4, low=0.35, high=0.45
+    )
+    outside = target(
+        kind="value", metric="cn_share_global", month="2025-02", target=0.5, low=0.45, high=0.6
+    )
+    runs = [
+        HISTORY.assign(cn_share_global=[0.1, 0.5, 0.6]),
+        HISTORY.assign(cn_share_global=[0.1, 0.3, 0.6]),
+    ]
     passed, failed = evaluate([inside, outside], runs)
     assert passed["simulated"] == pytest.approx(0.4) and passed["passed"]
     assert not failed["passed"]
@@ -61,8 +71,9 @@ def test_a_target_passes_on_the_mean_over_runs_within_its_band() -> None:
 
 def test_a_crossing_that_never_happens_fails_as_never() -> None:
     """A first-month target no run reaches is 'never', and fails."""
-    (row,) = evaluate([target(kind="first_month", metric="cn_share_global", threshold=0.9,
-                              **MONTHS)], [HISTORY])
+    (row,) = evaluate(
+        [target(kind="first_month", metric="cn_share_global", threshold=0.9, **MONTHS)], [HISTORY]
+    )
     assert row["simulated_text"] == "never" and not row["passed"]
 
 
@@ -89,17 +100,28 @@ def validate_against(tmp_path: Path, file_name: str, text: str):
     """`sim validate --targets FILE` on one small seed, FILE holding ``text``."""
     path = tmp_path / file_name
     path.write_text(text)
-    return sim("validate", "--targets", str(path), "--seeds", "1", "--developers", "500",
-               "--db", str(tmp_path / "runs.db"))
+    return sim(
+        "validate",
+        "--targets",
+        str(path),
+        "--seeds",
+        "1",
+        "--developers",
+        "500",
+        "--db",
+        str(tmp_path / "runs.db"),
+    )
 
 
 def test_sim_validate_exits_0_when_every_target_of_a_targets_file_passes(tmp_path: Path) -> None:
     """`--targets FILE` with one target any run meets: validation passes, exit status 0."""
     result = validate_against(
-        tmp_path, "mine.toml",
+        tmp_path,
+        "mine.toml",
         '[[targets]]\nid = "M1"\nobservable = "Chinese share, global"\n'
         'kind = "value"\nmetric = "cn_share_global"\nmonth = "2024-03"\n'
-        "target = 0.5\nlow = 0.0\nhigh = 1.0\n")
+        "target = 0.5\nlow = 0.0\nhigh = 1.0\n",
+    )
     assert result.exit_code == 0, result.output
     assert "M1" in result.stdout and "All targets pass." in result.stdout
     runs = list_runs(open_store(str(tmp_path / "runs.db")))
@@ -109,30 +131,47 @@ def test_sim_validate_exits_0_when_every_target_of_a_targets_file_passes(tmp_pat
 def test_a_failing_target_is_named_with_its_note(tmp_path: Path) -> None:
     """A target no run can meet (YAML file) fails with exit status 1, and its note says why."""
     result = validate_against(
-        tmp_path, "mine.yaml",
+        tmp_path,
+        "mine.yaml",
         "targets:\n  - {id: X, observable: x, kind: value, metric: cn_share_global,\n"
         "     month: 2024-03, target: 2.0, low: 1.5, high: 2.5,\n"
-        "     note: shares cannot exceed one}\n")
+        "     note: shares cannot exceed one}\n",
+    )
     assert result.exit_code == 1, result.output
     assert "Failing: X." in result.stdout and "X: shares cannot exceed one" in result.stdout
 
 
-GOOD = {"id": "M1", "observable": "x", "kind": "value", "metric": "cn_share_global",
-        "month": "2024-03", "target": 0.5, "low": 0.0, "high": 1.0}
+GOOD = {
+    "id": "M1",
+    "observable": "x",
+    "kind": "value",
+    "metric": "cn_share_global",
+    "month": "2024-03",
+    "target": 0.5,
+    "low": 0.0,
+    "high": 1.0,
+}
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    ({"metric": "cn_shares"}, ["targets[0] (M1).metric", "unknown metric 'cn_shares'",
-                               "cn_share_global"]),
-    ({"target": None}, ["a value target needs target"]),
-    ({"kind": "mean"}, ["targets[0] (M1).kind", "'value', 'ratio', 'growth' or 'first_month'"]),
-    ({"low": 0.6}, ["low <= target <= high"]),
-    ({"month": "March 2024"}, ["targets[0] (M1).month", "YYYY-MM"]),
-    ({"colour": "red"}, ["targets[0] (M1).colour", "unknown setting"]),
-    ({"month": "2023-06"}, ["2023-06 is before the scenario's start 2024-01"]),
-], ids=["metric", "missing", "kind", "band", "month", "extra", "before-start"])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            {"metric": "cn_shares"},
+            ["targets[0] (M1).metric", "unknown metric 'cn_shares'", "cn_share_global"],
+        ),
+        ({"target": None}, ["a value target needs target"]),
+        ({"kind": "mean"}, ["targets[0] (M1).kind", "'value', 'ratio', 'growth' or 'first_month'"]),
+        ({"low": 0.6}, ["low <= target <= high"]),
+        ({"month": "March 2024"}, ["targets[0] (M1).month", "YYYY-MM"]),
+        ({"colour": "red"}, ["targets[0] (M1).colour", "unknown setting"]),
+        ({"month": "2023-06"}, ["2023-06 is before the scenario's start 2024-01"]),
+    ],
+    ids=["metric", "missing", "kind", "band", "month", "extra", "before-start"],
+)
 def test_a_bad_targets_file_is_one_line_naming_file_target_and_key(
-        tmp_path: Path, change: dict, expected: list[str]) -> None:
+    tmp_path: Path, change: dict, expected: list[str]
+) -> None:
     """Each mistake in a targets file is one line with exit status 2, and nothing is run."""
     row = {k: v for k, v in {**GOOD, **change}.items() if v is not None}
     result = validate_against(tmp_path, "mine.yaml", yaml.safe_dump({"targets": [row]}))
@@ -150,7 +189,9 @@ def test_a_targets_file_needs_a_list_of_unique_targets(tmp_path: Path) -> None:
     empty.write_text('title = "none"\n')
     twice = tmp_path / "twice.yaml"
     twice.write_text(yaml.safe_dump({"targets": [GOOD, GOOD]}))
-    for path, text in ((empty, "expected a non-empty list `targets`"),
-                       (twice, "target ids must be unique")):
+    for path, text in (
+        (empty, "expected a non-empty list `targets`"),
+        (twice, "target ids must be unique"),
+    ):
         result = sim("validate", "--targets", str(path), "--db", str(tmp_path / "runs.db"))
         assert result.exit_code == 2 and str(path) in result.stderr and text in result.stderr

@@ -25,10 +25,15 @@ def parse_month(text: str) -> int:
             from :data:`FIRST_YEAR` to :data:`LAST_YEAR`.
     """
     match = _MONTH.match(text.strip()) if isinstance(text, str) else None
-    if (not match or not 1 <= int(match.group(2)) <= 12
-            or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR):
-        raise ValueError(f"expected a month as YYYY-MM from {FIRST_YEAR}-01 to {LAST_YEAR}-12 "
-                         f"(e.g. 2024-01), got {excerpt(text)}")
+    if (
+        not match
+        or not 1 <= int(match.group(2)) <= 12
+        or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR
+    ):
+        raise ValueError(
+            f"expected a month as YYYY-MM from {FIRST_YEAR}-01 to {LAST_YEAR}-12 "
+            f"(e.g. 2024-01), got {excerpt(text)}"
+        )
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 
@@ -40,4 +45,3 @@ def format_month(index: int) -> str:
 def year_of(index: int) -> int:
     """Calendar year of a month index."""
     return index // 12
-

@@ -19,8 +19,12 @@ def describe_validation_error(error: ValidationError, prefix: str = "") -> str:
     message = first["msg"].removeprefix("Value error, ")  # pydantic's wording for our checks
     if first["type"] == "extra_forbidden":
         message = "unknown setting"
-    elif ("input" in first and first["type"] != "missing" and "got " not in message
-          and not isinstance(first["input"], dict)):
+    elif (
+        "input" in first
+        and first["type"] != "missing"
+        and "got " not in message
+        and not isinstance(first["input"], dict)
+    ):
         message += f" (got {excerpt(first['input'])})"
     return f"{location}: {message}" if location else message
 
@@ -31,4 +35,4 @@ def excerpt(value: object) -> str:
     short.maxstring = short.maxother = EXCERPT_CHARS
     short.maxlevel = 2
     text = short.repr(value)
-    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 3] + "..."
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 3] + "..."

@@ -52,8 +52,10 @@ def read_settings_file(path: Path, what: str) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"{origin}: cannot read it ({error})") from None
     if len(raw) > MAX_BYTES:
-        raise InputError(f"{origin}: larger than {MAX_BYTES:,} bytes; settings files are "
-                         "small (a full scenario is about 20 kB)")
+        raise InputError(
+            f"{origin}: larger than {MAX_BYTES:,} bytes; settings files are "
+            "small (a full scenario is about 20 kB)"
+        )
     return parse_settings(text, origin, syntax_of(path))
 
 
@@ -73,8 +75,9 @@ def parse_settings(text: str, origin: str, syntax: FileFormat) -> dict[str, Any]
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise InputError(f"{origin}: expected a mapping of settings at the top, "
-                         f"got {type(data).__name__}")
+        raise InputError(
+            f"{origin}: expected a mapping of settings at the top, got {type(data).__name__}"
+        )
     _check_shape(data, origin)
     return data
 
@@ -90,8 +93,10 @@ def _check_shape(data: dict[str, Any], origin: str) -> None:
         value, depth = pending.pop()
         count += 1
         if count > MAX_VALUES:
-            raise InputError(f"{origin}: more than {MAX_VALUES:,} values (YAML aliases count "
-                             "each time they are used); settings files are small")
+            raise InputError(
+                f"{origin}: more than {MAX_VALUES:,} values (YAML aliases count "
+                "each time they are used); settings files are small"
+            )
         if isinstance(value, dict | list):
             if depth > MAX_DEPTH:
                 raise InputError(f"{origin}: nested deeper than {MAX_DEPTH} levels")

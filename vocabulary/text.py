@@ -29,8 +29,11 @@ def text_problem(value: str, max_length: int, lines: bool = False) -> str | None
     allowed = "\n\t" if lines else ""
     for char in value:
         if unicodedata.category(char) in ("Cc", "Cs") and char not in allowed:
-            found = ("a byte that is not UTF-8" if unicodedata.category(char) == "Cs"
-                     else f"control character {char!r}")
+            found = (
+                "a byte that is not UTF-8"
+                if unicodedata.category(char) == "Cs"
+                else f"control character {char!r}"
+            )
             kind = "text" if lines else "text on one line"
             return f"must be printable {kind} without control characters; got {found}"
     return None

@@ -12,15 +12,14 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
 from sqlalchemy.exc import SQLAlchemyError
 
 from runs.store import ENV_VAR, mask_secrets, url_secrets
-from vocabulary.clock import STEP_LENGTHS
-from vocabulary.errors import InputError
 from simulator.overrides import resolve_scenario
 from simulator.scenario import Scenario
 from simulator.scenario_files import load_scenario
+from vocabulary.clock import STEP_LENGTHS
+from vocabulary.errors import InputError
 
 
 class BadInput(click.ClickException):
@@ -61,8 +60,10 @@ class SimGroup(click.Group):
             if ctx.parent is not None:
                 raise
             path = _write_traceback(error)
-            raise Crashed(f"unexpected {type(error).__name__}: {_masked(_first_line(error))} "
-                          f"(a bug; the full traceback is in {path})") from None
+            raise Crashed(
+                f"unexpected {type(error).__name__}: {_masked(_first_line(error))} "
+                f"(a bug; the full traceback is in {path})"
+            ) from None
 
 
 def _first_line(error: BaseException) -> str:
@@ -72,9 +73,12 @@ def _first_line(error: BaseException) -> str:
 
 def _masked(text: str) -> str:
     """``text`` without the credentials of any database URL given on the command line or in
-    ``$SIM_DB``, nor any that looks like one."""
-    given = [arg.partition("=")[2] if arg.startswith("--") else arg
-             for arg in [*sys.argv[1:], os.environ.get(ENV_VAR, "")]]
+    ``$SIM_DB``, nor any that looks like one.
+    """
+    given = [
+        arg.partition("=")[2] if arg.startswith("--") else arg
+        for arg in [*sys.argv[1:], os.environ.get(ENV_VAR, "")]
+    ]
     return mask_secrets(text, [secret for arg in given for secret in url_secrets(arg)])
 
 
@@ -95,45 +99,90 @@ def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:
     Scenario.
     """
     options = [
-        click.option("--scenario", default=None, metavar="NAME|FILE",
-                     help="A preset (baseline, no_controls, strict; see `sim scenario list`) or "
-                          "a scenario TOML file [default: the default scenario, no policies]."),
-        click.option("--policy", "policies", multiple=True, metavar="NAME",
-                     help="Enable a policy (repeatable); see `sim policies`."),
-        click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-                     help="Override a parameter by dotted path, e.g. smuggling.leakage=0.3 or "
-                          "choice.social_weight=2 (repeatable)."),
-        click.option("--steps", type=click.IntRange(1, 2600), default=None,
-                     help="Number of steps [default 48 months; with --step-length week, the "
-                          "weeks of the same span: 209]."),
-        click.option("--developers", type=click.IntRange(100, 5_000_000), default=None,
-                     help="Size of the developer population [default 20000]."),
-        click.option("--start", default=None, metavar="YYYY-MM",
-                     help="First month [default 2024-01]."),
-        click.option("--step-length", "step_length", type=click.Choice(STEP_LENGTHS),
-                     default=None,
-                     help="What one step simulates: a month, or a week from the 1st of the "
-                          "start month [default month]."),
+        click.option(
+            "--scenario",
+            default=None,
+            metavar="NAME|FILE",
+            help="A preset (baseline, no_controls, strict; see `sim scenario list`) or "
+            "a scenario TOML file [default: the default scenario, no policies].",
+        ),
+        click.option(
+            "--policy",
+            "policies",
+            multiple=True,
+            metavar="NAME",
+            help="Enable a policy (repeatable); see `sim policies`.",
+        ),
+        click.option(
+            "--set",
+            "settings",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Override a parameter by dotted path, e.g. smuggling.leakage=0.3 or "
+            "choice.social_weight=2 (repeatable).",
+        ),
+        click.option(
+            "--steps",
+            type=click.IntRange(1, 2600),
+            default=None,
+            help="Number of steps [default 48 months; with --step-length week, the "
+            "weeks of the same span: 209].",
+        ),
+        click.option(
+            "--developers",
+            type=click.IntRange(100, 5_000_000),
+            default=None,
+            help="Size of the developer population [default 20000].",
+        ),
+        click.option(
+            "--start", default=None, metavar="YYYY-MM", help="First month [default 2024-01]."
+        ),
+        click.option(
+            "--step-length",
+            "step_length",
+            type=click.Choice(STEP_LENGTHS),
+            default=None,
+            help="What one step simulates: a month, or a week from the 1st of the "
+            "start month [default month].",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def scenario_from_options(scenario: str | None, policies: tuple[str, ...],
-                          settings: tuple[str, ...], steps: int | None, developers: int | None,
-                          start: str | None, step_length: str | None) -> Scenario:
+def scenario_from_options(
+    scenario: str | None,
+    policies: tuple[str, ...],
+    settings: tuple[str, ...],
+    steps: int | None,
+    developers: int | None,
+    start: str | None,
+    step_length: str | None,
+) -> Scenario:
     """The scenario the options describe: preset or file, plus policies, settings, options."""
     base = load_scenario(scenario) if scenario else None
-    return resolve_scenario(base, policies=policies, settings=settings, developers=developers,
-                            steps=steps, start=start, step_length=step_length)
+    return resolve_scenario(
+        base,
+        policies=policies,
+        settings=settings,
+        developers=developers,
+        steps=steps,
+        start=start,
+        step_length=step_length,
+    )
 
 
 db_option = click.option(
-    "--db", envvar=ENV_VAR, default=None, metavar="URL",
-    help=f"SQLAlchemy URL or SQLite file of the run store [env {ENV_VAR}; default runs.db].")
-json_option = click.option("--json", "as_json", is_flag=True,
-                           help="Print one JSON object on one line instead of tables.")
+    "--db",
+    envvar=ENV_VAR,
+    default=None,
+    metavar="URL",
+    help=f"SQLAlchemy URL or SQLite file of the run store [env {ENV_VAR}; default runs.db].",
+)
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object on one line instead of tables."
+)
 
 
 def fmt(value: Any, kind: str) -> str:
@@ -178,8 +227,14 @@ def progress_bar(label: str) -> Progress:
 
     Transient, so it is gone when the command prints its result.
     """
-    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=Console(stderr=True), transient=True)
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
 
 
 @contextmanager

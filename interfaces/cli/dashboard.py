@@ -4,9 +4,9 @@ from importlib.util import find_spec
 
 import click
 
-from runs.load import open_store
 from interfaces.cli.common import db_option
 from interfaces.dashboard.server import DEFAULT_HOST, DEFAULT_PORT, free_port, serve
+from runs.load import open_store
 from vocabulary.errors import InputError
 
 
@@ -17,10 +17,19 @@ def _loopback(host: str) -> bool:
 
 @click.command()
 @db_option
-@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
-              help="Port to serve on (0: any free port).")
-@click.option("--host", default=DEFAULT_HOST, show_default=True,
-              help="Address to serve on; the default is reachable from this machine only.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port to serve on (0: any free port).",
+)
+@click.option(
+    "--host",
+    default=DEFAULT_HOST,
+    show_default=True,
+    help="Address to serve on; the default is reachable from this machine only.",
+)
 def dashboard(db: str | None, port: int, host: str) -> None:
     """Watch the market in the browser: move a policy lever, step, compare with the baseline.
 
@@ -34,14 +43,22 @@ def dashboard(db: str | None, port: int, host: str) -> None:
     Example: sim dashboard --db runs.db --port 8800
     """
     if find_spec("solara") is None:
-        raise InputError("sim dashboard needs the dashboard extra: "
-                         "pip install 'token-market-sim[dashboard]'")
+        raise InputError(
+            "sim dashboard needs the dashboard extra: pip install 'token-market-sim[dashboard]'"
+        )
     open_store(db)  # a database that cannot be opened is an error now, not in the page
     port = free_port(host, port)
     if not _loopback(host):
-        click.echo(f"Warning: --host {host} is not this machine's loopback address: anyone who "
-                   f"can reach port {port} of it over the network can use the dashboard, "
-                   "and run simulations with it.", err=True)
+        click.echo(
+            f"Warning: --host {host} is not this machine's loopback address: anyone who "
+            f"can reach port {port} of it over the network can use the dashboard, "
+            "and run simulations with it.",
+            err=True,
+        )
     click.echo(f"Starting the dashboard on http://{host}:{port}/ ...", err=True)
-    serve(host, port, db, on_ready=lambda url: click.echo(
-        f"Dashboard ready at {url} (Ctrl-C stops it)", err=True))
+    serve(
+        host,
+        port,
+        db,
+        on_ready=lambda url: click.echo(f"Dashboard ready at {url} (Ctrl-C stops it)", err=True),
+    )

@@ -2,9 +2,9 @@
 
 import click
 
+from interfaces.cli.common import SimGroup, db_option
 from runs.schema import SCHEMA_VERSION
 from runs.store import RunStore, StoreError
-from interfaces.cli.common import SimGroup, db_option
 
 
 @click.group("db", cls=SimGroup)
@@ -23,10 +23,13 @@ def db_upgrade(db: str | None) -> None:
     """
     store = RunStore(db, create=False, upgrade=True)
     if not store.exists:
-        raise StoreError(f"no run store in {store.masked_url}: nothing to upgrade "
-                         "(`sim run` creates one)")
+        raise StoreError(
+            f"no run store in {store.masked_url}: nothing to upgrade (`sim run` creates one)"
+        )
     if store.upgraded_from is None:
         click.echo(f"{store.masked_url} is already at schema version {SCHEMA_VERSION}.")
     else:
-        click.echo(f"Upgraded {store.masked_url} from schema version {store.upgraded_from} "
-                   f"to {SCHEMA_VERSION}.")
+        click.echo(
+            f"Upgraded {store.masked_url} from schema version {store.upgraded_from} "
+            f"to {SCHEMA_VERSION}."
+        )

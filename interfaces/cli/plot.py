@@ -4,17 +4,21 @@ from pathlib import Path
 
 import click
 
-from runs.load import load_run
-from runs.store import RunStore
 from interfaces.cli.common import db_option
 from interfaces.plot import save_history
+from runs.load import load_run
+from runs.store import RunStore
 
 
 @click.command("plot")
 @click.argument("run_ids", metavar="RUN [RUN...]", nargs=-1, required=True, type=int)
-@click.option("--out", required=True, metavar="FILE.png",
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Image to write; the suffix picks the format (png, pdf, svg, ...).")
+@click.option(
+    "--out",
+    required=True,
+    metavar="FILE.png",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Image to write; the suffix picks the format (png, pdf, svg, ...).",
+)
 @db_option
 def plot_command(run_ids: tuple[int, ...], out: Path, db: str | None) -> None:
     """Draw the history of one run, or of several overlaid, into FILE.

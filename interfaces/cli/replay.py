@@ -9,18 +9,21 @@ from rich.console import Console
 from rich.markup import escape
 
 import simulator
-from runs.load import load_run
 from experiments.replay import first_difference, replay, version_changes
-from runs.store import RunStore
 from interfaces.cli.common import db_option, exit_when_interrupted, json_option, progress_bar
+from runs.load import load_run
+from runs.store import RunStore
 from simulator.model import TokenMarket
 
 
 @click.command("replay")
 @click.argument("run_id", metavar="RUN", type=int)
-@click.option("--verify", is_flag=True,
-              help="Compare the new history with the stored one step by step; exit 1 at the "
-                   "first difference.")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Compare the new history with the stored one step by step; exit 1 at the "
+    "first difference.",
+)
 @db_option
 @json_option
 def replay_command(run_id: int, verify: bool, db: str | None, as_json: bool) -> None:
@@ -38,15 +41,20 @@ def replay_command(run_id: int, verify: bool, db: str | None, as_json: bool) -> 
     changes = version_changes(stored)
     out = Console(soft_wrap=True)
     if not as_json:
-        out.print(f"Replaying run {stored.id} ({escape(stored.name)}, seed {stored.seed}, "
-                  f"{stored.steps_done}/{stored.steps_planned} steps, {stored.status}), stored by "
-                  f"token-market-sim {stored.package_version}.")
+        out.print(
+            f"Replaying run {stored.id} ({escape(stored.name)}, seed {stored.seed}, "
+            f"{stored.steps_done}/{stored.steps_planned} steps, {stored.status}), stored by "
+            f"token-market-sim {stored.package_version}."
+        )
         if "package" in changes:
-            out.print(f"[yellow]Run {stored.id} was stored by an older or other package version "
-                      f"({stored.package_version}; this is {simulator.__version__}): its history "
-                      "may differ because the software changed.[/]")
-        others = [f"{name} {then} -> {now}" for name, (then, now) in changes.items()
-                  if name != "package"]
+            out.print(
+                f"[yellow]Run {stored.id} was stored by an older or other package version "
+                f"({stored.package_version}; this is {simulator.__version__}): its history "
+                "may differ because the software changed.[/]"
+            )
+        others = [
+            f"{name} {then} -> {now}" for name, (then, now) in changes.items() if name != "package"
+        ]
         if others:
             out.print(f"[yellow]Other software changed since: {', '.join(others)}.[/]")
 
@@ -62,19 +70,33 @@ def replay_command(run_id: int, verify: bool, db: str | None, as_json: bool) -> 
 
     difference = first_difference(store, stored.id, result.run_id) if verify else None
     if as_json:
-        click.echo(json.dumps({
-            "run_id": stored.id, "replay_run_id": result.run_id,
-            "stored_version": stored.package_version, "package_version": simulator.__version__,
-            "version_changes": {k: list(v) for k, v in changes.items()},
-            "stored_digest": stored.digest, "replay_digest": result.digest,
-            "verified": verify, "identical": (difference is None) if verify else None,
-            "difference": asdict(difference) if difference else None}, default=str))
+        click.echo(
+            json.dumps(
+                {
+                    "run_id": stored.id,
+                    "replay_run_id": result.run_id,
+                    "stored_version": stored.package_version,
+                    "package_version": simulator.__version__,
+                    "version_changes": {k: list(v) for k, v in changes.items()},
+                    "stored_digest": stored.digest,
+                    "replay_digest": result.digest,
+                    "verified": verify,
+                    "identical": (difference is None) if verify else None,
+                    "difference": asdict(difference) if difference else None,
+                },
+                default=str,
+            )
+        )
     else:
-        out.print(f"Stored as run [bold]{result.run_id}[/] (digest {result.digest[:12]}; "
-                  f"run {stored.id}'s digest {(stored.digest or '-')[:12]}).")
+        out.print(
+            f"Stored as run [bold]{result.run_id}[/] (digest {result.digest[:12]}; "
+            f"run {stored.id}'s digest {(stored.digest or '-')[:12]})."
+        )
         if verify and difference is None:
-            out.print(f"[green]Identical:[/] all {result.steps} steps' market and provider rows "
-                      f"of run {result.run_id} match run {stored.id} exactly.")
+            out.print(
+                f"[green]Identical:[/] all {result.steps} steps' market and provider rows "
+                f"of run {result.run_id} match run {stored.id} exactly."
+            )
         elif verify:
             out.print(f"[red]Different:[/] first difference at {escape(difference.describe())}.")
     if difference is not None:

@@ -8,9 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from runs.developer_history import HistoryPlan
-from vocabulary.text import check_name
-from runs.store import RunStore
+from experiments.runner import execute
 from interfaces.cli.common import (
     SUMMARY_ROWS,
     db_option,
@@ -22,30 +20,57 @@ from interfaces.cli.common import (
     scenario_from_options,
     scenario_options,
 )
+from runs.developer_history import HistoryPlan
+from runs.store import RunStore
 from simulator.model import TokenMarket
-from experiments.runner import execute
 from simulator.scenario import Scenario
+from vocabulary.text import check_name
 
 
 @click.command()
 @scenario_options
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
-              help="Seed of all randomness; the same seed gives the same history.")
-@click.option("--name", default=None, help="Name stored with the run [default: the scenario or "
-                                            "the policies].")
-@click.option("--developer-history", "developer_history", default=None,
-              metavar="all|every:K|sample:F",
-              help="Also store one row per developer and step (provider, tokens): for all "
-                   "developers and steps, every K-th step, a fraction F of developers, or both "
-                   "(every:12,sample:0.01). Off by default: aggregates are stored always.")
-@click.option("--tag", "tags", multiple=True, metavar="TEXT",
-              help="A label stored with the run, for grouping runs later (repeatable).")
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    default=None,
+    help="Seed of all randomness; the same seed gives the same history.",
+)
+@click.option(
+    "--name", default=None, help="Name stored with the run [default: the scenario or the policies]."
+)
+@click.option(
+    "--developer-history",
+    "developer_history",
+    default=None,
+    metavar="all|every:K|sample:F",
+    help="Also store one row per developer and step (provider, tokens): for all "
+    "developers and steps, every K-th step, a fraction F of developers, or both "
+    "(every:12,sample:0.01). Off by default: aggregates are stored always.",
+)
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="TEXT",
+    help="A label stored with the run, for grouping runs later (repeatable).",
+)
 @db_option
 @json_option
-def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ...],
-        steps: int | None, developers: int | None, start: str | None, step_length: str | None,
-        seed: int | None, name: str | None, developer_history: str | None, tags: tuple[str, ...],
-        db: str | None, as_json: bool) -> None:
+def run(
+    scenario: str | None,
+    policies: tuple[str, ...],
+    settings: tuple[str, ...],
+    steps: int | None,
+    developers: int | None,
+    start: str | None,
+    step_length: str | None,
+    seed: int | None,
+    name: str | None,
+    developer_history: str | None,
+    tags: tuple[str, ...],
+    db: str | None,
+    as_json: bool,
+) -> None:
     """Simulate the market month by month (or week by week) and store the run.
 
     Prints a summary (Chinese share, prices, compute at the first and the last step, each
@@ -53,8 +78,9 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
     JSON line with run_id, status, digest, steps, peak memory and the final metrics (with the
     last step's month and date). Progress goes to standard error.
     """
-    resolved = scenario_from_options(scenario, policies, settings, steps, developers, start,
-                                     step_length)
+    resolved = scenario_from_options(
+        scenario, policies, settings, steps, developers, start, step_length
+    )
     history = HistoryPlan.parse(developer_history) if developer_history else None
     run_name = _default_name(resolved) if name is None else check_name(name, "--name")
     for tag in tags:
@@ -72,17 +98,34 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
             progress.update(task, advance=1, date=model.last_record.date)
 
         with exit_when_interrupted(progress):
-            result = execute(resolved, seed, store, name=run_name,
-                             on_step=on_step, tags=tags, developer_history=history)
+            result = execute(
+                resolved,
+                seed,
+                store,
+                name=run_name,
+                on_step=on_step,
+                tags=tags,
+                developer_history=history,
+            )
 
     record = result.model.last_record
     final = {"month": record.month, "date": record.date, **record.market}
     if as_json:
-        click.echo(json.dumps({
-            "run_id": result.run_id, "status": result.status, "digest": result.digest,
-            "steps": result.steps, "seed": result.model.seed, "db": store.masked_url,
-            "policies": [p.key for p in resolved.policies],
-            "peak_memory_mb": round(peak_memory_mb(), 1), "final": json_safe(final)}))
+        click.echo(
+            json.dumps(
+                {
+                    "run_id": result.run_id,
+                    "status": result.status,
+                    "digest": result.digest,
+                    "steps": result.steps,
+                    "seed": result.model.seed,
+                    "db": store.masked_url,
+                    "policies": [p.key for p in resolved.policies],
+                    "peak_memory_mb": round(peak_memory_mb(), 1),
+                    "final": json_safe(final),
+                }
+            )
+        )
         return
     out = Console()
     title = f"Run {result.run_id}: {_default_name(resolved)} (seed {result.model.seed})"
@@ -93,9 +136,11 @@ def run(scenario: str | None, policies: tuple[str, ...], settings: tuple[str, ..
     for label, key, kind in SUMMARY_ROWS:
         table.add_row(label, fmt(first.get(key), kind), fmt(final.get(key), kind))
     out.print(table)
-    out.print(f"Stored as run [bold]{result.run_id}[/] in {store.masked_url} "
-              f"(status {result.status}, digest {result.digest[:12]}). "
-              f"See `sim runs show {result.run_id}`.")
+    out.print(
+        f"Stored as run [bold]{result.run_id}[/] in {store.masked_url} "
+        f"(status {result.status}, digest {result.digest[:12]}). "
+        f"See `sim runs show {result.run_id}`."
+    )
 
 
 def peak_memory_mb() -> float:

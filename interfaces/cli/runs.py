@@ -9,13 +9,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from interfaces.cli.common import SUMMARY_ROWS, SimGroup, db_option, fmt, json_option, json_safe
 from runs.compare import END, compare_runs, differences, end_months, parse_months
 from runs.delete import deletable, delete_run
 from runs.export import FORMATS, export_run
 from runs.load import load_run, monthly_means, step_label, stored_clock
 from runs.schema import HISTORY_TABLES
 from runs.store import RunStore, StoreError
-from interfaces.cli.common import SUMMARY_ROWS, SimGroup, db_option, fmt, json_option, json_safe
 
 
 @click.group("runs", cls=SimGroup)
@@ -36,17 +36,24 @@ def runs_list(limit: int | None, db: str | None, as_json: bool) -> None:
         return
     out = Console()
     if not rows:
-        out.print(f"No runs in {store.masked_url} yet. "
-                  "Start one with `sim run --policy export_ban`.")
+        out.print(
+            f"No runs in {store.masked_url} yet. Start one with `sim run --policy export_ban`."
+        )
         return
     table = Table()
     for column in ("id", "name", "status", "steps", "seed", "created", "policies", "digest"):
         table.add_column(column)
     for row in rows:
-        table.add_row(str(row["id"]), row["name"], row["status"],
-                      f"{row['steps_done']}/{row['steps_planned']}", str(row["seed"]),
-                      row["created_at"], ", ".join(row["policies"]) or "-",
-                      (row["digest"] or "-")[:12])
+        table.add_row(
+            str(row["id"]),
+            row["name"],
+            row["status"],
+            f"{row['steps_done']}/{row['steps_planned']}",
+            str(row["seed"]),
+            row["created_at"],
+            ", ".join(row["policies"]) or "-",
+            (row["digest"] or "-")[:12],
+        )
     out.print(table)
 
 
@@ -68,17 +75,23 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
     out = Console()
     clock = stored_clock(record["scenario"])
     unit = "weekly " if clock.weekly else ""
-    out.print(f"[bold]Run {record['id']}[/] {record['name']}: {record['status']}, "
-              f"{record['steps_done']}/{record['steps_planned']} {unit}steps, "
-              f"seed {record['seed']}")
+    out.print(
+        f"[bold]Run {record['id']}[/] {record['name']}: {record['status']}, "
+        f"{record['steps_done']}/{record['steps_planned']} {unit}steps, "
+        f"seed {record['seed']}"
+    )
     tags = f"; tags: {', '.join(record['tags'])}" if record["tags"] else ""
     out.print(f"stored in {store.masked_url}{tags}")
-    out.print(f"created {record['created_at']}, finished {record['finished_at'] or '-'}; "
-              f"digest {record['digest'] or '-'}")
+    out.print(
+        f"created {record['created_at']}, finished {record['finished_at'] or '-'}; "
+        f"digest {record['digest'] or '-'}"
+    )
     out.print("versions: " + ", ".join(f"{k} {v}" for k, v in record["versions"].items()))
-    out.print(f"rows: {record['market_steps_rows']} market, {record['provider_steps_rows']} "
-              f"provider, {record['segment_steps_rows']} segment, "
-              f"{record['policy_events_rows']} policy events")
+    out.print(
+        f"rows: {record['market_steps_rows']} market, {record['provider_steps_rows']} "
+        f"provider, {record['segment_steps_rows']} segment, "
+        f"{record['policy_events_rows']} policy events"
+    )
     if record["error"]:
         out.print(f"[red]error:[/] {record['error']}")
     policies = Table(title="Policies", title_justify="left")
@@ -118,12 +131,18 @@ def fmt_delta(value: Any, kind: str) -> str:
 
 @runs_group.command("compare")
 @click.argument("run_ids", metavar="RUN RUN...", nargs=-1, required=True, type=int)
-@click.option("--at", "months", multiple=True, metavar="YYYY-MM",
-              help="Also compare at this month (repeatable); each run's end is always shown.")
+@click.option(
+    "--at",
+    "months",
+    multiple=True,
+    metavar="YYYY-MM",
+    help="Also compare at this month (repeatable); each run's end is always shown.",
+)
 @db_option
 @json_option
-def runs_compare(run_ids: tuple[int, ...], months: tuple[str, ...], db: str | None,
-                 as_json: bool) -> None:
+def runs_compare(
+    run_ids: tuple[int, ...], months: tuple[str, ...], db: str | None, as_json: bool
+) -> None:
     """Compare stored runs side by side: the main outcomes at chosen months and at the end.
 
     The first run is the reference: the last columns give each other run minus it (shares in
@@ -131,38 +150,60 @@ def runs_compare(run_ids: tuple[int, ...], months: tuple[str, ...], db: str | No
     last week at the end. Example: sim runs compare 1 2 3 --at 2025-06 --at 2026-04
     """
     if len(run_ids) < 2:
-        raise click.BadParameter("give at least two runs, e.g. `sim runs compare 1 2`",
-                                 param_hint="RUN")
+        raise click.BadParameter(
+            "give at least two runs, e.g. `sim runs compare 1 2`", param_hint="RUN"
+        )
     at = parse_months(months)
     store = RunStore(db, create=False)
     runs = [load_run(store, run_id) for run_id in run_ids]
     for month in at:
         if not any(month in monthly_means(run.market_steps).index for run in runs):
-            spans = ", ".join(f"run {r.id} {step_label(r.market_steps.index[0])} to "
-                              f"{step_label(r.market_steps.index[-1])}"
-                              for r in runs if len(r.market_steps))
+            spans = ", ".join(
+                f"run {r.id} {step_label(r.market_steps.index[0])} to "
+                f"{step_label(r.market_steps.index[-1])}"
+                for r in runs
+                if len(r.market_steps)
+            )
             raise StoreError(f"--at {month}: no run simulated that month ({spans or 'no steps'})")
     table = compare_runs(runs, [key for _, key, _ in SUMMARY_ROWS], at)
     diff = differences(table)
     whens = [str(m) for m in at] + [END]
     ends = end_months(runs)
     if as_json:
-        click.echo(json.dumps({
-            "runs": [{"id": r.id, "name": r.name, "seed": r.seed, "end": ends[r.id]}
-                     for r in runs],
-            "rows": [{"when": when, "metric": key,
-                      "values": json_safe({str(r.id): table.loc[(when, key), r.id]
-                                           for r in runs}),
-                      "difference": json_safe({str(r.id): diff.loc[(when, key), r.id]
-                                               for r in runs[1:]})}
-                     for when in whens for _, key, _ in SUMMARY_ROWS]}))
+        click.echo(
+            json.dumps(
+                {
+                    "runs": [
+                        {"id": r.id, "name": r.name, "seed": r.seed, "end": ends[r.id]}
+                        for r in runs
+                    ],
+                    "rows": [
+                        {
+                            "when": when,
+                            "metric": key,
+                            "values": json_safe(
+                                {str(r.id): table.loc[(when, key), r.id] for r in runs}
+                            ),
+                            "difference": json_safe(
+                                {str(r.id): diff.loc[(when, key), r.id] for r in runs[1:]}
+                            ),
+                        }
+                        for when in whens
+                        for _, key, _ in SUMMARY_ROWS
+                    ],
+                }
+            )
+        )
         return
     out = Console()
     reference = runs[0]
     for when in whens:
         if when == END:
-            title = (f"End ({ends[reference.id]})" if len(set(ends.values())) == 1 else
-                     "End (" + ", ".join(f"run {i}: {m}" for i, m in ends.items()) + ")")
+            title = (
+                f"End ({ends[reference.id]})"
+                if len(set(ends.values())) == 1
+                else "End (" + ", ".join(f"run {i}: {m}" for i, m in ends.items()) + ")"
+            )
         else:
             title = when
         view = Table(title=title, title_justify="left")
@@ -172,18 +213,32 @@ def runs_compare(run_ids: tuple[int, ...], months: tuple[str, ...], db: str | No
         for run in runs[1:]:
             view.add_column(f"run {run.id}\nminus {reference.id}", justify="right")
         for label, key, kind in SUMMARY_ROWS:
-            view.add_row(label, *(fmt(table.loc[(when, key), r.id], kind) for r in runs),
-                         *(fmt_delta(diff.loc[(when, key), r.id], kind) for r in runs[1:]))
+            view.add_row(
+                label,
+                *(fmt(table.loc[(when, key), r.id], kind) for r in runs),
+                *(fmt_delta(diff.loc[(when, key), r.id], kind) for r in runs[1:]),
+            )
         out.print(view)
 
 
 @runs_group.command("export")
 @click.argument("run_id", metavar="RUN", type=int)
-@click.option("--format", "file_format", type=click.Choice(FORMATS), default="csv",
-              show_default=True, help="File format of the tables (parquet keeps exact types).")
-@click.option("--out", "folder", required=True, metavar="DIR",
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write into; created if missing.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(FORMATS),
+    default="csv",
+    show_default=True,
+    help="File format of the tables (parquet keeps exact types).",
+)
+@click.option(
+    "--out",
+    "folder",
+    required=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into; created if missing.",
+)
 @db_option
 def runs_export(run_id: int, file_format: str, folder: Path, db: str | None) -> None:
     """Write run RUN as files: run-RUN.json and one file per history table.
@@ -205,8 +260,10 @@ def runs_delete(run_id: int, yes: bool, db: str | None) -> None:
     store = RunStore(db, create=False)
     record = deletable(store, run_id)
     rows = sum(record[f"{table}_rows"] for table in HISTORY_TABLES)
-    what = (f"run {run_id} ({record['name']}, {record['status']}, {record['steps_done']} steps, "
-            f"{rows} history rows) from {store.masked_url}")
+    what = (
+        f"run {run_id} ({record['name']}, {record['status']}, {record['steps_done']} steps, "
+        f"{rows} history rows) from {store.masked_url}"
+    )
     if not yes:
         click.confirm(f"Delete {what}?", abort=True)
     delete_run(store, run_id)

@@ -20,27 +20,6 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from runs.store import RunStore
-from runs.sweeps import (
-    StoredSweep,
-    get_sweep,
-    list_sweeps,
-    planned_runs,
-    reopen_sweep,
-    sweep_outcomes,
-)
-from interfaces.cli.common import (
-    SimGroup,
-    db_option,
-    fmt,
-    json_option,
-    json_safe,
-    scenario_from_options,
-    scenario_options,
-)
-from interfaces.cli.runs import fmt_delta
-from vocabulary.errors import InputError
-from simulator.overrides import parse_value
 from experiments.sweep import SAMPLE_METHODS, SweepSpec, Task, baseline_scenario, make_spec
 from experiments.sweep_analysis import (
     OUTCOMES,
@@ -51,11 +30,34 @@ from experiments.sweep_analysis import (
 )
 from experiments.sweep_coordinator import SweepInterrupted, SweepReport, run_spec, run_sweep
 from experiments.sweep_executors import Executor, open_executor
+from interfaces.cli.common import (
+    SimGroup,
+    db_option,
+    fmt,
+    json_option,
+    json_safe,
+    scenario_from_options,
+    scenario_options,
+)
+from interfaces.cli.runs import fmt_delta
+from runs.store import RunStore
+from runs.sweeps import (
+    StoredSweep,
+    get_sweep,
+    list_sweeps,
+    planned_runs,
+    reopen_sweep,
+    sweep_outcomes,
+)
+from simulator.overrides import parse_value
+from vocabulary.errors import InputError
 
-OUTCOME_LABELS = {"cn_share_global": ("CN share, global", "share"),
-                  "compute_cn": ("CN compute (H100e)", "compute"),
-                  "price_cn": ("CN price ($/M)", "price"),
-                  "price_us": ("US price ($/M)", "price")}
+OUTCOME_LABELS = {
+    "cn_share_global": ("CN share, global", "share"),
+    "compute_cn": ("CN compute (H100e)", "compute"),
+    "price_cn": ("CN price ($/M)", "price"),
+    "price_us": ("US price ($/M)", "price"),
+}
 
 
 class GridAxis(click.ParamType):
@@ -68,8 +70,9 @@ class GridAxis(click.ParamType):
         key, sep, values = str(value).partition("=")
         items = [item.strip() for item in values.split(",") if item.strip()]
         if not sep or not key.strip() or not items:
-            self.fail(f"{value!r}: expected KEY=V1,V2,..., e.g. smuggling.leakage=0,0.2,0.5",
-                      param, ctx)
+            self.fail(
+                f"{value!r}: expected KEY=V1,V2,..., e.g. smuggling.leakage=0,0.2,0.5", param, ctx
+            )
         return key.strip(), [parse_value(item, None) for item in items]
 
 
@@ -82,9 +85,12 @@ class SampleDesign(click.ParamType):
         """Split into the method and the size."""
         method, _, size = str(value).partition(":")
         if method not in SAMPLE_METHODS or not size.isdigit() or int(size) < 1:
-            self.fail(f"{value!r}: expected METHOD:N with METHOD one of "
-                      f"{', '.join(SAMPLE_METHODS)} and N a positive whole number, e.g. lhs:50",
-                      param, ctx)
+            self.fail(
+                f"{value!r}: expected METHOD:N with METHOD one of "
+                f"{', '.join(SAMPLE_METHODS)} and N a positive whole number, e.g. lhs:50",
+                param,
+                ctx,
+            )
         return method, int(size)
 
 
@@ -100,58 +106,139 @@ class Range(click.ParamType):
         try:
             return key.strip(), (float(low), float(high))
         except ValueError:
-            self.fail(f"{value!r}: expected KEY=LOW:HIGH with numbers, e.g. "
-                      "smuggling.leakage=0:0.5", param, ctx)
+            self.fail(
+                f"{value!r}: expected KEY=LOW:HIGH with numbers, e.g. smuggling.leakage=0:0.5",
+                param,
+                ctx,
+            )
 
 
-SPEC_OPTIONS = ("scenario", "policies", "settings", "steps", "developers", "start", "step_length",
-                "grid", "sample", "ranges", "seeds", "seed_root", "baseline", "name")
+SPEC_OPTIONS = (
+    "scenario",
+    "policies",
+    "settings",
+    "steps",
+    "developers",
+    "start",
+    "step_length",
+    "grid",
+    "sample",
+    "ranges",
+    "seeds",
+    "seed_root",
+    "baseline",
+    "name",
+)
 """Options that say what the sweep is; ``--resume`` takes all of them from the store."""
 
 
 @click.group("sweep", cls=SimGroup, invoke_without_command=True)
 @scenario_options
-@click.option("--grid", "grid", multiple=True, type=GridAxis(),
-              help="A parameter's values (repeatable: the points are the product of the grids).")
-@click.option("--sample", type=SampleDesign(), default=None,
-              help="Sample points instead: lhs, random, sobol (Saltelli; N a power of two, "
-                   "N*(k+2) points) or morris (N trajectories, N*(k+1) points).")
-@click.option("--range", "ranges", multiple=True, type=Range(),
-              help="A sampled parameter's interval (repeatable), with --sample.")
-@click.option("--seeds", type=click.IntRange(1, 100_000), default=3, show_default=True,
-              help="Replicates per point, each with its own seed (the same at every point).")
-@click.option("--seed-root", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
-              help="Root of the replicates' seeds (and of the sample).")
-@click.option("--baseline", default=None, metavar="POLICY-OR-SCENARIO",
-              help="Also run every point's seeds under this preset, scenario file or single "
-                   "policy, with the same seeds (common random numbers), for paired "
-                   "differences.")
-@click.option("--workers", type=click.IntRange(1, 4096), default=None,
-              help="Local worker processes [default: the number of cores].")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run on this Dask distributed scheduler instead: tcp://HOST:PORT on this "
-                   "machine (e.g. tcp://127.0.0.1:8786), or tls://HOST:PORT anywhere.")
-@click.option("--insecure-scheduler", is_flag=True,
-              help="Allow a --scheduler on another machine without TLS: whoever answers there, "
-                   "or can tamper with the network, can run any code on this machine.")
-@click.option("--large", is_flag=True,
-              help="Allow a sweep of more than 10,000 runs (up to 1,000,000).")
-@click.option("--name", default=None,
-              help="The sweep's name; running the same name again runs only what is missing "
-                   "[default: from the spec, so the same command finds the same sweep].")
-@click.option("--resume", type=click.IntRange(1), default=None, metavar="ID",
-              help="Run what stored sweep ID has left (failed or never finished runs).")
+@click.option(
+    "--grid",
+    "grid",
+    multiple=True,
+    type=GridAxis(),
+    help="A parameter's values (repeatable: the points are the product of the grids).",
+)
+@click.option(
+    "--sample",
+    type=SampleDesign(),
+    default=None,
+    help="Sample points instead: lhs, random, sobol (Saltelli; N a power of two, "
+    "N*(k+2) points) or morris (N trajectories, N*(k+1) points).",
+)
+@click.option(
+    "--range",
+    "ranges",
+    multiple=True,
+    type=Range(),
+    help="A sampled parameter's interval (repeatable), with --sample.",
+)
+@click.option(
+    "--seeds",
+    type=click.IntRange(1, 100_000),
+    default=3,
+    show_default=True,
+    help="Replicates per point, each with its own seed (the same at every point).",
+)
+@click.option(
+    "--seed-root",
+    type=click.IntRange(0, 2**63 - 1),
+    default=0,
+    show_default=True,
+    help="Root of the replicates' seeds (and of the sample).",
+)
+@click.option(
+    "--baseline",
+    default=None,
+    metavar="POLICY-OR-SCENARIO",
+    help="Also run every point's seeds under this preset, scenario file or single "
+    "policy, with the same seeds (common random numbers), for paired "
+    "differences.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 4096),
+    default=None,
+    help="Local worker processes [default: the number of cores].",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run on this Dask distributed scheduler instead: tcp://HOST:PORT on this "
+    "machine (e.g. tcp://127.0.0.1:8786), or tls://HOST:PORT anywhere.",
+)
+@click.option(
+    "--insecure-scheduler",
+    is_flag=True,
+    help="Allow a --scheduler on another machine without TLS: whoever answers there, "
+    "or can tamper with the network, can run any code on this machine.",
+)
+@click.option(
+    "--large", is_flag=True, help="Allow a sweep of more than 10,000 runs (up to 1,000,000)."
+)
+@click.option(
+    "--name",
+    default=None,
+    help="The sweep's name; running the same name again runs only what is missing "
+    "[default: from the spec, so the same command finds the same sweep].",
+)
+@click.option(
+    "--resume",
+    type=click.IntRange(1),
+    default=None,
+    metavar="ID",
+    help="Run what stored sweep ID has left (failed or never finished runs).",
+)
 @db_option
 @json_option
 @click.pass_context
-def sweep_group(ctx: click.Context, scenario: str | None, policies: tuple[str, ...],
-                settings: tuple[str, ...], steps: int | None, developers: int | None,
-                start: str | None, step_length: str | None,
-                grid: tuple[tuple[str, list[Any]], ...],
-                sample: tuple[str, int] | None, ranges: tuple[tuple[str, tuple[float, float]], ...],
-                seeds: int, seed_root: int, baseline: str | None, workers: int | None,
-                scheduler: str | None, insecure_scheduler: bool, large: bool, name: str | None,
-                resume: int | None, db: str | None, as_json: bool) -> None:
+def sweep_group(
+    ctx: click.Context,
+    scenario: str | None,
+    policies: tuple[str, ...],
+    settings: tuple[str, ...],
+    steps: int | None,
+    developers: int | None,
+    start: str | None,
+    step_length: str | None,
+    grid: tuple[tuple[str, list[Any]], ...],
+    sample: tuple[str, int] | None,
+    ranges: tuple[tuple[str, tuple[float, float]], ...],
+    seeds: int,
+    seed_root: int,
+    baseline: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    insecure_scheduler: bool,
+    large: bool,
+    name: str | None,
+    resume: int | None,
+    db: str | None,
+    as_json: bool,
+) -> None:
     """Run a sweep: a grid or a sample of parameters, each point over several seeds.
 
     Every run is stored in the run database with its sweep, point, replicate and arm; running
@@ -169,15 +256,22 @@ def sweep_group(ctx: click.Context, scenario: str | None, policies: tuple[str, .
     if ctx.invoked_subcommand is not None:
         return
     if workers is not None and scheduler is not None:
-        raise InputError("--workers and --scheduler exclude each other: the cluster's own "
-                         "workers run the tasks")
+        raise InputError(
+            "--workers and --scheduler exclude each other: the cluster's own workers run the tasks"
+        )
     if resume is not None:
-        given = [param.opts[0] for param in ctx.command.params if param.name in SPEC_OPTIONS
-                 and ctx.get_parameter_source(param.name) in (ParameterSource.COMMANDLINE,
-                                                              ParameterSource.ENVIRONMENT)]
+        given = [
+            param.opts[0]
+            for param in ctx.command.params
+            if param.name in SPEC_OPTIONS
+            and ctx.get_parameter_source(param.name)
+            in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+        ]
         if given:
-            raise InputError(f"--resume {resume} runs the stored sweep as it was specified: "
-                             f"leave out {', '.join(given)}")
+            raise InputError(
+                f"--resume {resume} runs the stored sweep as it was specified: "
+                f"leave out {', '.join(given)}"
+            )
         store = RunStore(db, create=False)
         stored = get_sweep(store, resume)
         spec = SweepSpec.model_validate(stored.spec)
@@ -185,25 +279,45 @@ def sweep_group(ctx: click.Context, scenario: str | None, policies: tuple[str, .
     else:
         if ranges and sample is None:
             raise InputError("--range needs --sample METHOD:N (lhs, random, sobol or morris)")
-        main = scenario_from_options(scenario, policies, settings, steps, developers, start,
-                                     step_length)
+        main = scenario_from_options(
+            scenario, policies, settings, steps, developers, start, step_length
+        )
         spec = make_spec(
-            large=large, name=name, scenario=main.model_dump(mode="json"),
+            large=large,
+            name=name,
+            scenario=main.model_dump(mode="json"),
             grid=_unique(grid, "--grid"),
-            sample=(None if sample is None else {"method": sample[0], "n": sample[1],
-                                                 "ranges": _unique(ranges, "--range"),
-                                                 "seed": seed_root}),
-            seeds=seeds, seed_root=seed_root,
-            baseline=(None if baseline is None
-                      else baseline_scenario(baseline, main).model_dump(mode="json")))
+            sample=(
+                None
+                if sample is None
+                else {
+                    "method": sample[0],
+                    "n": sample[1],
+                    "ranges": _unique(ranges, "--range"),
+                    "seed": seed_root,
+                }
+            ),
+            seeds=seeds,
+            seed_root=seed_root,
+            baseline=(
+                None
+                if baseline is None
+                else baseline_scenario(baseline, main).model_dump(mode="json")
+            ),
+        )
         tasks = spec.tasks()  # checks every point before anything is stored
     # Reaches (and checks) a scheduler before writing anything.
     with open_executor(workers, scheduler, insecure_scheduler) as executor:
         if resume is None:
             store = RunStore(db)
         try:
-            report = _run_with_progress(store, spec, tasks, executor,
-                                        resumed=reopen_sweep(store, resume) if resume else None)
+            report = _run_with_progress(
+                store,
+                spec,
+                tasks,
+                executor,
+                resumed=reopen_sweep(store, resume) if resume else None,
+            )
         except SweepInterrupted as stop:
             click.echo(f"{stop}", err=True)
             sys.exit(stop.exit_status)
@@ -221,14 +335,26 @@ def _unique(pairs: tuple[tuple[str, Any], ...], option: str) -> dict[str, Any]:
     return dict(pairs)
 
 
-def _run_with_progress(store: RunStore, spec: SweepSpec, tasks: list[Task], executor: Executor,
-                       resumed: StoredSweep | None) -> SweepReport:
+def _run_with_progress(
+    store: RunStore,
+    spec: SweepSpec,
+    tasks: list[Task],
+    executor: Executor,
+    resumed: StoredSweep | None,
+) -> SweepReport:
     """Run the sweep (``resumed``, or ``spec`` by its name) with a progress bar on stderr."""
     err = Console(stderr=True)
-    progress = Progress(TextColumn(f"[bold]sweep {spec.name}[/]"), BarColumn(),
-                        MofNCompleteColumn(), TextColumn("runs, {task.fields[failed]} failed"),
-                        TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                        console=err, transient=True)
+    progress = Progress(
+        TextColumn(f"[bold]sweep {spec.name}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs, {task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
     with progress:
         bar = progress.add_task("runs", total=None, failed=0)
 
@@ -247,24 +373,40 @@ def _run_with_progress(store: RunStore, spec: SweepSpec, tasks: list[Task], exec
 def _print_report(report: SweepReport, store: RunStore, where: str, as_json: bool) -> None:
     sweep = report.sweep
     if as_json:
-        click.echo(json.dumps({
-            "sweep_id": sweep.id, "name": sweep.name, "status": report.status,
-            "planned": report.planned, "already_finished": report.already_finished,
-            "finished": report.finished, "failed": report.failed, "executor": where,
-            "db": store.masked_url}))
+        click.echo(
+            json.dumps(
+                {
+                    "sweep_id": sweep.id,
+                    "name": sweep.name,
+                    "status": report.status,
+                    "planned": report.planned,
+                    "already_finished": report.already_finished,
+                    "finished": report.finished,
+                    "failed": report.failed,
+                    "executor": where,
+                    "db": store.masked_url,
+                }
+            )
+        )
         return
     out = Console()
     done = report.already_finished + report.finished
     if report.finished + report.failed == 0:
-        out.print(f"Sweep [bold]{sweep.id}[/] ({sweep.name}): all {report.planned} runs were "
-                  f"already finished; nothing to run.")
+        out.print(
+            f"Sweep [bold]{sweep.id}[/] ({sweep.name}): all {report.planned} runs were "
+            f"already finished; nothing to run."
+        )
     else:
-        out.print(f"Sweep [bold]{sweep.id}[/] ({sweep.name}) on {where}: stored "
-                  f"{report.finished} finished and {report.failed} failed runs; "
-                  f"{done} of {report.planned} runs finished.")
+        out.print(
+            f"Sweep [bold]{sweep.id}[/] ({sweep.name}) on {where}: stored "
+            f"{report.finished} finished and {report.failed} failed runs; "
+            f"{done} of {report.planned} runs finished."
+        )
     if report.failed:
-        out.print(f"[red]{report.failed} runs failed[/] (their errors: `sim runs list`, "
-                  f"`sim runs show RUN`); `sim sweep --resume {sweep.id}` runs them again.")
+        out.print(
+            f"[red]{report.failed} runs failed[/] (their errors: `sim runs list`, "
+            f"`sim runs show RUN`); `sim sweep --resume {sweep.id}` runs them again."
+        )
     out.print(f"Stored in {store.masked_url}. See `sim sweep show {sweep.id}`.")
 
 
@@ -294,23 +436,35 @@ def sweep_list(db: str | None, as_json: bool) -> None:
         return
     out = Console()
     if not rows:
-        out.print(f"No sweeps in {store.masked_url} yet. Start one with `sim sweep --policy "
-                  "smuggling --grid smuggling.leakage=0,0.5`.")
+        out.print(
+            f"No sweeps in {store.masked_url} yet. Start one with `sim sweep --policy "
+            "smuggling --grid smuggling.leakage=0,0.5`."
+        )
         return
     table = Table()
     for column in ("id", "name", "status", "runs finished", "created", "finished"):
         table.add_column(column)
     for row in rows:
-        table.add_row(str(row["id"]), row["name"], row["status"],
-                      f"{row['finished_runs']}/{row['planned_runs']}", row["created_at"],
-                      row["finished_at"] or "-")
+        table.add_row(
+            str(row["id"]),
+            row["name"],
+            row["status"],
+            f"{row['finished_runs']}/{row['planned_runs']}",
+            row["created_at"],
+            row["finished_at"] or "-",
+        )
     out.print(table)
 
 
 @sweep_group.command("show")
 @click.argument("sweep_ref", metavar="SWEEP")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Also write the table (one row per point, arm and outcome).")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the table (one row per point, arm and outcome).",
+)
 @db_option
 @json_option
 def sweep_show(sweep_ref: str, csv_path: Path | None, db: str | None, as_json: bool) -> None:
@@ -326,11 +480,15 @@ def sweep_show(sweep_ref: str, csv_path: Path | None, db: str | None, as_json: b
     runs = sweep_outcomes(store, sweep.id, list(OUTCOMES))
     settings = pd.DataFrame(sweep.points, index=pd.RangeIndex(len(sweep.points), name="point"))
     summary = point_summary(runs, len(sweep.points), spec.arms)
-    differences = (paired_differences(runs, len(sweep.points)) if spec.baseline is not None
-                   else None)
+    differences = paired_differences(runs, len(sweep.points)) if spec.baseline is not None else None
     if csv_path is not None:
-        table = summary if differences is None else pd.concat(
-            [summary, differences.rename(columns={"pairs": "runs"}).assign(arm="difference")])
+        table = (
+            summary
+            if differences is None
+            else pd.concat(
+                [summary, differences.rename(columns={"pairs": "runs"}).assign(arm="difference")]
+            )
+        )
         table = settings.join(table.set_index("point"), how="right").reset_index()
         try:
             table.to_csv(csv_path, index=False)
@@ -339,22 +497,38 @@ def sweep_show(sweep_ref: str, csv_path: Path | None, db: str | None, as_json: b
     finished = len(runs)
     planned = planned_runs(sweep.spec, sweep.points)
     if as_json:
-        click.echo(json.dumps({
-            "sweep": {"id": sweep.id, "name": sweep.name, "status": sweep.status,
-                      "finished_runs": finished, "planned_runs": planned,
-                      "created_at": sweep.created_at.isoformat(timespec="seconds"),
-                      "spec": sweep.spec},
-            "points": sweep.points, "summary": _records(summary),
-            "differences": None if differences is None else _records(differences),
-            "db": store.masked_url}))
+        click.echo(
+            json.dumps(
+                {
+                    "sweep": {
+                        "id": sweep.id,
+                        "name": sweep.name,
+                        "status": sweep.status,
+                        "finished_runs": finished,
+                        "planned_runs": planned,
+                        "created_at": sweep.created_at.isoformat(timespec="seconds"),
+                        "spec": sweep.spec,
+                    },
+                    "points": sweep.points,
+                    "summary": _records(summary),
+                    "differences": None if differences is None else _records(differences),
+                    "db": store.masked_url,
+                }
+            )
+        )
         return
     out = Console()
     policies = ", ".join(p.key for p in spec.main_scenario().policies) or "no policies"
-    design = (f"{spec.sample.method} sample of {len(sweep.points)} points" if spec.sample
-              else f"{len(sweep.points)} point{'s' if len(sweep.points) != 1 else ''}")
-    out.print(f"[bold]Sweep {sweep.id}[/] {sweep.name}: {sweep.status}, {finished} of "
-              f"{planned} runs finished; {design} x {spec.seeds} seeds; {policies}"
-              + (f"; baseline {spec.baseline['name']}" if spec.baseline is not None else ""))
+    design = (
+        f"{spec.sample.method} sample of {len(sweep.points)} points"
+        if spec.sample
+        else f"{len(sweep.points)} point{'s' if len(sweep.points) != 1 else ''}"
+    )
+    out.print(
+        f"[bold]Sweep {sweep.id}[/] {sweep.name}: {sweep.status}, {finished} of "
+        f"{planned} runs finished; {design} x {spec.seeds} seeds; {policies}"
+        + (f"; baseline {spec.baseline['name']}" if spec.baseline is not None else "")
+    )
     _print_outcomes(out, summary, settings, spec.arms)
     if differences is not None:
         _print_differences(out, differences, settings)
@@ -375,10 +549,13 @@ def _half_width(low: float, high: float, kind: str) -> str:
     return fmt_delta((high - low) / 2, kind).lstrip("+")
 
 
-def _print_outcomes(out: Console, summary: pd.DataFrame, settings: pd.DataFrame,
-                    arms: tuple[str, ...]) -> None:
-    table = Table(title="At the last step: mean ± half-width of the 95% interval over seeds",
-                  title_justify="left")
+def _print_outcomes(
+    out: Console, summary: pd.DataFrame, settings: pd.DataFrame, arms: tuple[str, ...]
+) -> None:
+    table = Table(
+        title="At the last step: mean ± half-width of the 95% interval over seeds",
+        title_justify="left",
+    )
     table.add_column("point", justify="right")
     for key in settings.columns:
         table.add_column(key, justify="right")
@@ -389,17 +566,27 @@ def _print_outcomes(out: Console, summary: pd.DataFrame, settings: pd.DataFrame,
         table.add_column(OUTCOME_LABELS[outcome][0], justify="right")
     for (point, arm), rows in summary.groupby(["point", "arm"], sort=False):
         by_outcome = rows.set_index("outcome")
-        cells = [_cell(*by_outcome.loc[o, ["mean", "low", "high"]], OUTCOME_LABELS[o][1])
-                 for o in OUTCOMES]
+        cells = [
+            _cell(*by_outcome.loc[o, ["mean", "low", "high"]], OUTCOME_LABELS[o][1])
+            for o in OUTCOMES
+        ]
         arm_cell = [arm] if len(arms) > 1 else []
-        table.add_row(str(point), *(_setting(v) for v in settings.loc[point]), *arm_cell,
-                      str(by_outcome["runs"].iloc[0]), *cells)
+        table.add_row(
+            str(point),
+            *(_setting(v) for v in settings.loc[point]),
+            *arm_cell,
+            str(by_outcome["runs"].iloc[0]),
+            *cells,
+        )
     out.print(table)
 
 
 def _print_differences(out: Console, differences: pd.DataFrame, settings: pd.DataFrame) -> None:
-    table = Table(title="Main minus baseline: paired by seed (95% interval) / the interval "
-                        "independent runs would give (Welch)", title_justify="left")
+    table = Table(
+        title="Main minus baseline: paired by seed (95% interval) / the interval "
+        "independent runs would give (Welch)",
+        title_justify="left",
+    )
     table.add_column("point", justify="right")
     for key in settings.columns:
         table.add_column(key, justify="right")
@@ -414,18 +601,29 @@ def _print_differences(out: Console, differences: pd.DataFrame, settings: pd.Dat
             paired = fmt_delta(row["mean"], kind)
             if not math.isnan(row["low"]):
                 paired += " ± " + _half_width(row["low"], row["high"], kind)
-            unpaired = ("-" if math.isnan(row["unpaired_low"]) else
-                        "± " + _half_width(row["unpaired_low"], row["unpaired_high"], kind))
+            unpaired = (
+                "-"
+                if math.isnan(row["unpaired_low"])
+                else "± " + _half_width(row["unpaired_low"], row["unpaired_high"], kind)
+            )
             cells.append(f"{paired}\n[dim]independent {unpaired}[/]")
-        table.add_row(str(point), *(_setting(v) for v in settings.loc[point]),
-                      str(by_outcome["pairs"].iloc[0]), *cells)
+        table.add_row(
+            str(point),
+            *(_setting(v) for v in settings.loc[point]),
+            str(by_outcome["pairs"].iloc[0]),
+            *cells,
+        )
     out.print(table)
 
 
 @sweep_group.command("sensitivity")
 @click.argument("sweep_ref", metavar="SWEEP")
-@click.option("--outcome", default="cn_share_global", show_default=True,
-              help="The market metric at the last step to analyse.")
+@click.option(
+    "--outcome",
+    default="cn_share_global",
+    show_default=True,
+    help="The market metric at the last step to analyse.",
+)
 @db_option
 @json_option
 def sweep_sensitivity(sweep_ref: str, outcome: str, db: str | None, as_json: bool) -> None:
@@ -439,12 +637,22 @@ def sweep_sensitivity(sweep_ref: str, outcome: str, db: str | None, as_json: boo
     sweep = get_sweep(store, _sweep_ref(sweep_ref))
     indices = sensitivity(sweep, sweep_outcomes(store, sweep.id, [outcome]), outcome)
     if as_json:
-        click.echo(json.dumps({"sweep_id": sweep.id, "outcome": outcome,
-                               "method": sweep.spec["sample"]["method"],
-                               "indices": _records(indices)}))
+        click.echo(
+            json.dumps(
+                {
+                    "sweep_id": sweep.id,
+                    "outcome": outcome,
+                    "method": sweep.spec["sample"]["method"],
+                    "indices": _records(indices),
+                }
+            )
+        )
         return
-    table = Table(title=f"Sensitivity of {outcome} at the last step, sweep {sweep.id} "
-                        f"({sweep.name}), most influential first", title_justify="left")
+    table = Table(
+        title=f"Sensitivity of {outcome} at the last step, sweep {sweep.id} "
+        f"({sweep.name}), most influential first",
+        title_justify="left",
+    )
     for column in indices.columns:
         table.add_column(column, justify="left" if column == "parameter" else "right")
     for row in indices.itertuples(index=False):

@@ -33,8 +33,16 @@ from interfaces.plot import (
 from interfaces.plot import COMPUTE_SERIES as JURISDICTION_COMPUTE_SERIES
 
 RUN_STYLES = ("-", "--", ":", "-.")
-RUN_COLOURS = ("#c0392b", "#555555", "#2166ac", "#1a9850", "#7570b3", "#e6ab02", "#a6761d",
-               "#e7298a")
+RUN_COLOURS = (
+    "#c0392b",
+    "#555555",
+    "#2166ac",
+    "#1a9850",
+    "#7570b3",
+    "#e6ab02",
+    "#a6761d",
+    "#e7298a",
+)
 """Colours of the runs on the share chart: the first run red, the second (the baseline on the
 live page) grey."""
 EVENT_GREY = "#777777"
@@ -118,45 +126,70 @@ def event_marks(histories: Sequence[History]) -> list[tuple[pd.Timestamp, str, s
     has the same changes that month, else the colour of the first run that has them.
     """
     owners: dict[pd.Timestamp, dict[tuple[str, str], set[int]]] = defaultdict(
-        lambda: defaultdict(set))
+        lambda: defaultdict(set)
+    )
     for i, history in enumerate(histories):
         events = history.events
-        for date, policy, status in zip(dates(events), events["policy"], events["status"],
-                                        strict=True):
+        for date, policy, status in zip(
+            dates(events), events["policy"], events["status"], strict=True
+        ):
             owners[date][(policy, status)].add(i)
     runs = set(range(len(histories)))
     marks = []
     for date, changes in sorted(owners.items()):
         apart = [who for who in changes.values() if who != runs]
         label = ", ".join(sorted({policy for policy, _ in changes}))
-        marks.append((date, label, _run_colour(min(min(who) for who in apart)) if apart
-                      else EVENT_GREY))
+        marks.append(
+            (date, label, _run_colour(min(min(who) for who in apart)) if apart else EVENT_GREY)
+        )
     return marks
 
 
 def _draw_events(ax: Axes, histories: Sequence[History], labelled: bool) -> None:
     for date, label, colour in event_marks(histories):
-        ax.axvline(date, color=colour, linestyle=(0, (4, 3)), linewidth=0.8, alpha=0.7,
-                   zorder=0)
+        ax.axvline(date, color=colour, linestyle=(0, (4, 3)), linewidth=0.8, alpha=0.7, zorder=0)
         if labelled:
-            ax.plot([date], [1.0], marker="v", color=colour, markersize=6, clip_on=False,
-                    transform=ax.get_xaxis_transform())
-            ax.text(date, 0.96, f"{label} ", transform=ax.get_xaxis_transform(), rotation=90,
-                    va="top", ha="left", fontsize=6, color=colour)
+            ax.plot(
+                [date],
+                [1.0],
+                marker="v",
+                color=colour,
+                markersize=6,
+                clip_on=False,
+                transform=ax.get_xaxis_transform(),
+            )
+            ax.text(
+                date,
+                0.96,
+                f"{label} ",
+                transform=ax.get_xaxis_transform(),
+                rotation=90,
+                va="top",
+                ha="left",
+                fontsize=6,
+                color=colour,
+            )
 
 
 def _short(label: str, most: int = 42) -> str:
-    return label if len(label) <= most else label[:most - 1] + "…"
+    return label if len(label) <= most else label[: most - 1] + "…"
 
 
-def _legend(ax: Axes, histories: Sequence[History],
-            series: Sequence[tuple[str, str]] = ()) -> None:
+def _legend(ax: Axes, histories: Sequence[History], series: Sequence[tuple[str, str]] = ()) -> None:
     """Series by colour, then runs by line style (when more than one run has data)."""
     handles = [Line2D([], [], color=colour, linewidth=2, label=label) for label, colour in series]
     shown = [(i, h) for i, h in enumerate(histories) if len(h.market)]
     if len(shown) > 1 or not series:
-        handles += [Line2D([], [], color="black" if series else _run_colour(i),
-                           linestyle=_style(i), label=_short(h.label)) for i, h in shown]
+        handles += [
+            Line2D(
+                [],
+                [],
+                color="black" if series else _run_colour(i),
+                linestyle=_style(i),
+                label=_short(h.label),
+            )
+            for i, h in shown
+        ]
     if handles:
         ax.legend(handles=handles, fontsize=7, loc="upper left", framealpha=0.8)
 
@@ -168,8 +201,13 @@ def share_figure(histories: Sequence[History]) -> Figure:
     for i, history in enumerate(histories):
         if len(history.market):
             values = history.market["cn_share_global"]
-            ax.plot(dates(history.market), values, color=_run_colour(i), linestyle=_style(i),
-                    linewidth=2.0 if i == 0 else 1.6)
+            ax.plot(
+                dates(history.market),
+                values,
+                color=_run_colour(i),
+                linestyle=_style(i),
+                linewidth=2.0 if i == 0 else 1.6,
+            )
             top = max(top, float(values.max()))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, min(1.0, max(0.05, top * 1.15)))
@@ -179,15 +217,21 @@ def share_figure(histories: Sequence[History]) -> Figure:
     return figure
 
 
-def _series_figure(histories: Sequence[History], title: str, ylabel: str,
-                   series: Sequence[Series]) -> Figure:
+def _series_figure(
+    histories: Sequence[History], title: str, ylabel: str, series: Sequence[Series]
+) -> Figure:
     figure, ax = _figure(title, ylabel)
     for i, history in enumerate(histories):
         if not len(history.market):
             continue
         for column, _, colour in series:
-            ax.plot(dates(history.market), history.market[column], color=colour,
-                    linestyle=_style(i), linewidth=1.5)
+            ax.plot(
+                dates(history.market),
+                history.market[column],
+                color=colour,
+                linestyle=_style(i),
+                linewidth=1.5,
+            )
     _log_axis(ax)
     _date_axis(ax, histories)
     _draw_events(ax, histories, labelled=False)
@@ -197,32 +241,50 @@ def _series_figure(histories: Sequence[History], title: str, ylabel: str,
 
 def price_figure(histories: Sequence[History]) -> Figure:
     """Token-weighted average price by provider jurisdiction, per run (log scale)."""
-    figure = _series_figure(histories, "Average price by provider jurisdiction",
-                            "USD per million tokens (log)", PRICE_SERIES)
+    figure = _series_figure(
+        histories,
+        "Average price by provider jurisdiction",
+        "USD per million tokens (log)",
+        PRICE_SERIES,
+    )
     figure.axes[0].yaxis.set_major_formatter(FuncFormatter(dollars))
     return figure
 
 
 def compute_figure(histories: Sequence[History]) -> Figure:
     """Inference compute: Chinese providers' by channel, US and European totals (log scale)."""
-    return _series_figure(histories, "Compute by jurisdiction and channel",
-                          "H100-equivalents (log)", COMPUTE_SERIES)
+    return _series_figure(
+        histories, "Compute by jurisdiction and channel", "H100-equivalents (log)", COMPUTE_SERIES
+    )
 
 
 def provider_share_figure(histories: Sequence[History], colours: Mapping[str, str]) -> Figure:
     """Each large provider's share of tokens on global platforms, per run."""
     figure, ax = _figure("Provider market shares, global platforms", "share of tokens")
-    tables = [h.providers.pivot_table(index=h.providers.index, columns="provider",
-                                      values="share_global", sort=False)
-              if len(h.providers) else pd.DataFrame() for h in histories]
-    peaks = pd.concat([t.max() for t in tables if len(t)]) if any(len(t) for t in tables) else (
-        pd.Series(dtype=float))
+    tables = [
+        h.providers.pivot_table(
+            index=h.providers.index, columns="provider", values="share_global", sort=False
+        )
+        if len(h.providers)
+        else pd.DataFrame()
+        for h in histories
+    ]
+    peaks = (
+        pd.concat([t.max() for t in tables if len(t)])
+        if any(len(t) for t in tables)
+        else (pd.Series(dtype=float))
+    )
     top = list(peaks.groupby(level=0).max().sort_values(ascending=False).index[:TOP_PROVIDERS])
     for i, table in enumerate(tables):
         for name in top:
             if name in table:
-                ax.plot(table.index.to_timestamp(), table[name], color=colours.get(name, "#666"),
-                        linestyle=_style(i), linewidth=1.5)
+                ax.plot(
+                    table.index.to_timestamp(),
+                    table[name],
+                    color=colours.get(name, "#666"),
+                    linestyle=_style(i),
+                    linewidth=1.5,
+                )
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(bottom=0)
     _date_axis(ax, histories)

@@ -41,11 +41,14 @@ class History:
     def from_records(cls, label: str, records: Sequence[StepRecord]) -> "History":
         """The history of a model's steps so far (an empty one before the first step)."""
         market = _by_month([r.market for r in records], [r.month for r in records])
-        providers = _by_month([row for r in records for row in r.providers],
-                              [r.month for r in records for _ in r.providers])
-        events = _by_month([{"policy": e.policy, "status": e.status}
-                            for r in records for e in r.events],
-                           [r.month for r in records for _ in r.events])
+        providers = _by_month(
+            [row for r in records for row in r.providers],
+            [r.month for r in records for _ in r.providers],
+        )
+        events = _by_month(
+            [{"policy": e.policy, "status": e.status} for r in records for e in r.events],
+            [r.month for r in records for _ in r.events],
+        )
         return cls(label, market, providers, events.reindex(columns=["policy", "status"]))
 
     @classmethod

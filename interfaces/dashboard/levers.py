@@ -14,9 +14,9 @@ from typing import Any
 
 from policies.registry import policy_class
 from simulator.overrides import build_policies, resolve_scenario
-from vocabulary.regions import CONTROL_TIERS
 from simulator.scenario import Scenario
 from simulator.scenario_files import load_scenario
+from vocabulary.regions import CONTROL_TIERS
 
 BASELINE = "baseline"
 """The preset every dashboard run starts from and is compared with."""
@@ -27,8 +27,9 @@ BASELINE_SCENARIO = load_scenario(BASELINE)
 _BASELINE_POLICIES = {a.policy.name: a.policy for a in build_policies(BASELINE_SCENARIO)}
 """The preset's policies as the run builds them, by registered name."""
 
-TIER_CHOICES: tuple[str, ...] = tuple(", ".join(CONTROL_TIERS[:n])
-                                      for n in range(len(CONTROL_TIERS), 0, -1))
+TIER_CHOICES: tuple[str, ...] = tuple(
+    ", ".join(CONTROL_TIERS[:n]) for n in range(len(CONTROL_TIERS), 0, -1)
+)
 """The export-ban choices: the real control steps, cumulatively (all three, the first two, the
 first), each written as the comma-separated tiers it puts in force."""
 
@@ -89,25 +90,33 @@ class Levers:
     @classmethod
     def of_baseline(cls) -> "Levers":
         """The levers as the baseline preset sets them."""
+
         def value(policy: str, field: str) -> Any:
             instance = _BASELINE_POLICIES.get(policy) or policy_class(policy)()
             return getattr(instance, field)
 
-        return cls(export_ban="export_ban" in _BASELINE_POLICIES,
-                   ban_tiers=tuple(value("export_ban", "tiers")),
-                   licences="export_licence" in _BASELINE_POLICIES,
-                   smuggling="smuggling" in _BASELINE_POLICIES,
-                   smuggling_leakage=value("smuggling", "leakage"),
-                   remote_access="remote_access" in _BASELINE_POLICIES,
-                   remote_access_enforcement=value("remote_access", "enforcement"),
-                   cn_electricity=(value("energy_price", "multiplier")
-                                   if "energy_price" in _BASELINE_POLICIES else 1.0))
+        return cls(
+            export_ban="export_ban" in _BASELINE_POLICIES,
+            ban_tiers=tuple(value("export_ban", "tiers")),
+            licences="export_licence" in _BASELINE_POLICIES,
+            smuggling="smuggling" in _BASELINE_POLICIES,
+            smuggling_leakage=value("smuggling", "leakage"),
+            remote_access="remote_access" in _BASELINE_POLICIES,
+            remote_access_enforcement=value("remote_access", "enforcement"),
+            cn_electricity=(
+                value("energy_price", "multiplier") if "energy_price" in _BASELINE_POLICIES else 1.0
+            ),
+        )
 
     def policies_on(self) -> dict[str, bool]:
         """Each policy a lever switches, by registered name: on or off."""
-        return {"export_ban": self.export_ban, "export_licence": self.licences,
-                "smuggling": self.smuggling, "remote_access": self.remote_access,
-                "energy_price": self.cn_electricity != 1.0}
+        return {
+            "export_ban": self.export_ban,
+            "export_licence": self.licences,
+            "smuggling": self.smuggling,
+            "remote_access": self.remote_access,
+            "energy_price": self.cn_electricity != 1.0,
+        }
 
     @cached_property
     def _plan(self) -> tuple[list[str], list[str], dict[str, Any]]:
@@ -119,8 +128,9 @@ class Levers:
         """
         on = self.policies_on()
         present = {config.name: config.key for config in BASELINE_SCENARIO.policies}
-        removed = [config.key for config in BASELINE_SCENARIO.policies
-                   if not on.get(config.name, True)]
+        removed = [
+            config.key for config in BASELINE_SCENARIO.policies if not on.get(config.name, True)
+        ]
         added = [name for name, wanted in on.items() if wanted and name not in present]
         settings: dict[str, Any] = {}
         for path, lever in _LEVER_PARAMETERS.items():
@@ -142,15 +152,22 @@ class Levers:
         """
         removed, added, settings = self._plan
         kept = [config for config in BASELINE_SCENARIO.policies if config.key not in removed]
-        return resolve_scenario(BASELINE_SCENARIO.model_copy(update={"policies": kept}),
-                                policies=added, settings=settings, developers=developers,
-                                steps=steps)
+        return resolve_scenario(
+            BASELINE_SCENARIO.model_copy(update={"policies": kept}),
+            policies=added,
+            settings=settings,
+            developers=developers,
+            steps=steps,
+        )
 
     def changes(self) -> list[str]:
         """What differs from the baseline: ``["remote_access on", "smuggling.leakage=0.8"]``."""
         removed, added, settings = self._plan
-        return ([f"{key} off" for key in removed] + [f"{name} on" for name in added]
-                + [f"{key}={_cli_value(value)}" for key, value in settings.items()])
+        return (
+            [f"{key} off" for key in removed]
+            + [f"{name} on" for name in added]
+            + [f"{key}={_cli_value(value)}" for key, value in settings.items()]
+        )
 
     def command(self, developers: int, steps: int, seed: int) -> str | None:
         """The ``sim run`` command that simulates the same run, or None if there is none.
@@ -161,10 +178,16 @@ class Levers:
         removed, added, settings = self._plan
         if removed:
             return None
-        return " ".join([f"sim run --scenario {BASELINE}",
-                         *(f"--policy {name}" for name in added),
-                         *(f"--set {key}={_cli_value(value)}" for key, value in settings.items()),
-                         f"--developers {developers}", f"--steps {steps}", f"--seed {seed}"])
+        return " ".join(
+            [
+                f"sim run --scenario {BASELINE}",
+                *(f"--policy {name}" for name in added),
+                *(f"--set {key}={_cli_value(value)}" for key, value in settings.items()),
+                f"--developers {developers}",
+                f"--steps {steps}",
+                f"--seed {seed}",
+            ]
+        )
 
 
 BASELINE_LEVERS = Levers.of_baseline()
@@ -190,21 +213,35 @@ def controls(levers: Levers = BASELINE_LEVERS) -> dict[str, Any]:
     typed seed could be text, and an error in Reset would replace the whole page).
     """
     return {
-        "export_ban": {"type": "Checkbox", "value": levers.export_ban,
-                       "label": "US export ban on AI chips"},
-        "ban_tiers": {"type": "Select", "value": ", ".join(levers.ban_tiers),
-                      "values": list(TIER_CHOICES), "label": "Ban tiers in force"},
-        "licences": {"type": "Checkbox", "value": levers.licences,
-                     "label": "H20 / H200 sales reopened for a fee"},
+        "export_ban": {
+            "type": "Checkbox",
+            "value": levers.export_ban,
+            "label": "US export ban on AI chips",
+        },
+        "ban_tiers": {
+            "type": "Select",
+            "value": ", ".join(levers.ban_tiers),
+            "values": list(TIER_CHOICES),
+            "label": "Ban tiers in force",
+        },
+        "licences": {
+            "type": "Checkbox",
+            "value": levers.licences,
+            "label": "H20 / H200 sales reopened for a fee",
+        },
         "smuggling": {"type": "Checkbox", "value": levers.smuggling, "label": "Smuggling"},
-        "smuggling_leakage": _slider("Smuggling leakage", levers.smuggling_leakage, 0.0, 1.0,
-                                     0.05),
-        "remote_access": {"type": "Checkbox", "value": levers.remote_access,
-                          "label": "Remote Access Security Act"},
-        "remote_access_enforcement": _slider("RASA enforcement",
-                                             levers.remote_access_enforcement, 0.0, 1.0, 0.05),
-        "cn_electricity": _slider("Chinese electricity price (x)", levers.cn_electricity, 0.5,
-                                  4.0, 0.25),
+        "smuggling_leakage": _slider("Smuggling leakage", levers.smuggling_leakage, 0.0, 1.0, 0.05),
+        "remote_access": {
+            "type": "Checkbox",
+            "value": levers.remote_access,
+            "label": "Remote Access Security Act",
+        },
+        "remote_access_enforcement": _slider(
+            "RASA enforcement", levers.remote_access_enforcement, 0.0, 1.0, 0.05
+        ),
+        "cn_electricity": _slider(
+            "Chinese electricity price (x)", levers.cn_electricity, 0.5, 4.0, 0.25
+        ),
         "developers": _slider("Developers", DEFAULT_DEVELOPERS, 500, 20_000, 500),
         "steps": _slider("Months", DEFAULT_STEPS, 12, 96, 6),
         "seed": _slider("Seed", DEFAULT_SEED, 0, 100, 1),

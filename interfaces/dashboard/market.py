@@ -9,7 +9,7 @@ draw the whole baseline curve from the first month on.
 
 from functools import cached_property, lru_cache
 
-from runs.store import RunStore
+from experiments.runner import RunResult, execute
 from interfaces.dashboard.history import History
 from interfaces.dashboard.levers import (
     BASELINE,
@@ -22,10 +22,10 @@ from interfaces.dashboard.levers import (
     parse_tiers,
 )
 from interfaces.dashboard.network_view import NETWORK_LIMIT, NetworkSample, sample_network
+from runs.store import RunStore
 from simulator.metrics import StepRecord
 from simulator.model import TokenMarket
 from simulator.overrides import resolve_scenario
-from experiments.runner import RunResult, execute
 
 LIVE_LABEL = "this run"
 BASELINE_LABEL = "baseline preset"
@@ -47,21 +47,31 @@ class DashboardMarket(TokenMarket):
         InputError: for a lever value the model does not accept.
     """
 
-    def __init__(self, *, export_ban: bool = BASELINE_LEVERS.export_ban,
-                 ban_tiers: str = ", ".join(BASELINE_LEVERS.ban_tiers),
-                 licences: bool = BASELINE_LEVERS.licences,
-                 smuggling: bool = BASELINE_LEVERS.smuggling,
-                 smuggling_leakage: float = BASELINE_LEVERS.smuggling_leakage,
-                 remote_access: bool = BASELINE_LEVERS.remote_access,
-                 remote_access_enforcement: float = BASELINE_LEVERS.remote_access_enforcement,
-                 cn_electricity: float = BASELINE_LEVERS.cn_electricity,
-                 developers: int = DEFAULT_DEVELOPERS, steps: int = DEFAULT_STEPS,
-                 seed: int = DEFAULT_SEED) -> None:
-        self.levers = Levers(export_ban=export_ban, ban_tiers=parse_tiers(ban_tiers),
-                             licences=licences, smuggling=smuggling,
-                             smuggling_leakage=smuggling_leakage, remote_access=remote_access,
-                             remote_access_enforcement=remote_access_enforcement,
-                             cn_electricity=cn_electricity)
+    def __init__(
+        self,
+        *,
+        export_ban: bool = BASELINE_LEVERS.export_ban,
+        ban_tiers: str = ", ".join(BASELINE_LEVERS.ban_tiers),
+        licences: bool = BASELINE_LEVERS.licences,
+        smuggling: bool = BASELINE_LEVERS.smuggling,
+        smuggling_leakage: float = BASELINE_LEVERS.smuggling_leakage,
+        remote_access: bool = BASELINE_LEVERS.remote_access,
+        remote_access_enforcement: float = BASELINE_LEVERS.remote_access_enforcement,
+        cn_electricity: float = BASELINE_LEVERS.cn_electricity,
+        developers: int = DEFAULT_DEVELOPERS,
+        steps: int = DEFAULT_STEPS,
+        seed: int = DEFAULT_SEED,
+    ) -> None:
+        self.levers = Levers(
+            export_ban=export_ban,
+            ban_tiers=parse_tiers(ban_tiers),
+            licences=licences,
+            smuggling=smuggling,
+            smuggling_leakage=smuggling_leakage,
+            remote_access=remote_access,
+            remote_access_enforcement=remote_access_enforcement,
+            cn_electricity=cn_electricity,
+        )
         super().__init__(self.levers.scenario(int(developers), int(steps)), seed=int(seed))
         self.records: list[StepRecord] = []
         self._history = History.from_records(LIVE_LABEL, [])
@@ -121,5 +131,6 @@ def save_run(model: DashboardMarket, db: str | None = None) -> RunResult:
         model: the dashboard's model.
         db: SQLAlchemy URL or SQLite file; ``$SIM_DB`` or ``runs.db`` when None.
     """
-    return execute(model.scenario, model.seed, RunStore(db), name=model.run_name(),
-                   tags=("dashboard",))
+    return execute(
+        model.scenario, model.seed, RunStore(db), name=model.run_name(), tags=("dashboard",)
+    )

@@ -42,8 +42,7 @@ class NetworkSample:
     positions: np.ndarray
 
 
-def sample_network(adjacency: sp.csr_array, seed: int,
-                   size: int = SAMPLE_SIZE) -> NetworkSample:
+def sample_network(adjacency: sp.csr_array, seed: int, size: int = SAMPLE_SIZE) -> NetworkSample:
     """A breadth-first snowball sample of up to ``size`` developers, with a spring layout.
 
     Args:
@@ -60,10 +59,11 @@ def sample_network(adjacency: sp.csr_array, seed: int,
             break
         if seen[start]:
             continue
-        reached = breadth_first_order(adjacency, int(start), directed=False,
-                                      return_predecessors=False)
+        reached = breadth_first_order(
+            adjacency, int(start), directed=False, return_predecessors=False
+        )
         seen[reached] = True
-        chosen.extend(reached[:size - len(chosen)].tolist())
+        chosen.extend(reached[: size - len(chosen)].tolist())
     nodes = np.array(chosen, dtype=np.int64)
     sub = sp.coo_array(sp.csr_array(adjacency)[nodes][:, nodes])
     keep = sub.row < sub.col
@@ -76,8 +76,13 @@ def sample_network(adjacency: sp.csr_array, seed: int,
     return NetworkSample(nodes=nodes, edges=edges, positions=positions)
 
 
-def network_figure(sample: NetworkSample, provider: np.ndarray, names: Sequence[str],
-                   colours: Mapping[str, str], month: str | None) -> Figure:
+def network_figure(
+    sample: NetworkSample,
+    provider: np.ndarray,
+    names: Sequence[str],
+    colours: Mapping[str, str],
+    month: str | None,
+) -> Figure:
     """The sample with each developer coloured by its current provider.
 
     Args:
@@ -91,18 +96,36 @@ def network_figure(sample: NetworkSample, provider: np.ndarray, names: Sequence[
     FigureCanvasAgg(figure)
     ax = figure.subplots()
     xy = sample.positions
-    ax.add_collection(LineCollection(xy[sample.edges], colors="#bbbbbb", linewidths=0.4,
-                                     zorder=1))
+    ax.add_collection(LineCollection(xy[sample.edges], colors="#bbbbbb", linewidths=0.4, zorder=1))
     chosen = provider[sample.nodes]
     palette = to_rgba_array([colours[name] for name in names])
-    ax.scatter(xy[:, 0], xy[:, 1], s=14, c=palette[chosen], edgecolors="white", linewidths=0.3,
-               zorder=2)
+    ax.scatter(
+        xy[:, 0], xy[:, 1], s=14, c=palette[chosen], edgecolors="white", linewidths=0.3, zorder=2
+    )
     counts = np.bincount(chosen, minlength=len(names))
     shown = [p for p in np.argsort(-counts) if counts[p] > 0]
-    ax.legend(handles=[Line2D([], [], marker="o", linestyle="", color=colours[names[p]],
-                              label=f"{names[p]} ({counts[p]})") for p in shown],
-              fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    ax.legend(
+        handles=[
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                color=colours[names[p]],
+                label=f"{names[p]} ({counts[p]})",
+            )
+            for p in shown
+        ],
+        fontsize=7,
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        frameon=False,
+    )
     ax.set_axis_off()
-    ax.set_title(f"Developer network: {len(sample.nodes)} developers, by provider"
-                 + (f", {month}" if month else ""), fontsize=10, loc="left")
+    ax.set_title(
+        f"Developer network: {len(sample.nodes)} developers, by provider"
+        + (f", {month}" if month else ""),
+        fontsize=10,
+        loc="left",
+    )
     return figure

@@ -40,8 +40,10 @@ def free_port(host: str, port: int) -> int:
         try:
             probe.bind((host, port))
         except OSError as error:
-            raise InputError(f"cannot listen on {host}:{port} ({error.strerror or error}); "
-                             "pick another --port, or a --host of this machine") from None
+            raise InputError(
+                f"cannot listen on {host}:{port} ({error.strerror or error}); "
+                "pick another --port, or a --host of this machine"
+            ) from None
         return probe.getsockname()[1]
 
 
@@ -65,9 +67,17 @@ def serve(host: str, port: int, db: str | None, on_ready=None) -> None:
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     import uvicorn  # after the environment: importing the app reads Solara's settings
 
-    server = uvicorn.Server(uvicorn.Config("solara.server.starlette:app", host=host, port=port,
-                                           log_level="warning", access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            "solara.server.starlette:app",
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
+    )
     if on_ready is not None:
+
         def announce() -> None:
             while not server.started and not server.should_exit:
                 time.sleep(0.05)

@@ -15,8 +15,8 @@ depends_on = None
 
 def upgrade() -> None:
     """Add ``runs.tags`` (a JSON list, empty for runs stored before) and record version 2."""
-    op.add_column("runs", sa.Column("tags", sa.JSON(), nullable=False,
-                                    server_default=sa.text("'[]'")))
+    op.add_column(
+        "runs", sa.Column("tags", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+    )
     store_meta = sa.table("store_meta", sa.column("key", sa.String), sa.column("value", sa.String))
-    op.execute(store_meta.update().where(store_meta.c.key == "schema_version")
-               .values(value="2"))
+    op.execute(store_meta.update().where(store_meta.c.key == "schema_version").values(value="2"))

@@ -26,5 +26,4 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     store_meta = sa.table("store_meta", sa.column("key", sa.String), sa.column("value", sa.String))
-    op.execute(store_meta.update().where(store_meta.c.key == "schema_version")
-               .values(value="3"))
+    op.execute(store_meta.update().where(store_meta.c.key == "schema_version").values(value="3"))

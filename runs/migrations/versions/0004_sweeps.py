@@ -32,15 +32,16 @@ def upgrade() -> None:
     op.create_index("ix_sweeps_status", "sweeps", ["status"])
     op.create_table(
         "sweep_runs",
-        sa.Column("run_id", sa.Integer(), sa.ForeignKey("runs.id", ondelete="CASCADE"),
-                  primary_key=True),
-        sa.Column("sweep_id", sa.Integer(), sa.ForeignKey("sweeps.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "run_id", sa.Integer(), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column(
+            "sweep_id", sa.Integer(), sa.ForeignKey("sweeps.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("point", sa.Integer(), nullable=False),
         sa.Column("replicate", sa.Integer(), nullable=False),
         sa.Column("arm", sa.String(8), nullable=False),
     )
     op.create_index("ix_sweep_runs_task", "sweep_runs", ["sweep_id", "point", "replicate", "arm"])
     store_meta = sa.table("store_meta", sa.column("key", sa.String), sa.column("value", sa.String))
-    op.execute(store_meta.update().where(store_meta.c.key == "schema_version")
-               .values(value="4"))
+    op.execute(store_meta.update().where(store_meta.c.key == "schema_version").values(value="4"))
