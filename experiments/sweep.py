@@ -20,10 +20,10 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 from scipy.stats import qmc
 
@@ -33,6 +33,7 @@ from simulator.scenario import Scenario
 from simulator.scenario_files import load_scenario, preset_names
 from vocabulary.errors import InputError, describe_validation_error
 from vocabulary.settings_files import SETTINGS_SUFFIXES
+from vocabulary.text import text_problem
 
 SAMPLE_METHODS = ("lhs", "random", "sobol", "morris")
 ARMS = ("main", "baseline")
@@ -40,10 +41,22 @@ MORRIS_LEVELS = 4
 """Levels of the Morris grid; :mod:`experiments.sweep_analysis` must analyse with the same."""
 NAME_LENGTH = 150
 """Longest sweep name: its runs are named ``NAME p12 r3 baseline`` within ``runs.name``'s 200."""
+MAX_RUNS = 10_000
+"""The most runs a sweep may plan unless its user says it is meant (``--large``)."""
+MAX_RUNS_LARGE = 1_000_000
+"""The most runs any sweep may plan; each point's scenario is held in memory while it runs."""
 
 Setting = bool | int | float | str
 Point = dict[str, Setting]
 """The settings of one point: dotted key -> value, as ``--set`` takes them."""
+
+
+def _printable_name(name: str) -> str:
+    """A sweep's name must be one line of printable text (its runs' names start with it)."""
+    problem = text_problem(name, NAME_LENGTH)
+    if problem:
+        raise ValueError(problem)
+    return name
 
 
 def _fail(kind: str, message: str) -> PydanticCustomError:
@@ -84,6 +97,12 @@ class Sample(BaseModel):
         if self.method == "morris" and self.n < 2:
             raise _fail("morris", f"morris:{self.n}: N (trajectories) must be at least 2")
         return self
+
+    @property
+    def size(self) -> int:
+        """How many points :meth:`draw` gives, without drawing them."""
+        factor = {"sobol": len(self.ranges) + 2, "morris": len(self.ranges) + 1}
+        return self.n * factor.get(self.method, 1)
 
     @property
     def problem(self) -> dict[str, Any]:
@@ -146,7 +165,9 @@ class SweepSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(min_length=1, max_length=NAME_LENGTH)
+    name: Annotated[
+        str, Field(min_length=1, max_length=NAME_LENGTH), AfterValidator(_printable_name)
+    ]
     scenario: dict[str, Any]
     grid: dict[str, list[Setting]] = Field(default_factory=dict)
     sample: Sample | None = None
@@ -166,6 +187,12 @@ class SweepSpec(BaseModel):
             if not values:
                 raise _fail("grid", f"--grid {key}: no values; expected KEY=V1,V2,...")
         return self
+
+    @property
+    def planned_runs(self) -> int:
+        """How many runs the sweep plans: points x seeds x arms, counted without listing them."""
+        points = self.sample.size if self.sample else math.prod(map(len, self.grid.values()))
+        return points * self.seeds * len(self.arms)
 
     @property
     def arms(self) -> tuple[str, ...]:
@@ -281,8 +308,13 @@ def default_name(spec_fields: dict[str, Any]) -> str:
     return f"sweep-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
 
 
-def make_spec(**fields: Any) -> SweepSpec:
+def make_spec(large: bool = False, **fields: Any) -> SweepSpec:
     """A validated spec from ``fields``; ``name`` defaults to :func:`default_name`.
+
+    Args:
+        large: allow up to :data:`MAX_RUNS_LARGE` runs instead of :data:`MAX_RUNS`; a typo in
+            a grid should not plan a million runs unasked.
+        **fields: the :class:`SweepSpec`'s fields.
 
     Raises:
         InputError: one line naming the first problem.
@@ -291,6 +323,15 @@ def make_spec(**fields: Any) -> SweepSpec:
         if fields.get("name") is None:
             unnamed = SweepSpec.model_validate({**fields, "name": "unnamed"})
             fields["name"] = default_name(unnamed.without_name())
-        return SweepSpec.model_validate(fields)
+        spec = SweepSpec.model_validate(fields)
     except ValidationError as error:
         raise InputError(describe_validation_error(error)) from None
+    limit = MAX_RUNS_LARGE if large else MAX_RUNS
+    if spec.planned_runs > limit:
+        hint = "" if large else f", or pass --large to allow up to {MAX_RUNS_LARGE:,}"
+        raise InputError(
+            f"the sweep plans {spec.planned_runs:,} runs (points x --seeds x "
+            f"arms), more than the {limit:,} allowed: use fewer values, points or "
+            f"seeds{hint}"
+        )
+    return spec

@@ -8,9 +8,12 @@ machines need no access to it. A run's history depends on its scenario and seed 
 the same on any executor and any number of workers.
 """
 
+import ipaddress
 import multiprocessing
 import os
 import signal
+import socket
+import struct
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -25,8 +28,16 @@ from experiments.runner import software_versions
 from experiments.sweep import Task
 from simulator.metrics import StepRecord
 from simulator.model import TokenMarket
-from vocabulary.errors import InputError
+from vocabulary.errors import InputError, excerpt
 
+SCHEDULER_SCHEMES = ("tcp", "tls")
+"""The protocols ``--scheduler`` may use."""
+CONNECT_SECONDS = 10.0
+"""The most seconds to wait for a scheduler to answer."""
+HANDSHAKE_HEADER = struct.Struct("<Q")
+"""How a Dask message starts: its length, 8 bytes little-endian."""
+MAX_HANDSHAKE_BYTES = 1 << 20
+"""A Dask handshake is tens of bytes; a length beyond this means the peer is not Dask."""
 POLL_SECONDS = 0.2
 """How often a waiting executor checks whether the coordinator was asked to stop."""
 ORPHAN_CHECK_SECONDS = 1.0
@@ -173,24 +184,36 @@ class DaskCluster(Executor):
     """An existing Dask distributed cluster, reached through its scheduler.
 
     Each task runs numba single-threaded: Dask already runs one task per worker thread.
+    Dask's protocol unpickles what the scheduler sends, so only a trusted scheduler may be
+    used: see :func:`check_scheduler`. A plain ``tcp://`` scheduler is first asked for the
+    start of its handshake (:func:`probe_scheduler`), so that a port answering anything else
+    ends in one line at once instead of in a huge allocation or a hang.
 
     Args:
-        address: the scheduler's address, e.g. ``tcp://10.0.0.5:8786``.
+        address: the scheduler's address, e.g. ``tcp://127.0.0.1:8786``.
+        insecure: allow a remote scheduler without TLS (see :func:`check_scheduler`).
+        connect_timeout: the most seconds to wait for the scheduler.
 
     Raises:
-        InputError: the scheduler cannot be reached.
+        InputError: the address is not allowed, or no Dask scheduler answers there in time.
     """
 
-    def __init__(self, address: str, connect_timeout: float = 20.0) -> None:
-        from distributed import Client
-
+    def __init__(
+        self, address: str, insecure: bool = False, connect_timeout: float = CONNECT_SECONDS
+    ) -> None:
+        scheme, host, port = check_scheduler(address, insecure)
         self.description = f"Dask at {address}"
+        if scheme == "tcp":
+            probe_scheduler(address, host, port, connect_timeout)
+        else:
+            _require_tls_settings(address)
+        from experiments.dask_client import connect  # Dask is slow to import: only when used
+
         try:
-            self._client = Client(address, timeout=connect_timeout, set_as_default=False)
-        except (OSError, ValueError, TypeError) as error:
-            reason = (str(error).strip() or type(error).__name__).splitlines()[0]
+            self._client = connect(address, connect_timeout)
+        except (OSError, ValueError, TypeError, RuntimeError) as error:
             raise InputError(
-                f"--scheduler {address}: cannot reach a Dask scheduler there ({reason})"
+                f"--scheduler {address}: cannot reach a Dask scheduler there ({_first_line(error)})"
             ) from None
 
     def run(self, tasks: Sequence[Task], stop: Callable[[], bool]) -> Iterator[TaskResult]:
@@ -211,8 +234,111 @@ class DaskCluster(Executor):
         self._client.close()
 
 
-def open_executor(workers: int | None, scheduler: str | None) -> Executor:
+def open_executor(
+    workers: int | None, scheduler: str | None, insecure_scheduler: bool = False
+) -> Executor:
     """The executor the options ask for: Dask with a scheduler, else a local pool."""
     if scheduler is not None:
-        return DaskCluster(scheduler)
+        return DaskCluster(scheduler, insecure_scheduler)
     return LocalPool(workers)
+
+
+def check_scheduler(address: str, insecure: bool = False) -> tuple[str, str, int]:
+    """``(scheme, host, port)`` of a scheduler address this program may connect to.
+
+    Allowed: ``tcp://`` (or a bare ``HOST:PORT``) on a loopback address; ``tls://`` anywhere,
+    with Dask's TLS settings (``distributed.comm.tls`` in Dask's configuration) proving the
+    scheduler is the one meant; ``tcp://`` to another machine only with ``insecure``, since
+    whoever answers there, or can tamper with the network on the way, can run code here.
+    Nothing is resolved or connected to.
+
+    Raises:
+        InputError: the address is malformed, of another protocol, or remote without TLS.
+    """
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    host, _, port_text = rest.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if (
+        scheme not in SCHEDULER_SCHEMES
+        or not host
+        or not port_text.isdecimal()
+        or not 1 <= int(port_text) <= 65535
+        or "/" in host
+    ):
+        raise InputError(
+            f"--scheduler {excerpt(address)}: expected tcp://HOST:PORT or "
+            "tls://HOST:PORT with a port from 1 to 65535, e.g. "
+            "tcp://127.0.0.1:8786"
+        )
+    if scheme == "tcp" and not insecure and not _loopback(host):
+        raise InputError(
+            f"--scheduler {address}: a scheduler on another machine without TLS "
+            "can run any code on this one (Dask unpickles what it sends); use "
+            "tls:// with Dask's TLS settings, or pass --insecure-scheduler if you "
+            "trust that machine and the network to it"
+        )
+    return scheme, host, int(port_text)
+
+
+def probe_scheduler(address: str, host: str, port: int, timeout: float) -> None:
+    """Check that a Dask scheduler answers at ``host:port``, reading 8 bytes and nothing more.
+
+    A Dask scheduler greets a new connection with a handshake whose first 8 bytes give its
+    (small) length. Anything else (silence, a web server, random bytes) is refused here,
+    before Dask's own client would read, allocate or unpickle what it is sent.
+
+    Raises:
+        InputError: nothing listens there, nothing answers within ``timeout`` seconds, or the
+            answer is not a Dask handshake.
+    """
+
+    def refuse(reason: str) -> InputError:
+        return InputError(f"--scheduler {address}: no Dask scheduler there ({reason})")
+
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as connection:
+            greeting = b""
+            while len(greeting) < HANDSHAKE_HEADER.size:
+                chunk = connection.recv(HANDSHAKE_HEADER.size - len(greeting))
+                if not chunk:
+                    raise refuse("it closed the connection without a handshake")
+                greeting += chunk
+    except TimeoutError:
+        raise refuse(f"no handshake within {timeout:g} s") from None
+    except OSError as error:
+        raise refuse(error.strerror or _first_line(error)) from None
+    (length,) = HANDSHAKE_HEADER.unpack(greeting)
+    if not 0 < length <= MAX_HANDSHAKE_BYTES:
+        raise refuse("it answered something that is not a Dask handshake")
+
+
+def _require_tls_settings(address: str) -> None:
+    """Refuse ``tls://`` unless Dask's configuration can prove the scheduler's identity.
+
+    That takes the certificate authority (``distributed.comm.tls.ca-file``): without it, TLS
+    would encrypt but not authenticate.
+    """
+    import dask.config  # light, unlike distributed
+
+    if not dask.config.get("distributed.comm.tls.ca-file", None):
+        raise InputError(
+            f"--scheduler {address}: tls:// needs Dask's TLS settings "
+            "(distributed.comm.tls.ca-file, and the client's certificate and key "
+            "under distributed.comm.tls.client) in Dask's configuration"
+        )
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: ``localhost``, 127.0.0.0/8 or ::1 (never resolved)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip() or type(error).__name__).splitlines()[0]

@@ -39,7 +39,7 @@ class Target(BaseModel):
     in :data:`vocabulary.metrics.MARKET_METRICS`).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     id: str
     observable: str
@@ -100,9 +100,9 @@ class Target(BaseModel):
             return float("nan")
         value = float(history.at[self.month, self.metric])
         if self.kind == "ratio":
-            return value / float(history.at[self.month, self.denominator])
+            return _ratio(value, float(history.at[self.month, self.denominator]))
         if self.kind == "growth":
-            return value / float(history.at[self.from_month, self.metric])
+            return _ratio(value, float(history.at[self.from_month, self.metric]))
         return value
 
     def bounds(self) -> tuple[float, float, float]:
@@ -137,6 +137,15 @@ class Target(BaseModel):
     def _in_percent(self) -> bool:
         """A share measured as it is (not a ratio or growth of shares) reads as a percentage."""
         return self.kind == "value" and metric(self.metric).unit is Unit.SHARE
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """``numerator / denominator``, NaN (nothing to measure) when the denominator is 0.
+
+    A ratio or growth target over a quantity that is zero in a run (smuggled compute without
+    smuggling) cannot be measured there: the target fails with "-" instead of the command.
+    """
+    return numerator / denominator if denominator else float("nan")
 
 
 def load_targets(path: str | Path | None = None) -> list[Target]:

@@ -33,11 +33,19 @@ from policies.registry import available, policy_class
 from runs.compare import compare_runs, differences, end_months, parse_months
 from runs.export import FORMATS as EXPORT_FORMATS  # noqa: F401 - part of the API
 from runs.export import export_run
-from runs.load import RunDetails, StoredRun, list_runs, monthly_means, run_details, step_label
+from runs.load import (
+    DAMAGED,  # noqa: F401 - part of the API
+    RunDetails,
+    StoredRun,
+    list_runs,
+    monthly_means,
+    run_details,
+    step_label,
+)
 from runs.load import load_run as _load_run
 from runs.schema import SCHEMA_VERSION
 from runs.store import ENV_VAR as DB_ENV_VAR  # noqa: F401 - part of the API
-from runs.store import RunStore, StoreError
+from runs.store import RunStore, StoreError, mask_secrets, url_secrets
 from simulator import __version__ as __version__
 from simulator.overrides import build_policies, parse_value, resolve_scenario
 from simulator.scenario import Scenario
@@ -338,6 +346,8 @@ def sweep(
     name: str | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    insecure_scheduler: bool = False,
+    large: bool = False,
     db: str | None = None,
     on_start: Callable[[str, int], None] | None = None,
     on_stored: Callable[[Any, str], None] | None = None,
@@ -360,7 +370,11 @@ def sweep(
             same seeds, for paired differences.
         name: the sweep's name [default: made from the spec].
         workers: local worker processes [default: the number of cores].
-        scheduler: a Dask scheduler's address instead of local processes.
+        scheduler: a Dask scheduler's address instead of local processes: ``tcp://`` on this
+            machine, or ``tls://`` anywhere with Dask's TLS settings.
+        insecure_scheduler: allow a ``tcp://`` scheduler on another machine; whoever answers
+            there, or can tamper with the network, can run any code on this one.
+        large: allow up to 1,000,000 planned runs (points x seeds x arms) instead of 10,000.
         db: the run store (created if missing).
         on_start: called with the sweep's name and the number of runs left, before they are
             sent.
@@ -372,7 +386,8 @@ def sweep(
         How many runs were stored, and how the sweep stands.
 
     Raises:
-        InputError: a bad spec or point (nothing is stored), or an unreachable scheduler.
+        InputError: a bad spec or point, or too many runs (nothing is stored), or a scheduler
+            that is not allowed or does not answer.
         StoreError: the name is taken by another spec, or the sweep is running elsewhere.
         SweepInterrupted: SIGINT or SIGTERM stopped it (resume with :func:`resume_sweep`).
     """
@@ -384,6 +399,7 @@ def sweep(
         raise InputError("--range needs --sample METHOD:N (lhs, random, sobol or morris)")
     main = _chosen(scenario_or_preset, options)
     spec = make_spec(
+        large=large,
         name=name,
         scenario=main.model_dump(mode="json"),
         grid=dict(grid or {}),
@@ -404,7 +420,8 @@ def sweep(
         ),
     )
     tasks = spec.tasks()  # checks every point before anything is stored
-    with open_executor(workers, scheduler) as executor:  # reaches a scheduler before writing
+    # Checks and reaches a scheduler before writing anything.
+    with open_executor(workers, scheduler, insecure_scheduler) as executor:
         store = RunStore(db)
         report = run_spec(store, spec, executor, tasks, _named(spec.name, on_start), on_stored)
     return _sweep_result(report, executor.description, store)
@@ -415,6 +432,7 @@ def resume_sweep(
     *,
     workers: int | None = None,
     scheduler: str | None = None,
+    insecure_scheduler: bool = False,
     db: str | None = None,
     on_start: Callable[[str, int], None] | None = None,
     on_stored: Callable[[Any, str], None] | None = None,
@@ -424,6 +442,7 @@ def resume_sweep(
     Args and Returns as :func:`sweep`.
 
     Raises:
+        InputError: a scheduler that is not allowed or does not answer.
         StoreError: no such sweep, or it is running elsewhere.
         SweepInterrupted: as :func:`sweep`.
     """
@@ -435,7 +454,7 @@ def resume_sweep(
     store = RunStore(db, create=False)
     stored = get_sweep(store, ref)
     tasks = SweepSpec.model_validate(stored.spec).tasks(stored.points)
-    with open_executor(workers, scheduler) as executor:
+    with open_executor(workers, scheduler, insecure_scheduler) as executor:
         report = run_sweep(
             store,
             reopen_sweep(store, stored.id),
@@ -476,6 +495,7 @@ def validate(
     targets: str | Path | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    insecure_scheduler: bool = False,
     db: str | None = None,
     on_start: Callable[[int], None] | None = None,
     on_stored: Callable[[int, str], None] | None = None,
@@ -493,7 +513,8 @@ def validate(
         developers: population size [default: the scenario's].
         targets: a TOML or YAML file with a ``targets`` list [default: the packaged targets].
         workers: local worker processes [default: the number of cores, at most ``seeds``].
-        scheduler: a Dask scheduler's address instead of local processes.
+        scheduler: a Dask scheduler's address instead of local processes (as :func:`sweep`).
+        insecure_scheduler: as :func:`sweep`.
         db: the run store (created if missing).
         on_start: called with the number of runs, before they are sent.
         on_stored: called with each seed and its run's status once it is stored.
@@ -522,7 +543,7 @@ def validate(
     store = RunStore(db)
     if workers is None and scheduler is None:
         workers = min(os.cpu_count() or 1, seeds)
-    with open_executor(workers, scheduler) as executor:
+    with open_executor(workers, scheduler, insecure_scheduler) as executor:
         if on_start:
             on_start(seeds)
         return validate_seeds(store, resolved, wanted, seeds, executor, on_stored)
@@ -724,6 +745,16 @@ def open_store(db: str | None = None) -> Store:
     return Store(RunStore(db, create=False))
 
 
+def mask_credentials(text: str, urls: Iterable[str] = ()) -> str:
+    """``text`` with every database credential in it shown as ``***``.
+
+    That is the password of any ``scheme://user:password@`` and the value of any
+    ``password=`` (or other secret) query parameter in it, and each credential of ``urls``
+    wherever it occurs (a driver may quote a password on its own).
+    """
+    return mask_secrets(text, [secret for url in urls for secret in url_secrets(url)])
+
+
 @dataclass(frozen=True)
 class Comparison:
     """Runs side by side (see :func:`compare`).
@@ -865,7 +896,8 @@ class Store:
         Returns:
             Columns ``name, status, seed, steps_done, steps_planned, policies`` (names joined
             by ``+``), ``created_at``, ``finished_at`` (Timestamps), ``package_version``,
-            ``digest``, ``tags``.
+            ``digest``, ``tags``, ``error``. A row changed outside ``sim`` so that it cannot
+            be read is listed with status :data:`DAMAGED` and why in ``error``.
 
         Raises:
             InputError: an unknown status.

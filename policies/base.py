@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from policies.constraints import Constraints
 from vocabulary.calendar import parse_month
 
+MAX_MONTH_NUMBER = 12 * 300
+"""The largest month number a schedule may give (300 years after a run's first month)."""
+
 
 class Schedule(BaseModel):
     """When a policy acts.
@@ -37,9 +40,30 @@ class Schedule(BaseModel):
             value = getattr(self, name)
             if isinstance(value, str):
                 parse_month(value)
-            elif isinstance(value, int) and value < 0:
-                raise ValueError(f"{name} must be a month YYYY-MM or a step >= 0, got {value}")
+            elif isinstance(value, int) and not 0 <= value <= MAX_MONTH_NUMBER:
+                raise ValueError(
+                    f"{name} must be a month YYYY-MM or a month number from 0 to "
+                    f"{MAX_MONTH_NUMBER}, got {value}"
+                )
+        if type(self.start) is type(self.end) and self.start is not None:
+            self.check_order(self.start_month(0), self.end_month(0))
         return self
+
+    def start_month(self, run_start: int) -> int | None:
+        """The month index the policy starts in, for a run starting in ``run_start``."""
+        return self._resolve(self.start, run_start)
+
+    def end_month(self, run_start: int) -> int | None:
+        """The month index of the policy's last month, for a run starting in ``run_start``."""
+        return self._resolve(self.end, run_start)
+
+    def check_order(self, start: int | None, end: int | None) -> None:
+        """Refuse an end before the start: such a policy would never act."""
+        if start is not None and end is not None and end < start:
+            raise ValueError(
+                f"schedule end {self.end} is before its start {self.start}: the "
+                "end must be the same month as the start or later"
+            )
 
     def _resolve(self, value: str | int | None, run_start: int) -> int | None:
         if value is None:
@@ -48,8 +72,8 @@ class Schedule(BaseModel):
 
     def intensity(self, month: int, run_start: int) -> float:
         """How strongly the policy acts in ``month``: 0 (off) to 1 (fully on)."""
-        start = self._resolve(self.start, run_start)
-        end = self._resolve(self.end, run_start)
+        start = self.start_month(run_start)
+        end = self.end_month(run_start)
         if (start is not None and month < start) or (end is not None and month > end):
             return 0.0
         if start is None or self.ramp_months == 0:

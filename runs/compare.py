@@ -49,6 +49,13 @@ def compare_runs(
         Index ``(when, metric)`` with ``when`` the month as ``YYYY-MM`` or ``"end"``; one column
         per run, named by run id.
     """
+    ids = [run.id for run in runs]
+    twice = sorted({run_id for run_id in ids if ids.count(run_id) > 1})
+    if twice:
+        raise InputError(
+            f"run {twice[0]} is given twice: compare distinct runs, e.g. "
+            f"`sim runs compare {twice[0]} {twice[0] + 1}`"
+        )
     unknown = [m for m in metrics if runs and m not in runs[0].market_steps.columns]
     if unknown:
         raise InputError(

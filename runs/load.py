@@ -15,7 +15,7 @@ Example::
     run.market_steps["cn_share_global"].plot()
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError
-from sqlalchemy import Float, Integer, Table, func, select
+from sqlalchemy import Column, Float, Integer, Table, func, select
 from sqlalchemy.orm import Session
 
 import simulator
@@ -34,13 +34,16 @@ from runs.schema import (
     Sweep,
     SweepRun,
 )
-from runs.store import RunStore, StoreError, effective_status
+from runs.store import UNREADABLE, RunStore, StoreError, effective_status
 from simulator.scenario import Scenario
 from vocabulary.clock import StepClock
 from vocabulary.errors import InputError, describe_validation_error
+from vocabulary.text import printable
 
 _NOT_LOADED = ("id", "run_id")
 """Columns every history table has that say nothing about the run once it is loaded."""
+DAMAGED = "damaged"
+"""The status :func:`list_runs` gives a row it cannot read (changed outside ``sim``)."""
 
 
 def open_store(db: str | None = None) -> RunStore:
@@ -78,7 +81,9 @@ def list_runs(
     Returns:
         Columns ``name, status, seed, steps_done, steps_planned, policies`` (the enabled
         policies' names joined by ``+``, empty for none), ``created_at``, ``finished_at``,
-        ``package_version``, ``digest`` and ``tags`` (a list of the run's labels).
+        ``package_version``, ``digest``, ``tags`` (a list of the run's labels) and ``error``
+        (why a failed run failed). A row that cannot be read (changed outside ``sim``) is
+        listed with status ``damaged``, whatever the filters, with only its id and ``error``.
     """
     if status is not None and status not in RUN_STATUSES:
         raise InputError(f"status {status!r}: expected one of {', '.join(RUN_STATUSES)}")
@@ -94,6 +99,7 @@ def list_runs(
         "package_version",
         "digest",
         "tags",
+        "error",
     ]
     rows: list[dict[str, Any]] = []
     if store.exists:
@@ -108,34 +114,97 @@ def list_runs(
                     .where(Sweep.id == sweep if isinstance(sweep, int) else Sweep.name == sweep)
                 )
             )
-        with Session(store.engine) as session:
-            for run in session.scalars(query):
-                if limit is not None and len(rows) >= limit:
-                    break
-                names = [p["name"] for p in run.policies]
-                run_status = effective_status(run)
-                if (policy is not None and policy not in names) or (
-                    status is not None and run_status != status
-                ):
-                    continue
-                rows.append(
-                    {
-                        "run_id": run.id,
-                        "name": run.name,
-                        "status": run_status,
-                        "seed": int(run.seed),
-                        "steps_done": run.steps_done,
-                        "steps_planned": run.steps_planned,
-                        "policies": "+".join(names),
-                        "created_at": _timestamp(run.created_at),
-                        "finished_at": _timestamp(run.finished_at),
-                        "package_version": run.versions.get("package"),
-                        "digest": run.digest,
-                        "tags": list(run.tags),
-                    }
-                )
+        with store.reading("runs") as session:
+            try:
+                rows = _listed(map(_listing, session.scalars(query)), policy, status, limit)
+            except UNREADABLE:
+                session.rollback()
+                # Some row cannot be read: list the others, and that one as damaged.
+                ids = list(session.scalars(query.with_only_columns(Run.id)))
+                listings = (_listing_or_damage(store, session, run_id) for run_id in ids)
+                rows = _listed(listings, policy, status, limit)
     frame = pd.DataFrame(rows, columns=["run_id", *columns])
     return frame.set_index("run_id")
+
+
+def _listed(
+    listings: Iterable[dict[str, Any]], policy: str | None, status: str | None, limit: int | None
+) -> list[dict[str, Any]]:
+    """The newest ``limit`` listings with ``policy`` and ``status``; damaged rows unfiltered."""
+    rows: list[dict[str, Any]] = []
+    for row in listings:
+        if limit is not None and len(rows) >= limit:
+            break
+        damaged = row["status"] == DAMAGED
+        if not damaged and (
+            (policy is not None and policy not in row["policies"].split("+"))
+            or (status is not None and row["status"] != status)
+        ):
+            continue
+        rows.append(row)
+    return rows
+
+
+def _listing(run: Run) -> dict[str, Any]:
+    """A run's row in :func:`list_runs`.
+
+    Raises:
+        ValueError, TypeError, KeyError, AttributeError: the row was changed outside ``sim``
+            (a required value missing, text where a number belongs, bad JSON).
+    """
+    for column in Run.__table__.columns:
+        value = checked_value(column, getattr(run, column.key))
+        if value is None and not column.nullable:
+            raise ValueError(f"runs.{column.name} of run {run.id} is empty")
+    return {
+        "run_id": run.id,
+        "name": printable(run.name),
+        "status": effective_status(run),
+        "seed": int(run.seed),
+        "steps_done": run.steps_done,
+        "steps_planned": run.steps_planned,
+        "policies": "+".join(p["name"] for p in run.policies),
+        "created_at": _timestamp(run.created_at),
+        "finished_at": _timestamp(run.finished_at),
+        "package_version": run.versions.get("package"),
+        "digest": run.digest,
+        "tags": [printable(tag) for tag in run.tags],
+        "error": run.error,
+    }
+
+
+def _listing_or_damage(store: RunStore, session: Session, run_id: int) -> dict[str, Any]:
+    """Run ``run_id``'s row in :func:`list_runs`, or one saying it cannot be read."""
+    try:
+        return _listing(session.get(Run, run_id))
+    except UNREADABLE as error:
+        session.rollback()
+        return {
+            "run_id": run_id,
+            "name": "?",
+            "status": DAMAGED,
+            "seed": None,
+            "steps_done": None,
+            "steps_planned": None,
+            "policies": "",
+            "created_at": pd.NaT,
+            "finished_at": pd.NaT,
+            "package_version": None,
+            "digest": None,
+            "tags": [],
+            "error": f"row cannot be read: {store.reason(error)}",
+        }
+
+
+def checked_value(column: Column, value: Any) -> Any:
+    """A stored value, made sure to be a number if its column holds numbers.
+
+    SQLite keeps whatever was written into a column; text written into a number column outside
+    ``sim`` then raises ``ValueError`` here (a damaged row), not deep in some formatting code.
+    """
+    if value is not None and isinstance(column.type, Float | Integer):
+        return column.type.python_type(value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -228,17 +297,24 @@ def load_table(store: RunStore, table: Table, run_id: int) -> pd.DataFrame:
     """One history table's rows of one run, in step order, indexed by month.
 
     Floats stay exactly as stored (a NULL metric becomes NaN); integers are ``int64``.
+
+    Raises:
+        StoreError: the table is missing or holds a value of the wrong type (a database
+            changed outside ``sim``), naming the table and the run.
     """
     columns = [c for c in table.columns if c.name not in _NOT_LOADED]
     query = select(*columns).where(table.c.run_id == run_id).order_by(table.c.step, table.c.id)
-    with store.engine.connect() as connection:
-        rows = connection.execute(query).all()
-    values = zip(*rows, strict=True) if rows else ([] for _ in columns)  # by column: faster
-    frame = pd.DataFrame(
-        {c.name: pd.array(list(v), dtype=_dtype(c)) for c, v in zip(columns, values, strict=True)}
-    )
-    codes, months = pd.factorize(frame["month"])  # parse each month once, not once per row
-    frame["month"] = pd.PeriodIndex(months, freq="M").take(codes)
+    with store.reading(f"table {table.name} of run {run_id}") as session:
+        rows = session.execute(query).all()
+        values = zip(*rows, strict=True) if rows else ([] for _ in columns)  # by column: faster
+        frame = pd.DataFrame(
+            {
+                c.name: pd.array(list(v), dtype=_dtype(c))
+                for c, v in zip(columns, values, strict=True)
+            }
+        )
+        codes, months = pd.factorize(frame["month"])  # parse each month once, not per row
+        frame["month"] = pd.PeriodIndex(months, freq="M").take(codes)
     return frame.set_index("month")
 
 
@@ -371,33 +447,40 @@ def run_details(store: RunStore, run_id: int) -> RunDetails:
     """Run ``run_id``'s own row, row counts, policy events and last market row.
 
     Raises:
-        StoreError: if the store has no such run (the message gives the ids it has).
+        StoreError: if the store has no such run (the message gives the ids it has), or the
+            run's rows cannot be read (naming what was changed outside ``sim``).
     """
     record = store.run_record(run_id)
     market = HISTORY_TABLES["market_steps"]
     events = HISTORY_TABLES["policy_events"]
-    with store.engine.connect() as connection:
+    with store.reading(f"run {run_id}") as session:
         rows = {
-            name: connection.scalar(
+            name: session.scalar(
                 select(func.count()).select_from(table).where(table.c.run_id == run_id)
             )
             for name, table in HISTORY_TABLES.items()
         }
-        changes = connection.execute(
+        changes = session.execute(
             select(events.c.month, events.c.policy, events.c.status)
             .where(events.c.run_id == run_id)
             .order_by(events.c.step)
         ).all()
-        last = connection.execute(
-            select(*(c for c in market.columns if c.name not in _NOT_LOADED))
+        columns = [c for c in market.columns if c.name not in _NOT_LOADED]
+        last = session.execute(
+            select(*columns)
             .where(market.c.run_id == run_id)
             .order_by(market.c.step.desc())
             .limit(1)
         ).first()
+        last_market = (
+            None
+            if last is None
+            else {c.name: checked_value(c, value) for c, value in zip(columns, last, strict=True)}
+        )
     return RunDetails(
         **_header(record),
         tags=list(record["tags"]),
         rows=rows,
         events=pd.DataFrame(changes, columns=["month", "policy", "status"]),
-        last_market=dict(last._mapping) if last is not None else None,
+        last_market=last_market,
     )

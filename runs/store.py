@@ -22,8 +22,19 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -39,7 +50,8 @@ from runs.schema import (
     SegmentStep,
     Sweep,
 )
-from vocabulary.errors import InputError
+from vocabulary.errors import InputError, excerpt
+from vocabulary.text import check_name, printable
 
 DEFAULT_DB = "runs.db"
 ENV_VAR = "SIM_DB"
@@ -52,6 +64,10 @@ WRITER = "sim_writer"
 
 class StoreError(InputError):
     """The store cannot be opened or used as asked (one line, exit status 2)."""
+
+
+UNREADABLE = (SQLAlchemyError, ValueError, TypeError, KeyError, AttributeError)
+"""What reading a damaged row raises: a driver error, bad JSON, text where a number belongs."""
 
 
 def resolve_url(db: str | None) -> str:
@@ -69,12 +85,62 @@ def resolve_url(db: str | None) -> str:
     return target
 
 
-def mask_url(url: str) -> str:
-    """The URL with any password replaced by ``***``, for messages and listings."""
+SECRET_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "cred")
+"""A URL query parameter whose name holds one of these carries a secret (``password=``)."""
+MAX_ID = 2**63 - 1
+"""The largest id a run or sweep can have: the largest integer both backends store."""
+_SECRET_PARAM = re.compile(rf"(?i)((?:^|[?&;\s])\w*(?:{'|'.join(SECRET_WORDS)})\w*=)[^&;\s]*")
+_USER_INFO = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+
+
+def _is_secret(parameter: str) -> bool:
+    return any(word in parameter.lower() for word in SECRET_WORDS)
+
+
+def mask_secrets(text: str, secrets: Sequence[str] = ()) -> str:
+    """``text`` with every credential in it replaced by ``***``.
+
+    That is the password of any ``scheme://user:password@`` in it, the value of any
+    ``password=`` (or other secret) query parameter, and each of ``secrets`` wherever it occurs
+    (a driver may quote a password on its own).
+    """
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, "***")
+    return _SECRET_PARAM.sub(r"\1***", _USER_INFO.sub(r"\1***@", text))
+
+
+def url_secrets(url: str) -> list[str]:
+    """The credentials a URL carries (password, secret query values), as given and decoded."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return []
+    values = [parsed.password or ""]
+    for key, value in parsed.query.items():
+        if _is_secret(key):
+            values += [value] if isinstance(value, str) else list(value)
+    return [form for value in values if value for form in {value, quote(value, safe="")}]
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password and secret query parameters as ``***``, for any output."""
+    try:
+        parsed = make_url(url)
+        hidden = {key: "***" for key in parsed.query if _is_secret(key)}
+        shown = parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+        return shown.replace("%2A%2A%2A", "***")
+    except (ArgumentError, ValueError):
+        return mask_secrets(url)
+
+
+def check_id(value: int, what: str = "run") -> int:
+    """``value`` if it can be a stored id (1 to :data:`MAX_ID`); else a one-line error."""
+    if not 1 <= value <= MAX_ID:
+        raise StoreError(
+            f"{what} id {excerpt(value)}: {what} ids are whole numbers from 1 to {MAX_ID}"
+        )
+    return value
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -176,11 +242,21 @@ class RunStore:
         self._new_file: Path | None = None
         try:
             parsed = make_url(self.url)
-        except ArgumentError:
-            raise StoreError(f"--db {self.masked_url!r}: not a database URL or file path") from None
-        self._password = parsed.password
+        except (ArgumentError, ValueError):
+            raise StoreError(
+                f"--db {self.masked_url!r}: not a database URL or file path; "
+                "expected DIALECT://USER:PASSWORD@HOST:PORT/DATABASE (the port a "
+                "number) or a file path"
+            ) from None
+        self._secrets = url_secrets(self.url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             path = Path(parsed.database)
+            if path.is_symlink() and not path.exists():
+                raise StoreError(
+                    f"--db {path}: a symbolic link that leads to no file (it dangles or loops)"
+                )
+            if path.exists() and not path.is_file():
+                raise StoreError(f"--db {path}: not a regular file (a SQLite database is one)")
             if not path.exists():
                 if not create:
                     self.exists = False
@@ -194,7 +270,7 @@ class RunStore:
             self.engine: Engine = create_engine(self.url)
         except (ArgumentError, ImportError, SQLAlchemyError) as error:
             raise StoreError(
-                f"cannot open database {self.masked_url}: {self._reason(error)}"
+                f"cannot open database {self.masked_url}: {self.reason(error)}"
             ) from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_connect)
@@ -204,10 +280,9 @@ class RunStore:
         if self.exists:
             self._prepare(create, upgrade)
 
-    def _reason(self, error: BaseException) -> str:
-        """The first line of a driver's error, with the URL's password blotted out."""
-        reason = _first_line(error)
-        return reason.replace(self._password, "***") if self._password else reason
+    def reason(self, error: BaseException) -> str:
+        """The first line of a driver's error, with the URL's credentials blotted out."""
+        return mask_secrets(_first_line(error), self._secrets)
 
     def _prepare(self, create: bool, upgrade: bool) -> None:
         """Check the schema version; create it in a fresh database, or migrate an older one.
@@ -261,8 +336,8 @@ class RunStore:
             # that the kernel still refuses (read-only mounts, dropped capabilities).
             if not os.access(new.parent, os.W_OK):
                 return f"cannot create database {new}: folder {new.parent} is not writable"
-            return f"cannot create database {new}: {self._reason(error)}"
-        return f"cannot open database {self.masked_url}: {self._reason(error)}"
+            return f"cannot create database {new}: {self.reason(error)}"
+        return f"cannot open database {self.masked_url}: {self.reason(error)}"
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -283,7 +358,15 @@ class RunStore:
         versions: dict[str, str],
         tags: Sequence[str] = (),
     ) -> int:
-        """Register a new run as ``running`` and return its id."""
+        """Register a new run as ``running`` and return its id.
+
+        Raises:
+            InputError: the name or a tag is not one line of printable text of at most
+                :data:`~vocabulary.text.NAME_LENGTH` characters (nothing is written).
+        """
+        check_name(name, "run name")
+        for tag in tags:
+            check_name(tag, "tag")
         with self.session() as session:
             run = Run(
                 name=name,
@@ -340,6 +423,25 @@ class RunStore:
 
     # ---- looking at runs -------------------------------------------------------------------------
 
+    @contextmanager
+    def reading(self, what: str) -> Iterator[Session]:
+        """A session for reading ``what``; a damaged database becomes one line naming it.
+
+        A table or column dropped, or a value of the wrong type written into one outside
+        ``sim``, raise driver errors deep inside a query; the user gets one line instead.
+        """
+        try:
+            with Session(self.engine) as session:
+                yield session
+        except InputError:
+            raise
+        except UNREADABLE as error:
+            raise StoreError(
+                f"database {self.masked_url} cannot be read ({what}): "
+                f"{self.reason(error)}; was it changed outside sim? Restore it "
+                "from a backup"
+            ) from None
+
     def run_record(self, run_id: int) -> dict[str, Any]:
         """One run's own row, as stored (times as ``datetime``); an error if there is none.
 
@@ -348,9 +450,10 @@ class RunStore:
         Raises:
             StoreError: if the store has no such run (the message gives the ids it has).
         """
+        check_id(run_id)
         if not self.exists:
             raise StoreError(f"no run {run_id}: database {self.masked_url} has no runs yet")
-        with Session(self.engine) as session:
+        with self.reading(f"run {run_id}") as session:
             run = session.get(Run, run_id)
             if run is None:
                 last = session.scalar(select(func.max(Run.id)))
@@ -358,7 +461,7 @@ class RunStore:
                 raise StoreError(f"no run {run_id} in {self.masked_url} ({hint})")
             return {
                 "id": run.id,
-                "name": run.name,
+                "name": printable(run.name),
                 "status": effective_status(run),
                 "created_at": run.created_at,
                 "finished_at": run.finished_at,
@@ -367,7 +470,7 @@ class RunStore:
                 "steps_planned": run.steps_planned,
                 "policies": run.policies,
                 "digest": run.digest,
-                "tags": run.tags,
+                "tags": [printable(tag) for tag in run.tags],
                 "scenario": run.scenario,
                 "versions": run.versions,
                 "error": run.error,

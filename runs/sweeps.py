@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from runs.schema import MarketStep, Run, Sweep, SweepRun
-from runs.store import RunStore, StoreError, effective_status, utc_now
+from runs.store import RunStore, StoreError, check_id, effective_status, utc_now
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,8 @@ def reopen_sweep(store: RunStore, sweep_id: int) -> StoredSweep:
 
 def _get(session: Session, store: RunStore, ref: int | str) -> Sweep:
     """Sweep ``ref`` (an id, or a name); an error listing what there is if there is none."""
+    if isinstance(ref, int):
+        check_id(ref, "sweep")
     query = select(Sweep).where(Sweep.id == ref if isinstance(ref, int) else Sweep.name == ref)
     sweep = session.scalars(query).first()
     if sweep is None:

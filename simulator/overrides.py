@@ -19,8 +19,9 @@ from policies.base import Policy
 from policies.engine import ActivePolicy
 from policies.registry import available, build, policy_class
 from simulator.scenario import Scenario
+from vocabulary.calendar import parse_month
 from vocabulary.clock import same_span
-from vocabulary.errors import InputError, describe_validation_error
+from vocabulary.errors import InputError, describe_validation_error, excerpt
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
@@ -40,6 +41,8 @@ def parse_value(raw: Any, current: Any) -> Any:
         return raw
     try:
         return tomllib.loads(f"v = {raw}")["v"]
+    except RecursionError:
+        raise InputError(f"value {excerpt(raw)}: nested too deeply") from None
     except tomllib.TOMLDecodeError:
         if isinstance(current, list):
             return [item.strip() for item in raw.split(",") if item.strip()]
@@ -179,8 +182,20 @@ def _set_policy_param(
 
 
 def build_policies(scenario: Scenario) -> list[ActivePolicy]:
-    """The scenario's policies as validated instances with their labels, in the scenario's order."""
-    return [
-        ActivePolicy(config.key, build(config.name, config.params, label=config.key))
-        for config in scenario.policies
-    ]
+    """The scenario's policies as validated instances with their labels, in the scenario's order.
+
+    Raises:
+        InputError: a policy's parameters are not allowed, or its schedule ends before it
+            starts (one end a month, the other a month number counted from the scenario's start).
+    """
+    run_start = parse_month(scenario.start)
+    active = []
+    for config in scenario.policies:
+        policy = build(config.name, config.params, label=config.key)
+        schedule = policy.schedule
+        try:
+            schedule.check_order(schedule.start_month(run_start), schedule.end_month(run_start))
+        except ValueError as error:
+            raise InputError(f"{config.key}.schedule: {error}") from None
+        active.append(ActivePolicy(config.key, policy))
+    return active

@@ -9,6 +9,7 @@ Each default carries its source in its description, or says "guess". "SOURCES n"
 of ``docs/sources.md``, "INPUTS n" of ``docs/inputs.md``.
 """
 
+import math
 import tomllib
 from importlib import resources
 from typing import Annotated, Any, Literal
@@ -17,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from vocabulary.calendar import parse_month
 from vocabulary.clock import STEP_LENGTHS
+from vocabulary.errors import excerpt
 from vocabulary.regions import (
     CONTROL_TIERS,
     DEV_REGIONS,
@@ -25,6 +27,15 @@ from vocabulary.regions import (
     DevRegion,
     Jurisdiction,
 )
+from vocabulary.text import NAME_LENGTH, TEXT_LENGTH, text_problem
+
+MAX_NUMBER = 1e15
+"""The largest magnitude of any number in a scenario: 25 times the default monthly demand.
+
+Larger inputs (or ``inf``, ``nan``) only overflow the model's arithmetic, so they are refused.
+"""
+LABEL_LENGTH = 100
+"""The longest provider name or policy label: what the history tables keep of them."""
 
 
 def _check_month(text: str) -> str:
@@ -33,6 +44,22 @@ def _check_month(text: str) -> str:
 
 
 Month = Annotated[str, AfterValidator(_check_month)]
+
+
+def _text(max_length: int, lines: bool = False) -> AfterValidator:
+    """A validator that a string is printable text of at most ``max_length`` characters."""
+
+    def check(value: str) -> str:
+        problem = text_problem(value, max_length, lines)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
+
+
+Name = Annotated[str, Field(min_length=1), _text(NAME_LENGTH)]
+Label = Annotated[str, Field(min_length=1), _text(LABEL_LENGTH)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -53,7 +80,9 @@ ByYear = dict[int, Annotated[float, Field(ge=-0.5, le=2.0)]]
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
 
 
 class DemandParams(_Section):
@@ -324,7 +353,7 @@ class NetworkParams(_Section):
 class ProviderSpec(_Section):
     """One provider of the roster; see ``simulator/data/roster.toml`` for sources."""
 
-    name: str = Field(min_length=1)
+    name: Label
     jurisdiction: Jurisdiction
     open_weights: bool
     efficiency: float = Field(gt=0)
@@ -362,8 +391,8 @@ class PolicyConfig(_Section):
     addresses the policy by it.
     """
 
-    name: str
-    label: str | None = None
+    name: Label
+    label: Label | None = None
     params: dict[str, Any] = Field(default_factory=dict)
 
     @property
@@ -399,8 +428,8 @@ def default_domestic_output() -> dict[str, dict[int, float]]:
 class Scenario(_Section):
     """A complete, validated description of one run except its seed."""
 
-    name: str = "default"
-    description: str = ""
+    name: Name = "default"
+    description: Annotated[str, _text(TEXT_LENGTH, lines=True)] = ""
     start: Month = Field("2024-01", description="first simulated month")
     steps: int = Field(
         48,
@@ -435,6 +464,18 @@ class Scenario(_Section):
     )
     policies: list[PolicyConfig] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_values(cls, data: Any) -> Any:
+        """Refuse numbers that are not finite or too large, and text with control characters.
+
+        Wherever they are (policy parameters included): numbers beyond :data:`MAX_NUMBER`.
+        """
+        problem = _first_bad_value(data)
+        if problem:
+            raise ValueError(problem)
+        return data
+
     @model_validator(mode="after")
     def _cross_references(self) -> "Scenario":
         chips = {chip.name for chip in self.chips}
@@ -464,3 +505,29 @@ class Scenario(_Section):
         if unknown:
             raise ValueError(f"domestic_output: unknown chip {', '.join(sorted(unknown))}")
         return self
+
+
+def _first_bad_value(data: Any) -> str | None:
+    """Where ``data`` holds a number or text no scenario may hold, and why; None if nowhere.
+
+    Walks plain mappings and lists without recursion (a settings file has few values, see
+    :mod:`vocabulary.settings_files`); validated sections are checked by their own fields.
+    """
+    pending: list[tuple[str, Any]] = [("", data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend((f"{path}.{key}".lstrip("."), item) for key, item in value.items())
+        elif isinstance(value, list | tuple):
+            pending.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > MAX_NUMBER:
+                return (
+                    f"{path}: expected a finite number from {-MAX_NUMBER:g} to "
+                    f"{MAX_NUMBER:g} (got {excerpt(value)})"
+                )
+        elif isinstance(value, str):
+            problem = text_problem(value, TEXT_LENGTH, lines=True)
+            if problem:
+                return f"{path}: {problem}"
+    return None

@@ -54,7 +54,10 @@ def load_scenario(name_or_path: str) -> Scenario:
             f"unknown scenario {name_or_path!r}: not a file, and not a preset "
             f"({', '.join(preset_names())})"
         )
-    build_policies(scenario)
+    try:
+        build_policies(scenario)
+    except InputError as error:
+        raise InputError(f"scenario file {name_or_path}: {error}") from None
     return scenario
 
 

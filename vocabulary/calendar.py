@@ -1,22 +1,39 @@
 """Months as integers, so that schedules and lead times are plain arithmetic.
 
-A month is stored as ``year * 12 + (month - 1)``; users see and type ``YYYY-MM``.
+A month is stored as ``year * 12 + (month - 1)``; users see and type ``YYYY-MM``. Months
+are accepted from :data:`FIRST_YEAR` to :data:`LAST_YEAR`: any run that starts in that range
+ends (2,600 steps at most, 216 years of months) well inside what dates and the stored
+``YYYY-MM`` columns can hold.
 """
 
 import re
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+from vocabulary.errors import excerpt
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+FIRST_YEAR = 1900
+"""The earliest year a month may be in."""
+LAST_YEAR = 2200
+"""The latest year a month may be in."""
 
 
 def parse_month(text: str) -> int:
     """Turn ``"2024-01"`` into a month index.
 
     Raises:
-        ValueError: if the text is not ``YYYY-MM`` with a month from 01 to 12.
+        ValueError: if the text is not ``YYYY-MM`` with a month from 01 to 12 and a year
+            from :data:`FIRST_YEAR` to :data:`LAST_YEAR`.
     """
-    match = _MONTH.match(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"expected a month as YYYY-MM (e.g. 2024-01), got {text!r}")
+    match = _MONTH.match(text.strip()) if isinstance(text, str) else None
+    if (
+        not match
+        or not 1 <= int(match.group(2)) <= 12
+        or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR
+    ):
+        raise ValueError(
+            f"expected a month as YYYY-MM from {FIRST_YEAR}-01 to {LAST_YEAR}-12 "
+            f"(e.g. 2024-01), got {excerpt(text)}"
+        )
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 

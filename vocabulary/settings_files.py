@@ -4,6 +4,11 @@ Scenario files and calibration target files are both written by hand, in either 
 both read through here: the file's suffix (``.yaml`` / ``.yml``, else TOML) picks the parser,
 and every problem (missing file, unreadable bytes, bad syntax, not a mapping) becomes an
 :class:`~vocabulary.errors.InputError` that names the file.
+
+A settings file is small and shallow, so anything else is refused before it can cost time or
+memory: files over :data:`MAX_BYTES`, nesting deeper than :data:`MAX_DEPTH`, and more than
+:data:`MAX_VALUES` values counted as the program would see them (a YAML alias counts its whole
+target again, so a "billion laughs" file is refused however few bytes it has).
 """
 
 import tomllib
@@ -17,6 +22,12 @@ from vocabulary.errors import InputError
 FileFormat = Literal["toml", "yaml"]
 YAML_SUFFIXES = (".yaml", ".yml")
 SETTINGS_SUFFIXES = (".toml", *YAML_SUFFIXES)
+MAX_BYTES = 1_000_000
+"""The largest settings file read: a full scenario with every value written out is ~20 kB."""
+MAX_DEPTH = 16
+"""The deepest nesting of tables and lists allowed (a full scenario nests 5 deep)."""
+MAX_VALUES = 100_000
+"""The most values (tables, lists and scalars, aliases expanded) a settings file may hold."""
 
 
 def syntax_of(path: Path) -> FileFormat:
@@ -35,9 +46,16 @@ def read_settings_file(path: Path, what: str) -> dict[str, Any]:
     if not path.is_file():
         raise InputError(f"{origin}: no such file")
     try:
-        text = path.read_text()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+        text = raw.decode()
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"{origin}: cannot read it ({error})") from None
+    if len(raw) > MAX_BYTES:
+        raise InputError(
+            f"{origin}: larger than {MAX_BYTES:,} bytes; settings files are "
+            "small (a full scenario is about 20 kB)"
+        )
     return parse_settings(text, origin, syntax_of(path))
 
 
@@ -45,6 +63,8 @@ def parse_settings(text: str, origin: str, syntax: FileFormat) -> dict[str, Any]
     """``text`` as a mapping, or an error naming ``origin`` and what is wrong with it."""
     try:
         data = tomllib.loads(text) if syntax == "toml" else yaml.safe_load(text)
+    except RecursionError:
+        raise InputError(f"{origin}: nested deeper than {MAX_DEPTH} levels") from None
     except tomllib.TOMLDecodeError as error:
         raise InputError(f"{origin}: invalid TOML: {error}") from None
     except yaml.YAMLError as error:
@@ -58,4 +78,27 @@ def parse_settings(text: str, origin: str, syntax: FileFormat) -> dict[str, Any]
         raise InputError(
             f"{origin}: expected a mapping of settings at the top, got {type(data).__name__}"
         )
+    _check_shape(data, origin)
     return data
+
+
+def _check_shape(data: dict[str, Any], origin: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_DEPTH` or more than :data:`MAX_VALUES` values.
+
+    Walks without recursion and stops at the limit, so a hostile file costs little to refuse.
+    """
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    count = 0
+    while pending:
+        value, depth = pending.pop()
+        count += 1
+        if count > MAX_VALUES:
+            raise InputError(
+                f"{origin}: more than {MAX_VALUES:,} values (YAML aliases count "
+                "each time they are used); settings files are small"
+            )
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                raise InputError(f"{origin}: nested deeper than {MAX_DEPTH} levels")
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, depth + 1) for child in children)

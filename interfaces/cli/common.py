@@ -1,7 +1,10 @@
 """What every ``sim`` command shares: error handling, common options and number formats."""
 
 import math
+import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -9,6 +12,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.exc import SQLAlchemyError
 
 from interfaces import api
 from vocabulary.clock import STEP_LENGTHS
@@ -21,11 +25,19 @@ class BadInput(click.ClickException):
     exit_code = 2
 
 
+class Crashed(click.ClickException):
+    """A bug: one line saying where its traceback was written, exit status 1."""
+
+    exit_code = 1
+
+
 class SimGroup(click.Group):
     """Turns every user error raised below it into a one-line error with status 2.
 
-    That is our own :class:`InputError` and click's usage errors (an option's value of the wrong
-    type or out of range), which click would otherwise print under three lines of usage.
+    That is our own :class:`InputError`, click's usage errors (an option's value of the wrong
+    type or out of range), which click would otherwise print under three lines of usage, and a
+    database damaged in a way the store's own checks did not foresee. Anything else is a bug:
+    the top group prints one line naming the file that holds its traceback, and exits 1.
     """
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -36,6 +48,46 @@ class SimGroup(click.Group):
             raise BadInput(str(error)) from None
         except click.UsageError as error:
             raise BadInput(error.format_message()) from None
+        except SQLAlchemyError as error:
+            reason = _masked(_first_line(getattr(error, "orig", None) or error))
+            raise BadInput(f"the database cannot be used as it is: {reason}") from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            if ctx.parent is not None:
+                raise
+            path = _write_traceback(error)
+            raise Crashed(
+                f"unexpected {type(error).__name__}: {_masked(_first_line(error))} "
+                f"(a bug; the full traceback is in {path})"
+            ) from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _masked(text: str) -> str:
+    """``text`` without database credentials.
+
+    Neither those of any URL given on the command line or in ``$SIM_DB``, nor any that looks
+    like one.
+    """
+    given = [
+        arg.partition("=")[2] if arg.startswith("--") else arg
+        for arg in [*sys.argv[1:], os.environ.get(api.DB_ENV_VAR, "")]
+    ]
+    return api.mask_credentials(text, given)
+
+
+def _write_traceback(error: BaseException) -> str:
+    """Write ``error``'s traceback, credentials masked, to a new file; return its path."""
+    text = "".join(traceback.format_exception(error))
+    handle, path = tempfile.mkstemp(prefix="sim-error-", suffix=".txt")
+    with os.fdopen(handle, "w") as report:
+        report.write(_masked(f"sim {' '.join(sys.argv[1:])}\n{text}"))
+    return path
 
 
 def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:

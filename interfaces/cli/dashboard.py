@@ -10,6 +10,11 @@ from interfaces.dashboard.server import DEFAULT_HOST, DEFAULT_PORT, free_port, s
 from vocabulary.errors import InputError
 
 
+def _loopback(host: str) -> bool:
+    """Whether serving on ``host`` keeps the dashboard to this machine."""
+    return host.lower() == "localhost" or host.startswith("127.") or host in ("::1", "[::1]")
+
+
 @click.command()
 @db_option
 @click.option(
@@ -43,6 +48,13 @@ def dashboard(db: str | None, port: int, host: str) -> None:
         )
     api.open_store(db)  # a database that cannot be opened is an error now, not in the page
     port = free_port(host, port)
+    if not _loopback(host):
+        click.echo(
+            f"Warning: --host {host} is not this machine's loopback address: anyone who "
+            f"can reach port {port} of it over the network can use the dashboard, "
+            "and run simulations with it.",
+            err=True,
+        )
     click.echo(f"Starting the dashboard on http://{host}:{port}/ ...", err=True)
     serve(
         host,

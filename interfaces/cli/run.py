@@ -19,6 +19,7 @@ from interfaces.cli.common import (
     scenario_options,
 )
 from interfaces.formatting import SUMMARY_ROWS, fmt
+from vocabulary.text import check_name
 
 
 @click.command()
@@ -75,6 +76,10 @@ def run(
     resolved = scenario_from_options(
         scenario, policies, settings, steps, developers, start, step_length
     )
+    if name is not None:
+        check_name(name, "--name")
+    for tag in tags:
+        check_name(tag, "--tag")
     progress = progress_bar("[bold]simulating[/] {task.fields[date]}")
     first: dict[str, Any] = {}
 

@@ -44,9 +44,9 @@ def runs_list(limit: int | None, db: str | None, as_json: bool) -> None:
             str(row["id"]),
             row["name"],
             row["status"],
-            f"{row['steps_done']}/{row['steps_planned']}",
-            str(row["seed"]),
-            row["created_at"],
+            f"{_shown_count(row['steps_done'])}/{_shown_count(row['steps_planned'])}",
+            _shown_count(row["seed"]),
+            row["created_at"] or "-",
             ", ".join(row["policies"]) or "-",
             (row["digest"] or "-")[:12],
         )
@@ -59,20 +59,35 @@ def iso_time(value: pd.Timestamp) -> str | None:
 
 
 def _listed(run_id: Any, row: pd.Series) -> dict[str, Any]:
-    """A row of :meth:`api.Store.runs` as ``sim runs list --json`` prints it."""
-    return {
+    """A row of :meth:`api.Store.runs` as ``sim runs list --json`` prints it.
+
+    A damaged row (changed outside ``sim``) has only its id, status and ``error``.
+    """
+    listed = {
         "id": int(run_id),
         "name": row["name"],
         "status": row["status"],
         "created_at": iso_time(row["created_at"]),
         "finished_at": iso_time(row["finished_at"]),
-        "seed": int(row["seed"]),
-        "steps_done": int(row["steps_done"]),
-        "steps_planned": int(row["steps_planned"]),
+        "seed": _whole(row["seed"]),
+        "steps_done": _whole(row["steps_done"]),
+        "steps_planned": _whole(row["steps_planned"]),
         "policies": row["policies"].split("+") if row["policies"] else [],
         "digest": row["digest"],
         "tags": row["tags"],
     }
+    if row["status"] == api.DAMAGED:
+        listed["error"] = row["error"]
+    return listed
+
+
+def _whole(value: Any) -> int | None:
+    """A count or seed of a listing as an int; None where the row could not be read."""
+    return None if pd.isna(value) else int(value)
+
+
+def _shown_count(value: int | None) -> str:
+    return "?" if value is None else str(value)
 
 
 def _shown(details: api.RunDetails, url: str) -> dict[str, Any]:

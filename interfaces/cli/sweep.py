@@ -173,7 +173,17 @@ SPEC_OPTIONS = (
     "--scheduler",
     default=None,
     metavar="ADDRESS",
-    help="Run on this Dask distributed scheduler (e.g. tcp://10.0.0.5:8786) instead.",
+    help="Run on this Dask distributed scheduler instead: tcp://HOST:PORT on this "
+    "machine (e.g. tcp://127.0.0.1:8786), or tls://HOST:PORT anywhere.",
+)
+@click.option(
+    "--insecure-scheduler",
+    is_flag=True,
+    help="Allow a --scheduler on another machine without TLS: whoever answers there, "
+    "or can tamper with the network, can run any code on this machine.",
+)
+@click.option(
+    "--large", is_flag=True, help="Allow a sweep of more than 10,000 runs (up to 1,000,000)."
 )
 @click.option(
     "--name",
@@ -208,6 +218,8 @@ def sweep_group(
     baseline: str | None,
     workers: int | None,
     scheduler: str | None,
+    insecure_scheduler: bool,
+    large: bool,
     name: str | None,
     resume: int | None,
     db: str | None,
@@ -246,7 +258,14 @@ def sweep_group(
                 f"--resume {resume} runs the stored sweep as it was specified: "
                 f"leave out {', '.join(given)}"
             )
-        run = partial(api.resume_sweep, resume, workers=workers, scheduler=scheduler, db=db)
+        run = partial(
+            api.resume_sweep,
+            resume,
+            workers=workers,
+            scheduler=scheduler,
+            insecure_scheduler=insecure_scheduler,
+            db=db,
+        )
     else:
         run = partial(
             api.sweep,
@@ -266,6 +285,8 @@ def sweep_group(
             name=name,
             workers=workers,
             scheduler=scheduler,
+            insecure_scheduler=insecure_scheduler,
+            large=large,
             db=db,
         )
     try:
