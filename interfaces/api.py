@@ -734,6 +734,43 @@ def upgrade_store(db: str | None = None) -> StoreUpgrade:
     return StoreUpgrade(store.masked_url, store.upgraded_from, SCHEMA_VERSION)
 
 
+@dataclass(frozen=True)
+class StoreCheck:
+    """What :func:`check_store` found: the store, and each problem as one line.
+
+    Attributes:
+        db: the store's URL, credentials masked.
+        problems: one line per problem (``where: what is wrong``), in table order; empty when
+            the store is sound.
+    """
+
+    db: str
+    problems: tuple[str, ...]
+
+    @property
+    def sound(self) -> bool:
+        """Whether nothing is wrong with the store."""
+        return not self.problems
+
+
+def check_store(db: str | None = None) -> StoreCheck:
+    """Look for every problem of a run store changed outside this package, changing nothing.
+
+    Finds a schema version that is not this package's, missing tables and columns, columns
+    of another type, and rows whose values cannot be read (a required value missing, text
+    where a number, time or JSON belongs, JSON of the wrong shape).
+
+    Raises:
+        StoreError: there is no store there, or the database cannot be read at all.
+    """
+    from runs.check import check_store as find_problems
+
+    store = RunStore(db, create=False, as_found=True)
+    if not store.exists:
+        raise StoreError(f"no run store in {store.masked_url}: nothing to check")
+    return StoreCheck(store.masked_url, tuple(map(str, find_problems(store))))
+
+
 def open_store(db: str | None = None) -> Store:
     """The run store at ``db`` (URL or SQLite path), else ``$SIM_DB``, else ``runs.db``.
 

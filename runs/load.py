@@ -116,7 +116,7 @@ def list_runs(
             )
         with store.reading("runs") as session:
             try:
-                rows = _listed(map(_listing, session.scalars(query)), policy, status, limit)
+                rows = _listed(map(listing_row, session.scalars(query)), policy, status, limit)
             except UNREADABLE:
                 session.rollback()
                 # Some row cannot be read: list the others, and that one as damaged.
@@ -145,8 +145,8 @@ def _listed(
     return rows
 
 
-def _listing(run: Run) -> dict[str, Any]:
-    """A run's row in :func:`list_runs`.
+def listing_row(run: Run) -> dict[str, Any]:
+    """A run's row in :func:`list_runs`, once every value of it is checked readable.
 
     Raises:
         ValueError, TypeError, KeyError, AttributeError: the row was changed outside ``sim``
@@ -176,7 +176,7 @@ def _listing(run: Run) -> dict[str, Any]:
 def _listing_or_damage(store: RunStore, session: Session, run_id: int) -> dict[str, Any]:
     """Run ``run_id``'s row in :func:`list_runs`, or one saying it cannot be read."""
     try:
-        return _listing(session.get(Run, run_id))
+        return listing_row(session.get(Run, run_id))
     except UNREADABLE as error:
         session.rollback()
         return {

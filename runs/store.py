@@ -228,13 +228,17 @@ class RunStore:
             at a store never creates one.
         upgrade: migrate an older schema to this package's version instead of refusing it
             (``sim db upgrade``); :attr:`upgraded_from` then says from which version.
+        as_found: open the database as it is, its schema version unchecked, creating nothing
+            (``sim db check``, which reports what is wrong with it).
 
     Raises:
         StoreError: the database cannot be opened or created, or its schema is older (and
             ``upgrade`` is False), newer or not a run store's.
     """
 
-    def __init__(self, url: str | None, create: bool = True, upgrade: bool = False) -> None:
+    def __init__(
+        self, url: str | None, create: bool = True, upgrade: bool = False, as_found: bool = False
+    ) -> None:
         self.url = resolve_url(url)
         self.masked_url = mask_url(self.url)
         self.exists = True
@@ -258,7 +262,7 @@ class RunStore:
             if path.exists() and not path.is_file():
                 raise StoreError(f"--db {path}: not a regular file (a SQLite database is one)")
             if not path.exists():
-                if not create:
+                if not create or as_found:
                     self.exists = False
                 elif not path.parent.is_dir():
                     raise StoreError(
@@ -277,7 +281,7 @@ class RunStore:
             event.listen(self.engine, "begin", _sqlite_begin)
         self.writer = self.engine.execution_options(**{WRITER: True})
         """The engine for transactions that write: on SQLite they queue for the write lock."""
-        if self.exists:
+        if self.exists and not as_found:
             self._prepare(create, upgrade)
 
     def reason(self, error: BaseException) -> str:

@@ -1,4 +1,6 @@
-"""``sim db ...``: look after the run database itself (schema migrations)."""
+"""``sim db ...``: look after the run database itself (schema migrations, damage checks)."""
+
+import sys
 
 import click
 
@@ -28,3 +30,27 @@ def db_upgrade(db: str | None) -> None:
             f"Upgraded {upgrade.db} from schema version {upgrade.from_version} "
             f"to {upgrade.to_version}."
         )
+
+
+@db_group.command("check")
+@db_option
+def db_check(db: str | None) -> None:
+    """Report every problem of a run database changed outside sim, one line each.
+
+    Looks at the schema version, the tables and their columns, and every row's values (a
+    required value missing, text where a number, time or JSON belongs). Changes nothing.
+    Exit status 0 when nothing is wrong, 1 when something is (restore it from a backup), 2
+    when there is no run database there or it cannot be read at all.
+    """
+    check = api.check_store(db)
+    if check.sound:
+        click.echo(f"{check.db}: no problems found.")
+        return
+    for problem in check.problems:
+        click.echo(problem)
+    count = len(check.problems)
+    click.echo(
+        f"{check.db}: {count} problem{'s' if count > 1 else ''} found; restore it from a backup.",
+        err=True,
+    )
+    sys.exit(1)
