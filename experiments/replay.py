@@ -15,6 +15,7 @@ import pandas as pd
 
 from experiments.runner import RunResult, execute, software_versions
 from runs.load import StoredRun, load_table
+from runs.recorder import digest_version
 from runs.schema import HISTORY_TABLES
 from runs.store import RunStore
 from simulator.model import TokenMarket
@@ -50,12 +51,15 @@ class Difference:
 
 
 def version_changes(run: StoredRun) -> dict[str, tuple[str, str]]:
-    """Software whose version differs between the stored run and now: name -> (then, now)."""
+    """Software whose version differs between the stored run and now: name -> (then, now).
+
+    The digest's form is left out: a replay computes its digest in the stored run's form.
+    """
     now = software_versions()
     return {
         name: (then, now[name])
         for name, then in run.versions.items()
-        if name in now and now[name] != then
+        if name in now and now[name] != then and name != "digest"
     }
 
 
@@ -64,12 +68,20 @@ def replay(
 ) -> RunResult:
     """Simulate ``run``'s stored scenario with its stored seed into a new run of ``store``.
 
-    The new run is named ``replay of run N``.
+    The new run is named ``replay of run N``; its digest takes the stored run's form (a run
+    stored before schema version 5 has form 1, without segment rows), so the two digests compare.
 
     Raises:
         StoreError: if this package no longer accepts the stored scenario.
     """
-    return execute(run.scenario, run.seed, store, name=f"replay of run {run.id}", on_step=on_step)
+    return execute(
+        run.scenario,
+        run.seed,
+        store,
+        name=f"replay of run {run.id}",
+        on_step=on_step,
+        digest_form=digest_version(run.versions),
+    )
 
 
 def _keyed(frame: pd.DataFrame, table: str) -> pd.DataFrame:

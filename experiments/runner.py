@@ -21,7 +21,7 @@ import numpy as np
 import simulator
 from policies.engine import ActivePolicy
 from runs.developer_history import DeveloperRows, HistoryPlan
-from runs.recorder import RunRecorder
+from runs.recorder import DIGEST_VERSION, RunRecorder, digest_version
 from runs.store import RunStore
 from simulator.metrics import StepRecord
 from simulator.model import TokenMarket
@@ -54,8 +54,12 @@ class RunResult:
 
 
 def software_versions() -> dict[str, str]:
-    """Versions a run records, so a replay can tell whether the software changed."""
+    """Versions a run records, so a replay can tell whether the software changed.
+
+    ``digest`` is the form of the run's digest (see :mod:`runs.recorder`).
+    """
     return {
+        "digest": str(DIGEST_VERSION),
         "package": simulator.__version__,
         "python": sys.version.split()[0],
         "mesa": mesa.__version__,
@@ -134,20 +138,23 @@ def execute(
     on_step: Callable[[TokenMarket], None] | None = None,
     tags: Sequence[str] = (),
     developer_history: HistoryPlan | None = None,
+    digest_form: int = DIGEST_VERSION,
 ) -> RunResult:
     """Simulate ``scenario`` with ``seed``, storing every step; return the finished run.
 
     ``tags`` are stored with the run for grouping it later (``validation`` for ``sim validate``);
-    ``developer_history`` keeps per-developer rows (see :mod:`runs.developer_history`).
+    ``developer_history`` keeps per-developer rows (see :mod:`runs.developer_history`);
+    ``digest_form`` is the form of its digest (a replay takes the replayed run's).
 
     Raises:
         RunInterrupted: after SIGINT or SIGTERM (the run is marked ``interrupted``).
     """
     model = TokenMarket(scenario, seed=seed)
+    versions = {**software_versions(), "digest": str(digest_form)}
     run_id = _start_run(
-        store, scenario, model.policy_engine.policies, model.seed, name, tags, software_versions()
+        store, scenario, model.policy_engine.policies, model.seed, name, tags, versions
     )
-    recorder = RunRecorder(store, run_id)
+    recorder = RunRecorder(store, run_id, digest_form)
     try:
         with deferred_stop_signals() as stop:
             while model.running and stop.signal is None:
@@ -204,7 +211,7 @@ def store_simulated(
     run_id = _start_run(store, scenario, build_policies(scenario), seed, name, tags, versions)
     if on_started:
         on_started(run_id)
-    recorder = RunRecorder(store, run_id)
+    recorder = RunRecorder(store, run_id, digest_version(versions))
     for record in records:
         recorder.write(record)
     if error is not None:

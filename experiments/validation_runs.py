@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
+from experiments.run_tables import RunTables
 from experiments.runner import deferred_stop_signals, store_simulated
 from experiments.sweep import Task
 from experiments.sweep_executors import Executor, TaskResult
-from experiments.validation import Target, evaluate, first_month_needed, latest_month_needed
+from experiments.targets import Target, first_month_needed, latest_month_needed
+from experiments.validation import evaluate
 from runs.store import RunStore
 from simulator.overrides import resolve_scenario
 from simulator.scenario import Scenario
@@ -93,14 +93,6 @@ def run_name(scenario: Scenario, seed: int) -> str:
     return f"{VALIDATION_TAG}/{scenario.name}/seed-{seed}"
 
 
-def _history(result: TaskResult) -> pd.DataFrame:
-    """A simulated run's market metrics, one row per step, indexed by ``YYYY-MM``."""
-    return pd.DataFrame(
-        [record.market for record in result.records],
-        index=[record.month for record in result.records],
-    )
-
-
 def validate_seeds(
     store: RunStore,
     scenario: Scenario,
@@ -129,7 +121,7 @@ def validate_seeds(
     ]
     arrived: dict[int, TaskResult] = {}
     run_ids: list[int] = []
-    histories: list[pd.DataFrame] = []
+    measured: list[RunTables] = []
     with deferred_stop_signals() as stop:
         for result in executor.run(tasks, lambda: stop.signal is not None):
             arrived[result.task.seed] = result
@@ -152,7 +144,7 @@ def validate_seeds(
                     raise ValidationRunFailed(
                         f"validation run {run_ids[-1]} (seed {done.task.seed}) failed: {done.error}"
                     )
-                histories.append(_history(done))
+                measured.append(RunTables.from_result(done))
     if stop.signal is not None:
         raise ValidationInterrupted(len(run_ids), seeds, stop.signal)
-    return ValidationReport(scenario, seeds, tuple(run_ids), evaluate(targets, histories))
+    return ValidationReport(scenario, seeds, tuple(run_ids), evaluate(targets, measured))

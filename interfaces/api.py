@@ -530,7 +530,7 @@ def validate(
         ValidationInterrupted: SIGINT or SIGTERM stopped it (the runs stored so far stay).
     """
     from experiments.sweep_executors import open_executor
-    from experiments.validation import load_targets
+    from experiments.targets import load_targets
     from experiments.validation_runs import validate_seeds, validation_scenario
 
     wanted = load_targets(targets)

@@ -1,8 +1,17 @@
 """Writing a running model's steps to the store, and the digest of its history.
 
-The digest is a SHA-256 over every stored market and provider row and every policy event, in
-step order, with floats written exactly (``repr``). Same scenario and seed, same digest; any
-change in any stored number, another digest.
+The digest is a SHA-256 over every history row of a step (market, provider and segment rows and
+policy events), in step order, with floats written exactly (``repr``). Same scenario and seed,
+same digest; any change in any stored number, another digest.
+
+Its form has a version, stored with the run's software versions (``versions["digest"]``):
+
+- **1** (runs stored before schema version 5, which have no ``versions["digest"]``): market and
+  provider rows and policy events; segment rows left out.
+- **2**: every history table, segment rows included.
+
+A replay computes its digest in the form of the run it replays, so the two compare whatever
+version stored the first; new runs use :data:`DIGEST_VERSION`.
 """
 
 import hashlib
@@ -16,6 +25,15 @@ from simulator.metrics import StepRecord
 from vocabulary.metrics import Level, names
 
 _METRIC_NAMES = {level: frozenset(names(level)) for level in Level}
+DIGEST_VERSION = 2
+"""The form of the digest new runs get (see the module's docstring)."""
+DIGEST_VERSIONS = (1, 2)
+"""Every form this package can compute, so runs stored by older versions can be replayed."""
+
+
+def digest_version(versions: dict[str, str]) -> int:
+    """The form of a stored run's digest, from its software versions; 1 if it names none."""
+    return int(versions.get("digest", "1"))
 
 
 def _check_complete(record: StepRecord) -> None:
@@ -47,9 +65,12 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
 class RunRecorder:
     """Stores each step of one run as it is simulated and keeps the history's digest."""
 
-    def __init__(self, store: RunStore, run_id: int) -> None:
+    def __init__(self, store: RunStore, run_id: int, version: int = DIGEST_VERSION) -> None:
+        if version not in DIGEST_VERSIONS:
+            raise ValueError(f"digest version {version}: this package computes {DIGEST_VERSIONS}")
         self.store = store
         self.run_id = run_id
+        self.version = version
         self._hash = hashlib.sha256()
 
     def write(self, record: StepRecord, developers: DeveloperRows | None = None) -> None:
@@ -61,6 +82,7 @@ class RunRecorder:
         _check_complete(record)
         market = _clean(record.market)
         providers = [_clean(row) for row in record.providers]
+        segments = [_clean(row) for row in record.segments]
         events = [{"policy": e.policy, "status": e.status} for e in record.events]
         self.store.write_step(
             self.run_id,
@@ -68,7 +90,7 @@ class RunRecorder:
             record.month,
             market,
             providers,
-            record.segments,
+            segments,
             events,
             developers,
         )
@@ -79,6 +101,8 @@ class RunRecorder:
             "providers": providers,
             "events": events,
         }
+        if self.version >= 2:
+            payload["segments"] = segments
         self._hash.update(json.dumps(payload, sort_keys=True, default=repr).encode())
 
     @property

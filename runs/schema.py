@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from vocabulary.metrics import METRICS, Level, Unit
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bumped with every change of the tables, each with its Alembic revision in
 ``runs/migrations/versions`` (numbered like the version); stored in ``store_meta`` too."""
 
@@ -72,6 +72,11 @@ class Run(Base):
     """Labels for grouping runs, e.g. ``validation`` for the runs of ``sim validate``."""
 
 
+ADDED_LATER: dict[str, int] = {"spend_usd": 5}
+"""Metric columns added to a history table after its first version, by the schema version that
+added them: NULL in the rows of runs stored before, so nullable whatever their table."""
+
+
 def _add_metric_columns(table_class: type[Base], level: Level, nullable: bool) -> None:
     """Append one column per metric of ``level`` to a mapped class, in the list's order.
 
@@ -82,7 +87,11 @@ def _add_metric_columns(table_class: type[Base], level: Level, nullable: bool) -
     for metric in METRICS[level]:
         whole = metric.unit is Unit.DEVELOPERS and level is not Level.MARKET
         setattr(
-            table_class, metric.name, mapped_column(Integer if whole else Float, nullable=nullable)
+            table_class,
+            metric.name,
+            mapped_column(
+                Integer if whole else Float, nullable=nullable or metric.name in ADDED_LATER
+            ),
         )
 
 

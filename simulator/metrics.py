@@ -195,6 +195,7 @@ def record_step(
             "developers": int(counts[k]),
             "tokens": float(tokens[k]),
             "demand": float(demand[k]),
+            "spend_usd": float(tokens[k] * prices[k % n_prov] / 1e6),
         }
         for k in np.flatnonzero(counts)
     ]

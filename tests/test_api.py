@@ -13,8 +13,9 @@ from sim_cli import sim
 from interfaces import api
 
 TARGET = (
-    '[[targets]]\nid = "M1"\nobservable = "Chinese share, global"\nkind = "value"\n'
-    'metric = "cn_share_global"\nmonth = "2024-04"\ntarget = 0.5\nlow = 0.0\nhigh = 1.0\n'
+    '[[targets]]\nid = "M1"\nobservable = "Chinese share, outside China"\n'
+    'population = "outside_china"\nmeasure = "token_share"\nproviders = "CN"\n'
+    'window = "2024-04"\ntarget = 0.5\nlow = 0.0\nhigh = 1.0\n'
 )
 
 

@@ -23,8 +23,10 @@ from backends import Backend
 from sim_cli import sim
 from test_bad_input import assert_one_line_error, assert_refused_and_unchanged
 
+from experiments.run_tables import RunTables
 from experiments.sweep_executors import probe_scheduler
-from experiments.validation import Target, evaluate
+from experiments.targets import Target
+from experiments.validation import evaluate
 from runs.store import mask_secrets, mask_url
 from vocabulary.errors import InputError
 
@@ -334,20 +336,34 @@ def test_silent_scheduler_is_given_up_after_the_connect_timeout(silent_port: int
 
 
 def test_ratio_over_zero_fails_the_target_instead_of_the_command() -> None:
-    """A ratio whose denominator is zero in a run measures as nothing, and fails."""
+    """A ratio whose denominator group served nothing measures as nothing, and fails."""
     target = Target(
         id="r",
-        observable="smuggled share",
-        kind="ratio",
-        metric="compute_cn",
-        denominator="compute_cn_smuggled",
-        month="2024-01",
+        observable="revenue per token, US over CN",
+        population="routed",
+        measure="revenue_per_token_ratio",
+        providers="US",
+        versus="CN",
+        window="2024-01",
         target=1.0,
         low=0.5,
         high=2.0,
     )
-    history = pd.DataFrame({"compute_cn": [5.0], "compute_cn_smuggled": [0.0]}, index=["2024-01"])
-    [row] = evaluate([target], [history])
+    providers = pd.DataFrame(
+        {"provider": ["A", "B"], "jurisdiction": ["US", "CN"]}, index=["2024-01"] * 2
+    )
+    segments = pd.DataFrame(
+        {
+            "region": ["US"],
+            "segment": ["indie"],
+            "provider": ["A"],
+            "tokens": [1e9],
+            "spend_usd": [5.0],
+        },
+        index=["2024-01"],
+    )
+    market = pd.DataFrame({"tokens_total": [1e9]}, index=["2024-01"])
+    [row] = evaluate([target], [RunTables(market, providers, segments)])
     assert row["passed"] is False
     assert row["simulated_text"] == "-"
 

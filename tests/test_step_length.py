@@ -19,9 +19,12 @@ import pytest
 from backends import Backend
 from sim_cli import sim
 
-from experiments.validation import evaluate, load_targets
+from experiments.run_tables import RunTables
+from experiments.targets import load_targets
+from experiments.validation import evaluate
 from runs.compare import compare_runs
 from runs.load import list_runs, load_run, monthly_means, open_store
+from simulator.metrics import StepRecord
 from simulator.model import TokenMarket
 from simulator.overrides import resolve_scenario
 from simulator.scenario_files import load_scenario
@@ -268,17 +271,40 @@ def test_sim_validate_checks_a_weekly_scenario(tmp_path: Path) -> None:
     assert result.exit_code in (0, 1), result.output
     out = json.loads(result.stdout)
     assert [row["id"] for row in out["targets"]] == [t.id for t in load_targets()]
-    assert all(row["simulated"] is not None for row in out["targets"] if row["id"] != "T4")
+    assert all(row["reason"] is None for row in out["targets"])
     runs = list_runs(open_store(str(tmp_path / "runs.db")))
     assert runs[["steps_done", "steps_planned"]].values.tolist() == [[126, 126]]  # to May 25 2026
 
 
 def test_calibration_measures_weekly_runs_on_monthly_means() -> None:
-    """A target on a month reads the mean of that month's weeks."""
-    t1 = next(t for t in load_targets() if t.id == "T1")
-    weekly = pd.DataFrame({"cn_share_global": [0.01, 0.02, 0.03, 0.05]}, index=[t1.month] * 4)
-    (row,) = evaluate([t1], [weekly])
-    assert row["simulated"] == pytest.approx(0.0275)
+    """A target on a month reads the mean of that month's weeks.
+
+    A week without a segment's row counts as zero tokens there, so a month is not overstated.
+    """
+    t6 = next(t for t in load_targets() if t.id == "T6")
+
+    def week(step: int, month: str, tokens: float | None) -> StepRecord:
+        rows = (
+            []
+            if tokens is None
+            else [
+                {
+                    "region": "CN",
+                    "segment": "indie",
+                    "provider": "A",
+                    "tokens": tokens,
+                    "spend_usd": 0.0,
+                }
+            ]
+        )
+        provider = {"provider": "A", "jurisdiction": "CN"}
+        return StepRecord(step, month, month, {"tokens_total": 1.0}, [provider], rows, [])
+
+    start, end = t6.dates.first, t6.dates.last
+    records = [week(0, start, 1.0), week(1, start, 3.0)]
+    records += [week(2 + i, end, tokens) for i, tokens in enumerate((100.0, 500.0, None, 200.0))]
+    (row,) = evaluate([t6], [RunTables.from_records(records)])
+    assert row["simulated"] == pytest.approx((800.0 / 4) / (4.0 / 2))
 
 
 # ---- asking for weekly steps, and reading them back -----------------------------------------

@@ -4,77 +4,12 @@ import json
 import sqlite3
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 import yaml
 from sim_cli import sim
 
-from experiments.validation import Target, evaluate, load_targets
+from experiments.targets import load_targets
 from runs.load import list_runs, open_store
-
-HISTORY = pd.DataFrame(
-    {
-        "cn_share_global": [0.1, 0.4, 0.6],
-        "price_us": [10.0, 8.0, 6.0],
-        "price_cn": [1.0, 0.5, 0.4],
-        "tokens_china": [2.0, 8.0, 20.0],
-    },
-    index=["2025-01", "2025-02", "2025-03"],
-)
-BAND = {"target": 1.0, "low": 0.0, "high": 100.0}
-MONTHS = {"target_month": "2025-02", "low_month": "2025-01", "high_month": "2025-03"}
-
-
-def target(**fields) -> Target:
-    """A target with a placeholder id, observable and source."""
-    return Target(id="X", observable="x", source="test", **fields)
-
-
-def test_each_kind_of_target_measures_what_targets_toml_says() -> None:
-    """Each kind of target reads the history as simulator/data/targets.toml describes.
-
-    value: the month's metric; ratio: over its denominator; growth: over `from_month`;
-    first_month: the first month above the threshold, NaN if it never gets there.
-    """
-    value = target(kind="value", metric="cn_share_global", month="2025-02", **BAND)
-    assert value.measure(HISTORY) == 0.4
-    ratio = target(kind="ratio", metric="price_us", denominator="price_cn", month="2025-02", **BAND)
-    assert ratio.measure(HISTORY) == 16.0
-    growth = target(
-        kind="growth", metric="tokens_china", from_month="2025-01", month="2025-03", **BAND
-    )
-    assert growth.measure(HISTORY) == 10.0
-    crossing = target(kind="first_month", metric="cn_share_global", threshold=0.5, **MONTHS)
-    assert crossing.format_value(crossing.measure(HISTORY)) == "2025-03"
-    never = target(kind="first_month", metric="cn_share_global", threshold=0.9, **MONTHS)
-    assert np.isnan(never.measure(HISTORY))
-
-
-def test_a_target_passes_on_the_mean_over_runs_within_its_band() -> None:
-    """Runs at 0.3 and 0.5 average 0.4: inside 0.35-0.45 passes; inside 0.45-0.6 does not."""
-    inside = target(
-        kind="value", metric="cn_share_global", month="2025-02", target=0.4, low=0.35, high=0.45
-    )
-    outside = target(
-        kind="value", metric="cn_share_global", month="2025-02", target=0.5, low=0.45, high=0.6
-    )
-    runs = [
-        HISTORY.assign(cn_share_global=[0.1, 0.5, 0.6]),
-        HISTORY.assign(cn_share_global=[0.1, 0.3, 0.6]),
-    ]
-    passed, failed = evaluate([inside, outside], runs)
-    assert passed["simulated"] == pytest.approx(0.4) and passed["passed"]
-    assert not failed["passed"]
-    assert passed["spread"] == pytest.approx(0.1)
-
-
-def test_a_crossing_that_never_happens_fails_as_never() -> None:
-    """A first-month target no run reaches is 'never', and fails."""
-    (row,) = evaluate(
-        [target(kind="first_month", metric="cn_share_global", threshold=0.9, **MONTHS)], [HISTORY]
-    )
-    assert row["simulated_text"] == "never" and not row["passed"]
 
 
 def test_sim_validate_stores_tagged_runs_and_exits_1_when_a_target_fails(tmp_path: Path) -> None:
@@ -118,9 +53,9 @@ def test_sim_validate_exits_0_when_every_target_of_a_targets_file_passes(tmp_pat
     result = validate_against(
         tmp_path,
         "mine.toml",
-        '[[targets]]\nid = "M1"\nobservable = "Chinese share, global"\n'
-        'kind = "value"\nmetric = "cn_share_global"\nmonth = "2024-03"\n'
-        "target = 0.5\nlow = 0.0\nhigh = 1.0\n",
+        '[[targets]]\nid = "M1"\nobservable = "Chinese share, routed"\n'
+        'population = "routed"\nmeasure = "token_share"\nproviders = "CN"\n'
+        'window = "2024-02..2024-03"\ntarget = 0.5\nlow = 0.0\nhigh = 1.0\n',
     )
     assert result.exit_code == 0, result.output
     assert "M1" in result.stdout and "All targets pass." in result.stdout
@@ -133,8 +68,8 @@ def test_a_failing_target_is_named_with_its_note(tmp_path: Path) -> None:
     result = validate_against(
         tmp_path,
         "mine.yaml",
-        "targets:\n  - {id: X, observable: x, kind: value, metric: cn_share_global,\n"
-        "     month: 2024-03, target: 2.0, low: 1.5, high: 2.5,\n"
+        "targets:\n  - {id: X, observable: x, population: routed, measure: token_share,\n"
+        "     providers: CN, window: 2024-03, target: 2.0, low: 1.5, high: 2.5,\n"
         "     note: shares cannot exceed one}\n",
     )
     assert result.exit_code == 1, result.output
@@ -144,9 +79,10 @@ def test_a_failing_target_is_named_with_its_note(tmp_path: Path) -> None:
 GOOD = {
     "id": "M1",
     "observable": "x",
-    "kind": "value",
-    "metric": "cn_share_global",
-    "month": "2024-03",
+    "population": "routed",
+    "measure": "token_share",
+    "providers": "CN",
+    "window": "2024-03",
     "target": 0.5,
     "low": 0.0,
     "high": 1.0,
@@ -157,17 +93,21 @@ GOOD = {
     ("change", "expected"),
     [
         (
-            {"metric": "cn_shares"},
-            ["targets[0] (M1).metric", "unknown metric 'cn_shares'", "cn_share_global"],
+            {"providers": "Antropic"},
+            ["targets[0] (M1).providers", "unknown providers 'Antropic'", "Anthropic"],
         ),
-        ({"target": None}, ["a value target needs target"]),
-        ({"kind": "mean"}, ["targets[0] (M1).kind", "'value', 'ratio', 'growth' or 'first_month'"]),
+        ({"target": None}, ["targets[0] (M1): a band target needs target"]),
+        ({"kind": "mean"}, ["targets[0] (M1).kind", "'band', 'at_most' or 'first_month'"]),
         ({"low": 0.6}, ["low <= target <= high"]),
-        ({"month": "March 2024"}, ["targets[0] (M1).month", "YYYY-MM"]),
+        ({"window": "March 2024"}, ["targets[0] (M1).window", "YYYY-MM"]),
         ({"colour": "red"}, ["targets[0] (M1).colour", "unknown setting"]),
-        ({"month": "2023-06"}, ["2023-06 is before the scenario's start 2024-01"]),
+        ({"window": "2023-06"}, ["2023-06 is before the scenario's start 2024-01"]),
+        (
+            {"measure": "revenue_per_token_ratio"},
+            ["targets[0] (M1): versus: a revenue_per_token_ratio band target"],
+        ),
     ],
-    ids=["metric", "missing", "kind", "band", "month", "extra", "before-start"],
+    ids=["providers", "missing", "kind", "band", "window", "extra", "before-start", "versus"],
 )
 def test_a_bad_targets_file_is_one_line_naming_file_target_and_key(
     tmp_path: Path, change: dict, expected: list[str]

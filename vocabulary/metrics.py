@@ -204,6 +204,13 @@ SEGMENT_METRICS: tuple[Metric, ...] = (
     ),
     Metric("tokens", Level.SEGMENT, Unit.TOKENS, "tokens the provider served them"),
     Metric("demand", Level.SEGMENT, Unit.TOKENS, "tokens they demanded from the provider"),
+    Metric(
+        "spend_usd",
+        Level.SEGMENT,
+        Unit.USD_PER_MONTH,
+        "what they paid the provider: tokens served x its price; NULL in runs stored before "
+        "schema version 5",
+    ),
 )
 """Columns of ``segment_steps`` after region, segment and provider, in table order."""
 

@@ -6,6 +6,7 @@ import sys
 import click
 import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from interfaces import api
@@ -104,28 +105,52 @@ def validate(
     sys.exit(0 if report.passed else 1)
 
 
+OBSERVABLE_WIDTH = 24
+"""The narrowest the observable column gets: the only column that wraps."""
+
+
 def _print_table(results: list[dict], name: str, seeds: int, developers: int) -> None:
+    """The targets as a table whose ids, numbers and results are never cut or wrapped.
+
+    Only the observable wraps; when the other columns need more than the terminal's width
+    (or 80 characters when output is piped), the table is printed wider instead.
+    """
     table = Table(
         title=f"Calibration of '{name}': mean over seeds 1-{seeds}, {developers:,} developers"
     )
-    for column in ("id", "observable", "date", "simulated (sd)", "target", "tolerance", "result"):
-        numeric = column in ("simulated (sd)", "target")
-        table.add_column(column, justify="right" if numeric else "left")
+    cells = []
     for row in results:
-        spread = row["spread"]
         simulated = row["simulated_text"]
-        if spread and not np.isnan(row["simulated"]):
+        if row["spread"] and not np.isnan(row["simulated"]):
             simulated += f" ({row['spread_text']})"
-        table.add_row(
-            row["id"],
-            row["observable"],
-            row["date"],
-            simulated,
-            row["target_text"],
-            row["tolerance_text"],
-            "[green]pass[/]" if row["passed"] else "[red]FAIL[/]",
+        cells.append(
+            {
+                "id": row["id"],
+                "observable": row["observable"],
+                "population": row["population"],
+                "window": row["window"],
+                "simulated (sd)": simulated,
+                "target": row["target_text"],
+                "band": row["band_text"],
+                "result": "pass" if row["passed"] else "FAIL",
+            }
         )
+    fixed = 0
+    for column in cells[0]:
+        wraps = column == "observable"
+        table.add_column(
+            column,
+            justify="right" if column in ("simulated (sd)", "target") else "left",
+            no_wrap=not wraps,
+            min_width=OBSERVABLE_WIDTH if wraps else None,
+        )
+        if not wraps:
+            fixed += max(len(column), *(len(cell[column]) for cell in cells)) + 3
+    for cell in cells:
+        result = "[green]pass[/]" if cell["result"] == "pass" else "[red]FAIL[/]"
+        table.add_row(*(escape(text) for text in list(cell.values())[:-1]), result)
     console = Console()
+    console = Console(width=max(console.width, fixed + OBSERVABLE_WIDTH + 4))
     console.print(table)
     failed = [row for row in results if not row["passed"]]
     if not failed:
@@ -133,5 +158,6 @@ def _print_table(results: list[dict], name: str, seeds: int, developers: int) ->
         return
     console.print(f"Failing: {', '.join(row['id'] for row in failed)}.")
     for row in failed:
-        if row["note"]:
-            console.print(f"{row['id']}: {row['note']}")
+        for why in (row["reason"], row["note"]):
+            if why:
+                console.print(f"{row['id']}: {escape(why)}")

@@ -1,0 +1,170 @@
+"""A run's history as calibration targets read it, and each measure's monthly values.
+
+Targets (:mod:`experiments.targets`) observe a population of developers (:data:`POPULATIONS`)
+and a group of providers; their figures are sums over ``segment_steps`` rows (tokens served,
+spend) by month and provider, as docs/targets.md's SQL recomputes them. A run's tables come
+from the store (:meth:`RunTables.from_stored`) or from a simulation held in memory
+(:meth:`RunTables.from_records`, :meth:`RunTables.from_result`) without storing it.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Self
+
+import numpy as np
+import pandas as pd
+
+from experiments.sweep_executors import TaskResult
+from runs.load import StoredRun
+from simulator.metrics import StepRecord
+from vocabulary.regions import CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
+
+OUTSIDE_CHINA = tuple(region for region in DEV_REGIONS if region != DEV_REGIONS[CHINA])
+
+POPULATIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "routed": (OUTSIDE_CHINA, ("indie", "startup")),
+    "enterprise": (OUTSIDE_CHINA, ("enterprise",)),
+    "outside_china": (OUTSIDE_CHINA, SEGMENTS),
+    "china": ((DEV_REGIONS[CHINA],), SEGMENTS),
+    "all": (DEV_REGIONS, SEGMENTS),
+}
+"""Who a target observes, as (developer regions, segments) of ``segment_steps``: ``routed`` is
+what OpenRouter's rankings measure (indies and startups outside China), ``enterprise`` what Menlo
+Ventures' surveys measure."""
+
+SHARES = ("token_share", "spend_share")
+"""The measures that are shares (of tokens, of spend): read as percentages."""
+SPECIAL_GROUPS = ("largest", "all")
+"""``largest``: the single lab with most of the measure in each month; ``all``: every provider."""
+
+
+class Unmeasurable(Exception):
+    """A target cannot be measured on a run; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """One run's history as targets read it: one row per month (weeks averaged into months).
+
+    Attributes:
+        market: ``market_steps``' metrics, indexed by month ``YYYY-MM``.
+        providers: ``provider_steps``: columns ``provider``, ``jurisdiction`` and the metrics,
+            indexed by month.
+        segments: ``segment_steps``: columns ``region``, ``segment``, ``provider`` and the
+            metrics (``spend_usd`` NaN for runs stored before schema version 5), indexed by month.
+
+    Weekly runs' rates (tokens, spend, revenue per month) are averaged over the weeks of each
+    month: a segment row missing in a week (no developers there) counts as zero in that week.
+    """
+
+    market: pd.DataFrame
+    providers: pd.DataFrame
+    segments: pd.DataFrame
+
+    @classmethod
+    def from_records(cls, records: Sequence[StepRecord]) -> Self:
+        """From a simulation held in memory (a sweep worker's or validation's), never stored."""
+        months = [record.month for record in records]
+        market = pd.DataFrame([record.market for record in records], index=months)
+        providers = pd.DataFrame(
+            [row for record in records for row in record.providers],
+            index=[record.month for record in records for _ in record.providers],
+        )
+        segments = pd.DataFrame(
+            [row for record in records for row in record.segments],
+            index=[record.month for record in records for _ in record.segments],
+        )
+        return cls._monthly(market, providers, segments)
+
+    @classmethod
+    def from_result(cls, result: TaskResult) -> Self:
+        """From a sweep executor's :class:`~experiments.sweep_executors.TaskResult`."""
+        return cls.from_records(result.records)
+
+    @classmethod
+    def from_stored(cls, run: StoredRun) -> Self:
+        """From a stored run (:func:`runs.load.load_run`), monthly or weekly."""
+        tables = []
+        for frame in (run.market_steps, run.provider_steps, run.segment_steps):
+            if frame.index.name == "month":
+                months = frame.index.astype(str)
+            else:
+                months = frame["month"].astype(str)
+            frame = frame.drop(columns=[c for c in ("step", "month") if c in frame.columns])
+            tables.append(frame.set_axis(pd.Index(np.asarray(months), name=None), axis=0))
+        return cls._monthly(*tables)
+
+    @classmethod
+    def _monthly(
+        cls, market: pd.DataFrame, providers: pd.DataFrame, segments: pd.DataFrame
+    ) -> Self:
+        """Each table as one row per month (and key): rates averaged over the month's steps."""
+        steps = market.groupby(level=0, sort=False).size()
+        if (steps == 1).all():
+            return cls(market, providers, segments)
+        market = market.groupby(level=0, sort=False).mean()
+        keyed = []
+        for frame, keys in (
+            (providers, ["provider", "jurisdiction"]),
+            (segments, ["region", "segment", "provider"]),
+        ):
+            flat = frame.rename_axis("month").reset_index()
+            sums = flat.groupby(["month", *keys], sort=False).sum(min_count=1)
+            per_month = steps.reindex(sums.index.get_level_values("month")).to_numpy()
+            monthly = sums.div(per_month, axis=0).reset_index(keys)
+            keyed.append(monthly.rename_axis(None))
+        return cls(market, *keyed)
+
+    @property
+    def months(self) -> list[str]:
+        """The months the run covers, in order."""
+        return list(self.market.index)
+
+
+def _members(run: RunTables, group: str) -> list[str]:
+    """The providers of a group in this run: a jurisdiction's, one lab, or all."""
+    roster = run.providers.drop_duplicates("provider")
+    if group in JURISDICTIONS:
+        return list(roster.loc[roster["jurisdiction"] == group, "provider"])
+    if group in SPECIAL_GROUPS:
+        return list(roster["provider"])
+    return [group]
+
+
+def _by_provider(run: RunTables, population: str, column: str) -> pd.DataFrame:
+    """``column`` of the population's segment rows summed by month x provider (0 where none)."""
+    regions, segments = POPULATIONS[population]
+    rows = run.segments[
+        run.segments["region"].isin(regions) & run.segments["segment"].isin(segments)
+    ]
+    if rows[column].isna().any():
+        raise Unmeasurable(
+            f"{column} is not stored for runs stored before schema version 5; "
+            "simulate them again to measure this target"
+        )
+    providers = run.providers["provider"].unique()
+    table = rows.groupby([rows.index, "provider"])[column].sum().unstack("provider")
+    return table.reindex(index=run.months, columns=providers).fillna(0.0)
+
+
+def group_series(run: RunTables, measure: str, population: str, group: str) -> pd.Series:
+    """One group's measure on one run, by month: a share, revenue per token, tokens or a ratio.
+
+    ``token_share``/``spend_share``: the group's share (``largest``: the largest lab's that
+    month); ``revenue_per_token_ratio``: the group's spend per token, USD per million tokens;
+    ``volume_growth``: the group's tokens per month; ``revenue_per_kwh``: the market's
+    ``value_added_per_kwh_cn``. NaN where the population had nothing.
+    """
+    if measure == "revenue_per_kwh":
+        return run.market["value_added_per_kwh_cn"].astype(float)
+    column = "spend_usd" if measure in ("spend_share", "revenue_per_token_ratio") else "tokens"
+    table = _by_provider(run, population, column)
+    if measure in SHARES:
+        total = table.sum(axis=1)
+        part = table.max(axis=1) if group == "largest" else table[_members(run, group)].sum(axis=1)
+        return part / total.where(total > 0)
+    part = table[_members(run, group)].sum(axis=1)
+    if measure == "volume_growth":
+        return part
+    tokens = _by_provider(run, population, "tokens")[_members(run, group)].sum(axis=1)
+    return part / tokens.where(tokens > 0) * 1e6

@@ -1,0 +1,342 @@
+"""Calibration targets: what each observes, and the form of a targets file (TOML or YAML).
+
+A target names the population of developers it observes (``routed``, ``enterprise``,
+``outside_china``, ``china``, ``all``: :data:`experiments.run_tables.POPULATIONS`), a measure
+(:data:`MEASURES`), the providers it is about (a jurisdiction, a lab of the roster, ``largest``:
+the largest single lab each month, or ``all``), perhaps a second group (``versus``), its window
+(``YYYY-MM``, or ``FROM..TO``: the mean of the monthly values) and its kind: ``band`` (target,
+low, high), ``at_most`` (high) or ``first_month`` (the first month the providers' measure
+exceeds the second group's; a band of months). The packaged targets are
+``simulator/data/targets.toml`` (docs/targets.md gives each one's source).
+"""
+
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, Self
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from experiments.run_tables import SHARES, SPECIAL_GROUPS, RunTables, Unmeasurable, group_series
+from simulator.scenario import Month, default_providers
+from vocabulary.calendar import format_month, parse_month
+from vocabulary.errors import InputError, describe_validation_error
+from vocabulary.regions import JURISDICTIONS
+from vocabulary.settings_files import parse_settings, read_settings_file
+
+Population = Literal["routed", "enterprise", "outside_china", "china", "all"]
+Measure = Literal[
+    "token_share", "spend_share", "revenue_per_token_ratio", "volume_growth", "revenue_per_kwh"
+]
+Kind = Literal["band", "at_most", "first_month"]
+
+MEASURES: dict[str, str] = {
+    "token_share": "the providers' share of the tokens served to the population",
+    "spend_share": "the providers' share of what the population paid (tokens x price)",
+    "revenue_per_token_ratio": "revenue per token served to the population, providers over versus",
+    "volume_growth": "tokens served to the population by the providers, window end over start",
+    "revenue_per_kwh": "the providers' revenue per kWh over their electricity price (CN only)",
+}
+"""What each measure is, for docs and errors."""
+
+
+@cache
+def _roster_labs() -> tuple[str, ...]:
+    return tuple(provider.name for provider in default_providers())
+
+
+@dataclass(frozen=True)
+class Window:
+    """The months a target reads: ``first`` to ``last`` inclusive (equal for one month)."""
+
+    first: str
+    last: str
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        """``YYYY-MM`` or ``YYYY-MM..YYYY-MM``.
+
+        Raises:
+            ValueError: naming the form expected.
+        """
+        parts = text.split("..") if isinstance(text, str) else []
+        if len(parts) not in (1, 2):
+            raise ValueError(f"expected YYYY-MM or YYYY-MM..YYYY-MM, got {text!r}")
+        first, last = parts[0], parts[-1]
+        if parse_month(first) > parse_month(last):
+            raise ValueError(f"the window {text!r} ends before it starts")
+        return cls(first.strip(), last.strip())
+
+    @property
+    def months(self) -> list[str]:
+        """Every month of the window, in order."""
+        return [format_month(m) for m in range(parse_month(self.first), parse_month(self.last) + 1)]
+
+    @property
+    def text(self) -> str:
+        """As tables show it."""
+        return self.first if self.first == self.last else f"{self.first} to {self.last}"
+
+
+class Target(BaseModel):
+    """One observation: who, what, which providers, when, and the band it must fall in.
+
+    ``target``, ``low`` and ``high`` are in the measure's unit (a share from 0 to 1, or a
+    multiple); a ``first_month`` target has ``target_month``, ``low_month`` and ``high_month``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    id: str
+    observable: str
+    population: Population
+    measure: Measure
+    providers: str
+    versus: str | None = None
+    """The second group of a ratio or a crossing."""
+    window: str | None = None
+    """``YYYY-MM`` or ``YYYY-MM..YYYY-MM``; a first-month target may search the whole run."""
+    kind: Kind = "band"
+    target: float | None = None
+    low: float | None = None
+    high: float | None = None
+    target_month: Month | None = None
+    low_month: Month | None = None
+    high_month: Month | None = None
+    source: str = ""
+    note: str | None = None
+    """What a user should know when the target fails (e.g. a known conflict in the data)."""
+
+    @field_validator("providers", "versus")
+    @classmethod
+    def _known_group(cls, name: str | None) -> str | None:
+        allowed = (*JURISDICTIONS, *_roster_labs(), *SPECIAL_GROUPS)
+        if name is not None and name not in allowed:
+            raise ValueError(
+                f"unknown providers {name!r}; allowed: a jurisdiction ({', '.join(JURISDICTIONS)}),"
+                f" a lab ({', '.join(_roster_labs())}), largest or all"
+            )
+        return name
+
+    @field_validator("window")
+    @classmethod
+    def _window_form(cls, text: str | None) -> str | None:
+        if text is not None:
+            Window.parse(text)
+        return text
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems = self._group_problems() or self._band_problems()
+        if problems:
+            raise ValueError(problems[0])  # one line: the first problem
+        return self
+
+    def _group_problems(self) -> list[str]:
+        """What is wrong with the measure's groups, population and window, if anything."""
+        problems = []
+        compares = self.measure == "revenue_per_token_ratio" or self.kind == "first_month"
+        if compares and self.versus is None:
+            problems.append(f"versus: a {self.measure} {self.kind} target compares two groups")
+        if not compares and self.versus is not None:
+            problems.append("versus: only revenue_per_token_ratio and first_month targets take it")
+        if "largest" in (self.versus, self.providers if self.measure not in SHARES else None):
+            problems.append("providers: largest is a share's group (token_share, spend_share)")
+        if self.measure == "revenue_per_kwh" and (
+            self.providers != "CN" or self.population != "all"
+        ):
+            problems.append(
+                "providers: revenue_per_kwh is recorded for Chinese providers only "
+                "(providers = CN, population = all)"
+            )
+        if self.window is None and self.kind != "first_month":
+            problems.append(f"window: a {self.kind} target needs one (YYYY-MM or FROM..TO)")
+        if self.measure == "volume_growth" and (
+            self.dates is None or self.dates.first == self.dates.last
+        ):
+            problems.append("window: volume_growth needs FROM..TO, the months it compares")
+        return problems
+
+    def _band_problems(self) -> list[str]:
+        """What is wrong with the band for the target's kind, if anything."""
+        months = ("target_month", "low_month", "high_month")
+        given = {
+            name for name in ("target", "low", "high", *months) if getattr(self, name) is not None
+        }
+        needed = {
+            "band": {"target", "low", "high"},
+            "at_most": {"high"},
+            "first_month": set(months),
+        }[self.kind]
+        allowed = needed | ({"target"} if self.kind == "at_most" else set())
+        if needed - given:
+            return [f"a {self.kind} target needs {', '.join(sorted(needed - given))}"]
+        if given - allowed:
+            return [f"{', '.join(sorted(given - allowed))}: not a setting of {self.kind} targets"]
+        goal, low, high = self.bounds()
+        if self.kind == "band" and not low <= goal <= high:
+            return ["the band must hold the target: low <= target <= high"]
+        if self.kind == "first_month" and not low <= goal <= high:
+            return ["the band must hold the target: low_month <= target_month <= high_month"]
+        if self.kind == "at_most" and goal > high:
+            return ["target: above the at_most bound high"]
+        return []
+
+    @property
+    def dates(self) -> Window | None:
+        """The window, parsed; None for a first-month target over the whole run."""
+        return Window.parse(self.window) if self.window else None
+
+    @property
+    def window_text(self) -> str:
+        """The window as tables show it."""
+        return self.dates.text if self.dates else "whole run"
+
+    @property
+    def group_text(self) -> str:
+        """Which providers, as tables show it: ``CN``, ``Anthropic``, ``US / CN``."""
+        return self.providers + (f" / {self.versus}" if self.versus else "")
+
+    def bounds(self) -> tuple[float, float, float]:
+        """(target, low, high); months as month indices; NaN for what the kind leaves open."""
+        if self.kind == "first_month":
+            return tuple(
+                float(parse_month(m)) for m in (self.target_month, self.low_month, self.high_month)
+            )
+        return tuple(
+            float("nan") if v is None else float(v) for v in (self.target, self.low, self.high)
+        )
+
+    def scale(self) -> float:
+        """What :func:`experiments.validation.loss` divides a miss by.
+
+        The band's width (in months for a crossing, at least one); for an ``at_most`` target
+        the bound itself (1 if the bound is 0).
+        """
+        _, low, high = self.bounds()
+        if self.kind == "at_most":
+            return abs(high) or 1.0
+        return max(high - low, 1.0) if self.kind == "first_month" else (high - low) or 1.0
+
+    def measure_run(self, run: RunTables) -> float:
+        """The target's value on one run (not for first-month targets).
+
+        Raises:
+            Unmeasurable: the run lacks a month of the window or a figure the measure needs.
+        """
+        dates = self.dates
+        if self.measure == "volume_growth":
+            tokens = group_series(run, self.measure, self.population, self.providers)
+            start, end = (_at(tokens, month) for month in (dates.first, dates.last))
+            return end / start if start else float("nan")
+        series = self.monthly(run)
+        return float(np.mean([_at(series, month) for month in dates.months]))
+
+    def monthly(self, run: RunTables) -> pd.Series:
+        """The measure's monthly values on one run, by ``YYYY-MM`` (a ratio: month by month)."""
+        values = group_series(run, self.measure, self.population, self.providers)
+        if self.measure == "revenue_per_token_ratio":
+            other = group_series(run, self.measure, self.population, self.versus)
+            return values / other.where(other > 0)
+        return values
+
+    def crossing_series(self, run: RunTables) -> pd.DataFrame:
+        """Columns ``providers`` and ``versus``: each group's measure by month (first_month)."""
+        return pd.DataFrame(
+            {
+                side: group_series(run, self.measure, self.population, group)
+                for side, group in (("providers", self.providers), ("versus", self.versus))
+            }
+        )
+
+    def format_value(self, value: float, searched_to: str | None = None) -> str:
+        """A measured or target value as people read it.
+
+        A crossing that did not happen reads ``not by YYYY-MM``, the last month searched.
+        """
+        if self.kind == "first_month":
+            if math.isnan(value):
+                return f"not by {searched_to}" if searched_to else "-"
+            return format_month(int(round(value)))
+        if math.isnan(value):
+            return "-"
+        if self.measure in SHARES:
+            return f"{value:.1%}"
+        return f"{value:,.1f}x"
+
+    def format_spread(self, spread: float) -> str:
+        """A spread over runs in the unit of the measured value: months, points or a multiple."""
+        if self.kind == "first_month":
+            return f"{spread:.1f} months"
+        if self.measure in SHARES:
+            return f"{spread:.1%}"
+        return f"{spread:,.1f}x"
+
+    def band_text(self) -> str:
+        """The band as tables show it: ``40.0% to 65.0%``, ``at most 25.0%``."""
+        _, low, high = self.bounds()
+        if self.kind == "at_most":
+            return f"at most {self.format_value(high)}"
+        return f"{self.format_value(low)} to {self.format_value(high)}"
+
+
+def _at(series: pd.Series, month: str) -> float:
+    """The value of ``month``; unmeasurable if the run does not reach it."""
+    if month not in series.index:
+        raise Unmeasurable(f"the runs do not reach {month}")
+    return float(series[month])
+
+
+def load_targets(path: str | Path | None = None) -> list[Target]:
+    """The packaged targets, or those of a TOML or YAML file with a ``targets`` list.
+
+    Raises:
+        InputError: naming the file, the target and the key that is wrong.
+    """
+    if path is None:
+        origin = "targets file simulator/data/targets.toml (packaged)"
+        text = resources.files("simulator.data").joinpath("targets.toml").read_text()
+        data = parse_settings(text, origin, "toml")
+    else:
+        origin = f"targets file {path}"
+        data = read_settings_file(Path(path), "targets file")
+    rows = data.get("targets")
+    if not isinstance(rows, list) or not rows:
+        raise InputError(f"{origin}: expected a non-empty list `targets` of tables, one per target")
+    targets = [_target(row, origin, f"targets[{i}]") for i, row in enumerate(rows)]
+    ids = [t.id for t in targets]
+    if len(set(ids)) != len(ids):
+        raise InputError(f"{origin}: target ids must be unique, got {', '.join(ids)}")
+    return targets
+
+
+def _target(row: Any, origin: str, where: str) -> Target:
+    if not isinstance(row, dict):
+        raise InputError(
+            f"{origin}: {where}: expected a table of settings, got {type(row).__name__}"
+        )
+    if isinstance(row.get("id"), str):
+        where += f" ({row['id']})"
+    try:
+        return Target.model_validate(row)
+    except ValidationError as error:
+        raise InputError(f"{origin}: {describe_validation_error(error, where)}") from None
+
+
+def _months_read(target: Target) -> list[str]:
+    months = [target.dates.first, target.dates.last] if target.dates else []
+    return months + [m for m in (target.low_month, target.high_month) if m]
+
+
+def first_month_needed(targets: list[Target]) -> str:
+    """The earliest month any target looks at: a run must start no later."""
+    return min((m for t in targets for m in _months_read(t)), key=parse_month)
+
+
+def latest_month_needed(targets: list[Target]) -> str:
+    """The last month any target looks at: validation runs need not go further."""
+    return max((m for t in targets for m in _months_read(t)), key=parse_month)
