@@ -302,10 +302,10 @@ def _apply(base: Scenario, settings: Point, index: int, arm: str) -> Scenario:
         raise InputError(f"point {index} ({where or 'no settings'}), {arm} arm: {error}") from None
 
 
-def default_name(spec_fields: dict[str, Any]) -> str:
-    """A name from the spec's content, so that running the same sweep again finds it."""
+def default_name(spec_fields: dict[str, Any], kind: str = "sweep") -> str:
+    """A name from the spec's content, so that running the same spec again finds it."""
     text = json.dumps(spec_fields, sort_keys=True)
-    return f"sweep-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+    return f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
 
 
 def make_spec(large: bool = False, **fields: Any) -> SweepSpec:

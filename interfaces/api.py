@@ -30,6 +30,7 @@ import pandas as pd
 
 from policies.base import Policy
 from policies.registry import available, policy_class
+from runs.calibrations import StoredTrial  # noqa: F401 - part of the API
 from runs.compare import compare_runs, differences, end_months, parse_months
 from runs.export import FORMATS as EXPORT_FORMATS  # noqa: F401 - part of the API
 from runs.export import export_run
@@ -55,6 +56,7 @@ from vocabulary.errors import InputError
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from experiments.calibration import CalibrationReport
     from experiments.replay import Difference
     from experiments.runner import RunInterrupted as RunInterrupted
     from experiments.sweep_analysis import Interval
@@ -68,6 +70,7 @@ _LAZY = {
     "TokenMarket": ("simulator.model", "TokenMarket"),
     "StepRecord": ("simulator.metrics", "StepRecord"),
     "Difference": ("experiments.replay", "Difference"),
+    "CalibrationReport": ("experiments.calibration", "CalibrationReport"),
     "Interval": ("experiments.sweep_analysis", "Interval"),
     "ValidationReport": ("experiments.validation_runs", "ValidationReport"),
     "RunInterrupted": ("experiments.runner", "RunInterrupted"),
@@ -547,6 +550,107 @@ def validate(
         if on_start:
             on_start(seeds)
         return validate_seeds(store, resolved, wanted, seeds, executor, on_stored)
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """A calibration as it stands, and the scenario its best trial makes of the one given.
+
+    Attributes:
+        report: every trial, the defaults' and the best (``.moves()``, ``.target_changes()``),
+            and the signal that stopped it early, if any.
+        scenario: the scenario given, over its own horizon and population, with the best
+            trial's values (None before any trial has finished).
+        db: the store, its password masked.
+    """
+
+    report: CalibrationReport
+    scenario: Scenario | None
+    db: str
+
+
+def calibrate(
+    scenario_or_preset: Scenario | str | Path = "baseline",
+    *,
+    trials: int = 200,
+    seeds: int = 5,
+    seed: int = 1,
+    developers: int | None = None,
+    targets: str | Path | None = None,
+    space: str | Path | None = None,
+    name: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    insecure_scheduler: bool = False,
+    db: str | None = None,
+    on_open: Callable[[str, int], None] | None = None,
+    on_trial: Callable[[Any, Any], None] | None = None,
+) -> CalibrationResult:
+    """Search the tuned parameters, within their sourced ranges, for the best fit to targets.
+
+    Each trial simulates the scenario with one set of values for seeds 1..``seeds`` (in
+    parallel, in memory) and scores it with :func:`experiments.validation.loss`: the squared
+    distance of each target outside its band, in band widths (0 when every target passes).
+    The first trial is the scenario's own values. Trials are stored in the run store; the same
+    call (or ``name``) resumes a calibration and runs trials until ``trials`` are done in all.
+
+    Args:
+        scenario_or_preset: the scenario to calibrate (normally the baseline preset).
+        trials: the budget: trials in all, earlier sessions' included.
+        seeds: each trial runs seeds 1..N.
+        seed: the seed of the optimiser's draws.
+        developers: population size [default: the scenario's].
+        targets: a TOML or YAML targets file [default: the packaged targets].
+        space: a TOML or YAML tuning file [default: ``simulator/data/tuning.toml``].
+        name: the calibration's name [default: made from its spec].
+        workers: local worker processes [default: the number of cores].
+        scheduler: a Dask scheduler's address instead (as :func:`sweep`).
+        insecure_scheduler: as :func:`sweep`.
+        db: the run store (created if missing).
+        on_open: called with the calibration's name and the number of trials already done.
+        on_trial: called with each finished trial and the best so far.
+
+    Raises:
+        InputError: a bad targets or tuning file, or the scenario's values outside the
+            ranges (nothing is stored), or a scheduler that is not allowed.
+        StoreError: the name is taken by another spec, or it is running elsewhere.
+    """
+    from experiments.calibration import CalibrationSpec
+    from experiments.calibration import calibrate as search
+    from experiments.calibration_space import load_space
+    from experiments.sweep_executors import open_executor
+    from experiments.targets import load_targets
+    from experiments.validation_runs import validation_scenario
+
+    base = (
+        scenario_or_preset
+        if isinstance(scenario_or_preset, Scenario)
+        else load_scenario(str(scenario_or_preset))
+    )
+    wanted = load_targets(targets)
+    tuned = load_space(space)
+    simulated = validation_scenario(base, wanted, developers)
+    spec = CalibrationSpec.make(simulated, wanted, tuned, seeds, seed, name)
+    with open_executor(workers, scheduler, insecure_scheduler) as executor:
+        store = RunStore(db)
+        report = search(
+            store,
+            spec,
+            trials,
+            executor,
+            parallel_trials=workers or 2,
+            on_open=(lambda stored, done: on_open(stored.name, done)) if on_open else None,
+            on_trial=on_trial,
+        )
+    best = report.best
+    calibrated = (
+        None
+        if best is None
+        else resolve_scenario(
+            base, settings=best.params, developers=developers, name=f"{base.name}-calibrated"
+        )
+    )
+    return CalibrationResult(report, calibrated, store.masked_url)
 
 
 @dataclass(frozen=True)

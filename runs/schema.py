@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from vocabulary.metrics import METRICS, Level, Unit
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bumped with every change of the tables, each with its Alembic revision in
 ``runs/migrations/versions`` (numbered like the version); stored in ``store_meta`` too."""
 
@@ -234,3 +234,43 @@ class SweepRun(Base):
     replicate: Mapped[int] = mapped_column(Integer)
     arm: Mapped[str] = mapped_column(String(8))
     run: Mapped[Run] = relationship()
+
+
+class Calibration(Base):
+    """One calibration (``sim calibrate``): what it searches, against what, and how it stands."""
+
+    __tablename__ = "calibrations"
+    __table_args__ = (Index("ix_calibrations_name", "name", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(150))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The scenario (JSON), targets, tuning space, seeds and sampler seed: what a trial means."""
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    """The process running it, so a killed calibration can be told from a running one."""
+
+
+class CalibrationTrial(Base):
+    """One trial of a calibration: the values it tried and how far its runs were from the targets.
+
+    Trials are not stored as runs: a calibration tries thousands of them, and a trial is
+    re-simulated exactly from the calibration's scenario, its ``params`` and the seeds.
+    """
+
+    __tablename__ = "calibration_trials"
+
+    calibration_id: Mapped[int] = mapped_column(
+        ForeignKey("calibrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    params: Mapped[dict[str, float]] = mapped_column(JSON)
+    loss: Mapped[float | None] = mapped_column(Float)
+    """None when a seed's simulation failed (see ``error``)."""
+    results: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    """Per target: id, simulated mean over seeds (None where unmeasurable), passed."""
+    error: Mapped[str | None] = mapped_column(Text)
+    finished_at: Mapped[datetime] = mapped_column(DateTime)

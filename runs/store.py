@@ -43,6 +43,7 @@ from runs.developer_history import DeveloperRows, write_developer_rows
 from runs.migrate import UnknownSchema, create_schema, schema_version, upgrade_schema
 from runs.schema import (
     SCHEMA_VERSION,
+    Calibration,
     MarketStep,
     PolicyEventRow,
     ProviderStep,
@@ -203,7 +204,7 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def effective_status(row: Run | Sweep) -> str:
+def effective_status(row: Run | Sweep | Calibration) -> str:
     """A run's or sweep's stored status, except for one killed outright.
 
     A ``running`` row whose process on this host is gone was killed: it is reported as
@@ -217,6 +218,25 @@ def effective_status(row: Run | Sweep) -> str:
     ):
         return "interrupted"
     return row.status
+
+
+def claim(row: Sweep | Calibration, what: str) -> None:
+    """Mark a sweep or calibration as run by this process, unless a live process runs it.
+
+    Raises:
+        StoreError: another process on this host is running it now.
+    """
+    if (
+        row.pid != os.getpid()
+        and row.host == socket.gethostname()
+        and effective_status(row) == "running"
+    ):
+        raise StoreError(
+            f"{what} {row.id} ({row.name!r}) is being run by process "
+            f"{row.pid} on this host: wait for it, or stop it first"
+        )
+    row.status, row.finished_at = "running", None
+    row.host, row.pid = socket.gethostname(), os.getpid()
 
 
 class RunStore:

@@ -8,8 +8,6 @@ only the others, so a finished run is never stored twice, while a failed run, or
 again.
 """
 
-import os
-import socket
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from runs.schema import MarketStep, Run, Sweep, SweepRun
-from runs.store import RunStore, StoreError, check_id, effective_status, utc_now
+from runs.store import RunStore, StoreError, check_id, claim, effective_status, utc_now
 
 
 @dataclass(frozen=True)
@@ -46,21 +44,6 @@ def _stored(sweep: Sweep) -> StoredSweep:
         sweep.created_at,
         sweep.finished_at,
     )
-
-
-def _claim(sweep: Sweep) -> None:
-    """Mark ``sweep`` as run by this process, unless another live process is running it."""
-    if (
-        sweep.pid != os.getpid()
-        and sweep.host == socket.gethostname()
-        and effective_status(sweep) == "running"
-    ):
-        raise StoreError(
-            f"sweep {sweep.id} ({sweep.name!r}) is being run by process "
-            f"{sweep.pid} on this host: wait for it, or stop it first"
-        )
-    sweep.status, sweep.finished_at = "running", None
-    sweep.host, sweep.pid = socket.gethostname(), os.getpid()
 
 
 def open_sweep(
@@ -90,7 +73,7 @@ def _open(
                 f"sweep name {name!r} is taken by sweep {sweep.id}, which has another spec: "
                 f"choose another --name, or continue it with `sim sweep --resume {sweep.id}`"
             )
-        _claim(sweep)
+        claim(sweep, "sweep")
         session.flush()
         return _stored(sweep)
 
@@ -103,7 +86,7 @@ def reopen_sweep(store: RunStore, sweep_id: int) -> StoredSweep:
     """
     with store.session() as session:
         sweep = _get(session, store, sweep_id)
-        _claim(sweep)
+        claim(sweep, "sweep")
         session.flush()
         return _stored(sweep)
 

@@ -106,9 +106,13 @@ class DemandParams(_Section):
         "developer region: OpenRouter tokens by continent (INPUTS 4, M); ROW is the rest",
     )
     segment_spend_share_global: BySegmentShare = Field(
-        {"indie": 0.12, "startup": 0.20, "enterprise": 0.65, "government": 0.03},
-        description="split of demand outside China by segment: enterprise 65%, startups and "
-        "individuals 32%, government 3% (INPUTS suggestion 7, guess); indie/startup split guess",
+        {"indie": 0.05, "startup": 0.10, "enterprise": 0.82, "government": 0.03},
+        description="split of demand outside China by segment. Indies and startups (the routed "
+        "population) 15%: in spring 2026 OpenRouter served ~4T tokens/day against ~21.6T/day "
+        "through OpenAI's API and ~23T/day through Google's (SOURCES 9, M), so routing carried "
+        "5-10% of non-Chinese API tokens, and startups calling labs directly widen that to "
+        "5-25% (docs/targets.md, high end guess); government 3% (INPUTS suggestion 7, guess); "
+        "the indie/startup split guess",
     )
     segment_spend_share_china: BySegmentShare = Field(
         {"indie": 0.10, "startup": 0.15, "enterprise": 0.55, "government": 0.20},
@@ -130,9 +134,11 @@ class DemandParams(_Section):
     price_elasticity: Annotated[
         dict[str, Annotated[float, Field(le=0.0)]], _keys_exactly(SEGMENTS)
     ] = Field(
-        {"indie": -0.5, "startup": -0.3, "enterprise": -0.1, "government": -0.05},
-        description="constant elasticity of a developer's demand to its price: aggregate -0.05 "
-        "to -0.3 (a16z/OpenRouter, SOURCES 9, M); indies more elastic (guess)",
+        {"indie": -0.07, "startup": -0.06, "enterprise": -0.05, "government": -0.05},
+        description="constant elasticity of a developer's demand to its price: a 10% price cut "
+        "raises usage 0.5-0.7% on OpenRouter, i.e. -0.05 to -0.07 (a16z/OpenRouter Dec 2025, "
+        "SOURCES 9, M); indies at the elastic end, enterprise and government at the other "
+        "(guess)",
     )
     demand_dispersion: float = Field(
         1.0,

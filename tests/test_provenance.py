@@ -46,3 +46,11 @@ def test_the_parameter_reference_in_docs_is_current() -> None:
     """
     document = (Path(__file__).parents[1] / "docs" / "model.md").read_text()
     assert render() in document
+
+
+def test_every_tuned_range_cites_a_source_or_says_guess() -> None:
+    """`sim calibrate` searches only ranges whose origin is stated (simulator/data/tuning.toml)."""
+    from experiments.calibration_space import load_space
+
+    missing = [p.key for p in load_space() if not SOURCE_MARK.search(p.source)]
+    assert not missing, f"tuned ranges without a source or 'guess': {missing}"

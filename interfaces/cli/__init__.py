@@ -19,6 +19,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sweep": ("sweep", "sweep_group", "Run and analyse parameter sweeps over many runs."),
     "scenario": ("scenario", "scenario_group", "Show scenario presets and files."),
     "validate": ("validate", "validate", "Compare the baseline with the calibration targets."),
+    "calibrate": (
+        "calibrate",
+        "calibrate",
+        "Search the tuned parameters for the best fit to the targets.",
+    ),
     "policies": ("policies", "policies_command", "List the policies and their parameters."),
     "runs": ("runs", "runs_group", "List, inspect, compare, export and delete stored runs."),
     "replay": ("replay", "replay_command", "Re-run a stored run and check it is reproduced."),

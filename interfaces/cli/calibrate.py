@@ -1,0 +1,277 @@
+"""``sim calibrate``: search the tuned parameters for the best fit to the targets."""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from interfaces import api
+from interfaces.cli.common import db_option, json_option, json_safe
+from vocabulary.errors import InputError
+
+DEFAULT_OUT = "calibrated.toml"
+
+
+@click.command()
+@click.option(
+    "--scenario",
+    default="baseline",
+    show_default=True,
+    metavar="NAME|FILE",
+    help="The scenario to calibrate: a preset or a TOML or YAML scenario file.",
+)
+@click.option(
+    "--trials",
+    type=click.IntRange(1, 100_000),
+    default=200,
+    show_default=True,
+    help="Trials in all; a rerun of the same calibration continues up to this many.",
+)
+@click.option(
+    "--seeds",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="Each trial runs seeds 1..N; the targets are measured on their mean.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**32 - 1),
+    default=1,
+    show_default=True,
+    help="Seed of the optimiser's own draws.",
+)
+@click.option(
+    "--developers",
+    type=click.IntRange(100, 5_000_000),
+    default=None,
+    help="Population size [default: the scenario's, 20000].",
+)
+@click.option(
+    "--targets",
+    "targets_file",
+    default=None,
+    metavar="FILE",
+    help="Fit the targets in this TOML or YAML file [default: the packaged targets].",
+)
+@click.option(
+    "--space",
+    "space_file",
+    default=None,
+    metavar="FILE",
+    help="Search the parameters and ranges in this TOML or YAML file (a `parameters` list "
+    "like simulator/data/tuning.toml) [default: the packaged tuning space].",
+)
+@click.option(
+    "--out",
+    default=DEFAULT_OUT,
+    show_default=True,
+    metavar="FILE",
+    help="Write the calibrated scenario here (TOML), with what moved and why in comments.",
+)
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@click.option(
+    "--name",
+    default=None,
+    help="The calibration's name; the same name continues it [default: from its spec, so "
+    "the same command finds the same calibration].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 4096),
+    default=None,
+    help="Local worker processes; also the trials run at once [default: the number of cores].",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run on this Dask distributed scheduler instead: tcp://HOST:PORT on this "
+    "machine (e.g. tcp://127.0.0.1:8786), or tls://HOST:PORT anywhere.",
+)
+@click.option(
+    "--insecure-scheduler",
+    is_flag=True,
+    help="Allow a --scheduler on another machine without TLS: whoever answers there, "
+    "or can tamper with the network, can run any code on this machine.",
+)
+@db_option
+@json_option
+def calibrate(
+    scenario: str,
+    trials: int,
+    seeds: int,
+    seed: int,
+    developers: int | None,
+    targets_file: str | None,
+    space_file: str | None,
+    out: str,
+    force: bool,
+    name: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    insecure_scheduler: bool,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    """Search the tuned parameters, within their sourced ranges, for the best fit to targets.
+
+    Each trial sets the tuned parameters (simulator/data/tuning.toml: each with the range its
+    source allows) to values chosen by Optuna's TPE sampler, runs the scenario with seeds
+    1..N and measures the targets as `sim validate` does. Its loss is the sum over targets of
+    the squared distance outside the band, in band widths (0 when every target passes). The
+    first trial is the scenario's own values, so the
+    result is never worse than them. Trials are stored in the run database: the same command
+    continues a stopped calibration. The best trial is written as a scenario file.
+
+    \b
+    Examples:
+      sim calibrate --seed 1                      # 200 trials of seeds 1-5, baseline
+      sim calibrate --trials 20 --seeds 2 --developers 5000 --out quick.toml
+      sim calibrate --targets my_targets.toml --space my_ranges.toml
+      sim run --scenario calibrated.toml          # run the result
+    """
+    if workers is not None and scheduler is not None:
+        raise InputError(
+            "--workers and --scheduler exclude each other: the cluster's own workers run the tasks"
+        )
+    out_path = Path(out)
+    if out_path.exists() and not force:
+        raise InputError(f"--out {out}: the file exists; choose another --out or add --force")
+    progress = Progress(
+        TextColumn("[bold]calibrating[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with progress:
+        bar = progress.add_task("starting the workers", total=trials)
+
+        def opened(_name: str, done: int) -> None:
+            progress.update(bar, completed=done)
+
+        def finished(_trial: api.StoredTrial, best: api.StoredTrial) -> None:
+            text = "no trial measured yet" if best.loss is None else f"best loss {best.loss:,.3f}"
+            progress.update(bar, advance=1, description=text)
+
+        result = api.calibrate(
+            scenario,
+            trials=trials,
+            seeds=seeds,
+            seed=seed,
+            developers=developers,
+            targets=targets_file,
+            space=space_file,
+            name=name,
+            workers=workers,
+            scheduler=scheduler,
+            insecure_scheduler=insecure_scheduler,
+            db=db,
+            on_open=opened,
+            on_trial=finished,
+        )
+    report = result.report
+    if result.scenario is not None:
+        out_path.write_text(_scenario_file(result))
+    if as_json:
+        click.echo(json.dumps(_as_json(result, out if result.scenario else None)))
+    else:
+        _print_report(result, out if result.scenario else None)
+    if report.stopped_by is not None:
+        sys.exit(128 + report.stopped_by.value)
+
+
+def _scenario_file(result: api.CalibrationResult) -> str:
+    """The calibrated scenario as TOML, headed by what moved, how far, and what it changed."""
+    report = result.report
+    lines = [
+        f"# Calibrated by `sim calibrate` (calibration {report.calibration_id}, "
+        f"{report.spec.name!r}, {len(report.trials)} trials, seeds 1-{report.spec.seeds},",
+        f"# {report.spec.scenario.developers:,} developers).",
+        f"# Loss: defaults {_loss_text(report.default)}, calibrated {_loss_text(report.best)}.",
+        "# Parameters (range and its source; default -> calibrated):",
+    ]
+    for row in report.moves().itertuples():
+        lines.append(
+            f"#   {row.parameter}: {row.default:.4g} -> {row.calibrated:.4g} "
+            f"(range {row.low:g}-{row.high:g}, moved {row.moved:+.0%} of it; {row.source})"
+        )
+    lines.append("# Why: targets (defaults -> calibrated; band):")
+    for row in report.target_changes().itertuples():
+        lines.append(
+            f"#   {row.id} {row.observable}: {row.default} -> {row.calibrated}; {row.band}"
+        )
+    return "\n".join(lines) + "\n\n" + api.scenario_text(result.scenario, "toml")
+
+
+def _loss_text(trial: api.StoredTrial | None) -> str:
+    return "-" if trial is None or trial.loss is None else f"{trial.loss:,.3f}"
+
+
+def _as_json(result: api.CalibrationResult, out: str | None) -> dict[str, object]:
+    report = result.report
+    return {
+        "calibration_id": report.calibration_id,
+        "name": report.spec.name,
+        "trials": len(report.trials),
+        "interrupted": report.stopped_by is not None,
+        "default_loss": report.default.loss if report.default else None,
+        "best_loss": report.best.loss if report.best else None,
+        "parameters": [json_safe(row) for row in report.moves().to_dict("records")],
+        "targets": [json_safe(row) for row in report.target_changes().to_dict("records")],
+        "scenario_file": out,
+        "db": result.db,
+    }
+
+
+def _print_report(result: api.CalibrationResult, out: str | None) -> None:
+    report = result.report
+    console = Console()
+    stopped = f", stopped by {report.stopped_by.name}" if report.stopped_by else ""
+    console.print(
+        f"Calibration {report.calibration_id} ({report.spec.name}): {len(report.trials)} trials"
+        f"{stopped}. Loss: defaults {_loss_text(report.default)}, best "
+        f"{_loss_text(report.best)}."
+    )
+    params = Table(title="Tuned parameters (moved: share of the range)")
+    for column in ("parameter", "range", "default", "calibrated", "moved"):
+        params.add_column(column, justify="left" if column == "parameter" else "right")
+    for row in report.moves().itertuples():
+        params.add_row(
+            row.parameter,
+            f"{row.low:g} to {row.high:g}",
+            f"{row.default:.4g}",
+            f"{row.calibrated:.4g}",
+            f"{row.moved:+.0%}",
+        )
+    console.print(params)
+    targets = Table(title="Targets: the defaults and the best trial (mean over seeds)")
+    for column in ("id", "observable", "defaults", "calibrated", "band"):
+        targets.add_column(
+            column, justify="right" if column in ("defaults", "calibrated") else "left"
+        )
+    for row in report.target_changes().itertuples():
+        targets.add_row(
+            row.id,
+            row.observable,
+            _mark(row.default, row.default_passed),
+            _mark(row.calibrated, row.calibrated_passed),
+            row.band,
+        )
+    console.print(targets)
+    if out:
+        console.print(f"Wrote the calibrated scenario to {out}: `sim run --scenario {out}`.")
+    console.print(f"Trials are stored in {result.db}; the same command continues it.")
+
+
+def _mark(text: str, passed: bool | None) -> str:
+    if passed is None:
+        return text
+    return f"{text} [green]pass[/]" if passed else f"{text} [red]FAIL[/]"

@@ -1,0 +1,199 @@
+"""`sim calibrate`: a real search within the sourced ranges, stored, resumable, never worse."""
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+import tomli_w
+from backends import Backend
+from click.testing import Result
+from sim_cli import sim
+
+from experiments.calibration_space import load_space
+from simulator.overrides import resolve_scenario
+from simulator.scenario_files import load_scenario
+
+SHORT_TARGETS = {
+    "targets": [
+        {
+            "id": "S1",
+            "observable": "Chinese providers' share of routed tokens",
+            "population": "routed",
+            "measure": "token_share",
+            "providers": "CN",
+            "window": "2024-06",
+            "target": 0.02,
+            "low": 0.0,
+            "high": 0.04,
+            "source": "test",
+        },
+        {
+            "id": "S2",
+            "observable": "revenue per routed token, US / Chinese providers",
+            "population": "routed",
+            "measure": "revenue_per_token_ratio",
+            "providers": "US",
+            "versus": "CN",
+            "window": "2024-04..2024-06",
+            "target": 20.0,
+            "low": 15.0,
+            "high": 25.0,
+            "source": "test",
+        },
+    ]
+}
+"""Two targets six months in, so a trial is a few short runs."""
+SMALL_SPACE = {
+    "parameters": [
+        {"key": "choice.quality_weight", "low": 4.0, "high": 12.0, "log": True, "source": "t"},
+        {"key": "supply.markup_response", "low": 0.05, "high": 0.5, "source": "test"},
+    ]
+}
+
+
+def write(path: Path, data: dict) -> str:
+    """Write ``data`` as TOML to ``path``; the path as text."""
+    path.write_bytes(tomli_w.dumps(data).encode())
+    return str(path)
+
+
+def calibrate(folder: Path, db: str, trials: int, *extra: str) -> Result:
+    """``sim calibrate --json`` of the short targets and small space, small and seeded."""
+    return sim(
+        "calibrate",
+        "--trials",
+        str(trials),
+        "--seeds",
+        "2",
+        "--developers",
+        "500",
+        "--workers",
+        "1",
+        "--targets",
+        write(folder / "targets.toml", SHORT_TARGETS),
+        "--space",
+        write(folder / "space.toml", SMALL_SPACE),
+        "--db",
+        db,
+        "--json",
+        *extra,
+    )
+
+
+def test_a_calibration_stores_its_trials_resumes_and_writes_a_runnable_scenario(
+    backend: Backend,
+) -> None:
+    """Three trials, then a rerun up to five: the first two sessions' trials are kept.
+
+    The first trial measures the scenario's own values, so the best loss is never worse than
+    the defaults'; the written scenario holds the best trial's values and runs.
+    """
+    out = backend.folder / "calibrated.toml"
+    first = calibrate(backend.folder, backend.url, 3, "--out", str(out))
+    assert first.exit_code == 0, first.output
+    report = json.loads(first.stdout)
+    assert report["trials"] == 3
+    assert report["best_loss"] <= report["default_loss"]
+    assert backend.query("SELECT count(*) FROM calibration_trials") == [(3,)]
+
+    again = calibrate(backend.folder, backend.url, 5, "--out", str(out), "--force")
+    assert again.exit_code == 0, again.output
+    resumed = json.loads(again.stdout)
+    assert resumed["calibration_id"] == report["calibration_id"] and resumed["trials"] == 5
+    assert resumed["default_loss"] == report["default_loss"]
+    assert resumed["best_loss"] <= report["best_loss"]
+    assert backend.query("SELECT count(*) FROM calibration_trials") == [(5,)]
+
+    scenario = load_scenario(str(out))
+    best = {row["parameter"]: row["calibrated"] for row in resumed["parameters"]}
+    assert scenario.choice.quality_weight == pytest.approx(best["choice.quality_weight"])
+    assert scenario.supply.markup_response == pytest.approx(best["supply.markup_response"])
+    assert "# Loss: defaults" in out.read_text()
+    run = sim(
+        "run",
+        "--scenario",
+        str(out),
+        "--steps",
+        "2",
+        "--developers",
+        "300",
+        "--db",
+        str(backend.folder / "check.db"),
+    )
+    assert run.exit_code == 0, run.output
+
+
+def test_every_trial_stays_within_the_ranges(tmp_path: Path) -> None:
+    """No trial's values leave the tuning space: calibration never forces a target."""
+    result = calibrate(tmp_path, str(tmp_path / "runs.db"), 4, "--out", str(tmp_path / "o.toml"))
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(tmp_path / "runs.db") as connection:
+        params = [
+            json.loads(row[0])
+            for row in connection.execute("SELECT params FROM calibration_trials")
+        ]
+    assert len(params) == 4
+    for values in params:
+        assert 4.0 <= values["choice.quality_weight"] <= 12.0
+        assert 0.05 <= values["supply.markup_response"] <= 0.5
+
+
+@pytest.mark.parametrize(
+    ("space", "message"),
+    [
+        (
+            {"parameters": [{"key": "choice.nope", "low": 0, "high": 1, "source": "x"}]},
+            "'choice.nope' is not a numeric parameter",
+        ),
+        (
+            {
+                "parameters": [
+                    {"key": "choice.quality_weight", "low": 10, "high": 12, "source": "x"}
+                ]
+            },
+            "choice.quality_weight = 9 (10-12)",
+        ),
+        (
+            {"parameters": [{"key": "choice.quality_weight", "low": 5, "high": 4, "source": "x"}]},
+            "low (5.0) must be below high (4.0)",
+        ),
+        (
+            {
+                "parameters": [
+                    {"key": "choice.reconsider_rate.indie", "low": 0.1, "high": 2, "source": "x"}
+                ]
+            },
+            "reconsider_rate",
+        ),
+        ({"parameters": []}, "expected a non-empty list `parameters`"),
+    ],
+)
+def test_a_bad_tuning_space_is_one_line_and_stores_nothing(
+    tmp_path: Path, space: dict, message: str
+) -> None:
+    """Unknown keys, ranges that exclude the scenario's value or that it refuses: exit 2."""
+    db = tmp_path / "runs.db"
+    result = sim("calibrate", "--space", write(tmp_path / "s.toml", space), "--db", str(db))
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not db.exists()
+
+
+def test_an_existing_output_file_is_kept_unless_forced(tmp_path: Path) -> None:
+    """--out over an existing file: one line, exit 2, the file and store untouched."""
+    out = tmp_path / "mine.toml"
+    out.write_text("keep me")
+    result = sim("calibrate", "--out", str(out), "--db", str(tmp_path / "runs.db"))
+    assert result.exit_code == 2 and "--force" in result.output
+    assert out.read_text() == "keep me"
+
+
+def test_the_packaged_space_holds_the_baseline_and_its_ranges_are_settable() -> None:
+    """Every tuned parameter's shipped value lies in its range; the scenario takes both ends."""
+    baseline = load_scenario("baseline")
+    for parameter in load_space():
+        assert parameter.contains(parameter.value_in(baseline)), parameter.key
+        for end in (parameter.low, parameter.high):
+            resolve_scenario(baseline, settings={parameter.key: end})
