@@ -16,6 +16,7 @@ from interfaces.cli.common import (
     json_safe,
     progress_bar,
 )
+from interfaces.cli.tables import print_table
 
 
 @click.command()
@@ -126,7 +127,7 @@ def _print_table(results: list[dict], name: str, seeds: int, developers: int) ->
             "[green]pass[/]" if row["passed"] else "[red]FAIL[/]",
         )
     console = Console()
-    console.print(table)
+    print_table(table, wrap=("observable",), console=console)
     failed = [row for row in results if not row["passed"]]
     if not failed:
         console.print("All targets pass.")
