@@ -45,8 +45,8 @@ from runs.load import (
 )
 from runs.load import load_run as _load_run
 from runs.schema import SCHEMA_VERSION
+from runs.store import DEFAULT_DB, RunStore, StoreError, mask_secrets, url_secrets
 from runs.store import ENV_VAR as DB_ENV_VAR  # noqa: F401 - part of the API
-from runs.store import RunStore, StoreError, mask_secrets, url_secrets
 from simulator import __version__ as __version__
 from simulator.overrides import build_policies, parse_value, resolve_scenario
 from simulator.scenario import Scenario
@@ -813,6 +813,21 @@ def history_figure(runs: Sequence[StoredRun]) -> Figure:
     from interfaces.plot import history_figure as figure
 
     return figure(runs)
+
+
+def db_where_started(start: str | Path | None = None) -> str:
+    """The run store ``sim`` would use if typed where the user started: for notebooks.
+
+    ``$SIM_DB``, else ``runs.db``, a relative file taken from ``start``: by default the folder
+    the user started Jupyter from (``$PWD``, which the kernel inherits from that shell, while
+    the kernel itself runs in the notebook's folder), else the working folder. A database URL
+    (``postgresql://...``) is returned as it is; a file as an absolute path.
+    """
+    target = os.environ.get(DB_ENV_VAR) or DEFAULT_DB
+    if "://" in target:
+        return target
+    folder = Path(start or os.environ.get("PWD") or Path.cwd())
+    return str((folder / Path(target).expanduser()).resolve())
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from interfaces.cli import cli
+from interfaces.dashboard.app import STORED_TAB
 from interfaces.dashboard.history import History
 from interfaces.dashboard.levers import BASELINE, BASELINE_LEVERS, Levers
 from interfaces.dashboard.market import DashboardMarket, baseline_history, save_run
@@ -285,6 +286,10 @@ def test_changing_smuggling_leakage_and_stepping_redraws_the_share_chart(page, s
     box = leakage.bounding_box()
     leakage.click(position={"x": box["width"] * 0.8, "y": box["height"] / 2})
     page.get_by_role("checkbox", name="Remote Access Security Act").check(force=True)
+    values = page.locator(".lever-value")  # every slider shows its value and unit
+    expect(values.filter(has_text="80% of the demand for banned chips gets in")).to_have_count(1)
+    for shown in ("2,000 developers", "48 months, 2024-01 to 2027-12", "seed 1"):
+        expect(values.filter(has_text=shown)).to_have_count(1)
     page.get_by_role("button", name="Reset").click()
     panel = page.locator(".run-panel")
     expect(panel).to_contain_text("remote_access on, smuggling.leakage=0.8")
@@ -323,18 +328,19 @@ def _runs_show_rows(db: Path, run_id: int) -> dict[str, str]:
         env={**os.environ, "COLUMNS": "200"},
     ).stdout
     rows = {}
-    for label, _, _ in SUMMARY_ROWS:
-        match = re.search(rf"│\s*{re.escape(label.strip())}\s*│\s*(\S+)\s*│", shown)
+    for label, _, _ in SUMMARY_ROWS:  # piped: plain lines, label and value apart by spaces
+        match = re.search(rf"^\s*{re.escape(label.strip())}\s{{2,}}(\S.*?)\s*$", shown, re.M)
         rows[label.strip()] = match.group(1)
     return rows
 
 
 def test_stored_runs_page_shows_a_sim_run_as_runs_show_does(page, server, tmp_path):
-    """A run stored by `sim run`, picked on page 1, shows the values `sim runs show` prints."""
+    """A run stored by `sim run`, picked on the stored-runs tab, shows what `sim runs show` does."""
     from playwright.sync_api import expect
 
     _, db = server
-    page.get_by_role("tab", name="Page 1").click()
+    page.get_by_role("tab", name=STORED_TAB).click()
+    expect(page.get_by_text("Smuggling leakage")).to_have_count(0)  # levers act only live
     page.locator(".stored-runs .v-select").click()
     page.get_by_role("option", name="run 1: baseline (seed 5").click()
     page.keyboard.press("Escape")

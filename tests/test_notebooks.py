@@ -1,18 +1,24 @@
-"""The notebooks in ``notebooks/`` run top to bottom against a fresh database.
+"""The notebooks in ``notebooks/`` run with ``jupyter nbconvert --execute`` against the user's runs.
 
-Each is executed with a real ``python3`` Jupyter kernel (nbclient), with ``SIM_DB`` pointing at
-a database under ``tmp_path`` that does not exist yet and the working folder there too, so the
-notebook must create what it needs and nothing lands in the repository.
+As the README tells a user to: a ``sim run`` in a folder (standing in for the repository root,
+with the notebooks copied into its ``notebooks/``), then ``jupyter nbconvert --execute --to
+notebook`` from that folder, with no ``SIM_DB``. The kernel runs in ``notebooks/``, yet the
+notebooks must use the ``runs.db`` of the folder Jupyter was started from; the replay notebook,
+run first, must replay the user's run and show the verification.
 """
 
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+BIN = Path(sys.executable).parent
 
 
 def test_the_three_notebooks_are_there() -> None:
@@ -33,32 +39,65 @@ def test_notebook_is_stored_without_outputs(path: Path) -> None:
             assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
-def test_notebook_executes_against_a_fresh_database(
-    path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Each notebook runs top to bottom on a database it must fill itself, and draws figures."""
-    db = tmp_path / "fresh.db"
-    monkeypatch.setenv("SIM_DB", str(db))
+def _outputs(path: Path) -> tuple[str, int]:
+    """A notebook's printed text, and how many figures it drew."""
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(
-        notebook,
-        timeout=600,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path)}},
-    ).execute()
-    finished = (
-        sqlite3.connect(db)
-        .execute("SELECT COUNT(*) FROM runs WHERE status = 'finished'")
-        .fetchone()[0]
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    text = "".join(o.get("text", "") for o in outputs)
+    return text, sum("image/png" in o.get("data", {}) for o in outputs)
+
+
+def test_notebooks_execute_with_nbconvert_against_the_users_runs_db(tmp_path: Path) -> None:
+    """After `sim run`, nbconvert from the root executes all three on that root's runs.db."""
+    root = tmp_path / "project"
+    shutil.copytree(NOTEBOOKS[0].parent, root / "notebooks")
+    environment = {k: v for k, v in os.environ.items() if k != "SIM_DB"} | {"PWD": str(root)}
+    subprocess.run(
+        [BIN / "sim", "run", "--scenario", "baseline", "--developers", "1000", "--steps", "12"]
+        + ["--seed", "1"],
+        cwd=root,
+        env=environment,
+        check=True,
+        capture_output=True,
     )
-    assert finished >= 1
-    images = [
-        output
-        for cell in notebook.cells
-        if cell.cell_type == "code"
-        for output in cell.outputs
-        if "image/png" in output.get("data", {})
-    ]
-    assert images, "the notebook drew no figure"
-    assert not (tmp_path / "runs.db").exists()
+    order = ["replay_a_run", "compare_policies", "sweep_analysis"]  # replay: the user's run
+    for name in order:
+        done = subprocess.run(
+            [BIN / "jupyter", "nbconvert", "--execute", "--to", "notebook"]
+            + ["--output-dir", str(tmp_path / "executed"), f"notebooks/{name}.ipynb"],
+            cwd=root,
+            env=environment,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+    assert not (root / "notebooks" / "runs.db").exists()
+    for name in order:
+        text, figures = _outputs(tmp_path / "executed" / f"{name}.ipynb")
+        assert f"Run store: {root / 'runs.db'}" in text, name
+        assert figures, f"{name} drew no figure"
+    replay_text, _ = _outputs(tmp_path / "executed" / "replay_a_run.ipynb")
+    assert "run 1: baseline (seed 1)" in replay_text
+    assert "run 1 replayed as run 2" in replay_text
+    assert "verified: every market and provider value repeated bit for bit" in replay_text
+    with sqlite3.connect(root / "runs.db") as connection:
+        names = [row[0] for row in connection.execute("SELECT name FROM runs ORDER BY id")]
+    assert names[:2] == ["baseline", "replay of run 1"]
+    assert any(name.startswith("compare: ") for name in names)
+
+
+def test_the_replay_notebook_says_what_to_do_when_there_is_no_run(tmp_path: Path) -> None:
+    """With no run stored, the replay notebook stops with the command that makes one."""
+    root = tmp_path / "empty"
+    shutil.copytree(NOTEBOOKS[0].parent, root / "notebooks")
+    environment = {k: v for k, v in os.environ.items() if k != "SIM_DB"} | {"PWD": str(root)}
+    done = subprocess.run(
+        [BIN / "jupyter", "nbconvert", "--execute", "--to", "notebook", "--stdout"]
+        + ["notebooks/replay_a_run.ipynb"],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0
+    assert "No finished run in" in done.stderr and "sim run --scenario baseline" in done.stderr

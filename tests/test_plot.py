@@ -7,7 +7,7 @@ import pytest
 from sim_cli import sim
 
 from experiments.runner import execute
-from interfaces.plot import PANELS, history_figure
+from interfaces.plot import PANELS, QUANTITIES, history_figure
 from runs.load import load_run, open_store
 from runs.store import RunStore
 from simulator.overrides import resolve_scenario
@@ -39,22 +39,62 @@ def test_plot_writes_a_png_of_the_runs(db: Path, tmp_path: Path, run_ids) -> Non
     assert width > 1000 and height > 700
 
 
-def test_figure_overlays_every_run_in_every_panel_with_events_and_a_legend(db: Path) -> None:
-    """Each panel shows every series of every run, policy events, and a legend naming the runs."""
+def _legend_texts(figure) -> list[list[str]]:
+    return [[text.get_text() for text in legend.get_texts()] for legend in figure.legends]
+
+
+def test_several_runs_get_one_panel_per_quantity_and_one_colour_per_run(db: Path) -> None:
+    """Three runs: each panel one quantity with one line per run, each run its own colour."""
     store = open_store(str(db))
     runs = [load_run(store, run_id) for run_id in (1, 2, 3)]
     figure = history_figure(runs)
-    axes = figure.axes
-    assert len(axes) == len(PANELS)
-    for ax, (title, _, _, series) in zip(axes, PANELS, strict=True):
-        assert ax.get_title(loc="left") == title
+    assert len(figure.axes) == len(QUANTITIES)
+    for ax, quantity in zip(figure.axes, QUANTITIES, strict=True):
+        assert ax.get_title(loc="left") == quantity.title
+        assert ax.get_ylabel()  # every axis names its unit
         event_lines = [line for line in ax.get_lines() if len(set(line.get_xdata())) == 1]
         assert event_lines
-        assert len(ax.get_lines()) - len(event_lines) == len(runs) * len(series)
-    labels = [text.get_text() for text in figure.legends[0].get_texts()]
-    assert labels == [run.label for run in runs]
-    event_labels = " ".join(text.get_text() for text in axes[0].texts)
-    assert "export_ban" in event_labels and "smuggling" in event_labels
+        data_lines = [line for line in ax.get_lines() if line not in event_lines]
+        assert len({line.get_color() for line in data_lines}) == len(runs)
+    assert [run.label for run in runs] in _legend_texts(figure)
+
+
+def test_events_are_listed_in_words_with_the_runs_they_belong_to(db: Path) -> None:
+    """Each policy change is listed once with its month, its runs, its policy and its state."""
+    store = open_store(str(db))
+    runs = [load_run(store, run_id) for run_id in (1, 2, 3)]
+    events = next(texts for texts in _legend_texts(history_figure(runs)) if texts[0][:2] == "1 ")
+    shared_ban = [
+        text for text in events if text.startswith("1  2024-01  runs 1, 2, 3: export_ban")
+    ]
+    assert len(shared_ban) == 1 and "banned for CN" in shared_ban[0]
+    assert any("run 2: smuggling: on" in text for text in events)
+    assert any("run 3: remote_access: on" in text for text in events)
+
+
+def test_one_run_legend_lists_only_lines_that_are_drawn(db: Path) -> None:
+    """A run with no smuggling draws no smuggled line, so its legend does not list one."""
+    store = open_store(str(db))
+    run = load_run(store, 1)  # export_ban alone: nothing is smuggled
+    assert not (run.market_steps["compute_cn_smuggled"] > 0).any()
+    figure = history_figure([run])
+    channels = figure.axes[3].get_legend()
+    labels = [text.get_text() for text in channels.get_texts()]
+    assert "smuggled" not in labels and labels
+    assert len(figure.axes) == len(PANELS)
+
+
+def test_a_long_seed_is_in_the_legend_not_the_title(db: Path, tmp_path: Path) -> None:
+    """A 19-digit seed appears once, in the run's legend entry, never in the figure's title."""
+    store = RunStore(str(tmp_path / "seed.db"))
+    seed = 3_013_373_327_912_726_865
+    execute(resolve_scenario(developers=500, steps=6), seed=seed, store=store, name="seeded")
+    run = load_run(open_store(str(tmp_path / "seed.db")), 1)
+    for runs in ([run], [run, run]):
+        figure = history_figure(runs)
+        heading = figure.legends[-1].get_title().get_text()
+        assert str(seed) not in heading and heading.startswith(("Run 1", "Runs 1"))
+        assert any(str(seed) in text for text in _legend_texts(figure)[-1])
 
 
 @pytest.mark.parametrize(

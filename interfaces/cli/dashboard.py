@@ -33,12 +33,12 @@ def _loopback(host: str) -> bool:
 def dashboard(db: str | None, port: int, host: str) -> None:
     """Watch the market in the browser: move a policy lever, step, compare with the baseline.
 
-    Serves a page built with Mesa's visualisation (SolaraViz). Page 0 runs the model: set the
-    levers in the sidebar (export-ban tiers, H20/H200 licences, smuggling leakage, Remote
-    Access Security Act enforcement, Chinese electricity price, population, months, seed),
-    press Reset to apply them, then Step or play; the charts draw this run beside the baseline
-    preset with the same seed, and "Save run to database" stores it as `sim run` would. Page 1
-    overlays runs already in the database. Ctrl-C stops the server.
+    Serves a page built with Solara and Mesa's model controller. The tab "Live run vs baseline" runs
+    the model: set the levers in the sidebar (export-ban tiers, H20/H200 licences, smuggling
+    leakage, Remote Access Security Act enforcement, Chinese electricity price, population, months,
+    seed), press Reset to apply them, then Step or play; the charts draw this run beside the
+    baseline preset with the same seed, and "Save run to database" stores it as `sim run` would. The
+    tab "Stored runs" overlays runs already in the database. Ctrl-C stops the server.
 
     Example: sim dashboard --db runs.db --port 8800
     """

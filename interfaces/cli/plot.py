@@ -19,11 +19,12 @@ from interfaces.cli.common import db_option
 )
 @db_option
 def plot_command(run_ids: tuple[int, ...], out: Path, db: str | None) -> None:
-    """Draw the history of one run, or of several overlaid, into FILE.
+    """Draw the history of one run, or of several side by side, into FILE.
 
-    Four panels over the run's months: the Chinese share of tokens on global platforms,
-    average prices by provider jurisdiction (log), compute by jurisdiction (log) and Chinese
-    compute by channel (log); policy changes are dashed vertical lines.
+    One run: four panels over its months: the Chinese share of the tokens of developers
+    outside China, average prices by provider jurisdiction (log), compute by jurisdiction (log)
+    and Chinese compute by channel (log). Several runs: one panel per quantity, one colour per
+    run. Policy changes are numbered dashed lines, listed in words with their runs below.
     Example: sim plot 1 2 3 --out compare.png
     """
     click.echo(f"Wrote {api.open_store(db).plot(run_ids, out)}")

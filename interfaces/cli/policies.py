@@ -9,6 +9,7 @@ from rich.table import Table
 
 from interfaces import api
 from interfaces.cli.common import json_option
+from interfaces.cli.tables import print_table
 
 
 @click.command("policies")
@@ -33,9 +34,9 @@ def policies_command(as_json: bool) -> None:
             description = param["description"]
             if param["name"] == "schedule":
                 description = (
-                    "when it acts: start / end (YYYY-MM or months from the "
-                    "start), ramp_months; e.g. --set " + entry["name"] + ".schedule.start=2025-01"
+                    "when it acts: start / end (YYYY-MM or months from the start), "
+                    f"ramp_months; e.g.\n--set {entry['name']}.schedule.start=2025-01"
                 )
             table.add_row(param["name"], json.dumps(param["default"]), description)
-        out.print(table)
+        print_table(table, wrap=("default", "meaning"), console=out)
         out.print()

@@ -18,6 +18,7 @@ from interfaces.cli.common import (
     scenario_from_options,
     scenario_options,
 )
+from interfaces.cli.tables import print_table
 from interfaces.formatting import SUMMARY_ROWS, fmt
 from vocabulary.text import check_name
 
@@ -129,7 +130,7 @@ def run(
     table.add_column(final["date"], justify="right")
     for label, key, kind in SUMMARY_ROWS:
         table.add_row(label, fmt(first.get(key), kind), fmt(final.get(key), kind))
-    out.print(table)
+    print_table(table, wrap=("metric",), console=out)
     out.print(
         f"Stored as run [bold]{result.run_id}[/] in {result.db} "
         f"(status {result.status}, digest {result.digest[:12]}). "

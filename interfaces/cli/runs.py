@@ -12,6 +12,7 @@ from rich.table import Table
 
 from interfaces import api
 from interfaces.cli.common import SimGroup, db_option, json_option, json_safe
+from interfaces.cli.tables import print_table
 from interfaces.formatting import SUMMARY_ROWS, fmt
 from vocabulary.metrics import Unit
 
@@ -50,7 +51,7 @@ def runs_list(limit: int | None, db: str | None, as_json: bool) -> None:
             ", ".join(row["policies"]) or "-",
             (row["digest"] or "-")[:12],
         )
-    out.print(table)
+    print_table(table, wrap=("name", "policies"), console=out)
 
 
 def iso_time(value: pd.Timestamp) -> str | None:
@@ -73,7 +74,7 @@ def _listed(run_id: Any, row: pd.Series) -> dict[str, Any]:
         "steps_done": _whole(row["steps_done"]),
         "steps_planned": _whole(row["steps_planned"]),
         "policies": row["policies"].split("+") if row["policies"] else [],
-        "digest": row["digest"],
+        "digest": None if pd.isna(row["digest"]) else row["digest"],
         "tags": row["tags"],
     }
     if row["status"] == api.DAMAGED:
@@ -158,7 +159,7 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
     for policy in record["policies"]:
         params = {k: v for k, v in policy.items() if k != "name"}
         policies.add_row(policy["name"], json.dumps(params))
-    out.print(policies)
+    print_table(policies, wrap=("parameters",), console=out)
     if record["events"]:
         events = Table(title="Policy events", title_justify="left")
         events.add_column("month")
@@ -166,7 +167,7 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
         events.add_column("status")
         for event in record["events"]:
             events.add_row(event["month"], event["policy"], event["status"])
-        out.print(events)
+        print_table(events, console=out)
     last = record["last_market"]
     if last:
         final = Table(title=f"Last step ({clock.label(last['step'])})", title_justify="left")
@@ -174,7 +175,7 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
         final.add_column("value", justify="right")
         for label, key, kind in SUMMARY_ROWS:
             final.add_row(label, fmt(last.get(key), kind))
-        out.print(final)
+        print_table(final, wrap=("metric",), console=out)
 
 
 def fmt_delta(value: Any, kind: Unit) -> str:
@@ -242,6 +243,8 @@ def runs_compare(
         return
     out = Console()
     reference = runs[0]
+    for run in runs:
+        out.print(f"run {run.id}: {run.name} (seed {run.seed})", highlight=False, soft_wrap=True)
     for when in whens:
         if when == whens[-1]:
             title = (
@@ -254,7 +257,7 @@ def runs_compare(
         view = Table(title=title, title_justify="left")
         view.add_column("metric")
         for run in runs:
-            view.add_column(f"run {run.id}\n{run.name}", justify="right")
+            view.add_column(f"run {run.id}", justify="right")
         for run in runs[1:]:
             view.add_column(f"run {run.id}\nminus {reference.id}", justify="right")
         for label, key, kind in SUMMARY_ROWS:
@@ -263,7 +266,7 @@ def runs_compare(
                 *(fmt(table.loc[(when, key), r.id], kind) for r in runs),
                 *(fmt_delta(diff.loc[(when, key), r.id], kind) for r in runs[1:]),
             )
-        out.print(view)
+        print_table(view, wrap=("metric",), console=out)
 
 
 @runs_group.command("export")

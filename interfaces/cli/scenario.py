@@ -1,11 +1,11 @@
 """``sim scenario ...``: the presets, and any scenario printed in full as editable TOML or YAML."""
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from interfaces import api
 from interfaces.cli.common import SimGroup, scenario_from_options, scenario_options
+from interfaces.cli.tables import print_table
 
 
 @click.group("scenario", cls=SimGroup)
@@ -22,7 +22,7 @@ def scenario_list() -> None:
     table.add_column("what it models")
     for name, preset in api.presets().items():
         table.add_row(name, ", ".join(p.key for p in preset.policies) or "-", preset.description)
-    Console().print(table)
+    print_table(table, wrap=("policies", "what it models"))
 
 
 @scenario_group.command("show")

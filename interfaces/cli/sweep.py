@@ -31,6 +31,7 @@ from interfaces.cli.common import (
     scenario_options,
 )
 from interfaces.cli.runs import fmt_delta, iso_time
+from interfaces.cli.tables import print_table
 from interfaces.formatting import fmt
 from vocabulary.errors import InputError
 from vocabulary.metrics import Unit, metric
@@ -428,7 +429,7 @@ def sweep_list(db: str | None, as_json: bool) -> None:
             row["created_at"],
             row["finished_at"] or "-",
         )
-    out.print(table)
+    print_table(table, wrap=("name",), console=out)
 
 
 @sweep_group.command("show")
@@ -544,7 +545,7 @@ def _print_outcomes(
             str(by_outcome["runs"].iloc[0]),
             *cells,
         )
-    out.print(table)
+    print_table(table, console=out)
 
 
 def _print_differences(
@@ -581,7 +582,7 @@ def _print_differences(
             str(by_outcome["pairs"].iloc[0]),
             *cells,
         )
-    out.print(table)
+    print_table(table, console=out)
 
 
 @sweep_group.command("sensitivity")
@@ -623,4 +624,4 @@ def sweep_sensitivity(sweep_ref: str, outcome: str, db: str | None, as_json: boo
         table.add_column(column, justify="left" if column == "parameter" else "right")
     for row in indices.itertuples(index=False):
         table.add_row(row[0], *(f"{value:.3f}" for value in row[1:]))
-    Console().print(table)
+    print_table(table, wrap=("parameter",))

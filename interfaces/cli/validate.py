@@ -17,6 +17,7 @@ from interfaces.cli.common import (
     json_safe,
     progress_bar,
 )
+from interfaces.cli.tables import print_table
 
 
 @click.command()
@@ -105,15 +106,11 @@ def validate(
     sys.exit(0 if report.passed else 1)
 
 
-OBSERVABLE_WIDTH = 24
-"""The narrowest the observable column gets: the only column that wraps."""
-
-
 def _print_table(results: list[dict], name: str, seeds: int, developers: int) -> None:
     """The targets as a table whose ids, numbers and results are never cut or wrapped.
 
-    Only the observable wraps; when the other columns need more than the terminal's width
-    (or 80 characters when output is piped), the table is printed wider instead.
+    Only the observable wraps (:func:`interfaces.cli.tables.print_table`): plain aligned text
+    when the output is not a terminal.
     """
     table = Table(
         title=f"Calibration of '{name}': mean over seeds 1-{seeds}, {developers:,} developers"
@@ -135,23 +132,15 @@ def _print_table(results: list[dict], name: str, seeds: int, developers: int) ->
                 "result": "pass" if row["passed"] else "FAIL",
             }
         )
-    fixed = 0
     for column in cells[0]:
-        wraps = column == "observable"
         table.add_column(
-            column,
-            justify="right" if column in ("simulated (sd)", "target") else "left",
-            no_wrap=not wraps,
-            min_width=OBSERVABLE_WIDTH if wraps else None,
+            column, justify="right" if column in ("simulated (sd)", "target") else "left"
         )
-        if not wraps:
-            fixed += max(len(column), *(len(cell[column]) for cell in cells)) + 3
     for cell in cells:
         result = "[green]pass[/]" if cell["result"] == "pass" else "[red]FAIL[/]"
         table.add_row(*(escape(text) for text in list(cell.values())[:-1]), result)
     console = Console()
-    console = Console(width=max(console.width, fixed + OBSERVABLE_WIDTH + 4))
-    console.print(table)
+    print_table(table, wrap=("observable",), console=console)
     failed = [row for row in results if not row["passed"]]
     if not failed:
         console.print("All targets pass.")

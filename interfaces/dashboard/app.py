@@ -1,9 +1,10 @@
-"""The dashboard page: Mesa's SolaraViz over :class:`DashboardMarket`, and the stored runs.
+"""The dashboard page: the live model against the baseline, and the stored runs, in two tabs.
 
-Page 0 is the live model: Mesa's sidebar holds the controls (the levers, population, months,
-seed; a changed control applies on Reset) and Reset / play / Step; the charts show this run
-beside the baseline preset, and a panel saves the run to the store. Page 1 overlays runs picked
-from the store, drawn from their stored histories. Solara serves this module
+"Live run vs baseline" runs the model: the sidebar holds Mesa's Reset / play / Step controller
+and the levers (each showing its value and unit; a changed lever applies on Reset), the charts
+show this run beside the baseline preset, and a panel saves the run to the store. "Stored runs"
+overlays runs picked from the store, drawn from their stored histories; the levers, which act
+only on the live model, are not shown there. Solara serves this module
 (``interfaces.dashboard.server``); each browser tab gets its own model.
 """
 
@@ -12,7 +13,8 @@ from html import escape
 
 import solara
 import solara.lab
-from mesa.visualization import SolaraViz
+from mesa.visualization.solara_viz import ModelController
+from mesa.visualization.utils import update_counter
 
 from interfaces import api
 from interfaces.dashboard import charts
@@ -24,8 +26,10 @@ from interfaces.formatting import SUMMARY_ROWS, fmt
 from vocabulary.errors import InputError
 
 TITLE = "Token market: policy dashboard"
-LIVE, STORED = 0, 1
-"""Mesa's page numbers (its tabs "Page 0" and "Page 1")."""
+LIVE_TAB, STORED_TAB = "Live run vs baseline", "Stored runs"
+"""The page's two tabs, named for what they show."""
+PLAY_INTERVAL_MS = 150
+"""Pause between steps while playing."""
 
 
 def _live(model: DashboardMarket) -> list[History]:
@@ -280,24 +284,108 @@ def StoredProviders(model: DashboardMarket) -> None:
     )
 
 
-COMPONENTS = [
-    (live_share, LIVE),
-    (live_prices, LIVE),
-    (live_compute, LIVE),
-    (live_providers, LIVE),
-    (live_network, LIVE),
-    (run_panel, LIVE),
-    (StoredRunPicker, STORED),
-    (StoredFinalTable, STORED),
-    (StoredShare, STORED),
-    (StoredPrices, STORED),
-    (StoredCompute, STORED),
-    (StoredProviders, STORED),
-]
+LIVE_COMPONENTS = (
+    live_share,
+    live_prices,
+    live_compute,
+    live_providers,
+    live_network,
+    run_panel,
+)
+STORED_COMPONENTS = (
+    StoredRunPicker,
+    StoredFinalTable,
+    StoredShare,
+    StoredPrices,
+    StoredCompute,
+    StoredProviders,
+)
+
+
+@solara.component
+def LeverControls(parameters: solara.Reactive[dict]) -> None:
+    """The levers, population, months and seed; under each slider its value and unit."""
+    for name, options in controls().items():
+        value = parameters.value.get(name, options["value"])
+
+        def change(new, name=name) -> None:
+            parameters.set({**parameters.value, name: new})
+
+        kind = options["type"]
+        if kind == "Checkbox":
+            solara.Checkbox(label=options["label"], value=value, on_value=change)
+        elif kind == "Select":
+            solara.Select(options["label"], value=value, values=options["values"], on_value=change)
+        else:
+            slider = solara.SliderFloat if kind == "SliderFloat" else solara.SliderInt
+            slider(
+                options["label"],
+                value=value,
+                min=options["min"],
+                max=options["max"],
+                step=options["step"],
+                on_value=change,
+            )
+            solara.Text(
+                options["shown"](value),
+                classes=["lever-value"],
+                style="display: block; font-size: 12px; color: #444; margin: -14px 0 10px 0",
+            )
+
+
+@solara.component
+def LiveView(model: DashboardMarket) -> None:
+    """The live charts and the save panel, redrawn on every step (Mesa's update counter)."""
+    update_counter.get()
+    with solara.ColumnsResponsive(6, large=6):
+        for component in LIVE_COMPONENTS:
+            with solara.Column():
+                component(model)
+
+
+@solara.component
+def StoredView(model: DashboardMarket) -> None:
+    """The stored runs: the picker, their last month, their charts."""
+    with solara.ColumnsResponsive(6, large=6):
+        for component in STORED_COMPONENTS:
+            with solara.Column():
+                component(model)
 
 
 @solara.component
 def Page() -> None:
     """The whole page; one model per browser tab."""
-    model = solara.use_memo(DashboardMarket, dependencies=[])
-    SolaraViz(model, components=COMPONENTS, model_params=controls(), name=TITLE)
+    model = solara.use_reactive(solara.use_memo(DashboardMarket, dependencies=[]))
+    defaults = {name: options["value"] for name, options in controls().items()}
+    parameters = solara.use_reactive(defaults)
+    tab = solara.use_reactive(0)
+    play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
+    render_interval = solara.use_reactive(1)
+    threads = solara.use_reactive(False)
+    with solara.AppBar():
+        solara.AppBarTitle(TITLE)
+    with solara.Sidebar():
+        if tab.value == 0:
+            with solara.Card("This run"):
+                ModelController(
+                    model,
+                    model_parameters=parameters,
+                    play_interval=play_interval,
+                    render_interval=render_interval,
+                    use_threads=threads,
+                )
+                _text("Levers apply when you press Reset.")
+            with solara.Card("Levers, population, months, seed"):
+                LeverControls(parameters)
+        else:
+            _text(
+                "Stored runs are drawn from the store as they were simulated: no lever acts "
+                "on them. The levers are on the tab <b>Live run vs baseline</b>."
+            )
+    with solara.lab.Tabs(value=tab):
+        with solara.lab.Tab(LIVE_TAB):
+            if tab.value == 0:
+                LiveView(model.value)
+        with solara.lab.Tab(STORED_TAB):
+            if tab.value == 1:
+                StoredView(model.value)

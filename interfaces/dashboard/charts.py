@@ -24,6 +24,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFor
 from interfaces.dashboard.history import History
 from interfaces.plot import (
     CHANNEL_SERIES,
+    COMPACT_NOTE,
     PRICE_SERIES,
     Series,
     compact,
@@ -195,8 +196,8 @@ def _legend(ax: Axes, histories: Sequence[History], series: Sequence[tuple[str, 
 
 
 def share_figure(histories: Sequence[History]) -> Figure:
-    """The Chinese share of tokens served to developers outside China, per run."""
-    figure, ax = _figure("Chinese share of tokens on global platforms", "share of tokens")
+    """The Chinese share of the tokens served to developers outside China, per run."""
+    figure, ax = _figure("Chinese share of tokens, developers outside China", "share of tokens")
     top = 0.0
     for i, history in enumerate(histories):
         if len(history.market):
@@ -243,7 +244,7 @@ def price_figure(histories: Sequence[History]) -> Figure:
     """Token-weighted average price by provider jurisdiction, per run (log scale)."""
     figure = _series_figure(
         histories,
-        "Average price by provider jurisdiction",
+        "Average price by provider jurisdiction, all developers",
         "USD per million tokens (log)",
         PRICE_SERIES,
     )
@@ -254,13 +255,16 @@ def price_figure(histories: Sequence[History]) -> Figure:
 def compute_figure(histories: Sequence[History]) -> Figure:
     """Inference compute: Chinese providers' by channel, US and European totals (log scale)."""
     return _series_figure(
-        histories, "Compute by jurisdiction and channel", "H100-equivalents (log)", COMPUTE_SERIES
+        histories,
+        "Compute by jurisdiction and channel",
+        f"H100-equivalents (log; {COMPACT_NOTE})",
+        COMPUTE_SERIES,
     )
 
 
 def provider_share_figure(histories: Sequence[History], colours: Mapping[str, str]) -> Figure:
-    """Each large provider's share of tokens on global platforms, per run."""
-    figure, ax = _figure("Provider market shares, global platforms", "share of tokens")
+    """Each large provider's share of the tokens of developers outside China, per run."""
+    figure, ax = _figure("Provider shares of tokens, developers outside China", "share of tokens")
     tables = [
         h.providers.pivot_table(
             index=h.providers.index, columns="provider", values="share_global", sort=False

@@ -8,9 +8,12 @@ or sets one policy parameter; :meth:`Levers.scenario` goes through the same
 --set ...``, and :meth:`Levers.command` prints that command when one exists.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+
+import pandas as pd
 
 from interfaces import api
 from vocabulary.regions import CONTROL_TIERS
@@ -197,17 +200,36 @@ DEFAULT_STEPS = BASELINE_SCENARIO.steps
 DEFAULT_SEED = 1
 
 
-def _slider(label: str, value: float, low: float, high: float, step: float) -> dict[str, Any]:
+def _months(steps: int) -> str:
+    """``48 months, 2024-01 to 2027-12``: a horizon from the baseline's start."""
+    first = pd.Period(BASELINE_SCENARIO.start, freq="M")
+    return f"{steps} months, {first} to {first + (steps - 1)}"
+
+
+def _slider(
+    label: str, value: float, low: float, high: float, step: float, shown: Callable[[Any], str]
+) -> dict[str, Any]:
     kind = "SliderFloat" if isinstance(step, float) else "SliderInt"
-    return {"type": kind, "label": label, "value": value, "min": low, "max": high, "step": step}
+    return {
+        "type": kind,
+        "label": label,
+        "value": value,
+        "min": low,
+        "max": high,
+        "step": step,
+        "shown": shown,
+    }
 
 
 def controls(levers: Levers = BASELINE_LEVERS) -> dict[str, Any]:
-    """Mesa ``model_params``: one control per :class:`DashboardMarket` argument, set to ``levers``.
+    """One control per :class:`DashboardMarket` argument, set to ``levers``.
 
-    Changing a control takes effect when the model is reset (Mesa's Reset button). Every
-    control is a checkbox, a choice or a slider, so the page cannot build an invalid model (a
-    typed seed could be text, and an error in Reset would replace the whole page).
+    Each is a dict as Mesa's ``model_params`` has them (type, label, value, and a slider's
+    min, max and step); a slider's ``shown`` writes its value with its unit, which the page
+    prints beside the label. Changing a control takes effect when the model is reset (the
+    Reset button). Every control is a checkbox, a choice or a slider, so the page cannot build
+    an invalid model (a typed seed could be text, and an error in Reset would replace the whole
+    page).
     """
     return {
         "export_ban": {
@@ -219,7 +241,7 @@ def controls(levers: Levers = BASELINE_LEVERS) -> dict[str, Any]:
             "type": "Select",
             "value": ", ".join(levers.ban_tiers),
             "values": list(TIER_CHOICES),
-            "label": "Ban tiers in force",
+            "label": "Ban tiers in force (dates of the export rules)",
         },
         "licences": {
             "type": "Checkbox",
@@ -227,19 +249,38 @@ def controls(levers: Levers = BASELINE_LEVERS) -> dict[str, Any]:
             "label": "H20 / H200 sales reopened for a fee",
         },
         "smuggling": {"type": "Checkbox", "value": levers.smuggling, "label": "Smuggling"},
-        "smuggling_leakage": _slider("Smuggling leakage", levers.smuggling_leakage, 0.0, 1.0, 0.05),
+        "smuggling_leakage": _slider(
+            "Smuggling leakage",
+            levers.smuggling_leakage,
+            0.0,
+            1.0,
+            0.05,
+            lambda v: f"{v:.0%} of the demand for banned chips gets in",
+        ),
         "remote_access": {
             "type": "Checkbox",
             "value": levers.remote_access,
             "label": "Remote Access Security Act",
         },
         "remote_access_enforcement": _slider(
-            "RASA enforcement", levers.remote_access_enforcement, 0.0, 1.0, 0.05
+            "RASA enforcement",
+            levers.remote_access_enforcement,
+            0.0,
+            1.0,
+            0.05,
+            lambda v: f"{v:.0%} of rented foreign compute reached",
         ),
         "cn_electricity": _slider(
-            "Chinese electricity price (x)", levers.cn_electricity, 0.5, 4.0, 0.25
+            "Chinese electricity price",
+            levers.cn_electricity,
+            0.5,
+            4.0,
+            0.25,
+            lambda v: f"{v:g}x the baseline price per kWh",
         ),
-        "developers": _slider("Developers", DEFAULT_DEVELOPERS, 500, 20_000, 500),
-        "steps": _slider("Months", DEFAULT_STEPS, 12, 96, 6),
-        "seed": _slider("Seed", DEFAULT_SEED, 0, 100, 1),
+        "developers": _slider(
+            "Developers", DEFAULT_DEVELOPERS, 500, 20_000, 500, lambda v: f"{v:,} developers"
+        ),
+        "steps": _slider("Months", DEFAULT_STEPS, 12, 96, 6, _months),
+        "seed": _slider("Seed", DEFAULT_SEED, 0, 100, 1, lambda v: f"seed {v}"),
     }

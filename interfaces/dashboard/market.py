@@ -1,10 +1,10 @@
 """The model the dashboard drives: TokenMarket set up from the levers, keeping its history.
 
-Mesa's SolaraViz builds the model from keyword arguments named like its controls and rebuilds
-it on Reset, so :class:`DashboardMarket` takes the levers flat (one argument per control) and
-turns them into a scenario. Besides the live history it offers the baseline's: the ``baseline``
-preset with the same population, horizon and seed, simulated once and cached, so the charts can
-draw the whole baseline curve from the first month on.
+Mesa's model controller builds the model from keyword arguments named like the page's controls and
+rebuilds it on Reset, so :class:`DashboardMarket` takes the levers flat (one argument per control)
+and turns them into a scenario. Besides the live history it offers the baseline's: the ``baseline``
+preset with the same population, horizon and seed, simulated once and cached, so the charts can draw
+the whole baseline curve from the first month on.
 """
 
 from functools import cached_property, lru_cache
