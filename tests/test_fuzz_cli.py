@@ -250,6 +250,7 @@ RUN_ID_COMMANDS: dict[str, Callable[[list[str], Path], list[str]]] = {
     "show": lambda ids, _: ["runs", "show", ids[0]],
     "show-json": lambda ids, _: ["runs", "show", ids[0], "--json"],
     "export": lambda ids, out: ["runs", "export", ids[0], "--format", "csv", "--out", str(out)],
+    "export-force": lambda ids, out: ["runs", "export", ids[0], "--out", str(out), "--force"],
     "compare": lambda ids, _: ["runs", "compare", *ids],
     "delete": lambda ids, _: ["runs", "delete", ids[0], "--yes"],
     "replay": lambda ids, _: ["replay", ids[0], "--verify"],
