@@ -32,7 +32,7 @@ from simulator.overrides import resolve_scenario
 from simulator.scenario import Scenario
 from simulator.scenario_files import load_scenario, preset_names
 from vocabulary.errors import InputError, describe_validation_error
-from vocabulary.settings_files import SETTINGS_SUFFIXES
+from vocabulary.settings_files import SETTINGS_SUFFIXES, is_file
 from vocabulary.text import text_problem
 
 SAMPLE_METHODS = ("lhs", "random", "sobol", "morris")
@@ -264,7 +264,7 @@ def baseline_scenario(ref: str, main: Scenario) -> Scenario:
         InputError: ``ref`` is none of these.
     """
     path = Path(ref)
-    if ref in preset_names() or path.suffix.lower() in SETTINGS_SUFFIXES or path.exists():
+    if ref in preset_names() or path.suffix.lower() in SETTINGS_SUFFIXES or is_file(path):
         base = load_scenario(ref)
     elif ref in available():
         base = resolve_scenario(policies=[ref])

@@ -1106,18 +1106,27 @@ class Store:
             runs, table, differences(table), end_months(runs), (*(str(m) for m in at), "end")
         )
 
-    def export(self, run_id: int, folder: str | Path, file_format: str = "csv") -> list[Path]:
+    def export(
+        self,
+        run_id: int,
+        folder: str | Path,
+        file_format: str = "csv",
+        *,
+        overwrite: bool = False,
+    ) -> list[Path]:
         """Write ``run-N.json`` and one file per history table (``csv`` or ``parquet``).
 
-        Each table file holds the run's rows as the database has them.
+        Each table file holds the run's rows as the database has them. Files of an earlier
+        export of the run are replaced only with ``overwrite``.
 
         Returns:
             The files written, the JSON first.
 
         Raises:
-            StoreError: no such run, an unknown format, or a folder that cannot be written.
+            StoreError: no such run, an unknown format, a file already there (without
+                ``overwrite``), or a folder that cannot be written.
         """
-        return export_run(self.run(run_id), Path(folder), file_format)
+        return export_run(self.run(run_id), Path(folder), file_format, overwrite)
 
     def deletable(self, run_id: int) -> RunDetails:
         """Run ``run_id``'s details, if it may be deleted.

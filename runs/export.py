@@ -48,26 +48,32 @@ def run_record(run: StoredRun) -> dict:
     }
 
 
-def export_run(run: StoredRun, folder: Path, fmt: str) -> list[Path]:
+def export_run(run: StoredRun, folder: Path, fmt: str, overwrite: bool = False) -> list[Path]:
     """Write ``run-N.json`` and ``run-N-TABLE.csv`` (or ``.parquet``) for each history table.
 
-    The folder is created if missing; files of the same run already there are replaced.
+    The folder is created if missing. Files of the same run already there are replaced only
+    with ``overwrite``: an earlier export may be all that is left of a deleted run.
 
     Returns:
         The files written, the JSON first.
 
     Raises:
-        StoreError: for an unknown format or a folder that cannot be written.
+        StoreError: for an unknown format, a file already there (without ``overwrite``), or a
+            folder that cannot be written; nothing is written then.
     """
     if fmt not in FORMATS:
         raise StoreError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    record = folder / f"run-{run.id}.json"
+    tables = {name: folder / f"run-{run.id}-{name}.{fmt}" for name in HISTORY_TABLES}
+    if not overwrite:
+        for path in (record, *tables.values()):
+            if path.exists():
+                raise StoreError(f"{path} already exists: add --force to overwrite it")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        record = folder / f"run-{run.id}.json"
         record.write_text(json.dumps(run_record(run), indent=2) + "\n")
         written = [record]
-        for name in HISTORY_TABLES:
-            path = folder / f"run-{run.id}-{name}.{fmt}"
+        for name, path in tables.items():
             rows = table_rows(run, name)
             if fmt == "csv":
                 rows.to_csv(path, index=False)

@@ -38,7 +38,7 @@ from runs.store import UNREADABLE, RunStore, StoreError, effective_status
 from simulator.scenario import Scenario
 from vocabulary.clock import StepClock
 from vocabulary.errors import InputError, describe_validation_error
-from vocabulary.text import printable
+from vocabulary.text import check_name, printable
 
 _NOT_LOADED = ("id", "run_id")
 """Columns every history table has that say nothing about the run once it is loaded."""
@@ -103,6 +103,9 @@ def list_runs(
     ]
     rows: list[dict[str, Any]] = []
     if store.exists:
+        for text, what in ((name, "run name"), (sweep, "sweep name")):
+            if isinstance(text, str):
+                check_name(text, what)  # text no run or sweep can be named, nor stored
         query = select(Run).order_by(Run.id.desc())
         if name is not None:
             query = query.where(Run.name == name)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from runs.schema import MarketStep, Run, Sweep, SweepRun
 from runs.store import RunStore, StoreError, check_id, claim, effective_status, utc_now
+from vocabulary.text import check_name
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ def _get(session: Session, store: RunStore, ref: int | str) -> Sweep:
     """Sweep ``ref`` (an id, or a name); an error listing what there is if there is none."""
     if isinstance(ref, int):
         check_id(ref, "sweep")
+    else:
+        check_name(ref, "sweep name")  # one no sweep can have, nor any backend encode
     query = select(Sweep).where(Sweep.id == ref if isinstance(ref, int) else Sweep.name == ref)
     sweep = session.scalars(query).first()
     if sweep is None:

@@ -20,6 +20,7 @@ from vocabulary.errors import InputError
 from vocabulary.settings_files import (
     SETTINGS_SUFFIXES,
     FileFormat,
+    is_file,
     parse_settings,
     read_settings_file,
 )
@@ -42,7 +43,7 @@ def load_scenario(name_or_path: str) -> Scenario:
         InputError: naming the file and the key, or listing the presets.
     """
     path = Path(name_or_path)
-    if path.suffix.lower() in SETTINGS_SUFFIXES or path.exists():
+    if path.suffix.lower() in SETTINGS_SUFFIXES or is_file(path):
         data = read_settings_file(path, "scenario file")
         scenario = validate_scenario(data, f"scenario file {name_or_path}")
     elif name_or_path in preset_names():

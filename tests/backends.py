@@ -1,15 +1,15 @@
 """The run store's two backends, as tests see them: a fresh database each, read with plain SQL.
 
 Every storage test runs once on a SQLite file and once on a PostgreSQL database of its own,
-created on the server named by ``$SIM_TEST_POSTGRES_URL`` (``.ci/with-postgres`` starts one) and
-dropped afterwards. Without that variable the PostgreSQL variants are skipped, except under CI
-(``CI=true``), where a missing server is a failure: CI must never pass by skipping them.
+created on the test server and dropped afterwards: the server named by ``$SIM_TEST_POSTGRES_URL``,
+else one the suite starts itself from PostgreSQL's binaries (``tests/postgres_server.py``; the
+``postgres_admin_url`` fixture of ``tests/conftest.py``). Without either the PostgreSQL variants
+are skipped, saying what to install; under CI (``CI=true``) any skip is a failure.
 
 Tests read and alter the database with the driver alone (``sqlite3``, ``psycopg``), never with
 the package's own store, so that a bug in the store cannot hide itself.
 """
 
-import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -73,21 +73,17 @@ class Backend:
 
     def tables(self) -> set[str]:
         """Names of the tables in the database."""
-        if self.name == "sqlite":
-            if not Path(self.url).exists():
-                return set()
-            rows = self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
-        else:
-            rows = self.query(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-            )
-        return {name for (name,) in rows}
+        if self.name == "sqlite" and not Path(self.url).exists():
+            return set()  # connecting would create the file
+        with closing(self.connect()) as connection:
+            return self._table_names(connection)
 
     def snapshot(self) -> dict[str, Any]:
         """Everything bad input must leave alone.
 
         Every row of every table, the files in the folder (SQLite's transient -wal/-shm files
-        aside) and the bytes of any file that is not the database.
+        aside) and the bytes of any file that is not the database. One connection reads all
+        tables: a fuzz test takes thousands of snapshots, and a PostgreSQL login is slow.
         """
         files = {}
         for path in sorted(self.folder.rglob("*")):
@@ -95,29 +91,39 @@ class Backend:
                 continue
             foreign = path.is_file() and str(path) != self.url
             files[str(path.relative_to(self.folder))] = path.read_bytes() if foreign else None
-        rows = {
-            table: sorted(self.query(f"SELECT * FROM {table}"), key=repr)
-            for table in sorted(self.tables())
-        }
+        rows = {}
+        if self.name == "postgresql" or Path(self.url).exists():
+            with closing(self.connect()) as connection:
+                for table in sorted(self._table_names(connection)):
+                    table_rows = connection.execute(f"SELECT * FROM {table}").fetchall()
+                    rows[table] = sorted(table_rows, key=repr)
         return {"files": files, "rows": rows}
+
+    def _table_names(self, connection: Any) -> set[str]:
+        """Names of the tables, read over an open ``connection``."""
+        if self.name == "sqlite":
+            statement = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        else:
+            statement = (
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+            )
+        return {name for (name,) in connection.execute(statement).fetchall()}
 
     def _placeholders(self, statement: str) -> str:
         return statement if self.name == "sqlite" else statement.replace("?", "%s")
 
 
-def postgres_admin_url() -> str:
-    """The test server's admin URL; skips the test without one (fails it under CI)."""
-    url = os.environ.get(POSTGRES_ENV)
-    if url:
-        return url
-    if os.environ.get("CI") == "true":
-        pytest.fail(
-            f"{POSTGRES_ENV} is not set: CI must run the PostgreSQL tests (.ci/run starts a server)"
-        )
-    pytest.skip(
-        f"PostgreSQL backend: set {POSTGRES_ENV} to a server's admin URL "
-        "(or run the tests under .ci/with-postgres)"
-    )
+def per_backend(cases: dict[str, list[Any]]) -> list[Any]:
+    """Parameters for ``parametrize(("backend", ...), ..., indirect=["backend"])``.
+
+    Each backend's own cases (``{"sqlite": [pytest.param(...), ...], ...}``), so that a test
+    runs each case on the backend it belongs to, instead of skipping the ones it does not.
+    """
+    return [
+        pytest.param(name, *case.values, id=f"{name}-{case.id}")
+        for name, backend_cases in cases.items()
+        for case in backend_cases
+    ]
 
 
 @contextmanager
@@ -134,10 +140,18 @@ def fresh_postgres_database(admin_url: str) -> Iterator[str]:
 
 
 @contextmanager
-def fresh_backend(name: str, folder: Path) -> Iterator[Backend]:
-    """A fresh database of backend ``name``; its files (if any) under ``folder``."""
+def fresh_backend(name: str, folder: Path, admin_url: str | None = None) -> Iterator[Backend]:
+    """A fresh database of backend ``name``; its files (if any) under ``folder``.
+
+    Args:
+        name: ``sqlite`` or ``postgresql``.
+        folder: the test's own folder.
+        admin_url: the PostgreSQL test server's admin URL (needed for ``postgresql`` only).
+    """
     if name == "sqlite":
         yield Backend(name, str(folder / "runs.db"), folder)
         return
-    with fresh_postgres_database(postgres_admin_url()) as url:
+    if admin_url is None:
+        raise ValueError("a PostgreSQL backend needs the test server's admin URL")
+    with fresh_postgres_database(admin_url) as url:
         yield Backend(name, url, folder)

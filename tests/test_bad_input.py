@@ -282,7 +282,10 @@ def test_database_in_a_read_only_folder_is_refused(tmp_path: Path) -> None:
     if os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
         if setpriv is None:
-            pytest.skip("running as root without setpriv (util-linux) to drop root's powers")
+            pytest.skip(
+                "running as root without setpriv to drop root's powers "
+                "(install it: apt-get install util-linux)"
+            )
         caps = "-dac_override,-dac_read_search,-fowner"
         prefix = [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
     db = folder / "runs.db"

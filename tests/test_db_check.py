@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from backends import Backend
+from backends import Backend, per_backend
 from sim_cli import sim
 from test_bad_input import assert_one_line_error
 
@@ -94,13 +94,15 @@ def test_sound_store_has_no_problems(seeded: Backend) -> None:
     assert len(lines) == 1 and lines[0].endswith("no problems found.")
 
 
-@pytest.mark.parametrize("damage", range(6))
-def test_each_damage_is_one_line_naming_it(seeded: Backend, damage: int) -> None:
+@pytest.mark.parametrize(
+    ("backend", "statements", "expected"),
+    per_backend({"sqlite": SQLITE_DAMAGE, "postgresql": POSTGRES_DAMAGE}),
+    indirect=["backend"],
+)
+def test_each_damage_is_one_line_naming_it(
+    seeded: Backend, statements: list[str], expected: str
+) -> None:
     """A table, column, type or value changed outside sim is reported, and the status is 1."""
-    cases = SQLITE_DAMAGE if seeded.name == "sqlite" else POSTGRES_DAMAGE
-    if damage >= len(cases):
-        pytest.skip("no such damage on this backend")
-    statements, expected = cases[damage].values
     seeded.execute(*statements)
     status, lines = check(seeded)
     assert status == 1

@@ -19,6 +19,7 @@ import pytest
 from backends import Backend
 from click.testing import CliRunner
 from sim_cli import sim
+from test_bad_input import assert_one_line_error
 
 from experiments.runner import execute
 from interfaces.cli import cli
@@ -168,6 +169,26 @@ def test_export_with_an_unknown_format_is_refused_and_writes_nothing(
     )
     assert result.exit_code == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_export_over_an_earlier_export_is_refused_unless_forced(
+    stored: Backend, tmp_path: Path
+) -> None:
+    """A second export of a run into the same folder replaces nothing without --force."""
+    out = tmp_path / "export"
+    export = ("runs", "export", "2", "--out", str(out), "--db", stored.url)
+    assert sim(*export).exit_code == 0
+    edited = out / "run-2-market_steps.csv"
+    edited.write_text("my notes\n")
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert_one_line_error(sim(*export), str(out / "run-2.json"), "already exists", "--force")
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    other_run = sim("runs", "export", "1", "--out", str(out), "--db", stored.url)
+    assert other_run.exit_code == 0, other_run.output  # another run's files are no conflict
+    forced = sim(*export, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert edited.read_text() != "my notes\n"
+    assert pd.read_csv(edited)["run_id"].eq(2).all()
 
 
 # ---- delete -----------------------------------------------------------------------------------

@@ -35,6 +35,18 @@ def syntax_of(path: Path) -> FileFormat:
     return "yaml" if path.suffix.lower() in YAML_SUFFIXES else "toml"
 
 
+def is_file(path: Path) -> bool:
+    """Whether ``path`` names a file; False for a name the system cannot even look up.
+
+    A name too long for the file system, or with a NUL byte, raises in :meth:`Path.is_file`;
+    no file has such a name, so it names none.
+    """
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def read_settings_file(path: Path, what: str) -> dict[str, Any]:
     """The file's top-level mapping; errors start with ``what`` and the path.
 
@@ -43,7 +55,7 @@ def read_settings_file(path: Path, what: str) -> dict[str, Any]:
         what: what the file is, for messages, e.g. ``"scenario file"``.
     """
     origin = f"{what} {path}"
-    if not path.is_file():
+    if not is_file(path):
         raise InputError(f"{origin}: no such file")
     try:
         with path.open("rb") as handle:

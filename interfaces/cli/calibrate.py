@@ -11,6 +11,7 @@ from rich.table import Table
 
 from interfaces import api
 from interfaces.cli.common import db_option, json_option, json_safe
+from interfaces.cli.tables import print_table
 from vocabulary.errors import InputError
 
 DEFAULT_OUT = "calibrated.toml"
@@ -251,7 +252,7 @@ def _print_report(result: api.CalibrationResult, out: str | None) -> None:
             f"{row.calibrated:.4g}",
             f"{row.moved:+.0%}",
         )
-    console.print(params)
+    print_table(params, console=console)
     targets = Table(title="Targets: the defaults and the best trial (mean over seeds)")
     for column in ("id", "observable", "defaults", "calibrated", "band"):
         targets.add_column(
@@ -265,7 +266,7 @@ def _print_report(result: api.CalibrationResult, out: str | None) -> None:
             _mark(row.calibrated, row.calibrated_passed),
             row.band,
         )
-    console.print(targets)
+    print_table(targets, wrap=("observable",), console=console)
     if out:
         console.print(f"Wrote the calibrated scenario to {out}: `sim run --scenario {out}`.")
     console.print(f"Trials are stored in {result.db}; the same command continues it.")

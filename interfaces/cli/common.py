@@ -45,9 +45,9 @@ class SimGroup(click.Group):
         try:
             return super().invoke(ctx)
         except InputError as error:
-            raise BadInput(str(error)) from None
-        except click.UsageError as error:
-            raise BadInput(error.format_message()) from None
+            raise BadInput(_masked(str(error))) from None
+        except click.UsageError as error:  # may quote any argument, e.g. a --db URL
+            raise BadInput(_masked(error.format_message())) from None
         except SQLAlchemyError as error:
             reason = _masked(_first_line(getattr(error, "orig", None) or error))
             raise BadInput(f"the database cannot be used as it is: {reason}") from None

@@ -43,7 +43,7 @@ def runs_list(limit: int | None, db: str | None, as_json: bool) -> None:
     for row in rows:
         table.add_row(
             str(row["id"]),
-            row["name"],
+            row["name"] or "?",
             row["status"],
             f"{_shown_count(row['steps_done'])}/{_shown_count(row['steps_planned'])}",
             _shown_count(row["seed"]),
@@ -66,7 +66,7 @@ def _listed(run_id: Any, row: pd.Series) -> dict[str, Any]:
     """
     listed = {
         "id": int(run_id),
-        "name": row["name"],
+        "name": _text(row["name"]),
         "status": row["status"],
         "created_at": iso_time(row["created_at"]),
         "finished_at": iso_time(row["finished_at"]),
@@ -74,12 +74,17 @@ def _listed(run_id: Any, row: pd.Series) -> dict[str, Any]:
         "steps_done": _whole(row["steps_done"]),
         "steps_planned": _whole(row["steps_planned"]),
         "policies": row["policies"].split("+") if row["policies"] else [],
-        "digest": None if pd.isna(row["digest"]) else row["digest"],
+        "digest": _text(row["digest"]),
         "tags": row["tags"],
     }
     if row["status"] == api.DAMAGED:
-        listed["error"] = row["error"]
+        listed["error"] = _text(row["error"])
     return listed
+
+
+def _text(value: Any) -> str | None:
+    """A text of a listing; None where the row has none (pandas holds that as NaN)."""
+    return None if value is None or pd.isna(value) else str(value)
 
 
 def _whole(value: Any) -> int | None:
@@ -287,14 +292,16 @@ def runs_compare(
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write into; created if missing.",
 )
+@click.option("--force", is_flag=True, help="Overwrite files of an earlier export of RUN.")
 @db_option
-def runs_export(run_id: int, file_format: str, folder: Path, db: str | None) -> None:
+def runs_export(run_id: int, file_format: str, folder: Path, force: bool, db: str | None) -> None:
     """Write run RUN as files: run-RUN.json and one file per history table.
 
     Each table file holds the run's rows as the database has them (run_id, step, month, ...),
     so other tools read the same numbers; the JSON holds the scenario, policies and versions.
+    An earlier export of RUN in DIR is refused unless --force.
     """
-    for path in api.open_store(db).export(run_id, folder, file_format):
+    for path in api.open_store(db).export(run_id, folder, file_format, overwrite=force):
         click.echo(str(path))
 
 
