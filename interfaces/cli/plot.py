@@ -23,7 +23,12 @@ def plot_command(run_ids: tuple[int, ...], out: Path, db: str | None) -> None:
 
     Four panels over the run's months: the Chinese share of tokens on global platforms,
     average prices by provider jurisdiction (log), compute by jurisdiction (log) and Chinese
-    compute by channel (log); policy changes are dashed vertical lines.
-    Example: sim plot 1 2 3 --out compare.png
-    """
-    click.echo(f"Wrote {api.open_store(db).plot(run_ids, out)}")
+    compute by channel (log); policy changes are dashed vertical lines, labelled with the
+    names the runs give their policies (h20_resumed, not export_licence).
+
+    \b
+    Examples:
+      sim plot 3 --out run3.png
+      sim plot 1 2 3 --out compare.png
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
+    click.echo(f"Wrote {api.open_store(db, existing=True).plot(run_ids, out)}")
