@@ -20,7 +20,7 @@ from scipy import stats
 
 from experiments.sweep import MORRIS_LEVELS, SweepSpec
 from runs.sweeps import StoredSweep
-from vocabulary.errors import InputError
+from vocabulary.errors import InputError, excerpt
 from vocabulary.metrics import Level, names
 
 OUTCOMES = ("cn_share_global", "compute_cn", "price_cn", "price_us")
@@ -84,12 +84,13 @@ def check_outcome(outcome: str) -> None:
     """An outcome must be a ``market_steps`` metric.
 
     Raises:
-        InputError: naming a few of the allowed ones.
+        InputError: listing every allowed one.
     """
-    if outcome not in names(Level.MARKET):
+    allowed = names(Level.MARKET)
+    if outcome not in allowed:
         raise InputError(
-            f"--outcome {outcome!r}: not a market metric; e.g. "
-            f"{', '.join(OUTCOMES)} (all: the columns of market_steps)"
+            f"--outcome {excerpt(outcome)}: not a market metric; expected one of "
+            f"{', '.join(allowed)}"
         )
 
 

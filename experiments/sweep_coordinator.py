@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from experiments.runner import deferred_stop_signals, store_simulated
 from experiments.sweep import SweepSpec, Task
+from experiments.sweep_cost import SweepStart, sweep_start
 from experiments.sweep_executors import Executor, TaskResult
 from runs.store import RunStore
 from runs.sweeps import (
@@ -83,7 +84,7 @@ def run_sweep(
     sweep: StoredSweep,
     tasks: list[Task],
     executor: Executor,
-    on_start: Callable[[int], None] | None = None,
+    on_start: Callable[[SweepStart], None] | None = None,
     on_stored: Callable[[Task, str], None] | None = None,
 ) -> SweepReport:
     """Run the tasks of ``sweep`` without a finished run and store each as it completes.
@@ -93,7 +94,8 @@ def run_sweep(
         sweep: the sweep, from :func:`runs.sweeps.open_sweep` or :func:`runs.sweeps.reopen_sweep`.
         tasks: all of the sweep's tasks; those already finished are skipped.
         executor: where the simulations run.
-        on_start: called with the number of tasks left to run, before they are sent.
+        on_start: called with the runs left to do and an estimate of their time, before they
+            are sent.
         on_stored: called with each task and its run's status once it is stored.
 
     Raises:
@@ -103,7 +105,7 @@ def run_sweep(
     done = finished_tasks(store, sweep.id)
     todo = [task for task in tasks if task.key not in done]
     if on_start:
-        on_start(len(todo))
+        on_start(sweep_start(sweep.name, todo, len(tasks), executor.workers))
     stored: Counter[str] = Counter()
     try:
         with deferred_stop_signals() as stop:
@@ -129,7 +131,7 @@ def run_spec(
     spec: SweepSpec,
     executor: Executor,
     tasks: list[Task] | None = None,
-    on_start: Callable[[int], None] | None = None,
+    on_start: Callable[[SweepStart], None] | None = None,
     on_stored: Callable[[Task, str], None] | None = None,
 ) -> SweepReport:
     """Run sweep ``spec`` to the end: created if new, else (same name) what it has left.

@@ -80,6 +80,8 @@ class Executor(ABC):
 
     description: str
     """A few words for messages: ``2 local processes``, ``Dask at tcp://...``."""
+    workers: int | None
+    """How many tasks run at once; None when unknown (a Dask cluster's workers come and go)."""
 
     @abstractmethod
     def run(self, tasks: Sequence[Task], stop: Callable[[], bool]) -> Iterator[TaskResult]:
@@ -203,6 +205,7 @@ class DaskCluster(Executor):
     ) -> None:
         scheme, host, port = check_scheduler(address, insecure)
         self.description = f"Dask at {address}"
+        self.workers = None
         if scheme == "tcp":
             probe_scheduler(address, host, port, connect_timeout)
         else:

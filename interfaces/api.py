@@ -40,6 +40,7 @@ from runs.load import (
     StoredRun,
     list_runs,
     monthly_means,
+    policy_key,  # noqa: F401 - part of the API
     run_details,
     step_label,
 )
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
     from experiments.runner import RunInterrupted as RunInterrupted
     from experiments.sweep_analysis import Interval
     from experiments.sweep_coordinator import SweepInterrupted as SweepInterrupted
+    from experiments.sweep_cost import SweepStart
     from experiments.validation_runs import ValidationInterrupted as ValidationInterrupted
     from experiments.validation_runs import ValidationReport
     from simulator.metrics import StepRecord
@@ -75,16 +77,20 @@ _LAZY = {
     "ValidationReport": ("experiments.validation_runs", "ValidationReport"),
     "RunInterrupted": ("experiments.runner", "RunInterrupted"),
     "SweepInterrupted": ("experiments.sweep_coordinator", "SweepInterrupted"),
+    "SweepStart": ("experiments.sweep_cost", "SweepStart"),
     "ValidationInterrupted": ("experiments.validation_runs", "ValidationInterrupted"),
     "SAMPLE_METHODS": ("experiments.sweep", "SAMPLE_METHODS"),
     "SWEEP_OUTCOMES": ("experiments.sweep_analysis", "OUTCOMES"),
+    "DEVELOPER_STEPS_PER_SECOND": ("experiments.sweep_cost", "DEVELOPER_STEPS_PER_SECOND"),
 }
 """Names this module offers from the model and experiments layers, imported on first use
 (PEP 562), so that reading runs never loads the model: ``api.TokenMarket`` (the Mesa model),
 ``api.StepRecord``, ``api.Difference``, ``api.Interval``, ``api.ValidationReport``, the
 exceptions a stopped run, sweep or validation raises (``RunInterrupted``, ``SweepInterrupted``,
 ``ValidationInterrupted``: each has ``exit_status``), ``SAMPLE_METHODS`` (what ``sweep``'s
-``sample`` takes) and ``SWEEP_OUTCOMES`` (the outcomes ``load_sweep`` summarises)."""
+``sample`` takes), ``SWEEP_OUTCOMES`` (the outcomes ``load_sweep`` summarises), ``SweepStart``
+(what ``sweep`` tells ``on_start``) and ``DEVELOPER_STEPS_PER_SECOND`` (the benchmarked rate
+its time estimate assumes)."""
 
 
 def __getattr__(name: str) -> Any:
@@ -352,7 +358,7 @@ def sweep(
     insecure_scheduler: bool = False,
     large: bool = False,
     db: str | None = None,
-    on_start: Callable[[str, int], None] | None = None,
+    on_start: Callable[[SweepStart], None] | None = None,
     on_stored: Callable[[Any, str], None] | None = None,
     **options: Any,
 ) -> SweepResult:
@@ -379,8 +385,9 @@ def sweep(
             there, or can tamper with the network, can run any code on this one.
         large: allow up to 1,000,000 planned runs (points x seeds x arms) instead of 10,000.
         db: the run store (created if missing).
-        on_start: called with the sweep's name and the number of runs left, before they are
-            sent.
+        on_start: called before the runs are sent with a :class:`SweepStart`: the sweep's
+            ``name``, the ``runs`` left to do, their ``developer_steps`` and an
+            ``estimated_duration`` in words (from a benchmarked rate: an estimate only).
         on_stored: called with each task (``.point``, ``.replicate``, ``.arm``, ``.seed``) and
             its run's status once stored.
         **options: :func:`scenario`'s keyword arguments.
@@ -426,7 +433,7 @@ def sweep(
     # Checks and reaches a scheduler before writing anything.
     with open_executor(workers, scheduler, insecure_scheduler) as executor:
         store = RunStore(db)
-        report = run_spec(store, spec, executor, tasks, _named(spec.name, on_start), on_stored)
+        report = run_spec(store, spec, executor, tasks, on_start, on_stored)
     return _sweep_result(report, executor.description, store)
 
 
@@ -437,7 +444,7 @@ def resume_sweep(
     scheduler: str | None = None,
     insecure_scheduler: bool = False,
     db: str | None = None,
-    on_start: Callable[[str, int], None] | None = None,
+    on_start: Callable[[SweepStart], None] | None = None,
     on_stored: Callable[[Any, str], None] | None = None,
 ) -> SweepResult:
     """Run what stored sweep ``ref`` (id or name) has left, as it was specified.
@@ -463,17 +470,10 @@ def resume_sweep(
             reopen_sweep(store, stored.id),
             tasks,
             executor,
-            _named(stored.name, on_start),
+            on_start,
             on_stored,
         )
     return _sweep_result(report, executor.description, store)
-
-
-def _named(name: str, on_start: Callable[[str, int], None] | None) -> Callable[[int], None] | None:
-    """The coordinator's start callback (the runs left) for one that also takes the name."""
-    if on_start is None:
-        return None
-    return lambda count: on_start(name, count)
 
 
 def _sweep_result(report: Any, executor: str, store: RunStore) -> SweepResult:
@@ -698,7 +698,7 @@ def replay(
         StoreError: no such run, or this package no longer accepts its stored scenario.
         RunInterrupted: SIGINT or SIGTERM stopped the replay.
     """
-    return open_store(db).replay(stored_run, verify=verify, on_step=on_step)
+    return open_store(db, existing=True).replay(stored_run, verify=verify, on_step=on_step)
 
 
 def version_changes(stored_run: StoredRun) -> dict[str, tuple[str, str]]:
@@ -729,7 +729,7 @@ def load_run(run_id: int, db: str | None = None) -> StoredRun:
     Raises:
         StoreError: the store has no such run (the message gives the ids it has).
     """
-    return open_store(db).run(run_id)
+    return open_store(db, existing=True).run(run_id)
 
 
 def load_sweep(ref: int | str, db: str | None = None) -> SweepResults:
@@ -746,7 +746,7 @@ def load_sweep(ref: int | str, db: str | None = None) -> SweepResults:
     Raises:
         StoreError: the store has no such sweep.
     """
-    return open_store(db).sweep(ref)
+    return open_store(db, existing=True).sweep(ref)
 
 
 def compare(
@@ -771,7 +771,7 @@ def compare(
         InputError: a month that is not ``YYYY-MM``, or one no run simulated.
     """
     months = parse_months(str(month) for month in at)  # checked before the store is opened
-    return open_store(db).compare(run_ids, metrics, months)
+    return open_store(db, existing=True).compare(run_ids, metrics, months)
 
 
 def sensitivity(
@@ -795,7 +795,7 @@ def sensitivity(
     from experiments.sweep_analysis import check_outcome
 
     check_outcome(outcome)
-    return open_store(db).sensitivity(ref, outcome)
+    return open_store(db, existing=True).sensitivity(ref, outcome)
 
 
 def t_interval(values: Iterable[float]) -> Interval:
@@ -890,15 +890,24 @@ def check_store(db: str | None = None) -> StoreCheck:
     return StoreCheck(store.masked_url, tuple(map(str, find_problems(store))))
 
 
-def open_store(db: str | None = None) -> Store:
+def open_store(db: str | None = None, *, existing: bool = False) -> Store:
     """The run store at ``db`` (URL or SQLite path), else ``$SIM_DB``, else ``runs.db``.
 
-    Opening only reads: a missing file is not created, it simply holds no runs.
+    Opening only reads: a missing file is not created. Without ``existing`` it simply holds no
+    runs (a notebook may look before it runs anything); with it, a store that is not there is
+    an error, so that a typo in ``--db`` is not taken for an empty store.
 
     Raises:
-        StoreError: the database cannot be opened, or its schema is not this package's.
+        StoreError: the database cannot be opened, its schema is not this package's, or
+            (``existing``) it holds no run store.
     """
-    return Store(RunStore(db, create=False))
+    store = RunStore(db, create=False)
+    if existing and not store.exists:
+        raise StoreError(
+            f"no run store in {store.masked_url}: nothing was ever stored there (check --db "
+            f"and ${DB_ENV_VAR}; `sim run` creates one)"
+        )
+    return Store(store)
 
 
 def mask_credentials(text: str, urls: Iterable[str] = ()) -> str:
@@ -1044,16 +1053,18 @@ class Store:
 
         Args:
             name: keep runs with exactly this name.
-            policy: keep runs with this policy enabled.
+            policy: keep runs with this policy enabled: a policy's name (``export_licence``)
+                or the name of its instance in the run (``h20_resumed``).
             status: keep runs with this status (a killed run counts as ``interrupted``).
             sweep: keep the runs of this sweep (id or name).
             limit: keep the newest ``limit`` of them.
 
         Returns:
-            Columns ``name, status, seed, steps_done, steps_planned, policies`` (names joined
-            by ``+``), ``created_at``, ``finished_at`` (Timestamps), ``package_version``,
-            ``digest``, ``tags``, ``error``. A row changed outside ``sim`` so that it cannot
-            be read is listed with status :data:`DAMAGED` and why in ``error``.
+            Columns ``name, status, seed, steps_done, steps_planned, policies`` (the names the
+            run gives its policies, :func:`policy_key`, joined by ``+``), ``created_at``,
+            ``finished_at`` (Timestamps), ``package_version``, ``digest``, ``tags``, ``error``.
+            A row changed outside ``sim`` so that it cannot be read is listed with status
+            :data:`DAMAGED` and why in ``error``.
 
         Raises:
             InputError: an unknown status.
@@ -1164,15 +1175,15 @@ class Store:
         difference = first_difference(self._store, stored.id, result.run_id) if verify else None
         return Replay(stored, result, verify, difference)
 
-    def sweeps(self) -> pd.DataFrame:
-        """Stored sweeps, newest first, indexed by sweep id.
+    def sweeps(self, limit: int | None = None) -> pd.DataFrame:
+        """Stored sweeps (the newest ``limit`` of them), newest first, indexed by sweep id.
 
         Returns:
             Columns ``name, status, finished_runs, planned_runs, created_at, finished_at``.
         """
         from runs.sweeps import list_sweeps
 
-        return list_sweeps(self._store)
+        return list_sweeps(self._store, limit)
 
     def sweep(self, ref: int | str) -> SweepResults:
         """Sweep ``ref`` (id or name) and its outcomes (see :func:`load_sweep`)."""

@@ -72,7 +72,8 @@ def list_runs(
     Args:
         store: the store to read.
         name: keep runs with exactly this name.
-        policy: keep runs with this policy enabled (a name from ``sim policies``).
+        policy: keep runs with this policy enabled: a policy's name from ``sim policies``
+            (``export_licence``) or an instance's name in the run (``h20_resumed``).
         status: keep runs with this status; a ``running`` run whose process is gone counts as
             ``interrupted``, as in ``sim runs list``.
         sweep: keep the runs of this sweep (its id, or its name; see ``sim sweep list``).
@@ -80,7 +81,8 @@ def list_runs(
 
     Returns:
         Columns ``name, status, seed, steps_done, steps_planned, policies`` (the enabled
-        policies' names joined by ``+``, empty for none), ``created_at``, ``finished_at``,
+        policies' names in the run, :func:`policy_key`, joined by ``+``; empty for none),
+        ``created_at``, ``finished_at``,
         ``package_version``, ``digest``, ``tags`` (a list of the run's labels) and ``error``
         (why a failed run failed). A row that cannot be read (changed outside ``sim``) is
         listed with status ``damaged``, whatever the filters, with only its id and ``error``.
@@ -140,7 +142,7 @@ def _listed(
             break
         damaged = row["status"] == DAMAGED
         if not damaged and (
-            (policy is not None and policy not in row["policies"].split("+"))
+            (policy is not None and policy not in {*row["policies"].split("+"), *row["kinds"]})
             or (status is not None and row["status"] != status)
         ):
             continue
@@ -166,7 +168,8 @@ def listing_row(run: Run) -> dict[str, Any]:
         "seed": int(run.seed),
         "steps_done": run.steps_done,
         "steps_planned": run.steps_planned,
-        "policies": "+".join(p["name"] for p in run.policies),
+        "policies": "+".join(map(policy_key, run.policies)),
+        "kinds": {p["name"] for p in run.policies},
         "created_at": _timestamp(run.created_at),
         "finished_at": _timestamp(run.finished_at),
         "package_version": run.versions.get("package"),
@@ -174,6 +177,15 @@ def listing_row(run: Run) -> dict[str, Any]:
         "tags": [printable(tag) for tag in run.tags],
         "error": run.error,
     }
+
+
+def policy_key(stored: dict[str, Any]) -> str:
+    """How a run names one of its stored policies: its label (``h20_resumed``), else its name.
+
+    A scenario that uses a policy twice gives each use a label, and ``--set``, the events and
+    the listings all go by it; runs stored before labels were stored have only the name.
+    """
+    return stored.get("label") or stored["name"]
 
 
 def _listing_or_damage(store: RunStore, session: Session, run_id: int) -> dict[str, Any]:
@@ -190,6 +202,7 @@ def _listing_or_damage(store: RunStore, session: Session, run_id: int) -> dict[s
             "steps_done": None,
             "steps_planned": None,
             "policies": "",
+            "kinds": set(),
             "created_at": pd.NaT,
             "finished_at": pd.NaT,
             "package_version": None,
@@ -273,8 +286,8 @@ class StoredRun:
 
     @property
     def policy_names(self) -> list[str]:
-        """The enabled policies' names, in the scenario's order."""
-        return [p["name"] for p in self.policies]
+        """The enabled policies' names in this run (:func:`policy_key`), in the scenario's order."""
+        return [policy_key(p) for p in self.policies]
 
     @property
     def label(self) -> str:

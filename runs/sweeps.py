@@ -119,12 +119,12 @@ def get_sweep(store: RunStore, ref: int | str) -> StoredSweep:
         return _stored(_get(session, store, ref))
 
 
-def list_sweeps(store: RunStore) -> pd.DataFrame:
-    """Every sweep, newest first, indexed by sweep id, with how many runs it has finished.
+def list_sweeps(store: RunStore, limit: int | None = None) -> pd.DataFrame:
+    """Every sweep (or the newest ``limit``), newest first, with how many runs it has finished.
 
     Returns:
-        Columns ``name, status, finished_runs, planned_runs, created_at, finished_at`` (the
-        times as Timestamps; NaT for a sweep not finished).
+        Indexed by sweep id, columns ``name, status, finished_runs, planned_runs, created_at,
+        finished_at`` (the times as Timestamps; NaT for a sweep not finished).
     """
     columns = ["name", "status", "finished_runs", "planned_runs", "created_at", "finished_at"]
     rows: list[dict[str, Any]] = []
@@ -140,6 +140,7 @@ def list_sweeps(store: RunStore) -> pd.DataFrame:
             select(Sweep, func.coalesce(done.c.runs, 0))
             .outerjoin(done, done.c.sweep_id == Sweep.id)
             .order_by(Sweep.id.desc())
+            .limit(limit)
         )
         with Session(store.engine) as session:
             rows = [

@@ -49,7 +49,45 @@ def parse_value(raw: Any, current: Any) -> Any:
         return raw
 
 
-def _set_path(tree: dict[str, Any], path: list[str], raw: Any, full_key: str) -> None:
+def _instances(enabled: Mapping[str, dict[str, Any]]) -> str:
+    """The run's policies as ``--set`` names them: ``h20_resumed (export_licence), smuggling``."""
+    named = [
+        key if entry["name"] == key else f"{key} ({entry['name']})"
+        for key, entry in enabled.items()
+    ]
+    return ", ".join(named) or "none"
+
+
+def _not_in_run(key: str, policy: str, enabled: Mapping[str, dict[str, Any]]) -> str:
+    """Why ``--set POLICY.param`` names no policy of the run, and what to type instead.
+
+    When the run has that policy under other names (the baseline's two ``export_licence``
+    instances are ``h20_resumed`` and ``h200_allowed``), the advice is one of those names:
+    ``--policy POLICY`` would add another instance, a change the user did not ask for.
+    """
+    same_kind = [name for name, entry in enabled.items() if entry["name"] == policy]
+    listing = f"this run's policies: {_instances(enabled)}"
+    if same_kind:
+        example = ".".join([same_kind[0], *key.split(".")[1:]])
+        return (
+            f"--set {key}: no policy of this run is named {policy!r}; its {policy} policies "
+            f"are named {', '.join(same_kind)}: set one of them, e.g. --set {example}=... "
+            f"({listing})"
+        )
+    return (
+        f"--set {key}: policy {policy!r} is not enabled in this run ({listing}); "
+        f"--policy {policy} enables it, with its defaults"
+    )
+
+
+def _set_path(
+    tree: dict[str, Any], path: list[str], raw: Any, full_key: str, policies: str
+) -> None:
+    """Set ``path`` of the scenario's ``tree``; an unknown key's error lists what is known.
+
+    At the top level that includes the run's policies (``policies``), since a misspelt
+    policy name lands here.
+    """
     node: Any = tree
     for depth, part in enumerate(path[:-1]):
         if isinstance(node, list):
@@ -64,19 +102,19 @@ def _set_path(tree: dict[str, Any], path: list[str], raw: Any, full_key: str) ->
         elif isinstance(node, dict) and part in node:
             node = node[part]
         else:
-            known = ", ".join(sorted(node)) if isinstance(node, dict) else "none"
-            raise InputError(
-                f"unknown setting {full_key!r}; known keys under "
-                f"{'.'.join(path[:depth]) or 'the scenario'}: {known}"
-            )
+            raise InputError(_unknown(full_key, path[:depth], node, policies))
     leaf = path[-1]
     if not isinstance(node, dict) or leaf not in node:
-        known = ", ".join(sorted(node)) if isinstance(node, dict) else "none"
-        raise InputError(
-            f"unknown setting {full_key!r}; known keys under "
-            f"{'.'.join(path[:-1]) or 'the scenario'}: {known}"
-        )
+        raise InputError(_unknown(full_key, path[:-1], node, policies))
     node[leaf] = parse_value(raw, node[leaf])
+
+
+def _unknown(full_key: str, parent: list[str], node: Any, policies: str) -> str:
+    """An unknown key: the keys known where it went wrong, and the run's policies at the top."""
+    known = ", ".join(sorted(node)) if isinstance(node, dict) else "none"
+    if parent:
+        return f"unknown setting {full_key!r}; known keys under {'.'.join(parent)}: {known}"
+    return f"unknown setting {full_key!r}; this run's policies: {policies}; scenario keys: {known}"
 
 
 def resolve_scenario(
@@ -113,10 +151,11 @@ def resolve_scenario(
         config.key: entry for config, entry in zip(base.policies, tree["policies"], strict=True)
     }
     for policy in policies:
+        if policy in enabled:
+            continue  # already in the run, under this name (``--policy h20_resumed`` too)
         policy_class(policy)
-        if policy not in enabled:
-            enabled[policy] = {"name": policy, "label": None, "params": {}}
-            tree["policies"].append(enabled[policy])
+        enabled[policy] = {"name": policy, "label": None, "params": {}}
+        tree["policies"].append(enabled[policy])
 
     pairs = (
         list(settings.items())
@@ -129,12 +168,9 @@ def resolve_scenario(
             entry = enabled[path[0]]
             _set_policy_param(entry["params"], path[1:], raw, key, policy_class(entry["name"]))
         elif path[0] in known_policies and path[0] not in tree:
-            raise InputError(
-                f"--set {key}: policy {path[0]!r} is not enabled in this run; "
-                f"add --policy {path[0]}"
-            )
+            raise InputError(_not_in_run(key, path[0], enabled))
         else:
-            _set_path(tree, path, raw, key)
+            _set_path(tree, path, raw, key, _instances(enabled))
 
     for option, value in (
         ("developers", developers),
@@ -171,8 +207,10 @@ def _set_policy_param(
         example = next(iter(cls.model_fields))
         raise InputError(f"--set {key}: name a parameter, e.g. {key}.{example}")
     if path[0] not in cls.model_fields:
+        instance = key.split(".")[0]
+        named = instance if instance == cls.name else f"{instance} ({cls.name})"
         raise InputError(
-            f"unknown setting {key!r}; parameters of {cls.name}: {', '.join(cls.model_fields)}"
+            f"unknown setting {key!r}; parameters of {named}: {', '.join(cls.model_fields)}"
         )
     node = params
     for part in path[:-1]:

@@ -108,6 +108,7 @@ def test_store_at_first_schema_version_is_migrated_and_its_run_survives(
     assert added.exit_code == 0, added.output
     listed = json.loads(sim("runs", "list", "--db", backend.url, "--json").stdout)
     assert [(r["id"], r["tags"]) for r in listed] == [(2, ["after-upgrade"]), (1, [])]
+    assert listed[1]["policies"] == ["export_ban"]  # stored without a label: by its name
 
     again = sim("db", "upgrade", "--db", backend.url)
     assert again.exit_code == 0 and f"already at schema version {SCHEMA_VERSION}" in again.stdout

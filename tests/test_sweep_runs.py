@@ -426,8 +426,28 @@ def test_a_name_is_one_spec_and_one_running_process(tmp_path: Path) -> None:
 
 
 def test_show_without_a_sweep_is_one_line(tmp_path: Path) -> None:
-    """`sim sweep show` of a missing sweep: one line, exit 2, no database created."""
+    """`sim sweep show` of a missing sweep: one line, exit 2; no database created if none."""
     db = tmp_path / "runs.db"
     result = sim("sweep", "show", "3", "--db", str(db))
-    assert result.exit_code == 2 and result.stderr.startswith("Error: no sweep 3")
+    assert result.exit_code == 2 and result.stderr.startswith("Error: no run store in")
     assert not db.exists()
+    assert sim("run", "--developers", "200", "--steps", "1", "--db", str(db)).exit_code == 0
+    result = sim("sweep", "show", "3", "--db", str(db))
+    assert result.exit_code == 2 and result.stderr.startswith("Error: no sweep 3")
+
+
+def test_a_sweep_says_how_many_runs_it_will_do_and_roughly_how_long_before_it_starts(
+    tmp_path: Path,
+) -> None:
+    """Two points x two seeds: "4 runs to do" and an estimated time, on standard error.
+
+    Standard output keeps only the report (here the JSON line), so scripts are not disturbed.
+    """
+    db = tmp_path / "runs.db"
+    tiny = ("--steps", "2", "--developers", "200", "--workers", "1", "--db", str(db))
+    grid = ("--policy", "smuggling", "--grid", "smuggling.leakage=0,0.5", "--seeds", "2")
+    result = sim("sweep", *grid, *tiny, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["finished"] == 4
+    plan = " ".join(result.stderr.split())
+    assert "4 runs to do (1,600 developer-steps), estimated under a minute" in plan

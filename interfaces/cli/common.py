@@ -103,7 +103,8 @@ def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             metavar="NAME|FILE",
             help="A preset (baseline, no_controls, strict; see `sim scenario list`) or "
-            "a scenario TOML file [default: the default scenario, no policies].",
+            "a scenario file, TOML or YAML (.yaml, .yml) [default: the default scenario, "
+            "no policies].",
         ),
         click.option(
             "--policy",
@@ -118,7 +119,8 @@ def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:
             multiple=True,
             metavar="KEY=VALUE",
             help="Override a parameter by dotted path, e.g. smuggling.leakage=0.3 or "
-            "choice.social_weight=2 (repeatable).",
+            "choice.social_weight=2 (repeatable); a policy goes by its name in the run "
+            "(the baseline's licences: h20_resumed.fee=0.2).",
         ),
         click.option(
             "--steps",

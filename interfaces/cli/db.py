@@ -10,7 +10,13 @@ from interfaces.cli.common import SimGroup, db_option
 
 @click.group("db", cls=SimGroup)
 def db_group() -> None:
-    """Look after the run database itself."""
+    """Look after the run database itself.
+
+    \b
+    Examples:
+      sim db check --db runs.db
+      sim db upgrade --db runs.db
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
 
 
 @db_group.command("upgrade")
@@ -21,7 +27,11 @@ def db_upgrade(db: str | None) -> None:
     Needed after installing a newer token-market-sim, when opening the database says its
     schema is older. Runs and their histories are kept; the migration runs in one transaction
     and changes nothing if it fails. Back up the database first all the same.
-    """
+
+    \b
+    Example:
+      sim db upgrade --db runs.db     # after backing runs.db up
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
     upgrade = api.upgrade_store(db)
     if upgrade.from_version is None:
         click.echo(f"{upgrade.db} is already at schema version {upgrade.to_version}.")
@@ -41,7 +51,11 @@ def db_check(db: str | None) -> None:
     required value missing, text where a number, time or JSON belongs). Changes nothing.
     Exit status 0 when nothing is wrong, 1 when something is (restore it from a backup), 2
     when there is no run database there or it cannot be read at all.
-    """
+
+    \b
+    Example:
+      sim db check --db runs.db
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
     check = api.check_store(db)
     if check.sound:
         click.echo(f"{check.db}: no problems found.")

@@ -24,7 +24,12 @@ def plot_command(run_ids: tuple[int, ...], out: Path, db: str | None) -> None:
     One run: four panels over its months: the Chinese share of the tokens of developers
     outside China, average prices by provider jurisdiction (log), compute by jurisdiction (log)
     and Chinese compute by channel (log). Several runs: one panel per quantity, one colour per
-    run. Policy changes are numbered dashed lines, listed in words with their runs below.
-    Example: sim plot 1 2 3 --out compare.png
-    """
-    click.echo(f"Wrote {api.open_store(db).plot(run_ids, out)}")
+    run. Policy changes are numbered dashed lines, listed in words with their runs below,
+    under the names the runs give their policies (h20_resumed, not export_licence).
+
+    \b
+    Examples:
+      sim plot 3 --out run3.png
+      sim plot 1 2 3 --out compare.png
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
+    click.echo(f"Wrote {api.open_store(db, existing=True).plot(run_ids, out)}")

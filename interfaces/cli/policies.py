@@ -15,7 +15,16 @@ from interfaces.cli.tables import print_table
 @click.command("policies")
 @json_option
 def policies_command(as_json: bool) -> None:
-    """List the available policies with their parameters, defaults and meaning."""
+    """List the available policies with their parameters, defaults and meaning.
+
+    A run may use a policy more than once under names of its own (the baseline preset's
+    export_licence policies are h20_resumed and h200_allowed): --set goes by those names.
+
+    \b
+    Examples:
+      sim policies
+      sim run --policy smuggling --set smuggling.leakage=0.3
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
     listing = [asdict(policy) for policy in api.policies()]
     if as_json:
         click.echo(json.dumps(listing))

@@ -30,8 +30,12 @@ def replay_command(run_id: int, verify: bool, db: str | None, as_json: bool) -> 
     the exit status is 1. Exit status 0 means the history was reproduced bit for bit. A run
     stored by another version of the package is flagged, since the change can explain a
     difference.
-    """
-    store = api.open_store(db)
+
+    \b
+    Example:
+      sim replay 3 --verify
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
+    store = api.open_store(db, existing=True)
     stored = store.run(run_id)
     scenario = stored.scenario
     changes = api.version_changes(stored)

@@ -20,16 +20,51 @@ from interfaces.cli.common import (
 )
 from interfaces.cli.tables import print_table
 from interfaces.formatting import SUMMARY_ROWS, fmt
+from vocabulary.errors import excerpt
 from vocabulary.text import check_name
+
+DEFAULT_SEED = 1
+"""The seed of ``sim run`` when none is given, so that the same command gives every user the
+same history (the dashboard starts from the same seed)."""
+MAX_SEED = 2**63 - 1
+"""The largest seed: the store keeps seeds as 64-bit signed numbers."""
+RANDOM_SEED = "random"
+"""What ``--seed`` takes to draw a seed instead; the summary then prints the seed drawn."""
+
+
+class Seed(click.ParamType):
+    """``--seed``: a whole number from 0 to 2**63-1, or ``random`` (None: the model draws one)."""
+
+    name = "N|random"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int | None:
+        """The seed as a number, or None for ``random``."""
+        if value is None or isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if text.lower() == RANDOM_SEED:
+            return None
+        # Digits only, and no more than the largest seed has: no int() of a huge string.
+        digits = text.isascii() and text.isdecimal() and len(text) <= len(str(MAX_SEED))
+        if not digits or int(text) > MAX_SEED:
+            self.fail(
+                f"{excerpt(text)}: expected a whole number from 0 to {MAX_SEED} or {RANDOM_SEED}",
+                param,
+                ctx,
+            )
+        return int(text)
 
 
 @click.command()
 @scenario_options
 @click.option(
     "--seed",
-    type=click.IntRange(0, 2**63 - 1),
-    default=None,
-    help="Seed of all randomness; the same seed gives the same history.",
+    type=Seed(),
+    metavar="N|random",
+    default=DEFAULT_SEED,
+    show_default=True,
+    help="Seed of all randomness; the same seed gives the same history. `random` draws "
+    "one, which the summary prints so that the run can be repeated.",
 )
 @click.option(
     "--name", default=None, help="Name stored with the run [default: the scenario or the policies]."
@@ -71,9 +106,17 @@ def run(
 
     Prints a summary (Chinese share, prices, compute at the first and the last step, each
     named by its month, or by its start day for weekly steps) and the run id; with --json, one
-    JSON line with run_id, status, digest, steps, peak memory and the final metrics (with the
-    last step's month and date). Progress goes to standard error.
-    """
+    JSON line with run_id, status, digest, seed, steps, peak memory and the final metrics (with
+    the last step's month and date). Progress goes to standard error. Without --seed the
+    seed is 1, so the same command gives the same history everywhere.
+
+    \b
+    Examples:
+      sim run --policy export_ban
+      sim run --scenario baseline --set h20_resumed.fee=0.2 --seed 7
+      sim run --scenario mine.yaml --developers 50000 --seed random
+      sim run --policy remote_access --set remote_access.schedule.start=2026-06 --json
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
     resolved = scenario_from_options(
         scenario, policies, settings, steps, developers, start, step_length
     )
@@ -131,6 +174,10 @@ def run(
     for label, key, kind in SUMMARY_ROWS:
         table.add_row(label, fmt(first.get(key), kind), fmt(final.get(key), kind))
     print_table(table, wrap=("metric",), console=out)
+    if seed is None:
+        out.print(
+            f"The seed {result.seed} was drawn at random: `--seed {result.seed}` repeats this run."
+        )
     out.print(
         f"Stored as run [bold]{result.run_id}[/] in {result.db} "
         f"(status {result.status}, digest {result.digest[:12]}). "

@@ -19,7 +19,14 @@ from vocabulary.metrics import Unit
 
 @click.group("runs", cls=SimGroup)
 def runs_group() -> None:
-    """List, inspect, compare, export and delete stored runs."""
+    """List, inspect, compare, export and delete stored runs.
+
+    \b
+    Examples:
+      sim runs list --limit 10
+      sim runs show 3
+      sim runs compare 1 2 --at 2025-06
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
 
 
 @runs_group.command("list")
@@ -27,8 +34,17 @@ def runs_group() -> None:
 @db_option
 @json_option
 def runs_list(limit: int | None, db: str | None, as_json: bool) -> None:
-    """List stored runs, newest first (a killed run shows as interrupted)."""
-    store = api.open_store(db)
+    """List stored runs, newest first (a killed run shows as interrupted).
+
+    Policies are listed by the names the run gives them (the baseline's licences are
+    h20_resumed and h200_allowed), the names --set and the policy events use.
+
+    \b
+    Examples:
+      sim runs list --limit 5
+      sim runs list --json --db other.db
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
+    store = api.open_store(db, existing=True)
     rows = [_listed(run_id, row) for run_id, row in store.runs(limit=limit).iterrows()]
     if as_json:
         click.echo(json.dumps(rows))
@@ -121,7 +137,7 @@ def _shown(details: api.RunDetails, url: str) -> dict[str, Any]:
 
 
 @runs_group.command("show")
-@click.argument("run_id", type=int)
+@click.argument("run_id", metavar="RUN", type=int)
 @db_option
 @json_option
 def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
@@ -129,8 +145,13 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
 
     Weekly runs name their last step by its start day; policy events keep their month (policies
     act by the month, from its first week).
-    """
-    store = api.open_store(db)
+
+    \b
+    Examples:
+      sim runs show 3
+      sim runs show 3 --json
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
+    store = api.open_store(db, existing=True)
     details = store.details(run_id)
     record = _shown(details, store.url)
     if as_json:
@@ -162,8 +183,10 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
     policies.add_column("policy")
     policies.add_column("parameters")
     for policy in record["policies"]:
-        params = {k: v for k, v in policy.items() if k != "name"}
-        policies.add_row(policy["name"], json.dumps(params))
+        key = api.policy_key(policy)
+        named = key if key == policy["name"] else f"{key} ({policy['name']})"
+        params = {k: v for k, v in policy.items() if k not in ("name", "label")}
+        policies.add_row(named, json.dumps(params))
     print_table(policies, wrap=("parameters",), console=out)
     if record["events"]:
         events = Table(title="Policy events", title_justify="left")
@@ -300,8 +323,14 @@ def runs_export(run_id: int, file_format: str, folder: Path, force: bool, db: st
     Each table file holds the run's rows as the database has them (run_id, step, month, ...),
     so other tools read the same numbers; the JSON holds the scenario, policies and versions.
     An earlier export of RUN in DIR is refused unless --force.
-    """
-    for path in api.open_store(db).export(run_id, folder, file_format, overwrite=force):
+
+    \b
+    Example:
+      sim runs export 3 --format parquet --out exports/
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
+    for path in api.open_store(db, existing=True).export(
+        run_id, folder, file_format, overwrite=force
+    ):
         click.echo(str(path))
 
 
@@ -310,8 +339,13 @@ def runs_export(run_id: int, file_format: str, folder: Path, force: bool, db: st
 @click.option("--yes", "-y", is_flag=True, help="Delete without asking.")
 @db_option
 def runs_delete(run_id: int, yes: bool, db: str | None) -> None:
-    """Delete run RUN and all its rows, in one transaction (asks first unless --yes)."""
-    store = api.open_store(db)
+    """Delete run RUN and all its rows, in one transaction (asks first unless --yes).
+
+    \b
+    Example:
+      sim runs delete 3 --yes
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
+    store = api.open_store(db, existing=True)
     record = store.deletable(run_id)
     what = (
         f"run {run_id} ({record.name}, {record.status}, {record.steps_done} steps, "

@@ -231,7 +231,8 @@ def sweep_group(
     Every run is stored in the run database with its sweep, point, replicate and arm; running
     the same sweep again (the same options, the same --name, or --resume ID) runs only what is
     missing or failed. Runs go to local processes, or to a Dask cluster with --scheduler; a
-    run's history is the same either way. Progress goes to standard error.
+    run's history is the same either way. Before the runs start, the number of runs to do
+    and an estimate of their time go to standard error, then the progress.
 
     \b
     Examples:
@@ -326,14 +327,31 @@ def _run_with_progress(run: Callable[..., api.SweepResult]) -> api.SweepResult:
     with progress:
         bar = progress.add_task("runs", total=None, failed=0, name="")
 
-        def on_start(name: str, count: int) -> None:
-            progress.update(bar, total=count, name=name)
+        def on_start(start: api.SweepStart) -> None:
+            progress.console.print(_plan(start))
+            progress.update(bar, total=start.runs, name=start.name)
 
         def on_stored(_task: Any, status: str) -> None:
             failed = progress.tasks[0].fields["failed"] + (status == "failed")
             progress.update(bar, advance=1, failed=failed)
 
         return run(on_start=on_start, on_stored=on_stored)
+
+
+def _plan(start: api.SweepStart) -> str:
+    """What the sweep is about to do, and roughly how long it will take (to standard error)."""
+    left = "" if start.runs == start.planned else f" (of {start.planned:,}; the rest finished)"
+    sharing = (
+        f"on {start.workers} worker process{'es' if start.workers > 1 else ''}"
+        if start.workers
+        else "of one worker's time, shared by the cluster's workers"
+    )
+    return (
+        f"Sweep {start.name}: {start.runs:,} runs to do{left} "
+        f"({start.developer_steps:,} developer-steps), estimated {start.estimated_duration} "
+        f"{sharing} (at a benchmarked {api.DEVELOPER_STEPS_PER_SECOND / 1e6:g} M "
+        "developer-steps/s per worker; a busy machine is slower)."
+    )
 
 
 def _print_report(report: api.SweepResult, as_json: bool) -> None:
@@ -390,11 +408,18 @@ def _setting(value: Any) -> str:
 
 
 @sweep_group.command("list")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Show only the newest N.")
 @db_option
 @json_option
-def sweep_list(db: str | None, as_json: bool) -> None:
-    """List stored sweeps, newest first, with their finished runs (a killed sweep: interrupted)."""
-    store = api.open_store(db)
+def sweep_list(limit: int | None, db: str | None, as_json: bool) -> None:
+    """List stored sweeps, newest first, with their finished runs (a killed sweep: interrupted).
+
+    \b
+    Examples:
+      sim sweep list --limit 5
+      sim sweep list --json
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
+    store = api.open_store(db, existing=True)
     rows = [
         {
             "id": int(sweep_id),
@@ -405,7 +430,7 @@ def sweep_list(db: str | None, as_json: bool) -> None:
             "created_at": iso_time(row["created_at"]),
             "finished_at": iso_time(row["finished_at"]),
         }
-        for sweep_id, row in store.sweeps().iterrows()
+        for sweep_id, row in store.sweeps(limit).iterrows()
     ]
     if as_json:
         click.echo(json.dumps(rows))
@@ -449,8 +474,13 @@ def sweep_show(sweep_ref: str, csv_path: Path | None, db: str | None, as_json: b
     SWEEP is an id or a name. With a baseline arm, also the paired differences main minus
     baseline (by seed) with their 95% intervals, beside the interval the same difference
     would have from independent runs (Welch).
-    """
-    store = api.open_store(db)
+
+    \b
+    Examples:
+      sim sweep show 3
+      sim sweep show leakage-vs-social --csv sweep.csv
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
+    store = api.open_store(db, existing=True)
     sweep = store.sweep(_sweep_ref(sweep_ref))
     summary, differences, settings = sweep.summary, sweep.differences, sweep.settings
     if csv_path is not None:
@@ -591,7 +621,8 @@ def _print_differences(
     "--outcome",
     default="cn_share_global",
     show_default=True,
-    help="The market metric at the last step to analyse.",
+    help="The market metric at the last step to analyse (a column of market_steps; "
+    "see docs/model.md).",
 )
 @db_option
 @json_option
@@ -600,7 +631,11 @@ def sweep_sensitivity(sweep_ref: str, outcome: str, db: str | None, as_json: boo
 
     Sobol indices (S1, ST with 95% confidence) for a --sample sobol sweep; Morris effects
     (mu*, its confidence, sigma) for a --sample morris sweep. SWEEP is an id or a name.
-    """
+
+    \b
+    Example:
+      sim sweep sensitivity leakage-vs-social --outcome price_cn
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
     found = api.sensitivity(_sweep_ref(sweep_ref), outcome, db)
     indices = found.indices
     if as_json:

@@ -74,7 +74,13 @@ def validate(
     seeds run in parallel; the runs are stored like any other, tagged "validation" and named
     "validation/<scenario>/seed-N". A scenario of weekly steps is measured on the means of
     the weeks of each month.
-    """
+
+    \b
+    Examples:
+      sim validate
+      sim validate --seeds 3 --developers 5000 --json
+      sim validate --scenario mine.toml --targets my_targets.yaml
+    """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
     progress = progress_bar(f"[bold]validating[/] {seeds} seeds")
     with progress:
         task = progress.add_task("validate", total=seeds)
