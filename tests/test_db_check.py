@@ -7,6 +7,8 @@ from backends import Backend
 from sim_cli import sim
 from test_bad_input import assert_one_line_error
 
+from runs.schema import SCHEMA_VERSION
+
 SMALL = ("--developers", "300", "--steps", "3")
 
 # (statements, the line they must cause), per backend: what a person or program outside sim
@@ -122,7 +124,10 @@ def test_older_schema_version_is_reported(seeded: Backend) -> None:
     seeded.execute("UPDATE alembic_version SET version_num = '3'")
     status, lines = check(seeded)
     assert status == 1
-    assert lines == ["schema version: 3, older than this package's 4: `sim db upgrade` migrates it"]
+    assert lines == [
+        f"schema version: 3, older than this package's {SCHEMA_VERSION}: "
+        "`sim db upgrade` migrates it"
+    ]
 
 
 def test_no_store_is_an_input_error(tmp_path: Path) -> None:
