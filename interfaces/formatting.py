@@ -81,6 +81,7 @@ SUMMARY_ROWS: tuple[tuple[str, str, Unit], ...] = tuple(
         ("Price, Chinese providers ($/M tokens)", "price_cn"),
         ("Price, US providers ($/M tokens)", "price_us"),
         ("Compute, Chinese providers (H100e)", "compute_cn"),
+        ("  of which bought legally", "compute_cn_legal"),
         ("  of which smuggled", "compute_cn_smuggled"),
         ("  of which domestic chips", "compute_cn_domestic"),
         ("  of which rented abroad", "compute_cn_remote"),

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Float, Integer, Table, func, select
 
 from experiments.sweep_analysis import check_outcome
+from interfaces.formatting import SUMMARY_ROWS
 from runs.recorder import RunRecorder
 from runs.schema import ADDED_LATER, MarketStep, ProviderStep, SegmentStep
 from runs.store import RunStore
@@ -114,3 +115,14 @@ def test_a_step_missing_a_metric_is_refused_not_stored_as_null(
             recorder.write(broken)
     with store.session() as session:
         assert session.scalar(select(func.count()).select_from(MarketStep)) == 0
+
+
+def test_the_summary_s_compute_rows_add_up_to_their_total(small_model: TokenMarket) -> None:
+    """The "of which" rows under Chinese compute list every channel, so they sum to the total."""
+    names_shown = [name for _, name, _ in SUMMARY_ROWS]
+    parts = names_shown[names_shown.index("compute_cn") + 1 :]
+    parts = [name for name in parts if name.startswith("compute_cn_")]
+    small_model.step()
+    market = small_model.last_record.market
+    assert sum(market[name] for name in parts) == pytest.approx(market["compute_cn"])
+    assert market["compute_cn_legal"] > 0  # the row that was missing carries compute
