@@ -85,6 +85,13 @@ class _Section(BaseModel):
     )
 
 
+CALIBRATED = (
+    "calibrated by `sim calibrate --seed 1` (200 trials, seeds 1-5, targets v2; docs/model.md, "
+    "Calibration) within "
+)
+"""How a description says that a default came out of the calibration, and within which range."""
+
+
 class DemandParams(_Section):
     """How much token demand there is, who has it, how fast it grows and how it answers price."""
 
@@ -106,13 +113,14 @@ class DemandParams(_Section):
         "developer region: OpenRouter tokens by continent (INPUTS 4, M); ROW is the rest",
     )
     segment_spend_share_global: BySegmentShare = Field(
-        {"indie": 0.05, "startup": 0.10, "enterprise": 0.82, "government": 0.03},
+        {"indie": 0.063, "startup": 0.0318, "enterprise": 0.82, "government": 0.03},
         description="split of demand outside China by segment. Indies and startups (the routed "
         "population) 15%: in spring 2026 OpenRouter served ~4T tokens/day against ~21.6T/day "
         "through OpenAI's API and ~23T/day through Google's (SOURCES 9, M), so routing carried "
         "5-10% of non-Chinese API tokens, and startups calling labs directly widen that to "
         "5-25% (docs/targets.md, high end guess); government 3% (INPUTS suggestion 7, guess); "
-        "the indie/startup split guess",
+        "the indie and startup shares " + CALIBRATED + "0.02-0.10 and 0.03-0.15 "
+        "(simulator/data/tuning.toml), i.e. routed ~10% of non-Chinese tokens",
     )
     segment_spend_share_china: BySegmentShare = Field(
         {"indie": 0.10, "startup": 0.15, "enterprise": 0.55, "government": 0.20},
@@ -169,29 +177,30 @@ class ChoiceParams(_Section):
     """The developer's multinomial-logit utility and how often it is reconsidered."""
 
     price_weight: BySegment = Field(
-        {"indie": 1.4, "startup": 1.1, "enterprise": 0.7, "government": 0.4},
+        {"indie": 1.73, "startup": 1.56, "enterprise": 0.334, "government": 0.4},
         description="weight on -log(price); within-model elasticity across providers -1.1 "
-        "(NBER, SOURCES 9, M) sets the scale; split by segment guess",
+        "(NBER, SOURCES 9, M) sets the scale; indie, startup and enterprise "
+        + CALIBRATED
+        + "0.8-2.0, 0.6-1.6 and 0.3-1.1; government guess",
     )
     quality_weight: float = Field(
-        9.0,
+        10.7,
         ge=0,
         description="weight on log(capability / frontier capability): like price, "
-        "quality counts in ratios. Guess, tuned in 4-10 so that Chinese models at 30-55% of "
-        "the frontier in 2024 win ~1-3% of global tokens (T1) and at 85-92% in 2026 about a "
-        "third (T2)",
+        "quality counts in ratios. " + CALIBRATED + "the guess range 4-12",
     )
     latency_weight: float = Field(
-        0.4,
+        0.228,
         ge=0,
-        description="weight on -log(latency in s); guess, tuned in 0.3-1.0 against "
-        "T2 (no survey ranks latency against price, SOURCES 10)",
+        description="weight on -log(latency in s); no survey ranks latency against price "
+        "(SOURCES 10): " + CALIBRATED + "the guess range 0.2-1.0",
     )
     security_penalty: BySegment = Field(
-        {"indie": 0.3, "startup": 0.8, "enterprise": 2.0, "government": 6.0},
+        {"indie": 0.883, "startup": 0.330, "enterprise": 3.82, "government": 6.0},
         description="utility penalty for a provider of a distrusted jurisdiction (CN for "
         "developers outside China): ~70% of Armis customers asked to block DeepSeek, government "
-        "bans (SOURCES 10, M); magnitudes guess",
+        "bans (SOURCES 10, M); indie, startup and enterprise " + CALIBRATED + "the guess "
+        "ranges 0-1, 0.3-1.5 and 1-4; government guess",
     )
     open_weights_security_factor: Share = Field(
         0.4,
@@ -212,10 +221,12 @@ class ChoiceParams(_Section):
         0.3, ge=0, description="extra stay bonus per year of use of a closed API; guess"
     )
     social_weight: float = Field(
-        1.0,
+        0.314,
         ge=0,
-        description="weight on the share of network neighbours using a provider; "
-        "guess, tuned in 0.5-1.5 against T2",
+        description="weight on the share of network neighbours using a provider: apps "
+        "multihome (SOURCES 10, M), so peers matter less than price; "
+        + CALIBRATED
+        + "the guess range 0.3-1.5",
     )
     reconsider_rate: BySegmentShare = Field(
         {"indie": 0.25, "startup": 0.15, "enterprise": 0.06, "government": 0.03},
@@ -271,29 +282,30 @@ class SupplyParams(_Section):
         0.5, description="share of its cash a provider may commit to new chips in a month; guess"
     )
     price_adjustment: Share = Field(
-        0.25,
-        description="share of the gap to the target price closed each month; guess, "
-        "tuned in 0.1-0.3 against T5 and T7",
+        0.302,
+        description="share of the gap to the target price closed each month: list prices "
+        "move every few months (SOURCES 1); " + CALIBRATED + "the guess range 0.1-0.4",
     )
     utilisation_price_elasticity: float = Field(
         0.5, ge=0, description="target price multiplier (utilisation / target) ** this; guess"
     )
     markup_response: float = Field(
-        0.1,
+        0.0811,
         ge=0,
         description="markup multiplier exp(this x change in log share): losing share "
-        "cuts margins; guess, tuned in 0.1-0.5 against T5 (list prices of US flagships barely "
-        "moved, SOURCES 1)",
+        "cuts margins, though US flagships' list prices barely moved (SOURCES 1); "
+        + CALIBRATED
+        + "the guess range 0.05-0.5",
     )
     markup_min: float = Field(0.05, ge=0, description="floor of the markup over unit cost; guess")
     markup_max: float = Field(30.0, gt=0, description="ceiling of the markup; guess")
     learning_exponent: float = Field(
-        0.2,
+        0.0942,
         ge=0,
         le=1,
-        description="efficiency ~ cumulative tokens ** this (Wright's law, "
-        "13% per doubling); prices at equal capability fall ~10x/yr (a16z, SOURCES 9, H) of "
-        "which learning is part; guess, tuned in 0.05-0.3 against T5 and T7",
+        description="efficiency ~ cumulative tokens ** this (Wright's law: 6% per doubling "
+        "at 0.094); prices at equal capability fall ~10x/yr (a16z, SOURCES 9, H), of which "
+        "learning is part; " + CALIBRATED + "the guess range 0.05-0.3",
     )
     learning_history_months: float = Field(
         12.0,
