@@ -90,7 +90,12 @@ SECRET_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "cred")
 """A URL query parameter whose name holds one of these carries a secret (``password=``)."""
 MAX_ID = 2**63 - 1
 """The largest id a run or sweep can have: the largest integer both backends store."""
-_SECRET_PARAM = re.compile(rf"(?i)((?:^|[?&;\s])\w*(?:{'|'.join(SECRET_WORDS)})\w*=)[^&;\s]*")
+_SECRET_PARAM = re.compile(
+    rf"((?:^|\s)\w*(?:{'|'.join(SECRET_WORDS)})\w*="
+    rf"|(?i:[?&;]\w*(?:{'|'.join(SECRET_WORDS)})\w*=))[^&;\s]*"
+)
+"""A secret query parameter (any case) or a libpq ``keyword=value`` (lower case, as libpq
+writes them): not the upper-case ``KEY=VALUE`` of a usage message."""
 _USER_INFO = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
 
 
