@@ -222,12 +222,12 @@ def test_weekly_demand_grows_by_the_monthly_factor_per_month() -> None:
 
 
 def test_weekly_baseline_tracks_the_monthly_chinese_share() -> None:
-    """The weekly baseline's Chinese global share is within 5 points of the monthly one's.
+    """The weekly baseline's Chinese share outside China is within a fifth of the monthly one's.
 
-    The share of global-platform tokens in Dec 2025, averaged over the month's weeks, against
-    the monthly run's, each the mean of seeds 1-3. Seed-to-seed spread at this population is
-    about 2.5 points; left unscaled to the week, reconsidering alone would put the weekly share
-    near 57%, against about 28%.
+    The share of the tokens of developers outside China in Dec 2025, averaged over the month's
+    weeks, against the monthly run's, each the mean of seeds 1-3 (with the calibrated defaults
+    about 5.6% and 5.5%). Reconsidering left unscaled to the week would give weekly developers
+    four times the monthly chances to switch, and the weekly share would run far ahead.
     """
     base = load_scenario("baseline")
     december = "2025-12"
@@ -244,8 +244,8 @@ def test_weekly_baseline_tracks_the_monthly_chinese_share() -> None:
                 for seed in (1, 2, 3)
             ]
         )
-    assert 0.2 < shares["month"] < 0.4
-    assert abs(shares["week"] - shares["month"]) < 0.05, shares
+    assert 0.02 < shares["month"] < 0.4
+    assert abs(shares["week"] - shares["month"]) < 0.2 * shares["month"], shares
 
 
 def test_sim_validate_checks_a_weekly_scenario(tmp_path: Path) -> None:
