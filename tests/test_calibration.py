@@ -147,12 +147,8 @@ def test_every_trial_stays_within_the_ranges(tmp_path: Path) -> None:
             "'choice.nope' is not a numeric parameter",
         ),
         (
-            {
-                "parameters": [
-                    {"key": "choice.quality_weight", "low": 10, "high": 12, "source": "x"}
-                ]
-            },
-            "choice.quality_weight = 9 (10-12)",
+            {"parameters": [{"key": "choice.quality_weight", "low": 4, "high": 5, "source": "x"}]},
+            "choice.quality_weight = 10.7 (4-5)",
         ),
         (
             {"parameters": [{"key": "choice.quality_weight", "low": 5, "high": 4, "source": "x"}]},
@@ -174,7 +170,9 @@ def test_a_bad_tuning_space_is_one_line_and_stores_nothing(
 ) -> None:
     """Unknown keys, ranges that exclude the scenario's value or that it refuses: exit 2."""
     db = tmp_path / "runs.db"
-    result = sim("calibrate", "--space", write(tmp_path / "s.toml", space), "--db", str(db))
+    out = str(tmp_path / "out.toml")
+    space_file = write(tmp_path / "s.toml", space)
+    result = sim("calibrate", "--space", space_file, "--out", out, "--db", str(db))
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
