@@ -8,7 +8,7 @@ on the same scale; capex and seized units are what the step's orders spent and l
 runs, all in the month's first week).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,9 @@ class StepRecord:
     """One step's rows, as the run store writes them.
 
     ``market`` (one), ``providers`` (one per provider), ``segments`` (one per region x segment
-    x provider with developers or tokens), ``events`` (policy changes).
+    x provider with developers or tokens), ``products`` (one per product on sale: ``product``,
+    ``provider``, ``tokens`` and ``tokens_global`` served per month, ``spend_usd`` per month,
+    ``price`` in USD per million tokens), ``events`` (policy changes).
 
     ``month`` is the month the step starts in (``YYYY-MM``, as stored); ``date`` the step as
     users read it: the month again for monthly steps, the start day ``YYYY-MM-DD`` for weeks.
@@ -39,6 +41,7 @@ class StepRecord:
     providers: list[dict[str, Any]]
     segments: list[dict[str, Any]]
     events: list[PolicyEvent]
+    products: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _share(part: float, whole: float) -> float:
