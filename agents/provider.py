@@ -327,11 +327,15 @@ class ProviderAgent(mesa.Agent):
         self,
         demand: float,
         served: float,
+        revenue: float,
         share: float,
         supply: SupplyParams,
         energy_multiplier: float,
     ) -> None:
         """Book revenue, energy and costs; learn; adjust the markup to the change in share.
+
+        ``revenue`` (USD per month) is what developers paid for the served tokens: each segment
+        buys its own mix of the provider's products, so it is not ``served * price`` exactly.
 
         Served tokens load owned and rented accelerators alike; the provider pays for the
         energy of its own fleet (rent covers the rest), and both count as energy used. The
@@ -345,7 +349,7 @@ class ProviderAgent(mesa.Agent):
         owned_energy = self.energy_kwh(load, supply)
         books = self.books
         books.demand, books.served = demand, served
-        books.revenue = served * self.price / 1e6
+        books.revenue = revenue
         books.energy_kwh = owned_energy + self.energy_kwh(load, supply, remote=True)
         books.energy_cost = owned_energy * self.electricity_price(energy_multiplier)
         books.depreciation = self.fleet_value / supply.amortisation_months

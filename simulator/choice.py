@@ -5,14 +5,17 @@ C = R * S cells, J provider jurisdictions. A developer's utility for provider j 
 section 2, stage 4)::
 
     u[d, j] = - price_weight[s] * log(price[j])
-              + quality_weight * log(quality[j])
+              + quality_weight * quality_scale[s] * log(quality[j])
               - latency_weight * log(latency[r, j])
               - security_penalty[s] * distrust[r, jur[j]] * open_factor[j]
+              + product_value[s, j]
               + social_weight * neighbour_share[d, j]
               + stay_bonus[d] * (j == current[d])
               + gumbel[d, j]
 
-Everything but the last three terms depends only on the developer's cell (:func:`cell_utility`);
+``product_value`` is what the lab's products on sale add for the segment (the inclusive value
+of :mod:`simulator.product_choice`). Everything but the last three terms depends only on the
+developer's cell (:func:`cell_utility`);
 the fused kernel of :mod:`simulator.choice_kernel` adds the rest developer by developer and draws
 from the logit probabilities with one uniform number per developer (the distribution of the
 Gumbel shocks). :func:`choose_reference` computes the same rule one developer at a time from the
@@ -49,12 +52,15 @@ class UtilityTerms:
         network_latency: (R, J) seconds added from each developer region to each host jurisdiction.
         jurisdiction: (P,) int index of each provider's jurisdiction.
         open_weights: (P,) bool.
-        serves: (R, P) bool, whether the provider sells in the developer's region.
+        serves: (R, P) bool, whether the provider sells in the developer's region (and has a
+            product on sale).
         distrust: (R, J) float 0/1, whether developers of a region distrust a jurisdiction.
+        product_value: (S, P) utility the lab's products on sale add for each segment.
         price_weight: (S,).
         security_penalty: (S,).
         open_factor: multiplier on the security penalty for open-weight providers.
         quality_weight: scalar.
+        quality_scale: (S,) multiplier on the quality weight by segment.
         latency_weight: scalar.
         social_weight: scalar.
         switching_cost: (S,) bonus for staying.
@@ -70,10 +76,12 @@ class UtilityTerms:
     open_weights: np.ndarray
     serves: np.ndarray
     distrust: np.ndarray
+    product_value: np.ndarray
     price_weight: np.ndarray
     security_penalty: np.ndarray
     open_factor: float
     quality_weight: float
+    quality_scale: np.ndarray
     latency_weight: float
     social_weight: float
     switching_cost: np.ndarray
@@ -87,14 +95,17 @@ def cell_utility(terms: UtilityTerms) -> np.ndarray:
     security_scale = np.where(terms.open_weights, terms.open_factor, 1.0)
     distrust = terms.distrust[:, terms.jurisdiction]  # (R, P)
     price_part = -terms.price_weight[:, None] * np.log(terms.price)[None, :]  # (S, P)
-    quality_part = terms.quality_weight * np.log(terms.quality)  # (P,)
+    quality_part = (
+        terms.quality_weight * terms.quality_scale[:, None] * np.log(terms.quality)[None, :]
+    )  # (S, P)
     latency_part = terms.latency_weight * np.log(latency)  # (R, P)
     security_part = (
         terms.security_penalty[None, :, None] * distrust[:, None, :] * security_scale[None, None, :]
     )  # (R, S, P)
     utility = (
         price_part[None, :, :]
-        + quality_part[None, None, :]
+        + terms.product_value[None, :, :]
+        + quality_part[None, :, :]
         - latency_part[:, None, :]
         - security_part
     )
@@ -178,9 +189,10 @@ def choose_reference(
             scale = terms.open_factor if terms.open_weights[j] else 1.0
             u = (
                 -terms.price_weight[s] * np.log(terms.price[j])
-                + terms.quality_weight * np.log(terms.quality[j])
+                + terms.quality_weight * terms.quality_scale[s] * np.log(terms.quality[j])
                 - terms.latency_weight * np.log(latency)
                 - terms.security_penalty[s] * terms.distrust[r, jur] * scale
+                + terms.product_value[s, j]
             )
             utility.append(u if terms.serves[r, j] else -math.inf)
         best = max(utility)
@@ -238,17 +250,26 @@ class ChoiceRule:
         )
         self.base_latency = np.array([p.latency_s for p in specs])
         self.price_weight = np.array([params.price_weight[s] for s in SEGMENTS])
+        self.quality_scale = np.array([params.quality_scale[s] for s in SEGMENTS])
         self.security_penalty = np.array([params.security_penalty[s] for s in SEGMENTS])
         self.switching_cost = np.array([params.switching_cost[s] for s in SEGMENTS])
         self.reconsider = clock.chance(np.array([params.reconsider_rate[s] for s in SEGMENTS]))
 
-    def terms(self, price: np.ndarray, quality: np.ndarray, congestion: np.ndarray) -> UtilityTerms:
+    def terms(
+        self,
+        price: np.ndarray,
+        quality: np.ndarray,
+        congestion: np.ndarray,
+        product_value: np.ndarray,
+    ) -> UtilityTerms:
         """This step's utility terms.
 
         Args:
-            price: (P,) USD per million tokens.
+            price: (P,) USD per million tokens, each lab's price level.
             quality: (P,) capability relative to the frontier.
             congestion: (P,) latency multiplier from the last clearing's queueing.
+            product_value: (S, P) what each lab's products on sale add; -inf where a lab has
+                none, which the terms treat as not selling.
         """
         params = self.params
         return UtilityTerms(
@@ -258,12 +279,14 @@ class ChoiceRule:
             network_latency=self.network_latency,
             jurisdiction=self.jurisdiction,
             open_weights=self.open_weights,
-            serves=self.serves,
+            serves=self.serves & np.isfinite(product_value).all(axis=0)[None, :],
             distrust=self.distrust,
+            product_value=np.where(np.isfinite(product_value), product_value, 0.0),
             price_weight=self.price_weight,
             security_penalty=self.security_penalty,
             open_factor=params.open_weights_security_factor,
             quality_weight=params.quality_weight,
+            quality_scale=self.quality_scale,
             latency_weight=params.latency_weight,
             social_weight=params.social_weight,
             switching_cost=self.switching_cost,
@@ -299,7 +322,8 @@ class ChoiceRule:
     ) -> None:
         """Some developers reconsider and pick by utility; everyone's tenure moves on.
 
-        Developers whose provider no longer serves them, or who are barred from it, reconsider
+        Developers whose provider no longer serves them (or has nothing on sale), or who are
+        barred from it, reconsider
         whatever their draw. The step's draws (two uniform numbers per developer: whether to
         reconsider, and which provider) are taken for every developer whatever the policies,
         so runs that differ only in policy share them (common random numbers). Tenure is in
@@ -308,7 +332,7 @@ class ChoiceRule:
         dev = developers
         reconsider_draw = rng.random(dev.size)
         choice_draw = rng.random(dev.size)
-        stuck = ~self.serves[dev.region, dev.provider]
+        stuck = ~terms.serves[dev.region, dev.provider]
         shares = _barred_shares(constraints)
         if shares is not None:
             stuck |= dev.restriction_draw < shares[dev.cell, self.jurisdiction[dev.provider]]

@@ -42,7 +42,7 @@ class TokenDemand:
         params: the scenario's demand section (growth by year, price elasticities).
         clock: the run's step length, which turns monthly growth into growth per step.
         developers: the population at the start.
-        prices: (P,) the providers' starting prices.
+        prices: (S, P) the starting price each segment pays at each provider.
 
     Attributes:
         index: (R,) underlying growth of each developer region since the start.
@@ -80,13 +80,14 @@ class TokenDemand:
 
         Args:
             developers: the population, on this step's providers.
-            prices: (P,) USD per million tokens.
+            prices: (S, P) USD per million tokens each segment pays at each provider (a
+                segment buys its own mix of the provider's products).
         """
         dev = developers
         return token_demand(
             dev.base_demand,
             self.index[dev.region],
-            prices[dev.provider],
+            prices[dev.segment, dev.provider],
             self.reference_price[dev.region],
             self.elasticity[dev.segment],
         )
@@ -100,10 +101,9 @@ def by_year(table: Mapping[int, float], year: int) -> float:
 
 
 def _reference_prices(developers: DeveloperPopulation, prices: np.ndarray) -> np.ndarray:
-    """(R,) demand-weighted price in each developer region at the given prices."""
+    """(R,) demand-weighted price in each developer region at the given (S, P) prices."""
     dev = developers
-    weighted = np.bincount(
-        dev.region, weights=dev.base_demand * prices[dev.provider], minlength=len(DEV_REGIONS)
-    )
+    paid = prices[dev.segment, dev.provider]
+    weighted = np.bincount(dev.region, weights=dev.base_demand * paid, minlength=len(DEV_REGIONS))
     total = np.bincount(dev.region, weights=dev.base_demand, minlength=len(DEV_REGIONS))
     return np.divide(weighted, total, out=np.ones_like(total), where=total > 0)

@@ -73,6 +73,8 @@ def record_step(
     clearing: Clearing,
     developer_demand: np.ndarray,
     events: list[PolicyEvent],
+    segment_price: np.ndarray,
+    products: list[dict[str, Any]],
 ) -> StepRecord:
     """The metrics of the step just simulated (DESIGN section 2, "Metrics every step").
 
@@ -86,6 +88,8 @@ def record_step(
         clearing: this step's clearing.
         developer_demand: (N,) tokens each developer asked for.
         events: this step's policy events.
+        segment_price: (S, P) USD per million tokens each segment paid at each provider.
+        products: the step's product rows (see :class:`StepRecord`).
     """
     dev = developers
     n_prov = len(providers.names)
@@ -198,7 +202,7 @@ def record_step(
             "developers": int(counts[k]),
             "tokens": float(tokens[k]),
             "demand": float(demand[k]),
-            "spend_usd": float(tokens[k] * prices[k % n_prov] / 1e6),
+            "spend_usd": float(tokens[k] * segment_price[(k // n_prov) % n_seg, k % n_prov] / 1e6),
         }
         for k in np.flatnonzero(counts)
     ]
@@ -211,4 +215,5 @@ def record_step(
         providers=provider_rows,
         segments=segment_rows,
         events=list(events),
+        products=products,
     )

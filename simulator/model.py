@@ -4,7 +4,8 @@ One step is one month, or one week (``Scenario.step_length``; :mod:`vocabulary.c
 monthly rates become rates per step); :meth:`TokenMarket.step` reads as the stage list of DESIGN
 section 2, one call per stage, and each stage's rules live in a module of their own: policies in
 :mod:`policies.engine`, the chip market in :mod:`simulator.chip_market`, providers in
-:mod:`agents.provider`, the developer choice rule in :mod:`simulator.choice`, demand in
+:mod:`agents.provider`, the developer choice rule in :mod:`simulator.choice` (among labs) and
+:mod:`simulator.product_choice` (among a lab's products), demand in
 :mod:`simulator.demand`, clearing in :mod:`simulator.clearing`, metrics in
 :mod:`simulator.metrics`. Providers are Mesa agents; developers are a vectorised population.
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from agents.chips import ChipCatalogue
 from agents.developers import DeveloperPopulation
+from agents.products import ProductLineup, load_products
 from agents.provider import ProviderAgent, ProviderSnapshot
 from policies.constraints import Constraints
 from policies.engine import PolicyEngine, PolicyEvent
@@ -33,11 +35,12 @@ from simulator.demand import TokenDemand, by_year
 from simulator.metrics import StepRecord, record_step
 from simulator.network import homophily_adjacency, row_normalised_adjacency
 from simulator.overrides import build_policies, resolve_scenario
+from simulator.product_choice import ProductNest
 from simulator.scenario import Scenario
 from vocabulary.calendar import year_of
 from vocabulary.clock import StepClock
 from vocabulary.errors import InputError
-from vocabulary.regions import CHINA
+from vocabulary.regions import CHINA, SEGMENTS
 
 
 class TokenMarket(mesa.Model):
@@ -131,7 +134,15 @@ class TokenMarket(mesa.Model):
             for i, spec in enumerate(sc.providers)
         ]
         self.choice = ChoiceRule(sc, self.clock)
-        self.demand = TokenDemand(sc.demand, self.clock, self.developers, self._prices())
+        lineup = ProductLineup.build(
+            sc.providers, load_products(), self.start_month, self.timeline.provider_score
+        )
+        self.products = ProductNest(lineup, len(self.providers), sc.choice)
+        self.products.open_month(self.start_month)
+        self.products.settle(self._tokens_by_segment(self.developers.base_demand)[0])
+        self.demand = TokenDemand(
+            sc.demand, self.clock, self.developers, self.products.segment_price(self._prices())
+        )
         self.congestion = np.ones(len(self.providers))
         self.capability = np.zeros(len(self.providers))
         self.capability, self.frontier = self.timeline.advance(
@@ -163,6 +174,8 @@ class TokenMarket(mesa.Model):
         """Fleets sized to the starting demand, pre-ordered deliveries, and starting markups."""
         dev = self.developers
         demand = np.bincount(dev.provider, weights=dev.base_demand, minlength=len(self.providers))
+        standby = np.array([p.spec.standby_fleet_share for p in self.providers]) * demand.sum()
+        demand = np.maximum(demand, standby)
         china_demand = np.bincount(
             dev.provider,
             weights=dev.base_demand * (dev.region == CHINA),
@@ -203,10 +216,12 @@ class TokenMarket(mesa.Model):
 
         Policies, the chip market and capabilities act by the month: in a weekly run the
         policies' constraints hold for every week of their month (so their events are logged in
-        its first week), the chip market runs in the month's first week, and capabilities move
-        to the next month's level after its last week.
+        its first week), the chip market runs and products launch and retire in the month's
+        first week, and capabilities move to the next month's level after its last week.
         """
         step = self.steps - 1
+        if self.clock.opens_month(step):
+            self.products.open_month(self.month)
         self._open_books()
         constraints, events = self._apply_policies()  # 1. policies
         self._trade_chips(constraints, step)  # 2. chip market
@@ -258,7 +273,9 @@ class TokenMarket(mesa.Model):
         self.choice.step(self.developers, terms, constraints, self.rng)
         if step > 0:
             self.demand.grow(self.month)
-        return self.demand.tokens(self.developers, terms.price)
+        self.segment_price = self.products.segment_price(terms.price)
+        self.product_price = self.products.product_price(terms.price)
+        return self.demand.tokens(self.developers, self.segment_price)
 
     def _clear(self, developer_demand: np.ndarray, capacity: np.ndarray) -> Clearing:
         """Stage 5: demand is rationed to capacity; the load sets next step's congestion."""
@@ -276,15 +293,20 @@ class TokenMarket(mesa.Model):
         """Stage 6: books, learning and markups; capabilities when the next step opens a month."""
         supply = self.scenario.supply
         total_served = clearing.served.sum()
+        served, self.served_global = self._tokens_by_segment(clearing.developer_served)
+        revenue = (served * self.segment_price).sum(axis=0) / 1e6
         for provider in self.providers:
             i = provider.index
             provider.settle(
                 clearing.demand[i],
                 clearing.served[i],
+                revenue[i],
                 clearing.served[i] / total_served if total_served > 0 else 0.0,
                 supply,
                 constraints.energy_multiplier[provider.spec.jurisdiction],
             )
+        self.product_served = served
+        self.products.settle(served)
         if self.clock.opens_month(step + 1):
             self.capability, self.frontier = self.timeline.advance(
                 self.scenario.providers,
@@ -311,14 +333,46 @@ class TokenMarket(mesa.Model):
             clearing=clearing,
             developer_demand=developer_demand,
             events=events,
+            segment_price=self.segment_price,
+            products=self._product_rows(),
         )
         self.datacollector.collect(self)
 
+    def _product_rows(self) -> list[dict[str, Any]]:
+        """One row per product sold this step (tokens and spend per month, price per M)."""
+        nest, lineup = self.products, self.products.lineup
+        tokens = nest.product_tokens(self.product_served)
+        tokens_global = nest.product_tokens(self.served_global)
+        return [
+            {
+                "product": lineup.names[k],
+                "provider": self.providers[lineup.lab[k]].spec.name,
+                "tokens": float(tokens[k]),
+                "tokens_global": float(tokens_global[k]),
+                "spend_usd": float(tokens[k] * self.product_price[k] / 1e6),
+                "price": float(self.product_price[k]),
+            }
+            for k in np.flatnonzero(nest.on_sale)
+        ]
+
     # ---- conveniences ------------------------------------------------------------------------
+
+    def _tokens_by_segment(self, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(S, P) of developers' ``tokens`` by segment and provider: everyone, outside China."""
+        dev, labs = self.developers, len(self.providers)
+        key = ((dev.region == CHINA) * len(SEGMENTS) + dev.segment) * labs + dev.provider
+        bins = np.bincount(key, weights=tokens, minlength=2 * len(SEGMENTS) * labs)
+        by_market = bins.reshape(2, len(SEGMENTS), labs)
+        return by_market.sum(axis=0), by_market[0]
 
     def utility_terms(self) -> UtilityTerms:
         """The ingredients of developer utility at the providers' current prices and load."""
-        return self.choice.terms(self._prices(), self.capability / self.frontier, self.congestion)
+        return self.choice.terms(
+            self._prices(),
+            self.capability / self.frontier,
+            self.congestion,
+            self.products.product_value(),
+        )
 
     def _prices(self) -> np.ndarray:
         """(P,) each provider's price, USD per million tokens."""

@@ -189,6 +189,13 @@ class ChoiceParams(_Section):
         description="weight on log(capability / frontier capability): like price, "
         "quality counts in ratios. " + CALIBRATED + "the guess range 4-12",
     )
+    quality_scale: BySegmentShare = Field(
+        {"indie": 1.0, "startup": 1.0, "enterprise": 1.0, "government": 1.0},
+        description="multiplier on the quality weight by segment: enterprises spread their "
+        "spend over labs whose AA scores differ widely (Menlo: Anthropic 40%, OpenAI 27%, "
+        "Google 21% in Dec 2025; 81% of enterprises use three or more model families, SOURCES "
+        "10, M), so their workloads may value the index less; guess, range 0.2-1.0",
+    )
     latency_weight: float = Field(
         0.228,
         ge=0,
@@ -201,6 +208,15 @@ class ChoiceParams(_Section):
         "developers outside China): ~70% of Armis customers asked to block DeepSeek, government "
         "bans (SOURCES 10, M); indie, startup and enterprise " + CALIBRATED + "the guess "
         "ranges 0-1, 0.3-1.5 and 1-4; government guess",
+    )
+    product_nest_scale: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="nested-logit scale of the choice among one lab's products (1: products "
+        "of a lab are as different as products of two labs; towards 0: a lab's products are "
+        "near substitutes, so a lab gains little from adding products); no source measures it "
+        "for AI APIs, guess, range 0.3-1.0",
     )
     open_weights_security_factor: Share = Field(
         0.4,
@@ -382,6 +398,7 @@ class ProviderSpec(_Section):
     markets: list[DevRegion] = Field(min_length=1)
     initial_share_global: Share
     initial_share_china: Share
+    standby_fleet_share: Share = 0.0
     fleet_mix: dict[str, Annotated[float, Field(gt=0)]] = Field(min_length=1)
     remote_share: Share
     backing_usd: float = Field(ge=0)

@@ -69,6 +69,8 @@ def _terms(price: np.ndarray) -> UtilityTerms:
         open_weights=np.zeros(providers, bool),
         serves=np.ones((4, providers), bool),
         distrust=np.zeros((4, len(JURISDICTIONS))),
+        product_value=np.zeros((4, providers)),
+        quality_scale=np.ones(4),
         price_weight=np.ones(4),
         security_penalty=np.zeros(4),
         open_factor=1.0,

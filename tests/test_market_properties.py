@@ -77,7 +77,15 @@ def test_model_invariants_hold_for_random_parameters(
             assert all(d.units >= 0 for d in provider.pipeline)
         for row in record.providers:
             assert row["served"] <= row["capacity"] * (1 + 1e-9)
-        price = {p.spec.name: p.price for p in model.providers}
-        spending = sum(seg["tokens"] * price[seg["provider"]] for seg in record.segments) / 1e6
+        spending = sum(seg["spend_usd"] for seg in record.segments)
         revenue = sum(row["revenue"] for row in record.providers)
         np.testing.assert_allclose(spending, revenue, rtol=1e-9)
+        served = {row["provider"]: row["served"] for row in record.providers}
+        by_product = dict.fromkeys(served, 0.0)
+        for product in record.products:
+            assert product["tokens"] >= 0 and product["price"] > 0
+            by_product[product["provider"]] += product["tokens"]
+        for name, tokens in served.items():  # tokens conserved: a lab's products serve its tokens
+            np.testing.assert_allclose(by_product[name], tokens, rtol=1e-9, atol=1e-6)
+        product_spend = sum(product["spend_usd"] for product in record.products)
+        np.testing.assert_allclose(product_spend, revenue, rtol=1e-9)

@@ -1,0 +1,142 @@
+"""Products: the catalogue, when each product is on sale, and how a lab's tokens split over them."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agents.products import (
+    NEVER,
+    RETIREMENT_LAG_MONTHS,
+    ProductLineup,
+    load_products,
+)
+from simulator.model import TokenMarket
+from simulator.product_choice import ProductNest
+from simulator.scenario import ChoiceParams, default_providers
+from vocabulary.calendar import parse_month
+from vocabulary.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def lineup() -> ProductLineup:
+    """The default roster's line-up, with every lab's timeline score at 10 where needed."""
+    specs = default_providers()
+    return ProductLineup.build(specs, load_products(), parse_month("2024-01"), lambda s, m: 10.0)
+
+
+def _index(lineup: ProductLineup, name: str) -> int:
+    return lineup.names.index(name)
+
+
+def test_the_catalogue_lists_every_sourced_product_with_its_provenance() -> None:
+    """121 products of 15 labs, each with a source and a confidence grade."""
+    products = load_products()
+    assert len(products) == 121
+    assert len({p.lab for p in products}) == 15
+    assert all(p.source and p.confidence in ("H", "M", "L") for p in products)
+
+
+def test_every_lab_of_the_roster_sells_catalogued_products() -> None:
+    """The roster's labs, the three late entrants included, all have catalogue rows."""
+    labs = {p.lab for p in load_products()}
+    assert {spec.name for spec in default_providers()} <= labs
+
+
+def test_a_dominated_product_retires_some_months_after_its_successor(
+    lineup: ProductLineup,
+) -> None:
+    """o3 (2025-04) is better and cheaper than o1: o1 leaves six months later."""
+    o1 = _index(lineup, "o1")
+    assert lineup.retire[o1] == parse_month("2025-04") + RETIREMENT_LAG_MONTHS
+    assert not lineup.on_sale(parse_month("2025-10"))[o1]
+    assert lineup.on_sale(parse_month("2025-09"))[o1]
+
+
+def test_a_cheaper_older_product_stays_on_sale(lineup: ProductLineup) -> None:
+    """Claude 3 Haiku is cheaper than every later Haiku, so nothing dominates it."""
+    assert lineup.retire[_index(lineup, "Claude 3 Haiku")] == NEVER
+
+
+def test_recorded_retirements_are_kept(lineup: ProductLineup) -> None:
+    """The catalogue's own retirement months win over the rule."""
+    assert lineup.retire[_index(lineup, "Mistral Large 2 (24.07 / 24.11)")] == parse_month(
+        "2025-03"
+    )
+
+
+def test_labs_serving_at_the_start_sell_a_stand_in_until_their_first_product_is_established(
+    lineup: ProductLineup,
+) -> None:
+    """Anthropic's first row is Claude 3 (2024-03); Xiaomi held nobody and gets no stand-in."""
+    stand_in = _index(lineup, "Anthropic (stand-in)")
+    assert lineup.on_sale(parse_month("2024-01"))[stand_in]
+    assert lineup.retire[stand_in] == parse_month("2024-03") + RETIREMENT_LAG_MONTHS
+    assert "Xiaomi (stand-in)" not in lineup.names
+
+
+def test_a_lab_has_no_developers_before_its_first_product() -> None:
+    """Xiaomi's first product launches 2025-12: nobody uses Xiaomi before, somebody after."""
+    model = TokenMarket(developers=4_000, start="2025-06", steps=12, seed=3)
+    xiaomi = model.provider_names.index("Xiaomi")
+    users_by_month = {}
+    while model.running:
+        model.step()
+        users_by_month[model.last_record.month] = int((model.developers.provider == xiaomi).sum())
+    assert all(users_by_month[m] == 0 for m in users_by_month if m < "2025-12")
+    assert users_by_month["2026-05"] > 0
+
+
+def test_product_rows_only_name_products_on_sale() -> None:
+    """GPT-4o mini launched 2024-07: the 2024-06 step sells none of it, the 2024-07 step does."""
+    model = TokenMarket(developers=2_000, steps=7, seed=1)
+    sold = {}
+    while model.running:
+        model.step()
+        sold[model.last_record.month] = {row["product"] for row in model.last_record.products}
+    assert "GPT-4o mini" not in sold["2024-06"]
+    assert "GPT-4o mini" in sold["2024-07"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    scale=st.floats(0.05, 1.0),
+    price_weight=st.floats(0.0, 3.0),
+    quality_weight=st.floats(0.0, 15.0),
+    month=st.sampled_from(["2024-01", "2024-09", "2025-06", "2026-05", "2027-06"]),
+)
+def test_each_segments_tokens_at_a_lab_split_over_its_products_in_full(
+    lineup: ProductLineup, scale: float, price_weight: float, quality_weight: float, month: str
+) -> None:
+    """Within every lab with something on sale, product shares sum to one.
+
+    None is negative or off sale, and the lab's inclusive value is at least its best product's
+    within-lab utility (0).
+    """
+    params = ChoiceParams(
+        product_nest_scale=scale,
+        quality_weight=quality_weight,
+        price_weight=dict.fromkeys(("indie", "startup", "enterprise", "government"), price_weight),
+    )
+    labs = int(lineup.lab.max()) + 1
+    nest = ProductNest(lineup, labs, params)
+    nest.open_month(parse_month(month))
+    sums = np.zeros((nest.share.shape[0], labs))
+    np.add.at(sums.T, lineup.lab, nest.share.T)
+    on = nest.lab_on_sale
+    np.testing.assert_allclose(sums[:, on], 1.0, rtol=1e-12)
+    assert np.all(nest.share >= 0) and np.all(nest.share[:, ~nest.on_sale] == 0)
+    assert np.all(nest.value[:, on] >= -1e-12)
+    assert np.all(np.isneginf(nest.value[:, ~on]))
+
+
+def test_a_bad_catalogue_row_is_one_clear_error(tmp_path: Path) -> None:
+    """A wrong tier names the line, the column and the allowed values."""
+    good = (Path(__file__).parents[1] / "simulator" / "data" / "products.csv").read_text()
+    header, first, *_ = good.splitlines()
+    path = tmp_path / "products.csv"
+    path.write_text(header + "\n" + first.replace(",frontier,", ",huge,", 1) + "\n")
+    with pytest.raises(InputError, match=r"line 2\.tier: 'huge'; allowed: frontier, mid, fast"):
+        load_products(path)
