@@ -17,8 +17,9 @@ Three rules fill what the catalogue does not say; each is a guess with its reaso
 - **Stand-ins.** The catalogue starts in 2024; a lab that already served developers at the
   start, but whose first catalogued product launches later (Claude 2.1 and Gemini 1.0 Pro have no
   row), sells a stand-in product at its roster price until that first product has been on sale
-  for :data:`RETIREMENT_LAG_MONTHS`. A lab with no catalogued product at all (one a scenario
-  adds) sells its stand-in throughout.
+  for :data:`RETIREMENT_LAG_MONTHS`, at :data:`STAND_IN_QUALITY` of that product's capability.
+  A lab with no catalogued product at all (one a scenario adds) sells its stand-in throughout,
+  at its capability-timeline score.
 - **Gaps.** A product without an AA score takes its lab's capability-timeline score at launch
   times its tier's median ratio to the lab's frontier product (:data:`TIER_QUALITY`); one without
   a measured speed, its tier's median speed in the catalogue.
@@ -47,6 +48,11 @@ TIER_QUALITY = {"frontier": 1.0, "mid": 0.85, "fast": 0.75}
 """Capability of a lab's mid and fast products relative to its frontier product, used only
 where AA gives no score (guess, from the catalogue: the median ratio of scored mid and fast
 products to the same lab's best product on sale at their launch is 0.8-0.9 and 0.7-0.8)."""
+
+STAND_IN_QUALITY = 0.6
+"""Capability of a stand-in relative to its lab's first catalogued product (guess, range
+0.5-0.8: Claude 2.1 and Gemini 1.0 Pro, the products stand-ins replace, trailed GPT-4 Turbo on
+LMArena by 100+ Elo points (docs/inputs.md 1c), while Claude 3 Opus led it)."""
 
 INPUT_TOKENS_PER_OUTPUT = 3.6
 """Input tokens per output token, for blended prices: DeepSeek's Day-6 mix (SOURCES 5, H),
@@ -233,10 +239,13 @@ class ProductLineup:
             held = spec.initial_share_global > 0 or spec.initial_share_china > 0
             if first is None or (first > start and held):
                 ends = NEVER if first is None else first + RETIREMENT_LAG_MONTHS
-                names.append(f"{spec.name} (stand-in)")
-                rows.append(
-                    (i, 0, -NEVER, ends, lab_score(spec, start), speed_by_tier["frontier"], None)
+                score = (
+                    lab_score(spec, start)
+                    if first is None
+                    else STAND_IN_QUALITY * min(scores[k] for k in own if sold[k].launch == first)
                 )
+                names.append(f"{spec.name} (stand-in)")
+                rows.append((i, 0, -NEVER, ends, score, speed_by_tier["frontier"], None))
             for k in own:
                 product = sold[k]
                 speed = (
@@ -260,6 +269,13 @@ class ProductLineup:
 
     def __len__(self) -> int:
         return len(self.names)
+
+    def best_score(self, month: int, labs: int) -> np.ndarray:
+        """(P,) capability of each lab's best product on sale in ``month``; NaN with none."""
+        best = np.full(labs, -np.inf)
+        sold = self.on_sale(month)
+        np.maximum.at(best, self.lab[sold], self.aa_index[sold])
+        return np.where(np.isfinite(best), best, np.nan)
 
     def on_sale(self, month: int) -> np.ndarray:
         """(K,) bool: launched and not yet retired in ``month``."""

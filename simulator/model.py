@@ -138,16 +138,15 @@ class TokenMarket(mesa.Model):
             sc.providers, load_products(), self.start_month, self.timeline.provider_score
         )
         self.products = ProductNest(lineup, len(self.providers), sc.choice)
+        self.capability = np.zeros(len(self.providers))
+        self.frontier = 0.0
+        self._advance_capability(self.start_month)
         self.products.open_month(self.start_month)
         self.products.settle(self._tokens_by_segment(self.developers.base_demand)[0])
         self.demand = TokenDemand(
             sc.demand, self.clock, self.developers, self.products.segment_price(self._prices())
         )
         self.congestion = np.ones(len(self.providers))
-        self.capability = np.zeros(len(self.providers))
-        self.capability, self.frontier = self.timeline.advance(
-            sc.providers, self.capability, 0.0, self.start_month, sc.supply
-        )
         self._install_initial_fleets()
         self.last_record: StepRecord | None = None
         self.developer_tokens = np.zeros(sc.developers)
@@ -308,13 +307,23 @@ class TokenMarket(mesa.Model):
         self.product_served = served
         self.products.settle(served)
         if self.clock.opens_month(step + 1):
-            self.capability, self.frontier = self.timeline.advance(
-                self.scenario.providers,
-                self.capability,
-                self.frontier,
-                self.clock.month(step + 1),
-                supply,
-            )
+            self._advance_capability(self.clock.month(step + 1))
+
+    def _advance_capability(self, month: int) -> None:
+        """Capabilities and the frontier for ``month``.
+
+        While the catalogue lasts, a lab's capability is its best product on sale that month
+        (monthly, where the timeline has quarter ends); labs with none on sale, and every lab
+        after the timeline ends, follow :meth:`CapabilityTimeline.advance`.
+        """
+        capability, frontier = self.timeline.advance(
+            self.scenario.providers, self.capability, self.frontier, month, self.scenario.supply
+        )
+        if month <= self.timeline.last_month:
+            products = self.products.lineup.best_score(month, len(self.providers))
+            capability = np.where(np.isnan(products), capability, products)
+            frontier = float(capability.max())
+        self.capability, self.frontier = capability, frontier
 
     def _record(
         self, step: int, clearing: Clearing, developer_demand: np.ndarray, events: list[PolicyEvent]
