@@ -50,8 +50,8 @@ where AA gives no score (guess, from the catalogue: the median ratio of scored m
 products to the same lab's best product on sale at their launch is 0.8-0.9 and 0.7-0.8)."""
 
 STAND_IN_QUALITY = 0.6
-"""Capability of a stand-in relative to its lab's first catalogued product (guess, range
-0.5-0.8: Claude 2.1 and Gemini 1.0 Pro, the products stand-ins replace, trailed GPT-4 Turbo on
+"""Capability of a stand-in relative to the best of its lab's first catalogued products (guess,
+range 0.5-0.8: Claude 2.1 and Gemini 1.0 Pro, the products stand-ins replace, trailed GPT-4 Turbo on
 LMArena by 100+ Elo points (docs/inputs.md 1c), while Claude 3 Opus led it)."""
 
 INPUT_TOKENS_PER_OUTPUT = 3.6
@@ -242,7 +242,7 @@ class ProductLineup:
                 score = (
                     lab_score(spec, start)
                     if first is None
-                    else STAND_IN_QUALITY * min(scores[k] for k in own if sold[k].launch == first)
+                    else STAND_IN_QUALITY * max(scores[k] for k in own if sold[k].launch == first)
                 )
                 names.append(f"{spec.name} (stand-in)")
                 rows.append((i, 0, -NEVER, ends, score, speed_by_tier["frontier"], None))

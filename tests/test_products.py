@@ -140,3 +140,22 @@ def test_a_bad_catalogue_row_is_one_clear_error(tmp_path: Path) -> None:
     path.write_text(header + "\n" + first.replace(",frontier,", ",huge,", 1) + "\n")
     with pytest.raises(InputError, match=r"line 2\.tier: 'huge'; allowed: frontier, mid, fast"):
         load_products(path)
+
+
+def test_a_labs_capability_counts_a_product_from_its_launch_month() -> None:
+    """A product's capability counts from its launch month, not from its quarter's start.
+
+    Claude 3 Opus (AA 11.8) launches 2024-03: Anthropic has its stand-in's 0.6 x 11.8 before,
+    and 11.8 from March; GPT-4o (8.6) lifts OpenAI in May, not in April.
+    """
+    model = TokenMarket(developers=1_000, steps=5, seed=1)
+    anthropic = model.provider_names.index("Anthropic")
+    openai = model.provider_names.index("OpenAI")
+    by_month = {}
+    while model.running:  # the capability developers see when they choose in each month
+        by_month[model.date] = (model.capability[anthropic], model.capability[openai])
+        model.step()
+    assert by_month["2024-02"][0] == pytest.approx(0.6 * 11.8)
+    assert by_month["2024-03"][0] == pytest.approx(11.8)
+    assert by_month["2024-04"][1] == pytest.approx(7.9)
+    assert by_month["2024-05"][1] == pytest.approx(8.6)
