@@ -8,7 +8,7 @@ from the store (:meth:`RunTables.from_stored`) or from a simulation held in memo
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Self
 
 import numpy as np
@@ -17,6 +17,7 @@ import pandas as pd
 from experiments.sweep_executors import TaskResult
 from runs.load import StoredRun
 from simulator.metrics import StepRecord
+from vocabulary.metrics import Level, names
 from vocabulary.regions import CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
 
 OUTSIDE_CHINA = tuple(region for region in DEV_REGIONS if region != DEV_REGIONS[CHINA])
@@ -38,6 +39,20 @@ SPECIAL_GROUPS = ("largest", "all")
 """``largest``: the single lab with most of the measure in each month; ``all``: every provider."""
 
 
+PRODUCT_KEYS = ("product", "provider")
+"""The columns of a product row that say which product it is; its metrics follow them."""
+
+
+def no_products() -> pd.DataFrame:
+    """The product table of a run without product rows: its columns, no rows."""
+    return pd.DataFrame(
+        {
+            **{key: pd.Series(dtype=object) for key in PRODUCT_KEYS},
+            **{metric: pd.Series(dtype="float64") for metric in names(Level.PRODUCT)},
+        }
+    )
+
+
 class Unmeasurable(Exception):
     """A target cannot be measured on a run; the message says why, in one line."""
 
@@ -52,14 +67,19 @@ class RunTables:
             indexed by month.
         segments: ``segment_steps``: columns ``region``, ``segment``, ``provider`` and the
             metrics (``spend_usd`` NaN for runs stored before schema version 5), indexed by month.
+        products: ``product_steps``: columns ``product``, ``provider`` and the metrics, indexed
+            by month; no rows (the same columns) for a run without products, such as one
+            stored before schema version 7.
 
     Weekly runs' rates (tokens, spend, revenue per month) are averaged over the weeks of each
-    month: a segment row missing in a week (no developers there) counts as zero in that week.
+    month: a segment or product row missing in a week (no developers there, not yet on sale)
+    counts as zero in that week. A product's ``price`` is the mean over the weeks it was on sale.
     """
 
     market: pd.DataFrame
     providers: pd.DataFrame
     segments: pd.DataFrame
+    products: pd.DataFrame = field(default_factory=no_products)
 
     @classmethod
     def from_records(cls, records: Sequence[StepRecord]) -> Self:
@@ -74,7 +94,13 @@ class RunTables:
             [row for record in records for row in record.segments],
             index=[record.month for record in records for _ in record.segments],
         )
-        return cls._monthly(market, providers, segments)
+        rows = [row for record in records for row in record.products]
+        products = (
+            pd.DataFrame(rows, index=[record.month for record in records for _ in record.products])
+            if rows
+            else no_products()
+        )
+        return cls._monthly(market, providers, segments, products)
 
     @classmethod
     def from_result(cls, result: TaskResult) -> Self:
@@ -85,7 +111,8 @@ class RunTables:
     def from_stored(cls, run: StoredRun) -> Self:
         """From a stored run (:func:`runs.load.load_run`), monthly or weekly."""
         tables = []
-        for frame in (run.market_steps, run.provider_steps, run.segment_steps):
+        stored = (run.market_steps, run.provider_steps, run.segment_steps, run.product_steps)
+        for frame in stored:
             if frame.index.name == "month":
                 months = frame.index.astype(str)
             else:
@@ -96,23 +123,31 @@ class RunTables:
 
     @classmethod
     def _monthly(
-        cls, market: pd.DataFrame, providers: pd.DataFrame, segments: pd.DataFrame
+        cls,
+        market: pd.DataFrame,
+        providers: pd.DataFrame,
+        segments: pd.DataFrame,
+        products: pd.DataFrame,
     ) -> Self:
         """Each table as one row per month (and key): rates averaged over the month's steps."""
         steps = market.groupby(level=0, sort=False).size()
         if (steps == 1).all():
-            return cls(market, providers, segments)
+            return cls(market, providers, segments, products)
         market = market.groupby(level=0, sort=False).mean()
         keyed = []
-        for frame, keys in (
-            (providers, ["provider", "jurisdiction"]),
-            (segments, ["region", "segment", "provider"]),
+        # levels (a price, not a rate) are averaged over the steps that have the row
+        for frame, keys, levels in (
+            (providers, ["provider", "jurisdiction"], []),
+            (segments, ["region", "segment", "provider"], []),
+            (products, list(PRODUCT_KEYS), ["price"]),
         ):
             flat = frame.rename_axis("month").reset_index()
-            sums = flat.groupby(["month", *keys], sort=False).sum(min_count=1)
+            grouped = flat.groupby(["month", *keys], sort=False)
+            sums = grouped.sum(min_count=1)
             per_month = steps.reindex(sums.index.get_level_values("month")).to_numpy()
-            monthly = sums.div(per_month, axis=0).reset_index(keys)
-            keyed.append(monthly.rename_axis(None))
+            monthly = sums.div(per_month, axis=0)
+            monthly[levels] = grouped[levels].mean()
+            keyed.append(monthly.reset_index(keys).rename_axis(None))
         return cls(market, *keyed)
 
     @property

@@ -722,14 +722,45 @@ def load_run(run_id: int, db: str | None = None) -> StoredRun:
         db: the run store.
 
     Returns:
-        ``market_steps``, ``provider_steps``, ``segment_steps`` and ``policy_events`` as
-        DataFrames indexed by month (a monthly ``pandas.Period``; weekly runs by week), plus
-        the run's ``scenario``, ``seed``, ``digest``, ``created_at`` (a Timestamp) and more.
+        ``market_steps``, ``provider_steps``, ``segment_steps``, ``product_steps`` (no rows
+        for runs stored before products were) and ``policy_events`` as DataFrames indexed by
+        month (a monthly ``pandas.Period``; weekly runs by week), plus the run's ``scenario``,
+        ``seed``, ``digest``, ``created_at`` (a Timestamp) and more.
 
     Raises:
         StoreError: the store has no such run (the message gives the ids it has).
     """
     return open_store(db, existing=True).run(run_id)
+
+
+TOP_PRODUCTS = 10
+"""How many products :func:`top_products` keeps by default (``sim run``, ``sim runs show``)."""
+
+
+def top_products(
+    products: pd.DataFrame | Iterable[Mapping[str, Any]], limit: int = TOP_PRODUCTS
+) -> pd.DataFrame:
+    """The products that served the most tokens in one step, most first.
+
+    Args:
+        products: one step's product rows: :attr:`RunDetails.last_products`, or a step
+            record's ``products`` (``result.model.last_record.products``).
+        limit: how many products to keep.
+
+    Returns:
+        Columns ``product``, ``provider``, ``tokens`` (tokens per month), ``provider_share``
+        (its share of the tokens its provider's products served in that step, 0 to 1; NaN if
+        they served none) and ``price`` (USD per million tokens); ties in tokens by product
+        name. No rows for a step without products.
+    """
+    frame = products if isinstance(products, pd.DataFrame) else pd.DataFrame(list(products))
+    columns = ["product", "provider", "tokens", "provider_share", "price"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    by_provider = frame.groupby("provider")["tokens"].transform("sum")
+    frame = frame.assign(provider_share=frame["tokens"].div(by_provider.where(by_provider > 0)))
+    ranked = frame.sort_values(["tokens", "product"], ascending=[False, True], kind="stable")
+    return ranked[columns].head(limit).reset_index(drop=True)
 
 
 def load_sweep(ref: int | str, db: str | None = None) -> SweepResults:
@@ -1079,6 +1110,8 @@ class Store:
 
     def details(self, run_id: int) -> RunDetails:
         """Run ``run_id`` without its history: row counts, policy events, last market row.
+
+        ``last_products`` holds its last step's product rows (:func:`top_products` ranks them).
 
         Raises:
             StoreError: no such run.

@@ -231,7 +231,8 @@ class StoredRun:
     ``.to_timestamp()`` for plotting libraries that want datetimes), in step order, with the
     columns of the tables in ``runs/schema.py`` (``step`` included, the row ids left out).
     ``provider_steps`` has one row per provider and month, ``segment_steps`` one per region,
-    segment and provider, so their index repeats; ``pivot(columns="provider", values=...)``
+    segment and provider, ``product_steps`` one per product on sale (none in runs stored before
+    schema version 7), so their index repeats; ``pivot(columns="provider", values=...)``
     turns them into one column per provider. A run of weekly steps is indexed by ``week``
     instead (a weekly ``pandas.Period`` from each step's start day; ``month`` stays a column),
     and :func:`monthly_means` averages it into months.
@@ -255,6 +256,7 @@ class StoredRun:
     market_steps: pd.DataFrame = field(repr=False)
     provider_steps: pd.DataFrame = field(repr=False)
     segment_steps: pd.DataFrame = field(repr=False)
+    product_steps: pd.DataFrame = field(repr=False)
     policy_events: pd.DataFrame = field(repr=False)
 
     @cached_property
@@ -428,6 +430,9 @@ class RunDetails:
             ``status``.
         last_market: the last stored ``market_steps`` row (``step``, ``month`` and every
             metric, a NULL metric as None), or None before the first step.
+        last_products: the ``product_steps`` rows of that last step: columns ``product``,
+            ``provider`` and the product metrics, in stored order; empty (with those columns)
+            for a run without product rows, such as one stored before schema version 7.
     """
 
     id: int
@@ -447,6 +452,7 @@ class RunDetails:
     rows: dict[str, int] = field(repr=False)
     events: pd.DataFrame = field(repr=False)
     last_market: dict[str, Any] | None = field(repr=False)
+    last_products: pd.DataFrame = field(repr=False)
 
     @property
     def clock(self) -> StepClock:
@@ -460,7 +466,7 @@ class RunDetails:
 
 
 def run_details(store: RunStore, run_id: int) -> RunDetails:
-    """Run ``run_id``'s own row, row counts, policy events and last market row.
+    """Run ``run_id``'s own row, row counts, policy events, last market row and its products.
 
     Raises:
         StoreError: if the store has no such run (the message gives the ids it has), or the
@@ -469,6 +475,8 @@ def run_details(store: RunStore, run_id: int) -> RunDetails:
     record = store.run_record(run_id)
     market = HISTORY_TABLES["market_steps"]
     events = HISTORY_TABLES["policy_events"]
+    products = HISTORY_TABLES["product_steps"]
+    product_columns = [c for c in products.columns if c.name not in (*_NOT_LOADED, "step", "month")]
     with store.reading(f"run {run_id}") as session:
         rows = {
             name: session.scalar(
@@ -493,10 +501,27 @@ def run_details(store: RunStore, run_id: int) -> RunDetails:
             if last is None
             else {c.name: checked_value(c, value) for c, value in zip(columns, last, strict=True)}
         )
+        product_rows = (
+            []
+            if last is None
+            else session.execute(
+                select(*product_columns)
+                .where(products.c.run_id == run_id, products.c.step == last.step)
+                .order_by(products.c.id)
+            ).all()
+        )
+        last_products = pd.DataFrame(
+            [
+                [checked_value(c, value) for c, value in zip(product_columns, row, strict=True)]
+                for row in product_rows
+            ],
+            columns=[c.name for c in product_columns],
+        )
     return RunDetails(
         **_header(record),
         tags=list(record["tags"]),
         rows=rows,
         events=pd.DataFrame(changes, columns=["month", "policy", "status"]),
         last_market=last_market,
+        last_products=last_products,
     )

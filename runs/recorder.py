@@ -1,14 +1,18 @@
 """Writing a running model's steps to the store, and the digest of its history.
 
-The digest is a SHA-256 over every history row of a step (market, provider and segment rows and
-policy events), in step order, with floats written exactly (``repr``). Same scenario and seed,
-same digest; any change in any stored number, another digest.
+The digest is a SHA-256 over every history row of a step (market, provider, segment and product
+rows and policy events), in step order, with floats written exactly (``repr``). Same scenario
+and seed, same digest; any change in any stored number, another digest.
 
 Its form has a version, stored with the run's software versions (``versions["digest"]``):
 
 - **1** (runs stored before schema version 5, which have no ``versions["digest"]``): market and
   provider rows and policy events; segment rows left out.
-- **2**: every history table, segment rows included.
+- **2** (runs stored at schema versions 5 and 6): form 1 and segment rows; product rows left
+  out (those versions stored none).
+- **3**: every history table: form 2 and the step's product rows. A step without product rows
+  adds nothing, so a run without products has the same digest in forms 2 and 3: still a
+  function of every stored row, and unchanged for histories stored before products existed.
 
 A replay computes its digest in the form of the run it replays, so the two compare whatever
 version stored the first; new runs use :data:`DIGEST_VERSION`.
@@ -25,9 +29,9 @@ from simulator.metrics import StepRecord
 from vocabulary.metrics import Level, names
 
 _METRIC_NAMES = {level: frozenset(names(level)) for level in Level}
-DIGEST_VERSION = 2
+DIGEST_VERSION = 3
 """The form of the digest new runs get (see the module's docstring)."""
-DIGEST_VERSIONS = (1, 2)
+DIGEST_VERSIONS = (1, 2, 3)
 """Every form this package can compute, so runs stored by older versions can be replayed."""
 
 
@@ -46,6 +50,7 @@ def _check_complete(record: StepRecord) -> None:
         [(Level.MARKET, record.market)]
         + [(Level.PROVIDER, row) for row in record.providers]
         + [(Level.SEGMENT, row) for row in record.segments]
+        + [(Level.PRODUCT, row) for row in record.products]
     )
     for level, row in rows:
         missing = _METRIC_NAMES[level] - row.keys()
@@ -83,6 +88,7 @@ class RunRecorder:
         market = _clean(record.market)
         providers = [_clean(row) for row in record.providers]
         segments = [_clean(row) for row in record.segments]
+        products = [_clean(row) for row in record.products]
         events = [{"policy": e.policy, "status": e.status} for e in record.events]
         self.store.write_step(
             self.run_id,
@@ -91,6 +97,7 @@ class RunRecorder:
             market,
             providers,
             segments,
+            products,
             events,
             developers,
         )
@@ -103,6 +110,8 @@ class RunRecorder:
         }
         if self.version >= 2:
             payload["segments"] = segments
+        if self.version >= 3 and products:
+            payload["products"] = products
         self._hash.update(json.dumps(payload, sort_keys=True, default=repr).encode())
 
     @property

@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from vocabulary.metrics import METRICS, Level, Unit
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Bumped with every change of the tables, each with its Alembic revision in
 ``runs/migrations/versions`` (numbered like the version); stored in ``store_meta`` too."""
 
@@ -72,9 +72,10 @@ class Run(Base):
     """Labels for grouping runs, e.g. ``validation`` for the runs of ``sim validate``."""
 
 
-ADDED_LATER: dict[str, int] = {"spend_usd": 5}
-"""Metric columns added to a history table after its first version, by the schema version that
-added them: NULL in the rows of runs stored before, so nullable whatever their table."""
+ADDED_LATER: dict[tuple[Level, str], int] = {(Level.SEGMENT, "spend_usd"): 5}
+"""Metric columns added to a history table after its first version, by level and name, with the
+schema version that added them: NULL in the rows of runs stored before, so nullable whatever
+their table."""
 
 
 def _add_metric_columns(table_class: type[Base], level: Level, nullable: bool) -> None:
@@ -90,7 +91,8 @@ def _add_metric_columns(table_class: type[Base], level: Level, nullable: bool) -
             table_class,
             metric.name,
             mapped_column(
-                Integer if whole else Float, nullable=nullable or metric.name in ADDED_LATER
+                Integer if whole else Float,
+                nullable=nullable or (level, metric.name) in ADDED_LATER,
             ),
         )
 
@@ -155,6 +157,27 @@ class SegmentStep(Base):
 _add_metric_columns(SegmentStep, Level.SEGMENT, nullable=False)
 
 
+class ProductStep(Base):
+    """Tokens, spend and price of each product on sale, per run and step (schema version 7).
+
+    A column per :data:`vocabulary.metrics.PRODUCT_METRICS`; ``provider`` is the lab selling
+    the product, named as in ``provider_steps``. Runs stored before version 7 have no rows.
+    """
+
+    __tablename__ = "product_steps"
+    __table_args__ = (Index("ix_product_steps_run_step", "run_id", "step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    step: Mapped[int] = mapped_column(Integer)
+    month: Mapped[str] = mapped_column(String(7))
+    product: Mapped[str] = mapped_column(String(100))
+    provider: Mapped[str] = mapped_column(String(100))
+
+
+_add_metric_columns(ProductStep, Level.PRODUCT, nullable=False)
+
+
 class PolicyEventRow(Base):
     """A change in what a policy does: switched on, a new ban tier, ramp finished, off."""
 
@@ -173,6 +196,7 @@ HISTORY_TABLES: dict[str, Table] = {
     "market_steps": MarketStep.__table__,
     "provider_steps": ProviderStep.__table__,
     "segment_steps": SegmentStep.__table__,
+    "product_steps": ProductStep.__table__,
     "policy_events": PolicyEventRow.__table__,
 }
 """The per-step tables of a run, by name, in the order they are listed and exported."""

@@ -46,6 +46,7 @@ from runs.schema import (
     Calibration,
     MarketStep,
     PolicyEventRow,
+    ProductStep,
     ProviderStep,
     Run,
     SegmentStep,
@@ -423,6 +424,7 @@ class RunStore:
         market: dict[str, Any],
         providers: list[dict[str, Any]],
         segments: list[dict[str, Any]],
+        products: list[dict[str, Any]],
         events: list[dict[str, Any]],
         developers: DeveloperRows | None = None,
     ) -> None:
@@ -435,6 +437,8 @@ class RunStore:
             connection.execute(insert(ProviderStep), [{**keys, **row} for row in providers])
             if segments:
                 connection.execute(insert(SegmentStep), [{**keys, **row} for row in segments])
+            if products:
+                connection.execute(insert(ProductStep), [{**keys, **row} for row in products])
             if events:
                 connection.execute(insert(PolicyEventRow), [{**keys, **row} for row in events])
             connection.execute(update(Run).where(Run.id == run_id).values(steps_done=step + 1))

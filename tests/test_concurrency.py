@@ -28,9 +28,10 @@ TABLES = {
     "market_steps",
     "provider_steps",
     "segment_steps",
+    "product_steps",
     "policy_events",
 }
-HISTORY = ("market_steps", "provider_steps", "segment_steps", "policy_events")
+HISTORY = ("market_steps", "provider_steps", "segment_steps", "product_steps", "policy_events")
 RUN = ("run", "--developers", "1000", "--steps", "12", "--json")
 
 # Each imports what it needs, says it is ready, waits for standard input to close, then acts.

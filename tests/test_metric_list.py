@@ -13,7 +13,7 @@ from sqlalchemy import Float, Integer, Table, func, select
 from experiments.sweep_analysis import check_outcome
 from interfaces.formatting import SUMMARY_ROWS
 from runs.recorder import RunRecorder
-from runs.schema import ADDED_LATER, MarketStep, ProviderStep, SegmentStep
+from runs.schema import ADDED_LATER, MarketStep, ProductStep, ProviderStep, SegmentStep
 from runs.store import RunStore
 from simulator.metrics import StepRecord
 from simulator.model import TokenMarket
@@ -25,6 +25,7 @@ TABLES: dict[Level, Table] = {
     Level.MARKET: MarketStep.__table__,
     Level.PROVIDER: ProviderStep.__table__,
     Level.SEGMENT: SegmentStep.__table__,
+    Level.PRODUCT: ProductStep.__table__,
 }
 STORE_KEYS = {"id", "run_id", "step", "month"}
 """Columns the store adds to every history row; the model's rows carry the rest."""
@@ -47,13 +48,15 @@ def records() -> list[StepRecord]:
 
 
 def test_the_model_emits_every_listed_metric_and_no_other(records: list[StepRecord]) -> None:
-    """Each market, provider and segment row holds exactly its level's metrics and row keys."""
+    """Each market, provider, segment and product row holds exactly its metrics and row keys."""
     assert all(record.segments for record in records)
     for record in records:
         assert set(record.market) == set(names(Level.MARKET))
-        rows = [(Level.PROVIDER, row) for row in record.providers] + [
-            (Level.SEGMENT, row) for row in record.segments
-        ]
+        rows = (
+            [(Level.PROVIDER, row) for row in record.providers]
+            + [(Level.SEGMENT, row) for row in record.segments]
+            + [(Level.PRODUCT, row) for row in record.products]
+        )
         for level, row in rows:
             assert set(row) == set(names(level)) | key_columns(level), level
 
@@ -70,7 +73,7 @@ def test_each_history_table_has_the_listed_metric_columns_in_order(level: Level)
     assert [c.name for c in metric_columns] == list(names(level))
     assert not {c.name for c in columns[: len(columns) - len(METRICS[level])]} & set(names(level))
     for column, metric in zip(metric_columns, METRICS[level], strict=True):
-        assert column.nullable is (level is Level.MARKET or column.name in ADDED_LATER)
+        assert column.nullable is (level is Level.MARKET or (level, column.name) in ADDED_LATER)
         whole = metric.unit is Unit.DEVELOPERS and level is not Level.MARKET
         assert isinstance(column.type, Integer if whole else Float), column.name
 

@@ -96,8 +96,9 @@ def test_store_at_first_schema_version_is_migrated_and_its_run_survives(
         record["market_steps_rows"],
         record["provider_steps_rows"],
         record["segment_steps_rows"],
+        record["product_steps_rows"],
         record["policy_events_rows"],
-    ) == (2, 4, 1, 1)
+    ) == (2, 4, 1, 0, 1)
     assert record["events"] == [
         {"month": "2024-01", "policy": "export_ban", "status": "on: tier 1"}
     ]

@@ -18,6 +18,7 @@ _HEADINGS = {
     Level.PROVIDER: "one row per step and provider (table `provider_steps`)",
     Level.SEGMENT: "one row per step and region x segment x provider with developers "
     "(table `segment_steps`)",
+    Level.PRODUCT: "one row per step and product on sale (table `product_steps`)",
 }
 
 

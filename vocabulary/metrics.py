@@ -25,6 +25,8 @@ class Level(StrEnum):
     """One provider, one row per step and provider (``provider_steps``)."""
     SEGMENT = "segment"
     """One region x segment x provider cell, per step (``segment_steps``)."""
+    PRODUCT = "product"
+    """One product on sale (a lab sells several), per step (``product_steps``)."""
 
 
 class Unit(StrEnum):
@@ -214,10 +216,24 @@ SEGMENT_METRICS: tuple[Metric, ...] = (
 )
 """Columns of ``segment_steps`` after region, segment and provider, in table order."""
 
+PRODUCT_METRICS: tuple[Metric, ...] = (
+    Metric("tokens", Level.PRODUCT, Unit.TOKENS, "tokens the product served, all developers"),
+    Metric(
+        "tokens_global",
+        Level.PRODUCT,
+        Unit.TOKENS,
+        "tokens it served to developers on global platforms",
+    ),
+    Metric("spend_usd", Level.PRODUCT, Unit.USD_PER_MONTH, "what developers paid for it"),
+    Metric("price", Level.PRODUCT, Unit.PRICE, "its list price"),
+)
+"""Columns of ``product_steps`` after product and provider, in table order."""
+
 METRICS: dict[Level, tuple[Metric, ...]] = {
     Level.MARKET: MARKET_METRICS,
     Level.PROVIDER: PROVIDER_METRICS,
     Level.SEGMENT: SEGMENT_METRICS,
+    Level.PRODUCT: PRODUCT_METRICS,
 }
 """Every metric, by level."""
 

@@ -18,6 +18,7 @@ from interfaces.cli.common import (
     scenario_from_options,
     scenario_options,
 )
+from interfaces.cli.products import print_top_products
 from interfaces.cli.tables import print_table
 from interfaces.formatting import SUMMARY_ROWS, fmt
 from vocabulary.errors import excerpt
@@ -105,10 +106,11 @@ def run(
     """Simulate the market month by month (or week by week) and store the run.
 
     Prints a summary (Chinese share, prices, compute at the first and the last step, each
-    named by its month, or by its start day for weekly steps) and the run id; with --json, one
-    JSON line with run_id, status, digest, seed, steps, peak memory and the final metrics (with
-    the last step's month and date). Progress goes to standard error. Without --seed the
-    seed is 1, so the same command gives the same history everywhere.
+    named by its month, or by its start day for weekly steps), the ten products that served
+    the most tokens in the last step (when the model sells products), and the run id; with
+    --json, one JSON line with run_id, status, digest, seed, steps, peak memory and the final
+    metrics (with the last step's month and date). Progress goes to standard error. Without
+    --seed the seed is 1, so the same command gives the same history everywhere.
 
     \b
     Examples:
@@ -174,6 +176,7 @@ def run(
     for label, key, kind in SUMMARY_ROWS:
         table.add_row(label, fmt(first.get(key), kind), fmt(final.get(key), kind))
     print_table(table, wrap=("metric",), console=out)
+    print_top_products(api.top_products(record.products), final["date"], out)
     if seed is None:
         out.print(
             f"The seed {result.seed} was drawn at random: `--seed {result.seed}` repeats this run."

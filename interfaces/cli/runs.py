@@ -12,6 +12,7 @@ from rich.table import Table
 
 from interfaces import api
 from interfaces.cli.common import SimGroup, db_option, json_option, json_safe
+from interfaces.cli.products import print_top_products, top_product_rows
 from interfaces.cli.tables import print_table
 from interfaces.formatting import SUMMARY_ROWS, fmt
 from vocabulary.metrics import Unit
@@ -132,6 +133,7 @@ def _shown(details: api.RunDetails, url: str) -> dict[str, Any]:
         **{f"{table}_rows": count for table, count in details.rows.items()},
         "events": details.events.to_dict(orient="records"),
         "last_market": details.last_market,
+        "top_products": top_product_rows(api.top_products(details.last_products)),
         "db": url,
     }
 
@@ -141,7 +143,10 @@ def _shown(details: api.RunDetails, url: str) -> dict[str, Any]:
 @db_option
 @json_option
 def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
-    """Show one run: status, seed, versions, policy schedule, events and final metrics.
+    """Show one run: status, seed, versions, policy schedule, events, final metrics, products.
+
+    The products table lists the ten products that served the most tokens in the last step
+    (runs stored before products were recorded have none).
 
     Weekly runs name their last step by its start day; policy events keep their month (policies
     act by the month, from its first week).
@@ -175,7 +180,7 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
     out.print(
         f"rows: {record['market_steps_rows']} market, {record['provider_steps_rows']} "
         f"provider, {record['segment_steps_rows']} segment, "
-        f"{record['policy_events_rows']} policy events"
+        f"{record['product_steps_rows']} product, {record['policy_events_rows']} policy events"
     )
     if record["error"]:
         out.print(f"[red]error:[/] {record['error']}")
@@ -204,6 +209,8 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
         for label, key, kind in SUMMARY_ROWS:
             final.add_row(label, fmt(last.get(key), kind))
         print_table(final, wrap=("metric",), console=out)
+        top = api.top_products(details.last_products)
+        print_top_products(top, clock.label(last["step"]), out)
 
 
 def fmt_delta(value: Any, kind: Unit) -> str:

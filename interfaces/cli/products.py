@@ -1,0 +1,43 @@
+"""The top-products table that ``sim run`` and ``sim runs show`` print after a run's outcomes."""
+
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from interfaces.cli.common import json_safe
+from interfaces.cli.tables import print_table
+from interfaces.formatting import fmt
+from vocabulary.metrics import Unit
+
+BILLION = 1e9
+
+
+def print_top_products(top: pd.DataFrame, when: str, console: Console) -> None:
+    """Print ``top`` (``api.top_products`` of the step ``when``); nothing if it is empty."""
+    if top.empty:
+        return
+    table = Table(title=f"Products: the {len(top)} with most tokens ({when})", title_justify="left")
+    for header in (
+        "product",
+        "provider",
+        "tokens (billion per month)",
+        "share of provider's tokens",
+        "price ($/M tokens)",
+    ):
+        table.add_column(header, justify="left" if header in ("product", "provider") else "right")
+    for row in top.itertuples(index=False):
+        table.add_row(
+            row.product,
+            row.provider,
+            f"{row.tokens / BILLION:,.1f}",
+            fmt(row.provider_share, Unit.SHARE),
+            fmt(row.price, Unit.PRICE),
+        )
+    print_table(table, wrap=("product", "provider"), console=console)
+
+
+def top_product_rows(top: pd.DataFrame) -> list[dict[str, Any]]:
+    """``top`` as ``--json`` prints it: one object per product, NaN as null."""
+    return [json_safe(row) for row in top.to_dict(orient="records")]
