@@ -2,11 +2,11 @@
 
 A lab (a provider) sells several products from its own fleet: Claude Opus, Sonnet and Haiku,
 Gemini Pro and Flash. The catalogue ``simulator/data/products.csv`` lists 121 of them from 15
-labs, 2024-01 to 2026-05, each with its launch month, list prices and price changes, capability
+labs, 2024-01 to 2026-05, each with its launch month, list price at launch, capability
 (Artificial Analysis Intelligence Index v4.1) and output speed, and its source and confidence
-(docs/inputs.md section 7). The lab sets the level of its prices (cost-plus, see
-:mod:`agents.provider`); the catalogue fixes how its products compare with one another: their
-list-price ratios, capability ratios and speed ratios.
+(docs/inputs.md section 7). A product goes on sale at its list price; what happens to its price
+after launch is an outcome (the lab's pricing, :mod:`agents.provider`), so the catalogue's
+recorded price changes are observations to compare with, not inputs.
 
 Three rules fill what the catalogue does not say; each is a guess with its reason:
 
@@ -26,7 +26,6 @@ Three rules fill what the catalogue does not say; each is a guess with its reaso
 """
 
 import csv
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -61,8 +60,6 @@ as the roster's prices use."""
 NEVER = 10**6
 """Retirement month index of a product that never retires."""
 
-_CHANGE = re.compile(r"^(\d{4}-\d{2}) ([0-9.]+)/([0-9.]+)$")
-
 
 def blended_price(input_usd: float, output_usd: float) -> float:
     """USD per million tokens at the input:output mix of :data:`INPUT_TOKENS_PER_OUTPUT`."""
@@ -79,7 +76,7 @@ class Product:
         tier: ``frontier``, ``mid`` or ``fast`` (the line it belongs to).
         launch: month index it goes on sale.
         retired: month index the catalogue says it left the market, or None.
-        prices: ((month index, blended USD per million tokens), ...) from launch, in order.
+        launch_price: blended list price at launch, USD per million tokens.
         aa_index: AA Intelligence Index v4.1, NaN where AA has none.
         speed: output tokens per second, NaN where not measured.
         source: where the row's figures come from.
@@ -91,19 +88,11 @@ class Product:
     tier: str
     launch: int
     retired: int | None
-    prices: tuple[tuple[int, float], ...]
+    launch_price: float
     aa_index: float
     speed: float
     source: str
     confidence: str
-
-    def price_at(self, month: int) -> float:
-        """The blended list price in ``month`` (the launch price before launch)."""
-        price = self.prices[0][1]
-        for start, value in self.prices:
-            if start <= month:
-                price = value
-        return price
 
 
 def _number(row: dict[str, str], column: str, where: str) -> float:
@@ -142,23 +131,13 @@ def _product(row: dict[str, str], line: int) -> Product:
     )
     if np.isnan(input_usd) or np.isnan(output_usd):
         raise InputError(f"{where}: a product needs both input_usd_per_m and output_usd_per_m")
-    prices = [(launch, blended_price(input_usd, output_usd))]
-    for change in filter(None, (c.strip() for c in row["price_changes"].split(";"))):
-        match = _CHANGE.match(change)
-        if not match:
-            raise InputError(
-                f"{where}.price_changes: {change!r}; expected 'YYYY-MM IN/OUT' entries "
-                "separated by ';'"
-            )
-        month = _month(match[1], f"{where}.price_changes")
-        prices.append((month, blended_price(float(match[2]), float(match[3]))))
     return Product(
         lab=row["lab"].strip(),
         name=row["product"].strip(),
         tier=tier,
         launch=launch,
         retired=retired,
-        prices=tuple(sorted(prices)),
+        launch_price=blended_price(input_usd, output_usd),
         aa_index=_number(row, "aa_index", where),
         speed=_number(row, "output_tokens_per_s", where),
         source=row["source"].strip(),
@@ -281,11 +260,12 @@ class ProductLineup:
         """(K,) bool: launched and not yet retired in ``month``."""
         return (self.launch <= month) & (month < self.retire)
 
-    def list_price(self, month: int) -> np.ndarray:
-        """(K,) blended list price in ``month``, USD per million tokens (stand-ins: roster's)."""
+    @property
+    def launch_price(self) -> np.ndarray:
+        """(K,) blended list price at launch, USD per million tokens (stand-ins: the roster's)."""
         return np.array(
             [
-                product.price_at(month) if product is not None else self.stand_in_price[k]
+                product.launch_price if product is not None else self.stand_in_price[k]
                 for k, product in enumerate(self.products)
             ]
         )
@@ -317,7 +297,7 @@ def _retirements(products: Sequence[Product], scores: Sequence[float]) -> list[i
             and other.tier == product.tier
             and (other.launch, j) > (product.launch, k)
             and scores[j] >= scores[k]
-            and other.price_at(other.launch) <= product.price_at(other.launch)
+            and other.launch_price <= product.launch_price
         ]
         ends.append(min(successors) + RETIREMENT_LAG_MONTHS if successors else NEVER)
     return ends

@@ -73,7 +73,7 @@ class ProviderAgent(mesa.Agent):
         remote_units: accelerators rented abroad this month.
         pipeline: deliveries not yet serving.
         efficiency: tokens per accelerator relative to the reference model; grows by learning.
-        price: USD per million tokens.
+        price: USD per million tokens, the average over the provider's products as sold.
         markup: over average cost at planned utilisation.
         cash: USD available for investment.
     """
@@ -238,8 +238,12 @@ class ProviderAgent(mesa.Agent):
         cost = self.average_cost(supply, 1.0)
         self.markup = float(np.clip(self.price / cost - 1.0, supply.markup_min, supply.markup_max))
 
-    def set_price(self, supply: SupplyParams, energy_multiplier: float) -> None:
-        """Cost-plus with utilisation and competitive pressure, never below marginal cost.
+    def set_price(self, supply: SupplyParams, energy_multiplier: float) -> float:
+        """Move the average price per token; returns the factor it moved by.
+
+        The provider prices all its products by this one factor (their launch prices are
+        inputs; see :mod:`simulator.product_choice`). Cost-plus with utilisation and
+        competitive pressure, never below marginal cost.
 
         The target is average cost x (1 + markup) x (last demand / capacity / planned) ** e;
         the price closes a share of the gap to it each month. The markup itself shrinks when
@@ -259,7 +263,9 @@ class ProviderAgent(mesa.Agent):
         )
         adjustment = self.clock.chance(supply.price_adjustment)
         adjusted = self.price ** (1 - adjustment) * target**adjustment
-        self.price = float(max(adjusted, self.marginal_cost(supply, energy_multiplier)))
+        new = float(max(adjusted, self.marginal_cost(supply, energy_multiplier)))
+        factor, self.price = new / self.price, new
+        return factor
 
     # ---- investment -------------------------------------------------------------------------
 

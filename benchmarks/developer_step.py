@@ -104,7 +104,7 @@ def measure(n: int, nest: ProductNest, month: int, seed: int = 1) -> dict:
     """
     rng = np.random.default_rng(seed)
     nest_time, _ = best_of(3, lambda: nest.open_month(month))
-    terms, developers = synthetic_inputs(n, nest.product_value(), rng)
+    terms, developers = synthetic_inputs(n, nest.value, rng)
     uniform = rng.random(n)
     rows = np.arange(n)
 

@@ -142,9 +142,10 @@ class TokenMarket(mesa.Model):
         self.frontier = 0.0
         self._advance_capability(self.start_month)
         self.products.open_month(self.start_month)
-        self.products.settle(self._tokens_by_segment(self.developers.base_demand)[0])
+        self.product_served = self._tokens_by_segment(self.developers.base_demand)[0]
+        self._average_prices(self.product_served)
         self.demand = TokenDemand(
-            sc.demand, self.clock, self.developers, self.products.segment_price(self._prices())
+            sc.demand, self.clock, self.developers, self.products.segment_price()
         )
         self.congestion = np.ones(len(self.providers))
         self._install_initial_fleets()
@@ -221,6 +222,7 @@ class TokenMarket(mesa.Model):
         step = self.steps - 1
         if self.clock.opens_month(step):
             self.products.open_month(self.month)
+            self._average_prices(self.product_served)
         self._open_books()
         constraints, events = self._apply_policies()  # 1. policies
         self._trade_chips(constraints, step)  # 2. chip market
@@ -259,8 +261,15 @@ class TokenMarket(mesa.Model):
     def _providers_offer(self, constraints: Constraints) -> np.ndarray:
         """Stage 3: providers set their prices; (P,) the tokens per month each can serve."""
         supply = self.scenario.supply
-        for provider in self.providers:
-            provider.set_price(supply, constraints.energy_multiplier[provider.spec.jurisdiction])
+        factor = np.array(
+            [
+                provider.set_price(
+                    supply, constraints.energy_multiplier[provider.spec.jurisdiction]
+                )
+                for provider in self.providers
+            ]
+        )
+        self.products.reprice(factor)
         return np.array([p.capacity(supply) for p in self.providers])
 
     def _developers_choose(self, constraints: Constraints, step: int) -> np.ndarray:
@@ -272,8 +281,8 @@ class TokenMarket(mesa.Model):
         self.choice.step(self.developers, terms, constraints, self.rng)
         if step > 0:
             self.demand.grow(self.month)
-        self.segment_price = self.products.segment_price(terms.price)
-        self.product_price = self.products.product_price(terms.price)
+        self.segment_price = self.products.segment_price()
+        self.product_price = self.products.price.copy()
         return self.demand.tokens(self.developers, self.segment_price)
 
     def _clear(self, developer_demand: np.ndarray, capacity: np.ndarray) -> Clearing:
@@ -293,7 +302,7 @@ class TokenMarket(mesa.Model):
         supply = self.scenario.supply
         total_served = clearing.served.sum()
         served, self.served_global = self._tokens_by_segment(clearing.developer_served)
-        revenue = (served * self.segment_price).sum(axis=0) / 1e6
+        revenue = (served * np.nan_to_num(self.segment_price)).sum(axis=0) / 1e6
         for provider in self.providers:
             i = provider.index
             provider.settle(
@@ -305,7 +314,7 @@ class TokenMarket(mesa.Model):
                 constraints.energy_multiplier[provider.spec.jurisdiction],
             )
         self.product_served = served
-        self.products.settle(served)
+        self._average_prices(served)
         if self.clock.opens_month(step + 1):
             self._advance_capability(self.clock.month(step + 1))
 
@@ -374,18 +383,29 @@ class TokenMarket(mesa.Model):
         by_market = bins.reshape(2, len(SEGMENTS), labs)
         return by_market.sum(axis=0), by_market[0]
 
+    def _average_prices(self, tokens: np.ndarray) -> None:
+        """Each provider's average price becomes its products' mean at the (S, P) token mix.
+
+        Providers with nothing on sale keep theirs.
+        """
+        average = self.products.average_price(tokens)
+        for provider in self.providers:
+            if np.isfinite(average[provider.index]):
+                provider.price = float(average[provider.index])
+
     def utility_terms(self) -> UtilityTerms:
-        """The ingredients of developer utility at the providers' current prices and load."""
+        """The ingredients of developer utility at the products' current prices and load.
+
+        A lab's price is its best product's; what its other products add is the inclusive value.
+        """
+        on_sale = self.products.lab_on_sale
+        own = np.array([p.price for p in self.providers])
         return self.choice.terms(
-            self._prices(),
+            np.where(on_sale, self.products.lab_price(), own),
             self.capability / self.frontier,
             self.congestion,
-            self.products.product_value(),
+            self.products.value,
         )
-
-    def _prices(self) -> np.ndarray:
-        """(P,) each provider's price, USD per million tokens."""
-        return np.array([p.price for p in self.providers])
 
     @property
     def date(self) -> str:

@@ -2,9 +2,9 @@
 
 Developers choose a lab, then a product of it: a nested logit. Within lab j, product k's
 utility for a developer of segment s differs from the lab's by terms that compare the product
-with the lab's best product on sale (the most capable one), from the catalogue's ratios::
+with the lab's best product on sale (the most capable one)::
 
-    w[s, k] = - price_weight[s] * log(list_price[k] / list_price[best])
+    w[s, k] = - price_weight[s] * log(price[k] / price[best])
               + quality_weight * quality_scale[s] * log(aa_index[k] / aa_index[best])
               + latency_weight * log(speed[k] / speed[best])
 
@@ -13,12 +13,13 @@ tokens of segment s at lab j split over its products as ``softmax(w[s, k] / scal
 lab is worth ``scale * log(sum_k exp(w[s, k] / scale))`` more to the segment than its best
 product alone: the inclusive value, which enters the lab's utility. The developer kernel so
 still chooses among P labs, however many products are on sale; the products add an (S, K)
-computation a month.
+computation a step.
 
-The lab sets the level of its prices (cost-plus on its average cost, :mod:`agents.provider`)
-and the catalogue their ladder: product k sells at ``lab_price * ratio[k] / mean_ratio[j]``,
-where ``mean_ratio[j]`` is the token-weighted mean list-price ratio of the lab's sales in the
-previous step, so that the lab's average price per token stays its price level.
+Prices: a product goes on sale at its list price at launch (an input); after that the lab moves
+the prices of all its products by one factor a step, towards its cost-plus target for its
+average price per token (:meth:`agents.provider.ProviderAgent.set_price`). The lab's own price
+in the developer's utility is that of its best product; a segment pays the mean over the
+products it buys.
 """
 
 import numpy as np
@@ -40,8 +41,8 @@ class ProductNest:
         on_sale: (K,) bool, products on sale this month.
         share: (S, K) share of a segment's tokens at a product's lab that go to the product.
         value: (S, P) inclusive value of each lab for each segment; -inf with nothing on sale.
-        ratio: (K,) list price relative to the lab's best product on sale.
-        mean_ratio: (P,) token-weighted mean of ``ratio`` over the lab's last sales.
+        price: (K,) USD per million tokens, NaN until a product first goes on sale.
+        best: (P,) index of each lab's most capable product on sale.
     """
 
     def __init__(self, lineup: ProductLineup, labs: int, params: ChoiceParams) -> None:
@@ -57,22 +58,26 @@ class ProductNest:
         self.on_sale = np.zeros(size, dtype=bool)
         self.share = np.zeros((len(SEGMENTS), size))
         self.value = np.full((len(SEGMENTS), labs), -np.inf)
-        self.ratio = np.ones(size)
-        self.mean_ratio = np.ones(labs)
+        self.price = np.full(size, np.nan)
+        self.best = np.zeros(labs, dtype=np.int64)
 
     def open_month(self, month: int) -> None:
-        """Products launch and retire; the within-lab utilities, shares and values follow."""
+        """Products launch (at their list price) and retire; the within-lab choice follows."""
         lineup = self.lineup
-        on_sale = lineup.on_sale(month)
-        price = lineup.list_price(month)
-        best = _best_on_sale(lineup, on_sale, self.labs)
+        self.on_sale = lineup.on_sale(month)
+        launched = self.on_sale & np.isnan(self.price)
+        self.price[launched] = lineup.launch_price[launched]
+        self.best = _best_on_sale(lineup, self.on_sale, self.labs)
+        self._update_choice()
+
+    def _update_choice(self) -> None:
+        """Within-lab utilities, shares and inclusive values at the current prices."""
+        lineup, on_sale, price = self.lineup, self.on_sale, self.price
         sold = np.flatnonzero(on_sale)
-        anchor = best[lineup.lab[sold]]
-        ratio = np.ones(len(lineup))
-        ratio[sold] = price[sold] / price[anchor]
+        anchor = self.best[lineup.lab[sold]]
         within = np.full((len(SEGMENTS), len(lineup)), -np.inf)
         within[:, sold] = (
-            -self.price_weight[:, None] * np.log(ratio[sold])[None, :]
+            -self.price_weight[:, None] * np.log(price[sold] / price[anchor])[None, :]
             + self.quality_weight[:, None]
             * np.log(lineup.aa_index[sold] / lineup.aa_index[anchor])[None, :]
             + self.latency_weight * np.log(lineup.speed[sold] / lineup.speed[anchor])
@@ -89,45 +94,46 @@ class ProductNest:
             out=np.zeros_like(weight),
             where=total[:, lineup.lab] > 0,
         )
-        self.on_sale, self.ratio = on_sale, ratio
 
     @property
     def lab_on_sale(self) -> np.ndarray:
         """(P,) bool: the lab has at least one product on sale."""
         return np.isfinite(self.value[0])
 
-    def mix(self) -> np.ndarray:
-        """(S, P) mean list-price ratio of what each segment buys at each lab."""
-        mix = np.zeros((len(SEGMENTS), self.labs))
-        np.add.at(mix.T, self.lineup.lab, (self.share * self.ratio[None, :]).T)
-        return np.where(self.lab_on_sale[None, :], mix, 1.0)
+    def lab_price(self) -> np.ndarray:
+        """(P,) price of each lab's best product on sale: the lab's price in the utility."""
+        return self.price[self.best]
 
-    def segment_price(self, lab_price: np.ndarray) -> np.ndarray:
+    def segment_price(self) -> np.ndarray:
         """(S, P) USD per million tokens a segment pays on average at each lab."""
-        return lab_price[None, :] * self.mix() / self.mean_ratio[None, :]
+        paid = np.zeros((len(SEGMENTS), self.labs))
+        priced = np.where(self.on_sale, self.price, 0.0)
+        np.add.at(paid.T, self.lineup.lab, (self.share * priced[None, :]).T)
+        return np.where(self.lab_on_sale[None, :], paid, np.nan)
 
-    def product_value(self) -> np.ndarray:
-        """(S, P) what the lab's products add to its utility for each segment.
+    def average_price(self, tokens: np.ndarray) -> np.ndarray:
+        """(P,) mean price of each lab's products at its (S, P) token mix by segment.
 
-        The inclusive value, plus the price term of the lab's price level against the price of
-        its best product: ``price_weight * log(mean_ratio)``.
+        A lab with products on sale but no tokens takes their plain mean (a lab that has just
+        launched); a lab with nothing on sale, NaN.
         """
-        return self.value + self.price_weight[:, None] * np.log(self.mean_ratio)[None, :]
+        volume = tokens.sum(axis=0)
+        paid = (np.nan_to_num(self.segment_price()) * tokens).sum(axis=0)
+        sold = self.on_sale
+        count = np.bincount(self.lineup.lab[sold], minlength=self.labs)
+        total = np.bincount(self.lineup.lab[sold], weights=self.price[sold], minlength=self.labs)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            plain = np.where(count > 0, total / count, np.nan)
+            return np.where(volume > 0, paid / volume, plain)
 
-    def product_price(self, lab_price: np.ndarray) -> np.ndarray:
-        """(K,) USD per million tokens of each product at the labs' price levels."""
-        lab = self.lineup.lab
-        return lab_price[lab] * self.ratio / self.mean_ratio[lab]
+    def reprice(self, factor: np.ndarray) -> None:
+        """Multiply the prices of each lab's products on sale by its (P,) ``factor``."""
+        self.price[self.on_sale] *= factor[self.lineup.lab[self.on_sale]]
+        self._update_choice()
 
     def product_tokens(self, served: np.ndarray) -> np.ndarray:
         """(K,) tokens per month each product served, from (S, P) tokens served by segment."""
         return (served[:, self.lineup.lab] * self.share).sum(axis=0)
-
-    def settle(self, served: np.ndarray) -> None:
-        """Update each lab's mean price ratio from this step's (S, P) tokens by segment."""
-        volume = served.sum(axis=0)
-        weighted = (served * self.mix()).sum(axis=0)
-        self.mean_ratio = np.divide(weighted, volume, out=self.mean_ratio.copy(), where=volume > 0)
 
 
 def _best_on_sale(lineup: ProductLineup, on_sale: np.ndarray, labs: int) -> np.ndarray:
