@@ -12,9 +12,11 @@ import json
 from backends import Backend
 from sim_cli import sim
 
+from simulator.scenario import default_providers
+
 SMALL = ("--developers", "500", "--steps", "6")
 STEPS = 6
-PROVIDERS = 12  # the default roster: 6 Chinese, 4 US, 2 EU providers
+PROVIDERS = len(default_providers())  # the default roster
 
 
 def run_json(backend: Backend, *args: str) -> dict:

@@ -16,9 +16,11 @@ import time
 import pytest
 from backends import Backend
 
+from simulator.scenario import default_providers
+
 SIM = [sys.executable, "-c", "from interfaces.cli import main; main()"]
 STEPS = 400
-PROVIDERS = 12
+PROVIDERS = len(default_providers())
 WAIT_S = 60
 
 

@@ -10,6 +10,7 @@ in forms 1 and 2 still verify, a schema-6 store upgrades with its runs intact, a
 
 import dataclasses
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -283,15 +284,19 @@ def test_sim_run_prints_the_top_products_of_its_last_step(tmp_path: Path) -> Non
     assert table.count("75.0%") + table.count("25.0%") == 10
 
 
-def test_runs_without_products_print_no_products_table(tmp_path: Path) -> None:
-    """Until the model sells products, neither sim run nor sim runs show prints the table."""
+def test_runs_print_their_products_and_older_runs_print_none(tmp_path: Path) -> None:
+    """A run prints its top products; a run stored before products (no rows) prints none."""
     db = str(tmp_path / "runs.db")
     ran = sim("run", *SMALL, "--db", db)
     assert ran.exit_code == 0, ran.output
+    assert "Products: the 10 with most tokens" in ran.stdout and "GPT-4" in ran.stdout
+    shown = json.loads(sim("runs", "show", "1", "--db", db, "--json").stdout)
+    assert len(shown["top_products"]) == 10
+    with sqlite3.connect(tmp_path / "runs.db") as connection:  # as a schema-6 run has none
+        connection.execute("DELETE FROM product_steps")
     shown = sim("runs", "show", "1", "--db", db)
     assert shown.exit_code == 0, shown.output
-    for output in (ran.stdout, shown.stdout):
-        assert "Products" not in output
+    assert "Products" not in shown.stdout
     assert json.loads(sim("runs", "show", "1", "--db", db, "--json").stdout)["top_products"] == []
 
 
