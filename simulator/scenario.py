@@ -113,7 +113,7 @@ class DemandParams(_Section):
         "developer region: OpenRouter tokens by continent (INPUTS 4, M); ROW is the rest",
     )
     segment_spend_share_global: BySegmentShare = Field(
-        {"indie": 0.0757, "startup": 0.0565, "enterprise": 0.82, "government": 0.03},
+        {"indie": 0.0941, "startup": 0.0373, "enterprise": 0.82, "government": 0.03},
         description="split of demand outside China by segment. Indies and startups (the routed "
         "population) 15%: in spring 2026 OpenRouter served ~4T tokens/day against ~21.6T/day "
         "through OpenAI's API and ~23T/day through Google's (SOURCES 9, M), so routing carried "
@@ -177,41 +177,41 @@ class ChoiceParams(_Section):
     """The developer's multinomial-logit utility and how often it is reconsidered."""
 
     price_weight: BySegment = Field(
-        {"indie": 1.60, "startup": 1.49, "enterprise": 0.314, "government": 0.4},
+        {"indie": 1.46, "startup": 1.46, "enterprise": 0.334, "government": 0.4},
         description="weight on -log(price); within-model elasticity across providers -1.1 "
         "(NBER, SOURCES 9, M) sets the scale; indie, startup and enterprise "
         + CALIBRATED
         + "0.8-2.0, 0.6-1.6 and 0.3-1.1; government guess",
     )
     quality_weight: float = Field(
-        11.7,
+        11.9,
         ge=0,
         description="weight on log(capability / frontier capability): like price, "
         "quality counts in ratios. " + CALIBRATED + "the guess range 4-12",
     )
     quality_scale: BySegmentShare = Field(
-        {"indie": 1.0, "startup": 1.0, "enterprise": 1.0, "government": 1.0},
+        {"indie": 1.0, "startup": 1.0, "enterprise": 0.979, "government": 1.0},
         description="multiplier on the quality weight by segment: enterprises spread their "
         "spend over labs whose AA scores differ widely (Menlo: Anthropic 40%, OpenAI 27%, "
         "Google 21% in Dec 2025; 81% of enterprises use three or more model families, SOURCES "
-        "10, M), so their workloads may value the index less; guess, range 0.2-1.0 (the "
-        "calibration kept the enterprise value at 1: 0.997)",
+        "10, M), so their workloads may value the index less; indie, startup and government "
+        "guess; enterprise " + CALIBRATED + "the guess range 0.2-1.0",
     )
     latency_weight: float = Field(
-        0.238,
+        0.441,
         ge=0,
         description="weight on -log(latency in s); no survey ranks latency against price "
         "(SOURCES 10): " + CALIBRATED + "the guess range 0.2-1.0",
     )
     security_penalty: BySegment = Field(
-        {"indie": 0.889, "startup": 0.380, "enterprise": 3.94, "government": 6.0},
+        {"indie": 0.995, "startup": 0.350, "enterprise": 3.33, "government": 6.0},
         description="utility penalty for a provider of a distrusted jurisdiction (CN for "
         "developers outside China): ~70% of Armis customers asked to block DeepSeek, government "
         "bans (SOURCES 10, M); indie, startup and enterprise " + CALIBRATED + "the guess "
         "ranges 0-1, 0.3-1.5 and 1-4; government guess",
     )
     product_nest_scale: float = Field(
-        0.631,
+        0.317,
         gt=0,
         le=1,
         description="nested-logit scale of the choice among one lab's products (1: products "
@@ -238,7 +238,7 @@ class ChoiceParams(_Section):
         0.3, ge=0, description="extra stay bonus per year of use of a closed API; guess"
     )
     social_weight: float = Field(
-        0.346,
+        0.506,
         ge=0,
         description="weight on the share of network neighbours using a provider: apps "
         "multihome (SOURCES 10, M), so peers matter less than price; "
@@ -299,7 +299,7 @@ class SupplyParams(_Section):
         0.5, description="share of its cash a provider may commit to new chips in a month; guess"
     )
     price_adjustment: Share = Field(
-        0.195,
+        0.130,
         description="share of the gap to the target price closed each month: list prices "
         "move every few months (SOURCES 1); " + CALIBRATED + "the guess range 0.1-0.4",
     )
@@ -307,7 +307,7 @@ class SupplyParams(_Section):
         0.5, ge=0, description="target price multiplier (utilisation / target) ** this; guess"
     )
     markup_response: float = Field(
-        0.247,
+        0.0581,
         ge=0,
         description="markup multiplier exp(this x change in log share): losing share "
         "cuts margins, though US flagships' list prices barely moved (SOURCES 1); "
@@ -317,11 +317,11 @@ class SupplyParams(_Section):
     markup_min: float = Field(0.05, ge=0, description="floor of the markup over unit cost; guess")
     markup_max: float = Field(30.0, gt=0, description="ceiling of the markup; guess")
     learning_exponent: float = Field(
-        0.0551,
+        0.0819,
         ge=0,
         le=1,
-        description="efficiency ~ cumulative tokens ** this (Wright's law: 4% per doubling "
-        "at 0.055); prices at equal capability fall ~10x/yr (a16z, SOURCES 9, H), of which "
+        description="efficiency ~ cumulative tokens ** this (Wright's law: 6% per doubling "
+        "at 0.082); prices at equal capability fall ~10x/yr (a16z, SOURCES 9, H), of which "
         "learning is part; " + CALIBRATED + "the guess range 0.05-0.3",
     )
     learning_history_months: float = Field(

@@ -148,7 +148,7 @@ def test_every_trial_stays_within_the_ranges(tmp_path: Path) -> None:
         ),
         (
             {"parameters": [{"key": "choice.quality_weight", "low": 4, "high": 5, "source": "x"}]},
-            "choice.quality_weight = 11.7 (4-5)",
+            "choice.quality_weight = 11.9 (4-5)",
         ),
         (
             {"parameters": [{"key": "choice.quality_weight", "low": 5, "high": 4, "source": "x"}]},

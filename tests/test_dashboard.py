@@ -150,13 +150,14 @@ def test_the_network_is_drawn_only_for_small_populations():
     assert DashboardMarket(developers=2_500, steps=6, seed=1).network_sample is None
 
 
-def test_dashboard_refuses_a_port_already_taken():
+def test_dashboard_refuses_a_port_already_taken(tmp_path):
     """A busy port is one line and exit status 2, not a traceback from the web server."""
+    db = str(tmp_path / "runs.db")
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = CliRunner().invoke(cli, ["dashboard", "--port", str(port)])
+        result = CliRunner().invoke(cli, ["dashboard", "--port", str(port), "--db", db])
     assert result.exit_code == 2
     assert (
         result.output.startswith("Error: cannot listen on 127.0.0.1:")
