@@ -226,7 +226,7 @@ def test_weekly_baseline_tracks_the_monthly_chinese_share() -> None:
 
     The share of the tokens of developers outside China in Dec 2025, averaged over the month's
     weeks, against the monthly run's, each the mean of seeds 1-3 (with the calibrated defaults
-    about 5.6% and 5.5%). Reconsidering left unscaled to the week would give weekly developers
+    about 1.7% and 1.8%). Reconsidering left unscaled to the week would give weekly developers
     four times the monthly chances to switch, and the weekly share would run far ahead.
     """
     base = load_scenario("baseline")
@@ -244,7 +244,7 @@ def test_weekly_baseline_tracks_the_monthly_chinese_share() -> None:
                 for seed in (1, 2, 3)
             ]
         )
-    assert 0.02 < shares["month"] < 0.4
+    assert 0.01 < shares["month"] < 0.4, shares
     assert abs(shares["week"] - shares["month"]) < 0.2 * shares["month"], shares
 
 
