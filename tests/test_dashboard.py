@@ -302,7 +302,7 @@ def test_changing_smuggling_leakage_and_stepping_redraws_the_share_chart(page, s
         expect(page.locator(".share-caption")).to_contain_text(f"(month {month} of 48)")
     assert chart.get_attribute("src") != before
     live, baseline = _shares(page.locator(".share-caption").inner_text())
-    assert abs(live - baseline) > 0.01  # a point or more: RASA and 80% leakage act
+    assert live < 0.75 * baseline  # RASA and 80% leakage act: a quarter or more of it goes
     page.screenshot(path=tmp_path / "dashboard-live.png")
     assert (tmp_path / "dashboard-live.png").stat().st_size > 10_000
 
