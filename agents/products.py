@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from simulator.scenario import ProviderSpec
-from vocabulary.calendar import format_month, parse_month
+from vocabulary.calendar import parse_month
 from vocabulary.errors import InputError
 
 TIERS = ("frontier", "mid", "fast")
@@ -162,24 +162,21 @@ class ProductLineup:
     Attributes:
         names: product names (a stand-in is named after its lab).
         lab: index of the selling provider in the run's roster.
-        tier: index into :data:`TIERS`.
         launch: first month index on sale.
         retire: first month index no longer on sale (:data:`NEVER` if it stays).
         aa_index: capability score, gaps filled (see the module's docstring).
         speed: output tokens per second, gaps filled.
-        products: the catalogue rows, None for stand-ins.
-        stand_in_price: the roster price of each product's lab, the price of a stand-in.
+        launch_price: blended list price at launch, USD per million tokens (a stand-in's is its
+            lab's roster price).
     """
 
     names: tuple[str, ...]
     lab: np.ndarray
-    tier: np.ndarray
     launch: np.ndarray
     retire: np.ndarray
     aa_index: np.ndarray
     speed: np.ndarray
-    products: tuple[Product | None, ...]
-    stand_in_price: np.ndarray
+    launch_price: np.ndarray
 
     @classmethod
     def build(
@@ -211,7 +208,7 @@ class ProductLineup:
         ]
         retire = _retirements(sold, scores)
         names: list[str] = []
-        rows: list[tuple[int, int, int, int, float, float, Product | None]] = []
+        rows: list[tuple[int, int, int, float, float, float]] = []
         for i, spec in enumerate(specs):
             own = [k for k, p in enumerate(sold) if p.lab == spec.name]
             first = min((sold[k].launch for k in own), default=None)
@@ -224,80 +221,80 @@ class ProductLineup:
                     else STAND_IN_QUALITY * max(scores[k] for k in own if sold[k].launch == first)
                 )
                 names.append(f"{spec.name} (stand-in)")
-                rows.append((i, 0, -NEVER, ends, score, speed_by_tier["frontier"], None))
+                rows.append(
+                    (i, -NEVER, ends, score, speed_by_tier["frontier"], spec.price_usd_per_m)
+                )
             for k in own:
                 product = sold[k]
                 speed = (
                     product.speed if not np.isnan(product.speed) else speed_by_tier[product.tier]
                 )
                 names.append(product.name)
-                tier = TIERS.index(product.tier)
-                rows.append((i, tier, product.launch, retire[k], scores[k], speed, product))
-        lab, tier, launch, ends, score, speed, products = zip(*rows, strict=True)
+                rows.append((i, product.launch, retire[k], scores[k], speed, product.launch_price))
+        lab, launch, ends, score, speed, price = zip(*rows, strict=True)
         return cls(
             names=tuple(names),
             lab=np.array(lab),
-            tier=np.array(tier),
             launch=np.array(launch),
             retire=np.array(ends),
             aa_index=np.array(score, dtype=float),
             speed=np.array(speed, dtype=float),
-            products=tuple(products),
-            stand_in_price=np.array([specs[i].price_usd_per_m for i in lab]),
+            launch_price=np.array(price, dtype=float),
         )
 
     def __len__(self) -> int:
         return len(self.names)
 
+    def best_on_sale(self, on_sale: np.ndarray, labs: int) -> np.ndarray:
+        """(P,) index of each lab's most capable product among ``on_sale`` ((K,) bool).
+
+        -1 for a lab with none; ties go to the product listed first.
+        """
+        sold = np.flatnonzero(on_sale)
+        order = sold[np.lexsort((sold, -self.aa_index[sold], self.lab[sold]))]
+        first = np.flatnonzero(np.diff(self.lab[order], prepend=-1))
+        best = np.full(labs, -1)
+        best[self.lab[order[first]]] = order[first]
+        return best
+
     def best_score(self, month: int, labs: int) -> np.ndarray:
         """(P,) capability of each lab's best product on sale in ``month``; NaN with none."""
-        best = np.full(labs, -np.inf)
-        sold = self.on_sale(month)
-        np.maximum.at(best, self.lab[sold], self.aa_index[sold])
-        return np.where(np.isfinite(best), best, np.nan)
+        best = self.best_on_sale(self.on_sale(month), labs)
+        return np.where(best >= 0, self.aa_index[best], np.nan)
 
     def on_sale(self, month: int) -> np.ndarray:
         """(K,) bool: launched and not yet retired in ``month``."""
         return (self.launch <= month) & (month < self.retire)
 
-    @property
-    def launch_price(self) -> np.ndarray:
-        """(K,) blended list price at launch, USD per million tokens (stand-ins: the roster's)."""
-        return np.array(
-            [
-                product.launch_price if product is not None else self.stand_in_price[k]
-                for k, product in enumerate(self.products)
-            ]
-        )
 
-    def describe(self, k: int) -> str:
-        """A product's name and dates, for error messages and docs."""
-        retire = "" if self.retire[k] >= NEVER else f" to {format_month(int(self.retire[k]))}"
-        launch = "the start" if self.launch[k] < 0 else format_month(int(self.launch[k]))
-        return f"{self.names[k]} (from {launch}{retire})"
+def _retirements(products: Sequence[Product], scores: Sequence[float]) -> np.ndarray:
+    """(K,) each product's first month off sale: recorded, else the dominance rule, else never.
 
-
-def _retirements(products: Sequence[Product], scores: Sequence[float]) -> list[int]:
-    """Each product's first month off sale: recorded, else the dominance rule, else never.
+    Product j dominates product k when it is of the same lab and tier, listed later (by launch,
+    then by catalogue order), at least as capable and no dearer at launch; k retires
+    :data:`RETIREMENT_LAG_MONTHS` after the first launch of a product dominating it.
 
     Args:
         products: the catalogued products of the run's labs.
         scores: their capability scores, gaps filled.
     """
-    ends: list[int] = []
-    for k, product in enumerate(products):
-        if product.retired is not None:
-            ends.append(product.retired)
-            continue
-        successors = [
-            other.launch
-            for j, other in enumerate(products)
-            if j != k
-            and other.lab == product.lab
-            and other.tier == product.tier
-            and (other.launch, j) > (product.launch, k)
-            and scores[j] >= scores[k]
-            and other.launch_price <= product.launch_price
-        ]
-        ends.append(min(successors) + RETIREMENT_LAG_MONTHS if successors else NEVER)
-    return ends
+    lab = np.array([p.lab for p in products])
+    tier = np.array([p.tier for p in products])
+    launch = np.array([p.launch for p in products])
+    price = np.array([p.launch_price for p in products])
+    score = np.asarray(scores, dtype=float)
+    order = np.arange(len(products))
+    later = (launch[None, :] > launch[:, None]) | (
+        (launch[None, :] == launch[:, None]) & (order[None, :] > order[:, None])
+    )
+    dominates = (  # [k, j]: j dominates k
+        (lab[None, :] == lab[:, None])
+        & (tier[None, :] == tier[:, None])
+        & later
+        & (score[None, :] >= score[:, None])
+        & (price[None, :] <= price[:, None])
+    )
+    successor = np.where(dominates, launch[None, :], NEVER).min(axis=1, initial=NEVER)
+    ends = np.where(successor < NEVER, successor + RETIREMENT_LAG_MONTHS, NEVER)
+    recorded = np.array([p.retired if p.retired is not None else -1 for p in products])
+    return np.where(recorded >= 0, recorded, ends)

@@ -42,7 +42,7 @@ class ProductNest:
         share: (S, K) share of a segment's tokens at a product's lab that go to the product.
         value: (S, P) inclusive value of each lab for each segment; -inf with nothing on sale.
         price: (K,) USD per million tokens, NaN until a product first goes on sale.
-        best: (P,) index of each lab's most capable product on sale.
+        best: (P,) index of each lab's most capable product on sale, -1 with none.
     """
 
     def __init__(self, lineup: ProductLineup, labs: int, params: ChoiceParams) -> None:
@@ -59,7 +59,7 @@ class ProductNest:
         self.share = np.zeros((len(SEGMENTS), size))
         self.value = np.full((len(SEGMENTS), labs), -np.inf)
         self.price = np.full(size, np.nan)
-        self.best = np.zeros(labs, dtype=np.int64)
+        self.best = np.full(labs, -1)
 
     def open_month(self, month: int) -> None:
         """Products launch (at their list price) and retire; the within-lab choice follows."""
@@ -67,7 +67,7 @@ class ProductNest:
         self.on_sale = lineup.on_sale(month)
         launched = self.on_sale & np.isnan(self.price)
         self.price[launched] = lineup.launch_price[launched]
-        self.best = _best_on_sale(lineup, self.on_sale, self.labs)
+        self.best = lineup.best_on_sale(self.on_sale, self.labs)
         self._update_choice()
 
     def _update_choice(self) -> None:
@@ -101,8 +101,11 @@ class ProductNest:
         return np.isfinite(self.value[0])
 
     def lab_price(self) -> np.ndarray:
-        """(P,) price of each lab's best product on sale: the lab's price in the utility."""
-        return self.price[self.best]
+        """(P,) price of each lab's best product on sale: the lab's price in the utility.
+
+        NaN for a lab with nothing on sale.
+        """
+        return np.where(self.best >= 0, self.price[self.best], np.nan)
 
     def segment_price(self) -> np.ndarray:
         """(S, P) USD per million tokens a segment pays on average at each lab."""
@@ -134,15 +137,3 @@ class ProductNest:
     def product_tokens(self, served: np.ndarray) -> np.ndarray:
         """(K,) tokens per month each product served, from (S, P) tokens served by segment."""
         return (served[:, self.lineup.lab] * self.share).sum(axis=0)
-
-
-def _best_on_sale(lineup: ProductLineup, on_sale: np.ndarray, labs: int) -> np.ndarray:
-    """(P,) index of each lab's most capable product on sale (its first product if none)."""
-    best = np.zeros(labs, dtype=np.int64)
-    for lab in range(labs):
-        own = np.flatnonzero((lineup.lab == lab) & on_sale)
-        if own.size == 0:
-            own = np.flatnonzero(lineup.lab == lab)
-        if own.size:
-            best[lab] = own[np.argmax(lineup.aa_index[own])]
-    return best
