@@ -282,7 +282,6 @@ class TokenMarket(mesa.Model):
         if step > 0:
             self.demand.grow(self.month)
         self.segment_price = self.products.segment_price()
-        self.product_price = self.products.price.copy()
         return self.demand.tokens(self.developers, self.segment_price)
 
     def _clear(self, developer_demand: np.ndarray, capacity: np.ndarray) -> Clearing:
@@ -359,6 +358,7 @@ class TokenMarket(mesa.Model):
     def _product_rows(self) -> list[dict[str, Any]]:
         """One row per product sold this step (tokens and spend per month, price per M)."""
         nest, lineup = self.products, self.products.lineup
+        price = nest.price  # as the developers paid it: prices move in the next step's stage 3
         tokens = nest.product_tokens(self.product_served)
         tokens_global = nest.product_tokens(self.served_global)
         return [
@@ -367,8 +367,8 @@ class TokenMarket(mesa.Model):
                 "provider": self.providers[lineup.lab[k]].spec.name,
                 "tokens": float(tokens[k]),
                 "tokens_global": float(tokens_global[k]),
-                "spend_usd": float(tokens[k] * self.product_price[k] / 1e6),
-                "price": float(self.product_price[k]),
+                "spend_usd": float(tokens[k] * price[k] / 1e6),
+                "price": float(price[k]),
             }
             for k in np.flatnonzero(nest.on_sale)
         ]
