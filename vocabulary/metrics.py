@@ -210,8 +210,8 @@ SEGMENT_METRICS: tuple[Metric, ...] = (
         "spend_usd",
         Level.SEGMENT,
         Unit.USD_PER_MONTH,
-        "what they paid the provider: tokens served x its price; NULL in runs stored before "
-        "schema version 5",
+        "what they paid the provider: tokens served x the mean price of the products their "
+        "segment buys there; NULL in runs stored before schema version 5",
     ),
 )
 """Columns of ``segment_steps`` after region, segment and provider, in table order."""
@@ -225,7 +225,12 @@ PRODUCT_METRICS: tuple[Metric, ...] = (
         "tokens it served to developers on global platforms",
     ),
     Metric("spend_usd", Level.PRODUCT, Unit.USD_PER_MONTH, "what developers paid for it"),
-    Metric("price", Level.PRODUCT, Unit.PRICE, "its list price"),
+    Metric(
+        "price",
+        Level.PRODUCT,
+        Unit.PRICE,
+        "its price: the list price at launch, moved since by its lab's pricing",
+    ),
 )
 """Columns of ``product_steps`` after product and provider, in table order."""
 
