@@ -1,6 +1,7 @@
 """The accelerator catalogue as arrays, so per-chip arithmetic is vectorised over chips."""
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -58,6 +59,11 @@ class ChipCatalogue:
             available_from=np.array([parse_month(s.available_from) for s in specs]),
             domestic_output=domestic_output,
         )
+
+    @cached_property
+    def h100_equivalents(self) -> np.ndarray:
+        """(C,) inference throughput of each chip in H100s: the unit compute is counted in."""
+        return self.tokens_per_s / self.tokens_per_s[self.index("H100")]
 
     def index(self, name: str) -> int:
         """Position of a chip by name."""

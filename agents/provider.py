@@ -7,7 +7,6 @@ length; a step adds ``dt`` months of them to cash and to cumulative tokens (see
 :mod:`vocabulary.clock`).
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import mesa
@@ -41,6 +40,30 @@ class Delivery:
     chip: int
     channel: int
     units: float
+
+
+@dataclass(frozen=True)
+class FleetNumbers:
+    """What a provider's fleet gives, computed once per change to it rather than per question.
+
+    Pricing, ordering, accounting and the metrics ask for the same capacities and power draws
+    tens of times a step; they only change when accelerators arrive, rented units change or
+    learning raises efficiency, so :class:`ProviderAgent` computes them then (with the same
+    arithmetic as asking each time, so results are identical to the last bit).
+
+    Attributes:
+        supply: the supply parameters the numbers were computed for.
+        per_unit: (C,) sustainable tokens per month from one accelerator of each chip.
+        owned_capacity: tokens per month of the owned fleet.
+        remote_capacity: tokens per month of the rented accelerators.
+        owned_watts: rated power of the owned fleet, in watts.
+    """
+
+    supply: SupplyParams
+    per_unit: np.ndarray
+    owned_capacity: float
+    remote_capacity: float
+    owned_watts: float
 
 
 @dataclass
@@ -104,6 +127,7 @@ class ProviderAgent(mesa.Agent):
         self.demand_history: list[float] = []
         self.share_history: list[float] = []
         self.books = StepBooks()
+        self._numbers: FleetNumbers | None = None
 
     # ---- capacity -------------------------------------------------------------------------
 
@@ -111,18 +135,38 @@ class ProviderAgent(mesa.Agent):
         """(C,) sustainable tokens per month from one accelerator of each chip."""
         return self.catalogue.tokens_per_s * self.efficiency * max_utilisation * SECONDS_PER_MONTH
 
+    def fleet_numbers(self, supply: SupplyParams) -> FleetNumbers:
+        """The fleet's capacities and power now (recomputed only after the fleet changed)."""
+        numbers = self._numbers
+        if numbers is None or numbers.supply is not supply:
+            per_unit = self.tokens_per_unit(supply.max_utilisation)
+            owned_units = self.fleet.sum(axis=1)
+            remote_chip = self.catalogue.index(supply.remote_chip)
+            numbers = self._numbers = FleetNumbers(
+                supply=supply,
+                per_unit=per_unit,
+                owned_capacity=float(owned_units @ per_unit),
+                remote_capacity=self.remote_units * float(per_unit[remote_chip]),
+                owned_watts=float(owned_units @ self.catalogue.watts),
+            )
+        return numbers
+
+    def _fleet_changed(self) -> None:
+        """Forget the fleet's numbers: accelerators, rented units or efficiency moved."""
+        self._numbers = None
+
     def owned_capacity(self, supply: SupplyParams) -> float:
         """Tokens per month the owned fleet can serve."""
-        return float(self.fleet.sum(axis=1) @ self.tokens_per_unit(supply.max_utilisation))
+        return self.fleet_numbers(supply).owned_capacity
 
     def remote_capacity(self, supply: SupplyParams) -> float:
         """Tokens per month from rented foreign accelerators."""
-        chip = self.catalogue.index(supply.remote_chip)
-        return self.remote_units * float(self.tokens_per_unit(supply.max_utilisation)[chip])
+        return self.fleet_numbers(supply).remote_capacity
 
     def capacity(self, supply: SupplyParams) -> float:
         """Tokens per month the provider can serve this step."""
-        return self.owned_capacity(supply) + self.remote_capacity(supply)
+        numbers = self.fleet_numbers(supply)
+        return numbers.owned_capacity + numbers.remote_capacity
 
     def compute_h100(self, supply: SupplyParams) -> np.ndarray:
         """(4,) accelerators serving, in H100-equivalents of inference throughput, by channel.
@@ -130,7 +174,7 @@ class ProviderAgent(mesa.Agent):
         Channels as in ``CHANNELS``: legal, domestic, smuggled (owned), remote (rented).
         """
         catalogue = self.catalogue
-        h100 = catalogue.tokens_per_s / catalogue.tokens_per_s[catalogue.index("H100")]
+        h100 = catalogue.h100_equivalents
         compute = np.zeros(len(CHANNELS))
         compute[[LEGAL, DOMESTIC, SMUGGLED]] = h100 @ self.fleet
         compute[REMOTE] = self.remote_units * h100[catalogue.index(supply.remote_chip)]
@@ -138,7 +182,7 @@ class ProviderAgent(mesa.Agent):
 
     def pipeline_capacity(self, supply: SupplyParams) -> float:
         """Tokens per month that ordered, undelivered accelerators will add."""
-        per_unit = self.tokens_per_unit(supply.max_utilisation)
+        per_unit = self.fleet_numbers(supply).per_unit.tolist()  # floats: no numpy scalars
         return float(sum(d.units * per_unit[d.chip] for d in self.pipeline))
 
     def install_initial_fleet(
@@ -174,6 +218,7 @@ class ProviderAgent(mesa.Agent):
                 self.pipeline.append(Delivery(start + ahead, chip, channel, step_units))
         chip = self.catalogue.index(supply.remote_chip)
         self.remote_units = needed * self.spec.remote_share / per_unit[chip]
+        self._fleet_changed()
 
     def receive_deliveries(self, month: int) -> None:
         """Accelerators whose lead time has passed join the fleet."""
@@ -181,6 +226,8 @@ class ProviderAgent(mesa.Agent):
         self.pipeline = [d for d in self.pipeline if d.month > month]
         for delivery in arrived:
             self.fleet[delivery.chip, delivery.channel] += delivery.units
+        if arrived:
+            self._fleet_changed()
 
     # ---- costs and prices -----------------------------------------------------------------
 
@@ -190,16 +237,12 @@ class ProviderAgent(mesa.Agent):
 
     def fixed_cost(self, supply: SupplyParams) -> float:
         """USD per month that do not depend on load: amortisation, halls and staff, rent."""
-        owned_kw = self._owned_watts() / 1000.0
+        owned_kw = self.fleet_numbers(supply).owned_watts / 1000.0
         return (
             self.fleet_value / supply.amortisation_months
             + owned_kw * supply.other_cost_per_kw_hour * HOURS_PER_MONTH
             + self.remote_units * supply.remote_rent_usd_per_hour * HOURS_PER_MONTH
         )
-
-    def _owned_watts(self) -> float:
-        """Rated power of the owned fleet, in watts."""
-        return float(self.fleet.sum(axis=1) @ self.catalogue.watts)
 
     def energy_kwh(self, utilisation: float, supply: SupplyParams, remote: bool = False) -> float:
         """KWh the owned (or, with ``remote``, the rented) accelerators draw in a month.
@@ -211,7 +254,7 @@ class ProviderAgent(mesa.Agent):
             remote_chip = self.catalogue.index(supply.remote_chip)
             watts = self.remote_units * self.catalogue.watts[remote_chip]
         else:
-            watts = self._owned_watts()
+            watts = self.fleet_numbers(supply).owned_watts
         return watts / 1000.0 * self.spec.pue * HOURS_PER_MONTH * load
 
     def marginal_cost(self, supply: SupplyParams, energy_multiplier: float) -> float:
@@ -236,7 +279,7 @@ class ProviderAgent(mesa.Agent):
     def set_initial_markup(self, supply: SupplyParams) -> None:
         """Read the markup off the sourced list price and the cost of the starting fleet."""
         cost = self.average_cost(supply, 1.0)
-        self.markup = float(np.clip(self.price / cost - 1.0, supply.markup_min, supply.markup_max))
+        self.markup = _clamp(self.price / cost - 1.0, supply.markup_min, supply.markup_max)
 
     def set_price(self, supply: SupplyParams, energy_multiplier: float) -> float:
         """Move the average price per token; returns the factor it moved by.
@@ -253,7 +296,7 @@ class ProviderAgent(mesa.Agent):
         """
         capacity = self.capacity(supply)
         demand = self.demand_history[-1] if self.demand_history else capacity
-        load = np.clip(
+        load = _clamp(
             demand / capacity / supply.target_utilisation if capacity > 0 else 2.0, 0.25, 2.0
         )
         target = (
@@ -286,7 +329,7 @@ class ProviderAgent(mesa.Agent):
             growth = (history[-1] / history[-2]) ** (1 / dt) - 1
         else:
             growth = fallback_growth
-        return history[-1] * (1.0 + float(np.clip(growth, 0.0, 0.6))) ** months_ahead
+        return history[-1] * (1.0 + _clamp(growth, 0.0, 0.6)) ** months_ahead
 
     def capacity_gap(self, lead_months: int, supply: SupplyParams, fallback_growth: float) -> float:
         """Tokens per month of new owned capacity to order now, to arrive in ``lead_months``."""
@@ -302,13 +345,15 @@ class ProviderAgent(mesa.Agent):
         """
         if self.spec.remote_share <= 0:
             self.remote_units = 0.0
+            self._fleet_changed()
             return
         needed = self.demand_forecast(1, fallback_growth) / supply.target_utilisation
         wanted = max(self.spec.remote_share * needed, needed - self.owned_capacity(supply))
         per_unit = float(
-            self.tokens_per_unit(supply.max_utilisation)[self.catalogue.index(supply.remote_chip)]
+            self.fleet_numbers(supply).per_unit[self.catalogue.index(supply.remote_chip)]
         )
         self.remote_units = wanted / per_unit * keep
+        self._fleet_changed()
 
     def order(
         self, chip: int, channel: int, units: float, unit_price: float, seized: float, arrival: int
@@ -371,15 +416,14 @@ class ProviderAgent(mesa.Agent):
             * ((self.learning_base + self.cumulative_tokens) / self.learning_base)
             ** supply.learning_exponent
         )
+        self._fleet_changed()
 
         if self.share_history and self.share_history[-1] > 0 and share > 0:
             change = np.log(share / self.share_history[-1])
-            self.markup = float(
-                np.clip(
-                    self.markup * np.exp(supply.markup_response * change),
-                    supply.markup_min,
-                    supply.markup_max,
-                )
+            self.markup = _clamp(
+                self.markup * np.exp(supply.markup_response * change),
+                supply.markup_min,
+                supply.markup_max,
             )
         self.share_history.append(share)
 
@@ -387,6 +431,14 @@ class ProviderAgent(mesa.Agent):
     def profit(self) -> float:
         """Revenue less operating cost and depreciation this step."""
         return self.books.revenue - self.books.operating_cost - self.books.depreciation
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    """``value`` within [low, high], as a Python float (NaN stays NaN).
+
+    ``np.clip`` gives the same number, at a hundred times the cost for one scalar.
+    """
+    return float(min(max(value, low), high))
 
 
 @dataclass(frozen=True)
@@ -447,25 +499,54 @@ class ProviderSnapshot:
             congestion: (P,) latency multiplier from the step's clearing.
             capability: (P,) capability of each provider.
         """
-
-        def each(value: Callable[[ProviderAgent], float]) -> np.ndarray:
-            return np.array([value(p) for p in providers])
-
+        columns = np.array(
+            [
+                (
+                    p.price,
+                    p.markup,
+                    p.spec.latency_s,
+                    p.books.revenue,
+                    p.books.energy_kwh,
+                    p.electricity_price(1.0),
+                    p.profit,
+                    p.cash,
+                    p.books.capex,
+                    p.books.seized_units,
+                    p.efficiency,
+                    p.capacity(supply),
+                )
+                for p in providers
+            ]
+        ).T.reshape(12, len(providers))
+        (
+            price,
+            markup,
+            latency_s,
+            revenue,
+            energy_kwh,
+            electricity,
+            profit,
+            cash,
+            capex,
+            seized_units,
+            efficiency,
+            capacity,
+        ) = columns
         return cls(
             names=tuple(p.spec.name for p in providers),
             jurisdictions=tuple(p.spec.jurisdiction for p in providers),
-            price=each(lambda p: p.price),
-            markup=each(lambda p: p.markup),
-            latency_s=each(lambda p: p.spec.latency_s) * congestion,
-            revenue=each(lambda p: p.books.revenue),
-            energy_kwh=each(lambda p: p.books.energy_kwh),
-            electricity_usd_per_kwh=each(lambda p: p.electricity_price(1.0)),
-            profit=each(lambda p: p.profit),
-            cash=each(lambda p: p.cash),
-            capex=each(lambda p: p.books.capex),
-            seized_units=each(lambda p: p.books.seized_units),
-            efficiency=each(lambda p: p.efficiency),
-            capacity=each(lambda p: p.capacity(supply)),
+            price=price,
+            markup=markup,
+            latency_s=latency_s * congestion,
+            revenue=revenue,
+            energy_kwh=energy_kwh,
+            electricity_usd_per_kwh=electricity,
+            profit=profit,
+            cash=cash,
+            capex=capex,
+            seized_units=seized_units,
+            efficiency=efficiency,
+            capacity=capacity,
             capability=capability,
             compute=np.array([p.compute_h100(supply) for p in providers]).reshape(
                 len(providers), len(CHANNELS)

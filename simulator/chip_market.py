@@ -67,7 +67,7 @@ def run_chip_market(
             _Request(
                 provider,
                 gap,
-                provider.tokens_per_unit(supply.max_utilisation),
+                provider.fleet_numbers(supply).per_unit,
                 lead,
                 banned[jurisdiction],
             )
@@ -133,13 +133,14 @@ def _allocate_purchases(
     In round k every provider with a gap left asks its k-th cheapest chip for all of it; a chip
     with capped output is shared pro rata among that round's askers.
     """
+    cheapest_first = available[np.argsort(cost_per_throughput[available], kind="stable")].tolist()
     options: dict[int, list[int]] = {}
     for i, request in enumerate(requests):
         buyer = request.provider.spec.jurisdiction
-        allowed = [
-            c for c in available if catalogue.for_sale_to(c, buyer) and not request.banned[c]
+        banned = request.banned.tolist()
+        options[i] = [
+            c for c in cheapest_first if catalogue.for_sale_to(c, buyer) and not banned[c]
         ]
-        options[i] = sorted(allowed, key=lambda c: cost_per_throughput[c])
     remaining_output = {
         c: output * supply.national_supply_share
         for c in available
@@ -151,6 +152,8 @@ def _allocate_purchases(
             if request.gap > 0 and round_ < len(options[i]):
                 chip = options[i][round_]
                 asks[chip].append((request, request.gap / request.per_unit[chip]))
+        if not asks:  # gaps only shrink: no later round has askers either
+            break
         for chip, rows in asks.items():
             total = sum(units for _, units in rows)
             ratio = 1.0

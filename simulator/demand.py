@@ -16,23 +16,21 @@ from vocabulary.clock import StepClock
 from vocabulary.regions import CHINA, DEV_REGIONS, SEGMENTS
 
 
-def token_demand(
-    base_demand: np.ndarray,
-    growth_index: np.ndarray,
-    price: np.ndarray,
-    reference_price: np.ndarray,
-    elasticity: np.ndarray,
+def price_response(
+    prices: np.ndarray, reference_price: np.ndarray, elasticity: np.ndarray
 ) -> np.ndarray:
-    """(N,) tokens each developer asks for this month: constant-elasticity demand.
+    """(R, S, P) factor on a developer's demand from the price it pays: constant elasticity.
+
+    It depends only on the developer's region, segment and provider, so it is computed per
+    cell and provider and then looked up, not raised to a power developer by developer.
 
     Args:
-        base_demand: (N,) tokens per month at the start, at the reference price.
-        growth_index: (N,) underlying growth of the developer's region since the start.
-        price: (N,) price the developer pays (its provider's).
-        reference_price: (N,) the starting average price in the developer's region.
-        elasticity: (N,) the developer's segment's price elasticity (<= 0).
+        prices: (S, P) USD per million tokens each segment pays at each provider.
+        reference_price: (R,) the starting average price in each developer region.
+        elasticity: (S,) each segment's price elasticity (<= 0).
     """
-    return base_demand * growth_index * (price / reference_price) ** elasticity
+    ratio = prices[None, :, :] / reference_price[:, None, None]
+    return ratio ** elasticity[None, :, None]
 
 
 class TokenDemand:
@@ -84,12 +82,11 @@ class TokenDemand:
                 segment buys its own mix of the provider's products).
         """
         dev = developers
-        return token_demand(
-            dev.base_demand,
-            self.index[dev.region],
-            prices[dev.segment, dev.provider],
-            self.reference_price[dev.region],
-            self.elasticity[dev.segment],
+        response = price_response(prices, self.reference_price, self.elasticity).reshape(-1)
+        return (
+            dev.base_demand
+            * self.index[dev.region]
+            * response[dev.cell * prices.shape[1] + dev.provider]
         )
 
 

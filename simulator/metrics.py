@@ -52,6 +52,23 @@ def _share(part: float, whole: float) -> float:
     return float(min(1.0, part / whole)) if whole > 0 else 0.0
 
 
+def _shares(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """:func:`_share` element by element."""
+    ratio = np.divide(part, whole, out=np.zeros_like(part, dtype=float), where=whole > 0)
+    return np.minimum(1.0, ratio)
+
+
+def table_rows(columns: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows (dicts of Python numbers and strings) from equally long columns.
+
+    Arrays become Python ints and floats through ``tolist``: the same values as ``float(x[i])``,
+    without a numpy scalar per cell.
+    """
+    names = list(columns)
+    values = [c.tolist() if isinstance(c, np.ndarray) else c for c in columns.values()]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+
 def _weighted_price(prices: np.ndarray, tokens: np.ndarray, mask: np.ndarray) -> float:
     volume = tokens[mask].sum()
     return float((prices[mask] * tokens[mask]).sum() / volume) if volume > 0 else float("nan")
@@ -162,31 +179,29 @@ def record_step(
         market[f"compute_{j.lower()}"] = float(compute[mask].sum())
 
     developers_by_provider = np.bincount(dev.provider, minlength=n_prov)
-    provider_rows = [
-        {
-            "provider": providers.names[i],
-            "jurisdiction": providers.jurisdictions[i],
-            "demand": float(clearing.demand[i]),
-            "served": float(clearing.served[i]),
-            "served_global": float(served_global[i]),
-            "capacity": float(capacity[i]),
-            "utilisation": _share(clearing.served[i], capacity[i]),
-            "price": float(prices[i]),
-            "markup": float(providers.markup[i]),
-            "latency_s": float(providers.latency_s[i]),
-            "revenue": float(revenue[i]),
-            "energy_kwh": float(energy[i]),
-            "profit": float(providers.profit[i]),
-            "cash": float(providers.cash[i]),
-            "capex": float(providers.capex[i]),
-            "capability": float(capability[i]),
-            "efficiency": float(providers.efficiency[i]),
-            "developers": int(developers_by_provider[i]),
-            "share_global": _share(served_global[i], served_global.sum()),
-            **{f"compute_{channel}": float(compute[i, c]) for c, channel in enumerate(CHANNELS)},
-        }
-        for i in range(n_prov)
-    ]
+    columns = {
+        "provider": list(providers.names),
+        "jurisdiction": list(providers.jurisdictions),
+        "demand": clearing.demand,
+        "served": clearing.served,
+        "served_global": served_global,
+        "capacity": capacity,
+        "utilisation": _shares(clearing.served, capacity),
+        "price": prices,
+        "markup": providers.markup,
+        "latency_s": providers.latency_s,
+        "revenue": revenue,
+        "energy_kwh": energy,
+        "profit": providers.profit,
+        "cash": providers.cash,
+        "capex": providers.capex,
+        "capability": capability,
+        "efficiency": providers.efficiency,
+        "developers": developers_by_provider,
+        "share_global": _shares(served_global, np.full(n_prov, served_global.sum())),
+        **{f"compute_{channel}": compute[:, c] for c, channel in enumerate(CHANNELS)},
+    }
+    provider_rows = table_rows(columns)
 
     n_seg = len(SEGMENTS)
     key = dev.cell * n_prov + dev.provider
@@ -194,18 +209,19 @@ def record_step(
     counts = np.bincount(key, minlength=size)
     tokens = np.bincount(key, weights=clearing.developer_served, minlength=size)
     demand = np.bincount(key, weights=developer_demand, minlength=size)
-    segment_rows = [
+    kept = np.flatnonzero(counts)
+    region, segment, provider = np.unravel_index(kept, (len(DEV_REGIONS), n_seg, n_prov))
+    segment_rows = table_rows(
         {
-            "region": DEV_REGIONS[k // (n_seg * n_prov)],
-            "segment": SEGMENTS[(k // n_prov) % n_seg],
-            "provider": providers.names[k % n_prov],
-            "developers": int(counts[k]),
-            "tokens": float(tokens[k]),
-            "demand": float(demand[k]),
-            "spend_usd": float(tokens[k] * segment_price[(k // n_prov) % n_seg, k % n_prov] / 1e6),
+            "region": [DEV_REGIONS[r] for r in region.tolist()],
+            "segment": [SEGMENTS[s] for s in segment.tolist()],
+            "provider": [providers.names[p] for p in provider.tolist()],
+            "developers": counts[kept],
+            "tokens": tokens[kept],
+            "demand": demand[kept],
+            "spend_usd": tokens[kept] * segment_price[segment, provider] / 1e6,
         }
-        for k in np.flatnonzero(counts)
-    ]
+    )
 
     return StepRecord(
         step=step,

@@ -32,7 +32,7 @@ from simulator.chip_market import run_chip_market
 from simulator.choice import ChoiceRule, UtilityTerms
 from simulator.clearing import Clearing, clear
 from simulator.demand import TokenDemand, by_year
-from simulator.metrics import StepRecord, record_step
+from simulator.metrics import StepRecord, record_step, table_rows
 from simulator.network import homophily_adjacency, row_normalised_adjacency
 from simulator.overrides import build_policies, resolve_scenario
 from simulator.product_choice import ProductNest
@@ -361,17 +361,17 @@ class TokenMarket(mesa.Model):
         price = nest.price  # as the developers paid it: prices move in the next step's stage 3
         tokens = nest.product_tokens(self.product_served)
         tokens_global = nest.product_tokens(self.served_global)
-        return [
+        sold = np.flatnonzero(nest.on_sale)
+        return table_rows(
             {
-                "product": lineup.names[k],
-                "provider": self.providers[lineup.lab[k]].spec.name,
-                "tokens": float(tokens[k]),
-                "tokens_global": float(tokens_global[k]),
-                "spend_usd": float(tokens[k] * price[k] / 1e6),
-                "price": float(price[k]),
+                "product": [lineup.names[k] for k in sold.tolist()],
+                "provider": [self.providers[lab].spec.name for lab in lineup.lab[sold].tolist()],
+                "tokens": tokens[sold],
+                "tokens_global": tokens_global[sold],
+                "spend_usd": tokens[sold] * price[sold] / 1e6,
+                "price": price[sold],
             }
-            for k in np.flatnonzero(nest.on_sale)
-        ]
+        )
 
     # ---- conveniences ------------------------------------------------------------------------
 

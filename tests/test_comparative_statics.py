@@ -7,10 +7,8 @@ network and monthly shocks), over several seeds, to the end of the default horiz
 import numpy as np
 import pytest
 
-from simulator.demand import token_demand
 from simulator.model import TokenMarket
 from simulator.scenario_files import load_scenario
-from vocabulary.regions import SEGMENTS
 
 SEEDS = (1, 2, 3)
 DEVELOPERS = 3_000
@@ -114,22 +112,12 @@ def test_lower_prices_raise_total_token_demand(seed: int) -> None:
     Demand has a negative price elasticity (indies most), so the same developers ask for more.
     """
     model = run("baseline", seed, steps=24)
-    dev = model.developers
-    price = np.array([p.price for p in model.providers])[dev.provider]
-    elasticity = np.array([model.scenario.demand.price_elasticity[s] for s in SEGMENTS])
+    prices = model.products.segment_price()
 
-    def total(prices: np.ndarray) -> float:
-        return float(
-            token_demand(
-                dev.base_demand,
-                np.ones(dev.size),
-                prices,
-                model.demand.reference_price[dev.region],
-                elasticity[dev.segment],
-            ).sum()
-        )
+    def total(segment_prices: np.ndarray) -> float:
+        return float(model.demand.tokens(model.developers, segment_prices).sum())
 
-    assert total(price / 2) > total(price)
+    assert total(prices / 2) > total(prices)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
