@@ -84,8 +84,7 @@ class ProductNest:
         )
         scaled = within / self.scale  # the best product scores 0, so no overflow
         weight = np.exp(scaled)
-        total = np.zeros((len(SEGMENTS), self.labs))
-        np.add.at(total.T, lineup.lab, weight.T)
+        total = self._by_lab(weight)
         with np.errstate(divide="ignore"):
             self.value = self.scale * np.log(total)
         self.share = np.divide(
@@ -94,6 +93,11 @@ class ProductNest:
             out=np.zeros_like(weight),
             where=total[:, lineup.lab] > 0,
         )
+
+    def _by_lab(self, values: np.ndarray) -> np.ndarray:
+        """(S, P) sums of (S, K) ``values`` over each lab's products, in product order."""
+        lab = self.lineup.lab
+        return np.array([np.bincount(lab, weights=row, minlength=self.labs) for row in values])
 
     @property
     def lab_on_sale(self) -> np.ndarray:
@@ -109,9 +113,8 @@ class ProductNest:
 
     def segment_price(self) -> np.ndarray:
         """(S, P) USD per million tokens a segment pays on average at each lab."""
-        paid = np.zeros((len(SEGMENTS), self.labs))
         priced = np.where(self.on_sale, self.price, 0.0)
-        np.add.at(paid.T, self.lineup.lab, (self.share * priced[None, :]).T)
+        paid = self._by_lab(self.share * priced[None, :])
         return np.where(self.lab_on_sale[None, :], paid, np.nan)
 
     def average_price(self, tokens: np.ndarray) -> np.ndarray:
