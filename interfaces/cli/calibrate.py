@@ -10,7 +10,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from interfaces import api
-from interfaces.cli.common import db_option, json_option, json_safe
+from interfaces.cli.common import (
+    check_one_executor,
+    db_option,
+    json_option,
+    json_safe,
+    scheduler_options,
+)
 from interfaces.cli.tables import print_table
 from vocabulary.errors import InputError
 
@@ -87,19 +93,7 @@ DEFAULT_OUT = "calibrated.toml"
     default=None,
     help="Local worker processes; also the trials run at once [default: the number of cores].",
 )
-@click.option(
-    "--scheduler",
-    default=None,
-    metavar="ADDRESS",
-    help="Run on this Dask distributed scheduler instead: tcp://HOST:PORT on this "
-    "machine (e.g. tcp://127.0.0.1:8786), or tls://HOST:PORT anywhere.",
-)
-@click.option(
-    "--insecure-scheduler",
-    is_flag=True,
-    help="Allow a --scheduler on another machine without TLS: whoever answers there, "
-    "or can tamper with the network, can run any code on this machine.",
-)
+@scheduler_options
 @db_option
 @json_option
 def calibrate(
@@ -136,10 +130,7 @@ def calibrate(
       sim calibrate --targets my_targets.toml --space my_ranges.toml
       sim run --scenario calibrated.toml          # run the result
     """
-    if workers is not None and scheduler is not None:
-        raise InputError(
-            "--workers and --scheduler exclude each other: the cluster's own workers run the tasks"
-        )
+    check_one_executor(workers, scheduler)
     out_path = Path(out)
     if out_path.exists() and not force:
         raise InputError(f"--out {out}: the file exists; choose another --out or add --force")

@@ -152,6 +152,44 @@ def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def scheduler_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--scheduler`` and ``--insecure-scheduler``: run on a Dask cluster instead of locally.
+
+    The command receives ``scheduler`` and ``insecure_scheduler``; it checks them against its
+    ``--workers`` with :func:`check_one_executor`.
+    """
+    options = [
+        click.option(
+            "--scheduler",
+            default=None,
+            metavar="ADDRESS",
+            help="Run on this Dask distributed scheduler instead: tcp://HOST:PORT on this "
+            "machine (e.g. tcp://127.0.0.1:8786), or tls://HOST:PORT anywhere.",
+        ),
+        click.option(
+            "--insecure-scheduler",
+            is_flag=True,
+            help="Allow a --scheduler on another machine without TLS: whoever answers there, "
+            "or can tamper with the network, can run any code on this machine.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def check_one_executor(workers: int | None, scheduler: str | None) -> None:
+    """Local workers or a cluster, not both.
+
+    Raises:
+        InputError: both ``--workers`` and ``--scheduler`` were given.
+    """
+    if workers is not None and scheduler is not None:
+        raise InputError(
+            "--workers and --scheduler exclude each other: the cluster's own workers run the tasks"
+        )
+
+
 def scenario_from_options(
     scenario: str | None,
     policies: tuple[str, ...],

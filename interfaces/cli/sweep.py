@@ -25,10 +25,12 @@ from rich.table import Table
 from interfaces import api
 from interfaces.cli.common import (
     SimGroup,
+    check_one_executor,
     db_option,
     json_option,
     json_safe,
     scenario_options,
+    scheduler_options,
 )
 from interfaces.cli.runs import fmt_delta, iso_time
 from interfaces.cli.tables import print_table
@@ -170,19 +172,7 @@ SPEC_OPTIONS = (
     default=None,
     help="Local worker processes [default: the number of cores].",
 )
-@click.option(
-    "--scheduler",
-    default=None,
-    metavar="ADDRESS",
-    help="Run on this Dask distributed scheduler instead: tcp://HOST:PORT on this "
-    "machine (e.g. tcp://127.0.0.1:8786), or tls://HOST:PORT anywhere.",
-)
-@click.option(
-    "--insecure-scheduler",
-    is_flag=True,
-    help="Allow a --scheduler on another machine without TLS: whoever answers there, "
-    "or can tamper with the network, can run any code on this machine.",
-)
+@scheduler_options
 @click.option(
     "--large", is_flag=True, help="Allow a sweep of more than 10,000 runs (up to 1,000,000)."
 )
@@ -243,10 +233,7 @@ def sweep_group(
     """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
     if ctx.invoked_subcommand is not None:
         return
-    if workers is not None and scheduler is not None:
-        raise InputError(
-            "--workers and --scheduler exclude each other: the cluster's own workers run the tasks"
-        )
+    check_one_executor(workers, scheduler)
     if resume is not None:
         given = [
             param.opts[0]
