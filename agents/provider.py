@@ -8,6 +8,7 @@ length; a step adds ``dt`` months of them to cash and to cumulative tokens (see
 """
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import mesa
 import numpy as np
@@ -42,8 +43,7 @@ class Delivery:
     units: float
 
 
-@dataclass(frozen=True)
-class FleetNumbers:
+class FleetNumbers(NamedTuple):
     """What a provider's fleet gives, computed once per change to it rather than per question.
 
     Pricing, ordering, accounting and the metrics ask for the same capacities and power draws
@@ -344,16 +344,21 @@ class ProviderAgent(mesa.Agent):
         remote access the policies leave.
         """
         if self.spec.remote_share <= 0:
-            self.remote_units = 0.0
-            self._fleet_changed()
+            self._rent(0.0, supply)
             return
         needed = self.demand_forecast(1, fallback_growth) / supply.target_utilisation
         wanted = max(self.spec.remote_share * needed, needed - self.owned_capacity(supply))
         per_unit = float(
             self.fleet_numbers(supply).per_unit[self.catalogue.index(supply.remote_chip)]
         )
-        self.remote_units = wanted / per_unit * keep
-        self._fleet_changed()
+        self._rent(wanted / per_unit * keep, supply)
+
+    def _rent(self, units: float, supply: SupplyParams) -> None:
+        """Rent ``units`` accelerators abroad; only the remote capacity changes with them."""
+        numbers = self.fleet_numbers(supply)
+        per_unit = float(numbers.per_unit[self.catalogue.index(supply.remote_chip)])
+        self.remote_units = units
+        self._numbers = numbers._replace(remote_capacity=units * per_unit)
 
     def order(
         self, chip: int, channel: int, units: float, unit_price: float, seized: float, arrival: int

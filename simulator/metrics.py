@@ -9,6 +9,7 @@ runs, all in the month's first week).
 """
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -66,7 +67,7 @@ def table_rows(columns: dict[str, Any]) -> list[dict[str, Any]]:
     """
     names = list(columns)
     values = [c.tolist() if isinstance(c, np.ndarray) else c for c in columns.values()]
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+    return list(map(dict, map(zip, repeat(names), zip(*values, strict=True))))  # no Python loop
 
 
 def _weighted_price(prices: np.ndarray, tokens: np.ndarray, mask: np.ndarray) -> float:
