@@ -140,6 +140,7 @@ def record_step(
         average_electricity = (electricity[mask] * energy[mask]).sum() / kwh
         return float(revenue[mask].sum() / kwh / average_electricity)
 
+    developers_by_provider = np.bincount(dev.provider, minlength=n_prov)
     market: dict[str, Any] = {
         "tokens_total": float(total),
         "tokens_global": float(served_global.sum()),
@@ -169,7 +170,7 @@ def record_step(
         "capability_best_us": float(capability[is_us].max()) if is_us.any() else 0.0,
         "hhi_global": _hhi(served_global),
         "hhi_china": _hhi(served_china),
-        "developers_on_cn": int(is_cn[dev.provider].sum()),
+        "developers_on_cn": int(developers_by_provider[is_cn].sum()),
         "seized_units": float(sum(providers.seized_units.tolist())),  # in order, not pairwise
     }
     market["capability_gap"] = market["capability_best_us"] - market["capability_best_cn"]
@@ -179,7 +180,6 @@ def record_step(
             market[f"compute_{j.lower()}_{channel}"] = float(compute[mask, c].sum())
         market[f"compute_{j.lower()}"] = float(compute[mask].sum())
 
-    developers_by_provider = np.bincount(dev.provider, minlength=n_prov)
     columns = {
         "provider": list(providers.names),
         "jurisdiction": list(providers.jurisdictions),
