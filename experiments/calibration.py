@@ -38,7 +38,8 @@ from experiments.calibration_space import (
 from experiments.run_tables import RunTables
 from experiments.runner import deferred_stop_signals
 from experiments.sweep import Task, default_name
-from experiments.sweep_executors import Executor, TaskResult
+from experiments.sweep_executors import Executor
+from experiments.sweep_worker import TaskResult
 from experiments.targets import Target
 from experiments.validation import evaluate, loss
 from runs.calibrations import (

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from experiments.runner import RunResult, execute, software_versions
+from runs.history_rows import digest_version
 from runs.load import StoredRun, load_table
-from runs.recorder import digest_version
 from runs.schema import HISTORY_TABLES
 from runs.store import RunStore
 from simulator.model import TokenMarket

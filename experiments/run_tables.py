@@ -14,7 +14,8 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
-from experiments.sweep_executors import TaskResult
+from experiments.sweep_worker import TaskResult
+from runs.history_rows import Table
 from runs.load import StoredRun
 from simulator.metrics import StepRecord
 from vocabulary.metrics import Level, names
@@ -51,6 +52,18 @@ def no_products() -> pd.DataFrame:
             **{metric: pd.Series(dtype="float64") for metric in names(Level.PRODUCT)},
         }
     )
+
+
+def _frame(table: Table, level: Level) -> pd.DataFrame:
+    """A history table's rows indexed by month, as :meth:`RunTables.from_records` has them.
+
+    Stored rows hold None where a record held NaN: metric columns are read back as floats.
+    """
+    frame = pd.DataFrame(table.rows, columns=list(table.columns))
+    months = pd.Index(frame.pop("month").to_numpy(), name=None)
+    frame = frame.drop(columns="step").set_axis(months, axis=0)
+    unread = [c for c in names(level) if c in frame.columns and frame[c].dtype == object]
+    return frame.astype(dict.fromkeys(unread, "float64"))
 
 
 class Unmeasurable(Exception):
@@ -104,8 +117,18 @@ class RunTables:
 
     @classmethod
     def from_result(cls, result: TaskResult) -> Self:
-        """From a sweep executor's :class:`~experiments.sweep_executors.TaskResult`."""
-        return cls.from_records(result.records)
+        """From a sweep worker's :class:`~experiments.sweep_worker.TaskResult` (its rows)."""
+        history = result.history
+        tables = [
+            _frame(table, level)
+            for table, level in (
+                (history.market, Level.MARKET),
+                (history.providers, Level.PROVIDER),
+                (history.segments, Level.SEGMENT),
+            )
+        ]
+        products = _frame(history.products, Level.PRODUCT) if history.products.rows else None
+        return cls._monthly(*tables, no_products() if products is None else products)
 
     @classmethod
     def from_stored(cls, run: StoredRun) -> Self:

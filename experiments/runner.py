@@ -1,4 +1,4 @@
-"""Running a scenario into the store: the one path ``sim run`` (and later sweeps) take.
+"""Running a scenario into the store: the one path ``sim run`` and the runs of sweeps take.
 
 The model is built before the store is touched, so bad input never leaves a trace. Each step is
 stored as soon as it is simulated. Ctrl-C (SIGINT) and SIGTERM stop the run cleanly after the
@@ -7,23 +7,20 @@ SIGKILL leaves it ``running`` with a dead process, which listings report as ``in
 """
 
 import signal
-import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib.metadata import version
 from typing import Any
 
-import mesa
-import numpy as np
+from sqlalchemy import Connection
 
-import simulator
+from experiments.sweep_worker import TaskResult, software_versions
 from policies.engine import ActivePolicy
 from runs.developer_history import DeveloperRows, HistoryPlan
-from runs.recorder import DIGEST_VERSION, RunRecorder, digest_version
+from runs.history_rows import DIGEST_VERSION
+from runs.recorder import RunRecorder
 from runs.store import RunStore
-from simulator.metrics import StepRecord
 from simulator.model import TokenMarket
 from simulator.overrides import build_policies
 from simulator.scenario import Scenario
@@ -51,21 +48,6 @@ class RunResult:
     digest: str
     steps: int
     model: TokenMarket
-
-
-def software_versions() -> dict[str, str]:
-    """Versions a run records, so a replay can tell whether the software changed.
-
-    ``digest`` is the form of the run's digest (see :mod:`runs.recorder`).
-    """
-    return {
-        "digest": str(DIGEST_VERSION),
-        "package": simulator.__version__,
-        "python": sys.version.split()[0],
-        "mesa": mesa.__version__,
-        "numpy": np.__version__,
-        "sqlalchemy": version("sqlalchemy"),
-    }
 
 
 class _StopRequests:
@@ -108,6 +90,11 @@ def _developer_rows(model: TokenMarket, plan: HistoryPlan) -> DeveloperRows | No
     return ids, model.developers.provider[ids], model.developer_tokens[ids]
 
 
+def _policy_rows(active: Sequence[ActivePolicy]) -> list[dict[str, Any]]:
+    """Every policy of a run with its label and parameters, as the run's row keeps them."""
+    return [{"name": a.policy.name, "label": a.label, **a.policy.parameters()} for a in active]
+
+
 def _start_run(
     store: RunStore,
     scenario: Scenario,
@@ -118,13 +105,12 @@ def _start_run(
     versions: dict[str, str],
 ) -> int:
     """Register the run with its scenario, every policy parameter and the software versions."""
-    policies = [{"name": a.policy.name, "label": a.label, **a.policy.parameters()} for a in active]
     return store.start_run(
         name=name or scenario.name,
         seed=seed,
         steps=scenario.steps,
         scenario=scenario.model_dump(mode="json"),
-        policies=policies,
+        policies=_policy_rows(active),
         versions=versions,
         tags=tags,
     )
@@ -179,43 +165,45 @@ def execute(
 
 def store_simulated(
     store: RunStore,
-    scenario: Scenario,
-    seed: int,
-    records: Sequence[StepRecord],
+    result: TaskResult,
     *,
     name: str,
-    versions: dict[str, str],
-    error: str | None = None,
     tags: Sequence[str] = (),
-    on_started: Callable[[int], None] | None = None,
-) -> str:
+    within: Callable[[Connection, int], None] | None = None,
+) -> tuple[int, str]:
     """Store a run simulated in another process (a sweep's worker) as :func:`execute` would.
 
-    The rows go through the same :class:`RunRecorder`, step by step, so the run and its digest
-    are those of ``sim run`` with the same scenario and seed.
+    The worker built the rows and digest exactly as :class:`RunRecorder` does, so the run and
+    its digest are those of ``sim run`` with the same scenario and seed. The whole run is
+    written in one transaction (:meth:`RunStore.store_run`): a writer killed half-way leaves
+    no trace of it.
 
     Args:
         store: where to store the run.
-        scenario: what was simulated.
-        seed: the seed it was simulated with.
-        records: the steps simulated, in order.
+        result: the worker's result: the task (scenario and seed), its rows, digest, software
+            versions and error (the run is then ``failed``, with the steps done before it).
         name: the run's name.
-        versions: the software versions of the process that simulated it.
-        error: why the simulation stopped early; the run is then ``failed``, with its steps.
         tags: labels stored with the run.
-        on_started: called with the run's id as soon as it is registered.
+        within: called with the transaction's connection and the run's id once the run is
+            registered, for rows that must commit with it (a sweep's link to the run).
 
     Returns:
-        The run's status: ``finished``, or ``failed`` with ``error``.
+        The run's id and status: ``finished``, or ``failed`` with the result's error.
     """
-    run_id = _start_run(store, scenario, build_policies(scenario), seed, name, tags, versions)
-    if on_started:
-        on_started(run_id)
-    recorder = RunRecorder(store, run_id, digest_version(versions))
-    for record in records:
-        recorder.write(record)
-    if error is not None:
-        store.finish_run(run_id, "failed", error=error)
-        return "failed"
-    store.finish_run(run_id, "finished", digest=recorder.digest)
-    return "finished"
+    task = result.task
+    status = "finished" if result.error is None else "failed"
+    run_id = store.store_run(
+        name=name,
+        seed=task.seed,
+        steps=task.scenario.steps,
+        scenario=task.scenario.model_dump(mode="json"),
+        policies=_policy_rows(build_policies(task.scenario)),
+        versions=result.versions,
+        tags=tags,
+        history=result.history,
+        status=status,
+        digest=result.digest if result.error is None else None,
+        error=result.error,
+        within=within,
+    )
+    return run_id, status

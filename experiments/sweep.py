@@ -25,7 +25,6 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
-from scipy.stats import qmc
 
 from policies.registry import available
 from simulator.overrides import resolve_scenario
@@ -115,7 +114,8 @@ class Sample(BaseModel):
 
     def draw(self) -> list[Point]:
         """The sampled points, in SALib's order for ``sobol`` and ``morris``."""
-        from SALib.sample import morris, sobol  # slow to import; only samplers need it
+        from SALib.sample import morris, sobol  # slow to import; only samplers need them
+        from scipy.stats import qmc
 
         lows, highs = np.array(list(self.ranges.values())).T
         if self.method == "lhs":

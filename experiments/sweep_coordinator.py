@@ -1,23 +1,28 @@
 """Running a sweep: the tasks it has left go to an executor, each result is stored as it comes.
 
 The coordinating process is the store's only writer for the sweep: every run reaches the
-database through :func:`experiments.runner.store_simulated`, the path of ``sim run``, so its rows
-and digest are those of a plain ``sim run`` of the same scenario and seed. A task's run is
-linked to the sweep the moment it is started, so a coordinator killed while writing it leaves a
-``running`` run that the next start marks ``interrupted`` and runs again; finished runs are
+database through :func:`experiments.runner.store_simulated`, whose rows and digest are those of
+a plain ``sim run`` of the same scenario and seed. A task's run, its link to the sweep and all
+its rows are written in one transaction, so a coordinator killed while writing it leaves no
+trace of that run and the next start runs its task again; a run left ``running`` (by a version
+that wrote runs step by step) is marked ``interrupted`` and its task run again; finished runs are
 never run again. Ctrl-C or SIGTERM stops the sweep after the run being stored, keeping every
 run stored so far.
 """
 
 import signal
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
+
 from experiments.runner import deferred_stop_signals, store_simulated
 from experiments.sweep import SweepSpec, Task
 from experiments.sweep_cost import SweepStart, sweep_start
-from experiments.sweep_executors import Executor, TaskResult
+from experiments.sweep_executors import Executor
+from experiments.sweep_worker import TaskResult
 from runs.store import RunStore
 from runs.sweeps import (
     StoredSweep,
@@ -55,6 +60,10 @@ class SweepReport:
     """Runs this process stored as finished."""
     failed: int
     """Runs this process stored as failed (their tasks run again on the next start)."""
+    simulated_seconds: float = 0.0
+    """Seconds the workers spent simulating this process's runs, summed over the runs."""
+    storing_seconds: float = 0.0
+    """Seconds this process spent writing those runs to the store."""
 
 
 def run_name(sweep: StoredSweep, task: Task) -> str:
@@ -64,19 +73,16 @@ def run_name(sweep: StoredSweep, task: Task) -> str:
 
 
 def _store(store: RunStore, sweep: StoredSweep, result: TaskResult) -> str:
-    """Store one task's result as a run linked to the sweep; its status."""
+    """Store one task's result as a run linked to the sweep (one transaction); its status."""
     task = result.task
-    return store_simulated(
-        store,
-        task.scenario,
-        task.seed,
-        result.records,
-        name=run_name(sweep, task),
-        versions=result.versions,
-        error=result.error,
-        tags=(f"sweep:{sweep.name}",),
-        on_started=lambda run_id: link_run(store, sweep.id, run_id, *task.key),
+
+    def link(connection: Connection, run_id: int) -> None:
+        link_run(connection, sweep.id, run_id, *task.key)
+
+    _, status = store_simulated(
+        store, result, name=run_name(sweep, task), tags=(f"sweep:{sweep.name}",), within=link
     )
+    return status
 
 
 def run_sweep(
@@ -107,10 +113,14 @@ def run_sweep(
     if on_start:
         on_start(sweep_start(sweep.name, todo, len(tasks), executor.workers))
     stored: Counter[str] = Counter()
+    simulating = storing = 0.0
     try:
         with deferred_stop_signals() as stop:
             for result in executor.run(todo, lambda: stop.signal is not None):
+                started = time.perf_counter()
                 status = _store(store, sweep, result)
+                storing += time.perf_counter() - started
+                simulating += result.seconds
                 stored[status] += 1
                 if on_stored:
                     on_stored(result.task, status)
@@ -123,7 +133,16 @@ def run_sweep(
     already = len(done & {task.key for task in tasks})
     status = "finished" if already + stored["finished"] == len(tasks) else "failed"
     finish_sweep(store, sweep.id, status)
-    return SweepReport(sweep, status, len(tasks), already, stored["finished"], stored["failed"])
+    return SweepReport(
+        sweep,
+        status,
+        len(tasks),
+        already,
+        stored["finished"],
+        stored["failed"],
+        simulating,
+        storing,
+    )
 
 
 def run_spec(

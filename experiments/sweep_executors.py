@@ -1,33 +1,28 @@
 """Running a sweep's tasks: on a local process pool, or on a Dask distributed cluster.
 
-Executors only run tasks; they never touch the store. A worker simulates one task wholly in
-memory and sends back its per-step records (or the error that stopped it); the coordinating
-process (:mod:`experiments.sweep_coordinator`) writes them, so one process writes to the
-database whatever runs the simulations, SQLite and PostgreSQL alike, and workers on other
-machines need no access to it. A run's history depends on its scenario and seed alone, so it is
+Executors only run tasks; they never touch the store. A worker simulates each task wholly in
+memory (:mod:`experiments.sweep_worker`) and sends back its rows and digest (or the error that
+stopped it), a few tasks per round trip; the coordinating process
+(:mod:`experiments.sweep_coordinator`) writes them, so one process writes to the database
+whatever runs the simulations, SQLite and PostgreSQL alike, and workers on other machines need
+no access to it. A run's history depends on its scenario and seed alone, so it is
 the same on any executor and any number of workers.
 """
 
 import ipaddress
 import multiprocessing
 import os
-import signal
 import socket
 import struct
-import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent import futures
-from dataclasses import dataclass
 from typing import Any
 
-import numba
-
-from experiments.runner import software_versions
 from experiments.sweep import Task
-from simulator.metrics import StepRecord
-from simulator.model import TokenMarket
+from experiments.sweep_worker import TaskResult, simulate_batch, software_versions, start_worker
+from runs.history_rows import HistoryRows
 from vocabulary.errors import InputError, excerpt
 
 SCHEDULER_SCHEMES = ("tcp", "tls")
@@ -40,39 +35,21 @@ MAX_HANDSHAKE_BYTES = 1 << 20
 """A Dask handshake is tens of bytes; a length beyond this means the peer is not Dask."""
 POLL_SECONDS = 0.2
 """How often a waiting executor checks whether the coordinator was asked to stop."""
-ORPHAN_CHECK_SECONDS = 1.0
-"""How often a pool worker checks that its coordinator is still alive."""
+BATCHES_PER_WORKER = 8
+"""A sweep is sent in at least this many batches per worker, so that the workers finish
+together and a stop request waits for little work; fewer if batches would be one run."""
+MAX_BATCH = 4
+"""The most runs sent to a worker in one round trip (each future is one batch)."""
 
 
-@dataclass(frozen=True)
-class TaskResult:
-    """What a worker sends back: the steps it simulated, and the error if it did not finish."""
+def batches(tasks: Sequence[Task], workers: int) -> list[list[Task]]:
+    """``tasks`` in order, cut into batches of up to :data:`MAX_BATCH` for ``workers``.
 
-    task: Task
-    records: list[StepRecord]
-    versions: dict[str, str]
-    error: str | None = None
-
-
-def simulate(task: Task, numba_threads: int | None = None) -> TaskResult:
-    """Simulate ``task`` in memory; an error becomes part of the result, never an exception.
-
-    Args:
-        task: the run to simulate.
-        numba_threads: the number of threads for the numba kernels; 1 when several workers
-            share the cores, so they do not oversubscribe them. None keeps numba's default.
+    A batch is one round trip to a worker (fewer pickles, queue hand-offs and wake-ups per
+    run); batches stay small enough that every worker gets :data:`BATCHES_PER_WORKER` of them.
     """
-    if numba_threads is not None:
-        numba.set_num_threads(numba_threads)
-    records: list[StepRecord] = []
-    try:
-        model = TokenMarket(task.scenario, seed=task.seed)
-        while model.running:
-            model.step()
-            records.append(model.last_record)
-    except Exception as error:  # noqa: BLE001 - a failed run is data, not the sweep's end
-        return TaskResult(task, records, software_versions(), f"{type(error).__name__}: {error}")
-    return TaskResult(task, records, software_versions())
+    size = max(1, min(MAX_BATCH, len(tasks) // (workers * BATCHES_PER_WORKER)))
+    return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
 
 
 class Executor(ABC):
@@ -98,35 +75,19 @@ class Executor(ABC):
         self.close()
 
 
-def _start_worker(coordinator: int) -> None:
-    """Set up a pool worker: Ctrl-C is the coordinator's to handle, and its death is ours.
-
-    The coordinator stops the sweep cleanly on Ctrl-C, so workers ignore it. A coordinator
-    killed outright (SIGKILL) cannot shut its pool down; a worker left behind would wait
-    forever to hand over its result, so it exits as soon as its parent is gone.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def exit_when_orphaned() -> None:
-        while os.getppid() == coordinator:
-            time.sleep(ORPHAN_CHECK_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=exit_when_orphaned, name="exit-when-orphaned", daemon=True).start()
-
-
 def _lost(task: Task, error: BaseException) -> TaskResult:
     """The result of a task whose worker died or could not be reached."""
-    return TaskResult(task, [], software_versions(), f"{type(error).__name__}: {error}")
+    versions = software_versions()
+    return TaskResult(task, HistoryRows(), "", versions, f"{type(error).__name__}: {error}")
 
 
 def _results(
-    pending: dict[Any, Task],
+    pending: dict[Any, list[Task]],
     stop: Callable[[], bool],
-    wait: Callable[[dict[Any, Task]], Iterable[Any]],
+    wait: Callable[[dict[Any, list[Task]]], Iterable[Any]],
     cancel: Callable[[list[Any]], object],
 ) -> Iterator[TaskResult]:
-    """The results of the ``pending`` futures as they complete, until all are in or ``stop()``.
+    """The results of the ``pending`` batches as they complete, until all are in or ``stop()``.
 
     Only waiting and cancelling differ between executors: ``wait`` returns some finished
     futures (or none, after about :data:`POLL_SECONDS`, so that ``stop`` is checked often);
@@ -136,11 +97,15 @@ def _results(
     try:
         while pending and not stop():
             for future in wait(pending):
-                task = pending.pop(future)
+                batch = pending.pop(future)
                 try:
-                    yield future.result()
+                    results = future.result()
                 except Exception as error:  # noqa: BLE001 - a killed worker, KilledWorker
-                    yield _lost(task, error)
+                    results = [_lost(task, error) for task in batch]
+                for result in results:
+                    if stop():  # a batch's later runs are not stored after a stop request
+                        return
+                    yield result
     finally:
         if pending:
             cancel(list(pending))
@@ -159,16 +124,19 @@ class LocalPool(Executor):
         self._pool = futures.ProcessPoolExecutor(
             self.workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
+            initializer=start_worker,
             initargs=(os.getpid(),),
         )
 
     def run(self, tasks: Sequence[Task], stop: Callable[[], bool]) -> Iterator[TaskResult]:
         """See :class:`Executor`."""
         threads = 1 if self.workers > 1 else None
-        pending = {self._pool.submit(simulate, task, threads): task for task in tasks}
+        pending = {
+            self._pool.submit(simulate_batch, batch, threads): batch
+            for batch in batches(tasks, self.workers)
+        }
 
-        def wait(running: dict[Any, Task]) -> set[Any]:
+        def wait(running: dict[Any, list[Task]]) -> set[Any]:
             return futures.wait(running, POLL_SECONDS, futures.FIRST_COMPLETED).done
 
         def cancel(left: list[Any]) -> None:
@@ -221,10 +189,12 @@ class DaskCluster(Executor):
 
     def run(self, tasks: Sequence[Task], stop: Callable[[], bool]) -> Iterator[TaskResult]:
         """See :class:`Executor`."""
-        submitted = self._client.map(simulate, list(tasks), numba_threads=1, pure=False)
-        pending: dict[Any, Task] = dict(zip(submitted, tasks, strict=True))
+        workers = max(1, sum(self._client.nthreads().values()))
+        sent = batches(tasks, workers)
+        submitted = self._client.map(simulate_batch, sent, numba_threads=1, pure=False)
+        pending: dict[Any, list[Task]] = dict(zip(submitted, sent, strict=True))
 
-        def wait(running: dict[Any, Task]) -> list[Any]:
+        def wait(running: dict[Any, list[Task]]) -> list[Any]:
             done = [future for future in running if future.done()]
             if not done:
                 time.sleep(POLL_SECONDS)

@@ -16,7 +16,8 @@ from typing import Any
 from experiments.run_tables import RunTables
 from experiments.runner import deferred_stop_signals, store_simulated
 from experiments.sweep import Task
-from experiments.sweep_executors import Executor, TaskResult
+from experiments.sweep_executors import Executor
+from experiments.sweep_worker import TaskResult
 from experiments.targets import Target, first_month_needed, latest_month_needed
 from experiments.validation import evaluate
 from runs.store import RunStore
@@ -127,17 +128,10 @@ def validate_seeds(
             arrived[result.task.seed] = result
             while len(run_ids) + 1 in arrived:  # store in seed order, whatever finished first
                 done = arrived.pop(len(run_ids) + 1)
-                status = store_simulated(
-                    store,
-                    scenario,
-                    done.task.seed,
-                    done.records,
-                    name=run_name(scenario, done.task.seed),
-                    versions=done.versions,
-                    error=done.error,
-                    tags=(VALIDATION_TAG,),
-                    on_started=run_ids.append,
+                run_id, status = store_simulated(
+                    store, done, name=run_name(scenario, done.task.seed), tags=(VALIDATION_TAG,)
                 )
+                run_ids.append(run_id)
                 if on_stored:
                     on_stored(done.task.seed, status)
                 if done.error is not None:

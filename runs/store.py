@@ -4,7 +4,8 @@ Any SQLAlchemy URL works; a bare path means a SQLite file and ``postgresql://`` 
 PostgreSQL through psycopg 3. SQLite is opened in WAL mode with a busy timeout so readers never
 block the writer and several writers wait their turn; its write transactions start with
 ``BEGIN IMMEDIATE`` so that they queue for the lock instead of failing half-way. Each step's
-rows are written in one transaction, so a run that dies keeps every step it finished.
+rows are written in one transaction (``sim run``), so a run that dies keeps every step it
+finished; a run simulated elsewhere (a sweep's) is stored whole in one transaction.
 
 Opening a store checks its schema version (:mod:`runs.migrate`): a fresh database gets the
 schema, an older one is refused with the command that migrates it, a newer one is refused
@@ -17,7 +18,7 @@ import os
 import re
 import socket
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,9 @@ from urllib.parse import quote
 
 from sqlalchemy import (
     Connection,
+    Dialect,
     Engine,
+    Table,
     create_engine,
     event,
     func,
@@ -40,6 +43,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from runs.developer_history import DeveloperRows, write_developer_rows
+from runs.history_rows import HistoryRows
 from runs.migrate import UnknownSchema, create_schema, schema_version, upgrade_schema
 from runs.schema import (
     SCHEMA_VERSION,
@@ -245,6 +249,72 @@ def claim(row: Sweep | Calibration, what: str) -> None:
     row.host, row.pid = socket.gethostname(), os.getpid()
 
 
+def _run_row(
+    name: str,
+    seed: int,
+    steps: int,
+    scenario: dict[str, Any],
+    policies: list[dict[str, Any]],
+    versions: dict[str, str],
+    tags: Sequence[str],
+) -> dict[str, Any]:
+    """A new run's own row, ``running`` in this process.
+
+    Raises:
+        InputError: the name or a tag is not one line of printable text of at most
+            :data:`~vocabulary.text.NAME_LENGTH` characters.
+    """
+    check_name(name, "run name")
+    for tag in tags:
+        check_name(tag, "tag")
+    return {
+        "name": name,
+        "status": "running",
+        "created_at": utc_now(),
+        "seed": str(seed),
+        "steps_planned": steps,
+        "steps_done": 0,
+        "scenario": scenario,
+        "policies": policies,
+        "versions": versions,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "tags": list(tags),
+    }
+
+
+def _insert_run(connection: Connection, row: dict[str, Any]) -> int:
+    """Insert a run's own row; its id."""
+    return connection.execute(insert(Run).values(**row)).inserted_primary_key[0]
+
+
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+"""The positional placeholder of each DB-API parameter style that has one."""
+
+
+def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple[str, str] | None:
+    """``INSERT INTO table (run_id, columns...) VALUES (<run id>, ?, ...)`` around the run id.
+
+    The statement in the driver's own parameter style, as the text before and after the run
+    id, which is written into it (an integer from the store itself) so that the rows are passed
+    as they come, without a copy of each to prepend it. None if the driver takes no positional
+    parameters (then Core builds the statement).
+
+    Raises:
+        ValueError: ``table`` lacks some of ``columns``.
+    """
+    unknown = set(columns) - set(table.columns.keys())
+    if unknown:
+        raise ValueError(f"{table.name} has no columns {', '.join(sorted(unknown))}")
+    placeholder = _PLACEHOLDERS.get(dialect.paramstyle)
+    if placeholder is None:
+        return None
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in ("run_id", *columns))
+    values = ", ".join([placeholder] * len(columns))
+    return f"INSERT INTO {quote(table.name)} ({names}) VALUES (", f", {values})"
+
+
 class RunStore:
     """A database of runs.
 
@@ -270,6 +340,8 @@ class RunStore:
         self.exists = True
         self.upgraded_from: int | None = None
         self._new_file: Path | None = None
+        self._insert_statements: dict[tuple[str, tuple[str, ...]], tuple[str, str] | None] = {}
+        """Insert statements by table and column order, built on first use."""
         try:
             parsed = make_url(self.url)
         except (ArgumentError, ValueError):
@@ -394,54 +466,111 @@ class RunStore:
             InputError: the name or a tag is not one line of printable text of at most
                 :data:`~vocabulary.text.NAME_LENGTH` characters (nothing is written).
         """
-        check_name(name, "run name")
-        for tag in tags:
-            check_name(tag, "tag")
-        with self.session() as session:
-            run = Run(
-                name=name,
-                status="running",
-                created_at=utc_now(),
-                seed=str(seed),
-                steps_planned=steps,
-                steps_done=0,
-                scenario=scenario,
-                policies=policies,
-                versions=versions,
-                host=socket.gethostname(),
-                pid=os.getpid(),
-                tags=list(tags),
-            )
-            session.add(run)
-            session.flush()
-            return run.id
+        row = _run_row(name, seed, steps, scenario, policies, versions, tags)
+        with self.writer.begin() as connection:
+            return _insert_run(connection, row)
 
-    def write_step(
-        self,
-        run_id: int,
-        step: int,
-        month: str,
-        market: dict[str, Any],
-        providers: list[dict[str, Any]],
-        segments: list[dict[str, Any]],
-        products: list[dict[str, Any]],
-        events: list[dict[str, Any]],
-        developers: DeveloperRows | None = None,
+    def write_rows(
+        self, run_id: int, rows: HistoryRows, developers: DeveloperRows | None = None
     ) -> None:
-        """Store one step's rows (and any developer rows) and count it done, in one transaction."""
-        keys = {"run_id": run_id, "step": step, "month": month}
+        """Store some steps' rows (and any developer rows) and count them done, in one transaction.
+
+        ``sim run`` writes each step this way as soon as it is simulated, so a run that dies
+        keeps every step it finished.
+        """
         with self.writer.begin() as connection:
             if developers is not None:
-                write_developer_rows(connection, run_id, step, *developers)
-            connection.execute(insert(MarketStep), [{**keys, **market}])
-            connection.execute(insert(ProviderStep), [{**keys, **row} for row in providers])
-            if segments:
-                connection.execute(insert(SegmentStep), [{**keys, **row} for row in segments])
-            if products:
-                connection.execute(insert(ProductStep), [{**keys, **row} for row in products])
-            if events:
-                connection.execute(insert(PolicyEventRow), [{**keys, **row} for row in events])
-            connection.execute(update(Run).where(Run.id == run_id).values(steps_done=step + 1))
+                write_developer_rows(connection, run_id, rows.steps - 1, *developers)
+            self._insert_history(connection, run_id, rows)
+            connection.execute(update(Run).where(Run.id == run_id).values(steps_done=rows.steps))
+
+    def store_run(
+        self,
+        *,
+        name: str,
+        seed: int,
+        steps: int,
+        scenario: dict[str, Any],
+        policies: list[dict[str, Any]],
+        versions: dict[str, str],
+        tags: Sequence[str],
+        history: HistoryRows,
+        status: str,
+        digest: str | None = None,
+        error: str | None = None,
+        within: Callable[[Connection, int], None] | None = None,
+    ) -> int:
+        """Store a whole run simulated elsewhere in ONE transaction and return its id.
+
+        The run, its rows and its end (``status`` with ``digest`` or ``error``) commit together,
+        so a writer killed or failing half-way leaves no trace of the run, never a part of it.
+
+        Args:
+            name: the run's name.
+            seed: the seed it was simulated with.
+            steps: the steps its scenario plans.
+            scenario: the scenario (JSON).
+            policies: its policies and their parameters.
+            versions: the software versions that simulated it.
+            tags: labels for grouping runs.
+            history: every step's rows.
+            status: ``finished`` or ``failed``.
+            digest: the history's digest, for a finished run.
+            error: why a failed run stopped.
+            within: called with the transaction's connection and the run's id once the run is
+                registered, to write more rows that must commit with it (a sweep's link).
+
+        Raises:
+            InputError: as :meth:`start_run` (nothing is written).
+        """
+        row = _run_row(name, seed, steps, scenario, policies, versions, tags)
+        with self.writer.begin() as connection:
+            run_id = _insert_run(connection, row)
+            if within:
+                within(connection, run_id)
+            self._insert_history(connection, run_id, history)
+            connection.execute(
+                update(Run)
+                .where(Run.id == run_id)
+                .values(
+                    steps_done=history.steps,
+                    status=status,
+                    finished_at=utc_now(),
+                    digest=digest,
+                    error=error,
+                )
+            )
+        return run_id
+
+    def _insert_history(self, connection: Connection, run_id: int, history: HistoryRows) -> None:
+        """Insert the history's rows of run ``run_id``: one ``executemany`` per table.
+
+        Each statement is built once per table and column order and the rows are passed as
+        tuples: no per-row dictionaries or SQLAlchemy parameter processing (the history columns
+        hold plain numbers and text).
+        """
+        for table, rows in (
+            (MarketStep.__table__, history.market),
+            (ProviderStep.__table__, history.providers),
+            (SegmentStep.__table__, history.segments),
+            (ProductStep.__table__, history.products),
+            (PolicyEventRow.__table__, history.events),
+        ):
+            if not rows.rows:
+                continue
+            key = (table.name, rows.columns)
+            if key not in self._insert_statements:
+                self._insert_statements[key] = _insert_sql(self.engine.dialect, table, rows.columns)
+            statement = self._insert_statements[key]
+            if statement is None:
+                names = ("run_id", *rows.columns)
+                connection.execute(
+                    table.insert(),
+                    [dict(zip(names, (run_id, *row), strict=True)) for row in rows.rows],
+                )
+            else:
+                head, tail = statement
+                connection.exec_driver_sql(f"{head}{int(run_id)}{tail}", rows.rows)
 
     def finish_run(
         self, run_id: int, status: str, digest: str | None = None, error: str | None = None

@@ -4,8 +4,8 @@ A sweep is one row of ``sweeps`` (its name, full spec, the points it runs, statu
 and one row of ``sweep_runs`` per run it stored, naming the run's point, replicate and arm. A
 task (point, replicate, arm) is done when one of its runs is ``finished``; a resumed sweep runs
 only the others, so a finished run is never stored twice, while a failed run, or one left
-``running`` by a process that was killed, stays in the store as it ended and its task is run
-again.
+``running`` by a process that was killed (earlier versions wrote a sweep's run step by step),
+stays in the store as it ended and its task is run again.
 """
 
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -190,13 +190,18 @@ def close_abandoned_runs(store: RunStore, sweep_id: int) -> int:
 
 
 def link_run(
-    store: RunStore, sweep_id: int, run_id: int, point: int, replicate: int, arm: str
+    connection: Connection, sweep_id: int, run_id: int, point: int, replicate: int, arm: str
 ) -> None:
-    """Record that run ``run_id`` is the sweep's task ``(point, replicate, arm)``."""
-    with store.session() as session:
-        session.add(
-            SweepRun(sweep_id=sweep_id, run_id=run_id, point=point, replicate=replicate, arm=arm)
+    """Record that run ``run_id`` is the sweep's task ``(point, replicate, arm)``.
+
+    Written in the caller's transaction, the one that stores the run, so the two commit
+    together.
+    """
+    connection.execute(
+        insert(SweepRun).values(
+            sweep_id=sweep_id, run_id=run_id, point=point, replicate=replicate, arm=arm
         )
+    )
 
 
 def finish_sweep(store: RunStore, sweep_id: int, status: str) -> None:

@@ -23,7 +23,9 @@ from sim_cli import sim
 from experiments.sweep import Task, make_spec
 from experiments.sweep_analysis import welch_interval
 from experiments.sweep_coordinator import run_sweep
-from experiments.sweep_executors import Executor, LocalPool, TaskResult, simulate
+from experiments.sweep_executors import Executor, LocalPool
+from experiments.sweep_worker import TaskResult, simulate
+from runs.history_rows import HistoryDigest, HistoryRows
 from runs.load import list_runs, open_store
 from runs.recorder import RunRecorder
 from runs.store import RunStore
@@ -225,11 +227,11 @@ class FailingAt(Executor):
                 yield simulate(task)
                 continue
             model = TokenMarket(task.scenario, seed=task.seed)
-            records = []
+            digest, rows = HistoryDigest(), HistoryRows()
             for _ in range(3):
                 model.step()
-                records.append(model.last_record)
-            yield TaskResult(task, records, {"package": "test"}, "RuntimeError: boom")
+                digest.add(model.last_record, rows)
+            yield TaskResult(task, rows, digest.digest, {"package": "test"}, "RuntimeError: boom")
 
     def close(self) -> None:
         """Nothing to release."""
@@ -293,14 +295,16 @@ def test_run_left_running_by_a_killed_coordinator_is_marked_interrupted_and_run_
     points = spec.points()
     sweep = open_sweep(store, spec.name, spec.model_dump(mode="json"), points)
     (task,) = spec.tasks(points)
-    half = simulate(task)
     run_id = store.start_run(
         name="half", seed=task.seed, steps=12, scenario={}, policies=[], versions={}
     )
-    link_run(store, sweep.id, run_id, *task.key)
+    with store.writer.begin() as connection:
+        link_run(connection, sweep.id, run_id, *task.key)
     recorder = RunRecorder(store, run_id)
-    for record in half.records[:5]:
-        recorder.write(record)
+    model = TokenMarket(task.scenario, seed=task.seed)
+    for _ in range(5):
+        model.step()
+        recorder.write(model.last_record)
 
     with LocalPool(workers=1) as pool:
         report = run_sweep(

@@ -16,7 +16,7 @@ from sim_cli import sim
 from experiments.run_tables import RunTables
 from experiments.runner import execute, store_simulated
 from experiments.sweep import Task
-from experiments.sweep_executors import simulate
+from experiments.sweep_worker import simulate
 from experiments.targets import Target, load_targets
 from experiments.validation import evaluate
 from runs.load import load_run
@@ -41,7 +41,7 @@ def test_a_stored_run_measures_exactly_as_the_simulation_it_stores(
     result = simulate(Task(point=0, replicate=0, arm="main", seed=4, scenario=scenario))
     assert result.error is None
     store = RunStore(backend.url)
-    store_simulated(store, scenario, 4, result.records, name="stored", versions=result.versions)
+    store_simulated(store, result, name="stored")
     targets = load_targets()
     in_memory = evaluate(targets, [RunTables.from_result(result)])
     stored = evaluate(targets, [RunTables.from_stored(load_run(store, 1))])

@@ -1,0 +1,108 @@
+"""What a sweep's worker process runs: tasks simulated in memory, sent back as rows to store.
+
+A worker builds each run's rows and digest itself (:mod:`runs.history_rows`), in parallel with
+the other workers, so the coordinating process only inserts them. This module imports the model
+and the task type and nothing of the store, the coordinator or the command line, so that a
+worker process starts quickly: a pool unpickles ``simulate_batch`` from here and nothing else.
+"""
+
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.metadata import version
+
+import mesa
+import numba
+import numpy as np
+
+import simulator
+from experiments.sweep import Task
+from runs.history_rows import DIGEST_VERSION, HistoryDigest, HistoryRows
+from simulator.model import TokenMarket
+
+ORPHAN_CHECK_SECONDS = 1.0
+"""How often a pool worker checks that its coordinator is still alive."""
+
+
+def software_versions() -> dict[str, str]:
+    """Versions a run records, so a replay can tell whether the software changed.
+
+    ``digest`` is the form of the run's digest (see :mod:`runs.history_rows`).
+    """
+    return {
+        "digest": str(DIGEST_VERSION),
+        "package": simulator.__version__,
+        "python": sys.version.split()[0],
+        "mesa": mesa.__version__,
+        "numpy": np.__version__,
+        "sqlalchemy": version("sqlalchemy"),
+    }
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What a worker sends back for one task: its rows and digest, and any error.
+
+    ``history`` holds the steps simulated (all of them, or those before ``error``).
+    """
+
+    task: Task
+    history: HistoryRows
+    digest: str
+    """The digest of ``history``, in the form ``versions["digest"]`` names."""
+    versions: dict[str, str]
+    error: str | None = None
+    seconds: float = 0.0
+    """Seconds the worker spent simulating the task and building its rows and digest."""
+
+
+def simulate(task: Task, numba_threads: int | None = None) -> TaskResult:
+    """Simulate ``task`` in memory; an error becomes part of the result, never an exception.
+
+    Args:
+        task: the run to simulate.
+        numba_threads: the number of threads for the numba kernels; 1 when several workers
+            share the cores, so they do not oversubscribe them. None keeps numba's default.
+    """
+    start = time.perf_counter()
+    if numba_threads is not None:
+        numba.set_num_threads(numba_threads)
+    versions = software_versions()
+    digest = HistoryDigest(DIGEST_VERSION)
+    history = HistoryRows()
+    error = None
+    try:
+        model = TokenMarket(task.scenario, seed=task.seed)
+        while model.running:
+            model.step()
+            digest.add(model.last_record, history)
+    except Exception as failure:  # noqa: BLE001 - a failed run is data, not the sweep's end
+        error = f"{type(failure).__name__}: {failure}"
+    seconds = time.perf_counter() - start
+    return TaskResult(task, history, digest.digest, versions, error, seconds)
+
+
+def simulate_batch(tasks: Sequence[Task], numba_threads: int | None = None) -> list[TaskResult]:
+    """:func:`simulate` each of ``tasks`` in turn: one round trip to a worker for several runs."""
+    return [simulate(task, numba_threads) for task in tasks]
+
+
+def start_worker(coordinator: int) -> None:
+    """Set up a pool worker: Ctrl-C is the coordinator's to handle, and its death is ours.
+
+    The coordinator stops the sweep cleanly on Ctrl-C, so workers ignore it. A coordinator
+    killed outright (SIGKILL) cannot shut its pool down; a worker left behind would wait
+    forever to hand over its result, so it exits as soon as its parent is gone.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def exit_when_orphaned() -> None:
+        while os.getppid() == coordinator:
+            time.sleep(ORPHAN_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=exit_when_orphaned, name="exit-when-orphaned", daemon=True).start()
