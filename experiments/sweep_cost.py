@@ -10,11 +10,14 @@ from dataclasses import dataclass
 
 from experiments.sweep import Task
 
-DEVELOPER_STEPS_PER_SECOND = 1.5e6
+DEVELOPER_STEPS_PER_SECOND = 1.2e6
 """What one worker process simulates and stores in a second, in developer-steps (one developer
-for one step), whole runs included: ``benchmarks/sweep.py`` ran 98 runs a minute of 48 months x
-20,000 developers on one worker of the project's 2-core machine, nearly idle
-(benchmarks/README.md, 2026-11-27). A busy machine, or very small runs, take longer."""
+for one step), whole runs included: ``benchmarks/sweep.py`` ran 91 runs a minute of 48 months x
+20,000 developers on one worker of the project's 2-core machine (1.46 M developer-steps/s) and
+140 on two (1.12 M per worker, the coordinator's writing sharing the cores), nearly idle
+(benchmarks/README.md, 2026-11-30). A busy machine, or small runs (2,000 developers: 131 runs a
+minute on one worker, 0.2 M developer-steps/s, as each step's bookkeeping for the providers
+weighs more), take longer."""
 
 
 @dataclass(frozen=True)
