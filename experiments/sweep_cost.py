@@ -1,8 +1,10 @@
 """What a sweep will cost, said before it starts: its runs and a rough estimate of the time.
 
-The estimate is cheap on purpose: the work of a run grows with its steps times its developers,
-so the runs left are summed as developer-steps and divided by a throughput measured once on
-whole runs (network, providers, choices and storage), times the workers that share them.
+The estimate is cheap on purpose. A run's time has two parts, both measured once on whole runs
+(network, providers, choices and storage): a part per step, whatever the population (each
+provider's pricing, accounting and chip orders, the metrics' rows), and a part per developer
+per step (the choices and the demand). The runs left are summed as steps and as
+developer-steps, and divided among the workers that share them.
 """
 
 from collections.abc import Sequence
@@ -10,14 +12,15 @@ from dataclasses import dataclass
 
 from experiments.sweep import Task
 
-DEVELOPER_STEPS_PER_SECOND = 1.2e6
-"""What one worker process simulates and stores in a second, in developer-steps (one developer
-for one step), whole runs included: ``benchmarks/sweep.py`` ran 91 runs a minute of 48 months x
-20,000 developers on one worker of the project's 2-core machine (1.46 M developer-steps/s) and
-140 on two (1.12 M per worker, the coordinator's writing sharing the cores), nearly idle
-(benchmarks/README.md, 2026-11-30). A busy machine, or small runs (2,000 developers: 131 runs a
-minute on one worker, 0.2 M developer-steps/s, as each step's bookkeeping for the providers
-weighs more), take longer."""
+SECONDS_PER_STEP = 0.012
+"""A worker's seconds for one step of a run whatever its population, storage included."""
+SECONDS_PER_DEVELOPER_STEP = 3.0e-7
+"""A worker's seconds for one developer for one step.
+
+Both are fitted to ``benchmarks/sweep.py`` on the project's 2-core machine, nearly idle, on 2
+workers (benchmarks/README.md, 2026-11-30): 48-month runs at 201 runs a minute with 2,000
+developers and 140 with 20,000 (these constants give 198 and 139). One worker alone runs about
+a quarter faster per run (131 and 91 runs a minute); a busy machine is slower."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class SweepStart:
         name: the sweep's name.
         runs: the runs this call will do (those not finished before).
         planned: the runs the sweep has when done.
+        steps: the runs' steps, summed.
         developer_steps: the runs' steps x developers, summed.
         workers: the processes sharing the runs; None when unknown (a Dask cluster's).
     """
@@ -35,17 +39,20 @@ class SweepStart:
     name: str
     runs: int
     planned: int
+    steps: int
     developer_steps: int
     workers: int | None
 
     @property
     def estimated_seconds(self) -> float:
-        """Wall time at :data:`DEVELOPER_STEPS_PER_SECOND` per worker: an estimate only.
+        """Wall time at the benchmarked costs per worker: an estimate only.
 
-        With ``workers`` unknown, the time one worker would take.
+        The costs are :data:`SECONDS_PER_STEP` and :data:`SECONDS_PER_DEVELOPER_STEP`. With
+        ``workers`` unknown, the time one worker would take.
         """
         sharing = max(1, min(self.workers or 1, self.runs))
-        return self.developer_steps / (DEVELOPER_STEPS_PER_SECOND * sharing)
+        work = self.steps * SECONDS_PER_STEP + self.developer_steps * SECONDS_PER_DEVELOPER_STEP
+        return work / sharing
 
     @property
     def estimated_duration(self) -> str:
@@ -55,8 +62,9 @@ class SweepStart:
 
 def sweep_start(name: str, todo: Sequence[Task], planned: int, workers: int | None) -> SweepStart:
     """The :class:`SweepStart` of the tasks ``todo``, run by ``workers`` processes."""
+    steps = sum(task.scenario.steps for task in todo)
     work = sum(task.scenario.steps * task.scenario.developers for task in todo)
-    return SweepStart(name, len(todo), planned, work, workers)
+    return SweepStart(name, len(todo), planned, steps, work, workers)
 
 
 def duration(seconds: float) -> str:

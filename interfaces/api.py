@@ -81,7 +81,8 @@ _LAZY = {
     "ValidationInterrupted": ("experiments.validation_runs", "ValidationInterrupted"),
     "SAMPLE_METHODS": ("experiments.sweep", "SAMPLE_METHODS"),
     "SWEEP_OUTCOMES": ("experiments.sweep_analysis", "OUTCOMES"),
-    "DEVELOPER_STEPS_PER_SECOND": ("experiments.sweep_cost", "DEVELOPER_STEPS_PER_SECOND"),
+    "SECONDS_PER_STEP": ("experiments.sweep_cost", "SECONDS_PER_STEP"),
+    "SECONDS_PER_DEVELOPER_STEP": ("experiments.sweep_cost", "SECONDS_PER_DEVELOPER_STEP"),
 }
 """Names this module offers from the model and experiments layers, imported on first use
 (PEP 562), so that reading runs never loads the model: ``api.TokenMarket`` (the Mesa model),
@@ -89,8 +90,8 @@ _LAZY = {
 exceptions a stopped run, sweep or validation raises (``RunInterrupted``, ``SweepInterrupted``,
 ``ValidationInterrupted``: each has ``exit_status``), ``SAMPLE_METHODS`` (what ``sweep``'s
 ``sample`` takes), ``SWEEP_OUTCOMES`` (the outcomes ``load_sweep`` summarises), ``SweepStart``
-(what ``sweep`` tells ``on_start``) and ``DEVELOPER_STEPS_PER_SECOND`` (the benchmarked rate
-its time estimate assumes)."""
+(what ``sweep`` tells ``on_start``), and ``SECONDS_PER_STEP`` and ``SECONDS_PER_DEVELOPER_STEP``
+(the benchmarked costs its time estimate assumes)."""
 
 
 def __getattr__(name: str) -> Any:
@@ -387,7 +388,7 @@ def sweep(
         db: the run store (created if missing).
         on_start: called before the runs are sent with a :class:`SweepStart`: the sweep's
             ``name``, the ``runs`` left to do, their ``developer_steps`` and an
-            ``estimated_duration`` in words (from a benchmarked rate: an estimate only).
+            ``estimated_duration`` in words (from benchmarked costs: an estimate only).
         on_stored: called with each task (``.point``, ``.replicate``, ``.arm``, ``.seed``) and
             its run's status once stored.
         **options: :func:`scenario`'s keyword arguments.

@@ -23,6 +23,7 @@ from sim_cli import sim
 from experiments.sweep import Task, make_spec
 from experiments.sweep_analysis import welch_interval
 from experiments.sweep_coordinator import run_sweep
+from experiments.sweep_cost import SweepStart
 from experiments.sweep_executors import Executor, LocalPool
 from experiments.sweep_worker import TaskResult, simulate
 from runs.history_rows import HistoryDigest, HistoryRows
@@ -438,6 +439,25 @@ def test_show_without_a_sweep_is_one_line(tmp_path: Path) -> None:
     assert sim("run", "--developers", "200", "--steps", "1", "--db", str(db)).exit_code == 0
     result = sim("sweep", "show", "3", "--db", str(db))
     assert result.exit_code == 2 and result.stderr.startswith("Error: no sweep 3")
+
+
+def test_the_time_estimate_charges_every_step_not_only_every_developer_step() -> None:
+    """Ten times the runs at a tenth of the developers take longer, not the same time.
+
+    Each step costs the providers' bookkeeping whatever the population, so many small runs
+    are dearer than their developer-steps say; two workers halve either.
+    """
+    few_large = SweepStart(
+        "s", runs=10, planned=10, steps=480, developer_steps=480 * 20_000, workers=1
+    )
+    many_small = SweepStart(
+        "s", runs=100, planned=100, steps=4_800, developer_steps=4_800 * 2_000, workers=1
+    )
+    assert many_small.estimated_seconds > few_large.estimated_seconds
+    shared = SweepStart(
+        "s", runs=100, planned=100, steps=4_800, developer_steps=4_800 * 2_000, workers=2
+    )
+    assert shared.estimated_seconds == pytest.approx(many_small.estimated_seconds / 2)
 
 
 def test_a_sweep_says_how_many_runs_it_will_do_and_roughly_how_long_before_it_starts(

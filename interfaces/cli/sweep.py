@@ -336,8 +336,9 @@ def _plan(start: api.SweepStart) -> str:
     return (
         f"Sweep {start.name}: {start.runs:,} runs to do{left} "
         f"({start.developer_steps:,} developer-steps), estimated {start.estimated_duration} "
-        f"{sharing} (at a benchmarked {api.DEVELOPER_STEPS_PER_SECOND / 1e6:g} M "
-        "developer-steps/s per worker; a busy machine is slower)."
+        f"{sharing} (at a benchmarked {api.SECONDS_PER_STEP * 1e3:g} ms a step plus "
+        f"{api.SECONDS_PER_DEVELOPER_STEP * 1e6:g} µs a developer-step per worker; a busy "
+        "machine is slower)."
     )
 
 
