@@ -13,7 +13,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from simulator.scenario import DemandParams, ProviderSpec
-from vocabulary.regions import CHINA, DEV_REGIONS, SEGMENTS
+from vocabulary.regions import CHINA, DEV_REGIONS, SEGMENTS, WORK
 
 
 @dataclass
@@ -29,9 +29,14 @@ class DeveloperPopulation:
         restriction_draw: (N,) float64 uniform draw, fixed for the run: an API restriction that
             binds a share s of a segment binds the developers whose draw is below s, so the same
             developers are bound in every run with the same seed.
+        work_draw: (N,) float64 uniform draw, fixed for the run: when a share s of developers
+            does programming work, it is those whose draw is below s, so a developer who
+            programs keeps doing so as the share grows.
         adjacency: (N, N) row-normalised sparse adjacency of the developer network.
         cell: (N,) int64 index of each developer's region x segment cell, ``region * S +
             segment`` (derived).
+        programming: (N,) bool, the developer's work is programming this month
+            (:meth:`assign_work`).
     """
 
     region: np.ndarray
@@ -40,6 +45,7 @@ class DeveloperPopulation:
     provider: np.ndarray
     tenure: np.ndarray
     restriction_draw: np.ndarray
+    work_draw: np.ndarray
     adjacency: sp.csr_array
 
     @property
@@ -48,9 +54,19 @@ class DeveloperPopulation:
         return len(self.region)
 
     cell: np.ndarray = field(init=False)
+    programming: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.cell = self.region.astype(np.int64) * len(SEGMENTS) + self.segment
+        self.programming = np.zeros(self.size, dtype=bool)
+
+    def assign_work(self, programming_share: float) -> None:
+        """The developers whose work draw is below ``programming_share`` program."""
+        self.programming = self.work_draw < programming_share
+
+    def choice_cell(self, rows: np.ndarray) -> np.ndarray:
+        """(n,) the choice rule's cell of the developers ``rows``: region x segment x work."""
+        return self.cell[rows] * len(WORK) + self.programming[rows]
 
     @staticmethod
     def draw_attributes(
@@ -113,6 +129,7 @@ class DeveloperPopulation:
             provider=provider,
             tenure=tenure,
             restriction_draw=rng.random(n),
+            work_draw=rng.random(n),
             adjacency=adjacency,
         )
 
@@ -122,6 +139,7 @@ class DeveloperPopulation:
             "id": developer,
             "region": DEV_REGIONS[self.region[developer]],
             "segment": SEGMENTS[self.segment[developer]],
+            "work": WORK[int(self.programming[developer])],
             "provider": provider_names[self.provider[developer]],
             "tenure_months": float(self.tenure[developer]),
             "base_demand_tokens": float(self.base_demand[developer]),
@@ -136,6 +154,7 @@ class DeveloperPopulation:
             {
                 "region": pd.Categorical.from_codes(self.region, DEV_REGIONS),
                 "segment": pd.Categorical.from_codes(self.segment, SEGMENTS),
+                "work": pd.Categorical.from_codes(self.programming.astype(np.int8), WORK),
                 "provider": pd.Categorical.from_codes(self.provider, provider_names),
                 "tenure_months": self.tenure,
                 "base_demand_tokens": self.base_demand,

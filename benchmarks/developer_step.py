@@ -59,6 +59,7 @@ def synthetic_inputs(
         serves=rng.random((len(DEV_REGIONS), providers)) < 0.9,
         distrust=(rng.random((len(DEV_REGIONS), len(JURISDICTIONS))) < 0.3).astype(float),
         product_value=product_value,
+        programming_bonus=rng.uniform(0.0, 1.0, providers),
         price_weight=np.array([1.4, 1.1, 0.7, 0.4]),
         security_penalty=np.array([0.3, 0.8, 2, 6]),
         open_factor=0.4,
@@ -81,8 +82,10 @@ def synthetic_inputs(
         provider=current,
         tenure=tenure,
         restriction_draw=np.ones(n),
+        work_draw=rng.random(n),
         adjacency=adjacency,
     )
+    developers.assign_work(0.5)
     return terms, developers
 
 

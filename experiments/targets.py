@@ -328,7 +328,17 @@ def _target(row: Any, origin: str, where: str) -> Target:
 
 
 def _months_read(target: Target) -> list[str]:
+    """The months a target looks at.
+
+    A first-month target is also searched for one band width past its band, so that a crossing
+    a few months late counts as a miss by those months (:func:`experiments.validation.loss`)
+    rather than as unmeasurable: a calibration can then tell a near miss from a far one.
+    """
     months = [target.dates.first, target.dates.last] if target.dates else []
+    if target.kind == "first_month" and target.low_month and target.high_month:
+        high = parse_month(target.high_month)
+        width = high - parse_month(target.low_month) + 1
+        months.append(format_month(high + width))
     return months + [m for m in (target.low_month, target.high_month) if m]
 
 

@@ -1,20 +1,22 @@
 """The developer choice rule: who reconsiders, what a provider is worth to them, what they pick.
 
 Shapes: N developers, n of them choosing, P providers, R developer regions, S segments,
-C = R * S cells, J provider jurisdictions. A developer's utility for provider j is (DESIGN
-section 2, stage 4)::
+W kinds of work, C = R * S * W cells, J provider jurisdictions. A developer's utility for
+provider j is (DESIGN section 2, stage 4)::
 
     u[d, j] = - price_weight[s] * log(price[j])
               + quality_weight * quality_scale[s] * log(quality[j])
               - latency_weight * log(latency[r, j])
               - security_penalty[s] * distrust[r, jur[j]] * open_factor[j]
               + product_value[s, j]
+              + programming_bonus[j] * programs[d]
               + social_weight * neighbour_share[d, j]
               + stay_bonus[d] * (j == current[d])
               + gumbel[d, j]
 
 ``product_value`` is what the lab's products on sale add for the segment (the inclusive value
-of :mod:`simulator.product_choice`). Everything but the last three terms depends only on the
+of :mod:`simulator.product_choice`); ``programming_bonus`` is what developers whose work is
+programming this month add for a lab. Everything but the last three terms depends only on the
 developer's cell (:func:`cell_utility`);
 the fused kernel of :mod:`simulator.choice_kernel` adds the rest developer by developer and draws
 from the logit probabilities with one uniform number per developer (the distribution of the
@@ -33,6 +35,7 @@ from policies.constraints import Constraints
 from simulator.choice_kernel import Choosers, Neighbours
 from simulator.choice_kernel import choose as choose_fused
 from simulator.scenario import Scenario
+from vocabulary.calendar import parse_month
 from vocabulary.clock import StepClock
 from vocabulary.regions import CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
 
@@ -56,6 +59,7 @@ class UtilityTerms:
             product on sale).
         distrust: (R, J) float 0/1, whether developers of a region distrust a jurisdiction.
         product_value: (S, P) utility the lab's products on sale add for each segment.
+        programming_bonus: (P,) utility a developer whose work is programming adds.
         price_weight: (S,).
         security_penalty: (S,).
         open_factor: multiplier on the security penalty for open-weight providers.
@@ -77,6 +81,7 @@ class UtilityTerms:
     serves: np.ndarray
     distrust: np.ndarray
     product_value: np.ndarray
+    programming_bonus: np.ndarray
     price_weight: np.ndarray
     security_penalty: np.ndarray
     open_factor: float
@@ -90,7 +95,7 @@ class UtilityTerms:
 
 
 def cell_utility(terms: UtilityTerms) -> np.ndarray:
-    """(C, P) utility of each provider for each region x segment cell; -inf where not sold."""
+    """(C, P) utility of each provider for each region x segment x work cell; -inf if not sold."""
     latency = terms.provider_latency[None, :] + terms.network_latency[:, terms.jurisdiction]
     security_scale = np.where(terms.open_weights, terms.open_factor, 1.0)
     distrust = terms.distrust[:, terms.jurisdiction]  # (R, P)
@@ -110,7 +115,8 @@ def cell_utility(terms: UtilityTerms) -> np.ndarray:
         - security_part
     )
     utility = np.where(terms.serves[:, None, :], utility, -np.inf)
-    return utility.reshape(-1, utility.shape[-1])
+    by_work = np.stack([utility, utility + terms.programming_bonus], axis=2)  # (R, S, W, P)
+    return by_work.reshape(-1, utility.shape[-1])
 
 
 def stay_bonus(
@@ -141,7 +147,7 @@ def choose(
     current = developers.provider[rows]
     choosers = Choosers(
         rows=rows,
-        cells=developers.cell[rows],
+        cells=developers.choice_cell(rows),
         current=current,
         stay_bonus=stay_bonus(terms, developers.segment[rows], developers.tenure[rows], current),
         uniform=uniform,
@@ -193,6 +199,7 @@ def choose_reference(
                 - terms.latency_weight * np.log(latency)
                 - terms.security_penalty[s] * terms.distrust[r, jur] * scale
                 + terms.product_value[s, j]
+                + (terms.programming_bonus[j] if developers.programming[d] else 0.0)
             )
             utility.append(u if terms.serves[r, j] else -math.inf)
         best = max(utility)
@@ -232,6 +239,7 @@ class ChoiceRule:
         jurisdiction: (P,) int index of each provider's jurisdiction.
         serves: (R, P) bool, whether a provider sells in a developer region.
         reconsider: (S,) chance that a developer of a segment reconsiders in one step.
+        programming_bonus: (P,) utility programming work adds for each lab.
     """
 
     def __init__(self, scenario: Scenario, clock: StepClock) -> None:
@@ -254,6 +262,21 @@ class ChoiceRule:
         self.security_penalty = np.array([params.security_penalty[s] for s in SEGMENTS])
         self.switching_cost = np.array([params.switching_cost[s] for s in SEGMENTS])
         self.reconsider = clock.chance(np.array([params.reconsider_rate[s] for s in SEGMENTS]))
+        self.programming_bonus = np.array(
+            [params.programming_preference.get(p.name, 0.0) for p in specs]
+        )
+        path = sorted(
+            (parse_month(month), share) for month, share in params.programming_share.items()
+        )
+        self._programming_months = np.array([month for month, _ in path], dtype=float)
+        self._programming_shares = np.array([share for _, share in path])
+
+    def programming_share(self, month: int) -> float:
+        """Share of developers whose work is programming in ``month`` (a month index).
+
+        Linear between the scenario's dated shares, constant before the first and after the last.
+        """
+        return float(np.interp(month, self._programming_months, self._programming_shares))
 
     def terms(
         self,
@@ -282,6 +305,7 @@ class ChoiceRule:
             serves=self.serves & np.isfinite(product_value).all(axis=0)[None, :],
             distrust=self.distrust,
             product_value=np.where(np.isfinite(product_value), product_value, 0.0),
+            programming_bonus=self.programming_bonus,
             price_weight=self.price_weight,
             security_penalty=self.security_penalty,
             open_factor=params.open_weights_security_factor,

@@ -223,6 +223,7 @@ class TokenMarket(mesa.Model):
         if self.clock.opens_month(step):
             self.products.open_month(self.month)
             self._average_prices(self.product_served)
+            self.developers.assign_work(self.choice.programming_share(self.month))
         self._open_books()
         constraints, events = self._apply_policies()  # 1. policies
         self._trade_chips(constraints, step)  # 2. chip market

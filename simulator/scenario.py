@@ -219,6 +219,22 @@ class ChoiceParams(_Section):
         "near substitutes, so a lab gains little from adding products); no source measures it "
         "for AI APIs: " + CALIBRATED + "the guess range 0.3-1.0",
     )
+    programming_share: Annotated[dict[Month, Share], Field(min_length=1)] = Field(
+        {"2025-01": 0.11, "2025-11": 0.5},
+        description="share of developers whose work is programming, by month (linear between "
+        "the months given, constant before the first and after the last): programming grew "
+        "from 11% to over 50% of OpenRouter's tokens during 2025 (a16z/OpenRouter, SOURCES 10, "
+        "H); the same path for enterprises and governments is a guess",
+    )
+    programming_preference: dict[Name, Annotated[float, Field(ge=0, le=10)]] = Field(
+        {"Anthropic": 0.7},
+        description="utility bonus a developer whose work is programming gives a lab, by lab "
+        "(labs not named: 0). Claude took over 60% of OpenRouter's programming tokens in 2025 "
+        "(a16z/OpenRouter, SOURCES 10, H), yet no capability score the model uses puts Anthropic "
+        "ahead in coding (AA's coding index ranks GPT-5.4 and Gemini 3.1 Pro above Claude "
+        "Sonnet 4.6, docs/inputs.md 7), so the lead is a preference (coding tools and their "
+        "defaults): guess, range 0-3",
+    )
     open_weights_security_factor: Share = Field(
         0.4,
         description="penalty multiplier when the distrusted provider's weights are open "
@@ -533,6 +549,12 @@ class Scenario(_Section):
             raise ValueError(
                 f"supply.remote_chip: unknown chip {self.supply.remote_chip!r}; "
                 f"allowed: {', '.join(sorted(chips))}"
+            )
+        unknown = set(self.choice.programming_preference) - set(names)
+        if unknown:
+            raise ValueError(
+                f"choice.programming_preference: unknown provider {', '.join(sorted(unknown))}; "
+                f"allowed: {', '.join(names)}"
             )
         keys = [p.key for p in self.policies]
         if len(set(keys)) != len(keys):

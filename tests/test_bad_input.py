@@ -345,3 +345,14 @@ def test_bad_input_in_a_real_process_prints_one_line_on_stderr(tmp_path: Path, a
     assert len(lines) == 1 and lines[0].startswith("Error:"), done.stderr
     assert garbage.read_bytes() == content
     assert sorted(p.name for p in tmp_path.iterdir()) == ["garbage.db"]
+
+
+def test_programming_preference_for_a_lab_not_in_the_roster_is_refused(seeded: Backend) -> None:
+    """A preference for a lab the run does not have names the setting and the roster's labs."""
+    assert_refused_and_unchanged(
+        seeded,
+        ["run", *SMALL, "--set", "choice.programming_preference.Nobody=1"],
+        "choice.programming_preference",
+        "Nobody",
+        "Anthropic",
+    )

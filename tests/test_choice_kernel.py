@@ -1,5 +1,8 @@
 """The fused choice kernel must make exactly the choices of the per-developer rule."""
 
+import dataclasses
+import math
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -70,6 +73,7 @@ def _terms(price: np.ndarray) -> UtilityTerms:
         serves=np.ones((4, providers), bool),
         distrust=np.zeros((4, len(JURISDICTIONS))),
         product_value=np.zeros((4, providers)),
+        programming_bonus=np.zeros(providers),
         quality_scale=np.ones(4),
         price_weight=np.ones(4),
         security_penalty=np.zeros(4),
@@ -105,6 +109,32 @@ def test_choice_probabilities_are_the_logit_ones() -> None:
         Neighbours(adjacency=sp.csr_array((n, n)), providers=nobody, social_weight=0.0),
     )
     assert (picks == 0).mean() == pytest.approx(2 / 3, abs=0.01)
+
+
+def test_programming_work_prefers_the_lab_programmers_favour() -> None:
+    """A programming bonus of 1 on lab 1 moves programmers, and only them, to e/(1+e) there.
+
+    Cells are region x segment x work, work innermost: cell 0 is general work, cell 1
+    programming, in the first region and segment.
+    """
+    terms = dataclasses.replace(_terms(np.array([1.0, 1.0])), programming_bonus=np.array([0, 1.0]))
+    n = 40_000
+    work = np.arange(n) % 2
+    nobody = np.zeros(n, dtype=np.int64)
+    choosers = Choosers(
+        rows=np.arange(n),
+        cells=work,
+        current=nobody,
+        stay_bonus=np.zeros(n),
+        uniform=np.random.default_rng(2).random(n),
+    )
+    picks = choose_fused(
+        cell_utility(terms),
+        choosers,
+        Neighbours(adjacency=sp.csr_array((n, n)), providers=nobody, social_weight=0.0),
+    )
+    assert (picks[work == 1] == 1).mean() == pytest.approx(math.e / (1 + math.e), abs=0.01)
+    assert (picks[work == 0] == 1).mean() == pytest.approx(0.5, abs=0.01)
 
 
 def test_neighbours_pull_developers_towards_their_provider() -> None:

@@ -144,3 +144,36 @@ def test_government_under_api_restriction_routes_no_tokens_to_barred_providers(s
             and row["provider"] in chinese
         ]
         assert sum(row["tokens"] for row in barred) == 0.0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_programming_preference_moves_programmers_and_only_them_towards_the_lab(
+    seed: int,
+) -> None:
+    """Programmers favour Anthropic (``choice.programming_preference``): more of them use it.
+
+    With the preference, a larger share of the developers who program use Anthropic than of
+    those doing general work, and Anthropic has more developers than without it; without it,
+    programmers are like everyone else, so the gap is smaller.
+    """
+
+    def anthropic_share_by_work(preference: float) -> tuple[float, float, int]:
+        model = run(
+            "baseline",
+            seed,
+            steps=24,
+            settings={"choice.programming_preference.Anthropic": preference},
+        )
+        dev = model.developers
+        on_anthropic = dev.provider == model.provider_names.index("Anthropic")
+        return (
+            float(on_anthropic[dev.programming].mean()),
+            float(on_anthropic[~dev.programming].mean()),
+            int(on_anthropic.sum()),
+        )
+
+    programmers, general, users = anthropic_share_by_work(2.0)
+    programmers_without, general_without, users_without = anthropic_share_by_work(0.0)
+    assert programmers > general
+    assert programmers - general > programmers_without - general_without
+    assert users > users_without

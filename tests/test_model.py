@@ -139,3 +139,20 @@ def test_networkx_graph_of_the_default_network_is_the_models_network() -> None:
     adjacency = homophily_adjacency(regions, 8, 0.1, np.random.default_rng(1))
     assert graph.number_of_edges() * 2 == adjacency.nnz
     assert nx.number_of_nodes(graph) == 400
+
+
+def test_programming_work_follows_its_dated_share_and_keeps_its_developers() -> None:
+    """11% of developers program until 2025-01, 50% from 2025-11, linearly between.
+
+    The developers who programmed at 11% still program at 50%: the share grows by adding
+    programmers, not by drawing them afresh each month.
+    """
+    model = TokenMarket(developers=20_000, seed=3, steps=24)
+    shares = {}
+    for _ in range(24):
+        model.step()
+        shares[model.steps] = model.developers.programming.copy()
+    assert shares[1].mean() == pytest.approx(0.11, abs=0.01)  # 2024-01
+    assert shares[19].mean() == pytest.approx(0.11 + 0.39 * 6 / 10, abs=0.01)  # 2025-07
+    assert shares[23].mean() == pytest.approx(0.5, abs=0.01)  # 2025-11
+    assert shares[23][shares[1]].all()

@@ -1,4 +1,4 @@
-"""The fixed vocabularies of the model: developer regions, segments, jurisdictions and channels.
+"""The fixed vocabularies of the model: developer regions, segments, work, jurisdictions, channels.
 
 They index arrays everywhere (a developer's region is an ``int8`` into ``DEV_REGIONS``), so they
 are tuples, fixed for the life of the package.
@@ -10,6 +10,10 @@ DEV_REGIONS: tuple[str, ...] = ("US", "EU", "CN", "ROW")
 """Where developers are. ``CN`` is China's domestic market; the others are "global platforms"."""
 
 SEGMENTS: tuple[str, ...] = ("indie", "startup", "enterprise", "government")
+
+WORK: tuple[str, ...] = ("general", "programming")
+"""What a developer's tokens are for. Programming work can prefer other labs (its share of
+developers follows a dated path; ``choice.programming_share``)."""
 
 JURISDICTIONS: tuple[str, ...] = ("US", "EU", "CN")
 """Where providers are headquartered and host their compute."""
