@@ -22,14 +22,14 @@ import psycopg
 from psycopg import sql
 
 from runs.developer_history import write_developer_rows
-from runs.store import RunStore
+from runs.store import RunDescription, RunStore
 
 
 def measure(url: str, rows: int, steps: int) -> float:
     """Rows per second writing ``steps`` steps of ``rows`` developer rows into a fresh run."""
     store = RunStore(url)
     run_id = store.start_run(
-        name="bench", seed=1, steps=steps, scenario={}, policies=[], versions={}
+        RunDescription(name="bench", seed=1, steps=steps, scenario={}, policies=[], versions={})
     )
     rng = np.random.default_rng(1)
     ids = np.arange(rows)

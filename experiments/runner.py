@@ -20,7 +20,7 @@ from policies.engine import ActivePolicy
 from runs.developer_history import DeveloperRows, HistoryPlan
 from runs.history_rows import DIGEST_VERSION
 from runs.recorder import RunRecorder
-from runs.store import RunStore
+from runs.store import RunDescription, RunStore
 from simulator.model import TokenMarket
 from simulator.overrides import build_policies
 from simulator.scenario import Scenario
@@ -106,7 +106,21 @@ def _start_run(
 ) -> int:
     """Register the run with its scenario, every policy parameter and the software versions."""
     return store.start_run(
-        name=name or scenario.name,
+        _description(name or scenario.name, scenario, active, seed, versions, tags)
+    )
+
+
+def _description(
+    name: str,
+    scenario: Scenario,
+    active: Sequence[ActivePolicy],
+    seed: int,
+    versions: dict[str, str],
+    tags: Sequence[str],
+) -> RunDescription:
+    """What a run of ``scenario`` is, with every policy parameter, as its row stores it."""
+    return RunDescription(
+        name=name,
         seed=seed,
         steps=scenario.steps,
         scenario=scenario.model_dump(mode="json"),
@@ -193,13 +207,9 @@ def store_simulated(
     task = result.task
     status = "finished" if result.error is None else "failed"
     run_id = store.store_run(
-        name=name,
-        seed=task.seed,
-        steps=task.scenario.steps,
-        scenario=task.scenario.model_dump(mode="json"),
-        policies=_policy_rows(build_policies(task.scenario)),
-        versions=result.versions,
-        tags=tags,
+        _description(
+            name, task.scenario, build_policies(task.scenario), task.seed, result.versions, tags
+        ),
         history=result.history,
         status=status,
         digest=result.digest if result.error is None else None,

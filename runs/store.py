@@ -20,6 +20,7 @@ import socket
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -249,38 +250,52 @@ def claim(row: Sweep | Calibration, what: str) -> None:
     row.host, row.pid = socket.gethostname(), os.getpid()
 
 
-def _run_row(
-    name: str,
-    seed: int,
-    steps: int,
-    scenario: dict[str, Any],
-    policies: list[dict[str, Any]],
-    versions: dict[str, str],
-    tags: Sequence[str],
-) -> dict[str, Any]:
-    """A new run's own row, ``running`` in this process.
+@dataclass(frozen=True)
+class RunDescription:
+    """What a run is, as its own row in ``runs`` keeps it: everything but its history and end.
 
-    Raises:
-        InputError: the name or a tag is not one line of printable text of at most
-            :data:`~vocabulary.text.NAME_LENGTH` characters.
+    Attributes:
+        name: the run's name (one line of printable text).
+        seed: the seed it is simulated with.
+        steps: the steps its scenario plans.
+        scenario: the scenario (JSON).
+        policies: its policies and their parameters.
+        versions: the software versions that simulate it.
+        tags: labels for grouping runs.
     """
-    check_name(name, "run name")
-    for tag in tags:
-        check_name(tag, "tag")
-    return {
-        "name": name,
-        "status": "running",
-        "created_at": utc_now(),
-        "seed": str(seed),
-        "steps_planned": steps,
-        "steps_done": 0,
-        "scenario": scenario,
-        "policies": policies,
-        "versions": versions,
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
-        "tags": list(tags),
-    }
+
+    name: str
+    seed: int
+    steps: int
+    scenario: dict[str, Any]
+    policies: list[dict[str, Any]]
+    versions: dict[str, str]
+    tags: Sequence[str] = ()
+
+    def new_row(self) -> dict[str, Any]:
+        """The run's own row, ``running`` in this process.
+
+        Raises:
+            InputError: the name or a tag is not one line of printable text of at most
+                :data:`~vocabulary.text.NAME_LENGTH` characters.
+        """
+        check_name(self.name, "run name")
+        for tag in self.tags:
+            check_name(tag, "tag")
+        return {
+            "name": self.name,
+            "status": "running",
+            "created_at": utc_now(),
+            "seed": str(self.seed),
+            "steps_planned": self.steps,
+            "steps_done": 0,
+            "scenario": self.scenario,
+            "policies": self.policies,
+            "versions": self.versions,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "tags": list(self.tags),
+        }
 
 
 def _insert_run(connection: Connection, row: dict[str, Any]) -> int:
@@ -449,24 +464,14 @@ class RunStore:
 
     # ---- a run's life ---------------------------------------------------------------------------
 
-    def start_run(
-        self,
-        *,
-        name: str,
-        seed: int,
-        steps: int,
-        scenario: dict[str, Any],
-        policies: list[dict[str, Any]],
-        versions: dict[str, str],
-        tags: Sequence[str] = (),
-    ) -> int:
+    def start_run(self, run: RunDescription) -> int:
         """Register a new run as ``running`` and return its id.
 
         Raises:
             InputError: the name or a tag is not one line of printable text of at most
                 :data:`~vocabulary.text.NAME_LENGTH` characters (nothing is written).
         """
-        row = _run_row(name, seed, steps, scenario, policies, versions, tags)
+        row = run.new_row()
         with self.writer.begin() as connection:
             return _insert_run(connection, row)
 
@@ -486,14 +491,8 @@ class RunStore:
 
     def store_run(
         self,
+        run: RunDescription,
         *,
-        name: str,
-        seed: int,
-        steps: int,
-        scenario: dict[str, Any],
-        policies: list[dict[str, Any]],
-        versions: dict[str, str],
-        tags: Sequence[str],
         history: HistoryRows,
         status: str,
         digest: str | None = None,
@@ -506,13 +505,7 @@ class RunStore:
         so a writer killed or failing half-way leaves no trace of the run, never a part of it.
 
         Args:
-            name: the run's name.
-            seed: the seed it was simulated with.
-            steps: the steps its scenario plans.
-            scenario: the scenario (JSON).
-            policies: its policies and their parameters.
-            versions: the software versions that simulated it.
-            tags: labels for grouping runs.
+            run: what the run is.
             history: every step's rows.
             status: ``finished`` or ``failed``.
             digest: the history's digest, for a finished run.
@@ -523,7 +516,7 @@ class RunStore:
         Raises:
             InputError: as :meth:`start_run` (nothing is written).
         """
-        row = _run_row(name, seed, steps, scenario, policies, versions, tags)
+        row = run.new_row()
         with self.writer.begin() as connection:
             run_id = _insert_run(connection, row)
             if within:

@@ -14,7 +14,7 @@ from experiments.sweep_analysis import check_outcome
 from interfaces.formatting import SUMMARY_ROWS
 from runs.recorder import RunRecorder
 from runs.schema import ADDED_LATER, MarketStep, ProductStep, ProviderStep, SegmentStep
-from runs.store import RunStore
+from runs.store import RunDescription, RunStore
 from simulator.metrics import StepRecord
 from simulator.model import TokenMarket
 from vocabulary.errors import InputError
@@ -105,7 +105,9 @@ def test_a_step_missing_a_metric_is_refused_not_stored_as_null(
 ) -> None:
     """A row without one of its level's metrics stops the run with an error naming it."""
     store = RunStore(str(tmp_path / "runs.db"))
-    run_id = store.start_run(name="gap", seed=1, steps=3, scenario={}, policies=[], versions={})
+    run_id = store.start_run(
+        RunDescription(name="gap", seed=1, steps=3, scenario={}, policies=[], versions={})
+    )
     recorder = RunRecorder(store, run_id)
     first = records[0]
     market = {k: v for k, v in first.market.items() if k != "price_cn"}

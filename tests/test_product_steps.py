@@ -28,7 +28,7 @@ from runs.load import load_run
 from runs.migrate import revision_of
 from runs.recorder import DIGEST_VERSION, RunRecorder
 from runs.schema import SCHEMA_VERSION
-from runs.store import RunStore
+from runs.store import RunDescription, RunStore
 from simulator.metrics import StepRecord
 from simulator.overrides import resolve_scenario
 from simulator.scenario_files import load_scenario
@@ -81,12 +81,14 @@ def records(steps: int = 3, step_length: str = "month") -> tuple[Any, list[StepR
 def store_records(store: RunStore, scenario: Any, steps: list[StepRecord], form: int) -> int:
     """Store ``steps`` as one run with a digest of ``form``; the run's id."""
     run_id = store.start_run(
-        name="products",
-        seed=3,
-        steps=len(steps),
-        scenario=scenario.model_dump(mode="json"),
-        policies=[],
-        versions={"digest": str(form)},
+        RunDescription(
+            name="products",
+            seed=3,
+            steps=len(steps),
+            scenario=scenario.model_dump(mode="json"),
+            policies=[],
+            versions={"digest": str(form)},
+        )
     )
     recorder = RunRecorder(store, run_id, form)
     for record in steps:

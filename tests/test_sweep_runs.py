@@ -29,7 +29,7 @@ from experiments.sweep_worker import TaskResult, simulate
 from runs.history_rows import HistoryDigest, HistoryRows
 from runs.load import list_runs, open_store
 from runs.recorder import RunRecorder
-from runs.store import RunStore
+from runs.store import RunDescription, RunStore
 from runs.sweeps import link_run, open_sweep
 from simulator.model import TokenMarket
 from simulator.overrides import resolve_scenario
@@ -297,7 +297,7 @@ def test_run_left_running_by_a_killed_coordinator_is_marked_interrupted_and_run_
     sweep = open_sweep(store, spec.name, spec.model_dump(mode="json"), points)
     (task,) = spec.tasks(points)
     run_id = store.start_run(
-        name="half", seed=task.seed, steps=12, scenario={}, policies=[], versions={}
+        RunDescription(name="half", seed=task.seed, steps=12, scenario={}, policies=[], versions={})
     )
     with store.writer.begin() as connection:
         link_run(connection, sweep.id, run_id, *task.key)
