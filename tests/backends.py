@@ -24,6 +24,8 @@ import pytest
 from psycopg import sql
 from psycopg.types.string import TextLoader
 
+from runs.schema import HISTORY_TABLES
+
 POSTGRES_ENV = "SIM_TEST_POSTGRES_URL"
 NAMES = ("sqlite", "postgresql")
 
@@ -70,6 +72,19 @@ class Backend:
                 with connection.transaction():
                     for statement in statements:
                         connection.execute(statement)
+
+    def run_history(self, run_id: int) -> dict[str, list[tuple]]:
+        """Every stored history row of a run, by table, without its row ids and run id.
+
+        Rows are sorted, so two runs of the same history compare equal however stored.
+        """
+        return {
+            table: sorted(
+                (row[2:] for row in self.query(f"SELECT * FROM {table} WHERE run_id = ?", run_id)),
+                key=repr,
+            )
+            for table in HISTORY_TABLES
+        }
 
     def tables(self) -> set[str]:
         """Names of the tables in the database."""

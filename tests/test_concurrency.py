@@ -31,7 +31,6 @@ TABLES = {
     "product_steps",
     "policy_events",
 }
-HISTORY = ("market_steps", "provider_steps", "segment_steps", "product_steps", "policy_events")
 RUN = ("run", "--developers", "1000", "--steps", "12", "--json")
 
 # Each imports what it needs, says it is ready, waits for standard input to close, then acts.
@@ -86,17 +85,6 @@ def released_together(
                 process.wait()
 
 
-def history(backend: Backend, run_id: int) -> dict[str, list[tuple]]:
-    """Every stored row of a run, without the row ids and run id that differ between runs."""
-    return {
-        table: sorted(
-            (row[2:] for row in backend.query(f"SELECT * FROM {table} WHERE run_id = ?", run_id)),
-            key=repr,
-        )
-        for table in HISTORY
-    }
-
-
 def test_many_processes_opening_a_fresh_database_create_its_schema_once(backend: Backend) -> None:
     """Eight processes open one empty database at the same moment; none fails.
 
@@ -148,8 +136,8 @@ def test_four_concurrent_writers_lose_no_rows_and_mix_none_up(backend: Backend) 
         alone = json.loads(alone.stdout)
         assert run["status"] == alone["status"] == "finished"
         assert run["digest"] == alone["digest"], seed
-        stored = history(backend, run["run_id"])
-        assert stored == history(backend, alone["run_id"]), seed
+        stored = backend.run_history(run["run_id"])
+        assert stored == backend.run_history(alone["run_id"]), seed
         assert len(stored["market_steps"]) == 12 and len(stored["provider_steps"]) == 12 * len(
             default_providers()
         )

@@ -18,23 +18,11 @@ from experiments.sweep_coordinator import run_sweep
 from experiments.sweep_executors import Executor, LocalPool, batches
 from experiments.sweep_worker import TaskResult, simulate
 from runs.history_rows import Table
+from runs.schema import HISTORY_TABLES
 from runs.store import RunStore
 from runs.sweeps import open_sweep
 from simulator.overrides import resolve_scenario
 from simulator.scenario_files import load_scenario
-
-HISTORY = ("market_steps", "provider_steps", "segment_steps", "product_steps", "policy_events")
-
-
-def history(backend: Backend, run_id: int) -> dict[str, list[tuple]]:
-    """Every stored row of a run, without the row ids and run id that differ between runs."""
-    return {
-        table: sorted(
-            (row[2:] for row in backend.query(f"SELECT * FROM {table} WHERE run_id = ?", run_id)),
-            key=repr,
-        )
-        for table in HISTORY
-    }
 
 
 def test_a_sweep_run_is_stored_row_for_row_as_sim_run_stores_it(backend: Backend) -> None:
@@ -52,9 +40,9 @@ def test_a_sweep_run_is_stored_row_for_row_as_sim_run_stores_it(backend: Backend
     run_id, status = store_simulated(store, result, name="from a worker")
 
     assert status == "finished"
-    stored = history(backend, run_id)
-    assert stored == history(backend, plain.run_id)
-    assert all(stored[table] for table in HISTORY), "a table has no rows to compare"
+    stored = backend.run_history(run_id)
+    assert stored == backend.run_history(plain.run_id)
+    assert all(stored[table] for table in HISTORY_TABLES), "a table has no rows to compare"
     ((digest, steps),) = backend.query("SELECT digest, steps_done FROM runs WHERE id = ?", run_id)
     assert (digest, steps) == (plain.digest, plain.steps)
 
@@ -99,7 +87,7 @@ def test_a_run_that_fails_while_being_stored_leaves_nothing_and_runs_again(
         raise AssertionError("the spoiled rows were stored")
     assert backend.query("SELECT count(*) FROM runs") == [(0,)]
     assert backend.query("SELECT count(*) FROM sweep_runs") == [(0,)]
-    for table in HISTORY:
+    for table in HISTORY_TABLES:
         assert backend.query(f"SELECT count(*) FROM {table}") == [(0,)], table
 
     again = open_sweep(store, spec.name, spec.model_dump(mode="json"), points)
