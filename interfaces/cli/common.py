@@ -90,6 +90,15 @@ def _write_traceback(error: BaseException) -> str:
     return path
 
 
+def with_options(
+    command: Callable[..., Any], options: list[Callable[[Callable[..., Any]], Any]]
+) -> Callable[..., Any]:
+    """``command`` with click ``options`` applied, so that ``--help`` lists them in order."""
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options that say what to simulate, shared by every command that runs the model.
 
@@ -147,9 +156,7 @@ def scenario_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "start month [default month].",
         ),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return with_options(command, options)
 
 
 def scheduler_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -173,9 +180,7 @@ def scheduler_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "or can tamper with the network, can run any code on this machine.",
         ),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return with_options(command, options)
 
 
 def check_one_executor(workers: int | None, scheduler: str | None) -> None:
