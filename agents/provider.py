@@ -55,6 +55,7 @@ class FleetNumbers(NamedTuple):
         supply: the supply parameters the numbers were computed for.
         per_unit: (C,) sustainable tokens per month from one accelerator of each chip.
         owned_capacity: tokens per month of the owned fleet.
+        remote_per_unit: sustainable tokens per month from one rented accelerator.
         remote_capacity: tokens per month of the rented accelerators.
         owned_watts: rated power of the owned fleet, in watts.
     """
@@ -62,6 +63,7 @@ class FleetNumbers(NamedTuple):
     supply: SupplyParams
     per_unit: np.ndarray
     owned_capacity: float
+    remote_per_unit: float
     remote_capacity: float
     owned_watts: float
 
@@ -141,12 +143,13 @@ class ProviderAgent(mesa.Agent):
         if numbers is None or numbers.supply is not supply:
             per_unit = self.tokens_per_unit(supply.max_utilisation)
             owned_units = self.fleet.sum(axis=1)
-            remote_chip = self.catalogue.index(supply.remote_chip)
+            remote_per_unit = float(per_unit[self.catalogue.index(supply.remote_chip)])
             numbers = self._numbers = FleetNumbers(
                 supply=supply,
                 per_unit=per_unit,
                 owned_capacity=float(owned_units @ per_unit),
-                remote_capacity=self.remote_units * float(per_unit[remote_chip]),
+                remote_per_unit=remote_per_unit,
+                remote_capacity=self.remote_units * remote_per_unit,
                 owned_watts=float(owned_units @ self.catalogue.watts),
             )
         return numbers
@@ -348,17 +351,13 @@ class ProviderAgent(mesa.Agent):
             return
         needed = self.demand_forecast(1, fallback_growth) / supply.target_utilisation
         wanted = max(self.spec.remote_share * needed, needed - self.owned_capacity(supply))
-        per_unit = float(
-            self.fleet_numbers(supply).per_unit[self.catalogue.index(supply.remote_chip)]
-        )
-        self._rent(wanted / per_unit * keep, supply)
+        self._rent(wanted / self.fleet_numbers(supply).remote_per_unit * keep, supply)
 
     def _rent(self, units: float, supply: SupplyParams) -> None:
         """Rent ``units`` accelerators abroad; only the remote capacity changes with them."""
         numbers = self.fleet_numbers(supply)
-        per_unit = float(numbers.per_unit[self.catalogue.index(supply.remote_chip)])
         self.remote_units = units
-        self._numbers = numbers._replace(remote_capacity=units * per_unit)
+        self._numbers = numbers._replace(remote_capacity=units * numbers.remote_per_unit)
 
     def order(
         self, chip: int, channel: int, units: float, unit_price: float, seized: float, arrival: int
