@@ -18,6 +18,7 @@ import numba
 import numpy as np
 
 from agents.developers import DeveloperPopulation
+from agents.free_previews import FreePreviewCalendar, load_free_previews
 from agents.products import ProductLineup, load_products
 from simulator.choice import UtilityTerms, choose, choose_reference
 from simulator.network import homophily_adjacency
@@ -39,7 +40,8 @@ def busiest_month_nest() -> tuple[ProductNest, int]:
     )
     months = range(parse_month("2024-01"), parse_month("2027-12") + 1)
     busiest = max(months, key=lambda month: int(lineup.on_sale(month).sum()))
-    return ProductNest(lineup, len(specs), ChoiceParams()), busiest
+    free_previews = FreePreviewCalendar(load_free_previews(), [spec.name for spec in specs])
+    return ProductNest(lineup, len(specs), ChoiceParams(), free_previews), busiest
 
 
 def synthetic_inputs(

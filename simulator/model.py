@@ -23,6 +23,7 @@ import numpy as np
 
 from agents.chips import ChipCatalogue
 from agents.developers import DeveloperPopulation
+from agents.free_previews import FreePreviewCalendar, load_free_previews
 from agents.products import ProductLineup, load_products
 from agents.provider import ProviderAgent, ProviderSnapshot
 from policies.constraints import Constraints
@@ -137,7 +138,12 @@ class TokenMarket(mesa.Model):
         lineup = ProductLineup.build(
             sc.providers, load_products(), self.start_month, self.timeline.provider_score
         )
-        self.products = ProductNest(lineup, len(self.providers), sc.choice)
+        self.products = ProductNest(
+            lineup,
+            len(self.providers),
+            sc.choice,
+            FreePreviewCalendar(load_free_previews(), self.provider_names),
+        )
         self.capability = np.zeros(len(self.providers))
         self.frontier = 0.0
         self._advance_capability(self.start_month)
@@ -145,7 +151,7 @@ class TokenMarket(mesa.Model):
         self.product_served = self._tokens_by_segment(self.developers.base_demand)[0]
         self._average_prices(self.product_served)
         self.demand = TokenDemand(
-            sc.demand, self.clock, self.developers, self.products.segment_price()
+            sc.demand, self.clock, self.developers, self.products.segment_paid()
         )
         self.congestion = np.ones(len(self.providers))
         self._install_initial_fleets()
@@ -282,7 +288,7 @@ class TokenMarket(mesa.Model):
         self.choice.step(self.developers, terms, constraints, self.rng)
         if step > 0:
             self.demand.grow(self.month)
-        self.segment_price = self.products.segment_price()
+        self.segment_price = self.products.segment_paid()
         return self.demand.tokens(self.developers, self.segment_price)
 
     def _clear(self, developer_demand: np.ndarray, capacity: np.ndarray) -> Clearing:
@@ -369,7 +375,7 @@ class TokenMarket(mesa.Model):
                 "provider": [self.providers[lab].spec.name for lab in lineup.lab[sold].tolist()],
                 "tokens": tokens[sold],
                 "tokens_global": tokens_global[sold],
-                "spend_usd": tokens[sold] * price[sold] / 1e6,
+                "spend_usd": nest.product_spend(self.product_served)[sold],
                 "price": price[sold],
             }
         )

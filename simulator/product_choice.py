@@ -15,6 +15,12 @@ product alone: the inclusive value, which enters the lab's utility. The develope
 still chooses among P labs, however many products are on sale; the products add an (S, K)
 computation a step.
 
+Free variants: in the months a lab has a free variant (:mod:`agents.free_previews`), a share
+``free[s]`` of a segment's tokens at the lab costs nothing, so the segment pays ``1 - free[s]``
+of the lab's prices: the lab is worth ``- price_weight[s] * log(1 - free[s])`` more to it, and
+its spend and the lab's revenue fall by that share. A lab's own pricing still looks at its list
+prices (the free tokens are a promotion, not a price it sets).
+
 Prices: a product goes on sale at its list price at launch (an input); after that the lab moves
 the prices of all its products by one factor a step, towards its cost-plus target for its
 average price per token (:meth:`agents.provider.ProviderAgent.set_price`). The lab's own price
@@ -24,6 +30,7 @@ products it buys.
 
 import numpy as np
 
+from agents.free_previews import FreePreviewCalendar
 from agents.products import ProductLineup
 from simulator.scenario import ChoiceParams
 from vocabulary.regions import SEGMENTS
@@ -35,17 +42,26 @@ class ProductNest:
     Args:
         lineup: the run's products.
         labs: the number of providers P.
-        params: the scenario's choice section (weights, nest scale).
+        params: the scenario's choice section (weights, nest scale, free share).
+        free_previews: the months each lab has a free variant.
 
     Attributes:
         on_sale: (K,) bool, products on sale this month.
         share: (S, K) share of a segment's tokens at a product's lab that go to the product.
-        value: (S, P) inclusive value of each lab for each segment; -inf with nothing on sale.
+        value: (S, P) inclusive value of each lab for each segment, free variants included;
+            -inf with nothing on sale.
         price: (K,) USD per million tokens, NaN until a product first goes on sale.
         best: (P,) index of each lab's most capable product on sale, -1 with none.
+        free: (S, P) share of a segment's tokens at a lab that its free variant serves this month.
     """
 
-    def __init__(self, lineup: ProductLineup, labs: int, params: ChoiceParams) -> None:
+    def __init__(
+        self,
+        lineup: ProductLineup,
+        labs: int,
+        params: ChoiceParams,
+        free_previews: FreePreviewCalendar,
+    ) -> None:
         self.lineup = lineup
         self.labs = labs
         self.scale = params.product_nest_scale
@@ -54,6 +70,9 @@ class ProductNest:
             [params.quality_scale[s] for s in SEGMENTS]
         )
         self.latency_weight = params.latency_weight
+        self.free_previews = free_previews
+        self.free_share = np.array([params.free_share[s] for s in SEGMENTS])
+        self.free = np.zeros((len(SEGMENTS), labs))
         size = len(lineup)
         self.on_sale = np.zeros(size, dtype=bool)
         self.share = np.zeros((len(SEGMENTS), size))
@@ -62,8 +81,12 @@ class ProductNest:
         self.best = np.full(labs, -1)
 
     def open_month(self, month: int) -> None:
-        """Products launch (at their list price) and retire; the within-lab choice follows."""
+        """Products launch (at their list price) and retire; free variants come and go.
+
+        The within-lab choice follows.
+        """
         lineup = self.lineup
+        self.free = self.free_share[:, None] * self.free_previews.offering(month)[None, :]
         self.on_sale = lineup.on_sale(month)
         launched = self.on_sale & np.isnan(self.price)
         self.price[launched] = lineup.launch_price[launched]
@@ -86,7 +109,9 @@ class ProductNest:
         weight = np.exp(scaled)
         total = self._by_lab(weight)
         with np.errstate(divide="ignore"):
-            self.value = self.scale * np.log(total)
+            self.value = self.scale * np.log(total) - self.price_weight[:, None] * np.log1p(
+                -self.free
+            )
         self.share = np.divide(
             weight,
             total[:, lineup.lab],
@@ -117,6 +142,13 @@ class ProductNest:
         paid = self._by_lab(self.share * priced[None, :])
         return np.where(self.lab_on_sale[None, :], paid, np.nan)
 
+    def segment_paid(self) -> np.ndarray:
+        """(S, P) USD per million tokens a segment pays on average at each lab.
+
+        Its free tokens count at nothing.
+        """
+        return self.segment_price() * (1.0 - self.free)
+
     def average_price(self, tokens: np.ndarray) -> np.ndarray:
         """(P,) mean price of each lab's products at its (S, P) token mix by segment.
 
@@ -140,3 +172,11 @@ class ProductNest:
     def product_tokens(self, served: np.ndarray) -> np.ndarray:
         """(K,) tokens per month each product served, from (S, P) tokens served by segment."""
         return (served[:, self.lineup.lab] * self.share).sum(axis=0)
+
+    def product_spend(self, served: np.ndarray) -> np.ndarray:
+        """(K,) USD per month paid for each product, from (S, P) tokens served by segment.
+
+        Free tokens are paid nothing; NaN for a product never on sale.
+        """
+        paid_tokens = served * (1.0 - self.free)
+        return self.product_tokens(paid_tokens) * self.price / 1e6

@@ -219,6 +219,17 @@ class ChoiceParams(_Section):
         "near substitutes, so a lab gains little from adding products); no source measures it "
         "for AI APIs: " + CALIBRATED + "the guess range 0.3-1.0",
     )
+    free_share: Annotated[
+        dict[str, Annotated[float, Field(ge=0, le=0.95)]], _keys_exactly(SEGMENTS)
+    ] = Field(
+        {"indie": 0.5, "startup": 0.5, "enterprise": 0.0, "government": 0.0},
+        description="share of a developer's tokens at a lab that the lab's free variant serves "
+        "in the months it has one (simulator/data/free_previews.csv; rate limits cap the rest): "
+        "in the weekly top-10 data free variants carried 9-100% of a lab's tokens in those months "
+        "(DeepSeek 44-100%, Google 13-34%, xAI 9-20%, Xiaomi 100%; SOURCES 2, M); indie and "
+        "startup guess in 0.2-0.9; enterprises and governments 0 (guess: free variants are "
+        "rate-limited and may train on prompts)",
+    )
     programming_share: Annotated[dict[Month, Share], Field(min_length=1)] = Field(
         {"2025-01": 0.11, "2025-11": 0.5},
         description="share of developers whose work is programming, by month (linear between "

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agents.free_previews import FreePreviewCalendar
 from agents.products import (
     NEVER,
     RETIREMENT_LAG_MONTHS,
@@ -121,7 +122,7 @@ def test_each_segments_tokens_at_a_lab_split_over_its_products_in_full(
         price_weight=dict.fromkeys(("indie", "startup", "enterprise", "government"), price_weight),
     )
     labs = int(lineup.lab.max()) + 1
-    nest = ProductNest(lineup, labs, params)
+    nest = ProductNest(lineup, labs, params, FreePreviewCalendar([], [""] * labs))
     nest.open_month(parse_month(month))
     sums = np.zeros((nest.share.shape[0], labs))
     np.add.at(sums.T, lineup.lab, nest.share.T)
