@@ -251,7 +251,8 @@ def test_weekly_baseline_tracks_the_monthly_chinese_share() -> None:
 def test_sim_validate_checks_a_weekly_scenario(tmp_path: Path) -> None:
     """`sim validate --scenario FILE` with weekly steps measures every target.
 
-    Its run goes in weeks to the last week starting in the last target's month.
+    Its run goes in weeks to the last week starting in the last month a target reads: T4's
+    band (to 2026-05) and one band width past it, 2026-11.
     """
     path = tmp_path / "weekly.toml"
     shown = sim("scenario", "show", "baseline", "--step-length", "week")
@@ -273,7 +274,7 @@ def test_sim_validate_checks_a_weekly_scenario(tmp_path: Path) -> None:
     assert [row["id"] for row in out["targets"]] == [t.id for t in load_targets()]
     assert all(row["reason"] is None for row in out["targets"])
     runs = list_runs(open_store(str(tmp_path / "runs.db")))
-    assert runs[["steps_done", "steps_planned"]].values.tolist() == [[126, 126]]  # to May 25 2026
+    assert runs[["steps_done", "steps_planned"]].values.tolist() == [[153, 153]]  # to Nov 30 2026
 
 
 def test_calibration_measures_weekly_runs_on_monthly_means() -> None:
