@@ -12,6 +12,7 @@ from sim_cli import sim
 
 from experiments.calibration_space import load_space
 from simulator.overrides import resolve_scenario
+from simulator.scenario import ChoiceParams
 from simulator.scenario_files import load_scenario
 
 SHORT_TARGETS = {
@@ -148,7 +149,7 @@ def test_every_trial_stays_within_the_ranges(tmp_path: Path) -> None:
         ),
         (
             {"parameters": [{"key": "choice.quality_weight", "low": 4, "high": 5, "source": "x"}]},
-            "choice.quality_weight = 11.9 (4-5)",
+            f"choice.quality_weight = {ChoiceParams().quality_weight:g} (4-5)",
         ),
         (
             {"parameters": [{"key": "choice.quality_weight", "low": 5, "high": 4, "source": "x"}]},
