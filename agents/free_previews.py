@@ -14,14 +14,13 @@ What the data cannot say: free variants before 2025-02-16 (where the weekly data
 those of models outside the top ten are not in the file.
 """
 
-import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from agents.data_files import read_rows
 from vocabulary.calendar import parse_month
 from vocabulary.errors import InputError
 
@@ -62,12 +61,7 @@ def _preview(row: dict[str, str], line: int) -> FreePreview:
 
 def load_free_previews(path: Path | None = None) -> list[FreePreview]:
     """The packaged ``simulator/data/free_previews.csv``, or the file at ``path``."""
-    if path is None:
-        handle = resources.files("simulator.data").joinpath("free_previews.csv").open()
-    else:
-        handle = path.open()
-    with handle:
-        return [_preview(row, line) for line, row in enumerate(csv.DictReader(handle), start=2)]
+    return read_rows("free_previews.csv", path, _preview)
 
 
 class FreePreviewCalendar:

@@ -25,14 +25,13 @@ Three rules fill what the catalogue does not say; each is a guess with its reaso
   a measured speed, its tier's median speed in the catalogue.
 """
 
-import csv
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from agents.data_files import read_rows
 from simulator.scenario import ProviderSpec
 from vocabulary.calendar import parse_month
 from vocabulary.errors import InputError
@@ -147,12 +146,7 @@ def _product(row: dict[str, str], line: int) -> Product:
 
 def load_products(path: Path | None = None) -> list[Product]:
     """The catalogue: the packaged ``simulator/data/products.csv``, or the file at ``path``."""
-    if path is None:
-        handle = resources.files("simulator.data").joinpath("products.csv").open()
-    else:
-        handle = path.open()
-    with handle:
-        return [_product(row, line) for line, row in enumerate(csv.DictReader(handle), start=2)]
+    return read_rows("products.csv", path, _product)
 
 
 @dataclass(frozen=True)

@@ -87,27 +87,33 @@ def _terms(price: np.ndarray) -> UtilityTerms:
     )
 
 
+def _picks_without_neighbours(terms: UtilityTerms, cells: np.ndarray, seed: int) -> np.ndarray:
+    """The kernel's picks for developers in ``cells``, on provider 0, alone and unattached.
+
+    No stay bonus and no neighbours: only the cells' utilities and the draws decide.
+    """
+    n = len(cells)
+    nobody = np.zeros(n, dtype=np.int64)
+    choosers = Choosers(
+        rows=np.arange(n),
+        cells=cells.astype(np.int64),
+        current=nobody,
+        stay_bonus=np.zeros(n),
+        uniform=np.random.default_rng(seed).random(n),
+    )
+    return choose_fused(
+        cell_utility(terms),
+        choosers,
+        Neighbours(adjacency=sp.csr_array((n, n)), providers=nobody, social_weight=0.0),
+    )
+
+
 def test_choice_probabilities_are_the_logit_ones() -> None:
     """With everything else equal, the cheaper provider wins its logit share.
 
     At price weight 1 and prices 1 and 2, that is two thirds of developers.
     """
-    terms = _terms(np.array([1.0, 2.0]))
-    n = 30_000
-    rng = np.random.default_rng(0)
-    nobody = np.zeros(n, dtype=np.int64)
-    choosers = Choosers(
-        rows=np.arange(n),
-        cells=nobody,
-        current=nobody,
-        stay_bonus=np.zeros(n),
-        uniform=rng.random(n),
-    )
-    picks = choose_fused(
-        cell_utility(terms),
-        choosers,
-        Neighbours(adjacency=sp.csr_array((n, n)), providers=nobody, social_weight=0.0),
-    )
+    picks = _picks_without_neighbours(_terms(np.array([1.0, 2.0])), np.zeros(30_000, int), 0)
     assert (picks == 0).mean() == pytest.approx(2 / 3, abs=0.01)
 
 
@@ -118,21 +124,8 @@ def test_programming_work_prefers_the_lab_programmers_favour() -> None:
     programming, in the first region and segment.
     """
     terms = dataclasses.replace(_terms(np.array([1.0, 1.0])), programming_bonus=np.array([0, 1.0]))
-    n = 40_000
-    work = np.arange(n) % 2
-    nobody = np.zeros(n, dtype=np.int64)
-    choosers = Choosers(
-        rows=np.arange(n),
-        cells=work,
-        current=nobody,
-        stay_bonus=np.zeros(n),
-        uniform=np.random.default_rng(2).random(n),
-    )
-    picks = choose_fused(
-        cell_utility(terms),
-        choosers,
-        Neighbours(adjacency=sp.csr_array((n, n)), providers=nobody, social_weight=0.0),
-    )
+    work = np.arange(40_000) % 2
+    picks = _picks_without_neighbours(terms, work, 2)
     assert (picks[work == 1] == 1).mean() == pytest.approx(math.e / (1 + math.e), abs=0.01)
     assert (picks[work == 0] == 1).mean() == pytest.approx(0.5, abs=0.01)
 

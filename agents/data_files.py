@@ -1,0 +1,28 @@
+"""The packaged CSV inputs of ``simulator/data`` (or a user's copy of one), read row by row.
+
+Each file has a header and one input per row; a parser checks a row and names its line in any
+error, so a bad row is one clear message rather than a failure later in a run.
+"""
+
+import csv
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import TypeVar
+
+Row = TypeVar("Row")
+
+
+def read_rows(
+    filename: str, path: Path | None, parse: Callable[[dict[str, str], int], Row]
+) -> list[Row]:
+    """``parse(row, line)`` of every row of ``simulator/data/FILENAME``, or of the file at ``path``.
+
+    Lines count as an editor shows them: the header is line 1, the first row line 2.
+    """
+    if path is None:
+        handle = resources.files("simulator.data").joinpath(filename).open()
+    else:
+        handle = path.open()
+    with handle:
+        return [parse(row, line) for line, row in enumerate(csv.DictReader(handle), start=2)]
