@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from experiments.run_tables import RunTables
 from experiments.targets import Target, load_targets
-from experiments.validation import UNMEASURABLE_PENALTY, evaluate, loss
+from experiments.validation import FAILURE_PENALTY, UNMEASURABLE_PENALTY, evaluate, loss
 
 MONTHS = ["2025-01", "2025-02", "2025-03"]
 LABS = {"DeepSeek": "CN", "Alibaba": "CN", "OpenAI": "US", "Anthropic": "US"}
@@ -180,7 +180,10 @@ def test_band_and_at_most_pass_only_inside() -> None:
 
 
 def test_loss_is_zero_when_all_pass_and_grows_with_the_miss_in_band_widths() -> None:
-    """Misses count in band widths, squared; crossings in months; NaN a fixed penalty."""
+    """Misses count in band widths, squared, plus one per failing target.
+
+    Crossings count in months; NaN costs a fixed penalty.
+    """
     inside = target(target=0.4, low=0.3, high=0.5)  # 0.4: passes
     below = target(low=0.5, high=0.6)  # 0.4 is one width below
     over = target(providers="largest", kind="at_most", target=None, low=None, high=0.2)  # 0.4
@@ -188,11 +191,21 @@ def test_loss_is_zero_when_all_pass_and_grows_with_the_miss_in_band_widths() -> 
     never = crossing(providers="Alibaba", versus="DeepSeek")
     rows = evaluate([inside, below, over, late, never], [run()])
     assert loss(rows[:1]) == 0.0
-    assert loss(rows[1:2]) == pytest.approx(1.0)
-    assert loss(rows[2:3]) == pytest.approx(1.0)  # 0.2 above a bound of 0.2
-    assert loss(rows[3:4]) == pytest.approx(1.0)  # March, one month after a one-month band
+    assert loss(rows[1:2]) == pytest.approx(1.0 + FAILURE_PENALTY)
+    assert loss(rows[2:3]) == pytest.approx(1.0 + FAILURE_PENALTY)  # 0.2 above a bound of 0.2
+    assert loss(rows[3:4]) == pytest.approx(1.0 + FAILURE_PENALTY)  # March: a month after Feb
     assert loss(rows[4:]) == UNMEASURABLE_PENALTY
-    assert loss(rows) == pytest.approx(3.0 + UNMEASURABLE_PENALTY)
+    assert loss(rows) == pytest.approx(3.0 + 3 * FAILURE_PENALTY + UNMEASURABLE_PENALTY)
+
+
+def test_a_near_miss_costs_more_than_a_larger_miss_that_keeps_a_target_passing() -> None:
+    """Two targets missed by a tenth of a band width each cost more than one missed by one.
+
+    The calibration so prefers the defaults that pass more targets.
+    """
+    near = [target(low=0.41, high=0.51), target(low=0.41, high=0.51)]  # 0.4: 0.1 width below
+    far = [target(low=0.5, high=0.6), target(low=0.3, high=0.5)]  # one width below; a pass
+    assert loss(evaluate(near, [run()])) > loss(evaluate(far, [run()]))
 
 
 def test_spend_missing_from_an_old_run_is_unmeasurable_in_one_line() -> None:

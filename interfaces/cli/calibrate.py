@@ -117,10 +117,10 @@ def calibrate(
 
     Each trial sets the tuned parameters (simulator/data/tuning.toml: each with the range its
     source allows) to values chosen by Optuna's TPE sampler, runs the scenario with seeds
-    1..N and measures the targets as `sim validate` does. Its loss is the sum over targets of
-    the squared distance outside the band, in band widths (0 when every target passes). The
-    first trial is the scenario's own values, so the
-    result is never worse than them. Trials are stored in the run database: the same command
+    1..N and measures the targets as `sim validate` does. Its loss adds, for each failing
+    target, 1 plus its squared distance outside the band in band widths (0 when every target
+    passes). The first trial is the scenario's own values, so the result is never worse than
+    them. Trials are stored in the run database: the same command
     continues a stopped calibration. The best trial is written as a scenario file.
 
     \b
