@@ -10,6 +10,7 @@ On both backends.
 import json
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -17,9 +18,9 @@ from backends import Backend
 from click.testing import Result
 from old_stores import VERSION_1_ROWS, migrate
 from sim_cli import sim
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine, inspect, text
 
-from runs.migrate import MIGRATIONS, revision_of
+from runs.migrate import MIGRATIONS, alembic_config, revision_of
 from runs.schema import SCHEMA_VERSION, Base
 from runs.store import resolve_url
 
@@ -168,3 +169,33 @@ def test_migrations_build_exactly_the_schema_the_package_uses(backend: Backend) 
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def _version_table(connection: Connection) -> tuple[list[tuple[str, str, bool]], dict]:
+    """The columns (name, type, nullable) and primary key of ``alembic_version``."""
+    schema = inspect(connection)
+    columns = [
+        (c["name"], str(c["type"]), c["nullable"]) for c in schema.get_columns("alembic_version")
+    ]
+    return columns, schema.get_pk_constraint("alembic_version")
+
+
+def test_a_new_store_is_stamped_as_alembic_stamps_it(backend: Backend) -> None:
+    """A fresh store writes Alembic's version table itself (so `sim run` need not import
+    Alembic); Alembic must read it as the newest revision, and a stamp by Alembic must give
+    the same table, or the next `sim db upgrade` would misread the store."""
+    assert sim("run", *SMALL, "--db", backend.url).exit_code == 0
+    engine = create_engine(resolve_url(backend.url))
+    try:
+        with engine.begin() as connection:
+            head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+            assert MigrationContext.configure(connection).get_current_revision() == head
+            ours = _version_table(connection)
+            connection.execute(text("DROP TABLE alembic_version"))
+            command.stamp(alembic_config(connection), head)
+            assert _version_table(connection) == ours
+    finally:
+        engine.dispose()
+    upgraded = sim("db", "upgrade", "--db", backend.url)
+    assert upgraded.exit_code == 0, upgraded.output
+    assert backend.query("SELECT COUNT(*) FROM runs") == [(1,)]
