@@ -5,10 +5,13 @@ utility for a developer of segment s differs from the lab's by terms that compar
 with the lab's best product on sale (the most capable one)::
 
     w[s, k] = - price_weight[s] * log(price[k] / price[best])
-              + quality_weight * quality_scale[s] * log(aa_index[k] / aa_index[best])
+              + quality_weight * quality_scale[s] * product_quality_scale
+                * log(aa_index[k] / aa_index[best])
               + latency_weight * log(speed[k] / speed[best])
 
-(a response takes time inversely to the output speed, so the latency weight carries over). The
+(a response takes time inversely to the output speed, so the latency weight carries over;
+``product_quality_scale`` <= 1 says that within a lab developers send each task to the cheapest
+product that does it, so the index's gaps count for less than between labs). The
 tokens of segment s at lab j split over its products as ``softmax(w[s, k] / scale)``, and the
 lab is worth ``scale * log(sum_k exp(w[s, k] / scale))`` more to the segment than its best
 product alone: the inclusive value, which enters the lab's utility. The developer kernel so
@@ -66,8 +69,10 @@ class ProductNest:
         self.labs = labs
         self.scale = params.product_nest_scale
         self.price_weight = np.array([params.price_weight[s] for s in SEGMENTS])
-        self.quality_weight = params.quality_weight * np.array(
-            [params.quality_scale[s] for s in SEGMENTS]
+        self.quality_weight = (
+            params.quality_weight
+            * params.product_quality_scale
+            * np.array([params.quality_scale[s] for s in SEGMENTS])
         )
         self.latency_weight = params.latency_weight
         self.free_previews = free_previews

@@ -181,9 +181,12 @@ def _version_table(connection: Connection) -> tuple[list[tuple[str, str, bool]],
 
 
 def test_a_new_store_is_stamped_as_alembic_stamps_it(backend: Backend) -> None:
-    """A fresh store writes Alembic's version table itself (so `sim run` need not import
-    Alembic); Alembic must read it as the newest revision, and a stamp by Alembic must give
-    the same table, or the next `sim db upgrade` would misread the store."""
+    """A fresh store's version table is the one Alembic's stamp would write.
+
+    The store writes it itself (so `sim run` need not import Alembic); Alembic must read it as
+    the newest revision, and a stamp by Alembic must give the same table, or the next `sim db
+    upgrade` would misread the store.
+    """
     assert sim("run", *SMALL, "--db", backend.url).exit_code == 0
     engine = create_engine(resolve_url(backend.url))
     try:

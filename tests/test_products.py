@@ -106,10 +106,16 @@ def test_product_rows_only_name_products_on_sale() -> None:
     scale=st.floats(0.05, 1.0),
     price_weight=st.floats(0.0, 3.0),
     quality_weight=st.floats(0.0, 15.0),
+    product_quality=st.floats(0.05, 1.0),
     month=st.sampled_from(["2024-01", "2024-09", "2025-06", "2026-05", "2027-06"]),
 )
 def test_each_segments_tokens_at_a_lab_split_over_its_products_in_full(
-    lineup: ProductLineup, scale: float, price_weight: float, quality_weight: float, month: str
+    lineup: ProductLineup,
+    scale: float,
+    price_weight: float,
+    quality_weight: float,
+    product_quality: float,
+    month: str,
 ) -> None:
     """Within every lab with something on sale, product shares sum to one.
 
@@ -119,6 +125,7 @@ def test_each_segments_tokens_at_a_lab_split_over_its_products_in_full(
     params = ChoiceParams(
         product_nest_scale=scale,
         quality_weight=quality_weight,
+        product_quality_scale=product_quality,
         price_weight=dict.fromkeys(("indie", "startup", "enterprise", "government"), price_weight),
     )
     labs = int(lineup.lab.max()) + 1
@@ -131,6 +138,37 @@ def test_each_segments_tokens_at_a_lab_split_over_its_products_in_full(
     assert np.all(nest.share >= 0) and np.all(nest.share[:, ~nest.on_sale] == 0)
     assert np.all(nest.value[:, on] >= -1e-12)
     assert np.all(np.isneginf(nest.value[:, ~on]))
+
+
+@pytest.mark.parametrize("month", ["2024-12", "2025-06"])
+def test_weighing_the_index_less_within_a_lab_sends_its_tokens_to_cheaper_products(
+    lineup: ProductLineup, month: str
+) -> None:
+    """As ``product_quality_scale`` falls, tokens move down the lab's price ladder.
+
+    OpenAI's most capable product (o1, then o3) loses tokens to its cheaper ones in every
+    segment, and its cheapest on sale gains.
+    """
+    best = {"2024-12": "o1", "2025-06": "o3"}[month]
+    labs = int(lineup.lab.max()) + 1
+    openai = lineup.lab[_index(lineup, best)]
+
+    def split(scale: float) -> tuple[np.ndarray, np.ndarray]:
+        nest = ProductNest(
+            lineup,
+            labs,
+            ChoiceParams(product_quality_scale=scale),
+            FreePreviewCalendar([], [""] * labs),
+        )
+        nest.open_month(parse_month(month))
+        sold = np.flatnonzero(nest.on_sale & (lineup.lab == openai))
+        cheapest = sold[np.argmin(nest.price[sold])]
+        return nest.share[:, _index(lineup, best)], nest.share[:, cheapest]
+
+    top_full, cheap_full = split(1.0)
+    top_low, cheap_low = split(0.2)
+    assert np.all(top_low < top_full)
+    assert np.all(cheap_low > cheap_full)
 
 
 def test_a_bad_catalogue_row_is_one_clear_error(tmp_path: Path) -> None:
