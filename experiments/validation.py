@@ -119,8 +119,9 @@ def loss(rows: Sequence[dict[str, Any]]) -> float:
         if math.isnan(value):
             total += UNMEASURABLE_PENALTY
             continue
+        if row["passed"]:
+            continue
         below = low - value if not math.isnan(low) and value < low else 0.0
         above = value - high if value > high else 0.0
-        if below or above:
-            total += FAILURE_PENALTY + ((below + above) / row["scale"]) ** 2
+        total += FAILURE_PENALTY + ((below + above) / row["scale"]) ** 2
     return total
