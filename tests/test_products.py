@@ -32,6 +32,14 @@ def _index(lineup: ProductLineup, name: str) -> int:
     return lineup.names.index(name)
 
 
+def _opened_nest(lineup: ProductLineup, params: ChoiceParams, month: str) -> ProductNest:
+    """The line-up's nest, with no free variants, opened for ``month``."""
+    labs = int(lineup.lab.max()) + 1
+    nest = ProductNest(lineup, labs, params, FreePreviewCalendar([], [""] * labs))
+    nest.open_month(parse_month(month))
+    return nest
+
+
 def test_the_catalogue_lists_every_sourced_product_with_its_provenance() -> None:
     """121 products of 15 labs, each with a source and a confidence grade."""
     products = load_products()
@@ -128,9 +136,8 @@ def test_each_segments_tokens_at_a_lab_split_over_its_products_in_full(
         product_quality_scale=product_quality,
         price_weight=dict.fromkeys(("indie", "startup", "enterprise", "government"), price_weight),
     )
-    labs = int(lineup.lab.max()) + 1
-    nest = ProductNest(lineup, labs, params, FreePreviewCalendar([], [""] * labs))
-    nest.open_month(parse_month(month))
+    nest = _opened_nest(lineup, params, month)
+    labs = nest.labs
     sums = np.zeros((nest.share.shape[0], labs))
     np.add.at(sums.T, lineup.lab, nest.share.T)
     on = nest.lab_on_sale
@@ -150,17 +157,10 @@ def test_weighing_the_index_less_within_a_lab_sends_its_tokens_to_cheaper_produc
     segment, and its cheapest on sale gains.
     """
     best = {"2024-12": "o1", "2025-06": "o3"}[month]
-    labs = int(lineup.lab.max()) + 1
     openai = lineup.lab[_index(lineup, best)]
 
     def split(scale: float) -> tuple[np.ndarray, np.ndarray]:
-        nest = ProductNest(
-            lineup,
-            labs,
-            ChoiceParams(product_quality_scale=scale),
-            FreePreviewCalendar([], [""] * labs),
-        )
-        nest.open_month(parse_month(month))
+        nest = _opened_nest(lineup, ChoiceParams(product_quality_scale=scale), month)
         sold = np.flatnonzero(nest.on_sale & (lineup.lab == openai))
         cheapest = sold[np.argmin(nest.price[sold])]
         return nest.share[:, _index(lineup, best)], nest.share[:, cheapest]
