@@ -37,6 +37,9 @@ class DeveloperPopulation:
             segment`` (derived).
         programming: (N,) bool, the developer's work is programming this month
             (:meth:`assign_work`).
+        group: (N,) int64 index of each developer's buyer group this month, segment x work,
+            ``segment * W + programming``: who buys the same mix of a lab's products
+            (:mod:`simulator.product_choice`).
     """
 
     region: np.ndarray
@@ -55,14 +58,16 @@ class DeveloperPopulation:
 
     cell: np.ndarray = field(init=False)
     programming: np.ndarray = field(init=False)
+    group: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.cell = self.region.astype(np.int64) * len(SEGMENTS) + self.segment
-        self.programming = np.zeros(self.size, dtype=bool)
+        self.assign_work(0.0)
 
     def assign_work(self, programming_share: float) -> None:
         """The developers whose work draw is below ``programming_share`` program."""
         self.programming = self.work_draw < programming_share
+        self.group = self.segment.astype(np.int64) * len(WORK) + self.programming
 
     def choice_cell(self, rows: np.ndarray) -> np.ndarray:
         """(n,) the choice rule's cell of the developers ``rows``: region x segment x work."""

@@ -8,16 +8,16 @@ provider j is (DESIGN section 2, stage 4)::
               + quality_weight * quality_scale[s] * log(quality[j])
               - latency_weight * log(latency[r, j])
               - security_penalty[s] * distrust[r, jur[j]] * open_factor[j]
-              + product_value[s, j]
+              + product_value[g, j]
               + programming_bonus[j] * programs[d]
               + social_weight * neighbour_share[d, j]
               + stay_bonus[d] * (j == current[d])
               + gumbel[d, j]
 
-``product_value`` is what the lab's products on sale add for the segment (the inclusive value
-of :mod:`simulator.product_choice`); ``programming_bonus`` is what developers whose work is
-programming this month add for a lab. Everything but the last three terms depends only on the
-developer's cell (:func:`cell_utility`);
+``product_value`` is what the lab's products on sale add for the developer's buyer group g, its
+segment and kind of work (the inclusive value of :mod:`simulator.product_choice`);
+``programming_bonus`` is what developers whose work is programming this month add for a lab.
+Everything but the last three terms depends only on the developer's cell (:func:`cell_utility`);
 the fused kernel of :mod:`simulator.choice_kernel` adds the rest developer by developer and draws
 from the logit probabilities with one uniform number per developer (the distribution of the
 Gumbel shocks). :func:`choose_reference` computes the same rule one developer at a time from the
@@ -58,7 +58,8 @@ class UtilityTerms:
         serves: (R, P) bool, whether the provider sells in the developer's region (and has a
             product on sale).
         distrust: (R, J) float 0/1, whether developers of a region distrust a jurisdiction.
-        product_value: (S, P) utility the lab's products on sale add for each segment.
+        product_value: (G, P) utility the lab's products on sale add for each buyer group
+            (segment x work, group ``s * W + w``).
         programming_bonus: (P,) utility a developer whose work is programming adds.
         price_weight: (S,).
         security_penalty: (S,).
@@ -107,16 +108,18 @@ def cell_utility(terms: UtilityTerms) -> np.ndarray:
     security_part = (
         terms.security_penalty[None, :, None] * distrust[:, None, :] * security_scale[None, None, :]
     )  # (R, S, P)
+    providers = len(terms.price)
+    products = terms.product_value.reshape(len(terms.price_weight), -1, providers)  # (S, W, P)
     utility = (
-        price_part[None, :, :]
-        + terms.product_value[None, :, :]
-        + quality_part[None, :, :]
-        - latency_part[:, None, :]
-        - security_part
-    )
-    utility = np.where(terms.serves[:, None, :], utility, -np.inf)
-    by_work = np.stack([utility, utility + terms.programming_bonus], axis=2)  # (R, S, W, P)
-    return by_work.reshape(-1, utility.shape[-1])
+        price_part[None, :, None, :]
+        + products[None, :, :, :]
+        + quality_part[None, :, None, :]
+        - latency_part[:, None, None, :]
+        - security_part[:, :, None, :]
+    )  # (R, S, W, P), summed in the order of choose_reference
+    utility = utility + np.stack([np.zeros(providers), terms.programming_bonus])[None, None]
+    utility = np.where(terms.serves[:, None, None, :], utility, -np.inf)
+    return utility.reshape(-1, providers)
 
 
 def stay_bonus(
@@ -178,7 +181,7 @@ def choose_reference(
     providers = len(terms.price)
     picks = np.empty(len(rows), dtype=np.int64)
     for row, d in enumerate(rows):
-        r, s = int(developers.region[d]), int(developers.segment[d])
+        r, s, g = int(developers.region[d]), int(developers.segment[d]), int(developers.group[d])
         cur = int(developers.provider[d])
         social = [1.0] * providers  # exp(social_weight * share), neighbour by neighbour
         for k in range(adjacency.indptr[d], adjacency.indptr[d + 1]):
@@ -198,7 +201,7 @@ def choose_reference(
                 + terms.quality_weight * terms.quality_scale[s] * np.log(terms.quality[j])
                 - terms.latency_weight * np.log(latency)
                 - terms.security_penalty[s] * terms.distrust[r, jur] * scale
-                + terms.product_value[s, j]
+                + terms.product_value[g, j]
                 + (terms.programming_bonus[j] if developers.programming[d] else 0.0)
             )
             utility.append(u if terms.serves[r, j] else -math.inf)
@@ -291,8 +294,8 @@ class ChoiceRule:
             price: (P,) USD per million tokens, each lab's price level.
             quality: (P,) capability relative to the frontier.
             congestion: (P,) latency multiplier from the last clearing's queueing.
-            product_value: (S, P) what each lab's products on sale add; -inf where a lab has
-                none, which the terms treat as not selling.
+            product_value: (G, P) what each lab's products on sale add for each buyer group;
+                -inf where a lab has none, which the terms treat as not selling.
         """
         params = self.params
         return UtilityTerms(

@@ -2,7 +2,7 @@
 
 Demand per developer grows over time and responds to its provider's price with a constant
 elasticity (DESIGN section 2, stage 4). Shapes: N developers, P providers, R developer regions,
-S segments.
+S segments, G buyer groups (segment x work, :mod:`simulator.product_choice`).
 """
 
 from collections.abc import Mapping
@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from agents.developers import DeveloperPopulation
+from simulator.product_choice import by_group
 from simulator.scenario import DemandParams
 from vocabulary.calendar import year_of
 from vocabulary.clock import StepClock
@@ -19,15 +20,15 @@ from vocabulary.regions import CHINA, DEV_REGIONS, SEGMENTS
 def price_response(
     prices: np.ndarray, reference_price: np.ndarray, elasticity: np.ndarray
 ) -> np.ndarray:
-    """(R, S, P) factor on a developer's demand from the price it pays: constant elasticity.
+    """(R, G, P) factor on a developer's demand from the price it pays: constant elasticity.
 
-    It depends only on the developer's region, segment and provider, so it is computed per
+    It depends only on the developer's region, buyer group and provider, so it is computed per
     cell and provider and then looked up, not raised to a power developer by developer.
 
     Args:
-        prices: (S, P) USD per million tokens each segment pays at each provider.
+        prices: (G, P) USD per million tokens each buyer group pays at each provider.
         reference_price: (R,) the starting average price in each developer region.
-        elasticity: (S,) each segment's price elasticity (<= 0).
+        elasticity: (G,) each group's price elasticity (<= 0): its segment's.
     """
     ratio = prices[None, :, :] / reference_price[:, None, None]
     return ratio ** elasticity[None, :, None]
@@ -40,13 +41,13 @@ class TokenDemand:
         params: the scenario's demand section (growth by year, price elasticities).
         clock: the run's step length, which turns monthly growth into growth per step.
         developers: the population at the start.
-        prices: (S, P) the starting price each segment pays at each provider.
+        prices: (G, P) the starting price each buyer group pays at each provider.
 
     Attributes:
         index: (R,) underlying growth of each developer region since the start.
         reference_price: (R,) demand-weighted starting price in each developer region: the
             anchor of the price response.
-        elasticity: (S,) price elasticity of each segment.
+        elasticity: (G,) price elasticity of each buyer group: its segment's.
     """
 
     def __init__(
@@ -60,7 +61,7 @@ class TokenDemand:
         self.clock = clock
         self.index = np.ones(len(DEV_REGIONS))
         self.reference_price = _reference_prices(developers, prices)
-        self.elasticity = np.array([params.price_elasticity[s] for s in SEGMENTS])
+        self.elasticity = by_group([params.price_elasticity[s] for s in SEGMENTS])
 
     def grow(self, month: int) -> None:
         """Add one step of underlying growth, at the monthly rates of ``month``'s year."""
@@ -78,15 +79,16 @@ class TokenDemand:
 
         Args:
             developers: the population, on this step's providers.
-            prices: (S, P) USD per million tokens each segment pays at each provider (a
-                segment buys its own mix of the provider's products).
+            prices: (G, P) USD per million tokens each buyer group pays at each provider (a
+                group buys its own mix of the provider's products).
         """
         dev = developers
         response = price_response(prices, self.reference_price, self.elasticity).reshape(-1)
+        cell = dev.region.astype(np.int64) * prices.shape[0] + dev.group
         return (
             dev.base_demand
             * self.index[dev.region]
-            * response[dev.cell * prices.shape[1] + dev.provider]
+            * response[cell * prices.shape[1] + dev.provider]
         )
 
 
@@ -98,9 +100,9 @@ def by_year(table: Mapping[int, float], year: int) -> float:
 
 
 def _reference_prices(developers: DeveloperPopulation, prices: np.ndarray) -> np.ndarray:
-    """(R,) demand-weighted price in each developer region at the given (S, P) prices."""
+    """(R,) demand-weighted price in each developer region at the given (G, P) prices."""
     dev = developers
-    paid = prices[dev.segment, dev.provider]
+    paid = prices[dev.group, dev.provider]
     weighted = np.bincount(dev.region, weights=dev.base_demand * paid, minlength=len(DEV_REGIONS))
     total = np.bincount(dev.region, weights=dev.base_demand, minlength=len(DEV_REGIONS))
     return np.divide(weighted, total, out=np.ones_like(total), where=total > 0)

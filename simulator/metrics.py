@@ -91,7 +91,7 @@ def record_step(
     clearing: Clearing,
     developer_demand: np.ndarray,
     events: list[PolicyEvent],
-    segment_price: np.ndarray,
+    group_price: np.ndarray,
     products: list[dict[str, Any]],
 ) -> StepRecord:
     """The metrics of the step just simulated (DESIGN section 2, "Metrics every step").
@@ -106,7 +106,8 @@ def record_step(
         clearing: this step's clearing.
         developer_demand: (N,) tokens each developer asked for.
         events: this step's policy events.
-        segment_price: (S, P) USD per million tokens each segment paid at each provider.
+        group_price: (G, P) USD per million tokens each buyer group (segment x work) paid at
+            each provider.
         products: the step's product rows (see :class:`StepRecord`).
     """
     dev = developers
@@ -210,6 +211,8 @@ def record_step(
     counts = np.bincount(key, minlength=size)
     tokens = np.bincount(key, weights=clearing.developer_served, minlength=size)
     demand = np.bincount(key, weights=developer_demand, minlength=size)
+    paid = group_price[dev.group, dev.provider]  # a segment's kinds of work pay their own mixes
+    spend = np.bincount(key, weights=clearing.developer_served * paid, minlength=size)
     kept = np.flatnonzero(counts)
     region, segment, provider = np.unravel_index(kept, (len(DEV_REGIONS), n_seg, n_prov))
     segment_rows = table_rows(
@@ -220,7 +223,7 @@ def record_step(
             "developers": counts[kept],
             "tokens": tokens[kept],
             "demand": demand[kept],
-            "spend_usd": tokens[kept] * segment_price[segment, provider] / 1e6,
+            "spend_usd": spend[kept] / 1e6,
         }
     )
 

@@ -41,7 +41,7 @@ from simulator.scenario import Scenario
 from vocabulary.calendar import year_of
 from vocabulary.clock import StepClock
 from vocabulary.errors import InputError
-from vocabulary.regions import CHINA, SEGMENTS
+from vocabulary.regions import CHINA, GROUPS
 
 
 class TokenMarket(mesa.Model):
@@ -148,10 +148,10 @@ class TokenMarket(mesa.Model):
         self.frontier = 0.0
         self._advance_capability(self.start_month)
         self.products.open_month(self.start_month)
-        self.product_served = self._tokens_by_segment(self.developers.base_demand)[0]
+        self.product_served = self._tokens_by_group(self.developers.base_demand)[0]
         self._average_prices(self.product_served)
         self.demand = TokenDemand(
-            sc.demand, self.clock, self.developers, self.products.segment_paid()
+            sc.demand, self.clock, self.developers, self.products.group_paid()
         )
         self.congestion = np.ones(len(self.providers))
         self._install_initial_fleets()
@@ -288,8 +288,8 @@ class TokenMarket(mesa.Model):
         self.choice.step(self.developers, terms, constraints, self.rng)
         if step > 0:
             self.demand.grow(self.month)
-        self.segment_price = self.products.segment_paid()
-        return self.demand.tokens(self.developers, self.segment_price)
+        self.group_price = self.products.group_paid()
+        return self.demand.tokens(self.developers, self.group_price)
 
     def _clear(self, developer_demand: np.ndarray, capacity: np.ndarray) -> Clearing:
         """Stage 5: demand is rationed to capacity; the load sets next step's congestion."""
@@ -307,8 +307,8 @@ class TokenMarket(mesa.Model):
         """Stage 6: books, learning and markups; capabilities when the next step opens a month."""
         supply = self.scenario.supply
         total_served = clearing.served.sum()
-        served, self.served_global = self._tokens_by_segment(clearing.developer_served)
-        revenue = (served * np.nan_to_num(self.segment_price)).sum(axis=0) / 1e6
+        served, self.served_global = self._tokens_by_group(clearing.developer_served)
+        revenue = (served * np.nan_to_num(self.group_price)).sum(axis=0) / 1e6
         for provider in self.providers:
             i = provider.index
             provider.settle(
@@ -357,7 +357,7 @@ class TokenMarket(mesa.Model):
             clearing=clearing,
             developer_demand=developer_demand,
             events=events,
-            segment_price=self.segment_price,
+            group_price=self.group_price,
             products=self._product_rows(),
         )
         self.datacollector.collect(self)
@@ -382,16 +382,16 @@ class TokenMarket(mesa.Model):
 
     # ---- conveniences ------------------------------------------------------------------------
 
-    def _tokens_by_segment(self, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(S, P) of developers' ``tokens`` by segment and provider: everyone, outside China."""
+    def _tokens_by_group(self, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(G, P) of developers' ``tokens`` by buyer group and provider: everyone, outside China."""
         dev, labs = self.developers, len(self.providers)
-        key = ((dev.region == CHINA) * len(SEGMENTS) + dev.segment) * labs + dev.provider
-        bins = np.bincount(key, weights=tokens, minlength=2 * len(SEGMENTS) * labs)
-        by_market = bins.reshape(2, len(SEGMENTS), labs)
+        key = ((dev.region == CHINA) * GROUPS + dev.group) * labs + dev.provider
+        bins = np.bincount(key, weights=tokens, minlength=2 * GROUPS * labs)
+        by_market = bins.reshape(2, GROUPS, labs)
         return by_market.sum(axis=0), by_market[0]
 
     def _average_prices(self, tokens: np.ndarray) -> None:
-        """Each provider's average price becomes its products' mean at the (S, P) token mix.
+        """Each provider's average price becomes its products' mean at the (G, P) token mix.
 
         Providers with nothing on sale keep theirs.
         """

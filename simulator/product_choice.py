@@ -1,22 +1,25 @@
 """The choice within a lab: which of its products a developer's tokens go to.
 
-Developers choose a lab, then a product of it: a nested logit. Within lab j, product k's
-utility for a developer of segment s differs from the lab's by terms that compare the product
-with the lab's best product on sale (the most capable one)::
+Developers choose a lab, then a product of it: a nested logit. Who buys the same mix of a lab's
+products is a buyer group g, a segment s and a kind of work w (G = S x W groups: an indie who
+programs, an enterprise's general work, ...). Within lab j, product k's utility for group g
+differs from the lab's by terms that compare the product with the lab's best product on sale
+(the most capable one)::
 
-    w[s, k] = - price_weight[s] * log(price[k] / price[best])
-              + quality_weight * quality_scale[s] * product_quality_scale
+    w[g, k] = - price_weight[s] * log(price[k] / price[best])
+              + quality_weight * quality_scale[s] * product_quality_scale[w]
                 * log(aa_index[k] / aa_index[best])
               + latency_weight * log(speed[k] / speed[best])
 
 (a response takes time inversely to the output speed, so the latency weight carries over;
-``product_quality_scale`` <= 1 says that within a lab developers send each task to the cheapest
-product that does it, so the index's gaps count for less than between labs). The
-tokens of segment s at lab j split over its products as ``softmax(w[s, k] / scale)``, and the
-lab is worth ``scale * log(sum_k exp(w[s, k] / scale))`` more to the segment than its best
-product alone: the inclusive value, which enters the lab's utility. The developer kernel so
-still chooses among P labs, however many products are on sale; the products add an (S, K)
-computation a step.
+``product_quality_scale[w]`` <= 1 says that within a lab developers send each task to the
+cheapest product that does it, so the index's gaps count for less than between labs: for
+general work ``choice.product_quality_scale``, for programming
+``choice.programming_product_quality_scale``). The tokens of group g at lab j split over its
+products as ``softmax(w[g, k] / scale)``, and the lab is worth
+``scale * log(sum_k exp(w[g, k] / scale))`` more to the group than its best product alone: the
+inclusive value, which enters the lab's utility. The developer kernel so still chooses among P
+labs, however many products are on sale; the products add a (G, K) computation a step.
 
 Free variants: in the months a lab has a free variant (:mod:`agents.free_previews`), a share
 ``free[s]`` of a segment's tokens at the lab costs nothing, so the segment pays ``1 - free[s]``
@@ -27,7 +30,7 @@ prices (the free tokens are a promotion, not a price it sets).
 Prices: a product goes on sale at its list price at launch (an input); after that the lab moves
 the prices of all its products by one factor a step, towards its cost-plus target for its
 average price per token (:meth:`agents.provider.ProviderAgent.set_price`). The lab's own price
-in the developer's utility is that of its best product; a segment pays the mean over the
+in the developer's utility is that of its best product; a group pays the mean over the
 products it buys.
 """
 
@@ -36,11 +39,11 @@ import numpy as np
 from agents.free_previews import FreePreviewCalendar
 from agents.products import ProductLineup
 from simulator.scenario import ChoiceParams
-from vocabulary.regions import SEGMENTS
+from vocabulary.regions import GROUPS, SEGMENTS, WORK
 
 
 class ProductNest:
-    """The products on sale in a run, and how each segment's tokens at a lab split over them.
+    """The products on sale in a run, and how each buyer group's tokens at a lab split over them.
 
     Args:
         lineup: the run's products.
@@ -50,12 +53,12 @@ class ProductNest:
 
     Attributes:
         on_sale: (K,) bool, products on sale this month.
-        share: (S, K) share of a segment's tokens at a product's lab that go to the product.
-        value: (S, P) inclusive value of each lab for each segment, free variants included;
+        share: (G, K) share of a buyer group's tokens at a product's lab that go to the product.
+        value: (G, P) inclusive value of each lab for each buyer group, free variants included;
             -inf with nothing on sale.
         price: (K,) USD per million tokens, NaN until a product first goes on sale.
         best: (P,) index of each lab's most capable product on sale, -1 with none.
-        free: (S, P) share of a segment's tokens at a lab that its free variant serves this month.
+        free: (G, P) share of a group's tokens at a lab that its free variant serves this month.
     """
 
     def __init__(
@@ -68,20 +71,23 @@ class ProductNest:
         self.lineup = lineup
         self.labs = labs
         self.scale = params.product_nest_scale
-        self.price_weight = np.array([params.price_weight[s] for s in SEGMENTS])
+        self.price_weight = by_group([params.price_weight[s] for s in SEGMENTS])
+        work_scale = np.array(
+            [params.product_quality_scale, params.programming_product_quality_scale]
+        )
         self.quality_weight = (
             params.quality_weight
-            * params.product_quality_scale
-            * np.array([params.quality_scale[s] for s in SEGMENTS])
+            * by_group([params.quality_scale[s] for s in SEGMENTS])
+            * np.tile(work_scale, len(SEGMENTS))
         )
         self.latency_weight = params.latency_weight
         self.free_previews = free_previews
-        self.free_share = np.array([params.free_share[s] for s in SEGMENTS])
-        self.free = np.zeros((len(SEGMENTS), labs))
+        self.free_share = by_group([params.free_share[s] for s in SEGMENTS])
+        self.free = np.zeros((GROUPS, labs))
         size = len(lineup)
         self.on_sale = np.zeros(size, dtype=bool)
-        self.share = np.zeros((len(SEGMENTS), size))
-        self.value = np.full((len(SEGMENTS), labs), -np.inf)
+        self.share = np.zeros((GROUPS, size))
+        self.value = np.full((GROUPS, labs), -np.inf)
         self.price = np.full(size, np.nan)
         self.best = np.full(labs, -1)
 
@@ -103,7 +109,7 @@ class ProductNest:
         lineup, on_sale, price = self.lineup, self.on_sale, self.price
         sold = np.flatnonzero(on_sale)
         anchor = self.best[lineup.lab[sold]]
-        within = np.full((len(SEGMENTS), len(lineup)), -np.inf)
+        within = np.full((GROUPS, len(lineup)), -np.inf)
         within[:, sold] = (
             -self.price_weight[:, None] * np.log(price[sold] / price[anchor])[None, :]
             + self.quality_weight[:, None]
@@ -125,7 +131,7 @@ class ProductNest:
         )
 
     def _by_lab(self, values: np.ndarray) -> np.ndarray:
-        """(S, P) sums of (S, K) ``values`` over each lab's products, in product order."""
+        """(G, P) sums of (G, K) ``values`` over each lab's products, in product order."""
         lab = self.lineup.lab
         return np.array([np.bincount(lab, weights=row, minlength=self.labs) for row in values])
 
@@ -141,27 +147,27 @@ class ProductNest:
         """
         return np.where(self.best >= 0, self.price[self.best], np.nan)
 
-    def segment_price(self) -> np.ndarray:
-        """(S, P) USD per million tokens a segment pays on average at each lab."""
+    def group_price(self) -> np.ndarray:
+        """(G, P) USD per million tokens a buyer group pays on average at each lab."""
         priced = np.where(self.on_sale, self.price, 0.0)
         paid = self._by_lab(self.share * priced[None, :])
         return np.where(self.lab_on_sale[None, :], paid, np.nan)
 
-    def segment_paid(self) -> np.ndarray:
-        """(S, P) USD per million tokens a segment pays on average at each lab.
+    def group_paid(self) -> np.ndarray:
+        """(G, P) USD per million tokens a buyer group pays on average at each lab.
 
         Its free tokens count at nothing.
         """
-        return self.segment_price() * (1.0 - self.free)
+        return self.group_price() * (1.0 - self.free)
 
     def average_price(self, tokens: np.ndarray) -> np.ndarray:
-        """(P,) mean price of each lab's products at its (S, P) token mix by segment.
+        """(P,) mean price of each lab's products at its (G, P) token mix by buyer group.
 
         A lab with products on sale but no tokens takes their plain mean (a lab that has just
         launched); a lab with nothing on sale, NaN.
         """
         volume = tokens.sum(axis=0)
-        paid = (np.nan_to_num(self.segment_price()) * tokens).sum(axis=0)
+        paid = (np.nan_to_num(self.group_price()) * tokens).sum(axis=0)
         sold = self.on_sale
         count = np.bincount(self.lineup.lab[sold], minlength=self.labs)
         total = np.bincount(self.lineup.lab[sold], weights=self.price[sold], minlength=self.labs)
@@ -175,13 +181,18 @@ class ProductNest:
         self._update_choice()
 
     def product_tokens(self, served: np.ndarray) -> np.ndarray:
-        """(K,) tokens per month each product served, from (S, P) tokens served by segment."""
+        """(K,) tokens per month each product served, from (G, P) tokens served by group."""
         return (served[:, self.lineup.lab] * self.share).sum(axis=0)
 
     def product_spend(self, served: np.ndarray) -> np.ndarray:
-        """(K,) USD per month paid for each product, from (S, P) tokens served by segment.
+        """(K,) USD per month paid for each product, from (G, P) tokens served by group.
 
         Free tokens are paid nothing; NaN for a product never on sale.
         """
         paid_tokens = served * (1.0 - self.free)
         return self.product_tokens(paid_tokens) * self.price / 1e6
+
+
+def by_group(by_segment: list[float]) -> np.ndarray:
+    """(G,) a value per segment, repeated for each kind of work: the buyer groups' order."""
+    return np.repeat(np.array(by_segment, dtype=float), len(WORK))

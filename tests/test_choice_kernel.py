@@ -11,7 +11,7 @@ from simulator.choice import UtilityTerms, cell_utility, choose, choose_referenc
 from simulator.choice_kernel import Choosers, Neighbours
 from simulator.choice_kernel import choose as choose_fused
 from simulator.model import TokenMarket
-from vocabulary.regions import JURISDICTIONS
+from vocabulary.regions import GROUPS, JURISDICTIONS
 
 
 def _kernel_choices(
@@ -72,7 +72,7 @@ def _terms(price: np.ndarray) -> UtilityTerms:
         open_weights=np.zeros(providers, bool),
         serves=np.ones((4, providers), bool),
         distrust=np.zeros((4, len(JURISDICTIONS))),
-        product_value=np.zeros((4, providers)),
+        product_value=np.zeros((GROUPS, providers)),
         programming_bonus=np.zeros(providers),
         quality_scale=np.ones(4),
         price_weight=np.ones(4),

@@ -10,9 +10,10 @@ from agents.free_previews import FreePreview, FreePreviewCalendar, load_free_pre
 from simulator.model import TokenMarket
 from vocabulary.calendar import parse_month
 from vocabulary.errors import InputError
-from vocabulary.regions import SEGMENTS
+from vocabulary.regions import SEGMENTS, WORK
 
-INDIE, ENTERPRISE = SEGMENTS.index("indie"), SEGMENTS.index("enterprise")
+INDIE, ENTERPRISE = (SEGMENTS.index(s) * len(WORK) for s in ("indie", "enterprise"))
+"""The buyer groups of indies' and enterprises' general work."""
 
 
 def test_the_packaged_windows_are_the_months_of_the_weekly_data_with_free_tokens() -> None:
@@ -60,9 +61,9 @@ def test_a_free_variant_draws_routed_developers_and_only_they_pay_less() -> None
     xiaomi = model.provider_names.index("Xiaomi")
     nest, plain = model.products, without.products
     assert nest.free[INDIE, xiaomi] == 0.5 and nest.free[ENTERPRISE, xiaomi] == 0.0
-    paid = nest.segment_paid()
-    assert paid[INDIE, xiaomi] == pytest.approx(0.5 * nest.segment_price()[INDIE, xiaomi])
-    assert paid[ENTERPRISE, xiaomi] == nest.segment_price()[ENTERPRISE, xiaomi]
+    paid = nest.group_paid()
+    assert paid[INDIE, xiaomi] == pytest.approx(0.5 * nest.group_price()[INDIE, xiaomi])
+    assert paid[ENTERPRISE, xiaomi] == nest.group_price()[ENTERPRISE, xiaomi]
     weight = model.scenario.choice.price_weight["indie"]
     gain = nest.value[INDIE, xiaomi] - plain.value[INDIE, xiaomi]
     assert gain == pytest.approx(-weight * np.log(0.5))

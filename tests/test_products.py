@@ -19,6 +19,7 @@ from simulator.product_choice import ProductNest
 from simulator.scenario import ChoiceParams, default_providers
 from vocabulary.calendar import parse_month
 from vocabulary.errors import InputError
+from vocabulary.regions import GROUPS, WORK
 
 
 @pytest.fixture(scope="module")
@@ -115,17 +116,19 @@ def test_product_rows_only_name_products_on_sale() -> None:
     price_weight=st.floats(0.0, 3.0),
     quality_weight=st.floats(0.0, 15.0),
     product_quality=st.floats(0.05, 1.0),
+    programming_quality=st.floats(0.05, 1.0),
     month=st.sampled_from(["2024-01", "2024-09", "2025-06", "2026-05", "2027-06"]),
 )
-def test_each_segments_tokens_at_a_lab_split_over_its_products_in_full(
+def test_each_groups_tokens_at_a_lab_split_over_its_products_in_full(
     lineup: ProductLineup,
     scale: float,
     price_weight: float,
     quality_weight: float,
     product_quality: float,
+    programming_quality: float,
     month: str,
 ) -> None:
-    """Within every lab with something on sale, product shares sum to one.
+    """Within every lab with something on sale, each buyer group's product shares sum to one.
 
     None is negative or off sale, and the lab's inclusive value is at least its best product's
     within-lab utility (0).
@@ -134,6 +137,7 @@ def test_each_segments_tokens_at_a_lab_split_over_its_products_in_full(
         product_nest_scale=scale,
         quality_weight=quality_weight,
         product_quality_scale=product_quality,
+        programming_product_quality_scale=programming_quality,
         price_weight=dict.fromkeys(("indie", "startup", "enterprise", "government"), price_weight),
     )
     nest = _opened_nest(lineup, params, month)
@@ -148,27 +152,34 @@ def test_each_segments_tokens_at_a_lab_split_over_its_products_in_full(
 
 
 @pytest.mark.parametrize("month", ["2024-12", "2025-06"])
-def test_weighing_the_index_less_within_a_lab_sends_its_tokens_to_cheaper_products(
-    lineup: ProductLineup, month: str
+@pytest.mark.parametrize(
+    ("work", "scale_field"),
+    [("general", "product_quality_scale"), ("programming", "programming_product_quality_scale")],
+)
+def test_weighing_the_index_less_within_a_lab_moves_that_work_down_the_price_ladder(
+    lineup: ProductLineup, month: str, work: str, scale_field: str
 ) -> None:
-    """As ``product_quality_scale`` falls, tokens move down the lab's price ladder.
+    """As a kind of work's within-lab scale falls, that work moves down the lab's price ladder.
 
-    OpenAI's most capable product (o1, then o3) loses tokens to its cheaper ones in every
-    segment, and its cheapest on sale gains.
+    OpenAI's most capable product (o1, then o3) loses that work's tokens to its cheaper ones in
+    every segment, and its cheapest on sale gains; the other kind of work, with its own scale,
+    keeps its split.
     """
     best = {"2024-12": "o1", "2025-06": "o3"}[month]
     openai = lineup.lab[_index(lineup, best)]
+    moved = np.arange(GROUPS) % len(WORK) == WORK.index(work)
 
     def split(scale: float) -> tuple[np.ndarray, np.ndarray]:
-        nest = _opened_nest(lineup, ChoiceParams(product_quality_scale=scale), month)
+        nest = _opened_nest(lineup, ChoiceParams(**{scale_field: scale}), month)
         sold = np.flatnonzero(nest.on_sale & (lineup.lab == openai))
         cheapest = sold[np.argmin(nest.price[sold])]
         return nest.share[:, _index(lineup, best)], nest.share[:, cheapest]
 
     top_full, cheap_full = split(1.0)
     top_low, cheap_low = split(0.2)
-    assert np.all(top_low < top_full)
-    assert np.all(cheap_low > cheap_full)
+    assert np.all(top_low[moved] < top_full[moved])
+    assert np.all(cheap_low[moved] > cheap_full[moved])
+    np.testing.assert_array_equal(top_low[~moved], top_full[~moved])
 
 
 def test_a_bad_catalogue_row_is_one_clear_error(tmp_path: Path) -> None:

@@ -210,8 +210,9 @@ SEGMENT_METRICS: tuple[Metric, ...] = (
         "spend_usd",
         Level.SEGMENT,
         Unit.USD_PER_MONTH,
-        "what they paid the provider: tokens served x the mean price of the products their "
-        "segment buys there; NULL in runs stored before schema version 5",
+        "what they paid the provider: each developer's tokens served x the mean price of the "
+        "products its segment and kind of work buy there; NULL in runs stored before schema "
+        "version 5",
     ),
 )
 """Columns of ``segment_steps`` after region, segment and provider, in table order."""

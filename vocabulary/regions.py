@@ -15,6 +15,10 @@ WORK: tuple[str, ...] = ("general", "programming")
 """What a developer's tokens are for. Programming work can prefer other labs (its share of
 developers follows a dated path; ``choice.programming_share``)."""
 
+GROUPS = len(SEGMENTS) * len(WORK)
+"""Buyer groups, segment x work (group ``s * len(WORK) + w``): developers who buy the same mix of
+a lab's products (``simulator.product_choice``)."""
+
 JURISDICTIONS: tuple[str, ...] = ("US", "EU", "CN")
 """Where providers are headquartered and host their compute."""
 
