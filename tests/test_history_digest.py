@@ -1,13 +1,15 @@
 """The digest is exactly its documented definition, whatever a step's rows hold.
 
 Runs stored by earlier versions are replayed and compared by digest, so the bytes hashed must
-never change: ``json.dumps`` of each step's rows, NaN as None, keys sorted (runs.history_rows).
-The store's rows must hold the same values, NaN as None.
+never change: forms 1-3 hash ``json.dumps`` of each step's rows, NaN as None, keys sorted; form
+4 hashes them column by column as bytes (runs.history_rows). The store's rows must hold the
+same values, NaN as None.
 """
 
 import hashlib
 import json
 import math
+import struct
 from dataclasses import replace
 from typing import Any
 
@@ -24,6 +26,8 @@ from simulator.scenario_files import load_scenario
 
 def reference_digest(records: list[StepRecord], version: int) -> str:
     """The digest as defined (and as computed before the rows were built for the store)."""
+    if version >= 4:
+        return reference_column_digest(records)
 
     def clean(row: dict[str, Any]) -> dict[str, Any]:
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
@@ -43,6 +47,60 @@ def reference_digest(records: list[StepRecord], version: int) -> str:
         if version >= 3 and products:
             payload["products"] = products
         digest.update(json.dumps(payload, sort_keys=True, default=repr).encode())
+    return digest.hexdigest()
+
+
+def reference_column_digest(records: list[StepRecord]) -> str:
+    """Form 4, written out value by value: each step's tables, a kind of column at a time."""
+
+    def kind(values: list[Any]) -> str:
+        if all(v is None or isinstance(v, (float, np.floating)) for v in values):
+            return "f"
+        integers = all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in values
+        )
+        return "i" if integers and all(-(2**63) <= v < 2**63 for v in values) else "j"
+
+    def table(rows: list[dict[str, Any]]) -> list[bytes]:
+        keys = list(rows[0])
+        columns = [[row[key] for row in rows] for key in keys]
+        kinds = [kind(column) for column in columns]
+        parts = [str(len(rows)).encode(), json.dumps(keys).encode(), "".join(kinds).encode()]
+        floats = [
+            [None if v is None or math.isnan(v) else float(v) for v in column]
+            for column, k in zip(columns, kinds, strict=True)
+            if k == "f"
+        ]
+        if floats:
+            flat = [v for column in floats for v in column]
+            parts.append(bytes(int(v is None) for v in flat))
+            parts.append(struct.pack(f"<{len(flat)}d", *(0.0 if v is None else v for v in flat)))
+        integers = [int(v) for c, k in zip(columns, kinds, strict=True) if k == "i" for v in c]
+        if integers:
+            parts.append(struct.pack(f"<{len(integers)}q", *integers))
+        others = [
+            [None if isinstance(v, float) and math.isnan(v) else v for v in column]
+            for column, k in zip(columns, kinds, strict=True)
+            if k == "j"
+        ]
+        if others:
+            parts.append(json.dumps(others, default=repr).encode())
+        return parts
+
+    digest = hashlib.sha256()
+    for record in records:
+        parts = [repr(record.step).encode(), record.month.encode()]
+        events = [{"policy": e.policy, "status": e.status} for e in record.events]
+        for name, rows in (
+            ("market", [record.market]),
+            ("providers", record.providers),
+            ("segments", record.segments),
+            ("products", record.products),
+            ("events", events),
+        ):
+            if rows:
+                parts += [name.encode(), *table(rows)]
+        digest.update(b"".join(len(part).to_bytes(8, "little") + part for part in parts))
     return digest.hexdigest()
 
 
