@@ -234,10 +234,10 @@ class ChoiceParams(_Section):
         1.0,
         gt=0,
         le=1,
-        description="the same multiplier for developers whose work is programming: 1 (guess: "
-        "coding tools default to a lab's frontier model, and a weaker model's mistakes cost "
-        "the programmer's time, so the index's gaps count within a lab as between labs; "
-        "docs/model.md 4b)",
+        description="the same multiplier for developers whose work is programming: 1, in a "
+        "guess range of 0.5-1 (coding tools default to a lab's frontier model, and a weaker "
+        "model's mistakes cost the programmer's time, so the index's gaps count within a lab "
+        "as between labs; docs/model.md 4b)",
     )
     free_share: Annotated[
         dict[str, Annotated[float, Field(ge=0, le=0.95)]], _keys_exactly(SEGMENTS)
