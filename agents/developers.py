@@ -40,6 +40,9 @@ class DeveloperPopulation:
         group: (N,) int64 index of each developer's buyer group this month, segment x work,
             ``segment * W + programming``: who buys the same mix of a lab's products
             (:mod:`simulator.product_choice`).
+        work_cell: (N,) int64 index of each developer's region x segment x work cell this month,
+            ``cell * W + programming`` (= ``region * G + group``): the choice rule's cells, and
+            the rows of the demand's price response.
     """
 
     region: np.ndarray
@@ -59,6 +62,7 @@ class DeveloperPopulation:
     cell: np.ndarray = field(init=False)
     programming: np.ndarray = field(init=False)
     group: np.ndarray = field(init=False)
+    work_cell: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.cell = self.region.astype(np.int64) * len(SEGMENTS) + self.segment
@@ -68,10 +72,7 @@ class DeveloperPopulation:
         """The developers whose work draw is below ``programming_share`` program."""
         self.programming = self.work_draw < programming_share
         self.group = self.segment.astype(np.int64) * len(WORK) + self.programming
-
-    def choice_cell(self, rows: np.ndarray) -> np.ndarray:
-        """(n,) the choice rule's cell of the developers ``rows``: region x segment x work."""
-        return self.cell[rows] * len(WORK) + self.programming[rows]
+        self.work_cell = self.cell * len(WORK) + self.programming
 
     @staticmethod
     def draw_attributes(

@@ -150,7 +150,7 @@ def choose(
     current = developers.provider[rows]
     choosers = Choosers(
         rows=rows,
-        cells=developers.choice_cell(rows),
+        cells=developers.work_cell[rows],
         current=current,
         stay_bonus=stay_bonus(terms, developers.segment[rows], developers.tenure[rows], current),
         uniform=uniform,

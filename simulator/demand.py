@@ -84,11 +84,10 @@ class TokenDemand:
         """
         dev = developers
         response = price_response(prices, self.reference_price, self.elasticity).reshape(-1)
-        cell = dev.region.astype(np.int64) * prices.shape[0] + dev.group
         return (
             dev.base_demand
             * self.index[dev.region]
-            * response[cell * prices.shape[1] + dev.provider]
+            * response[dev.work_cell * prices.shape[1] + dev.provider]
         )
 
 

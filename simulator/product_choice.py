@@ -72,13 +72,14 @@ class ProductNest:
         self.labs = labs
         self.scale = params.product_nest_scale
         self.price_weight = by_group([params.price_weight[s] for s in SEGMENTS])
-        work_scale = np.array(
-            [params.product_quality_scale, params.programming_product_quality_scale]
-        )
+        work_scale = {
+            "general": params.product_quality_scale,
+            "programming": params.programming_product_quality_scale,
+        }
         self.quality_weight = (
             params.quality_weight
             * by_group([params.quality_scale[s] for s in SEGMENTS])
-            * np.tile(work_scale, len(SEGMENTS))
+            * np.tile([work_scale[w] for w in WORK], len(SEGMENTS))
         )
         self.latency_weight = params.latency_weight
         self.free_previews = free_previews
