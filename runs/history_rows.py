@@ -95,9 +95,14 @@ class HistoryRows:
     """How many steps of the run these rows cover, from its first."""
 
 
+def _measured(value: Any) -> Any:
+    """``value`` as stored: NaN (nothing to measure) becomes None, stored as NULL."""
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
-    """NaN (nothing to measure) becomes None, stored as NULL."""
-    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+    """The row with NaN as None (:func:`_measured`)."""
+    return {k: _measured(v) for k, v in row.items()}
 
 
 def _missing(level: Level, row: dict[str, Any]) -> set[str]:
@@ -170,10 +175,7 @@ def table_bytes(keys: Sequence[str], rows: list[tuple[Any, ...]]) -> tuple[list[
         parts.append(np.array(integers, dtype="<i8").tobytes())
     others = [column for column, kind in zip(columns, kinds, strict=True) if kind == "j"]
     if others:
-        cleaned = [
-            [None if isinstance(v, float) and math.isnan(v) else v for v in column]
-            for column in others
-        ]
+        cleaned = [list(map(_measured, column)) for column in others]
         parts.append(json.dumps(cleaned, default=repr).encode())
     return parts, bool(missing.any())
 
@@ -184,13 +186,8 @@ def _framed(part: bytes) -> bytes:
 
 
 def _without_nan(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """``rows`` with NaN as None (nothing measured, stored as NULL)."""
-    return [
-        tuple(None if isinstance(v, float) and math.isnan(v) else v for v in row)
-        if any(isinstance(v, float) and math.isnan(v) for v in row)
-        else row
-        for row in rows
-    ]
+    """``rows`` with NaN as None (:func:`_measured`)."""
+    return [tuple(map(_measured, row)) for row in rows]
 
 
 class _Columns:
