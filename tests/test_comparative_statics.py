@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 
 from simulator.model import TokenMarket
+from simulator.scenario import Scenario
 from simulator.scenario_files import load_scenario
 
 SEEDS = (1, 2, 3)
 DEVELOPERS = 3_000
-DEFAULT_POPULATION = 20_000
+DEFAULT_POPULATION = Scenario.model_fields["developers"].default
+"""The scenario's own population (20,000), for effects too small for the test population."""
 
 
 def run(scenario: str, seed: int, developers: int = DEVELOPERS, **options) -> TokenMarket:
