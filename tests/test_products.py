@@ -161,9 +161,9 @@ def test_weighing_the_index_less_within_a_lab_moves_that_work_down_the_price_lad
 ) -> None:
     """As a kind of work's within-lab scale falls, that work moves down the lab's price ladder.
 
-    OpenAI's most capable product (o1, then o3) loses that work's tokens to its cheaper ones in
-    every segment, and its cheapest on sale gains; the other kind of work, with its own scale,
-    keeps its split.
+    OpenAI's most capable product (o1, then o3) loses that work's tokens in every segment, and
+    the mean list price that work pays at OpenAI falls (which cheaper product gains depends on
+    the speeds too); the other kind of work, with its own scale, keeps its split.
     """
     best = {"2024-12": "o1", "2025-06": "o3"}[month]
     openai = lineup.lab[_index(lineup, best)]
@@ -172,13 +172,12 @@ def test_weighing_the_index_less_within_a_lab_moves_that_work_down_the_price_lad
     def split(scale: float) -> tuple[np.ndarray, np.ndarray]:
         nest = _opened_nest(lineup, ChoiceParams(**{scale_field: scale}), month)
         sold = np.flatnonzero(nest.on_sale & (lineup.lab == openai))
-        cheapest = sold[np.argmin(nest.price[sold])]
-        return nest.share[:, _index(lineup, best)], nest.share[:, cheapest]
+        return nest.share[:, _index(lineup, best)], nest.share[:, sold] @ nest.price[sold]
 
-    top_full, cheap_full = split(1.0)
-    top_low, cheap_low = split(0.2)
+    top_full, paid_full = split(1.0)
+    top_low, paid_low = split(0.2)
     assert np.all(top_low[moved] < top_full[moved])
-    assert np.all(cheap_low[moved] > cheap_full[moved])
+    assert np.all(paid_low[moved] < paid_full[moved])
     np.testing.assert_array_equal(top_low[~moved], top_full[~moved])
 
 
