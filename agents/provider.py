@@ -14,12 +14,9 @@ import mesa
 import numpy as np
 
 from agents.chips import (
-    DOMESTIC,
     HOURS_PER_MONTH,
-    LEGAL,
     REMOTE,
     SECONDS_PER_MONTH,
-    SMUGGLED,
     ChipCatalogue,
 )
 from simulator.scenario import ProviderSpec, SupplyParams
@@ -43,6 +40,23 @@ class Delivery:
     units: float
 
 
+class FleetSums(NamedTuple):
+    """What the owned accelerators add up to, whatever their efficiency.
+
+    These change only when accelerators arrive, so :class:`ProviderAgent` keeps them until
+    then (learning, which changes every step, leaves them as they are).
+
+    Attributes:
+        units: (C,) accelerators owned of each chip, over the owned channels.
+        watts: rated power of the owned fleet, in watts.
+        h100: the owned fleet in H100-equivalents by owned channel (legal, domestic, smuggled).
+    """
+
+    units: np.ndarray
+    watts: float
+    h100: tuple[float, float, float]
+
+
 class FleetNumbers(NamedTuple):
     """What a provider's fleet gives, computed once per change to it rather than per question.
 
@@ -55,17 +69,25 @@ class FleetNumbers(NamedTuple):
         supply: the supply parameters the numbers were computed for.
         per_unit: (C,) sustainable tokens per month from one accelerator of each chip.
         owned_capacity: tokens per month of the owned fleet.
+        remote_chip: the index of the chip rented accelerators are.
         remote_per_unit: sustainable tokens per month from one rented accelerator.
         remote_capacity: tokens per month of the rented accelerators.
+        capacity: tokens per month the provider can serve, owned and rented.
         owned_watts: rated power of the owned fleet, in watts.
+        owned_kwh: kWh a month the owned fleet draws at a power load of one (full draw).
+        hall_cost: USD per month of halls and staff for the owned fleet, which scale with power.
     """
 
     supply: SupplyParams
     per_unit: np.ndarray
     owned_capacity: float
+    remote_chip: int
     remote_per_unit: float
     remote_capacity: float
+    capacity: float
     owned_watts: float
+    owned_kwh: float
+    hall_cost: float
 
 
 @dataclass
@@ -129,6 +151,7 @@ class ProviderAgent(mesa.Agent):
         self.demand_history: list[float] = []
         self.share_history: list[float] = []
         self.books = StepBooks()
+        self._sums: FleetSums | None = None
         self._numbers: FleetNumbers | None = None
 
     # ---- capacity -------------------------------------------------------------------------
@@ -137,55 +160,73 @@ class ProviderAgent(mesa.Agent):
         """(C,) sustainable tokens per month from one accelerator of each chip."""
         return self.catalogue.tokens_per_s * self.efficiency * max_utilisation * SECONDS_PER_MONTH
 
+    def fleet_sums(self) -> FleetSums:
+        """The owned fleet's units, power and H100-equivalents (recomputed after deliveries)."""
+        sums = self._sums
+        if sums is None:
+            units = self.fleet.sum(axis=1)
+            h100 = self.catalogue.h100_equivalents @ self.fleet
+            sums = self._sums = FleetSums(
+                units=units,
+                watts=float(units @ self.catalogue.watts),
+                h100=tuple(h100.tolist()),
+            )
+        return sums
+
     def fleet_numbers(self, supply: SupplyParams) -> FleetNumbers:
-        """The fleet's capacities and power now (recomputed only after the fleet changed)."""
+        """The fleet's capacities, power and costs now (recomputed only after they changed)."""
         numbers = self._numbers
         if numbers is None or numbers.supply is not supply:
-            per_unit = self.tokens_per_unit(supply.max_utilisation)
-            owned_units = self.fleet.sum(axis=1)
-            remote_per_unit = float(per_unit[self.catalogue.index(supply.remote_chip)])
-            numbers = self._numbers = FleetNumbers(
-                supply=supply,
-                per_unit=per_unit,
-                owned_capacity=float(owned_units @ per_unit),
-                remote_per_unit=remote_per_unit,
-                remote_capacity=self.remote_units * remote_per_unit,
-                owned_watts=float(owned_units @ self.catalogue.watts),
-            )
+            numbers = self._numbers = self._count_fleet(supply)
         return numbers
 
+    def _count_fleet(self, supply: SupplyParams) -> FleetNumbers:
+        """:class:`FleetNumbers` from the fleet's sums at today's efficiency and rented units."""
+        sums = self.fleet_sums()
+        per_unit = self.tokens_per_unit(supply.max_utilisation)
+        owned_capacity = float(sums.units @ per_unit)
+        remote_chip = self.catalogue.index(supply.remote_chip)
+        remote_per_unit = float(per_unit[remote_chip])
+        remote_capacity = self.remote_units * remote_per_unit
+        owned_kw = sums.watts / 1000.0
+        return FleetNumbers(
+            supply=supply,
+            per_unit=per_unit,
+            owned_capacity=owned_capacity,
+            remote_chip=remote_chip,
+            remote_per_unit=remote_per_unit,
+            remote_capacity=remote_capacity,
+            capacity=owned_capacity + remote_capacity,
+            owned_watts=sums.watts,
+            owned_kwh=owned_kw * self.spec.pue * HOURS_PER_MONTH,
+            hall_cost=owned_kw * supply.other_cost_per_kw_hour * HOURS_PER_MONTH,
+        )
+
     def _fleet_changed(self) -> None:
-        """Forget the fleet's numbers: accelerators, rented units or efficiency moved."""
+        """Forget the fleet's sums and numbers: accelerators arrived (or rented units were set)."""
+        self._sums = None
         self._numbers = None
 
-    def owned_capacity(self, supply: SupplyParams) -> float:
-        """Tokens per month the owned fleet can serve."""
-        return self.fleet_numbers(supply).owned_capacity
-
-    def remote_capacity(self, supply: SupplyParams) -> float:
-        """Tokens per month from rented foreign accelerators."""
-        return self.fleet_numbers(supply).remote_capacity
+    def _efficiency_changed(self) -> None:
+        """Forget the fleet's numbers, not its sums: learning changed the tokens per accelerator."""
+        self._numbers = None
 
     def capacity(self, supply: SupplyParams) -> float:
         """Tokens per month the provider can serve this step."""
-        numbers = self.fleet_numbers(supply)
-        return numbers.owned_capacity + numbers.remote_capacity
+        return self.fleet_numbers(supply).capacity
 
-    def compute_h100(self, supply: SupplyParams) -> np.ndarray:
-        """(4,) accelerators serving, in H100-equivalents of inference throughput, by channel.
+    def compute_h100(self, supply: SupplyParams) -> tuple[float, float, float, float]:
+        """Accelerators serving, in H100-equivalents of inference throughput, by channel.
 
         Channels as in ``CHANNELS``: legal, domestic, smuggled (owned), remote (rented).
         """
-        catalogue = self.catalogue
-        h100 = catalogue.h100_equivalents
-        compute = np.zeros(len(CHANNELS))
-        compute[[LEGAL, DOMESTIC, SMUGGLED]] = h100 @ self.fleet
-        compute[REMOTE] = self.remote_units * h100[catalogue.index(supply.remote_chip)]
-        return compute
+        remote_chip = self.fleet_numbers(supply).remote_chip
+        remote = self.remote_units * self.catalogue.h100_equivalents[remote_chip]
+        return (*self.fleet_sums().h100, float(remote))
 
-    def pipeline_capacity(self, supply: SupplyParams) -> float:
+    def pipeline_capacity(self, numbers: FleetNumbers) -> float:
         """Tokens per month that ordered, undelivered accelerators will add."""
-        per_unit = self.fleet_numbers(supply).per_unit.tolist()  # floats: no numpy scalars
+        per_unit = numbers.per_unit.tolist()  # floats: no numpy scalars
         return float(sum(d.units * per_unit[d.chip] for d in self.pipeline))
 
     def install_initial_fleet(
@@ -238,50 +279,51 @@ class ProviderAgent(mesa.Agent):
         """USD per kWh this step."""
         return self.spec.energy_usd_per_kwh * multiplier
 
-    def fixed_cost(self, supply: SupplyParams) -> float:
+    def fixed_cost(self, numbers: FleetNumbers) -> float:
         """USD per month that do not depend on load: amortisation, halls and staff, rent."""
-        owned_kw = self.fleet_numbers(supply).owned_watts / 1000.0
+        supply = numbers.supply
         return (
             self.fleet_value / supply.amortisation_months
-            + owned_kw * supply.other_cost_per_kw_hour * HOURS_PER_MONTH
+            + numbers.hall_cost
             + self.remote_units * supply.remote_rent_usd_per_hour * HOURS_PER_MONTH
         )
 
-    def energy_kwh(self, utilisation: float, supply: SupplyParams, remote: bool = False) -> float:
-        """KWh the owned (or, with ``remote``, the rented) accelerators draw in a month.
+    def owned_energy_kwh(self, utilisation: float, numbers: FleetNumbers) -> float:
+        """KWh the owned accelerators draw in a month, running at ``utilisation`` of capacity."""
+        return numbers.owned_kwh * _power_load(utilisation, numbers.supply)
 
-        The accelerators run at ``utilisation`` of their capacity.
-        """
-        load = supply.idle_power_share + (1.0 - supply.idle_power_share) * utilisation
-        if remote:
-            remote_chip = self.catalogue.index(supply.remote_chip)
-            watts = self.remote_units * self.catalogue.watts[remote_chip]
-        else:
-            watts = self.fleet_numbers(supply).owned_watts
+    def remote_energy_kwh(self, utilisation: float, numbers: FleetNumbers) -> float:
+        """KWh the rented accelerators draw in a month, running at ``utilisation`` of capacity."""
+        watts = self.remote_units * self.catalogue.watts[numbers.remote_chip]
+        load = _power_load(utilisation, numbers.supply)
         return watts / 1000.0 * self.spec.pue * HOURS_PER_MONTH * load
 
-    def marginal_cost(self, supply: SupplyParams, energy_multiplier: float) -> float:
-        """USD per million tokens of the energy one more token costs on the owned fleet."""
-        capacity = self.owned_capacity(supply)
+    def marginal_cost(self, numbers: FleetNumbers, electricity: float) -> float:
+        """USD per million tokens of the energy one more token costs on the owned fleet.
+
+        ``electricity``: USD per kWh this step (:meth:`electricity_price`).
+        """
+        capacity = numbers.owned_capacity
         if capacity <= 0:
             return 0.0
-        full_load_extra = self.energy_kwh(1.0, supply) - self.energy_kwh(0.0, supply)
-        return full_load_extra * self.electricity_price(energy_multiplier) / capacity * 1e6
+        full_load_extra = self.owned_energy_kwh(1.0, numbers) - self.owned_energy_kwh(0.0, numbers)
+        return full_load_extra * electricity / capacity * 1e6
 
-    def average_cost(self, supply: SupplyParams, energy_multiplier: float) -> float:
-        """USD per million tokens at planned utilisation: the base of cost-plus pricing."""
-        capacity = self.capacity(supply)
+    def average_cost(self, numbers: FleetNumbers, electricity: float) -> float:
+        """USD per million tokens at planned utilisation: the base of cost-plus pricing.
+
+        ``electricity``: USD per kWh this step (:meth:`electricity_price`).
+        """
+        capacity = numbers.capacity
         if capacity <= 0:
             return self.price
-        planned = supply.target_utilisation
-        total = self.fixed_cost(supply) + self.energy_kwh(planned, supply) * self.electricity_price(
-            energy_multiplier
-        )
+        planned = numbers.supply.target_utilisation
+        total = self.fixed_cost(numbers) + self.owned_energy_kwh(planned, numbers) * electricity
         return total / (capacity * planned) * 1e6
 
     def set_initial_markup(self, supply: SupplyParams) -> None:
         """Read the markup off the sourced list price and the cost of the starting fleet."""
-        cost = self.average_cost(supply, 1.0)
+        cost = self.average_cost(self.fleet_numbers(supply), self.electricity_price(1.0))
         self.markup = _clamp(self.price / cost - 1.0, supply.markup_min, supply.markup_max)
 
     def set_price(self, supply: SupplyParams, energy_multiplier: float) -> float:
@@ -297,19 +339,21 @@ class ProviderAgent(mesa.Agent):
         than a month closes ``1 - (1 - price_adjustment) ** dt`` of the gap, so a month of
         steps closes ``price_adjustment`` of it.
         """
-        capacity = self.capacity(supply)
+        numbers = self.fleet_numbers(supply)
+        electricity = self.electricity_price(energy_multiplier)
+        capacity = numbers.capacity
         demand = self.demand_history[-1] if self.demand_history else capacity
         load = _clamp(
             demand / capacity / supply.target_utilisation if capacity > 0 else 2.0, 0.25, 2.0
         )
         target = (
-            self.average_cost(supply, energy_multiplier)
+            self.average_cost(numbers, electricity)
             * (1.0 + self.markup)
             * load**supply.utilisation_price_elasticity
         )
         adjustment = self.clock.chance(supply.price_adjustment)
         adjusted = self.price ** (1 - adjustment) * target**adjustment
-        new = float(max(adjusted, self.marginal_cost(supply, energy_multiplier)))
+        new = float(max(adjusted, self.marginal_cost(numbers, electricity)))
         factor, self.price = new / self.price, new
         return factor
 
@@ -336,9 +380,10 @@ class ProviderAgent(mesa.Agent):
 
     def capacity_gap(self, lead_months: int, supply: SupplyParams, fallback_growth: float) -> float:
         """Tokens per month of new owned capacity to order now, to arrive in ``lead_months``."""
+        numbers = self.fleet_numbers(supply)
         needed = self.demand_forecast(lead_months, fallback_growth) / supply.target_utilisation
         owned_needed = needed * (1.0 - self.spec.remote_share)
-        return max(0.0, owned_needed - self.owned_capacity(supply) - self.pipeline_capacity(supply))
+        return max(0.0, owned_needed - numbers.owned_capacity - self.pipeline_capacity(numbers))
 
     def rent_remote(self, supply: SupplyParams, keep: float, fallback_growth: float) -> None:
         """Rent foreign compute: the planned share of needs, plus any shortfall of owned capacity.
@@ -346,18 +391,21 @@ class ProviderAgent(mesa.Agent):
         Only providers that rent abroad at all (``remote_share`` > 0) do; ``keep`` is the share of
         remote access the policies leave.
         """
+        numbers = self.fleet_numbers(supply)
         if self.spec.remote_share <= 0:
-            self._rent(0.0, supply)
+            self._rent(0.0, numbers)
             return
         needed = self.demand_forecast(1, fallback_growth) / supply.target_utilisation
-        wanted = max(self.spec.remote_share * needed, needed - self.owned_capacity(supply))
-        self._rent(wanted / self.fleet_numbers(supply).remote_per_unit * keep, supply)
+        wanted = max(self.spec.remote_share * needed, needed - numbers.owned_capacity)
+        self._rent(wanted / numbers.remote_per_unit * keep, numbers)
 
-    def _rent(self, units: float, supply: SupplyParams) -> None:
+    def _rent(self, units: float, numbers: FleetNumbers) -> None:
         """Rent ``units`` accelerators abroad; only the remote capacity changes with them."""
-        numbers = self.fleet_numbers(supply)
         self.remote_units = units
-        self._numbers = numbers._replace(remote_capacity=units * numbers.remote_per_unit)
+        remote_capacity = units * numbers.remote_per_unit
+        self._numbers = numbers._replace(
+            remote_capacity=remote_capacity, capacity=numbers.owned_capacity + remote_capacity
+        )
 
     def order(
         self, chip: int, channel: int, units: float, unit_price: float, seized: float, arrival: int
@@ -399,16 +447,17 @@ class ProviderAgent(mesa.Agent):
         steps, so it needs no scaling.
         """
         dt = self.clock.months_per_step
-        capacity = self.capacity(supply)
+        numbers = self.fleet_numbers(supply)
+        capacity = numbers.capacity
         load = min(1.0, served / capacity) if capacity > 0 else 0.0
-        owned_energy = self.energy_kwh(load, supply)
+        owned_energy = self.owned_energy_kwh(load, numbers)
         books = self.books
         books.demand, books.served = demand, served
         books.revenue = revenue
-        books.energy_kwh = owned_energy + self.energy_kwh(load, supply, remote=True)
+        books.energy_kwh = owned_energy + self.remote_energy_kwh(load, numbers)
         books.energy_cost = owned_energy * self.electricity_price(energy_multiplier)
         books.depreciation = self.fleet_value / supply.amortisation_months
-        books.operating_cost = self.fixed_cost(supply) - books.depreciation + books.energy_cost
+        books.operating_cost = self.fixed_cost(numbers) - books.depreciation + books.energy_cost
         self.cash += (books.revenue - books.operating_cost) * dt
         self.demand_history.append(demand)
 
@@ -420,7 +469,7 @@ class ProviderAgent(mesa.Agent):
             * ((self.learning_base + self.cumulative_tokens) / self.learning_base)
             ** supply.learning_exponent
         )
-        self._fleet_changed()
+        self._efficiency_changed()
 
         if self.share_history and self.share_history[-1] > 0 and share > 0:
             change = np.log(share / self.share_history[-1])
@@ -435,6 +484,11 @@ class ProviderAgent(mesa.Agent):
     def profit(self) -> float:
         """Revenue less operating cost and depreciation this step."""
         return self.books.revenue - self.books.operating_cost - self.books.depreciation
+
+
+def _power_load(utilisation: float, supply: SupplyParams) -> float:
+    """Power drawn at ``utilisation`` of capacity, as a share of full draw (idle power and more)."""
+    return supply.idle_power_share + (1.0 - supply.idle_power_share) * utilisation
 
 
 def _clamp(value: float, low: float, high: float) -> float:
@@ -518,10 +572,11 @@ class ProviderSnapshot:
                     p.books.seized_units,
                     p.efficiency,
                     p.capacity(supply),
+                    *p.compute_h100(supply),
                 )
                 for p in providers
             ]
-        ).T.reshape(12, len(providers))
+        ).T.reshape(12 + len(CHANNELS), len(providers))
         (
             price,
             markup,
@@ -535,7 +590,7 @@ class ProviderSnapshot:
             seized_units,
             efficiency,
             capacity,
-        ) = columns
+        ) = columns[:12]
         return cls(
             names=tuple(p.spec.name for p in providers),
             jurisdictions=tuple(p.spec.jurisdiction for p in providers),
@@ -552,7 +607,5 @@ class ProviderSnapshot:
             efficiency=efficiency,
             capacity=capacity,
             capability=capability,
-            compute=np.array([p.compute_h100(supply) for p in providers]).reshape(
-                len(providers), len(CHANNELS)
-            ),
+            compute=columns[12:].T,
         )
