@@ -37,6 +37,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
 from operator import itemgetter
@@ -137,18 +138,27 @@ INT64 = (-(2**63), 2**63 - 1)
 """The integers form 4 writes as 8 bytes; others are written as JSON."""
 
 
-def column_kind(values: Sequence[Any]) -> str:
+def column_kind(values: Sequence[Any], types: AbstractSet[type]) -> str:
     """How digest form 4 writes a column: ``f``, ``i`` or ``j``.
 
-    ``f``: floats, None or NaN where nothing was measured; ``i``: integers that fit in 64 bits;
-    ``j``: anything else (text, truth values, a mix).
+    ``types`` are the types of ``values`` (the caller has them already). ``f``: floats, None
+    or NaN where nothing was measured; ``i``: integers that fit in 64 bits; ``j``: anything
+    else (text, truth values, a mix).
     """
-    kinds = set(map(type, values))
-    if all(map(_is_float, kinds)):
+    if all(map(_is_float, types)):
         return "f"
-    if all(map(_is_integer, kinds)) and INT64[0] <= min(values) and max(values) <= INT64[1]:
+    if all(map(_is_integer, types)) and INT64[0] <= min(values) and max(values) <= INT64[1]:
         return "i"
     return "j"
+
+
+def _may_hold_nan(types: AbstractSet[type]) -> bool:
+    """Whether a column of values of ``types`` can hold a NaN, which :func:`_measured` changes.
+
+    Columns of text alone (most of the JSON ones) are written as they are, without a call
+    per value.
+    """
+    return any(issubclass(kind, float) for kind in types)
 
 
 def table_bytes(keys: Sequence[str], rows: list[tuple[Any, ...]]) -> tuple[list[bytes], bool]:
@@ -161,7 +171,8 @@ def table_bytes(keys: Sequence[str], rows: list[tuple[Any, ...]]) -> tuple[list[
     The flag says a float column has nothing measured somewhere (NaN or None).
     """
     columns = list(zip(*rows, strict=True))
-    kinds = [column_kind(column) for column in columns]
+    types = [set(map(type, column)) for column in columns]
+    kinds = list(map(column_kind, columns, types))
     parts = [str(len(rows)).encode(), json.dumps(list(keys)).encode(), "".join(kinds).encode()]
     floats = [column for column, kind in zip(columns, kinds, strict=True) if kind == "f"]
     missing = np.zeros(0, dtype=bool)
@@ -173,10 +184,13 @@ def table_bytes(keys: Sequence[str], rows: list[tuple[Any, ...]]) -> tuple[list[
     integers = [column for column, kind in zip(columns, kinds, strict=True) if kind == "i"]
     if integers:
         parts.append(np.array(integers, dtype="<i8").tobytes())
-    others = [column for column, kind in zip(columns, kinds, strict=True) if kind == "j"]
+    others = [
+        list(map(_measured, column)) if _may_hold_nan(kinds_of) else column
+        for column, kinds_of, kind in zip(columns, types, kinds, strict=True)
+        if kind == "j"
+    ]
     if others:
-        cleaned = [list(map(_measured, column)) for column in others]
-        parts.append(json.dumps(cleaned, default=repr).encode())
+        parts.append(json.dumps(others, default=repr).encode())
     return parts, bool(missing.any())
 
 
