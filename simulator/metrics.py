@@ -141,7 +141,11 @@ def record_step(
         average_electricity = (electricity[mask] * energy[mask]).sum() / kwh
         return float(revenue[mask].sum() / kwh / average_electricity)
 
-    developers_by_provider = np.bincount(dev.provider, minlength=n_prov)
+    n_seg = len(SEGMENTS)
+    key = dev.cell * n_prov + dev.provider
+    size = len(DEV_REGIONS) * n_seg * n_prov
+    counts = np.bincount(key, minlength=size)
+    developers_by_provider = counts.reshape(-1, n_prov).sum(axis=0)  # integers: any order
     market: dict[str, Any] = {
         "tokens_total": float(total),
         "tokens_global": float(served_global.sum()),
@@ -176,10 +180,10 @@ def record_step(
     }
     market["capability_gap"] = market["capability_best_us"] - market["capability_best_cn"]
     for j in JURISDICTIONS:
-        mask = jurisdiction == j
+        in_j = compute[jurisdiction == j]
         for c, channel in enumerate(CHANNELS):
-            market[f"compute_{j.lower()}_{channel}"] = float(compute[mask, c].sum())
-        market[f"compute_{j.lower()}"] = float(compute[mask].sum())
+            market[f"compute_{j.lower()}_{channel}"] = float(in_j[:, c].sum())
+        market[f"compute_{j.lower()}"] = float(in_j.sum())
 
     columns = {
         "provider": list(providers.names),
@@ -205,21 +209,18 @@ def record_step(
     }
     provider_rows = table_rows(columns)
 
-    n_seg = len(SEGMENTS)
-    key = dev.cell * n_prov + dev.provider
-    size = len(DEV_REGIONS) * n_seg * n_prov
-    counts = np.bincount(key, minlength=size)
     tokens = np.bincount(key, weights=clearing.developer_served, minlength=size)
     demand = np.bincount(key, weights=developer_demand, minlength=size)
-    paid = group_price[dev.group, dev.provider]  # a segment's kinds of work pay their own mixes
+    # a segment's kinds of work pay their own mixes; one flat index is cheaper than two
+    paid = np.take(group_price, dev.group * n_prov + dev.provider)
     spend = np.bincount(key, weights=clearing.developer_served * paid, minlength=size)
     kept = np.flatnonzero(counts)
     region, segment, provider = np.unravel_index(kept, (len(DEV_REGIONS), n_seg, n_prov))
     segment_rows = table_rows(
         {
-            "region": [DEV_REGIONS[r] for r in region.tolist()],
-            "segment": [SEGMENTS[s] for s in segment.tolist()],
-            "provider": [providers.names[p] for p in provider.tolist()],
+            "region": list(map(DEV_REGIONS.__getitem__, region.tolist())),
+            "segment": list(map(SEGMENTS.__getitem__, segment.tolist())),
+            "provider": list(map(providers.names.__getitem__, provider.tolist())),
             "developers": counts[kept],
             "tokens": tokens[kept],
             "demand": demand[kept],
