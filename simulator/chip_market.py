@@ -106,7 +106,7 @@ def _allocate_smuggled(
     for request in requests:
         buyer = request.provider.spec.jurisdiction
         leakage = constraints.smuggling_leakage[buyer]
-        banned = [c for c in available if request.banned[c]]
+        banned = available[request.banned[available]].tolist()
         if leakage <= 0 or not banned or request.gap <= 0:
             continue
         best = min(banned, key=lambda c: cost_per_throughput[c])
@@ -134,13 +134,11 @@ def _allocate_purchases(
     with capped output is shared pro rata among that round's askers.
     """
     cheapest_first = available[np.argsort(cost_per_throughput[available], kind="stable")].tolist()
-    options: dict[int, list[int]] = {}
-    for i, request in enumerate(requests):
-        buyer = request.provider.spec.jurisdiction
-        banned = request.banned.tolist()
-        options[i] = [
-            c for c in cheapest_first if catalogue.for_sale_to(c, buyer) and not banned[c]
-        ]
+    by_buyer = {
+        buyer: _options(cheapest_first, catalogue, buyer, banned)
+        for buyer, banned in {r.provider.spec.jurisdiction: r.banned for r in requests}.items()
+    }
+    options = {i: by_buyer[r.provider.spec.jurisdiction] for i, r in enumerate(requests)}
     remaining_output = {
         c: output * supply.national_supply_share
         for c in available
@@ -165,6 +163,14 @@ def _allocate_purchases(
                 channel = catalogue.channel_for(chip, request.provider.spec.jurisdiction)
                 request.allocations.append((chip, channel, got))
                 request.gap -= got * request.per_unit[chip]
+
+
+def _options(
+    cheapest_first: list[int], catalogue: ChipCatalogue, buyer: str, banned: np.ndarray
+) -> list[int]:
+    """The chips ``buyer`` may buy, cheapest first: the same for all of a jurisdiction's labs."""
+    is_banned = banned.tolist()
+    return [c for c in cheapest_first if catalogue.for_sale_to(c, buyer) and not is_banned[c]]
 
 
 def _place_orders(
