@@ -361,15 +361,14 @@ class ProviderAgent(mesa.Agent):
 
     # ---- investment -------------------------------------------------------------------------
 
-    def demand_forecast(self, months_ahead: int, fallback_growth: float) -> float:
-        """Tokens per month expected ``months_ahead`` from now, from recent growth of demand.
+    def demand_growth(self, fallback_growth: float) -> float:
+        """Monthly growth of demand, from its recent history, within [0, 0.6].
 
-        The monthly growth is measured over the last :data:`FORECAST_MONTHS` months of steps
-        (3 monthly or 13 weekly steps), else over the last step, else ``fallback_growth``.
+        The growth is measured over the last :data:`FORECAST_MONTHS` months of steps (3 monthly
+        or 13 weekly steps), else over the last step, else it is ``fallback_growth``. The chip
+        market reads it once a month for both of its forecasts.
         """
         history = self.demand_history
-        if not history:
-            return 0.0
         dt = self.clock.months_per_step
         lag = round(FORECAST_MONTHS / dt)
         if len(history) > lag and history[-1 - lag] > 0:
@@ -378,26 +377,40 @@ class ProviderAgent(mesa.Agent):
             growth = (history[-1] / history[-2]) ** (1 / dt) - 1
         else:
             growth = fallback_growth
-        return history[-1] * (1.0 + _clamp(growth, 0.0, 0.6)) ** months_ahead
+        return _clamp(growth, 0.0, 0.6)
 
-    def capacity_gap(self, lead_months: int, supply: SupplyParams, fallback_growth: float) -> float:
-        """Tokens per month of new owned capacity to order now, to arrive in ``lead_months``."""
+    def demand_forecast(self, months_ahead: int, growth: float) -> float:
+        """Tokens per month expected ``months_ahead`` from now at monthly ``growth``.
+
+        ``growth`` as :meth:`demand_growth` measures it; no history, no demand.
+        """
+        history = self.demand_history
+        if not history:
+            return 0.0
+        return history[-1] * (1.0 + growth) ** months_ahead
+
+    def capacity_gap(self, lead_months: int, supply: SupplyParams, growth: float) -> float:
+        """Tokens per month of new owned capacity to order now, to arrive in ``lead_months``.
+
+        ``growth``: the monthly growth of demand (:meth:`demand_growth`).
+        """
         numbers = self.fleet_numbers(supply)
-        needed = self.demand_forecast(lead_months, fallback_growth) / supply.target_utilisation
+        needed = self.demand_forecast(lead_months, growth) / supply.target_utilisation
         owned_needed = needed * (1.0 - self.spec.remote_share)
         return max(0.0, owned_needed - numbers.owned_capacity - self.pipeline_capacity(numbers))
 
-    def rent_remote(self, supply: SupplyParams, keep: float, fallback_growth: float) -> None:
+    def rent_remote(self, supply: SupplyParams, keep: float, growth: float) -> None:
         """Rent foreign compute: the planned share of needs, plus any shortfall of owned capacity.
 
         Only providers that rent abroad at all (``remote_share`` > 0) do; ``keep`` is the share of
-        remote access the policies leave.
+        remote access the policies leave; ``growth`` the monthly growth of demand
+        (:meth:`demand_growth`).
         """
         numbers = self.fleet_numbers(supply)
         if self.spec.remote_share <= 0:
             self._rent(0.0, numbers)
             return
-        needed = self.demand_forecast(1, fallback_growth) / supply.target_utilisation
+        needed = self.demand_forecast(1, growth) / supply.target_utilisation
         wanted = max(self.spec.remote_share * needed, needed - numbers.owned_capacity)
         self._rent(wanted / numbers.remote_per_unit * keep, numbers)
 

@@ -31,6 +31,8 @@ class _Request:
     """What one provider takes from the market this month, before its budget is applied."""
 
     provider: ProviderAgent
+    growth: float
+    """Monthly growth of the provider's demand, for its forecasts (``demand_growth``)."""
     gap: float
     per_unit: np.ndarray
     lead: int
@@ -62,10 +64,12 @@ def run_chip_market(
     for provider in providers:
         jurisdiction = provider.spec.jurisdiction
         lead = supply.lead_time_months[jurisdiction] + constraints.extra_lead_months[jurisdiction]
-        gap = provider.capacity_gap(lead, supply, fallback_growth[provider.index])
+        growth = provider.demand_growth(fallback_growth[provider.index])
+        gap = provider.capacity_gap(lead, supply, growth)
         requests.append(
             _Request(
                 provider,
+                growth,
                 gap,
                 provider.fleet_numbers(supply).per_unit,
                 lead,
@@ -82,9 +86,7 @@ def run_chip_market(
         _place_orders(request, catalogue, constraints, month, supply)
         provider = request.provider
         provider.rent_remote(
-            supply,
-            constraints.remote_keep[provider.spec.jurisdiction],
-            fallback_growth[provider.index],
+            supply, constraints.remote_keep[provider.spec.jurisdiction], request.growth
         )
 
 
