@@ -396,9 +396,11 @@ class TokenMarket(mesa.Model):
         Providers with nothing on sale keep theirs.
         """
         average = self.products.average_price(tokens)
-        for provider in self.providers:
-            if np.isfinite(average[provider.index]):
-                provider.price = float(average[provider.index])
+        for provider, price, on_sale in zip(
+            self.providers, average.tolist(), np.isfinite(average).tolist(), strict=True
+        ):
+            if on_sale:
+                provider.price = price
 
     def utility_terms(self) -> UtilityTerms:
         """The ingredients of developer utility at the products' current prices and load.
