@@ -75,7 +75,6 @@ class FleetNumbers(NamedTuple):
         remote_per_unit: sustainable tokens per month from one rented accelerator.
         remote_capacity: tokens per month of the rented accelerators.
         capacity: tokens per month the provider can serve, owned and rented.
-        owned_watts: rated power of the owned fleet, in watts.
         owned_kwh: kWh a month the owned fleet draws at a power load of one (full draw).
         hall_cost: USD per month of halls and staff for the owned fleet, which scale with power.
     """
@@ -87,7 +86,6 @@ class FleetNumbers(NamedTuple):
     remote_per_unit: float
     remote_capacity: float
     capacity: float
-    owned_watts: float
     owned_kwh: float
     hall_cost: float
 
@@ -199,7 +197,6 @@ class ProviderAgent(mesa.Agent):
             remote_per_unit=remote_per_unit,
             remote_capacity=remote_capacity,
             capacity=owned_capacity + remote_capacity,
-            owned_watts=sums.watts,
             owned_kwh=owned_kw * self.spec.pue * HOURS_PER_MONTH,
             hall_cost=owned_kw * supply.other_cost_per_kw_hour * HOURS_PER_MONTH,
         )
