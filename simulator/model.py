@@ -308,7 +308,8 @@ class TokenMarket(mesa.Model):
         supply = self.scenario.supply
         total_served = clearing.served.sum()
         served, self.served_global = self._tokens_by_group(clearing.developer_served)
-        revenue = (served * np.nan_to_num(self.group_price)).sum(axis=0) / 1e6
+        paid = np.where(np.isnan(self.group_price), 0.0, self.group_price)  # NaN: nothing on sale
+        revenue = (served * paid).sum(axis=0) / 1e6
         for provider in self.providers:
             i = provider.index
             provider.settle(

@@ -149,10 +149,16 @@ class ProductNest:
         return np.where(self.best >= 0, self.price[self.best], np.nan)
 
     def group_price(self) -> np.ndarray:
-        """(G, P) USD per million tokens a buyer group pays on average at each lab."""
+        """(G, P) USD per million tokens a buyer group pays on average at each lab.
+
+        NaN at a lab with nothing on sale.
+        """
+        return np.where(self.lab_on_sale[None, :], self._paid(), np.nan)
+
+    def _paid(self) -> np.ndarray:
+        """(G, P) :meth:`group_price`, 0 at a lab with nothing on sale (its shares are 0)."""
         priced = np.where(self.on_sale, self.price, 0.0)
-        paid = self._by_lab(self.share * priced[None, :])
-        return np.where(self.lab_on_sale[None, :], paid, np.nan)
+        return self._by_lab(self.share * priced[None, :])
 
     def group_paid(self) -> np.ndarray:
         """(G, P) USD per million tokens a buyer group pays on average at each lab.
@@ -168,7 +174,7 @@ class ProductNest:
         launched); a lab with nothing on sale, NaN.
         """
         volume = tokens.sum(axis=0)
-        paid = (np.nan_to_num(self.group_price()) * tokens).sum(axis=0)
+        paid = (self._paid() * tokens).sum(axis=0)
         sold = self.on_sale
         count = np.bincount(self.lineup.lab[sold], minlength=self.labs)
         total = np.bincount(self.lineup.lab[sold], weights=self.price[sold], minlength=self.labs)
