@@ -113,7 +113,7 @@ class DemandParams(_Section):
         "developer region: OpenRouter tokens by continent (INPUTS 4, M); ROW is the rest",
     )
     segment_spend_share_global: BySegmentShare = Field(
-        {"indie": 0.0999, "startup": 0.06908, "enterprise": 0.82, "government": 0.03},
+        {"indie": 0.09925, "startup": 0.06353, "enterprise": 0.82, "government": 0.03},
         description="split of demand outside China by segment. Indies and startups (the routed "
         "population) 15%: in spring 2026 OpenRouter served ~4T tokens/day against ~21.6T/day "
         "through OpenAI's API and ~23T/day through Google's (SOURCES 9, M), so routing carried "
@@ -177,20 +177,20 @@ class ChoiceParams(_Section):
     """The developer's multinomial-logit utility and how often it is reconsidered."""
 
     price_weight: BySegment = Field(
-        {"indie": 1.189, "startup": 1.551, "enterprise": 0.8599, "government": 0.4},
+        {"indie": 1.109, "startup": 1.561, "enterprise": 1.071, "government": 0.4},
         description="weight on -log(price); within-model elasticity across providers -1.1 "
         "(NBER, SOURCES 9, M) sets the scale; indie, startup and enterprise "
         + CALIBRATED
         + "0.8-2.0, 0.6-1.6 and 0.3-1.1; government guess",
     )
     quality_weight: float = Field(
-        11.16,
+        10.33,
         ge=0,
         description="weight on log(capability / frontier capability): like price, "
         "quality counts in ratios. " + CALIBRATED + "the guess range 4-12",
     )
     quality_scale: BySegmentShare = Field(
-        {"indie": 1.0, "startup": 1.0, "enterprise": 0.1317, "government": 1.0},
+        {"indie": 1.0, "startup": 1.0, "enterprise": 0.2639, "government": 1.0},
         description="multiplier on the quality weight by segment: enterprises spread their "
         "spend over labs whose AA scores differ widely (Menlo: Anthropic 40%, OpenAI 27%, "
         "Google 21% in Dec 2025; 81% of enterprises use three or more model families, SOURCES "
@@ -198,20 +198,20 @@ class ChoiceParams(_Section):
         "guess; enterprise " + CALIBRATED + "the guess range 0.1-1.0",
     )
     latency_weight: float = Field(
-        0.2579,
+        0.3296,
         ge=0,
         description="weight on -log(latency in s); no survey ranks latency against price "
         "(SOURCES 10): " + CALIBRATED + "the guess range 0.2-1.0",
     )
     security_penalty: BySegment = Field(
-        {"indie": 0.5895, "startup": 0.4151, "enterprise": 3.946, "government": 6.0},
+        {"indie": 0.7174, "startup": 0.4068, "enterprise": 3.853, "government": 6.0},
         description="utility penalty for a provider of a distrusted jurisdiction (CN for "
         "developers outside China): ~70% of Armis customers asked to block DeepSeek, government "
         "bans (SOURCES 10, M); indie, startup and enterprise " + CALIBRATED + "the guess "
         "ranges 0-1, 0.3-1.5 and 1-4; government guess",
     )
     product_nest_scale: float = Field(
-        0.6131,
+        0.456,
         gt=0,
         le=1,
         description="nested-logit scale of the choice among one lab's products (1: products "
@@ -220,7 +220,7 @@ class ChoiceParams(_Section):
         "for AI APIs: " + CALIBRATED + "the guess range 0.3-1.0",
     )
     product_quality_scale: float = Field(
-        0.4227,
+        0.3701,
         gt=0,
         le=1,
         description="multiplier on the quality weight in the choice among one lab's products, "
@@ -242,7 +242,7 @@ class ChoiceParams(_Section):
     free_share: Annotated[
         dict[str, Annotated[float, Field(ge=0, le=0.95)]], _keys_exactly(SEGMENTS)
     ] = Field(
-        {"indie": 0.7728, "startup": 0.8824, "enterprise": 0.0, "government": 0.0},
+        {"indie": 0.8189, "startup": 0.8645, "enterprise": 0.0, "government": 0.0},
         description="share of a developer's tokens at a lab that the lab's free variant serves "
         "in the months it has one (simulator/data/free_previews.csv; rate limits cap the rest): "
         "in the weekly top-10 data free variants carried 9-100% of a lab's tokens in those months "
@@ -258,7 +258,7 @@ class ChoiceParams(_Section):
         "H); the same path for enterprises and governments is a guess",
     )
     programming_preference: dict[Name, Annotated[float, Field(ge=0, le=10)]] = Field(
-        {"Anthropic": 1.968},
+        {"Anthropic": 1.798},
         description="utility bonus a developer whose work is programming gives a lab, by lab "
         "(labs not named: 0). Claude took over 60% of OpenRouter's programming tokens in 2025 "
         "(a16z/OpenRouter, SOURCES 10, H), yet no capability score the model uses puts Anthropic "
@@ -285,7 +285,7 @@ class ChoiceParams(_Section):
         0.3, ge=0, description="extra stay bonus per year of use of a closed API; guess"
     )
     social_weight: float = Field(
-        0.6447,
+        0.6632,
         ge=0,
         description="weight on the share of network neighbours using a provider: apps "
         "multihome (SOURCES 10, M), so peers matter less than price; "
@@ -293,7 +293,7 @@ class ChoiceParams(_Section):
         + "the guess range 0.3-1.5",
     )
     reconsider_rate: BySegmentShare = Field(
-        {"indie": 0.6916, "startup": 0.282, "enterprise": 0.06, "government": 0.03},
+        {"indie": 0.6602, "startup": 0.2809, "enterprise": 0.06, "government": 0.03},
         description="share of developers reconsidering their provider each month: adoption of "
         "a new model plateaus within weeks (arXiv 2504.15440, SOURCES 10, M), so indie and "
         "startup " + CALIBRATED + "the guess ranges 0.2-0.8 and 0.1-0.6; ~11% of enterprise "
@@ -348,7 +348,7 @@ class SupplyParams(_Section):
         0.5, description="share of its cash a provider may commit to new chips in a month; guess"
     )
     price_adjustment: Share = Field(
-        0.109,
+        0.1,
         description="share of the gap to the target price closed each month: list prices "
         "move every few months (SOURCES 1); " + CALIBRATED + "the guess range 0.1-0.4",
     )
@@ -356,7 +356,7 @@ class SupplyParams(_Section):
         0.5, ge=0, description="target price multiplier (utilisation / target) ** this; guess"
     )
     markup_response: float = Field(
-        0.06953,
+        0.05816,
         ge=0,
         description="markup multiplier exp(this x change in log share): losing share "
         "cuts margins, though US flagships' list prices barely moved (SOURCES 1); "
@@ -366,7 +366,7 @@ class SupplyParams(_Section):
     markup_min: float = Field(0.05, ge=0, description="floor of the markup over unit cost; guess")
     markup_max: float = Field(30.0, gt=0, description="ceiling of the markup; guess")
     learning_exponent: float = Field(
-        0.05565,
+        0.05384,
         ge=0,
         le=1,
         description="efficiency ~ cumulative tokens ** this (Wright's law: 6% per doubling "

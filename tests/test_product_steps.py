@@ -291,9 +291,10 @@ def test_runs_print_their_products_and_older_runs_print_none(tmp_path: Path) -> 
     db = str(tmp_path / "runs.db")
     ran = sim("run", *SMALL, "--db", db)
     assert ran.exit_code == 0, ran.output
-    assert "Products: the 10 with most tokens" in ran.stdout and "GPT-4" in ran.stdout
     shown = json.loads(sim("runs", "show", "1", "--db", db, "--json").stdout)
     assert len(shown["top_products"]) == 10
+    assert "Products: the 10 with most tokens" in ran.stdout
+    assert all(row["product"] in ran.stdout for row in shown["top_products"])
     with sqlite3.connect(tmp_path / "runs.db") as connection:  # as a schema-6 run has none
         connection.execute("DELETE FROM product_steps")
     shown = sim("runs", "show", "1", "--db", db)
