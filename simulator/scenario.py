@@ -86,8 +86,8 @@ class _Section(BaseModel):
 
 
 CALIBRATED = (
-    "calibrated by `sim calibrate --seed 1` (300 trials, seeds 1-5, targets v2; docs/model.md, "
-    "Calibration) within "
+    "calibrated by `sim calibrate` (seeds 1-5, targets v2; the chain of calibrations in "
+    "docs/model.md, Calibration) within "
 )
 """How a description says that a default came out of the calibration, and within which range."""
 
