@@ -80,7 +80,7 @@ def run_chip_market(
     available = np.flatnonzero(catalogue.available_from <= month)
     cost_per_throughput = catalogue.price_usd / catalogue.tokens_per_s
     _allocate_smuggled(requests, catalogue, constraints, available, cost_per_throughput, supply)
-    _allocate_purchases(requests, catalogue, available, cost_per_throughput, month, supply)
+    _allocate_purchases(requests, catalogue, banned, available, cost_per_throughput, month, supply)
 
     for request in requests:
         _place_orders(request, catalogue, constraints, month, supply)
@@ -125,6 +125,7 @@ def _allocate_smuggled(
 def _allocate_purchases(
     requests: list[_Request],
     catalogue: ChipCatalogue,
+    banned: dict[str, np.ndarray],
     available: np.ndarray,
     cost_per_throughput: np.ndarray,
     month: int,
@@ -133,12 +134,12 @@ def _allocate_purchases(
     """Fill the remaining gaps from legal and domestic chips, cheapest first, in rounds.
 
     In round k every provider with a gap left asks its k-th cheapest chip for all of it; a chip
-    with capped output is shared pro rata among that round's askers.
+    with capped output is shared pro rata among that round's askers. ``banned`` holds each
+    buying jurisdiction's (C,) banned chips this month.
     """
     cheapest_first = available[np.argsort(cost_per_throughput[available], kind="stable")].tolist()
     by_buyer = {
-        buyer: _options(cheapest_first, catalogue, buyer, banned)
-        for buyer, banned in {r.provider.spec.jurisdiction: r.banned for r in requests}.items()
+        buyer: _options(cheapest_first, catalogue, buyer, chips) for buyer, chips in banned.items()
     }
     options = {i: by_buyer[r.provider.spec.jurisdiction] for i, r in enumerate(requests)}
     remaining_output = {
