@@ -9,16 +9,21 @@ no access to it. A run's history depends on its scenario and seed alone, so it i
 the same on any executor and any number of workers.
 """
 
+import gc
 import ipaddress
 import multiprocessing
 import os
 import socket
 import struct
+import sys
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent import futures
 from typing import Any
+
+import numba
 
 from experiments.sweep import Task
 from experiments.sweep_worker import TaskResult, simulate_batch, software_versions, start_worker
@@ -35,9 +40,10 @@ MAX_HANDSHAKE_BYTES = 1 << 20
 """A Dask handshake is tens of bytes; a length beyond this means the peer is not Dask."""
 POLL_SECONDS = 0.2
 """How often a waiting executor checks whether the coordinator was asked to stop."""
-BATCHES_PER_WORKER = 8
-"""A sweep is sent in at least this many batches per worker, so that the workers finish
-together and a stop request waits for little work; fewer if batches would be one run."""
+BATCHES_PER_WORKER = 2
+"""A batch holds at most 1 / this of the tasks left per worker, so that batches shrink to
+single runs towards the end, the workers finish together and a stop request waits for little
+work."""
 MAX_BATCH = 4
 """The most runs sent to a worker in one round trip (each future is one batch)."""
 
@@ -46,10 +52,16 @@ def batches(tasks: Sequence[Task], workers: int) -> list[list[Task]]:
     """``tasks`` in order, cut into batches of up to :data:`MAX_BATCH` for ``workers``.
 
     A batch is one round trip to a worker (fewer pickles, queue hand-offs and wake-ups per
-    run); batches stay small enough that every worker gets :data:`BATCHES_PER_WORKER` of them.
+    run). Each batch is at most the tasks left after it, shared out among the workers, over
+    :data:`BATCHES_PER_WORKER`: the last ones are single runs, so that no worker is left with
+    several runs to do while the others have nothing.
     """
-    size = max(1, min(MAX_BATCH, len(tasks) // (workers * BATCHES_PER_WORKER)))
-    return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+    cut, start = [], 0
+    while start < len(tasks):
+        size = max(1, min(MAX_BATCH, (len(tasks) - start) // (workers * BATCHES_PER_WORKER)))
+        cut.append(list(tasks[start : start + size]))
+        start += size
+    return cut
 
 
 class Executor(ABC):
@@ -94,6 +106,7 @@ def _results(
     ``cancel`` cancels the futures still pending when the loop ends, stopped, interrupted or
     closed early by the consumer.
     """
+    frozen = _freeze_existing_objects()
     try:
         while pending and not stop():
             for future in wait(pending):
@@ -107,12 +120,48 @@ def _results(
                         return
                     yield result
     finally:
+        if frozen:
+            gc.unfreeze()
         if pending:
             cancel(list(pending))
 
 
+def _freeze_existing_objects() -> bool:
+    """Keep this process's objects out of garbage collection while results come in.
+
+    Each result is tens of thousands of new objects (its rows), which set off full collections,
+    and each walks everything the process holds (the model, SQLAlchemy, a notebook's data)
+    for nothing. Objects made from here on are collected as usual; whatever existed is
+    collected again once :func:`gc.unfreeze` runs, at the end of the results. False (nothing
+    done) if something else froze objects already: unfreezing would release them too.
+    """
+    if gc.get_freeze_count():
+        return False
+    gc.freeze()
+    return True
+
+
+def start_method() -> str:
+    """How a local pool starts its workers: ``fork`` where that is safe, else ``spawn``.
+
+    A forked worker starts at once with everything this process has imported, where a spawned
+    one imports the model again (about a second on each core, a seventh of a 64-run sweep on
+    two). Forking is safe on Linux while this process runs one thread (a lock held by another
+    thread would stay held in the child) and has not started numba's threads: GNU OpenMP, the
+    threading layer numba usually picks, aborts a child forked after it ran. A notebook that
+    simulated in-process, or a process with other threads, gets ``spawn``.
+    """
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return "spawn"
+    try:
+        numba.threading_layer()  # raises until numba's threads have started
+    except ValueError:
+        return "fork"
+    return "spawn"
+
+
 class LocalPool(Executor):
-    """A pool of local processes (``spawn``ed, so numba's threads never cross a ``fork``).
+    """A pool of local processes, started at once (see :func:`start_method` for how).
 
     Args:
         workers: number of processes; default the number of cores.
@@ -121,12 +170,16 @@ class LocalPool(Executor):
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.description = f"{self.workers} local process{'es' if self.workers > 1 else ''}"
+        self.start_method = start_method()
         self._pool = futures.ProcessPoolExecutor(
             self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=multiprocessing.get_context(self.start_method),
             initializer=start_worker,
             initargs=(os.getpid(),),
         )
+        # A forking pool forks every worker at its first task: now, while this process still
+        # has one thread (a progress bar's thread may start before the sweep's first task).
+        self._pool.submit(os.getpid)
 
     def run(self, tasks: Sequence[Task], stop: Callable[[], bool]) -> Iterator[TaskResult]:
         """See :class:`Executor`."""

@@ -39,6 +39,7 @@ import math
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import cache
 from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any
@@ -145,11 +146,29 @@ def column_kind(values: Sequence[Any], types: AbstractSet[type]) -> str:
     or NaN where nothing was measured; ``i``: integers that fit in 64 bits; ``j``: anything
     else (text, truth values, a mix).
     """
+    kind = _kind_of_types(frozenset(types))
+    if kind == "i" and not (INT64[0] <= min(values) and max(values) <= INT64[1]):
+        return "j"
+    return kind
+
+
+@cache
+def _kind_of_types(types: frozenset[type]) -> str:
+    """:func:`column_kind` of a column of ``types``, integers assumed to fit in 64 bits.
+
+    A run's columns keep their types from step to step, so this is worked out once per set.
+    """
     if all(map(_is_float, types)):
         return "f"
-    if all(map(_is_integer, types)) and INT64[0] <= min(values) and max(values) <= INT64[1]:
+    if all(map(_is_integer, types)):
         return "i"
     return "j"
+
+
+@cache
+def _names_json(keys: tuple[str, ...]) -> bytes:
+    """The JSON of a table's column names, as form 4 hashes it (the same every step)."""
+    return json.dumps(list(keys)).encode()
 
 
 def _may_hold_nan(types: AbstractSet[type]) -> bool:
@@ -173,7 +192,7 @@ def table_bytes(keys: Sequence[str], rows: list[tuple[Any, ...]]) -> tuple[list[
     columns = list(zip(*rows, strict=True))
     types = [set(map(type, column)) for column in columns]
     kinds = list(map(column_kind, columns, types))
-    parts = [str(len(rows)).encode(), json.dumps(list(keys)).encode(), "".join(kinds).encode()]
+    parts = [str(len(rows)).encode(), _names_json(tuple(keys)), "".join(kinds).encode()]
     floats = [column for column, kind in zip(columns, kinds, strict=True) if kind == "f"]
     missing = np.zeros(0, dtype=bool)
     if floats:

@@ -16,6 +16,7 @@ from interfaces.cli.common import (
     json_option,
     json_safe,
     scheduler_options,
+    shown_once_started,
 )
 from interfaces.cli.tables import print_table
 from vocabulary.errors import InputError
@@ -143,10 +144,11 @@ def calibrate(
         console=Console(stderr=True),
         transient=True,
     )
-    with progress:
-        bar = progress.add_task("starting the workers", total=trials)
+    with shown_once_started(progress) as show:
+        bar = progress.add_task("first trials", total=trials)
 
         def opened(_name: str, done: int) -> None:
+            show()
             progress.update(bar, completed=done)
 
         def finished(_trial: api.StoredTrial, best: api.StoredTrial) -> None:

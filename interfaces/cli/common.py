@@ -249,6 +249,21 @@ def progress_bar(label: str) -> Progress:
 
 
 @contextmanager
+def shown_once_started(progress: Progress) -> Iterator[Callable[..., None]]:
+    """``progress`` hidden until the work has started (call what this yields), gone at the end.
+
+    A live bar redraws itself from a thread of its own; a local pool forks its workers (they
+    start at once) only while this process has no other thread, so commands that run a pool
+    show their bar from the pool's first callback on. What is yielded takes and ignores the
+    callback's arguments.
+    """
+    try:
+        yield lambda *_: progress.start()
+    finally:
+        progress.stop()
+
+
+@contextmanager
 def exit_when_interrupted(progress: Progress) -> Iterator[None]:
     """A run (or validation) stopped by a signal ends the command: message, status 130 or 143."""
     try:

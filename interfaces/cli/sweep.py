@@ -31,6 +31,7 @@ from interfaces.cli.common import (
     json_safe,
     scenario_options,
     scheduler_options,
+    shown_once_started,
 )
 from interfaces.cli.runs import fmt_delta, iso_time
 from interfaces.cli.tables import print_table
@@ -311,10 +312,11 @@ def _run_with_progress(run: Callable[..., api.SweepResult]) -> api.SweepResult:
         console=err,
         transient=True,
     )
-    with progress:
+    with shown_once_started(progress) as show:
         bar = progress.add_task("runs", total=None, failed=0, name="")
 
         def on_start(start: api.SweepStart) -> None:
+            show()
             progress.console.print(_plan(start))
             progress.update(bar, total=start.runs, name=start.name)
 

@@ -16,6 +16,7 @@ from interfaces.cli.common import (
     json_option,
     json_safe,
     progress_bar,
+    shown_once_started,
 )
 from interfaces.cli.tables import print_table
 
@@ -82,7 +83,7 @@ def validate(
       sim validate --scenario mine.toml --targets my_targets.yaml
     """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
     progress = progress_bar(f"[bold]validating[/] {seeds} seeds")
-    with progress:
+    with shown_once_started(progress) as show:
         task = progress.add_task("validate", total=seeds)
         with exit_when_interrupted(progress):
             report = api.validate(
@@ -92,6 +93,7 @@ def validate(
                 targets=targets_file,
                 workers=workers,
                 db=db,
+                on_start=show,
                 on_stored=lambda _seed, _status: progress.advance(task),
             )
     results, resolved = report.results, report.scenario

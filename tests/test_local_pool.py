@@ -1,0 +1,71 @@
+"""How a sweep's local pool starts its workers and shares out the runs.
+
+A pool forks its workers when that is safe (the worker then starts at once, with the model
+already imported) and spawns them otherwise; either way a run's digest is the one of the same
+task simulated in-process. Work goes out in batches that shrink to single runs at the end, so
+no worker is left with several runs while the others wait.
+"""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+from experiments.sweep import Task
+from experiments.sweep_executors import MAX_BATCH, batches
+from simulator.overrides import resolve_scenario
+
+FRESH_PROCESS = textwrap.dedent(
+    """
+    import json, threading
+    from experiments.sweep import Task
+    from experiments.sweep_executors import LocalPool, start_method
+    from experiments.sweep_worker import simulate
+    from simulator.overrides import resolve_scenario
+
+    scenario = resolve_scenario(developers=300, steps=3)
+    tasks = [Task(0, r, "main", r + 1, scenario) for r in range(4)]
+    out = {"fresh": start_method()}
+    waiting = threading.Event()
+    other = threading.Thread(target=waiting.wait)
+    other.start()
+    out["with another thread"] = start_method()
+    waiting.set()
+    other.join()
+    with LocalPool(workers=2) as pool:
+        out["pool"] = pool.start_method
+        out["pooled"] = {r.task.seed: r.digest for r in pool.run(tasks, lambda: False)}
+    out["in process"] = {t.seed: simulate(t).digest for t in tasks}
+    out["after numba ran here"] = start_method()
+    print(json.dumps(out))
+    """
+)
+
+
+def test_a_fresh_process_forks_its_workers_and_spawns_once_forking_is_unsafe() -> None:
+    """Fork in a fresh single-threaded process; spawn beside another thread or numba's threads.
+
+    Forked workers give each task the digest it has in-process.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH_PROCESS], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.splitlines()[-1])
+    assert (out["fresh"], out["pool"]) == ("fork", "fork")
+    assert out["with another thread"] == "spawn"
+    assert out["after numba ran here"] == "spawn"
+    assert out["pooled"] == out["in process"]
+    assert len(set(out["pooled"].values())) == 4
+
+
+def test_batches_keep_every_task_once_in_order_and_end_in_single_runs() -> None:
+    """Batches are at most MAX_BATCH runs, cover the tasks in order, and the last are single."""
+    scenario = resolve_scenario(developers=100, steps=1)
+    tasks = [Task(0, r, "main", r + 1, scenario) for r in range(64)]
+    cut = batches(tasks, 2)
+    assert [task for batch in cut for task in batch] == tasks
+    sizes = [len(batch) for batch in cut]
+    assert max(sizes) == MAX_BATCH
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[-4:] == [1, 1, 1, 1]
