@@ -6,9 +6,10 @@ error, so a bad row is one clear message rather than a failure later in a run.
 
 import csv
 from collections.abc import Callable
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 Row = TypeVar("Row")
 
@@ -18,11 +19,21 @@ def read_rows(
 ) -> list[Row]:
     """``parse(row, line)`` of every row of ``simulator/data/FILENAME``, or of the file at ``path``.
 
-    Lines count as an editor shows them: the header is line 1, the first row line 2.
+    Lines count as an editor shows them: the header is line 1, the first row line 2. Rows must
+    be immutable: a packaged file is parsed once per process (every run of a sweep reads it).
     """
     if path is None:
-        handle = resources.files("simulator.data").joinpath(filename).open()
-    else:
-        handle = path.open()
-    with handle:
-        return [parse(row, line) for line, row in enumerate(csv.DictReader(handle), start=2)]
+        return list(_packaged_rows(filename, parse))
+    with path.open() as handle:
+        return _parsed(handle, parse)
+
+
+@cache
+def _packaged_rows(filename: str, parse: Callable[[dict[str, str], int], Row]) -> tuple[Row, ...]:
+    """The rows of the packaged ``simulator/data/FILENAME``, parsed once per process."""
+    with resources.files("simulator.data").joinpath(filename).open() as handle:
+        return tuple(_parsed(handle, parse))
+
+
+def _parsed(handle: TextIO, parse: Callable[[dict[str, str], int], Row]) -> list[Row]:
+    return [parse(row, line) for line, row in enumerate(csv.DictReader(handle), start=2)]

@@ -114,8 +114,12 @@ def median_of(results: list[dict]) -> dict:
 def main() -> None:
     """Run the measurements and print them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=64, help="runs at 20,000 developers")
-    parser.add_argument("--small-runs", type=int, default=160, help="runs at 2,000 developers")
+    parser.add_argument(
+        "--runs", type=int, default=64, help="runs at 20,000 developers (0: skip this size)"
+    )
+    parser.add_argument(
+        "--small-runs", type=int, default=160, help="runs at 2,000 developers (0: skip this size)"
+    )
     parser.add_argument("--steps", type=int, default=48)
     parser.add_argument(
         "--workers",
@@ -124,6 +128,13 @@ def main() -> None:
         help="the 'all local workers' case [default: the number of cores]",
     )
     args = parser.parse_args()
+    if min(args.runs, args.small_runs) < 0 or args.steps < 1 or args.workers < 1:
+        parser.error("--runs and --small-runs are 0 or more, --steps and --workers 1 or more")
+    sizes = [
+        (developers, runs)
+        for developers, runs in zip(SIZES, (args.runs, args.small_runs), strict=True)
+        if runs > 0
+    ]
     counts = sorted({1, args.workers})
     results = []
     with tempfile.TemporaryDirectory() as folder:
@@ -133,7 +144,7 @@ def main() -> None:
             workers: statistics.median(start_up_seconds(workers) for _ in range(REPETITIONS))
             for workers in counts
         }
-        for developers, runs in zip(SIZES, (args.runs, args.small_runs), strict=True):
+        for developers, runs in sizes:
             spec = sweep_of(runs, developers, args.steps)
             for workers in counts:
                 row = median_of(
@@ -147,7 +158,7 @@ def main() -> None:
                 row["start_up_share"] = start_up[workers] / row["wall_seconds"]
                 results.append(row)
     efficiency = {}
-    for developers in SIZES:
+    for developers, _ in sizes:
         speed = {
             r["workers"]: r["runs_per_minute"] for r in results if r["developers"] == developers
         }

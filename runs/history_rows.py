@@ -339,7 +339,7 @@ class HistoryDigest:
         ):
             if values[level]:
                 table.columns = self._columns[level].columns
-                table.rows.extend([keys + row for row in values[level]])
+                table.rows.extend(map(keys.__add__, values[level]))
         into.events.rows.extend((*keys, e.policy, e.status) for e in record.events)
         into.steps = record.step + 1
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -305,15 +306,40 @@ def _insert_run(connection: Connection, row: dict[str, Any]) -> int:
 
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 """The positional placeholder of each DB-API parameter style that has one."""
+MAX_PARAMETERS = 999
+"""The most parameters one insert binds: the lowest limit of any SQLite (before 3.32), far
+under PostgreSQL's 65,535."""
 
 
-def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple[str, str] | None:
-    """``INSERT INTO table (run_id, columns...) VALUES (<run id>, ?, ...)`` around the run id.
+@dataclass(frozen=True)
+class _InsertSql:
+    """``INSERT INTO table (run_id, columns...) VALUES`` and one row's values after the run id.
 
-    The statement in the driver's own parameter style, as the text before and after the run
-    id, which is written into it (an integer from the store itself) so that the rows are passed
-    as they come, without a copy of each to prepend it. None if the driver takes no positional
-    parameters (then Core builds the statement).
+    In the driver's own parameter style. The run id (an integer from the store itself) is
+    written into the text, so that the rows are passed as they come, without a copy of each to
+    prepend it; several rows go in one statement (:meth:`statement`), which SQLite runs a third
+    faster than one statement per row.
+    """
+
+    head: str
+    row_tail: str
+    width: int
+    """Parameters per row."""
+
+    @property
+    def rows_per_statement(self) -> int:
+        """As many rows as :data:`MAX_PARAMETERS` allows."""
+        return max(1, MAX_PARAMETERS // self.width)
+
+    def statement(self, run_id: int, rows: int) -> str:
+        """The insert of ``rows`` rows of run ``run_id``."""
+        return self.head + ", ".join([f"({int(run_id)}{self.row_tail}"] * rows)
+
+
+def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _InsertSql | None:
+    """The insert of ``columns`` of ``table`` after ``run_id`` (see :class:`_InsertSql`).
+
+    None if the driver takes no positional parameters (then Core builds the statement).
 
     Raises:
         ValueError: ``table`` lacks some of ``columns``.
@@ -326,8 +352,10 @@ def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tup
         return None
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in ("run_id", *columns))
-    values = ", ".join([placeholder] * len(columns))
-    return f"INSERT INTO {quote(table.name)} ({names}) VALUES (", f", {values})"
+    values = "".join(f", {placeholder}" for _ in columns)
+    return _InsertSql(
+        f"INSERT INTO {quote(table.name)} ({names}) VALUES ", f"{values})", len(columns)
+    )
 
 
 class RunStore:
@@ -355,7 +383,7 @@ class RunStore:
         self.exists = True
         self.upgraded_from: int | None = None
         self._new_file: Path | None = None
-        self._insert_statements: dict[tuple[str, tuple[str, ...]], tuple[str, str] | None] = {}
+        self._insert_statements: dict[tuple[str, tuple[str, ...]], _InsertSql | None] = {}
         """Insert statements by table and column order, built on first use."""
         try:
             parsed = make_url(self.url)
@@ -536,11 +564,11 @@ class RunStore:
         return run_id
 
     def _insert_history(self, connection: Connection, run_id: int, history: HistoryRows) -> None:
-        """Insert the history's rows of run ``run_id``: one ``executemany`` per table.
+        """Insert the history's rows of run ``run_id``, in order, many rows per statement.
 
         Each statement is built once per table and column order and the rows are passed as
-        tuples: no per-row dictionaries or SQLAlchemy parameter processing (the history columns
-        hold plain numbers and text).
+        they are: no per-row dictionaries or SQLAlchemy parameter processing (the history
+        columns hold plain numbers and text).
         """
         for table, rows in (
             (MarketStep.__table__, history.market),
@@ -554,16 +582,25 @@ class RunStore:
             key = (table.name, rows.columns)
             if key not in self._insert_statements:
                 self._insert_statements[key] = _insert_sql(self.engine.dialect, table, rows.columns)
-            statement = self._insert_statements[key]
-            if statement is None:
+            insert_sql = self._insert_statements[key]
+            if insert_sql is None:
                 names = ("run_id", *rows.columns)
                 connection.execute(
                     table.insert(),
                     [dict(zip(names, (run_id, *row), strict=True)) for row in rows.rows],
                 )
-            else:
-                head, tail = statement
-                connection.exec_driver_sql(f"{head}{int(run_id)}{tail}", rows.rows)
+                continue
+            per = insert_sql.rows_per_statement
+            whole = len(rows.rows) - len(rows.rows) % per  # rows in full statements
+            if whole:
+                values = tuple(chain.from_iterable(rows.rows[:whole]))
+                size = per * insert_sql.width
+                connection.exec_driver_sql(
+                    insert_sql.statement(run_id, per),
+                    [values[i : i + size] for i in range(0, whole * insert_sql.width, size)],
+                )
+            if whole < len(rows.rows):
+                connection.exec_driver_sql(insert_sql.statement(run_id, 1), rows.rows[whole:])
 
     def finish_run(
         self, run_id: int, status: str, digest: str | None = None, error: str | None = None
