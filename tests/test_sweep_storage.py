@@ -19,7 +19,7 @@ from experiments.sweep_executors import Executor, LocalPool, batches
 from experiments.sweep_worker import TaskResult, simulate
 from runs.history_rows import Table
 from runs.schema import HISTORY_TABLES
-from runs.store import RunStore
+from runs.store import MAX_PARAMETERS, RunStore
 from runs.sweeps import open_sweep
 from simulator.overrides import resolve_scenario
 from simulator.scenario_files import load_scenario
@@ -45,6 +45,30 @@ def test_a_sweep_run_is_stored_row_for_row_as_sim_run_stores_it(backend: Backend
     assert all(stored[table] for table in HISTORY_TABLES), "a table has no rows to compare"
     ((digest, steps),) = backend.query("SELECT digest, steps_done FROM runs WHERE id = ?", run_id)
     assert (digest, steps) == (plain.digest, plain.steps)
+
+
+def test_history_rows_are_stored_as_sent_in_order_however_many_fit_in_one_insert(
+    backend: Backend,
+) -> None:
+    """Each table's rows come back in insertion order, value for value, NULLs included.
+
+    Several rows go in one insert statement: these tables have more rows than one statement
+    takes (:data:`runs.store.MAX_PARAMETERS`) and a remainder, so both kinds of statement run.
+    """
+    scenario = resolve_scenario(load_scenario("strict"), developers=2000, steps=12)
+    result = simulate(Task(point=0, replicate=0, arm="main", seed=3, scenario=scenario))
+    run_id, _ = store_simulated(RunStore(backend.url), result, name="many to a statement")
+
+    for table, sent in (
+        ("provider_steps", result.history.providers),
+        ("segment_steps", result.history.segments),
+        ("product_steps", result.history.products),
+    ):
+        per_statement = MAX_PARAMETERS // len(sent.columns)
+        assert len(sent.rows) > per_statement and len(sent.rows) % per_statement, table
+        names = ", ".join(sent.columns)
+        stored = backend.query(f"SELECT {names} FROM {table} WHERE run_id = ? ORDER BY id", run_id)
+        assert [tuple(row) for row in stored] == sent.rows, table
 
 
 class BrokenWrite(Executor):
