@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 from experiments.sweep import Task
 
-SECONDS_PER_STEP = 0.012
+SECONDS_PER_STEP = 0.0025
 """A worker's seconds for one step of a run whatever its population, storage included."""
-SECONDS_PER_DEVELOPER_STEP = 3.0e-7
+SECONDS_PER_DEVELOPER_STEP = 7.7e-8
 """A worker's seconds for one developer for one step.
 
-Both are fitted to ``benchmarks/sweep.py`` on the project's 2-core machine, nearly idle, on 2
-workers (benchmarks/README.md, 2026-11-30): 48-month runs at 201 runs a minute with 2,000
-developers and 140 with 20,000 (these constants give 198 and 139). One worker alone runs about
-a quarter faster per run (131 and 91 runs a minute); a busy machine is slower."""
+Both are fitted to ``benchmarks/sweep.py`` on the project's 2-core machine on 2 workers
+(benchmarks/README.md, 2026-12-01): 48-month runs at 949 runs a minute with 2,000 developers
+and 622 with 20,000 (these constants give 942 and 619). One worker alone runs about a fifth
+faster per run (574 and 365 runs a minute); a busy machine is slower."""
 
 
 @dataclass(frozen=True)
