@@ -116,7 +116,11 @@ def _choose_kernel(
     Per developer: weight_j = cell_w[c, j] * prod over neighbours k on j of
     exp(social * a_dk) * exp(bonus if j is current), 0 if barred (the product is
     exp(social * share_j)); the pick inverts the cumulative weights at uniform * total.
-    A row's ties have equal weight, so its neighbours cost one exp, not one each.
+    A row's ties have equal weight, so its neighbours cost one exp, not one each. The
+    weights are formed for all providers in one branch-free loop (a provider not sold has
+    cell weight 0, so its weight is 0 whatever its social term), then the current
+    provider's bonus and the bars are applied, and the total is summed in provider order:
+    the same numbers, in the same order, as provider by provider.
     """
     n, providers = rows.shape[0], cell_w.shape[1]
     picks = np.empty(n, dtype=np.int64)
@@ -131,20 +135,21 @@ def _choose_kernel(
                 if data[k] != tie:
                     tie, factor = data[k], math.exp(social_weight * data[k])
                 social[all_choices[indices[k]]] *= factor
+            cell, stay = cells[i], current[i]
+            for j in range(providers):
+                weight[j] = cell_w[cell, j] * social[j]
+                social[j] = 1.0
+            if weight[stay] > 0.0:
+                weight[stay] = weight[stay] * math.exp(bonus[i])
+            if has_barred:
+                for j in range(providers):
+                    if barred[i, j]:
+                        weight[j] = 0.0
             total = 0.0
             for j in range(providers):
-                w = cell_w[cells[i], j]
-                if w > 0.0:
-                    w = w * social[j]
-                    if j == current[i]:
-                        w = w * math.exp(bonus[i])
-                    if has_barred and barred[i, j]:
-                        w = 0.0
-                weight[j] = w
-                total += w
-                social[j] = 1.0
+                total += weight[j]
             target = uniform[i] * total
-            pick, accumulated = current[i], 0.0
+            pick, accumulated = stay, 0.0
             for j in range(providers):
                 if weight[j] > 0.0:
                     pick = j
