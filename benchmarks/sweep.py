@@ -4,10 +4,11 @@ The same sweep (export bans and smuggling, ``smuggling.leakage`` over a grid, se
 runs on one worker process and on every core, at 20,000 developers and at 2,000, 48 months,
 each time into a new SQLite file; the wall time covers starting the workers, simulating and
 storing every run. Every figure is the median of three repetitions (the repetition with the
-median runs per minute). Efficiency is the speed-up over one worker divided by the number of
-workers (1.0 = perfect scaling). A single worker keeps numba's threads for the choice kernel,
-several run it single-threaded (as ``sim sweep`` does), so the figure is what a user gains, not
-a pure process-scaling ratio.
+median runs per minute), the counts of workers taking turns (1, 2, 1, 2, 1, 2) so that the
+machine's speed drifting during the benchmark touches each count alike. Efficiency is the
+speed-up over one worker divided by the number of workers (1.0 = perfect scaling). A single
+worker keeps numba's threads for the choice kernel, several run it single-threaded (as ``sim
+sweep`` does), so the figure is what a user gains, not a pure process-scaling ratio.
 
 Where the time goes, per measurement:
 
@@ -146,13 +147,13 @@ def main() -> None:
         }
         for developers, runs in sizes:
             spec = sweep_of(runs, developers, args.steps)
+            measured: dict[int, list[dict]] = {workers: [] for workers in counts}
+            for rep in range(REPETITIONS):  # interleaved: a drift in speed touches every count
+                for workers in counts:
+                    db = folder / f"s{developers}_{workers}_{rep}.db"
+                    measured[workers].append(timed(spec, workers, db))
             for workers in counts:
-                row = median_of(
-                    [
-                        timed(spec, workers, folder / f"s{developers}_{workers}_{rep}.db")
-                        for rep in range(REPETITIONS)
-                    ]
-                )
+                row = median_of(measured[workers])
                 row["developers"] = developers
                 row["start_up_seconds"] = start_up[workers]
                 row["start_up_share"] = start_up[workers] / row["wall_seconds"]
