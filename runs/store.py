@@ -301,7 +301,7 @@ class RunDescription:
 
 def _insert_run(connection: Connection, row: dict[str, Any]) -> int:
     """Insert a run's own row; its id."""
-    return connection.execute(insert(Run).values(**row)).inserted_primary_key[0]
+    return connection.execute(insert(Run), row).inserted_primary_key[0]
 
 
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
@@ -544,23 +544,18 @@ class RunStore:
         Raises:
             InputError: as :meth:`start_run` (nothing is written).
         """
-        row = run.new_row()
-        with self.writer.begin() as connection:
-            run_id = _insert_run(connection, row)
+        ended = {
+            "steps_done": history.steps,
+            "status": status,
+            "finished_at": utc_now(),
+            "digest": digest,
+            "error": error,
+        }
+        with self.writer.begin() as connection:  # no one sees the run before it has ended
+            run_id = _insert_run(connection, {**run.new_row(), **ended})
             if within:
                 within(connection, run_id)
             self._insert_history(connection, run_id, history)
-            connection.execute(
-                update(Run)
-                .where(Run.id == run_id)
-                .values(
-                    steps_done=history.steps,
-                    status=status,
-                    finished_at=utc_now(),
-                    digest=digest,
-                    error=error,
-                )
-            )
         return run_id
 
     def _insert_history(self, connection: Connection, run_id: int, history: HistoryRows) -> None:

@@ -198,9 +198,14 @@ def link_run(
     together.
     """
     connection.execute(
-        insert(SweepRun).values(
-            sweep_id=sweep_id, run_id=run_id, point=point, replicate=replicate, arm=arm
-        )
+        insert(SweepRun),
+        {
+            "sweep_id": sweep_id,
+            "run_id": run_id,
+            "point": point,
+            "replicate": replicate,
+            "arm": arm,
+        },
     )
 
 
