@@ -12,15 +12,16 @@ from dataclasses import dataclass
 
 from experiments.sweep import Task
 
-SECONDS_PER_STEP = 0.0025
+SECONDS_PER_STEP = 0.002
 """A worker's seconds for one step of a run whatever its population, storage included."""
-SECONDS_PER_DEVELOPER_STEP = 7.7e-8
+SECONDS_PER_DEVELOPER_STEP = 8.0e-8
 """A worker's seconds for one developer for one step.
 
 Both are fitted to ``benchmarks/sweep.py`` on the project's 2-core machine on 2 workers
-(benchmarks/README.md, 2026-12-01): 48-month runs at 949 runs a minute with 2,000 developers
-and 622 with 20,000 (these constants give 942 and 619). One worker alone runs about a fifth
-faster per run (574 and 365 runs a minute); a busy machine is slower."""
+(benchmarks/README.md, 2026-12-01, the median of three benchmarks): 48-month runs at 1,159 runs
+a minute with 2,000 developers and 695 with 20,000 (these constants give 1,157 and 694). One
+worker alone runs about a tenth faster per run (619 and 391 runs a minute); a busy machine is
+slower."""
 
 
 @dataclass(frozen=True)
