@@ -74,7 +74,6 @@ class FleetNumbers(NamedTuple):
         remote_chip: the index of the chip rented accelerators are.
         remote_per_unit: sustainable tokens per month from one rented accelerator.
         remote_capacity: tokens per month of the rented accelerators.
-        capacity: tokens per month the provider can serve, owned and rented.
         owned_kwh: kWh a month the owned fleet draws at a power load of one (full draw).
         hall_cost: USD per month of halls and staff for the owned fleet, which scale with power.
     """
@@ -85,9 +84,13 @@ class FleetNumbers(NamedTuple):
     remote_chip: int
     remote_per_unit: float
     remote_capacity: float
-    capacity: float
     owned_kwh: float
     hall_cost: float
+
+    @property
+    def capacity(self) -> float:
+        """Tokens per month the provider can serve, owned and rented."""
+        return self.owned_capacity + self.remote_capacity
 
 
 @dataclass
@@ -196,7 +199,6 @@ class ProviderAgent(mesa.Agent):
             remote_chip=remote_chip,
             remote_per_unit=remote_per_unit,
             remote_capacity=remote_capacity,
-            capacity=owned_capacity + remote_capacity,
             owned_kwh=owned_kw * self.spec.pue * HOURS_PER_MONTH,
             hall_cost=owned_kw * supply.other_cost_per_kw_hour * HOURS_PER_MONTH,
         )
@@ -414,10 +416,7 @@ class ProviderAgent(mesa.Agent):
     def _rent(self, units: float, numbers: FleetNumbers) -> None:
         """Rent ``units`` accelerators abroad; only the remote capacity changes with them."""
         self.remote_units = units
-        remote_capacity = units * numbers.remote_per_unit
-        self._numbers = numbers._replace(
-            remote_capacity=remote_capacity, capacity=numbers.owned_capacity + remote_capacity
-        )
+        self._numbers = numbers._replace(remote_capacity=units * numbers.remote_per_unit)
 
     def order(
         self, chip: int, channel: int, units: float, unit_price: float, seized: float, arrival: int
