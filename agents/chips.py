@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.scenario import ChipSpec
+from scenario.roster import ChipSpec
 from vocabulary.calendar import parse_month, year_of
 from vocabulary.regions import CHANNELS
 

@@ -1,4 +1,4 @@
-"""The packaged CSV inputs of ``simulator/data`` (or a user's copy of one), read row by row.
+"""The packaged CSV inputs of ``scenario/data`` (or a user's copy of one), read row by row.
 
 Each file has a header and one input per row; a parser checks a row and names its line in any
 error, so a bad row is one clear message rather than a failure later in a run.
@@ -17,7 +17,7 @@ Row = TypeVar("Row")
 def read_rows(
     filename: str, path: Path | None, parse: Callable[[dict[str, str], int], Row]
 ) -> list[Row]:
-    """``parse(row, line)`` of every row of ``simulator/data/FILENAME``, or of the file at ``path``.
+    """``parse(row, line)`` of every row of ``scenario/data/FILENAME``, or of the file at ``path``.
 
     Lines count as an editor shows them: the header is line 1, the first row line 2. Rows must
     be immutable: a packaged file is parsed once per process (every run of a sweep reads it).
@@ -30,8 +30,8 @@ def read_rows(
 
 @cache
 def _packaged_rows(filename: str, parse: Callable[[dict[str, str], int], Row]) -> tuple[Row, ...]:
-    """The rows of the packaged ``simulator/data/FILENAME``, parsed once per process."""
-    with resources.files("simulator.data").joinpath(filename).open() as handle:
+    """The rows of the packaged ``scenario/data/FILENAME``, parsed once per process."""
+    with resources.files("scenario.data").joinpath(filename).open() as handle:
         return tuple(_parsed(handle, parse))
 
 

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from simulator.scenario import DemandParams, ProviderSpec
+from scenario.roster import ProviderSpec
+from scenario.sections import DemandParams
 from vocabulary.regions import CHINA, DEV_REGIONS, SEGMENTS, WORK
 
 

@@ -6,7 +6,7 @@ serve a model free (DeepSeek R1 and V3 through most of 2025). Free variants carr
 top-10 tokens in Mar-May 2026 and 27% of the Chinese labs' (TARGETS v2), and they count as
 tokens of the lab that made the model. When a lab had one is an input, read off the weekly
 top-10 data (``docs/data/openrouter_top10_weekly.csv``): the months of the weeks whose top-10
-tokens include free ones, in ``simulator/data/free_previews.csv`` (each row with its weeks
+tokens include free ones, in ``scenario/data/free_previews.csv`` (each row with its weeks
 and the share of the lab's top-10 tokens the free variants carried). How much of a
 developer's use a free variant covers (its rate limits) is ``choice.free_share``.
 
@@ -60,7 +60,7 @@ def _preview(row: dict[str, str], line: int) -> FreePreview:
 
 
 def load_free_previews(path: Path | None = None) -> list[FreePreview]:
-    """The packaged ``simulator/data/free_previews.csv``, or the file at ``path``."""
+    """The packaged ``scenario/data/free_previews.csv``, or the file at ``path``."""
     return read_rows("free_previews.csv", path, _preview)
 
 

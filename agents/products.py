@@ -1,7 +1,7 @@
 """The products labs sell: the sourced catalogue, when each is on sale, and how they compare.
 
 A lab (a provider) sells several products from its own fleet: Claude Opus, Sonnet and Haiku,
-Gemini Pro and Flash. The catalogue ``simulator/data/products.csv`` lists 121 of them from 15
+Gemini Pro and Flash. The catalogue ``scenario/data/products.csv`` lists 121 of them from 15
 labs, 2024-01 to 2026-05, each with its launch month, list price at launch, capability
 (Artificial Analysis Intelligence Index v4.1) and output speed, and its source and confidence
 (docs/inputs.md section 7). A product goes on sale at its list price; what happens to its price
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from agents.data_files import read_rows
-from simulator.scenario import ProviderSpec
+from scenario.roster import ProviderSpec
 from vocabulary.calendar import parse_month
 from vocabulary.errors import InputError
 
@@ -145,7 +145,7 @@ def _product(row: dict[str, str], line: int) -> Product:
 
 
 def load_products(path: Path | None = None) -> list[Product]:
-    """The catalogue: the packaged ``simulator/data/products.csv``, or the file at ``path``."""
+    """The catalogue: the packaged ``scenario/data/products.csv``, or the file at ``path``."""
     return read_rows("products.csv", path, _product)
 
 

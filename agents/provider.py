@@ -19,7 +19,8 @@ from agents.chips import (
     SECONDS_PER_MONTH,
     ChipCatalogue,
 )
-from simulator.scenario import ProviderSpec, SupplyParams
+from scenario.roster import ProviderSpec
+from scenario.sections import SupplyParams
 from vocabulary.clock import StepClock
 from vocabulary.regions import CHANNELS
 

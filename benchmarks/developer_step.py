@@ -20,10 +20,11 @@ import numpy as np
 from agents.developers import DeveloperPopulation
 from agents.free_previews import FreePreviewCalendar, load_free_previews
 from agents.products import ProductLineup, load_products
+from scenario.roster import default_providers
+from scenario.sections import ChoiceParams
 from simulator.choice import UtilityTerms, choose, choose_reference
 from simulator.network import homophily_adjacency
 from simulator.product_choice import ProductNest
-from simulator.scenario import ChoiceParams, default_providers
 from vocabulary.calendar import format_month, parse_month
 from vocabulary.regions import DEV_REGIONS, JURISDICTIONS, SEGMENTS
 

@@ -7,8 +7,8 @@ while giving the kernel, the chip market and the store the provider count to mea
 
 from pathlib import Path
 
-from simulator.scenario import Scenario
-from simulator.scenario_files import dump_scenario
+from scenario.files import dump_scenario
+from scenario.scenario import Scenario
 
 
 def widened_scenario(providers: int) -> Scenario:

@@ -51,7 +51,7 @@ SIZES = (20_000, 2_000)
 def sweep_of(runs: int, developers: int, steps: int) -> "SweepSpec":
     """A leakage grid with enough seeds for ``runs`` runs (rounded up to the grid's size)."""
     from experiments.sweep import make_spec
-    from simulator.overrides import resolve_scenario
+    from scenario.overrides import resolve_scenario
 
     scenario = resolve_scenario(
         policies=["export_ban", "smuggling"], developers=developers, steps=steps
@@ -69,7 +69,7 @@ def start_up_seconds(workers: int) -> float:
     """Seconds for a fresh pool of ``workers`` to start and run a one-step task per worker."""
     from experiments.sweep import Task
     from experiments.sweep_executors import LocalPool
-    from simulator.overrides import resolve_scenario
+    from scenario.overrides import resolve_scenario
 
     tiny = resolve_scenario(developers=100, steps=1)
     tasks = [Task(0, worker, "main", 1, tiny) for worker in range(workers)]

@@ -51,8 +51,8 @@ from runs.calibrations import (
     stored_trials,
 )
 from runs.store import RunStore
-from simulator.overrides import resolve_scenario
-from simulator.scenario import Scenario
+from scenario.overrides import resolve_scenario
+from scenario.scenario import Scenario
 from vocabulary.errors import InputError
 
 

@@ -1,6 +1,6 @@
 """What ``sim calibrate`` may tune: scenario parameters, each with the range its source allows.
 
-The packaged space (``simulator/data/tuning.toml``) lists the behavioural weights that no
+The packaged space (``scenario/data/tuning.toml``) lists the behavioural weights that no
 observation pins down directly; everything else in a scenario is an input with a sourced value
 and is never tuned. A calibration that hits the targets by leaving a source's range would be
 forcing them, so the ranges are part of the calibration's definition, stored with it.
@@ -13,10 +13,10 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from simulator.overrides import resolve_scenario
-from simulator.scenario import Scenario
+from scenario.overrides import resolve_scenario
+from scenario.scenario import Scenario
+from scenario.settings_files import parse_settings, read_settings_file
 from vocabulary.errors import InputError, describe_validation_error
-from vocabulary.settings_files import parse_settings, read_settings_file
 
 
 class TunedParameter(BaseModel):
@@ -65,8 +65,8 @@ def load_space(path: str | Path | None = None) -> list[TunedParameter]:
         InputError: naming the file, the entry and the key that is wrong.
     """
     if path is None:
-        origin = "tuning file simulator/data/tuning.toml (packaged)"
-        text = resources.files("simulator.data").joinpath("tuning.toml").read_text()
+        origin = "tuning file scenario/data/tuning.toml (packaged)"
+        text = resources.files("scenario.data").joinpath("tuning.toml").read_text()
         data = parse_settings(text, origin, "toml")
     else:
         origin = f"tuning file {path}"

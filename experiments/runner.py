@@ -17,13 +17,13 @@ from sqlalchemy import Connection
 
 from experiments.sweep_worker import TaskResult, software_versions
 from policies.engine import ActivePolicy
+from policies.registry import build_policies
 from runs.developer_history import DeveloperRows, HistoryPlan
 from runs.history_rows import DIGEST_VERSION
 from runs.recorder import RunRecorder
 from runs.store import RunDescription, RunStore
+from scenario.scenario import Scenario
 from simulator.model import TokenMarket
-from simulator.overrides import build_policies
-from simulator.scenario import Scenario
 
 
 class RunInterrupted(Exception):
@@ -208,7 +208,12 @@ def store_simulated(
     status = "finished" if result.error is None else "failed"
     run_id = store.store_run(
         _description(
-            name, task.scenario, build_policies(task.scenario), task.seed, result.versions, tags
+            name,
+            task.scenario,
+            build_policies(task.scenario.policies),
+            task.seed,
+            result.versions,
+            tags,
         ),
         history=result.history,
         status=status,

@@ -27,11 +27,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import PydanticCustomError
 
 from policies.registry import available
-from simulator.overrides import resolve_scenario
-from simulator.scenario import Scenario
-from simulator.scenario_files import load_scenario, preset_names
+from scenario.files import load_scenario, preset_names
+from scenario.overrides import resolve_scenario
+from scenario.scenario import Scenario
+from scenario.settings_files import SETTINGS_SUFFIXES, is_file
 from vocabulary.errors import InputError, describe_validation_error
-from vocabulary.settings_files import SETTINGS_SUFFIXES, is_file
 from vocabulary.text import text_problem
 
 SAMPLE_METHODS = ("lhs", "random", "sobol", "morris")

@@ -7,7 +7,7 @@ the largest single lab each month, or ``all``), perhaps a second group (``versus
 (``YYYY-MM``, or ``FROM..TO``: the mean of the monthly values) and its kind: ``band`` (target,
 low, high), ``at_most`` (high) or ``first_month`` (the first month the providers' measure
 exceeds the second group's; a band of months). The packaged targets are
-``simulator/data/targets.toml`` (docs/targets.md gives each one's source).
+``scenario/data/targets.toml`` (docs/targets.md gives each one's source).
 """
 
 import math
@@ -22,11 +22,12 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from experiments.run_tables import SHARES, SPECIAL_GROUPS, RunTables, Unmeasurable, group_series
-from simulator.scenario import Month, default_providers
+from scenario.fields import Month
+from scenario.roster import default_providers
+from scenario.settings_files import parse_settings, read_settings_file
 from vocabulary.calendar import format_month, parse_month
 from vocabulary.errors import InputError, describe_validation_error
 from vocabulary.regions import JURISDICTIONS
-from vocabulary.settings_files import parse_settings, read_settings_file
 
 Population = Literal["routed", "enterprise", "outside_china", "china", "all"]
 Measure = Literal[
@@ -298,8 +299,8 @@ def load_targets(path: str | Path | None = None) -> list[Target]:
         InputError: naming the file, the target and the key that is wrong.
     """
     if path is None:
-        origin = "targets file simulator/data/targets.toml (packaged)"
-        text = resources.files("simulator.data").joinpath("targets.toml").read_text()
+        origin = "targets file scenario/data/targets.toml (packaged)"
+        text = resources.files("scenario.data").joinpath("targets.toml").read_text()
         data = parse_settings(text, origin, "toml")
     else:
         origin = f"targets file {path}"

@@ -21,8 +21,8 @@ from experiments.sweep_worker import TaskResult
 from experiments.targets import Target, first_month_needed, latest_month_needed
 from experiments.validation import evaluate
 from runs.store import RunStore
-from simulator.overrides import resolve_scenario
-from simulator.scenario import Scenario
+from scenario.overrides import resolve_scenario
+from scenario.scenario import Scenario
 from vocabulary.calendar import parse_month
 from vocabulary.clock import StepClock
 from vocabulary.errors import InputError

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from policies.base import Policy
-from policies.registry import available, policy_class
+from policies.registry import available, build_policies, policy_class
 from runs.calibrations import StoredTrial  # noqa: F401 - part of the API
 from runs.compare import compare_runs, differences, end_months, parse_months
 from runs.export import FORMATS as EXPORT_FORMATS  # noqa: F401 - part of the API
@@ -48,10 +48,10 @@ from runs.load import load_run as _load_run
 from runs.schema import SCHEMA_VERSION
 from runs.store import DEFAULT_DB, RunStore, StoreError, mask_secrets, url_secrets
 from runs.store import ENV_VAR as DB_ENV_VAR  # noqa: F401 - part of the API
+from scenario.files import dump_scenario, load_scenario, preset_names
+from scenario.overrides import parse_value, resolve_scenario
+from scenario.scenario import Scenario
 from simulator import __version__ as __version__
-from simulator.overrides import build_policies, parse_value, resolve_scenario
-from simulator.scenario import Scenario
-from simulator.scenario_files import dump_scenario, load_scenario, preset_names
 from vocabulary.errors import InputError
 
 if TYPE_CHECKING:
@@ -200,7 +200,7 @@ def policies() -> list[PolicyInfo]:
 
 def scenario_policies(scenario: Scenario) -> dict[str, Policy]:
     """The scenario's enabled policies as a run builds them, by registered name."""
-    return {active.policy.name: active.policy for active in build_policies(scenario)}
+    return {active.policy.name: active.policy for active in build_policies(scenario.policies)}
 
 
 def default_policy(name: str) -> Policy:
@@ -602,7 +602,7 @@ def calibrate(
         seed: the seed of the optimiser's draws.
         developers: population size [default: the scenario's].
         targets: a TOML or YAML targets file [default: the packaged targets].
-        space: a TOML or YAML tuning file [default: ``simulator/data/tuning.toml``].
+        space: a TOML or YAML tuning file [default: ``scenario/data/tuning.toml``].
         name: the calibration's name [default: made from its spec].
         workers: local worker processes [default: the number of cores].
         scheduler: a Dask scheduler's address instead (as :func:`sweep`).

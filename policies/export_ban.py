@@ -5,37 +5,17 @@ Oct 2022 (A100/H100 and everything above), Oct 2023 (the TPP >= 4800 rule that c
 Apr 2025 (the H20 licence requirement). A tier bans every chip it caught for the buyers.
 """
 
-from typing import Literal
-
-from pydantic import Field
-
 from policies.base import Policy
 from policies.constraints import Constraints
+from scenario.policy_params import ExportBanParams
 from vocabulary.calendar import parse_month
-from vocabulary.regions import CONTROL_TIERS, Jurisdiction
-
-Tier = Literal[CONTROL_TIERS]  # type: ignore[valid-type]
 
 
-class ExportBan(Policy):
+class ExportBan(ExportBanParams, Policy):
     """Chips of the chosen control tiers may not be sold to the chosen buyers."""
 
     name = "export_ban"
     summary = "US chip export bans by control tier (Oct 2022, Oct 2023, Apr 2025)"
-
-    tiers: list[Tier] = Field(
-        default_factory=lambda: list(CONTROL_TIERS),
-        min_length=1,
-        description="control steps in force: 2022-10, 2023-10, 2025-04",
-    )
-    buyers: list[Jurisdiction] = Field(
-        default_factory=lambda: ["CN"], min_length=1, description="jurisdictions that may not buy"
-    )
-    historical_dates: bool = Field(
-        True,
-        description="each tier takes effect no earlier than its real month; false: all "
-        "tiers from the schedule's start",
-    )
 
     def _tiers_in_force(self, month: int) -> list[str]:
         if not self.historical_dates:

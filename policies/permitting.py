@@ -4,21 +4,16 @@ US interconnection takes ~5 years from request to operation and large loads are 
 months (LBNL, utilities; M); EU hubs up to 5 years (M).
 """
 
-from pydantic import Field
-
 from policies.base import Policy
 from policies.constraints import Constraints
-from vocabulary.regions import Jurisdiction
+from scenario.policy_params import PermittingParams
 
 
-class Permitting(Policy):
+class Permitting(PermittingParams, Policy):
     """Adds build delay to one jurisdiction's new capacity."""
 
     name = "permitting"
     summary = "extra data-centre build delay (permits, grid) for a jurisdiction"
-
-    region: Jurisdiction = Field("US", description="jurisdiction whose builds are delayed")
-    extra_months: int = Field(12, ge=0, le=120, description="months added when fully on")
 
     def apply(self, constraints: Constraints, month: int, intensity: float) -> None:
         """Add ``extra_months`` x intensity, rounded, to the jurisdiction's lead time."""

@@ -9,23 +9,19 @@ A third-party package adds a policy without editing this one by declaring, in it
 where ``CarbonTax`` subclasses :class:`policies.base.Policy`.
 """
 
-from functools import cache
-from importlib.metadata import entry_points
-from typing import Any
-
-from pydantic import ValidationError
+from collections.abc import Sequence
 
 from policies.api_restriction import ApiRestriction
 from policies.base import Policy
 from policies.energy_price import EnergyPrice
+from policies.engine import ActivePolicy
 from policies.export_ban import ExportBan
 from policies.export_licence import ExportLicence
 from policies.permitting import Permitting
 from policies.remote_access import RemoteAccess
 from policies.smuggling import Smuggling
-from vocabulary.errors import InputError, describe_validation_error
-
-ENTRY_POINT_GROUP = "token_market.policies"
+from scenario.policy_params import ENTRY_POINT_GROUP, PolicyConfig, installed
+from vocabulary.errors import InputError
 
 BUILT_IN: tuple[type[Policy], ...] = (
     ExportBan,
@@ -39,28 +35,21 @@ BUILT_IN: tuple[type[Policy], ...] = (
 
 
 def available() -> dict[str, type[Policy]]:
-    """Every policy class by name: the built-ins, then those from installed entry points."""
-    return dict(_discover())
+    """Every policy class by name: the built-ins, then those from installed entry points.
 
-
-@cache
-def _discover() -> tuple[tuple[str, type[Policy]], ...]:
-    """Scan the entry points once per process.
-
-    The scan reads every installed distribution's metadata (milliseconds), and every scenario
-    that is resolved asks for the registry several times: a sweep of a thousand points would
-    spend most of its set-up scanning.
+    The scenario layer finds the entry points (:func:`scenario.policy_params.installed`), since
+    it validates every policy's parameters; an installed class must be a :class:`Policy`.
     """
-    found = {cls.name: cls for cls in BUILT_IN}
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        cls = entry.load()
-        if not (isinstance(cls, type) and issubclass(cls, Policy)):
+    found: dict[str, type[Policy]] = {cls.name: cls for cls in BUILT_IN}
+    for name, cls in installed().items():
+        if name in found:
+            continue
+        if not issubclass(cls, Policy):
             raise InputError(
-                f"entry point {entry.name} = {entry.value} in group "
-                f"{ENTRY_POINT_GROUP} is not a Policy subclass"
+                f"entry point {name} in group {ENTRY_POINT_GROUP} is not a Policy subclass"
             )
-        found.setdefault(entry.name, cls)
-    return tuple(found.items())
+        found[name] = cls
+    return found
 
 
 def policy_class(name: str) -> type[Policy]:
@@ -71,10 +60,15 @@ def policy_class(name: str) -> type[Policy]:
     return known[name]
 
 
-def build(name: str, params: dict[str, Any], label: str | None = None) -> Policy:
-    """A validated policy instance; errors name the policy (or its label) and the parameter."""
-    cls = policy_class(name)
-    try:
-        return cls(**params)
-    except ValidationError as error:
-        raise InputError(describe_validation_error(error, prefix=label or name)) from None
+def build_policies(configs: Sequence[PolicyConfig]) -> list[ActivePolicy]:
+    """A scenario's policies as instances with their labels, in the scenario's order.
+
+    The scenario validated their parameters; each instance is the policy's class holding them.
+    """
+    active = []
+    for config in configs:
+        cls = policy_class(config.name)
+        params = config.params
+        policy = params if isinstance(params, cls) else cls(**dict(params))
+        active.append(ActivePolicy(config.key, policy))
+    return active

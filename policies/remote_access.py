@@ -5,38 +5,16 @@ such "remote access" under export licensing. Enforcement is imperfect: proxies a
 companies keep part of the access (``leakage``).
 """
 
-from pydantic import Field
-
 from policies.base import Policy
 from policies.constraints import Constraints
-from vocabulary.regions import Jurisdiction
+from scenario.policy_params import RemoteAccessParams
 
 
-class RemoteAccess(Policy):
+class RemoteAccess(RemoteAccessParams, Policy):
     """Cuts the rented foreign compute of the chosen jurisdictions' providers."""
 
     name = "remote_access"
     summary = "Remote Access Security Act: cuts rented foreign compute, with proxy leakage"
-
-    enforcement: float = Field(
-        1.0,
-        ge=0.0,
-        le=1.0,
-        description="share of remote access the law reaches when fully in force",
-    )
-    leakage: float = Field(
-        0.2,
-        ge=0.0,
-        le=1.0,
-        description="share of the reached access that "
-        "continues through proxies and shell companies; guess (unquantified "
-        "publicly)",
-    )
-    targets: list[Jurisdiction] = Field(
-        default_factory=lambda: ["CN"],
-        min_length=1,
-        description="provider jurisdictions whose access is cut",
-    )
 
     def apply(self, constraints: Constraints, month: int, intensity: float) -> None:
         """Multiply the kept share of remote compute by 1 - enforcement x (1 - leakage)."""

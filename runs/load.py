@@ -35,7 +35,7 @@ from runs.schema import (
     SweepRun,
 )
 from runs.store import UNREADABLE, RunStore, StoreError, effective_status
-from simulator.scenario import Scenario
+from scenario.scenario import Scenario
 from vocabulary.clock import StepClock
 from vocabulary.errors import InputError, describe_validation_error
 from vocabulary.text import check_name, printable

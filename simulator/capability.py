@@ -13,7 +13,8 @@ from importlib import resources
 
 import numpy as np
 
-from simulator.scenario import ProviderSpec, SupplyParams
+from scenario.roster import ProviderSpec
+from scenario.sections import SupplyParams
 from vocabulary.calendar import parse_month
 
 
@@ -31,8 +32,8 @@ class CapabilityTimeline:
 
     @classmethod
     def load(cls) -> "CapabilityTimeline":
-        """The packaged table ``simulator/data/capability.csv``."""
-        path = resources.files("simulator.data").joinpath("capability.csv")
+        """The packaged table ``scenario/data/capability.csv``."""
+        path = resources.files("scenario.data").joinpath("capability.csv")
         with path.open() as handle:
             rows = list(csv.DictReader(handle))
         ends = np.array([_quarter_end(row["quarter"]) for row in rows])

@@ -23,7 +23,7 @@ import numpy as np
 from agents.chips import SMUGGLED, ChipCatalogue
 from agents.provider import ProviderAgent
 from policies.constraints import Constraints
-from simulator.scenario import SupplyParams
+from scenario.sections import SupplyParams
 
 
 @dataclass

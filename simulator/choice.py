@@ -32,9 +32,9 @@ import numpy as np
 
 from agents.developers import DeveloperPopulation
 from policies.constraints import Constraints
+from scenario.scenario import Scenario
 from simulator.choice_kernel import Choosers, Neighbours
 from simulator.choice_kernel import choose as choose_fused
-from simulator.scenario import Scenario
 from vocabulary.calendar import parse_month
 from vocabulary.clock import StepClock
 from vocabulary.regions import CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS

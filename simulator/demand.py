@@ -10,8 +10,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from agents.developers import DeveloperPopulation
+from scenario.sections import DemandParams
 from simulator.product_choice import by_group
-from simulator.scenario import DemandParams
 from vocabulary.calendar import year_of
 from vocabulary.clock import StepClock
 from vocabulary.regions import CHINA, DEV_REGIONS, SEGMENTS

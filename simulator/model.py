@@ -28,6 +28,9 @@ from agents.products import ProductLineup, load_products
 from agents.provider import ProviderAgent, ProviderSnapshot
 from policies.constraints import Constraints
 from policies.engine import PolicyEngine, PolicyEvent
+from policies.registry import build_policies
+from scenario.overrides import resolve_scenario
+from scenario.scenario import Scenario
 from simulator.capability import CapabilityTimeline
 from simulator.chip_market import run_chip_market
 from simulator.choice import ChoiceRule, UtilityTerms
@@ -35,9 +38,7 @@ from simulator.clearing import Clearing, clear
 from simulator.demand import TokenDemand, by_year
 from simulator.metrics import StepRecord, record_step, table_rows
 from simulator.network import homophily_adjacency, row_normalised_adjacency
-from simulator.overrides import build_policies, resolve_scenario
 from simulator.product_choice import ProductNest
-from simulator.scenario import Scenario
 from vocabulary.calendar import year_of
 from vocabulary.clock import StepClock
 from vocabulary.errors import InputError
@@ -108,7 +109,7 @@ class TokenMarket(mesa.Model):
         self.start_month = self.clock.start
         self.month = self.start_month
         self.horizon = sc.steps
-        self.policy_engine = PolicyEngine(build_policies(sc), self.start_month)
+        self.policy_engine = PolicyEngine(build_policies(sc.policies), self.start_month)
         self.catalogue = ChipCatalogue.from_specs(sc.chips, sc.domestic_output)
         self.timeline = CapabilityTimeline.load()
         try:

@@ -38,7 +38,7 @@ import numpy as np
 
 from agents.free_previews import FreePreviewCalendar
 from agents.products import ProductLineup
-from simulator.scenario import ChoiceParams
+from scenario.sections import ChoiceParams
 from vocabulary.regions import GROUPS, SEGMENTS, WORK
 
 

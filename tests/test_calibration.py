@@ -11,9 +11,9 @@ from click.testing import Result
 from sim_cli import sim
 
 from experiments.calibration_space import load_space
-from simulator.overrides import resolve_scenario
-from simulator.scenario import ChoiceParams
-from simulator.scenario_files import load_scenario
+from scenario.files import load_scenario
+from scenario.overrides import resolve_scenario
+from scenario.sections import ChoiceParams
 
 SHORT_TARGETS = {
     "targets": [

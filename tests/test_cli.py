@@ -12,7 +12,7 @@ import json
 from backends import Backend
 from sim_cli import sim
 
-from simulator.scenario import default_providers
+from scenario.roster import default_providers
 
 SMALL = ("--developers", "500", "--steps", "6")
 STEPS = 6

@@ -7,9 +7,9 @@ network and monthly shocks), over several seeds, to the end of the default horiz
 import numpy as np
 import pytest
 
+from scenario.files import load_scenario
+from scenario.scenario import Scenario
 from simulator.model import TokenMarket
-from simulator.scenario import Scenario
-from simulator.scenario_files import load_scenario
 
 SEEDS = (1, 2, 3)
 DEVELOPERS = 3_000

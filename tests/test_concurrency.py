@@ -18,7 +18,7 @@ from old_stores import VERSION_1_ROWS, migrate
 from interfaces.cli import cli
 from runs.migrate import revision_of
 from runs.schema import SCHEMA_VERSION
-from simulator.scenario import default_providers
+from scenario.roster import default_providers
 
 WAIT_S = 120
 TABLES = {

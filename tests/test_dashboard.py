@@ -30,7 +30,7 @@ from interfaces.dashboard.levers import BASELINE, BASELINE_LEVERS, Levers
 from interfaces.dashboard.market import DashboardMarket, baseline_history, save_run
 from interfaces.formatting import SUMMARY_ROWS
 from runs.load import load_run, open_store
-from simulator.scenario_files import load_scenario
+from scenario.files import load_scenario
 
 SIM = [sys.executable, "-c", "from interfaces.cli import main; main()"]
 CHROMIUM = Path("/usr/bin/chromium")

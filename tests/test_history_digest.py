@@ -18,10 +18,10 @@ import pytest
 
 from policies.engine import PolicyEvent
 from runs.history_rows import DIGEST_VERSIONS, HistoryDigest, HistoryRows
+from scenario.files import load_scenario
+from scenario.overrides import resolve_scenario
 from simulator.metrics import StepRecord
 from simulator.model import TokenMarket
-from simulator.overrides import resolve_scenario
-from simulator.scenario_files import load_scenario
 
 
 def reference_digest(records: list[StepRecord], version: int) -> str:

@@ -16,7 +16,7 @@ import time
 import pytest
 from backends import Backend
 
-from simulator.scenario import default_providers
+from scenario.roster import default_providers
 
 SIM = [sys.executable, "-c", "from interfaces.cli import main; main()"]
 STEPS = 400

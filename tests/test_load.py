@@ -16,7 +16,7 @@ from backends import Backend
 from experiments.runner import execute
 from runs.load import list_runs, load_run, open_store
 from runs.store import RunStore, StoreError
-from simulator.overrides import resolve_scenario
+from scenario.overrides import resolve_scenario
 from vocabulary.errors import InputError
 
 POLICY_SETS = ((), ("export_ban",), ("export_ban", "remote_access"))

@@ -13,7 +13,7 @@ import textwrap
 
 from experiments.sweep import Task
 from experiments.sweep_executors import MAX_BATCH, batches
-from simulator.overrides import resolve_scenario
+from scenario.overrides import resolve_scenario
 
 FRESH_PROCESS = textwrap.dedent(
     """
@@ -21,7 +21,7 @@ FRESH_PROCESS = textwrap.dedent(
     from experiments.sweep import Task
     from experiments.sweep_executors import LocalPool, start_method
     from experiments.sweep_worker import simulate
-    from simulator.overrides import resolve_scenario
+    from scenario.overrides import resolve_scenario
 
     scenario = resolve_scenario(developers=300, steps=3)
     tasks = [Task(0, r, "main", r + 1, scenario) for r in range(4)]

@@ -10,7 +10,7 @@ from experiments.runner import execute
 from interfaces.plot import PANELS, QUANTITIES, history_figure
 from runs.load import load_run, open_store
 from runs.store import RunStore
-from simulator.overrides import resolve_scenario
+from scenario.overrides import resolve_scenario
 
 
 @pytest.fixture(scope="module")

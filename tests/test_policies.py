@@ -3,15 +3,16 @@
 import pytest
 
 from policies.api_restriction import ApiRestriction
-from policies.base import Schedule
 from policies.energy_price import EnergyPrice
 from policies.engine import ActivePolicy, PolicyEngine
 from policies.export_ban import ExportBan
 from policies.export_licence import ExportLicence
 from policies.permitting import Permitting
-from policies.registry import available, build
+from policies.registry import available
 from policies.remote_access import RemoteAccess
 from policies.smuggling import Smuggling
+from scenario.overrides import resolve_scenario, validate_scenario
+from scenario.policy_params import Schedule
 from vocabulary.calendar import parse_month
 from vocabulary.errors import InputError
 
@@ -151,9 +152,9 @@ def test_export_licence_lets_a_banned_chip_through_with_a_fee() -> None:
     ],
 )
 def test_bad_policy_parameters_name_the_parameter(name: str, params: dict, fragment: str) -> None:
-    """Validation errors are one line naming policy and parameter."""
+    """Validation errors are one line naming policy and parameter, from the scenario's check."""
     with pytest.raises(InputError) as error:
-        build(name, params)
+        validate_scenario({"policies": [{"name": name, "params": params}]})
     assert fragment in str(error.value)
     assert "\n" not in str(error.value)
 
@@ -173,6 +174,7 @@ def test_registry_lists_the_built_in_policies() -> None:
 def test_third_party_policies_load_from_the_entry_point_group(monkeypatch) -> None:
     """A policy installed by another package under `token_market.policies` is found by name."""
     import policies.registry as registry
+    import scenario.policy_params as policy_params
 
     class CarbonTax(EnergyPrice):
         name = "carbon_tax"
@@ -186,13 +188,15 @@ def test_third_party_policies_load_from_the_entry_point_group(monkeypatch) -> No
             return CarbonTax
 
     monkeypatch.setattr(
-        registry,
+        policy_params,
         "entry_points",
-        lambda group: [FakeEntryPoint()] if group == registry.ENTRY_POINT_GROUP else [],
+        lambda group: [FakeEntryPoint()] if group == policy_params.ENTRY_POINT_GROUP else [],
     )
-    registry._discover.cache_clear()  # the scan is cached per process: scan the fake one
+    policy_params._discover.cache_clear()  # the scan is cached per process: scan the fake one
     try:
         assert registry.available()["carbon_tax"] is CarbonTax
-        assert isinstance(registry.build("carbon_tax", {"multiplier": 2.0}), CarbonTax)
+        scenario = resolve_scenario(policies=["carbon_tax"], settings=["carbon_tax.multiplier=2"])
+        [active] = registry.build_policies(scenario.policies)
+        assert isinstance(active.policy, CarbonTax) and active.policy.multiplier == 2.0
     finally:
-        registry._discover.cache_clear()
+        policy_params._discover.cache_clear()

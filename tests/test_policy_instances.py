@@ -14,8 +14,8 @@ from backends import Backend
 from sim_cli import sim
 
 from runs.load import policy_key
-from simulator.overrides import resolve_scenario
-from simulator.scenario_files import load_scenario
+from scenario.files import load_scenario
+from scenario.overrides import resolve_scenario
 from vocabulary.errors import InputError
 
 # Two months from 2025-07: the H20 licence starts in the second, so its event is stored.
@@ -26,7 +26,7 @@ TINY = ("--developers", "200")
 def licences(settings: list[str]) -> dict[str, float]:
     """The baseline's export licences with ``settings``: instance name -> fee."""
     scenario = resolve_scenario(load_scenario("baseline"), settings=settings)
-    return {p.key: p.params.get("fee") for p in scenario.policies if p.name == "export_licence"}
+    return {p.key: p.params.fee for p in scenario.policies if p.name == "export_licence"}
 
 
 def test_a_licence_fee_is_set_by_the_instance_name_and_only_on_that_instance() -> None:
@@ -59,7 +59,8 @@ def test_an_unknown_key_lists_the_runs_policies_with_their_names() -> None:
 
 def test_an_unknown_parameter_of_an_instance_names_it_and_its_policy() -> None:
     """``h20_resumed.fees``: the parameters listed are those of ``h20_resumed (export_licence)``."""
-    with pytest.raises(InputError, match=r"parameters of h20_resumed \(export_licence\): "):
+    expected = r"no parameter named 'fees' in h20_resumed \(export_licence\); nearest: fee; valid: "
+    with pytest.raises(InputError, match=expected):
         licences(["h20_resumed.fees=0.2"])
 
 

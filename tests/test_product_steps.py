@@ -29,9 +29,9 @@ from runs.migrate import revision_of
 from runs.recorder import DIGEST_VERSION, RunRecorder
 from runs.schema import SCHEMA_VERSION
 from runs.store import RunDescription, RunStore
+from scenario.files import load_scenario
+from scenario.overrides import resolve_scenario
 from simulator.metrics import StepRecord
-from simulator.overrides import resolve_scenario
-from simulator.scenario_files import load_scenario
 from vocabulary.metrics import Level, names
 
 SMALL = ("--developers", "300", "--steps", "3")

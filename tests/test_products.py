@@ -14,9 +14,10 @@ from agents.products import (
     ProductLineup,
     load_products,
 )
+from scenario.roster import default_providers
+from scenario.sections import ChoiceParams
 from simulator.model import TokenMarket
 from simulator.product_choice import ProductNest
-from simulator.scenario import ChoiceParams, default_providers
 from vocabulary.calendar import parse_month
 from vocabulary.errors import InputError
 from vocabulary.regions import GROUPS, WORK

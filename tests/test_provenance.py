@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.parameter_docs import SECTIONS, render
+from scenario.parameter_docs import SECTIONS, render
 
 SOURCE_MARK = re.compile(
     r"SOURCES|INPUTS|guess|derived|\b[HML]\)|Nvidia|DeepSeek|EIA|IDC|"
@@ -18,7 +18,7 @@ SOURCE_MARK = re.compile(
 @pytest.mark.parametrize("filename", ["roster.toml", "chips.toml"])
 def test_every_figure_in_the_data_files_cites_a_source_or_says_guess(filename: str) -> None:
     """Each numeric line of the roster and catalogue carries a comment with its provenance."""
-    text = resources.files("simulator.data").joinpath(filename).read_text()
+    text = resources.files("scenario.data").joinpath(filename).read_text()
     missing = []
     for number, line in enumerate(text.splitlines(), 1):
         match = re.match(r"^(\w+)\s*=\s*([-\d.e+]+|\{[^}]*\d[^}]*\})\s*(#.*)?$", line)
@@ -42,14 +42,14 @@ def test_every_behavioural_default_cites_a_source_or_says_guess() -> None:
 def test_the_parameter_reference_in_docs_is_current() -> None:
     """docs/model.md shows the defaults the code uses.
 
-    Regenerate it with `python -m simulator.parameter_docs --write docs/model.md`.
+    Regenerate it with `python -m scenario.parameter_docs --write docs/model.md`.
     """
     document = (Path(__file__).parents[1] / "docs" / "model.md").read_text()
     assert render() in document
 
 
 def test_every_tuned_range_cites_a_source_or_says_guess() -> None:
-    """`sim calibrate` searches only ranges whose origin is stated (simulator/data/tuning.toml)."""
+    """`sim calibrate` searches only ranges whose origin is stated (scenario/data/tuning.toml)."""
     from experiments.calibration_space import load_space
 
     missing = [p.key for p in load_space() if not SOURCE_MARK.search(p.source)]

@@ -24,7 +24,7 @@ from test_bad_input import assert_one_line_error
 from experiments.runner import execute
 from interfaces.cli import cli
 from runs.store import RunStore
-from simulator.overrides import resolve_scenario
+from scenario.overrides import resolve_scenario
 
 TABLES = ("market_steps", "provider_steps", "segment_steps", "policy_events")
 STEPS = 12

@@ -24,10 +24,10 @@ from experiments.targets import load_targets
 from experiments.validation import evaluate
 from runs.compare import compare_runs
 from runs.load import list_runs, load_run, monthly_means, open_store
+from scenario.files import load_scenario
+from scenario.overrides import resolve_scenario
 from simulator.metrics import StepRecord
 from simulator.model import TokenMarket
-from simulator.overrides import resolve_scenario
-from simulator.scenario_files import load_scenario
 from vocabulary.calendar import parse_month
 from vocabulary.clock import StepClock
 

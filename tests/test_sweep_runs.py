@@ -31,8 +31,8 @@ from runs.load import list_runs, open_store
 from runs.recorder import RunRecorder
 from runs.store import RunDescription, RunStore
 from runs.sweeps import link_run, open_sweep
+from scenario.overrides import resolve_scenario
 from simulator.model import TokenMarket
-from simulator.overrides import resolve_scenario
 
 SIM = [sys.executable, "-c", "from interfaces.cli import main; main()"]
 LEAKAGE_SWEEP = (

@@ -13,7 +13,7 @@ from sim_cli import sim
 
 from experiments.sweep import make_spec
 from experiments.sweep_analysis import morris_effects, sobol_indices
-from simulator.overrides import resolve_scenario
+from scenario.overrides import resolve_scenario
 
 RANGES = {"a": (0.0, 1.0), "b": (0.0, 1.0), "ignored": (0.0, 1.0)}
 

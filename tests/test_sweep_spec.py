@@ -11,8 +11,8 @@ import pytest
 from sim_cli import sim
 
 from experiments.sweep import SweepSpec, baseline_scenario, make_spec
-from simulator.overrides import resolve_scenario
-from simulator.scenario_files import load_scenario
+from scenario.files import load_scenario
+from scenario.overrides import resolve_scenario
 from vocabulary.errors import InputError
 
 SMALL = {"developers": 1000, "steps": 12}
@@ -58,7 +58,7 @@ def test_every_point_uses_the_same_replicate_seeds_spawned_from_the_root() -> No
     assert [(t.point, t.replicate, t.seed) for t in tasks] == [
         (p, r, expected[r]) for p in range(2) for r in range(3)
     ]
-    assert [t.scenario.policies[1].params["leakage"] for t in tasks] == [0] * 3 + [0.5] * 3
+    assert [t.scenario.policies[1].params.leakage for t in tasks] == [0] * 3 + [0.5] * 3
 
 
 @pytest.mark.parametrize(
@@ -123,10 +123,10 @@ def test_baseline_arm_takes_scenario_keys_and_only_the_policy_keys_it_has() -> N
     for scenario in by_arm.values():
         assert scenario.choice.social_weight == 2.5
         smuggling = next(p for p in scenario.policies if p.key == "smuggling")
-        assert smuggling.params["leakage"] == 0.4
+        assert smuggling.params.leakage == 0.4
         assert (scenario.steps, scenario.developers) == (12, 1000)
     remote = next(p for p in by_arm["main"].policies if p.key == "remote_access")
-    assert remote.params["enforcement"] == 0.5
+    assert remote.params.enforcement == 0.5
 
 
 def test_baseline_may_name_a_single_policy() -> None:

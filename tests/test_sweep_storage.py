@@ -21,8 +21,8 @@ from runs.history_rows import Table
 from runs.schema import HISTORY_TABLES
 from runs.store import MAX_PARAMETERS, RunStore
 from runs.sweeps import open_sweep
-from simulator.overrides import resolve_scenario
-from simulator.scenario_files import load_scenario
+from scenario.files import load_scenario
+from scenario.overrides import resolve_scenario
 
 
 def test_a_sweep_run_is_stored_row_for_row_as_sim_run_stores_it(backend: Backend) -> None:

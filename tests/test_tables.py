@@ -19,7 +19,7 @@ from interfaces.cli import cli
 from interfaces.cli.tables import print_table
 from interfaces.formatting import SUMMARY_ROWS, fmt, scaled
 from runs.store import RunStore
-from simulator.overrides import resolve_scenario
+from scenario.overrides import resolve_scenario
 from vocabulary.metrics import Unit
 
 LONG_NAME = "export bans with smuggling, a name longer than a narrow column"

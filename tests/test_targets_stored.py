@@ -23,8 +23,8 @@ from runs.load import load_run
 from runs.migrate import revision_of
 from runs.recorder import DIGEST_VERSION
 from runs.store import RunStore
-from simulator.overrides import resolve_scenario
-from simulator.scenario_files import load_scenario
+from scenario.files import load_scenario
+from scenario.overrides import resolve_scenario
 
 
 @pytest.mark.parametrize("step_length", ["month", "week"])

@@ -72,7 +72,7 @@ DEFAULT_OUT = "calibrated.toml"
     default=None,
     metavar="FILE",
     help="Search the parameters and ranges in this TOML or YAML file (a `parameters` list "
-    "like simulator/data/tuning.toml) [default: the packaged tuning space].",
+    "like scenario/data/tuning.toml) [default: the packaged tuning space].",
 )
 @click.option(
     "--out",
@@ -116,7 +116,7 @@ def calibrate(
 ) -> None:
     """Search the tuned parameters, within their sourced ranges, for the best fit to targets.
 
-    Each trial sets the tuned parameters (simulator/data/tuning.toml: each with the range its
+    Each trial sets the tuned parameters (scenario/data/tuning.toml: each with the range its
     source allows) to values chosen by Optuna's TPE sampler, runs the scenario with seeds
     1..N and measures the targets as `sim validate` does. Its loss adds, for each failing
     target, 1 plus its squared distance outside the band in band widths (0 when every target

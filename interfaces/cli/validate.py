@@ -48,7 +48,7 @@ from interfaces.cli.tables import print_table
     default=None,
     metavar="FILE",
     help="Check against the targets in this TOML or YAML file (a `targets` list "
-    "like simulator/data/targets.toml) [default: the packaged targets].",
+    "like scenario/data/targets.toml) [default: the packaged targets].",
 )
 @click.option(
     "--workers",

@@ -4,7 +4,7 @@ Every lever starts where the ``baseline`` preset has it (the historical policy m
 dashboard run with untouched controls *is* the baseline, and any difference on the charts comes
 from the levers the user moved. A lever either switches one of the preset's policies off or on,
 or sets one policy parameter; :meth:`Levers.scenario` goes through the same
-:func:`~simulator.overrides.resolve_scenario` as ``sim run --scenario baseline --policy ...
+:func:`~scenario.overrides.resolve_scenario` as ``sim run --scenario baseline --policy ...
 --set ...``, and :meth:`Levers.command` prints that command when one exists.
 """
 

@@ -1,89 +1,25 @@
-"""Everything a run needs, as validated, printable configuration.
-
-A :class:`Scenario` holds the start month, the horizon and its step length, the population
-size, every behavioural parameter, the provider roster, the chip catalogue and the policies with
-their schedules. It is validated once, on construction (pydantic), with errors that name the
-field and the allowed values; the model itself never re-checks its inputs.
+"""The behavioural parameters: demand, the developers' choice, supply, the network.
 
 Each default carries its source in its description, or says "guess". "SOURCES n" is section n
-of ``docs/sources.md``, "INPUTS n" of ``docs/inputs.md``.
+of ``docs/sources.md``, "INPUTS n" of ``docs/inputs.md``. :mod:`scenario.parameter_docs` prints
+them as docs/model.md's parameter tables.
 """
 
-import math
-import tomllib
-from importlib import resources
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from vocabulary.calendar import parse_month
-from vocabulary.clock import STEP_LENGTHS
-from vocabulary.errors import excerpt
-from vocabulary.regions import (
-    CONTROL_TIERS,
-    DEV_REGIONS,
-    JURISDICTIONS,
-    SEGMENTS,
-    DevRegion,
-    Jurisdiction,
+from scenario.fields import (
+    BySegment,
+    BySegmentShare,
+    ByYear,
+    Month,
+    Name,
+    Section,
+    Share,
+    keys_exactly,
 )
-from vocabulary.text import NAME_LENGTH, TEXT_LENGTH, text_problem
-
-MAX_NUMBER = 1e15
-"""The largest magnitude of any number in a scenario: 25 times the default monthly demand.
-
-Larger inputs (or ``inf``, ``nan``) only overflow the model's arithmetic, so they are refused.
-"""
-LABEL_LENGTH = 100
-"""The longest provider name or policy label: what the history tables keep of them."""
-
-
-def _check_month(text: str) -> str:
-    parse_month(text)
-    return text
-
-
-Month = Annotated[str, AfterValidator(_check_month)]
-
-
-def _text(max_length: int, lines: bool = False) -> AfterValidator:
-    """A validator that a string is printable text of at most ``max_length`` characters."""
-
-    def check(value: str) -> str:
-        problem = text_problem(value, max_length, lines)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    return AfterValidator(check)
-
-
-Name = Annotated[str, Field(min_length=1), _text(NAME_LENGTH)]
-Label = Annotated[str, Field(min_length=1), _text(LABEL_LENGTH)]
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-def _keys_exactly(allowed: tuple[str, ...]):
-    """A validator that a mapping has exactly the given keys (regions, segments, ...)."""
-
-    def check(mapping: dict[str, Any]) -> dict[str, Any]:
-        if set(mapping) != set(allowed):
-            raise ValueError(f"keys must be exactly {', '.join(allowed)}; got {', '.join(mapping)}")
-        return {key: mapping[key] for key in allowed}
-
-    return AfterValidator(check)
-
-
-BySegment = Annotated[dict[str, float], _keys_exactly(SEGMENTS)]
-BySegmentShare = Annotated[dict[str, Share], _keys_exactly(SEGMENTS)]
-ByYear = dict[int, Annotated[float, Field(ge=-0.5, le=2.0)]]
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
-    )
-
+from vocabulary.regions import DEV_REGIONS, JURISDICTIONS, SEGMENTS
 
 CALIBRATED = (
     "calibrated by `sim calibrate` (seeds 1-5, targets v2; the chain of calibrations in "
@@ -92,7 +28,7 @@ CALIBRATED = (
 """How a description says that a default came out of the calibration, and within which range."""
 
 
-class DemandParams(_Section):
+class DemandParams(Section):
     """How much token demand there is, who has it, how fast it grows and how it answers price."""
 
     tokens_per_month_global: float = Field(
@@ -120,7 +56,7 @@ class DemandParams(_Section):
         "5-10% of non-Chinese API tokens, and startups calling labs directly widen that to "
         "5-25% (docs/targets.md, high end guess); government 3% (INPUTS suggestion 7, guess); "
         "the indie and startup shares " + CALIBRATED + "0.02-0.10 and 0.03-0.15 "
-        "(simulator/data/tuning.toml), i.e. routed ~13% of non-Chinese tokens",
+        "(scenario/data/tuning.toml), i.e. routed ~13% of non-Chinese tokens",
     )
     segment_spend_share_china: BySegmentShare = Field(
         {"indie": 0.10, "startup": 0.15, "enterprise": 0.55, "government": 0.20},
@@ -140,7 +76,7 @@ class DemandParams(_Section):
         "(NDA, SOURCES 9, H, derived); 2027 guess",
     )
     price_elasticity: Annotated[
-        dict[str, Annotated[float, Field(le=0.0)]], _keys_exactly(SEGMENTS)
+        dict[str, Annotated[float, Field(le=0.0)]], keys_exactly(SEGMENTS)
     ] = Field(
         {"indie": -0.07, "startup": -0.06, "enterprise": -0.05, "government": -0.05},
         description="constant elasticity of a developer's demand to its price: a 10% price cut "
@@ -155,7 +91,7 @@ class DemandParams(_Section):
         description="sigma of the lognormal spread of demand between "
         "developers of one region and segment; guess",
     )
-    developer_region_share: Annotated[dict[str, Share], _keys_exactly(DEV_REGIONS)] = Field(
+    developer_region_share: Annotated[dict[str, Share], keys_exactly(DEV_REGIONS)] = Field(
         {"US": 0.18, "EU": 0.14, "CN": 0.15, "ROW": 0.53},
         description="share of developers "
         "by region: GitHub 2024Q1 (INPUTS 4, H), China raised to 0.15 for domestic platforms "
@@ -173,7 +109,7 @@ class DemandParams(_Section):
         return self
 
 
-class ChoiceParams(_Section):
+class ChoiceParams(Section):
     """The developer's multinomial-logit utility and how often it is reconsidered."""
 
     price_weight: BySegment = Field(
@@ -240,11 +176,11 @@ class ChoiceParams(_Section):
         "as between labs; docs/model.md 4b)",
     )
     free_share: Annotated[
-        dict[str, Annotated[float, Field(ge=0, le=0.95)]], _keys_exactly(SEGMENTS)
+        dict[str, Annotated[float, Field(ge=0, le=0.95)]], keys_exactly(SEGMENTS)
     ] = Field(
         {"indie": 0.8189, "startup": 0.8645, "enterprise": 0.0, "government": 0.0},
         description="share of a developer's tokens at a lab that the lab's free variant serves "
-        "in the months it has one (simulator/data/free_previews.csv; rate limits cap the rest): "
+        "in the months it has one (scenario/data/free_previews.csv; rate limits cap the rest): "
         "in the weekly top-10 data free variants carried 9-100% of a lab's tokens in those months "
         "(DeepSeek 44-100%, Google 13-34%, xAI 9-20%, Xiaomi 100%; SOURCES 2, M); indie and "
         "startup " + CALIBRATED + "the guess range 0.2-0.9; enterprises and governments 0 "
@@ -299,7 +235,7 @@ class ChoiceParams(_Section):
         "startup " + CALIBRATED + "the guess ranges 0.2-0.8 and 0.1-0.6; ~11% of enterprise "
         "teams switched vendor in a year (Menlo, SOURCES 10, M); government guess",
     )
-    network_latency_s: Annotated[dict[str, dict[str, float]], _keys_exactly(DEV_REGIONS)] = Field(
+    network_latency_s: Annotated[dict[str, dict[str, float]], keys_exactly(DEV_REGIONS)] = Field(
         {
             "US": {"US": 0.0, "EU": 0.08, "CN": 0.15},
             "EU": {"US": 0.06, "EU": 0.0, "CN": 0.06},
@@ -312,7 +248,7 @@ class ChoiceParams(_Section):
     )
 
 
-class SupplyParams(_Section):
+class SupplyParams(Section):
     """Costs, lead times, pricing, investment and learning on the providers' side."""
 
     max_utilisation: Share = Field(
@@ -332,7 +268,7 @@ class SupplyParams(_Section):
         "per kW (derived; scaling with power is a guess)",
     )
     amortisation_months: int = Field(48, ge=6, description="accelerator book life; guess")
-    lead_time_months: Annotated[dict[str, int], _keys_exactly(JURISDICTIONS)] = Field(
+    lead_time_months: Annotated[dict[str, int], keys_exactly(JURISDICTIONS)] = Field(
         {"US": 6, "EU": 6, "CN": 4},
         description="months from order to serving, in existing "
         "halls; new builds take 24-36 months and grid hook-ups up to 60 (SOURCES 8, M/L); guess",
@@ -401,7 +337,7 @@ class SupplyParams(_Section):
     idle_power_share: Share = Field(
         0.3, description="share of full power an idle accelerator still draws; guess"
     )
-    electricity_price_multiplier: Annotated[dict[str, float], _keys_exactly(JURISDICTIONS)] = Field(
+    electricity_price_multiplier: Annotated[dict[str, float], keys_exactly(JURISDICTIONS)] = Field(
         {"US": 1.0, "EU": 1.0, "CN": 1.0},
         description="multiplier on every provider's "
         "electricity price by jurisdiction, for scenario studies; 1 = sourced prices",
@@ -417,7 +353,7 @@ class SupplyParams(_Section):
         return self
 
 
-class NetworkParams(_Section):
+class NetworkParams(Section):
     """The developer network: who sees whose choices."""
 
     degree: int = Field(
@@ -432,193 +368,3 @@ class NetworkParams(_Section):
         description="share of ties rewired at random, so across regions; "
         "the rest stay within the region (homophily); guess",
     )
-
-
-class ProviderSpec(_Section):
-    """One provider of the roster; see ``simulator/data/roster.toml`` for sources."""
-
-    name: Label
-    jurisdiction: Jurisdiction
-    open_weights: bool
-    efficiency: float = Field(gt=0)
-    price_usd_per_m: float = Field(gt=0)
-    latency_s: float = Field(gt=0)
-    energy_usd_per_kwh: float = Field(gt=0)
-    pue: float = Field(ge=1.0, le=3.0)
-    markets: list[DevRegion] = Field(min_length=1)
-    initial_share_global: Share
-    initial_share_china: Share
-    standby_fleet_share: Share = 0.0
-    fleet_mix: dict[str, Annotated[float, Field(gt=0)]] = Field(min_length=1)
-    remote_share: Share
-    backing_usd: float = Field(ge=0)
-    capability_key: str
-    capability_proxy: str | None = None
-    capability_proxy_factor: float = Field(1.0, gt=0)
-
-
-class ChipSpec(_Section):
-    """One accelerator of the catalogue; see ``simulator/data/chips.toml`` for sources."""
-
-    name: str = Field(min_length=1)
-    tokens_per_s: float = Field(gt=0)
-    watts: float = Field(gt=0)
-    price_usd: float = Field(gt=0)
-    control_tier: Literal[("",) + CONTROL_TIERS]  # type: ignore[valid-type]
-    made_in: Jurisdiction
-    available_from: Month
-
-
-class PolicyConfig(_Section):
-    """A policy as the scenario stores it: registered name, optional label and parameters.
-
-    The label is needed when a scenario uses the same policy twice, and ``--set LABEL.param``
-    addresses the policy by it.
-    """
-
-    name: Label
-    label: Label | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def key(self) -> str:
-        """How the run refers to this policy: its label, else its name."""
-        return self.label or self.name
-
-
-def _load_data(filename: str) -> dict[str, Any]:
-    with resources.files("simulator.data").joinpath(filename).open("rb") as handle:
-        return tomllib.load(handle)
-
-
-def default_providers() -> list[ProviderSpec]:
-    """The default roster, from ``simulator/data/roster.toml``."""
-    return [ProviderSpec(**row) for row in _load_data("roster.toml")["providers"]]
-
-
-def default_chips() -> list[ChipSpec]:
-    """The default chip catalogue, from ``simulator/data/chips.toml``."""
-    return [ChipSpec(**row) for row in _load_data("chips.toml")["chips"]]
-
-
-def default_domestic_output() -> dict[str, dict[int, float]]:
-    """Domestic accelerator output per year, from ``simulator/data/chips.toml``."""
-    table = _load_data("chips.toml")["domestic_output"]
-    return {
-        chip: {int(year): float(units) for year, units in years.items()}
-        for chip, years in table.items()
-    }
-
-
-class Scenario(_Section):
-    """A complete, validated description of one run except its seed."""
-
-    name: Name = "default"
-    description: Annotated[str, _text(TEXT_LENGTH, lines=True)] = ""
-    start: Month = Field("2024-01", description="first simulated month")
-    steps: int = Field(
-        48,
-        ge=1,
-        le=2600,
-        description="number of steps, each of "
-        "step_length: 48 months cover 2024-2027 from the default start, as do "
-        "209 weeks",
-    )
-    step_length: Literal[STEP_LENGTHS] = Field(  # type: ignore[valid-type]
-        "month",
-        description="what one step simulates: a calendar month, or a week of 7 days "
-        "counted from the 1st of the start month, with monthly rates scaled to the week "
-        "(docs/model.md, 'Step length')",
-    )
-    developers: int = Field(
-        20_000,
-        ge=100,
-        le=5_000_000,
-        description="size of the simulated developer population; "
-        "each row stands for an equal slice of its region and segment's demand",
-    )
-    demand: DemandParams = DemandParams()
-    choice: ChoiceParams = ChoiceParams()
-    supply: SupplyParams = SupplyParams()
-    network: NetworkParams = NetworkParams()
-    providers: list[ProviderSpec] = Field(default_factory=default_providers, min_length=2)
-    chips: list[ChipSpec] = Field(default_factory=default_chips, min_length=1)
-    domestic_output: dict[str, dict[int, Annotated[float, Field(ge=0)]]] = Field(
-        default_factory=default_domestic_output,
-        description="accelerators made per year by domestic chip (Huawei, SOURCES 4)",
-    )
-    policies: list[PolicyConfig] = Field(default_factory=list)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _plain_values(cls, data: Any) -> Any:
-        """Refuse numbers that are not finite or too large, and text with control characters.
-
-        Wherever they are (policy parameters included): numbers beyond :data:`MAX_NUMBER`.
-        """
-        problem = _first_bad_value(data)
-        if problem:
-            raise ValueError(problem)
-        return data
-
-    @model_validator(mode="after")
-    def _cross_references(self) -> "Scenario":
-        chips = {chip.name for chip in self.chips}
-        names = [p.name for p in self.providers]
-        if len(set(names)) != len(names):
-            raise ValueError("providers: names must be unique")
-        for provider in self.providers:
-            unknown = set(provider.fleet_mix) - chips
-            if unknown:
-                raise ValueError(
-                    f"providers.{provider.name}.fleet_mix: unknown chip "
-                    f"{', '.join(sorted(unknown))}; "
-                    f"allowed: {', '.join(sorted(chips))}"
-                )
-        for region in DEV_REGIONS:
-            if not any(region in p.markets for p in self.providers):
-                raise ValueError(f"providers: no provider serves developer region {region}")
-        if self.supply.remote_chip not in chips:
-            raise ValueError(
-                f"supply.remote_chip: unknown chip {self.supply.remote_chip!r}; "
-                f"allowed: {', '.join(sorted(chips))}"
-            )
-        unknown = set(self.choice.programming_preference) - set(names)
-        if unknown:
-            raise ValueError(
-                f"choice.programming_preference: unknown provider {', '.join(sorted(unknown))}; "
-                f"allowed: {', '.join(names)}"
-            )
-        keys = [p.key for p in self.policies]
-        if len(set(keys)) != len(keys):
-            raise ValueError("policies: a policy used twice needs a distinct label on each use")
-        unknown = set(self.domestic_output) - chips
-        if unknown:
-            raise ValueError(f"domestic_output: unknown chip {', '.join(sorted(unknown))}")
-        return self
-
-
-def _first_bad_value(data: Any) -> str | None:
-    """Where ``data`` holds a number or text no scenario may hold, and why; None if nowhere.
-
-    Walks plain mappings and lists without recursion (a settings file has few values, see
-    :mod:`vocabulary.settings_files`); validated sections are checked by their own fields.
-    """
-    pending: list[tuple[str, Any]] = [("", data)]
-    while pending:
-        path, value = pending.pop()
-        if isinstance(value, dict):
-            pending.extend((f"{path}.{key}".lstrip("."), item) for key, item in value.items())
-        elif isinstance(value, list | tuple):
-            pending.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > MAX_NUMBER:
-                return (
-                    f"{path}: expected a finite number from {-MAX_NUMBER:g} to "
-                    f"{MAX_NUMBER:g} (got {excerpt(value)})"
-                )
-        elif isinstance(value, str):
-            problem = text_problem(value, TEXT_LENGTH, lines=True)
-            if problem:
-                return f"{path}: {problem}"
-    return None

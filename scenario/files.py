@@ -1,7 +1,7 @@
 """Scenario presets and scenario files (TOML or YAML): loading, and printing a scenario in full.
 
 A scenario file holds anything a run needs; what it leaves out keeps its default. Presets are
-such files shipped in ``simulator/data/scenarios``. :func:`dump_scenario` writes every value,
+such files shipped in ``scenario/data/scenarios``. :func:`dump_scenario` writes every value,
 policy parameters included, so ``sim scenario show baseline > b.toml`` gives a file that runs
 exactly like the preset and can be edited. YAML holds the same structure for users whose other
 tools speak YAML; the file's suffix (``.yaml`` / ``.yml``) says which syntax it is in.
@@ -14,21 +14,21 @@ from typing import Any
 import tomli_w
 import yaml
 
-from simulator.overrides import build_policies, validate_scenario
-from simulator.scenario import Scenario
-from vocabulary.errors import InputError
-from vocabulary.settings_files import (
+from scenario.overrides import validate_scenario
+from scenario.scenario import Scenario
+from scenario.settings_files import (
     SETTINGS_SUFFIXES,
     FileFormat,
     is_file,
     parse_settings,
     read_settings_file,
 )
+from vocabulary.errors import InputError
 
 
 def preset_names() -> list[str]:
     """Names of the packaged presets."""
-    folder = resources.files("simulator.data").joinpath("scenarios")
+    folder = resources.files("scenario.data").joinpath("scenarios")
     return sorted(
         entry.name.removesuffix(".toml")
         for entry in folder.iterdir()
@@ -47,7 +47,7 @@ def load_scenario(name_or_path: str) -> Scenario:
         data = read_settings_file(path, "scenario file")
         scenario = validate_scenario(data, f"scenario file {name_or_path}")
     elif name_or_path in preset_names():
-        resource = resources.files("simulator.data").joinpath("scenarios", f"{name_or_path}.toml")
+        resource = resources.files("scenario.data").joinpath("scenarios", f"{name_or_path}.toml")
         origin = f"scenario file {name_or_path} (preset)"
         scenario = validate_scenario(parse_settings(resource.read_text(), origin, "toml"), origin)
     else:
@@ -55,10 +55,6 @@ def load_scenario(name_or_path: str) -> Scenario:
             f"unknown scenario {name_or_path!r}: not a file, and not a preset "
             f"({', '.join(preset_names())})"
         )
-    try:
-        build_policies(scenario)
-    except InputError as error:
-        raise InputError(f"scenario file {name_or_path}: {error}") from None
     return scenario
 
 
@@ -76,10 +72,7 @@ def _drop_none(value: Any) -> Any:
 
 def dump_scenario(scenario: Scenario, syntax: FileFormat = "toml") -> str:
     """The whole scenario as TOML or YAML, each policy with all its parameters."""
-    data = scenario.model_dump(mode="json")
-    for config, active in zip(data["policies"], build_policies(scenario), strict=True):
-        config["params"] = active.policy.parameters()
-    data = _drop_none(data)
+    data = _drop_none(scenario.model_dump(mode="json"))
     if syntax == "yaml":
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     return tomli_w.dumps(data)

@@ -1,0 +1,1 @@
+"""Packaged inputs: roster, chips, products, capability, presets, targets, each with its source."""

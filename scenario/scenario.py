@@ -1,0 +1,133 @@
+"""A scenario: everything a run needs except its seed, validated once, printable in full.
+
+A :class:`Scenario` holds the start month, the horizon and its step length, the population
+size, every behavioural parameter (:mod:`scenario.sections`), the provider roster and the chip
+catalogue (:mod:`scenario.roster`), the policies with their schedules and typed parameters
+(:mod:`scenario.policy_params`) and the changes to the product catalogue
+(:mod:`scenario.products`). It is validated once, on construction (pydantic), with errors that
+name the field and the allowed values; the model itself never re-checks its inputs.
+"""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from scenario.fields import Month, Name, Section, first_bad_value, text_field
+from scenario.names import unknown_name
+from scenario.policy_params import PolicyConfig
+from scenario.products import ProductChange, catalogue_names
+from scenario.roster import (
+    ChipSpec,
+    ProviderSpec,
+    default_chips,
+    default_domestic_output,
+    default_providers,
+)
+from scenario.sections import ChoiceParams, DemandParams, NetworkParams, SupplyParams
+from vocabulary.calendar import parse_month
+from vocabulary.clock import STEP_LENGTHS
+from vocabulary.regions import DEV_REGIONS
+from vocabulary.text import TEXT_LENGTH
+
+
+class Scenario(Section):
+    """A complete, validated description of one run except its seed."""
+
+    name: Name = "default"
+    description: Annotated[str, text_field(TEXT_LENGTH, lines=True)] = ""
+    start: Month = Field("2024-01", description="first simulated month")
+    steps: int = Field(
+        48,
+        ge=1,
+        le=2600,
+        description="number of steps, each of "
+        "step_length: 48 months cover 2024-2027 from the default start, as do "
+        "209 weeks",
+    )
+    step_length: Literal[STEP_LENGTHS] = Field(  # type: ignore[valid-type]
+        "month",
+        description="what one step simulates: a calendar month, or a week of 7 days "
+        "counted from the 1st of the start month, with monthly rates scaled to the week "
+        "(docs/model.md, 'Step length')",
+    )
+    developers: int = Field(
+        20_000,
+        ge=100,
+        le=5_000_000,
+        description="size of the simulated developer population; "
+        "each row stands for an equal slice of its region and segment's demand",
+    )
+    demand: DemandParams = DemandParams()
+    choice: ChoiceParams = ChoiceParams()
+    supply: SupplyParams = SupplyParams()
+    network: NetworkParams = NetworkParams()
+    providers: list[ProviderSpec] = Field(default_factory=default_providers, min_length=2)
+    chips: list[ChipSpec] = Field(default_factory=default_chips, min_length=1)
+    domestic_output: dict[str, dict[int, Annotated[float, Field(ge=0)]]] = Field(
+        default_factory=default_domestic_output,
+        description="accelerators made per year by domestic chip (Huawei, SOURCES 4)",
+    )
+    policies: list[PolicyConfig] = Field(default_factory=list)
+    products: dict[str, ProductChange] = Field(
+        default_factory=dict,
+        description="changes to catalogued products by name (scenario/data/products.csv); "
+        "products not named are sold as the catalogue lists them",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_values(cls, data: Any) -> Any:
+        """Refuse numbers that are not finite or too large, and text with control characters.
+
+        Wherever they are (policy parameters included): numbers beyond :data:`MAX_NUMBER`.
+        """
+        problem = first_bad_value(data)
+        if problem:
+            raise ValueError(problem)
+        return data
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "Scenario":
+        chips = {chip.name for chip in self.chips}
+        names = [p.name for p in self.providers]
+        if len(set(names)) != len(names):
+            raise ValueError("providers: names must be unique")
+        for provider in self.providers:
+            unknown = set(provider.fleet_mix) - chips
+            if unknown:
+                raise ValueError(
+                    f"providers.{provider.name}.fleet_mix: unknown chip "
+                    f"{', '.join(sorted(unknown))}; "
+                    f"allowed: {', '.join(sorted(chips))}"
+                )
+        for region in DEV_REGIONS:
+            if not any(region in p.markets for p in self.providers):
+                raise ValueError(f"providers: no provider serves developer region {region}")
+        if self.supply.remote_chip not in chips:
+            raise ValueError(
+                f"supply.remote_chip: unknown chip {self.supply.remote_chip!r}; "
+                f"allowed: {', '.join(sorted(chips))}"
+            )
+        unknown = set(self.choice.programming_preference) - set(names)
+        if unknown:
+            raise ValueError(
+                f"choice.programming_preference: unknown provider {', '.join(sorted(unknown))}; "
+                f"allowed: {', '.join(names)}"
+            )
+        keys = [p.key for p in self.policies]
+        if len(set(keys)) != len(keys):
+            raise ValueError("policies: a policy used twice needs a distinct label on each use")
+        unknown = set(self.domestic_output) - chips
+        if unknown:
+            raise ValueError(f"domestic_output: unknown chip {', '.join(sorted(unknown))}")
+        for name in self.products:
+            if name not in catalogue_names():
+                raise ValueError(f"products: {unknown_name(name, catalogue_names(), 'product')}")
+        run_start = parse_month(self.start)
+        for config in self.policies:
+            schedule = config.params.schedule
+            try:
+                schedule.check_order(schedule.start_month(run_start), schedule.end_month(run_start))
+            except ValueError as error:
+                raise ValueError(f"{config.key}.schedule: {error}") from None
+        return self

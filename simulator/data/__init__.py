@@ -1,1 +1,0 @@
-"""Packaged data: roster, chip catalogue, capability timeline, each figure with its source."""
