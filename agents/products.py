@@ -25,13 +25,14 @@ Three rules fill what the catalogue does not say; each is a guess with its reaso
   a measured speed, its tier's median speed in the catalogue.
 """
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from agents.data_files import read_rows
+from scenario.products import ProductChange
 from scenario.roster import ProviderSpec
 from vocabulary.calendar import parse_month
 from vocabulary.errors import InputError
@@ -75,6 +76,8 @@ class Product:
         tier: ``frontier``, ``mid`` or ``fast`` (the line it belongs to).
         launch: month index it goes on sale.
         retired: month index the catalogue says it left the market, or None.
+        input_usd: list price of input tokens at launch, USD per million.
+        output_usd: list price of output tokens at launch, USD per million.
         launch_price: blended list price at launch, USD per million tokens.
         aa_index: AA Intelligence Index v4.1, NaN where AA has none.
         speed: output tokens per second, NaN where not measured.
@@ -87,6 +90,8 @@ class Product:
     tier: str
     launch: int
     retired: int | None
+    input_usd: float
+    output_usd: float
     launch_price: float
     aa_index: float
     speed: float
@@ -136,6 +141,8 @@ def _product(row: dict[str, str], line: int) -> Product:
         tier=tier,
         launch=launch,
         retired=retired,
+        input_usd=input_usd,
+        output_usd=output_usd,
         launch_price=blended_price(input_usd, output_usd),
         aa_index=_number(row, "aa_index", where),
         speed=_number(row, "output_tokens_per_s", where),
@@ -147,6 +154,45 @@ def _product(row: dict[str, str], line: int) -> Product:
 def load_products(path: Path | None = None) -> list[Product]:
     """The catalogue: the packaged ``scenario/data/products.csv``, or the file at ``path``."""
     return read_rows("products.csv", path, _product)
+
+
+def with_changes(
+    catalogue: Sequence[Product], changes: Mapping[str, ProductChange]
+) -> list[Product]:
+    """The catalogue with a scenario's changes by product name (launch, retirement, prices, ...).
+
+    A list price changed on one side only keeps the catalogue's other side: the blended price
+    is recomputed from the input and output prices the product then has.
+    """
+    if not changes:
+        return list(catalogue)
+    changed = []
+    for product in catalogue:
+        change = changes.get(product.name)
+        if change is None:
+            changed.append(product)
+            continue
+        input_usd = change.input_usd_per_m or product.input_usd
+        output_usd = change.output_usd_per_m or product.output_usd
+        changed.append(
+            replace(
+                product,
+                launch=product.launch
+                if change.launch_month is None
+                else parse_month(change.launch_month),
+                retired=product.retired
+                if change.retired_month is None
+                else parse_month(change.retired_month),
+                input_usd=input_usd,
+                output_usd=output_usd,
+                launch_price=blended_price(input_usd, output_usd),
+                aa_index=product.aa_index if change.aa_index is None else change.aa_index,
+                speed=product.speed
+                if change.output_tokens_per_s is None
+                else change.output_tokens_per_s,
+            )
+        )
+    return changed
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,8 @@ class ProviderAgent(mesa.Agent):
         price: USD per million tokens, the average over the provider's products as sold.
         markup: over average cost at planned utilisation.
         cash: USD available for investment.
+        electricity_multiplier: the scenario's multiplier on the sourced electricity price
+            (``supply.electricity_price_multiplier`` of the provider's jurisdiction).
     """
 
     def __init__(
@@ -136,9 +138,11 @@ class ProviderAgent(mesa.Agent):
         index: int,
         catalogue: ChipCatalogue,
         clock: StepClock,
+        electricity_multiplier: float,
     ) -> None:
         super().__init__(model)
         self.spec = spec
+        self.electricity_multiplier = electricity_multiplier
         self.index = index
         self.catalogue = catalogue
         self.clock = clock
@@ -278,8 +282,11 @@ class ProviderAgent(mesa.Agent):
     # ---- costs and prices -----------------------------------------------------------------
 
     def electricity_price(self, multiplier: float) -> float:
-        """USD per kWh this step."""
-        return self.spec.energy_usd_per_kwh * multiplier
+        """USD per kWh this step: the sourced price, the scenario's multiplier, the policies'.
+
+        ``multiplier``: what this month's policies (``energy_price``) multiply it by.
+        """
+        return self.spec.energy_usd_per_kwh * self.electricity_multiplier * multiplier
 
     def fixed_cost(self, numbers: FleetNumbers) -> float:
         """USD per month that do not depend on load: amortisation, halls and staff, rent."""

@@ -207,7 +207,8 @@ class _Setter:
         names = [str(item.get("name")) for item in node if isinstance(item, dict)]
         count = _match_name(parts, names)
         if not count:
-            raise self.unknown(where, parts[0], names, "entry")
+            guess = ".".join(parts[:-1]) or parts[0]  # the last part names the field
+            raise self.unknown(where, guess, names, "entry")
         if count == len(parts):
             raise InputError(
                 f"--set {self.key}: name a field of {'.'.join(parts)}, e.g. "
@@ -234,7 +235,9 @@ class _Setter:
             allowed = fixed_keys(metadata)
             valid = allowed if allowed is not None else None
         existing = [str(k) for k in node]
-        count = _match_name(parts, [*existing, *(valid or ())]) or 1
+        count = _match_name(parts, [*existing, *(valid or ())])
+        if not count:  # a new key; a model's entry (a product) leaves its last part to a field
+            count = len(parts) - 1 if _model_of(value_type) and len(parts) > 1 else len(parts)
         text = ".".join(parts[:count])
         key: Any = text
         if key_type is int:

@@ -2,8 +2,9 @@
 
 Every behavioural default lives in :mod:`scenario.sections` with its source in the field's
 description, the roster and the chip catalogue in ``scenario/data/*.toml`` with a source comment
-on every figure. This module renders them as Markdown tables; ``docs/model.md`` holds the output
-between two markers, and a test checks that it is current.
+on every figure; a product change's fields are in :mod:`scenario.products`. This module renders
+them as Markdown tables; ``docs/model.md`` holds the output between two markers, and a test
+checks that it is current.
 
 Run ``python -m scenario.parameter_docs --write docs/model.md`` after changing a default.
 """
@@ -13,6 +14,7 @@ from importlib import resources
 
 from pydantic import BaseModel
 
+from scenario.products import ProductChange
 from scenario.sections import ChoiceParams, DemandParams, NetworkParams, SupplyParams
 from vocabulary import generated_docs
 
@@ -75,6 +77,13 @@ def render() -> str:
         "### Accelerators (`scenario/data/chips.toml`)",
         "",
         _data_table("chips.toml", "chips"),
+        "",
+        "### Product changes (`products.NAME`, over `scenario/data/products.csv`)",
+        "",
+        "A scenario changes a catalogued product by its name; every field it leaves out keeps "
+        "the catalogue's value (none of them is set by default).",
+        "",
+        _section_table("products.NAME", ProductChange),
         "",
         END,
     ]

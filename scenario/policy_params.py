@@ -13,7 +13,7 @@ A policy installed by another package (entry point group :data:`ENTRY_POINT_GROU
 from collections.abc import Mapping
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -107,11 +107,26 @@ class Schedule(BaseModel):
 
 
 class PolicyParams(BaseModel):
-    """The parameters every policy has (its schedule); each policy's class adds its own."""
+    """The parameters every policy has (its schedule); each policy's class adds its own.
+
+    ``has_level`` says whether the policy acts with a level (a leakage, an enforcement, a
+    multiplier) that a schedule's ramp can raise; a ban or a licence is on or off, so a ramp
+    would change nothing and is refused.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    has_level: ClassVar[bool] = True
     schedule: Schedule = Schedule()
+
+    @model_validator(mode="after")
+    def _ramp_needs_a_level(self) -> "PolicyParams":
+        if not self.has_level and self.schedule.ramp_months:
+            raise ValueError(
+                "schedule.ramp_months: this policy is on or off, with no level to ramp up; "
+                "leave it at 0 (a later schedule.start delays it)"
+            )
+        return self
 
 
 Tier = Literal[CONTROL_TIERS]  # type: ignore[valid-type]
@@ -119,6 +134,8 @@ Tier = Literal[CONTROL_TIERS]  # type: ignore[valid-type]
 
 class ExportBanParams(PolicyParams):
     """US export bans: which control tiers, for which buyers, from which month."""
+
+    has_level: ClassVar[bool] = False
 
     tiers: list[Tier] = Field(
         default_factory=lambda: list(CONTROL_TIERS),
@@ -137,6 +154,8 @@ class ExportBanParams(PolicyParams):
 
 class ExportLicenceParams(PolicyParams):
     """An export licence: which chips, for which buyers, at what fee."""
+
+    has_level: ClassVar[bool] = False
 
     chips: list[str] = Field(
         default_factory=lambda: ["H20"], min_length=1, description="chip names from the catalogue"

@@ -340,7 +340,8 @@ class SupplyParams(Section):
     electricity_price_multiplier: Annotated[dict[str, float], keys_exactly(JURISDICTIONS)] = Field(
         {"US": 1.0, "EU": 1.0, "CN": 1.0},
         description="multiplier on every provider's "
-        "electricity price by jurisdiction, for scenario studies; 1 = sourced prices",
+        "electricity price by jurisdiction for the whole run, for scenario studies; 1 = "
+        "sourced prices (the energy_price policy multiplies on top, on a schedule)",
     )
 
     @model_validator(mode="after")

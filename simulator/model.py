@@ -24,7 +24,7 @@ import numpy as np
 from agents.chips import ChipCatalogue
 from agents.developers import DeveloperPopulation
 from agents.free_previews import FreePreviewCalendar, load_free_previews
-from agents.products import ProductLineup, load_products
+from agents.products import ProductLineup, load_products, with_changes
 from agents.provider import ProviderAgent, ProviderSnapshot
 from policies.constraints import Constraints
 from policies.engine import PolicyEngine, PolicyEvent
@@ -132,12 +132,22 @@ class TokenMarket(mesa.Model):
         )
 
         self.providers: list[ProviderAgent] = [
-            ProviderAgent(self, spec, i, self.catalogue, self.clock)
+            ProviderAgent(
+                self,
+                spec,
+                i,
+                self.catalogue,
+                self.clock,
+                sc.supply.electricity_price_multiplier[spec.jurisdiction],
+            )
             for i, spec in enumerate(sc.providers)
         ]
         self.choice = ChoiceRule(sc, self.clock)
         lineup = ProductLineup.build(
-            sc.providers, load_products(), self.start_month, self.timeline.provider_score
+            sc.providers,
+            with_changes(load_products(), sc.products),
+            self.start_month,
+            self.timeline.provider_score,
         )
         self.products = ProductNest(
             lineup,

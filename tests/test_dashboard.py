@@ -78,10 +78,10 @@ def test_moved_levers_change_the_scenario_and_are_listed():
     )
     scenario = levers.scenario(developers=500, steps=6)
     params = {p.key: p.params for p in scenario.policies}
-    assert params["export_ban"]["tiers"] == ["2022-10"]
-    assert params["smuggling"]["leakage"] == 0.8
-    assert params["remote_access"]["enforcement"] == 0.5
-    assert params["energy_price"]["multiplier"] == 2.0
+    assert params["export_ban"].tiers == ["2022-10"]
+    assert params["smuggling"].leakage == 0.8
+    assert params["remote_access"].enforcement == 0.5
+    assert params["energy_price"].multiplier == 2.0
     assert levers.changes() == [
         "remote_access on",
         "energy_price on",
