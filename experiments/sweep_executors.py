@@ -12,15 +12,18 @@ the same on any executor and any number of workers.
 import gc
 import ipaddress
 import multiprocessing
+import multiprocessing.context
 import os
 import socket
 import struct
 import sys
 import threading
 import time
+import types
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent import futures
+from contextlib import contextmanager
 from typing import Any
 
 import numba
@@ -149,7 +152,8 @@ def start_method() -> str:
     two). Forking is safe on Linux while this process runs one thread (a lock held by another
     thread would stay held in the child) and has not started numba's threads: GNU OpenMP, the
     threading layer numba usually picks, aborts a child forked after it ran. A notebook that
-    simulated in-process, or a process with other threads, gets ``spawn``.
+    simulated in-process, or a process with other threads, gets ``spawn`` (whose workers do
+    not run a script's main code again: :func:`main_module_hidden`).
     """
     if not sys.platform.startswith("linux") or threading.active_count() > 1:
         return "spawn"
@@ -160,8 +164,66 @@ def start_method() -> str:
     return "spawn"
 
 
+_MAIN_SWAP = threading.Lock()
+"""Held while :func:`main_module_hidden` has ``__main__`` swapped, so that two threads starting
+processes at once cannot leave the stand-in behind."""
+
+
+@contextmanager
+def main_module_hidden() -> Iterator[None]:
+    """Within it, a spawned process does not run the parent's main script or module again.
+
+    A spawned child is a new interpreter which, before it runs its target, imports the parent's
+    ``__main__`` again as ``__mp_main__`` (:mod:`multiprocessing.spawn` sends it
+    ``__main__.__spec__``'s name, else ``__main__.__file__``), so that functions defined there
+    can be unpickled. A script without ``if __name__ == "__main__":`` would then run again in
+    every worker: its runs simulated and stored again, and its own call to a pool refused
+    (``RuntimeError``, then ``BrokenProcessPool`` here). Our workers run this package's
+    functions only and need nothing of the user's script, so while this context is open
+    ``sys.modules["__main__"]`` is an empty module, as in an interactive session, where the
+    children import nothing; the user's module object is untouched and put back at once.
+    """
+    with _MAIN_SWAP:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is None:
+                del sys.modules["__main__"]
+            else:
+                sys.modules["__main__"] = main
+
+
+class _SpawnedProcess(multiprocessing.context.SpawnProcess):
+    """A spawned process started with the parent's ``__main__`` hidden from it."""
+
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:  # noqa: N802 - the name multiprocessing calls
+        with main_module_hidden():
+            return multiprocessing.context.SpawnProcess._Popen(process_obj)
+
+
+class SpawnContext(multiprocessing.context.SpawnContext):
+    """Python's ``spawn`` start method, but the children never run the parent's main script.
+
+    See :func:`main_module_hidden`: whichever thread starts a worker and whenever the pool
+    starts it, so that a user's script needs no ``if __name__ == "__main__":`` guard.
+    """
+
+    Process = _SpawnedProcess
+
+
+def pool_context(method: str) -> multiprocessing.context.BaseContext:
+    """The multiprocessing context of a local pool starting its workers with ``method``."""
+    return SpawnContext() if method == "spawn" else multiprocessing.get_context(method)
+
+
 class LocalPool(Executor):
     """A pool of local processes, started at once (see :func:`start_method` for how).
+
+    Spawned workers do not run the caller's main script again (:class:`SpawnContext`), so a
+    script calling a sweep, validation or calibration needs no ``__main__`` guard.
 
     Args:
         workers: number of processes; default the number of cores.
@@ -173,7 +235,7 @@ class LocalPool(Executor):
         self.start_method = start_method()
         self._pool = futures.ProcessPoolExecutor(
             self.workers,
-            mp_context=multiprocessing.get_context(self.start_method),
+            mp_context=pool_context(self.start_method),
             initializer=start_worker,
             initargs=(os.getpid(),),
         )

@@ -52,6 +52,32 @@ def _first_month(target: Target, runs: Sequence[RunTables]) -> tuple[float, floa
     return _crossing(mean), spread, str(mean.index[-1])
 
 
+RESULT_COLUMNS = (
+    "id",
+    "observable",
+    "population",
+    "measure",
+    "providers",
+    "window",
+    "kind",
+    "simulated",
+    "spread",
+    "target",
+    "low",
+    "high",
+    "scale",
+    "passed",
+    "simulated_text",
+    "spread_text",
+    "target_text",
+    "band_text",
+    "source",
+    "note",
+    "reason",
+)
+"""The keys of each :func:`evaluate` row, in order: the columns of a validation's results."""
+
+
 def evaluate(targets: Sequence[Target], runs: Sequence[RunTables]) -> list[dict[str, Any]]:
     """One row per target: the mean over the runs, its spread, the band, pass or fail.
 

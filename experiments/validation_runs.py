@@ -11,7 +11,8 @@ Runs are stored in seed order (run ids rise with the seed), tagged ``validation`
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+
+import pandas as pd
 
 from experiments.run_tables import RunTables
 from experiments.runner import deferred_stop_signals, store_simulated
@@ -19,7 +20,7 @@ from experiments.sweep import Task
 from experiments.sweep_executors import Executor
 from experiments.sweep_worker import TaskResult
 from experiments.targets import Target, first_month_needed, latest_month_needed
-from experiments.validation import evaluate
+from experiments.validation import RESULT_COLUMNS, evaluate
 from runs.store import RunStore
 from scenario.overrides import resolve_scenario
 from scenario.scenario import Scenario
@@ -54,19 +55,25 @@ class ValidationReport:
         scenario: the scenario as simulated (its steps reach the last month a target needs).
         seeds: the runs' seeds were 1..``seeds``.
         run_ids: the stored runs, by seed.
-        results: one row per target, in the targets' order (see
-            :func:`experiments.validation.evaluate`).
+        results: one row per target, in the targets' order, with the columns of
+            :func:`experiments.validation.evaluate`'s rows: those of ``sim validate``'s table
+            (``id``, ``observable``, ``population``, ``window``, ``simulated``: the mean over
+            the seeds, ``spread``: their standard deviation, ``target``, the band ``low`` to
+            ``high`` and ``passed``), the same as people read them (``simulated_text``,
+            ``spread_text``, ``target_text``, ``band_text``), and ``measure``, ``providers``,
+            ``kind``, ``scale``, ``source``, ``note`` and ``reason`` (why a target could not
+            be measured, else None).
     """
 
     scenario: Scenario
     seeds: int
     run_ids: tuple[int, ...]
-    results: list[dict[str, Any]]
+    results: pd.DataFrame
 
     @property
     def passed(self) -> bool:
         """Whether every target passes."""
-        return all(row["passed"] for row in self.results)
+        return bool(self.results["passed"].all())
 
 
 def validation_scenario(
@@ -141,4 +148,7 @@ def validate_seeds(
                 measured.append(RunTables.from_result(done))
     if stop.signal is not None:
         raise ValidationInterrupted(len(run_ids), seeds, stop.signal)
-    return ValidationReport(scenario, seeds, tuple(run_ids), evaluate(targets, measured))
+    rows = evaluate(targets, measured)
+    return ValidationReport(
+        scenario, seeds, tuple(run_ids), pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    )

@@ -6,7 +6,8 @@ channel), colours telling the series apart. Several runs: one panel per quantity
 per run, so four runs still draw four lines a panel. Policy events are dashed vertical lines,
 numbered at the top of the panels and listed in words below them with the run they belong to.
 Every axis names its unit; large counts are scaled by a word in the axis label ("thousand
-H100-equivalents"), and a seed appears only in the legend. Figures are drawn with the Agg
+H100-equivalents"), and a seed appears only in the legend. Run names and policy labels are
+drawn as written (:func:`shown_literally`), never as mathtext. Figures are drawn with the Agg
 backend and never touch pyplot's global state, so this works the same in scripts, tests and
 notebooks.
 """
@@ -21,12 +22,32 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
-from interfaces.api import StoredRun, step_label
 from interfaces.formatting import SCALES
+from interfaces.public.stored_runs import StoredRun, step_label
 from vocabulary.errors import InputError
+
+
+def shown_literally(*texts: Text) -> None:
+    r"""Draw ``texts`` exactly as written: names and labels in them are data, not markup.
+
+    Matplotlib reads text between two ``$`` as mathtext, so a run named ``cost $5 to $6``
+    would read "cost 5to6" in italics and one named ``$\nosuchmacro{$`` would fail to draw;
+    with ``text.usetex`` set in a matplotlibrc, TeX would read every name.
+    """
+    for text in texts:
+        text.set_usetex(False)
+        text.set_parse_math(False)
+
+
+def literal_legend(legend: Legend) -> Legend:
+    """``legend`` with its title and labels :func:`shown_literally`; returned for chaining."""
+    shown_literally(legend.get_title(), *legend.get_texts())
+    return legend
 
 
 def dollars(value: float, _position: int) -> str:
@@ -235,7 +256,7 @@ def _draw_events(figure: Figure, axes: Sequence[Axes], runs: Sequence[StoredRun]
             )
     if not marks:
         return
-    figure.legend(
+    events = figure.legend(
         handles=[
             Line2D([], [], color=_event_colour([mark], several), linestyle=(0, (4, 3)))
             for mark in marks
@@ -248,6 +269,7 @@ def _draw_events(figure: Figure, axes: Sequence[Axes], runs: Sequence[StoredRun]
         title_fontsize=9,
         frameon=False,
     )
+    literal_legend(events)  # policy labels
 
 
 def _present(values: pd.Series, log: bool) -> bool:
@@ -339,7 +361,7 @@ def history_figure(runs: Sequence[StoredRun]) -> Figure:
         heading = f"Runs {', '.join(str(r.id) for r in runs)} compared, {first} to {last}"
     else:
         heading = f"Run {runs[0].id}: {runs[0].name}, {first} to {last}"
-    figure.legend(  # heads the figure: the runs, each with its seed (seeds can be long)
+    heads = figure.legend(  # heads the figure: the runs, each with its seed (seeds can be long)
         handles=[
             Line2D([], [], color=_run_colour(r), linewidth=2.5, linestyle="-" if several else "")
             for r in range(len(runs))
@@ -352,6 +374,7 @@ def history_figure(runs: Sequence[StoredRun]) -> Figure:
         title=heading,
         title_fontsize=13,
     )
+    literal_legend(heads)  # run names
     return figure
 
 

@@ -501,7 +501,7 @@ def test_unexpected_error_is_one_line_naming_its_masked_traceback(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("boom at postgresql://u:hunter2@db/x?password=hunter2")
 
-    monkeypatch.setattr("interfaces.api.list_runs", broken)
+    monkeypatch.setattr("interfaces.public.store.list_runs", broken)
     result = sim("runs", "list", "--db", seeded.url)
     assert result.exit_code == 1
     [line] = [line for line in result.stderr.splitlines() if line.strip()]

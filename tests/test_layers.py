@@ -10,6 +10,7 @@ import ast
 import shutil
 from pathlib import Path
 
+import grimp
 import nbformat
 import pytest
 from importlinter import api as importlinter_api
@@ -83,3 +84,20 @@ def test_notebooks_import_only_the_public_api(path: Path) -> None:
     imported = _project_imports(code)
     assert imported, "the notebook imports nothing of the project"
     assert imported <= {PUBLIC_API, "interfaces"}, imported - {PUBLIC_API, "interfaces"}
+
+
+def test_no_import_of_the_interfaces_goes_round_in_a_circle() -> None:
+    """No module of ``interfaces`` imports, directly or not, a module that imports it.
+
+    ``interfaces.api`` only gathers ``interfaces.public``'s parts, so what they build on (such
+    as ``interfaces.plot``) can import a part without importing the API back.
+    """
+    graph = grimp.build_graph("interfaces", cache_dir=None)
+    circles = sorted(
+        (module, imported)
+        for module in graph.modules
+        for imported in graph.find_modules_directly_imported_by(module)
+        if graph.chain_exists(importer=imported, imported=module)
+    )
+    assert not circles, circles
+    assert not graph.chain_exists(importer="interfaces.plot", imported="interfaces.api")

@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from experiments.sweep import Task
 from experiments.sweep_executors import MAX_BATCH, batches
@@ -57,6 +58,48 @@ def test_a_fresh_process_forks_its_workers_and_spawns_once_forking_is_unsafe() -
     assert out["after numba ran here"] == "spawn"
     assert out["pooled"] == out["in process"]
     assert len(set(out["pooled"].values())) == 4
+
+
+UNGUARDED_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from experiments.sweep import Task
+    from experiments.sweep_executors import LocalPool
+    from experiments.sweep_worker import simulate
+    from scenario.overrides import resolve_scenario
+
+    print("the script ran", flush=True)
+    scenario = resolve_scenario(developers=300, steps=3)
+    tasks = [Task(0, r, "main", r + 1, scenario) for r in range(4)]
+    in_process = {t.seed: simulate(t).digest for t in tasks}  # numba's threads start here
+    with LocalPool(workers=2) as pool:
+        out = {"pool": pool.start_method}
+        out["same"] = {r.task.seed: r.digest for r in pool.run(tasks, lambda: False)} == in_process
+    out["main kept"] = sys.modules["__main__"].__dict__ is globals()
+    print(json.dumps(out))
+    """
+)
+
+
+def test_spawned_workers_do_not_run_a_script_without_a_main_guard_again(tmp_path: Path) -> None:
+    """A script with no ``if __name__ == "__main__":`` runs once, though its pool spawns.
+
+    Spawned workers would import the script again (running it, and its pool, in each worker);
+    they start without it, give each task its in-process digest, and ``__main__`` stays the
+    script's.
+    """
+    script = tmp_path / "script.py"
+    script.write_text(UNGUARDED_SCRIPT)
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("the script ran") == 1, done.stdout
+    assert json.loads(done.stdout.splitlines()[-1]) == {
+        "pool": "spawn",
+        "same": True,
+        "main kept": True,
+    }
 
 
 def test_batches_keep_every_task_once_in_order_and_end_in_single_runs() -> None:

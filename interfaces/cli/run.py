@@ -5,7 +5,7 @@ import resource
 from typing import Any
 
 import click
-from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from interfaces import api
@@ -19,32 +19,32 @@ from interfaces.cli.common import (
     scenario_options,
 )
 from interfaces.cli.products import print_top_products
-from interfaces.cli.tables import print_table
+from interfaces.cli.tables import new_console, print_table
 from interfaces.formatting import SUMMARY_ROWS, fmt
 from vocabulary.errors import excerpt
 from vocabulary.text import check_name
 
-DEFAULT_SEED = 1
-"""The seed of ``sim run`` when none is given, so that the same command gives every user the
-same history (the dashboard starts from the same seed)."""
-MAX_SEED = 2**63 - 1
+DEFAULT_SEED = api.DEFAULT_SEED
+"""The seed of ``sim run`` when none is given, as of ``api.run``: the same command gives every
+user the same history (the dashboard starts from the same seed)."""
+MAX_SEED = api.MAX_SEED
 """The largest seed: the store keeps seeds as 64-bit signed numbers."""
-RANDOM_SEED = "random"
+RANDOM_SEED = api.RANDOM_SEED
 """What ``--seed`` takes to draw a seed instead; the summary then prints the seed drawn."""
 
 
 class Seed(click.ParamType):
-    """``--seed``: a whole number from 0 to 2**63-1, or ``random`` (None: the model draws one)."""
+    """``--seed``: a whole number from 0 to 2**63-1, or ``random`` (``api.run`` draws one)."""
 
     name = "N|random"
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> int | None:
-        """The seed as a number, or None for ``random``."""
+    def convert(self, value: Any, param: Any, ctx: Any) -> int | str | None:
+        """The seed as a number, or :data:`RANDOM_SEED` for ``random`` (any case)."""
         if value is None or isinstance(value, int):
             return value
         text = str(value).strip()
         if text.lower() == RANDOM_SEED:
-            return None
+            return RANDOM_SEED
         # Digits only, and no more than the largest seed has: no int() of a huge string.
         digits = text.isascii() and text.isdecimal() and len(text) <= len(str(MAX_SEED))
         if not digits or int(text) > MAX_SEED:
@@ -96,7 +96,7 @@ def run(
     developers: int | None,
     start: str | None,
     step_length: str | None,
-    seed: int | None,
+    seed: int | str,
     name: str | None,
     developer_history: str | None,
     tags: tuple[str, ...],
@@ -167,9 +167,9 @@ def run(
             )
         )
         return
-    out = Console()
-    title = f"Run {result.run_id}: {api.default_run_name(resolved)} (seed {result.seed})"
-    table = Table(title=title)
+    out = new_console()
+    stored_name = name or api.default_run_name(resolved)
+    table = Table(title=escape(f"Run {result.run_id}: {stored_name} (seed {result.seed})"))
     table.add_column("metric")
     table.add_column(first["date"], justify="right")
     table.add_column(final["date"], justify="right")
@@ -177,12 +177,12 @@ def run(
         table.add_row(label, fmt(first.get(key), kind), fmt(final.get(key), kind))
     print_table(table, wrap=("metric",), console=out)
     print_top_products(api.top_products(record.products), final["date"], out)
-    if seed is None:
+    if seed == RANDOM_SEED:
         out.print(
             f"The seed {result.seed} was drawn at random: `--seed {result.seed}` repeats this run."
         )
     out.print(
-        f"Stored as run [bold]{result.run_id}[/] in {result.db} "
+        f"Stored as run [bold]{result.run_id}[/] in {escape(result.db)} "
         f"(status {result.status}, digest {result.digest[:12]}). "
         f"See `sim runs show {result.run_id}`."
     )

@@ -5,7 +5,7 @@ import sys
 
 import click
 import numpy as np
-from rich.console import Console
+import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
@@ -18,7 +18,7 @@ from interfaces.cli.common import (
     progress_bar,
     shown_once_started,
 )
-from interfaces.cli.tables import print_table
+from interfaces.cli.tables import new_console, print_table
 
 
 @click.command()
@@ -105,7 +105,7 @@ def validate(
                     "seeds": seeds,
                     "developers": resolved.developers,
                     "passed": report.passed,
-                    "targets": [json_safe(row) for row in results],
+                    "targets": [json_safe(row) for row in results.to_dict("records")],
                 }
             )
         )
@@ -114,30 +114,33 @@ def validate(
     sys.exit(0 if report.passed else 1)
 
 
-def _print_table(results: list[dict], name: str, seeds: int, developers: int) -> None:
+def _print_table(results: pd.DataFrame, name: str, seeds: int, developers: int) -> None:
     """The targets as a table whose ids, numbers and results are never cut or wrapped.
 
-    Only the observable wraps (:func:`interfaces.cli.tables.print_table`): plain aligned text
-    when the output is not a terminal.
+    ``results`` is ``api.validate``'s table, one row per target. Only the observable wraps
+    (:func:`interfaces.cli.tables.print_table`): plain aligned text when the output is not a
+    terminal.
     """
     table = Table(
-        title=f"Calibration of '{name}': mean over seeds 1-{seeds}, {developers:,} developers"
+        title=escape(
+            f"Calibration of '{name}': mean over seeds 1-{seeds}, {developers:,} developers"
+        )
     )
     cells = []
-    for row in results:
-        simulated = row["simulated_text"]
-        if row["spread"] and not np.isnan(row["simulated"]):
-            simulated += f" ({row['spread_text']})"
+    for row in results.itertuples(index=False):
+        simulated = row.simulated_text
+        if row.spread and not np.isnan(row.simulated):
+            simulated += f" ({row.spread_text})"
         cells.append(
             {
-                "id": row["id"],
-                "observable": row["observable"],
-                "population": row["population"],
-                "window": row["window"],
+                "id": row.id,
+                "observable": row.observable,
+                "population": row.population,
+                "window": row.window,
                 "simulated (sd)": simulated,
-                "target": row["target_text"],
-                "band": row["band_text"],
-                "result": "pass" if row["passed"] else "FAIL",
+                "target": row.target_text,
+                "band": row.band_text,
+                "result": "pass" if row.passed else "FAIL",
             }
         )
     for column in cells[0]:
@@ -147,14 +150,14 @@ def _print_table(results: list[dict], name: str, seeds: int, developers: int) ->
     for cell in cells:
         result = "[green]pass[/]" if cell["result"] == "pass" else "[red]FAIL[/]"
         table.add_row(*(escape(text) for text in list(cell.values())[:-1]), result)
-    console = Console()
+    console = new_console()
     print_table(table, wrap=("observable",), console=console)
-    failed = [row for row in results if not row["passed"]]
-    if not failed:
+    failed = results[~results["passed"]]
+    if failed.empty:
         console.print("All targets pass.")
         return
-    console.print(f"Failing: {', '.join(row['id'] for row in failed)}.")
-    for row in failed:
-        for why in (row["reason"], row["note"]):
-            if why:
-                console.print(f"{row['id']}: {escape(why)}")
+    console.print(escape(f"Failing: {', '.join(failed['id'])}."))
+    for row in failed.itertuples(index=False):
+        for why in (row.reason, row.note):
+            if isinstance(why, str) and why:
+                console.print(escape(f"{row.id}: {why}"))

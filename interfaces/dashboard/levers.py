@@ -197,7 +197,8 @@ DEFAULT_DEVELOPERS = 2_000
 
 DEFAULT_STEPS = BASELINE_SCENARIO.steps
 
-DEFAULT_SEED = 1
+DEFAULT_SEED = api.DEFAULT_SEED
+"""The page's first seed: that of ``sim run`` and ``api.run`` without one."""
 
 
 def _months(steps: int) -> str:

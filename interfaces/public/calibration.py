@@ -1,0 +1,198 @@
+"""Validation and calibration: the model measured against what was observed, and tuned to it.
+
+Both simulate a scenario over seeds 1..N on an executor (local processes, or a Dask cluster)
+and measure the runs on the same targets (``scenario/data/targets.toml``, or a file given);
+validation stores its runs and says which targets pass, calibration searches the tuned
+parameters for the values that fit the targets best and stores its trials.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runs.calibrations import StoredTrial
+from runs.store import RunStore
+from scenario.files import load_scenario
+from scenario.overrides import resolve_scenario
+from scenario.scenario import Scenario
+
+if TYPE_CHECKING:
+    from experiments.calibration import CalibrationReport
+    from experiments.validation_runs import ValidationReport
+
+__all__ = [  # what interfaces.api offers from here
+    "CalibrationResult",
+    "StoredTrial",
+    "calibrate",
+    "validate",
+]
+
+
+def _base(scenario_or_preset: Scenario | str | Path) -> Scenario:
+    """The scenario to measure: as given, or the preset or file it names."""
+    if isinstance(scenario_or_preset, Scenario):
+        return scenario_or_preset
+    return load_scenario(str(scenario_or_preset))
+
+
+def validate(
+    scenario_or_preset: Scenario | str | Path = "baseline",
+    *,
+    seeds: int = 5,
+    developers: int | None = None,
+    targets: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    insecure_scheduler: bool = False,
+    db: str | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_stored: Callable[[int, str], None] | None = None,
+) -> ValidationReport:
+    """Run a scenario with seeds 1..``seeds`` in parallel and compare it with the targets.
+
+    The runs are stored like any other, tagged ``validation`` and named
+    ``validation/<scenario>/seed-N``, in seed order; each seed's run (and digest) is the one
+    :func:`~interfaces.public.running.run` stores with that seed. A run of weekly steps is
+    measured on the means of the weeks of each month.
+
+    Args:
+        scenario_or_preset: the scenario to check (normally the baseline preset).
+        seeds: the number of seeds.
+        developers: population size [default: the scenario's].
+        targets: a TOML or YAML file with a ``targets`` list [default: the packaged targets].
+        workers: local worker processes [default: the number of cores, at most ``seeds``].
+        scheduler: a Dask scheduler's address instead of local processes (as
+            :func:`~interfaces.public.sweeps.sweep`).
+        insecure_scheduler: as :func:`~interfaces.public.sweeps.sweep`.
+        db: the run store (created if missing).
+        on_start: called with the number of runs, before they are sent.
+        on_stored: called with each seed and its run's status once it is stored.
+
+    Returns:
+        The scenario as run, the stored run ids, and ``.results``: a DataFrame with one row per
+        target, in the targets' order, with the columns of ``sim validate``'s table (``id``,
+        ``observable``, ``population``, ``window``, the simulated mean over seeds
+        ``simulated`` and its spread ``spread``, ``target``, its band ``low`` to ``high``,
+        ``passed``) and more (see :class:`~experiments.validation_runs.ValidationReport`);
+        ``.passed`` is true when every target passes.
+
+    Raises:
+        InputError: a bad targets file, or a target before the scenario's start (nothing is
+            run).
+        ValidationInterrupted: SIGINT or SIGTERM stopped it (the runs stored so far stay).
+    """
+    from experiments.sweep_executors import open_executor
+    from experiments.targets import load_targets
+    from experiments.validation_runs import validate_seeds, validation_scenario
+
+    wanted = load_targets(targets)
+    resolved = validation_scenario(_base(scenario_or_preset), wanted, developers)
+    store = RunStore(db)
+    if workers is None and scheduler is None:
+        workers = min(os.cpu_count() or 1, seeds)
+    with open_executor(workers, scheduler, insecure_scheduler) as executor:
+        if on_start:
+            on_start(seeds)
+        return validate_seeds(store, resolved, wanted, seeds, executor, on_stored)
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """A calibration as it stands, and the scenario its best trial makes of the one given.
+
+    Attributes:
+        report: every trial, the defaults' and the best (``.moves()``, ``.target_changes()``),
+            and the signal that stopped it early, if any.
+        scenario: the scenario given, over its own horizon and population, with the best
+            trial's values (None before any trial has finished).
+        db: the store, its password masked.
+    """
+
+    report: CalibrationReport
+    scenario: Scenario | None
+    db: str
+
+
+def calibrate(
+    scenario_or_preset: Scenario | str | Path = "baseline",
+    *,
+    trials: int = 200,
+    seeds: int = 5,
+    seed: int = 1,
+    developers: int | None = None,
+    targets: str | Path | None = None,
+    space: str | Path | None = None,
+    name: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    insecure_scheduler: bool = False,
+    db: str | None = None,
+    on_open: Callable[[str, int], None] | None = None,
+    on_trial: Callable[[Any, Any], None] | None = None,
+) -> CalibrationResult:
+    """Search the tuned parameters, within their sourced ranges, for the best fit to targets.
+
+    Each trial simulates the scenario with one set of values for seeds 1..``seeds`` (in
+    parallel, in memory) and scores it with :func:`experiments.validation.loss`: the squared
+    distance of each target outside its band, in band widths (0 when every target passes).
+    The first trial is the scenario's own values. Trials are stored in the run store; the same
+    call (or ``name``) resumes a calibration and runs trials until ``trials`` are done in all.
+
+    Args:
+        scenario_or_preset: the scenario to calibrate (normally the baseline preset).
+        trials: the budget: trials in all, earlier sessions' included.
+        seeds: each trial runs seeds 1..N.
+        seed: the seed of the optimiser's draws.
+        developers: population size [default: the scenario's].
+        targets: a TOML or YAML targets file [default: the packaged targets].
+        space: a TOML or YAML tuning file [default: ``scenario/data/tuning.toml``].
+        name: the calibration's name [default: made from its spec].
+        workers: local worker processes [default: the number of cores].
+        scheduler: a Dask scheduler's address instead (as
+            :func:`~interfaces.public.sweeps.sweep`).
+        insecure_scheduler: as :func:`~interfaces.public.sweeps.sweep`.
+        db: the run store (created if missing).
+        on_open: called with the calibration's name and the number of trials already done.
+        on_trial: called with each finished trial and the best so far.
+
+    Raises:
+        InputError: a bad targets or tuning file, or the scenario's values outside the
+            ranges (nothing is stored), or a scheduler that is not allowed.
+        StoreError: the name is taken by another spec, or it is running elsewhere.
+    """
+    from experiments.calibration import CalibrationSpec
+    from experiments.calibration import calibrate as search
+    from experiments.calibration_space import load_space
+    from experiments.sweep_executors import open_executor
+    from experiments.targets import load_targets
+    from experiments.validation_runs import validation_scenario
+
+    base = _base(scenario_or_preset)
+    wanted = load_targets(targets)
+    tuned = load_space(space)
+    simulated = validation_scenario(base, wanted, developers)
+    spec = CalibrationSpec.make(simulated, wanted, tuned, seeds, seed, name)
+    with open_executor(workers, scheduler, insecure_scheduler) as executor:
+        store = RunStore(db)
+        report = search(
+            store,
+            spec,
+            trials,
+            executor,
+            parallel_trials=workers or 2,
+            on_open=(lambda stored, done: on_open(stored.name, done)) if on_open else None,
+            on_trial=on_trial,
+        )
+    best = report.best
+    calibrated = (
+        None
+        if best is None
+        else resolve_scenario(
+            base, settings=best.params, developers=developers, name=f"{base.name}-calibrated"
+        )
+    )
+    return CalibrationResult(report, calibrated, store.masked_url)
