@@ -19,7 +19,7 @@ from runs.history_rows import Table
 from runs.load import StoredRun
 from simulator.metrics import StepRecord
 from vocabulary.metrics import Level, names
-from vocabulary.regions import CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
+from vocabulary.regions import CHANNELS, CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
 
 OUTSIDE_CHINA = tuple(region for region in DEV_REGIONS if region != DEV_REGIONS[CHINA])
 
@@ -35,7 +35,14 @@ what OpenRouter's rankings measure (indies and startups outside China), ``enterp
 Ventures' surveys measure."""
 
 SHARES = ("token_share", "spend_share")
-"""The measures that are shares (of tokens, of spend): read as percentages."""
+"""The measures that are shares of what a population bought (of tokens, of spend)."""
+PERCENTAGES = (*SHARES, "compute_share")
+"""The measures read as percentages."""
+PROVIDER_MEASURES = ("revenue_ratio", "annual_revenue", "compute_share", "tokens_per_compute_day")
+"""The measures of what each lab itself sells and runs (``provider_steps``), in every region:
+TARGETS.md v3's "made by versus served by" (T12-T18)."""
+DAYS_PER_MONTH = 365.25 / 12
+"""Days in an average month: tokens per month over this are tokens per day."""
 SPECIAL_GROUPS = ("largest", "all")
 """``largest``: the single lab with most of the measure in each month; ``all``: every provider."""
 
@@ -205,16 +212,44 @@ def _by_provider(run: RunTables, population: str, column: str) -> pd.DataFrame:
     return table.reindex(index=run.months, columns=providers).fillna(0.0)
 
 
-def group_series(run: RunTables, measure: str, population: str, group: str) -> pd.Series:
+def _provider_sum(run: RunTables, group: str, columns: Sequence[str]) -> pd.Series:
+    """``columns`` of the group's ``provider_steps`` rows, summed by month (0 where none)."""
+    rows = run.providers[run.providers["provider"].isin(_members(run, group))]
+    summed = rows[list(columns)].astype(float).sum(axis=1)
+    return summed.groupby(level=0, sort=False).sum().reindex(run.months).fillna(0.0)
+
+
+def _provider_series(run: RunTables, measure: str, group: str, channel: str | None) -> pd.Series:
+    """A measure of what the group's labs sell and run themselves, by month (T12-T18)."""
+    compute = [f"compute_{name}" for name in CHANNELS]
+    if measure == "revenue_ratio":
+        return _provider_sum(run, group, ["revenue"])
+    if measure == "annual_revenue":
+        return _provider_sum(run, group, ["revenue"]) * 12
+    total = _provider_sum(run, group, compute)
+    if measure == "compute_share":
+        part = _provider_sum(run, group, [f"compute_{channel}"])
+        return part / total.where(total > 0)
+    served = _provider_sum(run, group, ["served"])
+    return served / DAYS_PER_MONTH / total.where(total > 0)
+
+
+def group_series(
+    run: RunTables, measure: str, population: str, group: str, channel: str | None = None
+) -> pd.Series:
     """One group's measure on one run, by month: a share, revenue per token, tokens or a ratio.
 
     ``token_share``/``spend_share``: the group's share (``largest``: the largest lab's that
     month); ``revenue_per_token_ratio``: the group's spend per token, USD per million tokens;
     ``volume_growth``: the group's tokens per month; ``revenue_per_kwh``: the market's
-    ``value_added_per_kwh_cn``. NaN where the population had nothing.
+    ``value_added_per_kwh_cn``; ``revenue_ratio``: the group's revenue (USD per month);
+    ``annual_revenue``: that x 12; ``compute_share``: the share of its compute in ``channel``;
+    ``tokens_per_compute_day``: tokens served per H100e per day. NaN where there was nothing.
     """
     if measure == "revenue_per_kwh":
         return run.market["value_added_per_kwh_cn"].astype(float)
+    if measure in PROVIDER_MEASURES:
+        return _provider_series(run, measure, group, channel)
     column = "spend_usd" if measure in ("spend_share", "revenue_per_token_ratio") else "tokens"
     table = _by_provider(run, population, column)
     if measure in SHARES:

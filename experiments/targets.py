@@ -21,19 +21,37 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from experiments.run_tables import SHARES, SPECIAL_GROUPS, RunTables, Unmeasurable, group_series
+from experiments.run_tables import (
+    PERCENTAGES,
+    PROVIDER_MEASURES,
+    SPECIAL_GROUPS,
+    RunTables,
+    Unmeasurable,
+    group_series,
+)
 from scenario.fields import Month
 from scenario.roster import default_providers
 from scenario.settings_files import parse_settings, read_settings_file
 from vocabulary.calendar import format_month, parse_month
 from vocabulary.errors import InputError, describe_validation_error
-from vocabulary.regions import JURISDICTIONS
+from vocabulary.regions import CHANNELS, JURISDICTIONS
 
 Population = Literal["routed", "enterprise", "outside_china", "china", "all"]
 Measure = Literal[
-    "token_share", "spend_share", "revenue_per_token_ratio", "volume_growth", "revenue_per_kwh"
+    "token_share",
+    "spend_share",
+    "revenue_per_token_ratio",
+    "volume_growth",
+    "revenue_per_kwh",
+    "revenue_ratio",
+    "annual_revenue",
+    "compute_share",
+    "tokens_per_compute_day",
 ]
 Kind = Literal["band", "at_most", "first_month"]
+Channel = Literal[CHANNELS]  # type: ignore[valid-type]
+RATIOS = ("revenue_per_token_ratio", "revenue_ratio")
+"""The measures that divide the providers' figure by the ``versus`` group's."""
 
 MEASURES: dict[str, str] = {
     "token_share": "the providers' share of the tokens served to the population",
@@ -41,6 +59,10 @@ MEASURES: dict[str, str] = {
     "revenue_per_token_ratio": "revenue per token served to the population, providers over versus",
     "volume_growth": "tokens served to the population by the providers, window end over start",
     "revenue_per_kwh": "the providers' revenue per kWh over their electricity price (CN only)",
+    "revenue_ratio": "the providers' revenue over versus' (each lab's own sales, all regions)",
+    "annual_revenue": "the providers' revenue in the month x 12, USD a year",
+    "compute_share": "the share of the providers' inference compute (H100e) in one channel",
+    "tokens_per_compute_day": "tokens the providers served per H100e of their compute, per day",
 }
 """What each measure is, for docs and errors."""
 
@@ -99,6 +121,8 @@ class Target(BaseModel):
     providers: str
     versus: str | None = None
     """The second group of a ratio or a crossing."""
+    channel: Channel | None = None
+    """The channel of a ``compute_share`` target: legal, domestic, smuggled or remote."""
     window: str | None = None
     """``YYYY-MM`` or ``YYYY-MM..YYYY-MM``; a first-month target may search the whole run."""
     kind: Kind = "band"
@@ -140,12 +164,20 @@ class Target(BaseModel):
     def _group_problems(self) -> list[str]:
         """What is wrong with the measure's groups, population and window, if anything."""
         problems = []
-        compares = self.measure == "revenue_per_token_ratio" or self.kind == "first_month"
+        compares = self.measure in RATIOS or self.kind == "first_month"
         if compares and self.versus is None:
             problems.append(f"versus: a {self.measure} {self.kind} target compares two groups")
         if not compares and self.versus is not None:
-            problems.append("versus: only revenue_per_token_ratio and first_month targets take it")
-        if "largest" in (self.versus, self.providers if self.measure not in SHARES else None):
+            problems.append(f"versus: only {', '.join(RATIOS)} and first_month targets take it")
+        if (self.measure == "compute_share") != (self.channel is not None):
+            problems.append("channel: a compute_share target names one, and only it takes one")
+        if self.measure in PROVIDER_MEASURES and self.population != "all":
+            problems.append(
+                f"population: {self.measure} counts each lab's own sales and compute in every "
+                "region (population = all)"
+            )
+        shares = ("token_share", "spend_share")
+        if "largest" in (self.versus, self.providers if self.measure not in shares else None):
             problems.append("providers: largest is a share's group (token_share, spend_share)")
         if self.measure == "revenue_per_kwh" and (
             self.providers != "CN" or self.population != "all"
@@ -239,8 +271,8 @@ class Target(BaseModel):
 
     def monthly(self, run: RunTables) -> pd.Series:
         """The measure's monthly values on one run, by ``YYYY-MM`` (a ratio: month by month)."""
-        values = group_series(run, self.measure, self.population, self.providers)
-        if self.measure == "revenue_per_token_ratio":
+        values = group_series(run, self.measure, self.population, self.providers, self.channel)
+        if self.measure in RATIOS:
             other = group_series(run, self.measure, self.population, self.versus)
             return values / other.where(other > 0)
         return values
@@ -265,17 +297,25 @@ class Target(BaseModel):
             return format_month(int(round(value)))
         if math.isnan(value):
             return "-"
-        if self.measure in SHARES:
-            return f"{value:.1%}"
-        return f"{value:,.1f}x"
+        return self._in_unit(value)
 
     def format_spread(self, spread: float) -> str:
         """A spread over runs in the unit of the measured value: months, points or a multiple."""
         if self.kind == "first_month":
             return f"{spread:.1f} months"
-        if self.measure in SHARES:
-            return f"{spread:.1%}"
-        return f"{spread:,.1f}x"
+        return self._in_unit(spread)
+
+    def _in_unit(self, value: float) -> str:
+        """A value of the measure with its unit: a percentage, USD a year, tokens a day or x."""
+        if self.measure in PERCENTAGES:
+            return f"{value:.1%}"
+        if self.measure == "annual_revenue":
+            return f"${value / 1e9:,.2f}bn/yr"
+        if self.measure == "tokens_per_compute_day":
+            return f"{value / 1e9:,.3f}B/day"
+        if self.measure == "revenue_ratio":
+            return f"{value:,.3f}x"
+        return f"{value:,.1f}x"
 
     def band_text(self) -> str:
         """The band as tables show it: ``40.0% to 65.0%``, ``at most 25.0%``."""

@@ -1,4 +1,4 @@
-"""Targets v2: each measure, window and kind read a run's tables as docs/targets.md says.
+"""Targets v3: each measure, window and kind read a run's tables as docs/targets.md says.
 
 The run here is made by hand (two labs in China, two in the US, three months) so every expected
 value can be worked out on paper; ``tests/test_validate.py`` checks the command on real runs.
@@ -235,7 +235,10 @@ def test_a_window_the_runs_do_not_reach_is_unmeasurable() -> None:
         ({"window": "March"}, "YYYY-MM"),
         ({"window": None}, "window: a band target needs one"),
         ({"measure": "revenue_per_token_ratio"}, "versus: a revenue_per_token_ratio band"),
-        ({"versus": "US"}, "versus: only revenue_per_token_ratio and first_month"),
+        ({"versus": "US"}, "versus: only revenue_per_token_ratio, revenue_ratio and first_month"),
+        ({"measure": "compute_share", "population": "all"}, "channel: a compute_share target"),
+        ({"channel": "remote"}, "channel: a compute_share target names one"),
+        ({"measure": "annual_revenue"}, "population: annual_revenue counts each lab's own"),
         ({"kind": "at_most", "low": 0.1}, "low: not a setting of at_most targets"),
         ({"target": None}, "a band target needs target"),
         ({"low": 0.6}, "low <= target <= high"),
@@ -263,12 +266,12 @@ def test_a_first_month_target_needs_its_months_and_a_second_group() -> None:
         crossing(low_month=None, high_month=None)
 
 
-def test_the_packaged_targets_are_version_2() -> None:
-    """T1-T10 of TARGETS.md v2, T3 as four and T9 as three rows; every one with its source."""
+def test_the_packaged_targets_are_version_3_as_far_as_the_model_measures() -> None:
+    """T1-T10 (T3 as four and T9 as three rows) and T12, T13, T16-T18; each with its source."""
     targets = load_targets()
     assert [t.id for t in targets] == [
         "T1", "T2", "T3a", "T3b", "T3c", "T3d", "T4", "T5", "T6", "T7", "T8",
-        "T9a", "T9b", "T9c", "T10",
+        "T9a", "T9b", "T9c", "T10", "T12", "T13", "T16", "T17", "T18",
     ]  # fmt: skip
     assert all(t.source for t in targets)
     by_id = {t.id: t for t in targets}
@@ -279,3 +282,51 @@ def test_the_packaged_targets_are_version_2() -> None:
     )
     assert by_id["T8"].population == "outside_china" and by_id["T10"].population == "enterprise"
     assert by_id["T3d"].kind == "at_most" and by_id["T4"].versus == "US"
+
+
+# What each lab itself sells and runs (provider_steps), by month: revenue (USD per month),
+# tokens served (per month) and compute by channel (H100e).
+OWN = {
+    "DeepSeek": {"revenue": 10.0, "served": 3.0e12, "legal": 60, "smuggled": 20, "remote": 20},
+    "Alibaba": {"revenue": 30.0, "served": 1.0e12, "legal": 100, "smuggled": 0, "remote": 100},
+    "OpenAI": {"revenue": 300.0, "served": 5.0e12, "legal": 1000, "smuggled": 0, "remote": 0},
+    "Anthropic": {"revenue": 100.0, "served": 2.0e12, "legal": 500, "smuggled": 0, "remote": 0},
+}
+
+
+def own_sales() -> pd.DataFrame:
+    """Provider rows holding :data:`OWN` in every month."""
+    rows = [
+        {
+            "provider": lab,
+            "jurisdiction": jurisdiction,
+            "revenue": OWN[lab]["revenue"],
+            "served": OWN[lab]["served"],
+            "compute_legal": OWN[lab]["legal"],
+            "compute_domestic": 0.0,
+            "compute_smuggled": OWN[lab]["smuggled"],
+            "compute_remote": OWN[lab]["remote"],
+        }
+        for _ in MONTHS
+        for lab, jurisdiction in LABS.items()
+    ]
+    return pd.DataFrame(rows, index=[m for m in MONTHS for _ in LABS])
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"measure": "revenue_ratio", "versus": "US"}, 40.0 / 400.0),
+        ({"measure": "annual_revenue", "providers": "US"}, 400.0 * 12),
+        ({"measure": "compute_share", "channel": "smuggled"}, 20.0 / 300.0),
+        ({"measure": "compute_share", "channel": "remote"}, 120.0 / 300.0),
+        (
+            {"measure": "tokens_per_compute_day", "providers": "DeepSeek"},
+            3.0e12 / (365.25 / 12) / 100.0,
+        ),
+    ],
+)
+def test_what_each_lab_sells_and_runs_is_read_from_its_own_rows(fields: dict, expected: float):
+    """T12, T13, T16-T18 sum the group's provider rows, every region, as docs/targets.md's SQL."""
+    measured = target(population="all", **fields).measure_run(run(providers=own_sales()))
+    assert measured == pytest.approx(expected)
