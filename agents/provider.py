@@ -112,6 +112,10 @@ class StepBooks:
     capex: float = 0.0
     seized_units: float = 0.0
     ordered: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    bought_units: np.ndarray = field(default_factory=lambda: np.zeros(OWNED_CHANNELS))
+    """(3,) accelerators the step's orders paid for, by owned channel (seized ones included)."""
+    bought_usd: np.ndarray = field(default_factory=lambda: np.zeros(OWNED_CHANNELS))
+    """(3,) what they cost, USD, by owned channel (fees and premiums included)."""
 
 
 class ProviderAgent(mesa.Agent):
@@ -433,6 +437,8 @@ class ProviderAgent(mesa.Agent):
         cost = units * unit_price
         self.cash -= cost
         self.books.capex += cost
+        self.books.bought_units[channel] += units
+        self.books.bought_usd[channel] += cost
         delivered = units * (1.0 - seized)
         self.books.seized_units += units - delivered
         self.fleet_value += cost
@@ -541,6 +547,8 @@ class ProviderSnapshot:
         capacity: tokens per month, at the efficiency after this step's learning.
         capability: AA Intelligence Index points.
         compute: (P, 4) accelerators in H100-equivalents by channel (see ``CHANNELS``).
+        bought_units: (P, 3) accelerators the step's orders paid for, by owned channel.
+        bought_usd: (P, 3) what they cost, USD, by owned channel.
     """
 
     names: tuple[str, ...]
@@ -559,6 +567,8 @@ class ProviderSnapshot:
     capacity: np.ndarray
     capability: np.ndarray
     compute: np.ndarray
+    bought_units: np.ndarray
+    bought_usd: np.ndarray
 
     @classmethod
     def of(
@@ -627,4 +637,6 @@ class ProviderSnapshot:
             capacity=capacity,
             capability=capability,
             compute=columns[12:].T,
+            bought_units=np.array([p.books.bought_units for p in providers]),
+            bought_usd=np.array([p.books.bought_usd for p in providers]),
         )

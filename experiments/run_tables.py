@@ -36,11 +36,20 @@ Ventures' surveys measure."""
 
 SHARES = ("token_share", "spend_share")
 """The measures that are shares of what a population bought (of tokens, of spend)."""
-PERCENTAGES = (*SHARES, "compute_share")
+PERCENTAGES = (*SHARES, "compute_share", "purchase_share")
 """The measures read as percentages."""
-PROVIDER_MEASURES = ("revenue_ratio", "annual_revenue", "compute_share", "tokens_per_compute_day")
-"""The measures of what each lab itself sells and runs (``provider_steps``), in every region:
-TARGETS.md v3's "made by versus served by" (T12-T18)."""
+PROVIDER_MEASURES = (
+    "revenue_ratio",
+    "annual_revenue",
+    "compute_share",
+    "tokens_per_compute_day",
+    "purchase_share",
+    "purchase_ratio",
+)
+"""The measures of what each lab itself sells, buys and runs (``provider_steps``), in every
+region: TARGETS.md v3's "made by versus served by" (T12-T18)."""
+BOUGHT_CHANNELS = CHANNELS[:3]
+"""The channels accelerators are bought through (``remote`` is rented)."""
 DAYS_PER_MONTH = 365.25 / 12
 """Days in an average month: tokens per month over this are tokens per day."""
 SPECIAL_GROUPS = ("largest", "all")
@@ -219,6 +228,22 @@ def _provider_sum(run: RunTables, group: str, columns: Sequence[str]) -> pd.Seri
     return summed.groupby(level=0, sort=False).sum().reindex(run.months).fillna(0.0)
 
 
+def purchases(run: RunTables, group: str, channel: str, unit: str) -> tuple[pd.Series, pd.Series]:
+    """The group's purchases through ``channel`` and through every channel, by month.
+
+    ``unit``: ``units`` (accelerators) or ``usd``. Unmeasurable on runs stored before schema
+    version 8, which hold no purchases.
+    """
+    columns = [f"bought_{name}_{unit}" for name in BOUGHT_CHANNELS]
+    if any(c not in run.providers.columns or run.providers[c].isna().any() for c in columns):
+        raise Unmeasurable(
+            "purchases by channel are not stored for runs stored before schema version 8; "
+            "simulate them again to measure this target"
+        )
+    part = _provider_sum(run, group, [f"bought_{channel}_{unit}"])
+    return part, _provider_sum(run, group, columns)
+
+
 def _provider_series(run: RunTables, measure: str, group: str, channel: str | None) -> pd.Series:
     """A measure of what the group's labs sell and run themselves, by month (T12-T18)."""
     compute = [f"compute_{name}" for name in CHANNELS]
@@ -226,6 +251,10 @@ def _provider_series(run: RunTables, measure: str, group: str, channel: str | No
         return _provider_sum(run, group, ["revenue"])
     if measure == "annual_revenue":
         return _provider_sum(run, group, ["revenue"]) * 12
+    if measure in ("purchase_share", "purchase_ratio"):
+        unit = "units" if measure == "purchase_share" else "usd"
+        part, total = purchases(run, group, channel, unit)
+        return part / total.where(total > 0) if measure == "purchase_share" else part
     total = _provider_sum(run, group, compute)
     if measure == "compute_share":
         part = _provider_sum(run, group, [f"compute_{channel}"])

@@ -28,6 +28,7 @@ from experiments.run_tables import (
     RunTables,
     Unmeasurable,
     group_series,
+    purchases,
 )
 from scenario.fields import Month
 from scenario.roster import default_providers
@@ -47,6 +48,8 @@ Measure = Literal[
     "annual_revenue",
     "compute_share",
     "tokens_per_compute_day",
+    "purchase_share",
+    "purchase_ratio",
 ]
 Kind = Literal["band", "at_most", "first_month"]
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]
@@ -63,6 +66,10 @@ MEASURES: dict[str, str] = {
     "annual_revenue": "the providers' revenue in the month x 12, USD a year",
     "compute_share": "the share of the providers' inference compute (H100e) in one channel",
     "tokens_per_compute_day": "tokens the providers served per H100e of their compute, per day",
+    "purchase_share": "the share of the accelerators the providers bought in the window that came "
+    "through one channel",
+    "purchase_ratio": "what the providers spent on one channel's accelerators a month in the "
+    "window over the same in versus_window",
 }
 """What each measure is, for docs and errors."""
 
@@ -122,7 +129,9 @@ class Target(BaseModel):
     versus: str | None = None
     """The second group of a ratio or a crossing."""
     channel: Channel | None = None
-    """The channel of a ``compute_share`` target: legal, domestic, smuggled or remote."""
+    """The channel of a ``compute_share`` or purchase target: legal, domestic, smuggled, remote."""
+    versus_window: str | None = None
+    """The months a ``purchase_ratio`` target compares its window with (``FROM..TO``)."""
     window: str | None = None
     """``YYYY-MM`` or ``YYYY-MM..YYYY-MM``; a first-month target may search the whole run."""
     kind: Kind = "band"
@@ -147,7 +156,7 @@ class Target(BaseModel):
             )
         return name
 
-    @field_validator("window")
+    @field_validator("window", "versus_window")
     @classmethod
     def _window_form(cls, text: str | None) -> str | None:
         if text is not None:
@@ -169,8 +178,18 @@ class Target(BaseModel):
             problems.append(f"versus: a {self.measure} {self.kind} target compares two groups")
         if not compares and self.versus is not None:
             problems.append(f"versus: only {', '.join(RATIOS)} and first_month targets take it")
-        if (self.measure == "compute_share") != (self.channel is not None):
-            problems.append("channel: a compute_share target names one, and only it takes one")
+        by_channel = ("compute_share", "purchase_share", "purchase_ratio")
+        if (self.measure in by_channel) != (self.channel is not None):
+            problems.append(
+                f"channel: a {self.measure} target names one, and only "
+                f"{', '.join(by_channel)} targets take one"
+            )
+        if self.measure in ("purchase_share", "purchase_ratio") and self.channel == "remote":
+            problems.append("channel: remote compute is rented, not bought")
+        if (self.measure == "purchase_ratio") != (self.versus_window is not None):
+            problems.append(
+                "versus_window: a purchase_ratio target compares two windows, and only it does"
+            )
         if self.measure in PROVIDER_MEASURES and self.population != "all":
             problems.append(
                 f"population: {self.measure} counts each lab's own sales and compute in every "
@@ -262,6 +281,17 @@ class Target(BaseModel):
             Unmeasurable: the run lacks a month of the window or a figure the measure needs.
         """
         dates = self.dates
+        if self.measure == "purchase_share":
+            part, total = purchases(run, self.providers, self.channel, "units")
+            return _window_sum(part, dates) / _window_sum(total, dates)
+        if self.measure == "purchase_ratio":
+            usd, _ = purchases(run, self.providers, self.channel, "usd")
+            base = Window.parse(self.versus_window)
+            return (
+                _window_sum(usd, dates)
+                / len(dates.months)
+                / (_window_sum(usd, base) / len(base.months))
+            )
         if self.measure == "volume_growth":
             tokens = group_series(run, self.measure, self.population, self.providers)
             start, end = (_at(tokens, month) for month in (dates.first, dates.last))
@@ -313,7 +343,7 @@ class Target(BaseModel):
             return f"${value / 1e9:,.2f}bn/yr"
         if self.measure == "tokens_per_compute_day":
             return f"{value / 1e9:,.3f}B/day"
-        if self.measure == "revenue_ratio":
+        if self.measure in ("revenue_ratio", "purchase_ratio"):
             return f"{value:,.3f}x"
         return f"{value:,.1f}x"
 
@@ -323,6 +353,11 @@ class Target(BaseModel):
         if self.kind == "at_most":
             return f"at most {self.format_value(high)}"
         return f"{self.format_value(low)} to {self.format_value(high)}"
+
+
+def _window_sum(series: pd.Series, window: Window) -> float:
+    """The sum of the window's monthly values; unmeasurable if the run misses a month."""
+    return float(sum(_at(series, month) for month in window.months))
 
 
 def _at(series: pd.Series, month: str) -> float:

@@ -43,6 +43,8 @@ class Constraints:
         barrings: API restrictions on developers.
         energy_multiplier: multiplier on providers' electricity prices.
         extra_lead_months: extra months before new chips serve (permitting, power).
+        foreign_chip_refusal: share of its providers' purchases of foreign-made chips that a
+            jurisdiction's own government steers to other chips (Beijing's measures).
     """
 
     banned_tiers: dict[str, set[str]] = field(
@@ -66,6 +68,9 @@ class Constraints:
     )
     extra_lead_months: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0)
+    )
+    foreign_chip_refusal: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0.0)
     )
 
     def chip_banned(self, buyer: str, chip: str, control_tier: str) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from policies.api_restriction import ApiRestriction
 from policies.base import Policy
+from policies.beijing_measures import BeijingMeasures
 from policies.energy_price import EnergyPrice
 from policies.engine import ActivePolicy
 from policies.export_ban import ExportBan
@@ -31,6 +32,7 @@ BUILT_IN: tuple[type[Policy], ...] = (
     ApiRestriction,
     EnergyPrice,
     Permitting,
+    BeijingMeasures,
 )
 
 

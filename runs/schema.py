@@ -25,9 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from vocabulary.metrics import METRICS, Level, Unit
+from vocabulary.metrics import METRICS, OWNED_CHANNELS, Level, Unit
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """Bumped with every change of the tables, each with its Alembic revision in
 ``runs/migrations/versions`` (numbered like the version); stored in ``store_meta`` too."""
 
@@ -72,7 +72,14 @@ class Run(Base):
     """Labels for grouping runs, e.g. ``validation`` for the runs of ``sim validate``."""
 
 
-ADDED_LATER: dict[tuple[Level, str], int] = {(Level.SEGMENT, "spend_usd"): 5}
+ADDED_LATER: dict[tuple[Level, str], int] = {
+    (Level.SEGMENT, "spend_usd"): 5,
+    **{
+        (Level.PROVIDER, f"bought_{channel}_{unit}"): 8
+        for channel in OWNED_CHANNELS
+        for unit in ("units", "usd")
+    },
+}
 """Metric columns added to a history table after its first version, by level and name, with the
 schema version that added them: NULL in the rows of runs stored before, so nullable whatever
 their table."""

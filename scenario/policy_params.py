@@ -24,8 +24,8 @@ from pydantic import (
     model_validator,
 )
 
-from scenario.fields import Label, Section
-from vocabulary.calendar import parse_month
+from scenario.fields import Label, Month, Section, Share
+from vocabulary.calendar import format_month, parse_month
 from vocabulary.errors import InputError, describe_validation_error
 from vocabulary.regions import CONTROL_TIERS, DevRegion, Jurisdiction
 
@@ -262,6 +262,32 @@ class PermittingParams(PolicyParams):
     extra_months: int = Field(12, ge=0, le=120, description="months added when fully on")
 
 
+class BeijingMeasuresParams(PolicyParams):
+    """Beijing's own measures against foreign chips: how much of their purchase it steers away."""
+
+    refusal: dict[Month, Share] = Field(
+        default_factory=lambda: {"2025-08": 0.98, "2025-11": 1.0, "2026-01": 0.7, "2026-05": 1.0},
+        min_length=1,
+        description="share of Chinese providers' purchases of foreign-made chips given up, from "
+        "each month on (a step at each date): guidance against H20 purchases from 2025-08 "
+        "(Nvidia's H20 China revenue ~$50m in Aug-Oct 2025 against $4.6bn in Feb-Apr, 1%, "
+        "SOURCES 12, H; 0.98, range 0.9-1.0, part of the fall may be buyers' own caution); "
+        "foreign chips banned in state-funded data centres from 2025-11 (SOURCES 12, M; 1.0 "
+        "guess); H200 approvals for ByteDance, Alibaba and Tencent "
+        "from 2026-01 on condition of domestic purchases (SOURCES 12, M; 0.7 guess, range "
+        "0.5-0.9); Nvidia's guide for May-Jul 2026 assumes no China data-centre revenue "
+        "(SOURCES 12, M; 1.0)",
+    )
+    buyers: list[Jurisdiction] = Field(
+        default_factory=lambda: ["CN"], min_length=1, description="jurisdictions that steer"
+    )
+
+    def refusal_at(self, month: int) -> float:
+        """The share refused in ``month``: the latest dated step at or before it, else 0."""
+        started = [parse_month(m) for m in self.refusal if parse_month(m) <= month]
+        return self.refusal[format_month(max(started))] if started else 0.0
+
+
 BUILT_IN: Mapping[str, type[PolicyParams]] = {
     "export_ban": ExportBanParams,
     "export_licence": ExportLicenceParams,
@@ -270,6 +296,7 @@ BUILT_IN: Mapping[str, type[PolicyParams]] = {
     "api_restriction": ApiRestrictionParams,
     "energy_price": EnergyPriceParams,
     "permitting": PermittingParams,
+    "beijing_measures": BeijingMeasuresParams,
 }
 """The parameters of each built-in policy, by the policy's name."""
 

@@ -80,7 +80,9 @@ def run_chip_market(
     available = np.flatnonzero(catalogue.available_from <= month)
     cost_per_throughput = catalogue.price_usd / catalogue.tokens_per_s
     _allocate_smuggled(requests, catalogue, constraints, available, cost_per_throughput, supply)
-    _allocate_purchases(requests, catalogue, banned, available, cost_per_throughput, month, supply)
+    _allocate_purchases(
+        requests, catalogue, constraints, banned, available, cost_per_throughput, month, supply
+    )
 
     for request in requests:
         _place_orders(request, catalogue, constraints, month, supply)
@@ -125,6 +127,7 @@ def _allocate_smuggled(
 def _allocate_purchases(
     requests: list[_Request],
     catalogue: ChipCatalogue,
+    constraints: Constraints,
     banned: dict[str, np.ndarray],
     available: np.ndarray,
     cost_per_throughput: np.ndarray,
@@ -133,15 +136,24 @@ def _allocate_purchases(
 ) -> None:
     """Fill the remaining gaps from legal and domestic chips, cheapest first, in rounds.
 
-    In round k every provider with a gap left asks its k-th cheapest chip for all of it; a chip
-    with capped output is shared pro rata among that round's askers. ``banned`` holds each
-    buying jurisdiction's (C,) banned chips this month.
+    In round k every provider with a gap left asks its k-th cheapest chip for all of it, of
+    foreign-made chips together at most the share of the month's gap its own government does not
+    refuse (``constraints.foreign_chip_refusal``); a chip with capped output is shared pro rata
+    among that round's askers. ``banned`` holds each buying jurisdiction's (C,) banned chips
+    this month.
     """
     cheapest_first = available[np.argsort(cost_per_throughput[available], kind="stable")].tolist()
     by_buyer = {
         buyer: _options(cheapest_first, catalogue, buyer, chips) for buyer, chips in banned.items()
     }
     options = {i: by_buyer[r.provider.spec.jurisdiction] for i, r in enumerate(requests)}
+    index = {id(r): i for i, r in enumerate(requests)}
+    # the capacity each provider may still buy from abroad: its own government's refusal
+    # (Beijing's measures) holds back that share of the month's gap, whichever chips fill it
+    foreign_allowance = [
+        (1.0 - constraints.foreign_chip_refusal[r.provider.spec.jurisdiction]) * r.gap
+        for r in requests
+    ]
     remaining_output = {
         c: output * supply.national_supply_share
         for c in available
@@ -152,7 +164,11 @@ def _allocate_purchases(
         for i, request in enumerate(requests):
             if request.gap > 0 and round_ < len(options[i]):
                 chip = options[i][round_]
-                asks[chip].append((request, request.gap / request.per_unit[chip]))
+                wanted = request.gap
+                if catalogue.made_in[chip] != request.provider.spec.jurisdiction:
+                    wanted = min(wanted, foreign_allowance[i])
+                if wanted > 0:
+                    asks[chip].append((request, wanted / request.per_unit[chip]))
         if not asks:  # gaps only shrink: no later round has askers either
             break
         for chip, rows in asks.items():
@@ -163,9 +179,11 @@ def _allocate_purchases(
                 remaining_output[chip] = max(0.0, remaining_output[chip] - total * ratio)
             for request, units in rows:
                 got = units * ratio
-                channel = catalogue.channel_for(chip, request.provider.spec.jurisdiction)
-                request.allocations.append((chip, channel, got))
+                buyer = request.provider.spec.jurisdiction
+                request.allocations.append((chip, catalogue.channel_for(chip, buyer), got))
                 request.gap -= got * request.per_unit[chip]
+                if catalogue.made_in[chip] != buyer:
+                    foreign_allowance[index[id(request)]] -= got * request.per_unit[chip]
 
 
 def _options(

@@ -19,6 +19,7 @@ from agents.provider import ProviderSnapshot
 from policies.engine import PolicyEvent
 from simulator.clearing import Clearing
 from vocabulary.calendar import format_month
+from vocabulary.metrics import OWNED_CHANNELS
 from vocabulary.regions import CHANNELS, CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
 
 
@@ -206,6 +207,11 @@ def record_step(
         "developers": developers_by_provider,
         "share_global": _shares(served_global, np.full(n_prov, served_global.sum())),
         **{f"compute_{channel}": compute[:, c] for c, channel in enumerate(CHANNELS)},
+        **{
+            f"bought_{channel}_{unit}": bought[:, c]
+            for c, channel in enumerate(OWNED_CHANNELS)
+            for unit, bought in (("units", providers.bought_units), ("usd", providers.bought_usd))
+        },
     }
     provider_rows = table_rows(columns)
 

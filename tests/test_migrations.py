@@ -68,11 +68,16 @@ def test_store_at_first_schema_version_is_migrated_and_its_run_survives(
 
     after = backend.snapshot()
     for table in HISTORY:
-        if table != "segment_steps":
+        if table not in ("segment_steps", "provider_steps"):
             assert after["rows"][table] == before["rows"][table], table
     # version 5 added segment_steps.spend_usd: NULL for the runs stored before
     (old_segment,), (new_segment,) = before["rows"]["segment_steps"], after["rows"]["segment_steps"]
     assert new_segment == (*old_segment, None)
+    # version 8 added six purchase columns to provider_steps: NULL for the runs stored before
+    purchases = (None,) * 6
+    assert after["rows"]["provider_steps"] == [
+        (*row, *purchases) for row in before["rows"]["provider_steps"]
+    ]
     (old_run,), (new_run,) = before["rows"]["runs"], after["rows"]["runs"]
     assert new_run[: len(old_run)] == old_run
     assert json.loads(new_run[-1]) == []

@@ -201,9 +201,10 @@ def test_weekly_demand_grows_by_the_monthly_factor_per_month() -> None:
     With no price response and one growth rate everywhere, total demand is the starting demand
     times the growth index: 52 weeks grow it by (1 + g) ** (52 x 7 / 30.4375).
     """
+    every_year = "{2024 = 0.1, 2025 = 0.1, 2026 = 0.1, 2027 = 0.1}"  # a table changes those named
     settings = {
-        "demand.growth_global": "{2024 = 0.1}",
-        "demand.growth_china": "{2024 = 0.1}",
+        "demand.growth_global": every_year,
+        "demand.growth_china": every_year,
         "demand.price_elasticity": (
             "{indie = 0.0, startup = 0.0, enterprise = 0.0, government = 0.0}"
         ),

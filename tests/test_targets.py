@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from experiments.run_tables import RunTables
+from experiments.run_tables import RunTables, Unmeasurable
 from experiments.targets import Target, load_targets
 from experiments.validation import FAILURE_PENALTY, UNMEASURABLE_PENALTY, evaluate, loss
 
@@ -237,7 +237,15 @@ def test_a_window_the_runs_do_not_reach_is_unmeasurable() -> None:
         ({"measure": "revenue_per_token_ratio"}, "versus: a revenue_per_token_ratio band"),
         ({"versus": "US"}, "versus: only revenue_per_token_ratio, revenue_ratio and first_month"),
         ({"measure": "compute_share", "population": "all"}, "channel: a compute_share target"),
-        ({"channel": "remote"}, "channel: a compute_share target names one"),
+        ({"channel": "remote"}, "channel: a token_share target names one, and only"),
+        (
+            {"measure": "purchase_share", "population": "all", "channel": "remote"},
+            "remote compute is rented, not bought",
+        ),
+        (
+            {"measure": "purchase_ratio", "population": "all", "channel": "legal"},
+            "versus_window: a purchase_ratio target compares two windows",
+        ),
         ({"measure": "annual_revenue"}, "population: annual_revenue counts each lab's own"),
         ({"kind": "at_most", "low": 0.1}, "low: not a setting of at_most targets"),
         ({"target": None}, "a band target needs target"),
@@ -267,11 +275,11 @@ def test_a_first_month_target_needs_its_months_and_a_second_group() -> None:
 
 
 def test_the_packaged_targets_are_version_3_as_far_as_the_model_measures() -> None:
-    """T1-T10 (T3 as four and T9 as three rows) and T12, T13, T16-T18; each with its source."""
+    """T1-T10 (T3 as four and T9 as three rows) and T12-T18; each with its source."""
     targets = load_targets()
     assert [t.id for t in targets] == [
         "T1", "T2", "T3a", "T3b", "T3c", "T3d", "T4", "T5", "T6", "T7", "T8",
-        "T9a", "T9b", "T9c", "T10", "T12", "T13", "T16", "T17", "T18",
+        "T9a", "T9b", "T9c", "T10", "T12", "T13", "T14", "T15", "T16", "T17", "T18",
     ]  # fmt: skip
     assert all(t.source for t in targets)
     by_id = {t.id: t for t in targets}
@@ -330,3 +338,62 @@ def test_what_each_lab_sells_and_runs_is_read_from_its_own_rows(fields: dict, ex
     """T12, T13, T16-T18 sum the group's provider rows, every region, as docs/targets.md's SQL."""
     measured = target(population="all", **fields).measure_run(run(providers=own_sales()))
     assert measured == pytest.approx(expected)
+
+
+def purchase_rows() -> pd.DataFrame:
+    """Provider rows of purchases, a month each.
+
+    Chinese labs buy 30 legal and 10 domestic accelerators in the first month, then 0 legal and
+    20 domestic; US labs 5 legal each month. Legal chips cost 100 USD each, domestic ones 50.
+    """
+    rows = []
+    for i, _ in enumerate(MONTHS):
+        for lab, jurisdiction in LABS.items():
+            legal, domestic = (
+                ((30.0, 10.0) if i == 0 else (0.0, 20.0)) if jurisdiction == "CN" else (5.0, 0.0)
+            )
+            rows.append(
+                {
+                    "provider": lab,
+                    "jurisdiction": jurisdiction,
+                    "bought_legal_units": legal,
+                    "bought_legal_usd": legal * 100.0,
+                    "bought_domestic_units": domestic,
+                    "bought_domestic_usd": domestic * 50.0,
+                    "bought_smuggled_units": 0.0,
+                    "bought_smuggled_usd": 0.0,
+                }
+            )
+    return pd.DataFrame(rows, index=[m for m in MONTHS for _ in LABS])
+
+
+def test_purchases_by_channel_are_sums_over_the_window() -> None:
+    """T14 and T15 read purchases over a window.
+
+    T14: units through a channel over all units in the window (a ratio of sums, not a mean of
+    monthly ratios); T15: USD a month in the window over USD a month in ``versus_window``.
+    """
+    tables = run(providers=purchase_rows())
+    share = target(
+        population="all", measure="purchase_share", channel="domestic", window="2025-01..2025-03"
+    )
+    assert share.measure_run(tables) == pytest.approx((20 + 40 + 40) / (60 + 20 + 40 + 40))
+    ratio = target(
+        population="all",
+        measure="purchase_ratio",
+        channel="legal",
+        window="2025-02..2025-03",
+        versus_window="2025-01",
+        kind="at_most",
+        target=None,
+        low=None,
+        high=1.0,
+    )
+    assert ratio.measure_run(tables) == 0.0
+
+
+def test_purchases_are_unmeasurable_on_runs_stored_before_schema_version_8() -> None:
+    """A run without the purchase columns says so rather than reading zero."""
+    share = target(population="all", measure="purchase_share", channel="domestic", window="2025-02")
+    with pytest.raises(Unmeasurable, match="schema version 8"):
+        share.measure_run(run())
