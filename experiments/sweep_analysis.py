@@ -230,6 +230,47 @@ def morris_effects(
     return frame.sort_values("mu_star", ascending=False, ignore_index=True)
 
 
+SMALLEST_SAMPLE = {"sobol": 64, "morris": 10}
+"""The ``N`` below which a sample's indices are too rough to rank parameters: a Sobol base
+sample of 64 (SALib's examples use 1,024; Saltelli et al. 2010 show the estimates settle from
+the hundreds), 10 Morris trajectories (Campolongo et al. 2007 suggest 10 to 50)."""
+_SPREAD = {"sobol": ("S1", "S1_conf"), "morris": ("mu_star", "mu_star_conf")}
+"""Each method's main index and its confidence half-width, as :func:`sensitivity` names them."""
+
+
+def sensitivity_warnings(method: str, n: int, indices: pd.DataFrame) -> list[str]:
+    """What makes ``indices`` (of a ``method``:``n`` sample) too rough to read as they are.
+
+    A sample below :data:`SMALLEST_SAMPLE`, and each parameter whose index has a 95% interval
+    wider than the index itself (the sign and rank then say nothing; intervals under a
+    twentieth of the scale, around an index of about 0, are left alone), or a Sobol index
+    outside 0 to 1, which only sampling error gives.
+    """
+    found = []
+    if n < SMALLEST_SAMPLE[method]:
+        found.append(
+            f"{method}:{n} is a small sample: below {method}:{SMALLEST_SAMPLE[method]} the "
+            "indices are rough; run a larger one"
+        )
+    index, conf = _SPREAD[method]
+    scale = 1.0 if method == "sobol" else float(indices[index].abs().max())  # Sobol's are 0-1
+    rough = indices[(indices[conf] > indices[index].abs()) & (indices[conf] > 0.05 * scale)]
+    if len(rough):
+        found.append(
+            f"the 95% interval of {index} is wider than the index for "
+            f"{', '.join(map(str, rough['parameter']))}: a larger sample would tell whether "
+            "they matter at all"
+        )
+    if method == "sobol":
+        odd = indices[(indices["S1"] < -0.05) | (indices["S1"] > 1.05) | (indices["ST"] > 1.05)]
+        if len(odd):
+            found.append(
+                f"S1 or ST outside 0 to 1 for {', '.join(map(str, odd['parameter']))}: "
+                "sampling error, not an effect; the sample is too small"
+            )
+    return found
+
+
 def sensitivity(sweep: StoredSweep, runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """The sensitivity of ``outcome`` to the sweep's sampled parameters, ranked.
 

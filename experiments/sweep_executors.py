@@ -11,6 +11,7 @@ the same on any executor and any number of workers.
 
 import gc
 import ipaddress
+import logging
 import multiprocessing
 import multiprocessing.context
 import os
@@ -24,6 +25,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent import futures
 from contextlib import contextmanager
+from numbers import Integral
 from typing import Any
 
 import numba
@@ -49,6 +51,8 @@ single runs towards the end, the workers finish together and a stop request wait
 work."""
 MAX_BATCH = 4
 """The most runs sent to a worker in one round trip (each future is one batch)."""
+LOG = logging.getLogger("experiments")
+"""Where an executor says what it did differently from what was asked (fewer workers)."""
 
 
 def batches(tasks: Sequence[Task], workers: int) -> list[list[Task]]:
@@ -219,6 +223,41 @@ def pool_context(method: str) -> multiprocessing.context.BaseContext:
     return SpawnContext() if method == "spawn" else multiprocessing.get_context(method)
 
 
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, which a container may narrow)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def local_workers(asked: int | None, runs: int | None = None) -> int:
+    """How many local processes to start: ``asked``, but no more than the cores or the runs.
+
+    More processes than cores only share the cores, and more than runs have nothing to do;
+    each costs memory and a start (a fork of this process, or a new interpreter). An ask that
+    is lowered is said in one line on the ``experiments`` logger (standard error, unless the
+    program routes logging elsewhere), since the user asked for something else.
+
+    Args:
+        asked: the processes asked for; None for as many as the cores (and runs) allow.
+        runs: the most runs that will be simulated at once; None if not known.
+
+    Raises:
+        InputError: ``asked`` is not a whole number from 1.
+    """
+    whole = isinstance(asked, Integral) and not isinstance(asked, bool)
+    if asked is not None and not (whole and asked >= 1):
+        raise InputError(f"--workers {excerpt(asked)}: expected a whole number of at least 1")
+    have = cores()
+    limit = min(have, max(1, runs)) if runs is not None else have
+    if asked is None or asked <= limit:
+        return asked or limit
+    why = [] if runs is None else [f"{runs} run{'s' if runs != 1 else ''}"]
+    why.append(f"{have} core{'s' if have != 1 else ''}")
+    LOG.warning("--workers %d: using %d (%s)", asked, limit, ", ".join(why))
+    return limit
+
+
 class LocalPool(Executor):
     """A pool of local processes, started at once (see :func:`start_method` for how).
 
@@ -226,11 +265,13 @@ class LocalPool(Executor):
     script calling a sweep, validation or calibration needs no ``__main__`` guard.
 
     Args:
-        workers: number of processes; default the number of cores.
+        workers: number of processes asked for; default the number of cores. No more are
+            started than there are cores, or ``runs`` (see :func:`local_workers`).
+        runs: the most runs the pool will simulate at once, if known.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or os.cpu_count() or 1
+    def __init__(self, workers: int | None = None, runs: int | None = None) -> None:
+        self.workers = local_workers(workers, runs)
         self.description = f"{self.workers} local process{'es' if self.workers > 1 else ''}"
         self.start_method = start_method()
         self._pool = futures.ProcessPoolExecutor(
@@ -323,12 +364,19 @@ class DaskCluster(Executor):
 
 
 def open_executor(
-    workers: int | None, scheduler: str | None, insecure_scheduler: bool = False
+    workers: int | None,
+    scheduler: str | None,
+    insecure_scheduler: bool = False,
+    runs: int | None = None,
 ) -> Executor:
-    """The executor the options ask for: Dask with a scheduler, else a local pool."""
+    """The executor the options ask for: Dask with a scheduler, else a local pool.
+
+    A local pool has no more processes than the cores and ``runs``, the most runs it will
+    simulate at once (see :func:`local_workers`).
+    """
     if scheduler is not None:
         return DaskCluster(scheduler, insecure_scheduler)
-    return LocalPool(workers)
+    return LocalPool(workers, runs)
 
 
 def check_scheduler(address: str, insecure: bool = False) -> tuple[str, str, int]:

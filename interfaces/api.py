@@ -58,6 +58,7 @@ from interfaces.public.scenarios import (
     policies,
     presets,
     scenario,
+    scenario_notes,
     scenario_policies,
     scenario_text,
     setting_value,
@@ -113,6 +114,7 @@ __all__ = [
     "policies",
     "presets",
     "scenario",
+    "scenario_notes",
     "scenario_policies",
     "scenario_text",
     "setting_value",
@@ -186,6 +188,9 @@ _LAZY = {
     "SWEEP_OUTCOMES": ("experiments.sweep_analysis", "OUTCOMES"),
     "SECONDS_PER_STEP": ("experiments.sweep_cost", "SECONDS_PER_STEP"),
     "SECONDS_PER_DEVELOPER_STEP": ("experiments.sweep_cost", "SECONDS_PER_DEVELOPER_STEP"),
+    "SECONDS_PER_RUN": ("experiments.sweep_cost", "SECONDS_PER_RUN"),
+    "SWEEP_SETUP_SECONDS": ("experiments.sweep_cost", "SETUP_SECONDS"),
+    "duration": ("experiments.sweep_cost", "duration"),
     "history_figure": ("interfaces.plot", "history_figure"),
 }
 """Names this module offers from the model and experiments layers, imported on first use
@@ -194,10 +199,11 @@ _LAZY = {
 exceptions a stopped run, sweep or validation raises (``RunInterrupted``, ``SweepInterrupted``,
 ``ValidationInterrupted``: each has ``exit_status``), ``SAMPLE_METHODS`` (what ``sweep``'s
 ``sample`` takes), ``SWEEP_OUTCOMES`` (the outcomes ``load_sweep`` summarises), ``SweepStart``
-(what ``sweep`` tells ``on_start``), ``SECONDS_PER_STEP`` and ``SECONDS_PER_DEVELOPER_STEP``
-(the benchmarked costs its time estimate assumes), and ``history_figure`` (the four-panel
-figure of ``sim plot``: shares, prices, compute, Chinese channels; matplotlib is slow to
-import)."""
+(what ``sweep`` tells ``on_start``), ``SECONDS_PER_STEP``, ``SECONDS_PER_DEVELOPER_STEP``,
+``SECONDS_PER_RUN`` and ``SWEEP_SETUP_SECONDS`` (the measured costs its time estimate
+assumes), ``duration`` (seconds in the words the estimates use), and ``history_figure``
+(the four-panel figure of ``sim plot``: shares, prices, compute, Chinese channels; matplotlib
+is slow to import)."""
 
 
 def __getattr__(name: str) -> Any:

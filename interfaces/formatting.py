@@ -8,9 +8,10 @@ next scale is written in it.
 """
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
-from vocabulary.metrics import Unit, metric
+from vocabulary.metrics import Level, Unit, metric
 
 SCALES: tuple[tuple[float, str], ...] = (
     (1e15, "quadrillion"),
@@ -23,6 +24,9 @@ SCALES: tuple[tuple[float, str], ...] = (
 
 SIGNIFICANT = 4
 """Significant digits of a scaled count: ``1.027 million``, ``42.90 quadrillion``."""
+
+REACHES = 1 - 0.5 * 10**-SIGNIFICANT
+"""A count reaches a scale when it is at least this many of it: rounded, it reads ``1.000``."""
 
 
 def _significant(value: float) -> str:
@@ -39,13 +43,26 @@ def scaled(value: float) -> str:
     """
     if value == 0:
         return "0"
-    reaches = 1 - 0.5 * 10**-SIGNIFICANT  # rounds to 1.000
     for size, word in SCALES:
-        if abs(value) / size >= reaches:
+        if abs(value) / size >= REACHES:
             return f"{_significant(value / size)} {word}"
-    if abs(value) >= reaches:
+    if abs(value) >= REACHES:
         return _significant(value)
     return f"{value:.3g}"
+
+
+def scaled_column(values: Sequence[float]) -> tuple[str, list[str]]:
+    """Counts of one table column in one scale: the scale's word and each value in it.
+
+    The scale is the one the column's largest value reaches, so rows compare digit by digit
+    (``6.487`` and ``0.412`` quadrillion, not ``6,487,372.6`` and ``412,001.9`` billion); the
+    largest keeps :data:`SIGNIFICANT` digits and the others its decimals. The word is ``""``
+    for counts below a thousand.
+    """
+    largest = max((abs(v) for v in values if not math.isnan(v)), default=0.0)
+    size, word = next(((s, w) for s, w in SCALES if largest / s >= REACHES), (1.0, ""))
+    decimals = max(0, SIGNIFICANT - 1 - math.floor(math.log10(max(largest / size, 1.0))))
+    return word, [f"{value / size:,.{decimals}f}" for value in values]
 
 
 def fmt(value: Any, unit: Unit) -> str:
@@ -71,25 +88,50 @@ def fmt(value: Any, unit: Unit) -> str:
     return f"{value:,.2f}"
 
 
+UNIT_HINTS: dict[Unit, str] = {
+    Unit.TOKENS: "per month",
+    Unit.PRICE: "$/M tokens",
+    Unit.H100E: "H100e",
+    Unit.POWER_PRICE_MULTIPLE: "x electricity price",
+    Unit.USD_PER_MONTH: "per month",
+    Unit.KWH: "per month",
+    Unit.CAPABILITY: "AA index points",
+    Unit.HHI: "0-10,000",
+    Unit.SECONDS: "seconds",
+}
+"""What a figure's cell does not say of its unit (``$0.123`` is per million tokens), said in
+brackets after its label."""
+
+
+def row_label(name: str, level: Level = Level.MARKET) -> str:
+    """A metric's label from the metric list, with the part of its unit its cells do not say.
+
+    ``Price, Chinese providers ($/M tokens)``; a share's cells say ``%`` themselves.
+    """
+    shown = metric(name, level)
+    hint = UNIT_HINTS.get(shown.unit)
+    return f"{shown.label} ({hint})" if hint else shown.label
+
+
 SUMMARY_ROWS: tuple[tuple[str, str, Unit], ...] = tuple(
-    (label, name, metric(name).unit)
-    for label, name in (
-        ("Chinese share of all tokens", "cn_share"),
-        ("Chinese share, developers outside China", "cn_share_global"),
-        ("Chinese share, developers in China", "cn_share_china"),
-        ("Tokens served per month", "tokens_total"),
-        ("Price, Chinese providers ($/M tokens)", "price_cn"),
-        ("Price, US providers ($/M tokens)", "price_us"),
-        ("Compute, Chinese providers (H100e)", "compute_cn"),
-        ("  of which bought legally", "compute_cn_legal"),
-        ("  of which smuggled", "compute_cn_smuggled"),
-        ("  of which domestic chips", "compute_cn_domestic"),
-        ("  of which rented abroad", "compute_cn_remote"),
-        ("Compute, US providers (H100e)", "compute_us"),
-        ("Compute, EU providers (H100e)", "compute_eu"),
-        ("Value added per kWh, Chinese providers (x electricity price)", "value_added_per_kwh_cn"),
+    (row_label(name), name, metric(name).unit)
+    for name in (
+        "cn_share",
+        "cn_share_global",
+        "cn_share_china",
+        "tokens_total",
+        "price_cn",
+        "price_us",
+        "compute_cn",
+        "compute_cn_legal",
+        "compute_cn_smuggled",
+        "compute_cn_domestic",
+        "compute_cn_remote",
+        "compute_us",
+        "compute_eu",
+        "value_added_per_kwh_cn",
     )
 )
 """The main outcomes of a run, as (label, market metric, its unit): what ``sim run``,
-``sim runs show``, ``sim runs compare`` and the dashboard's stored-runs table show. A label
-names the unit its values do not carry themselves."""
+``sim runs show``, ``sim runs compare`` and the dashboard's stored-runs table show, each under
+its label in the metric list (:func:`row_label`)."""

@@ -30,6 +30,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentF
 from interfaces.formatting import SCALES
 from interfaces.public.stored_runs import StoredRun, step_label
 from vocabulary.errors import InputError
+from vocabulary.metrics import metric
 
 
 def shown_literally(*texts: Text) -> None:
@@ -107,7 +108,8 @@ CHANNEL_SERIES: tuple[Series, ...] = (
 )
 """Chinese providers' compute by channel."""
 
-SHARE_TITLE = "Chinese share of tokens, developers outside China"
+SHARE_TITLE = metric("cn_share_global").label
+"""The share panel's title: the metric's label, as every table and chart names it."""
 PRICE_UNIT = "USD per million tokens"
 COMPUTE_UNIT = "H100-equivalents"
 
@@ -150,18 +152,22 @@ class Quantity:
     unit: str
 
 
-QUANTITIES: tuple[Quantity, ...] = (
-    Quantity("cn_share_global", SHARE_TITLE, "share"),
-    Quantity("price_cn", "Price, Chinese providers", PRICE_UNIT),
-    Quantity("price_us", "Price, US providers", PRICE_UNIT),
-    Quantity("compute_cn", "Compute, Chinese providers", COMPUTE_UNIT),
-    Quantity("compute_us", "Compute, US providers", COMPUTE_UNIT),
-    Quantity("compute_cn_legal", "Chinese compute bought legally", COMPUTE_UNIT),
-    Quantity("compute_cn_domestic", "Chinese compute on domestic chips", COMPUTE_UNIT),
-    Quantity("compute_cn_smuggled", "Chinese compute on smuggled chips", COMPUTE_UNIT),
-    Quantity("compute_cn_remote", "Chinese compute rented abroad", COMPUTE_UNIT),
+QUANTITIES: tuple[Quantity, ...] = tuple(
+    Quantity(column, metric(column).label, unit)
+    for column, unit in (
+        ("cn_share_global", "share"),
+        ("price_cn", PRICE_UNIT),
+        ("price_us", PRICE_UNIT),
+        ("compute_cn", COMPUTE_UNIT),
+        ("compute_us", COMPUTE_UNIT),
+        ("compute_cn_legal", COMPUTE_UNIT),
+        ("compute_cn_domestic", COMPUTE_UNIT),
+        ("compute_cn_smuggled", COMPUTE_UNIT),
+        ("compute_cn_remote", COMPUTE_UNIT),
+    )
 )
-"""The panels of several runs, one quantity each, three by three, on linear axes."""
+"""The panels of several runs, one quantity each, three by three, on linear axes, each titled
+with the quantity's label in the metric list."""
 
 RUN_COLOURS = (
     "#1b9e77",

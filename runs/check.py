@@ -38,6 +38,8 @@ from runs.store import UNREADABLE, RunStore
 
 EXAMPLE_IDS = 3
 """How many ids of damaged rows a problem names (then how many more there are)."""
+RESTORE = "restore it from a backup"
+"""What to do about damage done outside ``sim``."""
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,14 @@ class Problem:
     Attributes:
         where: a table (``market_steps``), a column (``runs.created_at``) or a run (``run 3``).
         what: what is wrong, in a few words.
+        remedy: what the user can do about it: restore damage from a backup, but upgrade
+            the store (older) or the package (newer) for a schema of another version, where
+            nothing need be wrong with the data.
     """
 
     where: str
     what: str
+    remedy: str = RESTORE
 
     def __str__(self) -> str:
         return f"{self.where}: {self.what}"
@@ -103,8 +109,15 @@ def _version_problems(connection: Connection) -> list[Problem]:
     try:
         version = schema_version(connection)
     except UnknownSchema as unknown:
-        found = "none" if unknown.revision is None else repr(unknown.revision)
-        return [Problem("schema version", f"{found}, not one of token-market-sim's")]
+        if unknown.revision is None:
+            return [Problem("schema version", "none, not one of token-market-sim's")]
+        return [
+            Problem(
+                "schema version",
+                f"{unknown.revision!r}, not one this package knows",
+                f"upgrade token-market-sim if a newer one wrote it, else {RESTORE}",
+            )
+        ]
     if version is None:
         return [Problem("runs", "table is missing: this is not a run store")]
     if version < SCHEMA_VERSION:
@@ -113,6 +126,7 @@ def _version_problems(connection: Connection) -> list[Problem]:
                 "schema version",
                 f"{version}, older than this package's {SCHEMA_VERSION}: "
                 "`sim db upgrade` migrates it",
+                "back it up, then run `sim db upgrade`",
             )
         ]
     if version > SCHEMA_VERSION:
@@ -120,6 +134,7 @@ def _version_problems(connection: Connection) -> list[Problem]:
             Problem(
                 "schema version",
                 f"{version}, newer than this package's {SCHEMA_VERSION}: upgrade token-market-sim",
+                "upgrade token-market-sim to read it (nothing else was checked)",
             )
         ]
     return []

@@ -1,9 +1,14 @@
-"""Writing a stored run out as files other tools read: one file per history table.
+"""Writing a stored run out as files other tools read: one file per table of the run.
 
 Each table file holds the run's rows exactly as the database has them (``run_id``, ``step``,
 ``month`` as ``YYYY-MM``, then the metrics), so ``pandas.read_parquet`` or any CSV reader gets
-the same rows as ``SELECT * FROM market_steps WHERE run_id = N``; ``run-N.json`` beside them
-holds the run itself: name, seed, status, versions, scenario and policies.
+the same rows as ``SELECT * FROM market_steps WHERE run_id = N`` (``developer_steps``, the
+rows ``--developer-history`` kept, has no month: ``run_id``, ``step``, ``developer``,
+``provider``, ``tokens``; a header alone for a run without them); ``run-N.json`` beside them
+holds the run itself: name, seed, status, versions, scenario and policies. One exception, in
+CSV only: a text cell that a spreadsheet would take for a formula (a provider named
+``=HYPERLINK(...)``) starts with ``'`` (:func:`vocabulary.text.spreadsheet_safe`); JSON and
+parquet keep every value as stored.
 """
 
 import json
@@ -11,19 +16,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from runs.load import StoredRun
-from runs.schema import HISTORY_TABLES
+from runs.load import RUN_TABLES, StoredRun
 from runs.store import StoreError
+from vocabulary.text import spreadsheet_safe
 
 FORMATS = ("csv", "parquet")
 
 
 def table_rows(run: StoredRun, name: str) -> pd.DataFrame:
-    """A history table of ``run`` in the database's own layout (without the row ids)."""
+    """A table of ``run`` in the database's own layout (without the row ids)."""
     frame = run.table(name).reset_index()
     frame["month"] = frame["month"].astype(str)
     frame.insert(0, "run_id", run.id)
-    order = [c.name for c in HISTORY_TABLES[name].columns if c.name != "id"]
+    order = [c.name for c in RUN_TABLES[name].columns if c.name != "id"]
     return frame[order]
 
 
@@ -49,8 +54,9 @@ def run_record(run: StoredRun) -> dict:
 
 
 def export_run(run: StoredRun, folder: Path, fmt: str, overwrite: bool = False) -> list[Path]:
-    """Write ``run-N.json`` and ``run-N-TABLE.csv`` (or ``.parquet``) for each history table.
+    """Write ``run-N.json`` and ``run-N-TABLE.csv`` (or ``.parquet``) for each run table.
 
+    The tables are :data:`runs.load.RUN_TABLES`: the history tables and ``developer_steps``.
     The folder is created if missing. Files of the same run already there are replaced only
     with ``overwrite``: an earlier export may be all that is left of a deleted run.
 
@@ -64,7 +70,7 @@ def export_run(run: StoredRun, folder: Path, fmt: str, overwrite: bool = False) 
     if fmt not in FORMATS:
         raise StoreError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     record = folder / f"run-{run.id}.json"
-    tables = {name: folder / f"run-{run.id}-{name}.{fmt}" for name in HISTORY_TABLES}
+    tables = {name: folder / f"run-{run.id}-{name}.{fmt}" for name in RUN_TABLES}
     if not overwrite:
         for path in (record, *tables.values()):
             if path.exists():
@@ -76,7 +82,7 @@ def export_run(run: StoredRun, folder: Path, fmt: str, overwrite: bool = False) 
         for name, path in tables.items():
             rows = table_rows(run, name)
             if fmt == "csv":
-                rows.to_csv(path, index=False)
+                spreadsheet_safe(rows).to_csv(path, index=False)
             else:
                 rows.to_parquet(path, index=False)
             written.append(path)

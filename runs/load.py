@@ -15,7 +15,7 @@ Example::
     run.market_steps["cn_share_global"].plot()
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -30,12 +30,14 @@ import simulator
 from runs.schema import (
     HISTORY_TABLES,
     RUN_STATUSES,
+    DeveloperStep,
     Run,
     Sweep,
     SweepRun,
 )
 from runs.store import UNREADABLE, RunStore, StoreError, effective_status
 from scenario.scenario import Scenario
+from vocabulary.calendar import format_month
 from vocabulary.clock import StepClock
 from vocabulary.errors import InputError, describe_validation_error
 from vocabulary.text import check_name, printable
@@ -44,6 +46,9 @@ _NOT_LOADED = ("id", "run_id")
 """Columns every history table has that say nothing about the run once it is loaded."""
 DAMAGED = "damaged"
 """The status :func:`list_runs` gives a row it cannot read (changed outside ``sim``)."""
+RUN_TABLES: dict[str, Table] = {**HISTORY_TABLES, "developer_steps": DeveloperStep.__table__}
+"""Every per-step table a run may have rows in: the history tables, then the per-developer
+rows that ``--developer-history`` adds (outside the digest, hence not a history table)."""
 
 
 def open_store(db: str | None = None) -> RunStore:
@@ -65,6 +70,7 @@ def list_runs(
     policy: str | None = None,
     status: str | None = None,
     sweep: int | str | None = None,
+    tag: str | None = None,
     limit: int | None = None,
 ) -> pd.DataFrame:
     """Stored runs, newest first, one row each, indexed by run id.
@@ -77,6 +83,7 @@ def list_runs(
         status: keep runs with this status; a ``running`` run whose process is gone counts as
             ``interrupted``, as in ``sim runs list``.
         sweep: keep the runs of this sweep (its id, or its name; see ``sim sweep list``).
+        tag: keep runs with this label among their tags (``sim run --tag``).
         limit: keep only the newest ``limit`` runs that pass the filters.
 
     Returns:
@@ -105,48 +112,90 @@ def list_runs(
     ]
     rows: list[dict[str, Any]] = []
     if store.exists:
-        for text, what in ((name, "run name"), (sweep, "sweep name")):
-            if isinstance(text, str):
-                check_name(text, what)  # text no run or sweep can be named, nor stored
-        query = select(Run).order_by(Run.id.desc())
-        if name is not None:
-            query = query.where(Run.name == name)
-        if sweep is not None:
-            query = query.where(
-                Run.id.in_(
-                    select(SweepRun.run_id)
-                    .join(Sweep)
-                    .where(Sweep.id == sweep if isinstance(sweep, int) else Sweep.name == sweep)
-                )
-            )
+        query = select(Run).where(*_run_filters(name, sweep)).order_by(Run.id.desc())
+        keep = _Filters(policy, status, tag)
         with store.reading("runs") as session:
             try:
-                rows = _listed(map(listing_row, session.scalars(query)), policy, status, limit)
+                rows = _listed(map(listing_row, session.scalars(query)), keep, limit)
             except UNREADABLE:
                 session.rollback()
                 # Some row cannot be read: list the others, and that one as damaged.
                 ids = list(session.scalars(query.with_only_columns(Run.id)))
                 listings = (_listing_or_damage(store, session, run_id) for run_id in ids)
-                rows = _listed(listings, policy, status, limit)
+                rows = _listed(listings, keep, limit)
     frame = pd.DataFrame(rows, columns=["run_id", *columns])
     return frame.set_index("run_id")
 
 
+def count_runs(
+    store: RunStore,
+    *,
+    name: str | None = None,
+    sweep: int | str | None = None,
+    tag: str | None = None,
+) -> int:
+    """How many runs :func:`list_runs` lists with these filters and no limit.
+
+    Without ``tag`` the database counts them, reading no run's row, so a listing can say how
+    many more there are at no cost however large the store.
+    """
+    if tag is not None:
+        return len(list_runs(store, name=name, sweep=sweep, tag=tag))
+    if not store.exists:
+        return 0
+    query = select(func.count()).select_from(Run).where(*_run_filters(name, sweep))
+    with store.reading("runs") as session:
+        return session.scalar(query)
+
+
+def _run_filters(name: str | None, sweep: int | str | None) -> list[Any]:
+    """The filters of :func:`list_runs` that the database applies, as ``WHERE`` clauses.
+
+    Raises:
+        InputError: a name no run or sweep can have (nor be stored with).
+    """
+    for text, what in ((name, "run name"), (sweep, "sweep name")):
+        if isinstance(text, str):
+            check_name(text, what)
+    clauses = []
+    if name is not None:
+        clauses.append(Run.name == name)
+    if sweep is not None:
+        of_sweep = Sweep.id == sweep if isinstance(sweep, int) else Sweep.name == sweep
+        clauses.append(Run.id.in_(select(SweepRun.run_id).join(Sweep).where(of_sweep)))
+    return clauses
+
+
+@dataclass(frozen=True)
+class _Filters:
+    """The filters of :func:`list_runs` that each listed row passes or not, in Python.
+
+    The database cannot tell a killed run from a running one, nor read inside JSON portably.
+    """
+
+    policy: str | None
+    status: str | None
+    tag: str | None
+
+    def passes(self, row: dict[str, Any]) -> bool:
+        """Whether ``row`` passes every filter given; a damaged row always does."""
+        return row["status"] == DAMAGED or (
+            (self.policy is None or self.policy in {*row["policies"].split("+"), *row["kinds"]})
+            and (self.status is None or row["status"] == self.status)
+            and (self.tag is None or self.tag in row["tags"])
+        )
+
+
 def _listed(
-    listings: Iterable[dict[str, Any]], policy: str | None, status: str | None, limit: int | None
+    listings: Iterable[dict[str, Any]], keep: _Filters, limit: int | None
 ) -> list[dict[str, Any]]:
-    """The newest ``limit`` listings with ``policy`` and ``status``; damaged rows unfiltered."""
+    """The newest ``limit`` listings that ``keep`` keeps."""
     rows: list[dict[str, Any]] = []
     for row in listings:
         if limit is not None and len(rows) >= limit:
             break
-        damaged = row["status"] == DAMAGED
-        if not damaged and (
-            (policy is not None and policy not in {*row["policies"].split("+"), *row["kinds"]})
-            or (status is not None and row["status"] != status)
-        ):
-            continue
-        rows.append(row)
+        if keep.passes(row):
+            rows.append(row)
     return rows
 
 
@@ -258,6 +307,19 @@ class StoredRun:
     segment_steps: pd.DataFrame = field(repr=False)
     product_steps: pd.DataFrame = field(repr=False)
     policy_events: pd.DataFrame = field(repr=False)
+    read_developer_steps: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
+    """Reads :attr:`developer_steps`; called once, on first use, since they may be millions."""
+
+    @cached_property
+    def developer_steps(self) -> pd.DataFrame:
+        """The per-developer rows ``--developer-history`` kept; none for a run without them.
+
+        Indexed like the other tables (by month, a weekly run by week), in step and developer
+        order, with columns ``step``, ``developer`` (its index in the population),
+        ``provider`` (its position in the roster, ``scenario_data["providers"]``) and
+        ``tokens`` (tokens per month it was served). Read from the store on first use.
+        """
+        return self.read_developer_steps()
 
     @cached_property
     def scenario(self) -> Scenario:
@@ -297,9 +359,9 @@ class StoredRun:
         return f"run {self.id}: {self.name} (seed {self.seed})"
 
     def table(self, name: str) -> pd.DataFrame:
-        """One of the history tables by its database name (see :data:`HISTORY_TABLES`)."""
-        if name not in HISTORY_TABLES:
-            raise InputError(f"table {name!r}: expected one of {', '.join(HISTORY_TABLES)}")
+        """One of the run's tables by its database name (see :data:`RUN_TABLES`)."""
+        if name not in RUN_TABLES:
+            raise InputError(f"table {name!r}: expected one of {', '.join(RUN_TABLES)}")
         return getattr(self, name)
 
 
@@ -322,18 +384,64 @@ def load_table(store: RunStore, table: Table, run_id: int) -> pd.DataFrame:
     """
     columns = [c for c in table.columns if c.name not in _NOT_LOADED]
     query = select(*columns).where(table.c.run_id == run_id).order_by(table.c.step, table.c.id)
-    with store.reading(f"table {table.name} of run {run_id}") as session:
-        rows = session.execute(query).all()
-        values = zip(*rows, strict=True) if rows else ([] for _ in columns)  # by column: faster
-        frame = pd.DataFrame(
-            {
-                c.name: pd.array(list(v), dtype=_dtype(c))
-                for c, v in zip(columns, values, strict=True)
-            }
-        )
+
+    def by_month(frame: pd.DataFrame) -> pd.DataFrame:
         codes, months = pd.factorize(frame["month"])  # parse each month once, not per row
         frame["month"] = pd.PeriodIndex(months, freq="M").take(codes)
-    return frame.set_index("month")
+        return frame.set_index("month")
+
+    return _read_frame(store, f"table {table.name} of run {run_id}", columns, query, by_month)
+
+
+def _read_frame(
+    store: RunStore,
+    what: str,
+    columns: list[Column],
+    query: Any,
+    indexed: Callable[[pd.DataFrame], pd.DataFrame],
+) -> pd.DataFrame:
+    """The rows ``query`` selects as a frame of ``columns``, typed, then ``indexed``.
+
+    Indexing happens while reading, so a value it cannot parse is a damaged store too.
+
+    Raises:
+        StoreError: the table is missing or holds a value of the wrong type, naming ``what``.
+    """
+    with store.reading(what) as session:
+        rows = session.execute(query).all()
+        values = zip(*rows, strict=True) if rows else ([] for _ in columns)  # by column: faster
+        return indexed(
+            pd.DataFrame(
+                {
+                    c.name: pd.array(list(v), dtype=_dtype(c))
+                    for c, v in zip(columns, values, strict=True)
+                }
+            )
+        )
+
+
+def load_developer_steps(store: RunStore, run_id: int, clock: StepClock) -> pd.DataFrame:
+    """Run ``run_id``'s per-developer rows (:attr:`StoredRun.developer_steps`).
+
+    The table has no month column (it would double the size of a million rows a step), so
+    each row's month comes from its step through the run's calendar.
+
+    Raises:
+        StoreError: the table is missing or holds a value of the wrong type.
+    """
+    table = RUN_TABLES["developer_steps"]
+    columns = [c for c in table.columns if c.name not in _NOT_LOADED]
+    query = (
+        select(*columns).where(table.c.run_id == run_id).order_by(table.c.step, table.c.developer)
+    )
+
+    def by_step(frame: pd.DataFrame) -> pd.DataFrame:
+        codes, steps = pd.factorize(frame["step"])
+        months = pd.PeriodIndex([format_month(clock.month(int(s))) for s in steps], freq="M")
+        frame.index = months.take(codes).rename("month")
+        return by_week(frame, clock) if clock.weekly else frame
+
+    return _read_frame(store, f"table {table.name} of run {run_id}", columns, query, by_step)
 
 
 def stored_clock(scenario: dict[str, Any]) -> StepClock:
@@ -413,7 +521,9 @@ def load_run(store: RunStore, run_id: int) -> StoredRun:
     for name, table in HISTORY_TABLES.items():
         frame = load_table(store, table, run_id)
         fields[name] = by_week(frame, clock) if clock.weekly else frame
-    return StoredRun(**fields)
+    return StoredRun(
+        **fields, read_developer_steps=lambda: load_developer_steps(store, run_id, clock)
+    )
 
 
 @dataclass(frozen=True)
@@ -425,7 +535,8 @@ class RunDetails:
 
     Attributes:
         tags: the labels stored with the run.
-        rows: the number of rows the run has in each history table, by table name.
+        rows: the number of rows the run has in each of :data:`RUN_TABLES`, by table name
+            (``developer_steps`` 0 for a run without per-developer history).
         events: one row per policy change, in step order: ``month`` (``YYYY-MM``), ``policy``,
             ``status``.
         last_market: the last stored ``market_steps`` row (``step``, ``month`` and every
@@ -461,7 +572,7 @@ class RunDetails:
 
     @property
     def history_rows(self) -> int:
-        """The run's rows in all history tables together."""
+        """The run's rows in all its tables together, per-developer rows included."""
         return sum(self.rows.values())
 
 
@@ -482,7 +593,7 @@ def run_details(store: RunStore, run_id: int) -> RunDetails:
             name: session.scalar(
                 select(func.count()).select_from(table).where(table.c.run_id == run_id)
             )
-            for name, table in HISTORY_TABLES.items()
+            for name, table in RUN_TABLES.items()
         }
         changes = session.execute(
             select(events.c.month, events.c.policy, events.c.status)

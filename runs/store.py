@@ -1,11 +1,15 @@
 """Opening a run store, and a run's life in it: started, stepped, finished (or not).
 
-Any SQLAlchemy URL works; a bare path means a SQLite file and ``postgresql://`` means
-PostgreSQL through psycopg 3. SQLite is opened in WAL mode with a busy timeout so readers never
-block the writer and several writers wait their turn; its write transactions start with
-``BEGIN IMMEDIATE`` so that they queue for the lock instead of failing half-way. Each step's
-rows are written in one transaction (``sim run``), so a run that dies keeps every step it
-finished; a run simulated elsewhere (a sweep's) is stored whole in one transaction.
+Any SQLAlchemy URL works; a bare path means a SQLite file and ``postgresql://`` (or libpq's
+``host=... dbname=...`` keyword/value string) means PostgreSQL through psycopg 3; an in-memory
+SQLite database is refused, as nothing stored in it would outlive the command. A SQLite file
+this process may not write (a read-only mount, another user's file) is opened read-only:
+reading works, and a write is refused in one line. SQLite is opened in WAL mode with a busy
+timeout so readers never block the writer and several writers wait their turn; its write
+transactions start with ``BEGIN IMMEDIATE`` so that they queue for the lock instead of failing
+half-way. Each step's rows are written in one transaction (``sim run``), so a run that dies
+keeps every step it finished; a run simulated elsewhere (a sweep's) is stored whole in one
+transaction.
 
 Opening a store checks its schema version (:mod:`runs.migrate`): a fresh database gets the
 schema, an older one is refused with the command that migrates it, a newer one is refused
@@ -23,9 +27,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import chain
+from numbers import Integral
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 from sqlalchemy import (
     Connection,
@@ -40,7 +45,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -78,13 +83,25 @@ UNREADABLE = (SQLAlchemyError, ValueError, TypeError, KeyError, AttributeError)
 """What reading a damaged row raises: a driver error, bad JSON, text where a number belongs."""
 
 
-def resolve_url(db: str | None) -> str:
+def resolve_url(db: str | os.PathLike[str] | None) -> str:
     """The URL to use: ``db``, else ``$SIM_DB``, else ``runs.db``.
 
     A bare path means a SQLite file; ``postgresql://`` and ``postgres://`` (libpq's own forms)
-    mean PostgreSQL through psycopg 3, the driver this package installs.
+    mean PostgreSQL through psycopg 3, the driver this package installs, and so does a libpq
+    keyword/value string (``host=... user=... password=... dbname=...``), which would
+    otherwise become a file named after it, password and all.
+
+    Raises:
+        StoreError: ``db`` is not text or a path, or is a malformed keyword/value string.
     """
-    target = db or os.environ.get(ENV_VAR) or DEFAULT_DB
+    if db is not None and not isinstance(db, str | os.PathLike):
+        raise StoreError(
+            f"db={excerpt(db)}: expected a database URL or a SQLite file path "
+            f"(a str or a path), not {type(db).__name__}"
+        )
+    target = os.fspath(db or os.environ.get(ENV_VAR) or DEFAULT_DB)
+    if is_conninfo(target):
+        return conninfo_url(target)
     scheme, sep, rest = target.partition("://")
     if not sep:
         return f"sqlite:///{Path(target).expanduser()}"
@@ -93,16 +110,105 @@ def resolve_url(db: str | None) -> str:
     return target
 
 
+LIBPQ_KEYWORDS = frozenset(
+    "host hostaddr port dbname user password passfile require_auth channel_binding "
+    "connect_timeout client_encoding options application_name fallback_application_name "
+    "keepalives keepalives_idle keepalives_interval keepalives_count tcp_user_timeout "
+    "replication gssencmode sslmode sslnegotiation requiressl sslcompression sslcert sslkey "
+    "sslpassword sslcertmode sslrootcert sslcrl sslcrldir sslsni requirepeer "
+    "ssl_min_protocol_version ssl_max_protocol_version krbsrvname gsslib gssdelegation service "
+    "target_session_attrs load_balance_hosts".split()
+)
+"""The keywords of a libpq connection string (PostgreSQL's "Parameter Key Words")."""
+_CONNINFO_START = re.compile(r"\s*([a-z_]+)\s*=")
+_CONNINFO_PAIR = re.compile(r"\s*(\w+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|((?:[^\s'\\]|\\.)+))(?=\s|$)")
+"""``keyword = value``, the value single-quoted (``\\'`` and ``\\\\`` escaped) or a run of
+non-blank characters, as libpq reads them."""
+
+
+def is_conninfo(target: str) -> bool:
+    """Whether ``target`` is meant as a libpq keyword/value string, not a file name.
+
+    It is if it starts with a libpq keyword and ``=`` (``host=``, ``dbname=``...), as no
+    sensible SQLite file name does.
+    """
+    start = _CONNINFO_START.match(target)
+    return start is not None and start.group(1) in LIBPQ_KEYWORDS
+
+
+def conninfo_pairs(target: str) -> dict[str, str]:
+    """The keywords and values of a libpq keyword/value string.
+
+    Raises:
+        StoreError: a part that is not ``keyword=value``, or a keyword libpq does not have
+            (the message never quotes a value: it may be the password).
+    """
+    pairs: dict[str, str] = {}
+    position = 0
+    while target[position:].strip():
+        pair = _CONNINFO_PAIR.match(target, position)
+        if pair is None:
+            raise StoreError(
+                f"--db: a libpq connection string, but malformed after "
+                f"{' '.join(f'{key}=' for key in pairs) or 'its start'}: expected "
+                "keyword=value pairs separated by spaces (quote a value with spaces: "
+                "password='a b'), or a postgresql:// URL"
+            )
+        keyword, quoted, plain = pair.groups()
+        if keyword not in LIBPQ_KEYWORDS:
+            raise StoreError(
+                f"--db: a libpq connection string, but {excerpt(keyword)} is not a libpq "
+                "keyword (host, port, user, password, dbname, sslmode, ...)"
+            )
+        pairs[keyword] = re.sub(r"\\(.)", r"\1", quoted if quoted is not None else plain)
+        position = pair.end()
+    return pairs
+
+
+def conninfo_url(target: str) -> str:
+    """The ``postgresql+psycopg://`` URL of a libpq keyword/value string.
+
+    The user, password and database go where a URL has them, and so do one host and a
+    numeric port; anything else (a socket folder, several hosts, ``sslmode``, a password
+    without a user) goes in the query, which psycopg hands to libpq as it is.
+
+    Raises:
+        StoreError: as :func:`conninfo_pairs`.
+    """
+    query = conninfo_pairs(target)
+    user, dbname = query.pop("user", None), query.pop("dbname", None)
+    password = query.pop("password", None) if user else None  # a URL has none without a user
+    host, port = query.get("host", ""), query.get("port", "")
+    one_host = bool(host) and not any(mark in host for mark in "/,")
+    in_url = one_host and (port.isdecimal() or not port)
+    if in_url:
+        query.pop("host")
+        query.pop("port", None)
+    url = URL.create(
+        POSTGRES_DRIVER,
+        username=user,
+        password=password,
+        host=host if in_url else None,
+        port=int(port) if in_url and port else None,
+        database=dbname,
+        query=query,
+    )
+    return url.render_as_string(hide_password=False)
+
+
 SECRET_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "cred")
 """A URL query parameter whose name holds one of these carries a secret (``password=``)."""
 MAX_ID = 2**63 - 1
 """The largest id a run or sweep can have: the largest integer both backends store."""
 _SECRET_PARAM = re.compile(
-    rf"((?:^|\s)\w*(?:{'|'.join(SECRET_WORDS)})\w*="
-    rf"|(?i:[?&;]\w*(?:{'|'.join(SECRET_WORDS)})\w*=))[^&;\s]*"
+    rf"((?:^|[\s'\"(\[,])\w*(?:{'|'.join(SECRET_WORDS)})\w*\s*=\s*"
+    rf"|(?i:[?&;]\w*(?:{'|'.join(SECRET_WORDS)})\w*=))"
+    r"('(?:[^'\\]|\\.)*'?|[^&;\s]*?)([.,:;)\]}'\"]*)(?=[&;\s]|$)"
 )
 """A secret query parameter (any case) or a libpq ``keyword=value`` (lower case, as libpq
-writes them): not the upper-case ``KEY=VALUE`` of a usage message."""
+writes them): not the upper-case ``KEY=VALUE`` of a usage message. The value is quoted
+(libpq's ``password='a b'``) or runs to the next blank or separator; punctuation at its end
+is taken for the sentence's (``password=***: connection refused``) and kept."""
 _USER_INFO = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
 
 
@@ -120,20 +226,28 @@ def mask_secrets(text: str, secrets: Sequence[str] = ()) -> str:
     for secret in sorted(secrets, key=len, reverse=True):
         if secret:
             text = text.replace(secret, "***")
-    return _SECRET_PARAM.sub(r"\1***", _USER_INFO.sub(r"\1***@", text))
+    return _SECRET_PARAM.sub(r"\1***\3", _USER_INFO.sub(r"\1***@", text))
 
 
 def url_secrets(url: str) -> list[str]:
-    """The credentials a URL carries (password, secret query values), as given and decoded."""
+    """The credentials a URL carries (password, secret query values), as given and decoded.
+
+    A libpq keyword/value string counts as the URL it stands for.
+    """
     try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
+        parsed = make_url(conninfo_url(url) if is_conninfo(url) else url)
+    except (ArgumentError, ValueError, StoreError):
         return []
     values = [parsed.password or ""]
     for key, value in parsed.query.items():
         if _is_secret(key):
             values += [value] if isinstance(value, str) else list(value)
-    return [form for value in values if value for form in {value, quote(value, safe="")}]
+    return [
+        form
+        for value in values
+        if value
+        for form in {value, quote(value, safe=""), quote(value, safe=" +"), quote_plus(value)}
+    ]
 
 
 def mask_url(url: str) -> str:
@@ -148,12 +262,15 @@ def mask_url(url: str) -> str:
 
 
 def check_id(value: int, what: str = "run") -> int:
-    """``value`` if it can be a stored id (1 to :data:`MAX_ID`); else a one-line error."""
-    if not 1 <= value <= MAX_ID:
+    """``value`` if it can be a stored id (1 to :data:`MAX_ID`); else a one-line error.
+
+    Text, a float or a bool is refused too (``load_run("1")``): an id is an integer.
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= value <= MAX_ID:
         raise StoreError(
             f"{what} id {excerpt(value)}: {what} ids are whole numbers from 1 to {MAX_ID}"
         )
-    return value
+    return int(value)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -176,6 +293,26 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # commits, which a run's status then shows. It spares an fsync per step.
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+def _sqlite_connect_read_only(dbapi_connection: Any, _record: Any) -> None:
+    # A read-only file: nothing to switch (WAL, synchronous) and no write lock to wait for.
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute("PRAGMA busy_timeout = 30000")
+
+
+def _why_not_writable(path: Path) -> str | None:
+    """Why this process cannot write SQLite file ``path`` (and its journal); None if it can.
+
+    Root passes these checks for file modes but not on a read-only mount.
+    """
+    if hasattr(os, "statvfs") and os.statvfs(path).f_flag & os.ST_RDONLY:
+        return "its file system is mounted read-only"
+    if not os.access(path.parent, os.W_OK):
+        return f"folder {path.parent} is not writable"
+    if not os.access(path, os.W_OK):
+        return f"file {path} is not writable"
+    return None
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -394,36 +531,80 @@ class RunStore:
                 "number) or a file path"
             ) from None
         self._secrets = url_secrets(self.url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            path = Path(parsed.database)
-            if path.is_symlink() and not path.exists():
-                raise StoreError(
-                    f"--db {path}: a symbolic link that leads to no file (it dangles or loops)"
-                )
-            if path.exists() and not path.is_file():
-                raise StoreError(f"--db {path}: not a regular file (a SQLite database is one)")
-            if not path.exists():
-                if not create or as_found:
-                    self.exists = False
-                elif not path.parent.is_dir():
-                    raise StoreError(
-                        f"cannot create database {path}: folder {path.parent} does not exist"
-                    )
-                else:
-                    self._new_file = path
+        self.read_only: str | None = None
+        """Why this process may not write the store (a SQLite file or folder it may not write,
+        a read-only mount), which is then opened read-only; None when it may."""
+        sqlite = parsed.get_backend_name() == "sqlite"
+        opened = self._sqlite_file(parsed, create, as_found) if sqlite else parsed
         try:
-            self.engine: Engine = create_engine(self.url)
+            self.engine: Engine = create_engine(opened)
         except (ArgumentError, ImportError, SQLAlchemyError) as error:
             raise StoreError(
                 f"cannot open database {self.masked_url}: {self.reason(error)}"
             ) from None
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_connect)
+            connect = _sqlite_connect_read_only if self.read_only else _sqlite_connect
+            event.listen(self.engine, "connect", connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         self.writer = self.engine.execution_options(**{WRITER: True})
         """The engine for transactions that write: on SQLite they queue for the write lock."""
+        if self.read_only:
+            event.listen(self.writer, "begin", self._refuse_writing)
         if self.exists and not as_found:
             self._prepare(create, upgrade)
+
+    def _sqlite_file(self, parsed: URL, create: bool, as_found: bool) -> URL:
+        """The URL to open a SQLite store's file with: read-only if this process cannot write it.
+
+        A file this process may not write, or in a folder it may not write (where SQLite
+        keeps its journal), is opened read-only, so that the commands that only read still
+        work; when no other process is writing it (no write-ahead log beside it), as
+        immutable, since a read-only connection to a database in WAL mode would need to
+        create SQLite's shared-memory file in that folder.
+
+        Raises:
+            StoreError: an in-memory database (nothing in it would outlive the command), a
+                path that is no regular file, or a new file in a folder that does not exist.
+        """
+        if parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory":
+            raise StoreError(
+                "--db: an in-memory SQLite database (:memory:) is gone when the command ends, "
+                "so nothing would be stored there or found; give a file (e.g. runs.db) or a "
+                "server's URL"
+            )
+        path = Path(parsed.database)
+        if path.is_symlink() and not path.exists():
+            raise StoreError(
+                f"--db {path}: a symbolic link that leads to no file (it dangles or loops)"
+            )
+        if path.exists() and not path.is_file():
+            raise StoreError(f"--db {path}: not a regular file (a SQLite database is one)")
+        if not path.exists():
+            if not create or as_found:
+                self.exists = False
+            elif not path.parent.is_dir():
+                raise StoreError(
+                    f"cannot create database {path}: folder {path.parent} does not exist"
+                )
+            else:
+                self._new_file = path
+            return parsed
+        self.read_only = _why_not_writable(path)
+        if self.read_only is None:
+            return parsed
+        mode = {"mode": "ro"} if Path(f"{path}-wal").exists() else {"immutable": "1"}
+        return URL.create(
+            parsed.drivername,
+            database=f"file:{quote(str(path.absolute()))}",
+            query={**parsed.query, **mode, "uri": "true"},
+        )
+
+    def _refuse_writing(self, _connection: Connection) -> None:
+        """Stop a write to a store opened read-only before it starts, in one line."""
+        raise StoreError(
+            f"database {self.masked_url} is read-only here ({self.read_only}): commands "
+            "that only read it work, this one writes to it"
+        )
 
     def reason(self, error: BaseException) -> str:
         """The first line of a driver's error, with the URL's credentials blotted out."""

@@ -14,6 +14,7 @@ from typing import Any
 import tomli_w
 import yaml
 
+from scenario.file_comments import commented
 from scenario.overrides import validate_scenario
 from scenario.scenario import Scenario
 from scenario.settings_files import (
@@ -71,8 +72,12 @@ def _drop_none(value: Any) -> Any:
 
 
 def dump_scenario(scenario: Scenario, syntax: FileFormat = "toml") -> str:
-    """The whole scenario as TOML or YAML, each policy with all its parameters."""
+    """The whole scenario as TOML or YAML, each policy with all its parameters.
+
+    Each parameter of the scenario's sections comes with its meaning, unit and source as a
+    comment (:mod:`scenario.file_comments`), so the file says that a growth rate is monthly.
+    """
     data = _drop_none(scenario.model_dump(mode="json"))
     if syntax == "yaml":
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    return tomli_w.dumps(data)
+        return commented(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), syntax)
+    return commented(tomli_w.dumps(data), syntax)

@@ -125,6 +125,27 @@ def test_a_calibration_stores_its_trials_resumes_and_writes_a_runnable_scenario(
     assert run.exit_code == 0, run.output
 
 
+def test_a_calibration_says_its_cost_up_front_and_its_progress_in_a_log(tmp_path: Path) -> None:
+    """Not on a terminal, standard error gets an estimate first, then a line as trials finish.
+
+    A calibration left running under nohup or in CI otherwise says nothing for hours.
+    """
+    db = str(tmp_path / "runs.db")
+    result = calibrate(tmp_path, db, 3, "--out", str(tmp_path / "c.toml"))
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert "3 trials to do, 6 runs of 2 seeds each, estimated about" in lines[0]
+    progress = [line for line in lines if line.startswith("calibrating: ")]
+    assert [line.split(",")[0] for line in progress] == [
+        f"calibrating: {n}/3 trials" for n in (1, 2, 3)
+    ]
+    assert "best loss" in progress[0] and progress[-1].endswith("all done")
+    assert json.loads(result.stdout)["trials"] == 3  # standard output: the report alone
+
+    again = calibrate(tmp_path, db, 4, "--out", str(tmp_path / "c.toml"), "--force")
+    assert "1 trial to do (of 4; the rest were done before), 2 runs" in again.stderr.splitlines()[0]
+
+
 def test_every_trial_stays_within_the_ranges(tmp_path: Path) -> None:
     """No trial's values leave the tuning space: calibration never forces a target."""
     result = calibrate(tmp_path, str(tmp_path / "runs.db"), 4, "--out", str(tmp_path / "o.toml"))

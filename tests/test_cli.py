@@ -183,6 +183,14 @@ def test_runs_list_and_show_report_stored_runs(backend: Backend) -> None:
     assert f"Run {a['run_id']}" in text_show.stdout and "export_ban" in text_show.stdout
 
 
+def test_policies_explains_the_confidence_letter_that_ends_a_source() -> None:
+    """A meaning ending "(Netskope ..., M)" is followed by what H, M and L stand for."""
+    result = sim("policies")
+    assert result.exit_code == 0, result.output
+    assert ", M)" in result.stdout
+    assert "H, M or L after a source is its confidence" in result.stdout
+
+
 def test_policies_lists_policies_with_parameters() -> None:
     """`sim policies` lists the policies with their parameters.
 

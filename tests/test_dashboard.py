@@ -24,12 +24,14 @@ import pytest
 from click.testing import CliRunner
 
 from interfaces.cli import cli
-from interfaces.dashboard.app import STORED_TAB
+from interfaces.dashboard.app import STORED_TAB, _final_table
+from interfaces.dashboard.charts import COMPUTE_SERIES, compute_figure
 from interfaces.dashboard.history import History
-from interfaces.dashboard.levers import BASELINE, BASELINE_LEVERS, Levers
+from interfaces.dashboard.levers import BASELINE, BASELINE_LEVERS, Levers, controls
 from interfaces.dashboard.market import DashboardMarket, baseline_history, save_run
 from interfaces.formatting import SUMMARY_ROWS
 from runs.load import load_run, open_store
+from runs.store import RunStore
 from scenario.files import load_scenario
 
 SIM = [sys.executable, "-c", "from interfaces.cli import main; main()"]
@@ -150,9 +152,65 @@ def test_the_network_is_drawn_only_for_small_populations():
     assert DashboardMarket(developers=2_500, steps=6, seed=1).network_sample is None
 
 
+def fake_history(label: str, months: int = 12) -> History:
+    """A run's history of made-up figures: the compute chart's and the final table's."""
+    index = pd.period_range("2024-01", periods=months, freq="M", name="month")
+    columns = {column for column, _, _ in COMPUTE_SERIES} | {key for _, key, _ in SUMMARY_ROWS}
+    market = pd.DataFrame({c: [1e3 * (i + 1) for i in range(months)] for c in columns}, index)
+    events = pd.DataFrame(columns=["policy", "status"], index=index[:0])
+    return History(label, market, pd.DataFrame(), events)
+
+
+def test_the_compute_chart_of_many_runs_gives_each_run_its_panel():
+    """Four stored runs were 24 lines in one panel: now four panels of six, on one scale."""
+    runs = [fake_history(f"run {i}: name {i} (seed 1)") for i in range(1, 5)]
+    figure = compute_figure(runs)
+    panels = [ax for ax in figure.axes if ax.get_visible()]
+    assert len(panels) == 4 and all(len(ax.get_lines()) == len(COMPUTE_SERIES) for ax in panels)
+    assert [ax.get_title(loc="left") for ax in panels] == [r.label for r in runs]
+    assert len({ax.get_ylim() for ax in panels}) == 1
+    (together,) = compute_figure(runs[:2]).axes  # the live page: this run and the baseline
+    assert len(together.get_lines()) == 2 * len(COMPUTE_SERIES)
+
+
+def test_a_lever_of_a_policy_switched_off_is_disabled_and_its_move_is_not_dropped():
+    """RASA unticked: its enforcement slider is greyed out; a move made before says it is idle."""
+    controls_ = controls()
+    assert {name: c["switch"] for name, c in controls_.items() if "switch" in c} == {
+        "ban_tiers": "export_ban",
+        "smuggling_leakage": "smuggling",
+        "remote_access_enforcement": "remote_access",
+    }
+    levers = moved(remote_access=False, remote_access_enforcement=0.8, smuggling_leakage=0.3)
+    assert levers.changes() == ["smuggling.leakage=0.3"]
+    assert levers.unapplied() == ["remote_access.enforcement=0.8 (remote_access off)"]
+    assert moved(remote_access=True, remote_access_enforcement=0.8).unapplied() == []
+
+
+def test_the_final_table_wraps_its_cells_instead_of_clipping_them():
+    """At four runs the table was clipped ("ru", "25.92 q"): its cells may now wrap."""
+    html = _final_table([fake_history(f"run {i}: r (seed 1)") for i in range(4)])
+    assert "nowrap" not in html and "overflow-x: auto" in html
+
+
+def test_dashboard_refuses_a_store_that_is_not_there(tmp_path, monkeypatch):
+    """`--db typo.db` is one line and exit 2, as for the read-only commands; nothing is made.
+
+    Without --db or $SIM_DB the page may start on a missing runs.db: its first save makes it.
+    """
+    typo = tmp_path / "rusn.db"
+    result = CliRunner().invoke(cli, ["dashboard", "--port", "1", "--db", str(typo)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: no run store in") and result.output.count("\n") == 1
+    assert not typo.exists()
+    monkeypatch.setenv("SIM_DB", str(typo))
+    assert CliRunner().invoke(cli, ["dashboard", "--port", "1"]).exit_code == 2
+
+
 def test_dashboard_refuses_a_port_already_taken(tmp_path):
     """A busy port is one line and exit status 2, not a traceback from the web server."""
     db = str(tmp_path / "runs.db")
+    RunStore(db).engine.dispose()  # a store that is there, empty
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -354,3 +412,65 @@ def test_stored_runs_page_shows_a_sim_run_as_runs_show_does(page, server, tmp_pa
         shown[cells[0]] = cells[1]
     assert shown == _runs_show_rows(db, 1)
     page.screenshot(path=tmp_path / "dashboard-stored.png")
+
+
+def test_a_lever_of_an_unticked_policy_is_disabled_and_a_move_is_not_dropped(page):
+    """RASA unticked: its slider is disabled and says so; a move then unticked is listed."""
+    from playwright.sync_api import expect
+
+    enforcement = page.locator(".v-input", has_text="RASA enforcement")
+    values = page.locator(".lever-value")
+    act = page.get_by_role("checkbox", name="Remote Access Security Act")
+    expect(enforcement).to_have_class(re.compile("v-input--is-disabled"))
+    expect(
+        values.filter(has_text='off: tick "Remote Access Security Act" to use it')
+    ).to_have_count(1)
+    expect(values.filter(has_text="of rented foreign compute reached")).to_have_count(0)
+    act.check(force=True)
+    expect(enforcement).not_to_have_class(re.compile("v-input--is-disabled"))
+    slider = enforcement.locator(".v-slider")
+    box = slider.bounding_box()
+    slider.click(position={"x": box["width"] * 0.8, "y": box["height"] / 2})
+    expect(values.filter(has_text="80% of rented foreign compute reached")).to_have_count(1)
+    act.uncheck(force=True)
+    page.get_by_role("button", name="Reset").click()
+    panel = page.locator(".run-panel")
+    expect(panel).to_contain_text("Moved, but not applied (their policy is off):")
+    expect(panel).to_contain_text("remote_access.enforcement=0.8 (remote_access off)")
+
+
+def test_four_stored_runs_fit_their_table_and_get_a_compute_panel_each(page, server):
+    """At four runs the final table lost characters at its edge; now every cell shows whole."""
+    from playwright.sync_api import expect
+
+    _, db = server
+    for seed in (6, 7, 8):
+        subprocess.run(
+            [*SIM, "run", "--developers", "500", "--steps", "6", "--seed", str(seed)]
+            + ["--name", f"a rather long run name to wrap, seed {seed}", "--db", str(db)],
+            check=True,
+            capture_output=True,
+        )
+    page.get_by_role("tab", name=STORED_TAB).click()
+    page.get_by_role("button", name="Reload the list").click()
+    page.locator(".stored-runs .v-select").click()
+    for name in ("run 1: baseline (seed 5", *(f"seed {seed} (seed {seed}" for seed in (6, 7, 8))):
+        page.get_by_role("option", name=re.compile(re.escape(name))).click()
+    page.keyboard.press("Escape")
+    table = page.locator(".final-table table")
+    expect(table.locator("th")).to_have_count(5)
+    clipped = table.evaluate(
+        """table => {
+            const room = table.closest('.final-table').parentElement.getBoundingClientRect();
+            const cut = [...table.querySelectorAll('td, th')].filter(cell => {
+                const box = cell.getBoundingClientRect();
+                return cell.scrollWidth > cell.clientWidth || box.right > room.right + 1;
+            });
+            return cut.map(cell => cell.innerText);
+        }"""
+    )
+    assert clipped == []
+    compute, share = (page.locator(f".stored-{name}-chart img") for name in ("compute", "share"))
+    compute.wait_for()
+    # Two rows of panels, one per run, make a taller image than one crowded chart.
+    assert compute.bounding_box()["height"] > 1.15 * share.bounding_box()["height"]

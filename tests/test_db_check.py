@@ -137,3 +137,33 @@ def test_no_store_is_an_input_error(tmp_path: Path) -> None:
     missing = tmp_path / "none.db"
     assert_one_line_error(sim("db", "check", "--db", str(missing)), "no run store")
     assert not missing.exists()
+
+
+@pytest.mark.parametrize(
+    ("revision", "problem", "remedy"),
+    [
+        (
+            f"{SCHEMA_VERSION + 1:04d}",
+            f"{SCHEMA_VERSION + 1}, newer than this package's {SCHEMA_VERSION}",
+            "upgrade token-market-sim to read it",
+        ),
+        ("9f3c2a", "'9f3c2a', not one this package knows", "upgrade token-market-sim if a newer"),
+        ("3", "older than this package's", "back it up, then run `sim db upgrade`"),
+    ],
+    ids=["newer", "unknown", "older"],
+)
+def test_a_schema_of_another_version_is_not_damage(
+    seeded: Backend, revision: str, problem: str, remedy: str
+) -> None:
+    """Another version's store: its last line says which package or store to upgrade.
+
+    It is not damage, so restoring a backup (which would lose the runs the other version
+    stored) is advised only where it may be: for a revision no version of the package has.
+    """
+    seeded.execute(f"UPDATE alembic_version SET version_num = '{revision}'")
+    result = sim("db", "check", "--db", seeded.url)
+    assert result.exit_code == 1
+    assert len(result.stdout.splitlines()) == 1 and problem in result.stdout
+    (advice,) = result.stderr.splitlines()
+    assert remedy in advice
+    assert ("restore it from a backup" in advice) == (revision == "9f3c2a")

@@ -2,9 +2,11 @@
 
 import json
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from interfaces import api
 from interfaces.cli import cli
 from runs.developer_history import HistoryPlan
 from vocabulary.errors import InputError
@@ -88,3 +90,35 @@ def test_deleting_a_run_deletes_its_developer_rows(backend) -> None:
     )
     assert result.exit_code == 0, result.output
     assert backend.query("SELECT DISTINCT run_id FROM developer_steps") == [(kept["run_id"],)]
+
+
+@pytest.mark.parametrize("file_format", ["csv", "parquet"])
+def test_developer_rows_come_back_from_show_export_and_the_api(
+    backend, tmp_path, file_format: str
+) -> None:
+    """What --developer-history stored, the tool gives back: counted, exported and loaded."""
+    run_id = run_cli(backend, "--developer-history", "every:2,sample:0.1")["run_id"]
+    stored = backend.query(
+        "SELECT run_id, step, developer, provider, tokens FROM developer_steps "
+        "WHERE run_id = ? ORDER BY step, developer",
+        run_id,
+    )
+    assert len(stored) == 3 * 60
+    runner = CliRunner()
+    show = runner.invoke(cli, ["runs", "show", str(run_id), "--db", backend.url, "--json"])
+    assert json.loads(show.output)["developer_steps_rows"] == len(stored)
+    text = runner.invoke(cli, ["runs", "show", str(run_id), "--db", backend.url])
+    assert f"{len(stored)} developer" in text.output
+
+    out = tmp_path / "export"
+    export = ["runs", "export", str(run_id), "--format", file_format, "--out", str(out)]
+    result = runner.invoke(cli, [*export, "--db", backend.url])
+    assert result.exit_code == 0, result.output
+    path = out / f"run-{run_id}-developer_steps.{file_format}"
+    exported = pd.read_csv(path) if file_format == "csv" else pd.read_parquet(path)
+    assert list(exported.columns) == ["run_id", "step", "developer", "provider", "tokens"]
+    assert list(exported.itertuples(index=False, name=None)) == stored
+
+    loaded = api.load_run(run_id, db=backend.url).table("developer_steps")
+    assert [str(month) for month in loaded.index.unique()] == ["2024-01", "2024-03", "2024-05"]
+    assert list(loaded.itertuples(index=False, name=None)) == [row[1:] for row in stored]

@@ -7,11 +7,21 @@ stray arguments for any command. Every case must exit 0 or 2, or 1 only where th
 documents it (a sweep with failed runs, a replay that does not reproduce its run), print no
 traceback and no "a bug" line, and leave the database exactly as it was when it exits 2.
 
+Names are data: run and sweep names, provider names and policy labels made of Rich markup
+(``[/]``), matplotlib mathtext (``$5 to $6``), emoji codes and spreadsheet formulas (``=...``,
+``@...``) go through every command that shows or exports them, which must exit 0, show each
+name exactly as typed, and prefix the formulas' CSV cells with ``'``.
+
 The commands run in-process (``tests/sim_cli.py``), against a store seeded with two short runs,
 once per backend. Hypothesis is derandomized, so CI runs the same cases every time; the number
 of cases per backend is the sum of the ``max_examples`` below (2,050).
 """
 
+import csv
+import itertools
+import json
+import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,9 +31,9 @@ import tomli_w
 import yaml
 from backends import Backend
 from click.testing import Result
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sim_cli import sim
+from sim_cli import hostile_scenario, sim
 
 SMALL = ("--developers", "100", "--steps", "1")
 """Every simulation the fuzz may start stays this small, so that a case takes milliseconds."""
@@ -336,3 +346,100 @@ def test_fuzzed_stray_arguments(store: Backend, command: list[str], words: list[
     if command[0] == "validate" and words:  # a targets file that is accepted would run 5 seeds
         words = [*words[:1], "--seeds", "0"]
     check_case(store, [*command, *words])
+
+
+# ---- names are data -----------------------------------------------------------------------------
+
+NAME_PARTS = st.sampled_from(
+    [
+        "[/]",
+        "[/red]",
+        "[bold]x",
+        "[link=file:///etc/passwd]y",
+        "RASA [enforcement=0.5]",
+        "$\\x{$",
+        "$5 to $6",
+        "=1+1",
+        "@SUM(1+1)",
+        "-2+3",
+        "fix:bug:2",
+        "é",
+    ]
+)
+MARKED_NAMES = st.lists(NAME_PARTS, min_size=1, max_size=3).map(" ".join)
+"""Run and sweep names made of the parts that Rich, matplotlib and spreadsheets would read."""
+FORMULA_PROVIDERS = st.sampled_from(
+    ['=HYPERLINK("http://127.0.0.1/","x")', "+1+1", "-1+1", "@SUM(1+1)"]
+)
+FORMULA_LABELS = st.sampled_from(["@SUM(1+1)", "-1+1 [/red]", "+[bold]x $5 to $6", "@x $\\x{$"])
+"""Policy labels that start like a formula; without ``=`` or ``.``, so ``--grid LABEL.fee``."""
+SWEEP_NUMBERS = itertools.count(1)
+"""Makes each sweep's name unique: the same name with another spec is refused."""
+
+
+def shown(store: Backend, *args: str) -> str:
+    """``sim ARGS --db STORE``'s output; the command must exit 0.
+
+    Runs of spaces and line breaks come back as one space: a console that is not a terminal
+    wraps long lines at 80 columns.
+    """
+    result = check_case(store, list(args))
+    assert result.exit_code == 0, f"sim {args!r} -> {result.exit_code}\n{result.output}"
+    return " ".join(result.output.split())
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file as the csv module reads them."""
+    with path.open(newline="", encoding="utf-8") as file:
+        return list(csv.DictReader(file))
+
+
+@fuzz_settings(2)
+@example(
+    name="RASA [enforcement=0.5]",
+    provider='=HYPERLINK("http://127.0.0.1/","x")',
+    label="@SUM(1+1)",
+)
+@example(
+    name="ban [/draft] [bold red]X[link=file:///etc/passwd]Y", provider="+1+1", label="-1+1 [/red]"
+)
+@example(name="$\\nosuchmacro{$ cost $5 to $6 :bug:", provider="-1+1", label="@x $\\x{$")
+@given(name=MARKED_NAMES, provider=FORMULA_PROVIDERS, label=FORMULA_LABELS)
+def test_names_are_shown_and_exported_as_typed(
+    store: Backend, scratch: Path, name: str, provider: str, label: str
+) -> None:
+    """Markup, mathtext, emoji codes and formulas in names: every command shows them as typed."""
+    folder = Path(tempfile.mkdtemp(dir=scratch))
+    scenario = str(hostile_scenario(folder, name, provider, label))
+    small = ("--developers", "100", "--steps", "2")
+    output = shown(store, "run", "--scenario", scenario, f"--name={name}", *small)
+    run_id = re.search(r"Stored as run (\d+) in", output)[1]
+    assert f"Run {run_id}: {name} (seed 1)" in output
+    assert name in shown(store, "runs", "list")
+    details = shown(store, "runs", "show", run_id)
+    assert f"Run {run_id} {name}: finished" in details and label in details
+    assert f"run {run_id}: {name} (seed 1)" in shown(store, "runs", "compare", "1", run_id)
+
+    shown(store, "runs", "export", run_id, "--format", "csv", "--out", str(folder))
+    events = csv_rows(folder / f"run-{run_id}-policy_events.csv")
+    assert "'" + label in [row["policy"] for row in events]
+    providers = csv_rows(folder / f"run-{run_id}-provider_steps.csv")
+    assert "'" + provider in [row["provider"] for row in providers]
+    record = json.loads((folder / f"run-{run_id}.json").read_text(encoding="utf-8"))
+    assert record["name"] == name  # JSON keeps the raw text
+    assert record["scenario"]["providers"][0]["name"] == provider
+
+    for runs in ([run_id], ["1", run_id]):
+        shown(store, "plot", *runs, "--out", str(folder / "plot.png"))
+        assert (folder / "plot.png").read_bytes()[:4] == b"\x89PNG"
+
+    sweep_name = f"{name} #{next(SWEEP_NUMBERS)}"
+    grid = (f"--grid={label}.fee=0.1,0.2", "--seeds", "1", "--workers", "1")
+    output = shown(store, "sweep", "--scenario", scenario, *grid, f"--name={sweep_name}", *small)
+    sweep_id = re.search(r"Sweep (\d+) \(", output)[1]
+    assert f"Sweep {sweep_id} ({sweep_name})" in output
+    assert sweep_name in shown(store, "sweep", "list")
+    table = folder / "sweep.csv"
+    output = shown(store, "sweep", "show", sweep_id, "--csv", str(table))
+    assert f"Sweep {sweep_id} {sweep_name}: finished" in output and f"{label}.fee" in output
+    assert "'" + label + ".fee" in csv_rows(table)[0]

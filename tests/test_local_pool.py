@@ -7,10 +7,13 @@ no worker is left with several runs while the others wait.
 """
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+from test_bad_input import SIM
 
 from experiments.sweep import Task
 from experiments.sweep_executors import MAX_BATCH, batches
@@ -112,3 +115,72 @@ def test_batches_keep_every_task_once_in_order_and_end_in_single_runs() -> None:
     assert max(sizes) == MAX_BATCH
     assert sizes == sorted(sizes, reverse=True)
     assert sizes[-4:] == [1, 1, 1, 1]
+
+
+ASKING_TOO_MANY = textwrap.dedent(
+    """
+    import json
+    from pathlib import Path
+    from experiments.sweep_executors import LocalPool
+
+    def children() -> int:
+        tasks = Path("/proc/self/task").iterdir()
+        return sum(len((task / "children").read_text().split()) for task in tasks)
+
+    with LocalPool(workers=8, runs=2) as pool:
+        out = {"method": pool.start_method, "workers": pool.workers, "started": children()}
+        print(json.dumps(out))
+    """
+)
+
+
+def _lowered(asked: int, runs: int) -> tuple[int, str]:
+    """The workers a pool should start for ``asked`` and ``runs``, and the line saying so."""
+    cores = len(os.sched_getaffinity(0))
+    used = min(asked, runs, cores)
+    plural = "s" if cores != 1 else ""
+    return used, f"--workers {asked}: using {used} ({runs} runs, {cores} core{plural})"
+
+
+def test_a_pool_starts_no_more_workers_than_runs_or_cores_and_says_so() -> None:
+    """Eight workers asked for two runs: a fresh process forks at most two, and says why."""
+    done = subprocess.run(
+        [sys.executable, "-c", ASKING_TOO_MANY], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.splitlines()[-1])
+    used, line = _lowered(8, 2)
+    assert out == {"method": "fork", "workers": used, "started": used}
+    assert done.stderr.splitlines() == [line]
+
+
+def test_sim_sweep_with_4096_workers_for_two_runs_uses_at_most_two(tmp_path: Path) -> None:
+    """The hostile round's ``--workers 4096`` on two runs: one line says how many it used."""
+    done = subprocess.run(
+        [
+            *SIM,
+            "sweep",
+            "--grid",
+            "choice.social_weight=1,2",
+            "--seeds",
+            "1",
+            "--developers",
+            "200",
+            "--steps",
+            "2",
+            "--workers",
+            "4096",
+            "--json",
+            "--db",
+            str(tmp_path / "runs.db"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    used, line = _lowered(4096, 2)
+    assert done.stderr.splitlines()[0] == line
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["executor"] == f"{used} local process{'es' if used > 1 else ''}"
+    assert report["finished"] == 2

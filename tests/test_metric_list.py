@@ -88,14 +88,14 @@ def test_sweep_outcomes_accept_exactly_the_market_metrics() -> None:
 
 
 def test_the_metric_reference_in_docs_is_current() -> None:
-    """docs/model.md lists every metric with its unit and meaning, as the list defines them.
+    """docs/model.md lists every metric with its label, unit and meaning, as the list has them.
 
     Regenerate it with `python -m vocabulary.metric_docs --write docs/model.md`.
     """
     table = render()
     for level, metrics in METRICS.items():
-        for metric in metrics:
-            assert f"| `{metric.name}` | {metric.unit} | {metric.meaning} |" in table, level
+        for m in metrics:
+            assert f"| `{m.name}` | {m.label} | {m.unit} | {m.meaning} |" in table, level
     document = (Path(__file__).parents[1] / "docs" / "model.md").read_text()
     assert table in document
 
@@ -131,3 +131,35 @@ def test_the_summary_s_compute_rows_add_up_to_their_total(small_model: TokenMark
     market = small_model.last_record.market
     assert sum(market[name] for name in parts) == pytest.approx(market["compute_cn"])
     assert market["compute_cn_legal"] > 0  # the row that was missing carries compute
+
+
+@pytest.mark.parametrize("level", list(Level))
+def test_every_metric_has_one_label_of_its_own(level: Level) -> None:
+    """Each metric has a label, and no two metrics of a table share one."""
+    labels = [m.label for m in METRICS[level]]
+    assert all(labels), [m.name for m in METRICS[level] if not m.label]
+    assert len(set(labels)) == len(labels)
+
+
+def test_every_table_and_chart_names_a_metric_by_its_label() -> None:
+    """Run summary, compare, sweep show, plots and the dashboard say the metric list's label.
+
+    One quantity, one name: "CN share, global" in one place and "Chinese share of all tokens"
+    (another metric) in the next is what made readers mix them up.
+    """
+    from interfaces.cli.sweep import OUTCOME_LABELS
+    from interfaces.dashboard.charts import share_figure
+    from interfaces.plot import QUANTITIES, SHARE_TITLE
+
+    labels = {m.name: m.label for m in MARKET_METRICS}
+    label = labels["cn_share_global"]
+    assert label == "Chinese share, developers outside China"
+    assert labels["cn_share"] == "Chinese share, all developers"
+    for shown, name, _ in SUMMARY_ROWS:
+        assert shown.startswith(labels[name])
+    for name, (header, _) in OUTCOME_LABELS.items():
+        assert header.replace(",\n", ", ").startswith(labels[name])
+    assert all(q.title == labels[q.column] for q in QUANTITIES)
+    assert SHARE_TITLE == label
+    assert share_figure([]).axes[0].get_title(loc="left") == label
+    assert label in render()

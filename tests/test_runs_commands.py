@@ -65,6 +65,66 @@ def counts(db: Backend, run_id: int) -> dict[str, int]:
     } | {"runs": db.query("SELECT COUNT(*) FROM runs WHERE id = ?", run_id)[0][0]}
 
 
+# ---- list -------------------------------------------------------------------------------------
+
+
+def copy_run(db: Backend, run_id: int, times: int) -> None:
+    """Store ``times`` more rows like run ``run_id``'s own (no history): a store after a sweep."""
+    columns = "name, status, created_at, finished_at, seed, steps_planned, steps_done, " + (
+        "scenario, policies, versions, digest, error, host, pid, tags"
+    )
+    db.execute(
+        *[f"INSERT INTO runs ({columns}) SELECT {columns} FROM runs WHERE id = {run_id}"] * times
+    )
+
+
+def listed_ids(db: Backend, *args: str) -> list[int]:
+    """The run ids ``sim runs list --json ARGS`` prints."""
+    result = sim("runs", "list", "--json", "--db", db.url, *args)
+    assert result.exit_code == 0, result.output
+    return [row["id"] for row in json.loads(result.stdout)]
+
+
+def test_list_shows_the_newest_50_and_says_how_to_see_the_rest(db: Backend) -> None:
+    """After a sweep's worth of runs, the listing is one screenful, with a line for the rest."""
+    copy_run(db, 1, 52)  # 55 runs
+    result = sim("runs", "list", "--db", db.url)
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if re.match(r"\d+ ", line)]
+    assert [int(line.split()[0]) for line in rows] == list(range(55, 5, -1))
+    assert "5 older runs not shown" in result.stderr and "--all" in result.stderr
+    assert listed_ids(db, "--all") == list(range(55, 0, -1))
+    assert listed_ids(db, "--limit", "54") == list(range(55, 1, -1))
+    assert "1 older run not shown" in sim("runs", "list", "--limit", "54", "--db", db.url).stderr
+    assert "not shown" not in sim("runs", "list", "--limit", "55", "--db", db.url).stderr
+
+
+def test_list_filters_by_name_tag_and_sweep(db: Backend) -> None:
+    """--name, --tag and --sweep keep the runs the API's filters keep."""
+    db.execute(
+        """UPDATE runs SET tags = '["mine"]' WHERE id IN (1, 3)""",
+        "INSERT INTO sweeps (name, spec, points, status, created_at) "
+        "VALUES ('leak', '{}', '[]', 'finished', '2025-01-01 00:00:00')",
+        "INSERT INTO sweep_runs (run_id, sweep_id, point, replicate, arm) "
+        "VALUES (2, 1, 0, 0, 'main')",
+    )
+    assert listed_ids(db, "--name", "export_ban") == [2]
+    assert listed_ids(db, "--tag", "mine") == [3, 1]
+    assert listed_ids(db, "--tag", "mine", "--limit", "1") == [3]
+    assert listed_ids(db, "--sweep", "leak") == listed_ids(db, "--sweep", "1") == [2]
+    assert "match the filters" in sim("runs", "list", "--tag", "none", "--db", db.url).stdout
+
+
+def test_show_piped_keeps_each_key_with_its_value_on_one_line(stored: Backend) -> None:
+    """Piped into grep, `sim runs show` gives the digest's line with the whole digest on it."""
+    result = sim("runs", "show", "2", "--db", stored.url)
+    assert result.exit_code == 0, result.output
+    (digest,) = stored.query("SELECT digest FROM runs WHERE id = 2")[0]
+    assert any(f"digest {digest}" in line for line in result.stdout.splitlines())
+    rows = next(line for line in result.stdout.splitlines() if line.startswith("rows: "))
+    assert f"{STEPS} market" in rows and "0 developer" in rows
+
+
 # ---- compare ----------------------------------------------------------------------------------
 
 

@@ -80,3 +80,20 @@ def test_invalid_yaml_names_the_file_and_the_line(tmp_path: Path) -> None:
     not_a_mapping.write_text("- 1\n- 2\n")
     result = sim("scenario", "show", str(not_a_mapping))
     assert result.exit_code == 2 and "expected a mapping" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "table"), [((), "[demand.growth_global]"), (("--format", "yaml"), "growth_global:")]
+)
+def test_shown_scenario_says_each_parameters_unit_above_it(options, table: str) -> None:
+    """A written file says, above `[demand.growth_global]`, that its rates are monthly."""
+    lines = sim("scenario", "show", "baseline", *options).stdout.splitlines()
+    assert lines[0].startswith("# A scenario for `sim run --scenario FILE`")
+    at = next(i for i, line in enumerate(lines) if line.strip() == table)
+    above = []
+    for line in reversed(lines[:at]):
+        if not line.strip().startswith("#"):
+            break
+        above.append(line)
+    assert "monthly growth of demand outside China" in " ".join(above)
+    assert any(line.strip().startswith("# size of the simulated developer") for line in lines)

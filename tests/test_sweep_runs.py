@@ -6,6 +6,7 @@ pool, in a real ``sim sweep`` process killed with SIGKILL, and on a local Dask c
 are read back with plain SQL (``backends.Backend``), not through the package's store.
 """
 
+import dataclasses
 import json
 import os
 import signal
@@ -23,7 +24,13 @@ from sim_cli import sim
 from experiments.sweep import Task, make_spec
 from experiments.sweep_analysis import welch_interval
 from experiments.sweep_coordinator import run_sweep
-from experiments.sweep_cost import SweepStart
+from experiments.sweep_cost import (
+    SECONDS_PER_RUN,
+    SETUP_SECONDS,
+    SweepStart,
+    duration,
+    machine_slowdown,
+)
 from experiments.sweep_executors import Executor, LocalPool
 from experiments.sweep_worker import TaskResult, simulate
 from runs.history_rows import HistoryDigest, HistoryRows
@@ -457,7 +464,40 @@ def test_the_time_estimate_charges_every_step_not_only_every_developer_step() ->
     shared = SweepStart(
         "s", runs=100, planned=100, steps=4_800, developer_steps=4_800 * 2_000, workers=2
     )
-    assert shared.estimated_seconds == pytest.approx(many_small.estimated_seconds / 2)
+    unshared = SETUP_SECONDS + 100 * SECONDS_PER_RUN  # start-up and the coordinator's share
+    assert shared.estimated_seconds - unshared == pytest.approx(
+        (many_small.estimated_seconds - unshared) / 2
+    )
+
+
+def test_the_time_estimate_counts_start_up_storage_and_a_busy_machine() -> None:
+    """A sobol:16 sweep of 240 runs, 60 s on 2 busy cores, is not estimated "under a minute".
+
+    Start-up and each run's hand-over count, and a machine at load 2 runs half as fast.
+    """
+    runs = 240
+    idle = SweepStart(
+        "s",
+        runs=runs,
+        planned=runs,
+        steps=runs * 48,
+        developer_steps=runs * 48 * 20_000,
+        workers=2,
+    )
+    busy = dataclasses.replace(idle, slowdown=2.0)
+    assert idle.estimated_seconds > SETUP_SECONDS + runs * SECONDS_PER_RUN + 20
+    assert busy.estimated_seconds == pytest.approx(2 * idle.estimated_seconds)
+    assert 45 < busy.estimated_seconds < 90  # within a factor of 1.5 of what it took
+    assert duration(25) == "about 25 seconds" and duration(44) == "about 40 seconds"
+
+
+def test_a_busy_machine_slows_the_estimate_by_the_load_it_adds_to(monkeypatch) -> None:
+    """Other processes' load plus the workers, over the cores: each worker's share of a core."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.0, 0.0, 0.0))
+    assert machine_slowdown(2) == pytest.approx(2.0)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert machine_slowdown(2) == 1.0
 
 
 def test_a_sweep_says_how_many_runs_it_will_do_and_roughly_how_long_before_it_starts(
@@ -474,4 +514,5 @@ def test_a_sweep_says_how_many_runs_it_will_do_and_roughly_how_long_before_it_st
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["finished"] == 4
     plan = " ".join(result.stderr.split())
-    assert "4 runs to do (1,600 developer-steps), estimated under a minute" in plan
+    assert "4 runs to do (1,600 developer-steps), estimated about" in plan
+    assert "seconds" in plan and "to start and" in plan

@@ -12,7 +12,7 @@ import numpy as np
 from sim_cli import sim
 
 from experiments.sweep import make_spec
-from experiments.sweep_analysis import morris_effects, sobol_indices
+from experiments.sweep_analysis import morris_effects, sensitivity_warnings, sobol_indices
 from scenario.overrides import resolve_scenario
 
 RANGES = {"a": (0.0, 1.0), "b": (0.0, 1.0), "ignored": (0.0, 1.0)}
@@ -116,6 +116,24 @@ def test_sensitivity_of_a_sobol_sweep_ranks_its_parameters(tmp_path: Path) -> No
     table = sim("sweep", "sensitivity", str(sweep["sweep_id"]), "--db", db)
     assert table.exit_code == 0, table.output
     assert "smuggling.leakage" in table.stdout and "ST_conf" in table.stdout
+    assert "Warning: sobol:4 is a small sample" in table.stderr  # and not in the table
+    assert json.loads(result.stdout)["warnings"][0].startswith("sobol:4 is a small sample")
+
+
+def test_indices_too_rough_to_read_are_flagged_and_good_ones_are_not() -> None:
+    """S1 = 1.901 (+/- 1.364) from sobol:8 is sampling error: say so; sobol:512 says nothing."""
+    problem, points = sampled("sobol", 512)
+    good = sobol_indices(problem, outcome(points), seed=1)
+    assert sensitivity_warnings("sobol", 512, good) == []
+    rough = good.assign(S1=[1.901, 0.1, 0.0], S1_conf=[1.364, 0.3, 0.01])
+    warnings = sensitivity_warnings("sobol", 8, rough)
+    assert "sobol:8 is a small sample" in warnings[0]
+    assert "wider than the index for b:" in warnings[1]  # not for the ignored input
+    assert "outside 0 to 1 for a" in warnings[2]
+    problem, points = sampled("morris", 20)
+    effects = morris_effects(problem, points, outcome(points), seed=1)
+    assert sensitivity_warnings("morris", 20, effects) == []
+    assert "morris:4 is a small sample" in sensitivity_warnings("morris", 4, effects)[0]
 
 
 def test_sensitivity_of_a_grid_says_which_sample_it_needs(tmp_path: Path) -> None:

@@ -16,8 +16,9 @@ from rich.table import Table
 
 from experiments.runner import execute
 from interfaces.cli import cli
+from interfaces.cli.runs import fmt_delta
 from interfaces.cli.tables import print_table
-from interfaces.formatting import SUMMARY_ROWS, fmt, scaled
+from interfaces.formatting import SUMMARY_ROWS, fmt, scaled, scaled_column
 from runs.store import RunStore
 from scenario.overrides import resolve_scenario
 from vocabulary.metrics import Unit
@@ -120,6 +121,30 @@ def test_a_table_too_wide_for_the_terminal_is_printed_wider_not_cut() -> None:
 def test_figures_carry_their_unit_and_switch_to_the_next_scale(value, unit, shown) -> None:
     """No bare "T" or "k", no "1,026.7k": counts scale by a word, multiples end in x."""
     assert fmt(value, unit) == shown
+
+
+@pytest.mark.parametrize(
+    "difference, unit, between, shown",
+    [
+        (1.36e-12, Unit.TOKENS, 1e-10, "0"),  # float noise, whatever the values
+        (-0.0108, Unit.H100E, 1.2e6, "0"),
+        (-2_500.0, Unit.H100E, 1.2e6, "-2.500 thousand"),
+        (3e-4, Unit.PRICE, 1.234, "0"),  # below the values' last shown digit
+        (0.0123, Unit.SHARE, 0.5, "+1.2 pp"),
+        (-1.79, Unit.POWER_PRICE_MULTIPLE, 32.1, "-1.8x"),
+    ],
+)
+def test_compare_shows_float_noise_as_zero_and_rounds_differences(
+    difference, unit, between, shown
+) -> None:
+    """`runs compare` differences: noise is 0, real ones in the values' unit and digits."""
+    assert fmt_delta(difference, unit, between) == shown
+
+
+def test_a_column_of_counts_reads_in_one_scale() -> None:
+    """6,487,372.6 billion tokens read as 6.487 quadrillion, and the column with them."""
+    assert scaled_column([6_487_372.6e9, 412_001.9e9]) == ("quadrillion", ["6.487", "0.412"])
+    assert scaled_column([950.0, 12.0]) == ("", ["950.0", "12.0"])
 
 
 def test_every_summary_row_names_its_unit_or_carries_it() -> None:

@@ -1,8 +1,9 @@
 """The metric reference of docs/model.md, generated from the metric list so that it cannot drift.
 
 Every metric is defined once, in :mod:`vocabulary.metrics`; this module renders the list as
-Markdown tables, one per level. ``docs/model.md`` holds the output between two markers, and
-``tests/test_metric_list.py`` checks that it is current.
+Markdown tables, one per level, each metric with the label tables and charts show it under.
+``docs/model.md`` holds the output between two markers, and ``tests/test_metric_list.py``
+checks that it is current.
 
 Run ``python -m vocabulary.metric_docs --write docs/model.md`` after changing the list.
 """
@@ -27,8 +28,10 @@ def _cell(text: str) -> str:
 
 
 def _level_table(level: Level) -> str:
-    rows = ["| metric | unit | meaning |", "|---|---|---|"]
-    rows += [f"| `{m.name}` | {m.unit} | {_cell(m.meaning)} |" for m in METRICS[level]]
+    rows = ["| metric | label | unit | meaning |", "|---|---|---|---|"]
+    rows += [
+        f"| `{m.name}` | {_cell(m.label)} | {m.unit} | {_cell(m.meaning)} |" for m in METRICS[level]
+    ]
     return "\n".join(rows)
 
 

@@ -1,13 +1,16 @@
-"""Every metric the model records, defined once: name, level, unit and meaning.
+"""Every metric the model records, defined once: name, level, unit, meaning and label.
 
 The model's step record (``simulator/metrics.py``) emits these names; the run store's history
 tables (``runs/schema.py``) are built from them; targets and sweep outcomes are checked against
 them; docs/model.md shows them as a generated table; the CLI reads their units from here.
 ``tests/test_metric_list.py`` fails if the model and this list disagree.
 
-"Global platforms" are developers outside China, "China" developers in China. Shares are
-fractions from 0 to 1. Tokens, revenue, energy and profit are monthly rates whatever the step
-length; capex and seized accelerators are what the step's orders spent and lost.
+Each metric has one label, the words every table, chart and document shows it under (``sim
+run``'s summary, ``sim runs compare``, ``sim sweep show``, plots, the dashboard): one quantity,
+one name. ``_global`` in a name means developers outside China (once called "global
+platforms"), ``_china`` developers in China. Shares are fractions from 0 to 1. Tokens, revenue,
+energy and profit are monthly rates whatever the step length; capex and seized accelerators are
+what the step's orders spent and lost.
 """
 
 from dataclasses import dataclass
@@ -51,12 +54,18 @@ class Unit(StrEnum):
 
 @dataclass(frozen=True)
 class Metric:
-    """One recorded quantity: its column name, table level, unit and what it measures."""
+    """One recorded quantity: its column name, table level, unit, what it measures, its label.
+
+    ``label`` is how people see it named (``Chinese share, developers outside China``); the
+    column ``name`` (``cn_share_global``) is what code, ``--outcome`` and the store use.
+    ``tests/test_metric_list.py`` checks that every metric has one, unique in its level.
+    """
 
     name: str
     level: Level
     unit: Unit
     meaning: str
+    label: str = ""
 
 
 _JURISDICTION_NAMES = {"US": "US", "EU": "EU", "CN": "Chinese"}
@@ -66,133 +75,297 @@ _CHANNEL_MEANINGS = {
     "smuggled": "on smuggled accelerators",
     "remote": "on accelerators rented abroad",
 }
+_CHANNEL_LABELS = {
+    "legal": "bought legally",
+    "domestic": "domestic chips",
+    "smuggled": "smuggled",
+    "remote": "rented abroad",
+}
 
 
-def _market(name: str, unit: Unit, meaning: str) -> Metric:
-    return Metric(name, Level.MARKET, unit, meaning)
+OWNED_CHANNELS = CHANNELS[:3]
+"""The channels accelerators are bought through (legal, domestic, smuggled); the fourth,
+``remote``, is rented."""
+_BOUGHT_MEANINGS = {
+    "legal": "bought legally from abroad",
+    "domestic": "made at home",
+    "smuggled": "smuggled in",
+}
 
 
-def _provider(name: str, unit: Unit, meaning: str) -> Metric:
-    return Metric(name, Level.PROVIDER, unit, meaning)
+def _market(name: str, unit: Unit, meaning: str, label: str = "") -> Metric:
+    return Metric(name, Level.MARKET, unit, meaning, label)
+
+
+def _provider(name: str, unit: Unit, meaning: str, label: str = "") -> Metric:
+    return Metric(name, Level.PROVIDER, unit, meaning, label)
 
 
 def _market_compute() -> tuple[Metric, ...]:
     """Compute by provider jurisdiction and channel, then the jurisdiction's total."""
     metrics = []
     for jurisdiction in JURISDICTIONS:
-        owner = f"{_JURISDICTION_NAMES[jurisdiction]} providers' inference compute"
+        whose = f"{_JURISDICTION_NAMES[jurisdiction]} providers"
+        owner = f"{whose}' inference compute"
         prefix = f"compute_{jurisdiction.lower()}"
         metrics += [
-            _market(f"{prefix}_{channel}", Unit.H100E, f"{owner} {_CHANNEL_MEANINGS[channel]}")
+            _market(
+                f"{prefix}_{channel}",
+                Unit.H100E,
+                f"{owner} {_CHANNEL_MEANINGS[channel]}",
+                f"Compute, {whose}: {_CHANNEL_LABELS[channel]}",
+            )
             for channel in CHANNELS
         ]
-        metrics.append(_market(prefix, Unit.H100E, f"{owner}, all channels"))
+        metrics.append(_market(prefix, Unit.H100E, f"{owner}, all channels", f"Compute, {whose}"))
     return tuple(metrics)
 
 
 MARKET_METRICS: tuple[Metric, ...] = (
-    _market("tokens_total", Unit.TOKENS, "tokens served, all developers"),
-    _market("tokens_global", Unit.TOKENS, "tokens served to developers on global platforms"),
-    _market("tokens_china", Unit.TOKENS, "tokens served to developers in China"),
-    _market("tokens_demanded", Unit.TOKENS, "tokens demanded at the step's prices"),
-    _market("tokens_unserved", Unit.TOKENS, "tokens demanded but not served (over capacity)"),
-    _market("cn_share", Unit.SHARE, "Chinese providers' share of all tokens served"),
+    _market(
+        "tokens_total",
+        Unit.TOKENS,
+        "tokens served, all developers",
+        "Tokens served, all developers",
+    ),
+    _market(
+        "tokens_global",
+        Unit.TOKENS,
+        "tokens served to developers outside China",
+        "Tokens served, developers outside China",
+    ),
+    _market(
+        "tokens_china",
+        Unit.TOKENS,
+        "tokens served to developers in China",
+        "Tokens served, developers in China",
+    ),
+    _market(
+        "tokens_demanded", Unit.TOKENS, "tokens demanded at the step's prices", "Tokens demanded"
+    ),
+    _market(
+        "tokens_unserved",
+        Unit.TOKENS,
+        "tokens demanded but not served (over capacity)",
+        "Tokens demanded, not served",
+    ),
+    _market(
+        "cn_share",
+        Unit.SHARE,
+        "Chinese providers' share of all tokens served, China's own market included",
+        "Chinese share, all developers",
+    ),
     _market(
         "cn_share_global",
         Unit.SHARE,
-        "Chinese providers' share of the tokens served on global platforms",
+        "Chinese providers' share of the tokens served to developers outside China",
+        "Chinese share, developers outside China",
     ),
-    _market("cn_share_china", Unit.SHARE, "Chinese providers' share of the tokens served in China"),
+    _market(
+        "cn_share_china",
+        Unit.SHARE,
+        "Chinese providers' share of the tokens served to developers in China",
+        "Chinese share, developers in China",
+    ),
     _market(
         "cn_share_of_cn_us_global",
         Unit.SHARE,
-        "Chinese providers' share of the global-platform tokens served by Chinese or US providers",
+        "Chinese providers' share of the tokens that Chinese or US providers served to "
+        "developers outside China",
+        "Chinese share of Chinese and US tokens, developers outside China",
     ),
     _market(
         "price_cn",
         Unit.PRICE,
         "token-weighted price of Chinese providers; NULL when they served none",
+        "Price, Chinese providers",
     ),
     _market(
-        "price_us", Unit.PRICE, "token-weighted price of US providers; NULL when they served none"
+        "price_us",
+        Unit.PRICE,
+        "token-weighted price of US providers; NULL when they served none",
+        "Price, US providers",
     ),
     _market(
-        "price_eu", Unit.PRICE, "token-weighted price of EU providers; NULL when they served none"
+        "price_eu",
+        Unit.PRICE,
+        "token-weighted price of EU providers; NULL when they served none",
+        "Price, EU providers",
     ),
-    _market("price_avg", Unit.PRICE, "token-weighted price of all providers"),
-    _market("revenue", Unit.USD_PER_MONTH, "revenue of all providers"),
-    _market("revenue_cn", Unit.USD_PER_MONTH, "revenue of Chinese providers"),
-    _market("energy_kwh", Unit.KWH, "electricity used by all providers, owned and rented"),
-    _market("energy_kwh_cn", Unit.KWH, "electricity used by Chinese providers"),
+    _market(
+        "price_avg", Unit.PRICE, "token-weighted price of all providers", "Price, all providers"
+    ),
+    _market("revenue", Unit.USD_PER_MONTH, "revenue of all providers", "Revenue, all providers"),
+    _market(
+        "revenue_cn",
+        Unit.USD_PER_MONTH,
+        "revenue of Chinese providers",
+        "Revenue, Chinese providers",
+    ),
+    _market(
+        "energy_kwh",
+        Unit.KWH,
+        "electricity used by all providers, owned and rented",
+        "Electricity, all providers",
+    ),
+    _market(
+        "energy_kwh_cn",
+        Unit.KWH,
+        "electricity used by Chinese providers",
+        "Electricity, Chinese providers",
+    ),
     _market(
         "value_added_per_kwh_cn",
         Unit.POWER_PRICE_MULTIPLE,
         "Chinese providers' revenue per kWh over their energy-weighted electricity price; "
         "NULL without energy used",
+        "Value added per kWh, Chinese providers",
     ),
     _market(
-        "value_added_per_kwh_west", Unit.POWER_PRICE_MULTIPLE, "the same for US and EU providers"
+        "value_added_per_kwh_west",
+        Unit.POWER_PRICE_MULTIPLE,
+        "the same for US and EU providers",
+        "Value added per kWh, US and EU providers",
     ),
-    _market("capacity", Unit.TOKENS, "tokens all providers can serve this step"),
-    _market("utilisation", Unit.SHARE, "tokens served over capacity"),
-    _market("capability_frontier", Unit.CAPABILITY, "the frontier's capability"),
-    _market("capability_best_cn", Unit.CAPABILITY, "the best Chinese provider's capability"),
-    _market("capability_best_us", Unit.CAPABILITY, "the best US provider's capability"),
-    _market("capability_gap", Unit.CAPABILITY, "best US capability minus best Chinese capability"),
+    _market(
+        "capacity",
+        Unit.TOKENS,
+        "tokens all providers can serve this step",
+        "Capacity, all providers",
+    ),
+    _market("utilisation", Unit.SHARE, "tokens served over capacity", "Utilisation, all providers"),
+    _market(
+        "capability_frontier",
+        Unit.CAPABILITY,
+        "the frontier's capability",
+        "Capability, frontier",
+    ),
+    _market(
+        "capability_best_cn",
+        Unit.CAPABILITY,
+        "the best Chinese provider's capability",
+        "Capability, best Chinese provider",
+    ),
+    _market(
+        "capability_best_us",
+        Unit.CAPABILITY,
+        "the best US provider's capability",
+        "Capability, best US provider",
+    ),
+    _market(
+        "capability_gap",
+        Unit.CAPABILITY,
+        "best US capability minus best Chinese capability",
+        "Capability gap, US minus Chinese",
+    ),
     _market(
         "hhi_global",
         Unit.HHI,
-        "Herfindahl-Hirschman index of provider shares of global-platform tokens",
+        "Herfindahl-Hirschman index of provider shares of the tokens served to developers "
+        "outside China",
+        "Concentration (HHI), developers outside China",
     ),
     _market(
         "hhi_china",
         Unit.HHI,
-        "Herfindahl-Hirschman index of provider shares of the tokens served in China",
+        "Herfindahl-Hirschman index of provider shares of the tokens served to developers in China",
+        "Concentration (HHI), developers in China",
     ),
-    _market("developers_on_cn", Unit.DEVELOPERS, "developers using a Chinese provider"),
     _market(
-        "seized_units", Unit.ACCELERATORS, "smuggled accelerators seized from the step's orders"
+        "developers_on_cn",
+        Unit.DEVELOPERS,
+        "developers using a Chinese provider",
+        "Developers on Chinese providers",
+    ),
+    _market(
+        "seized_units",
+        Unit.ACCELERATORS,
+        "smuggled accelerators seized from the step's orders",
+        "Smuggled accelerators seized",
     ),
     *_market_compute(),
 )
 """Columns of ``market_steps``, in table order; any may be NULL (nothing to measure)."""
 
 PROVIDER_METRICS: tuple[Metric, ...] = (
-    _provider("demand", Unit.TOKENS, "tokens demanded from the provider"),
-    _provider("served", Unit.TOKENS, "tokens the provider served"),
-    _provider("served_global", Unit.TOKENS, "tokens it served to developers on global platforms"),
-    _provider("capacity", Unit.TOKENS, "tokens it can serve this step"),
-    _provider("utilisation", Unit.SHARE, "tokens served over capacity"),
-    _provider("price", Unit.PRICE, "its list price"),
-    _provider("markup", Unit.MARKUP, "its markup over average cost at planned utilisation"),
+    _provider("demand", Unit.TOKENS, "tokens demanded from the provider", "Tokens demanded"),
+    _provider("served", Unit.TOKENS, "tokens the provider served", "Tokens served"),
+    _provider(
+        "served_global",
+        Unit.TOKENS,
+        "tokens it served to developers outside China",
+        "Tokens served, developers outside China",
+    ),
+    _provider("capacity", Unit.TOKENS, "tokens it can serve this step", "Capacity"),
+    _provider("utilisation", Unit.SHARE, "tokens served over capacity", "Utilisation"),
+    _provider("price", Unit.PRICE, "its list price", "Price"),
+    _provider(
+        "markup", Unit.MARKUP, "its markup over average cost at planned utilisation", "Markup"
+    ),
     _provider(
         "latency_s",
         Unit.SECONDS,
         "time to first token on its API, congestion included (network latency not)",
+        "Latency",
     ),
-    _provider("revenue", Unit.USD_PER_MONTH, "its revenue"),
-    _provider("energy_kwh", Unit.KWH, "electricity it used, owned and rented accelerators"),
+    _provider("revenue", Unit.USD_PER_MONTH, "its revenue", "Revenue"),
+    _provider(
+        "energy_kwh",
+        Unit.KWH,
+        "electricity it used, owned and rented accelerators",
+        "Electricity",
+    ),
     _provider(
         "profit",
         Unit.USD_PER_MONTH,
         "revenue less operating cost (energy, halls, staff, rent) and depreciation",
+        "Profit",
     ),
-    _provider("cash", Unit.USD, "cash available for investment"),
-    _provider("capex", Unit.USD, "what the step's accelerator orders cost"),
-    _provider("capability", Unit.CAPABILITY, "its model's capability"),
+    _provider("cash", Unit.USD, "cash available for investment", "Cash"),
+    _provider("capex", Unit.USD, "what the step's accelerator orders cost", "Accelerator orders"),
+    _provider("capability", Unit.CAPABILITY, "its model's capability", "Capability"),
     _provider(
         "efficiency",
         Unit.EFFICIENCY,
         "tokens per accelerator relative to the reference model (DeepSeek V3 = 1); grows "
         "by learning",
+        "Efficiency",
     ),
-    _provider("developers", Unit.DEVELOPERS, "developers using it"),
-    _provider("share_global", Unit.SHARE, "its share of the tokens served on global platforms"),
+    _provider("developers", Unit.DEVELOPERS, "developers using it", "Developers"),
+    _provider(
+        "share_global",
+        Unit.SHARE,
+        "its share of the tokens served to developers outside China",
+        "Share, developers outside China",
+    ),
     *(
         _provider(
-            f"compute_{channel}", Unit.H100E, f"its inference compute {_CHANNEL_MEANINGS[channel]}"
+            f"compute_{channel}",
+            Unit.H100E,
+            f"its inference compute {_CHANNEL_MEANINGS[channel]}",
+            f"Compute: {_CHANNEL_LABELS[channel]}",
         )
         for channel in CHANNELS
+    ),
+    *(
+        metric
+        for channel in OWNED_CHANNELS
+        for metric in (
+            _provider(
+                f"bought_{channel}_units",
+                Unit.ACCELERATORS,
+                f"accelerators the step's orders paid for, {_BOUGHT_MEANINGS[channel]} (seized "
+                "ones included); NULL in runs stored before schema version 8",
+                f"Accelerators bought, {_BOUGHT_MEANINGS[channel]}",
+            ),
+            _provider(
+                f"bought_{channel}_usd",
+                Unit.USD,
+                f"what the step's orders {_BOUGHT_MEANINGS[channel]} cost, export fees and "
+                "smuggling premiums included; NULL in runs stored before schema version 8",
+                f"Spend on accelerators, {_BOUGHT_MEANINGS[channel]}",
+            ),
+        )
     ),
 )
 """Columns of ``provider_steps`` after the provider's name and jurisdiction, in table order."""
@@ -203,9 +376,18 @@ SEGMENT_METRICS: tuple[Metric, ...] = (
         Level.SEGMENT,
         Unit.DEVELOPERS,
         "developers of the region and segment using the provider",
+        "Developers",
     ),
-    Metric("tokens", Level.SEGMENT, Unit.TOKENS, "tokens the provider served them"),
-    Metric("demand", Level.SEGMENT, Unit.TOKENS, "tokens they demanded from the provider"),
+    Metric(
+        "tokens", Level.SEGMENT, Unit.TOKENS, "tokens the provider served them", "Tokens served"
+    ),
+    Metric(
+        "demand",
+        Level.SEGMENT,
+        Unit.TOKENS,
+        "tokens they demanded from the provider",
+        "Tokens demanded",
+    ),
     Metric(
         "spend_usd",
         Level.SEGMENT,
@@ -213,24 +395,33 @@ SEGMENT_METRICS: tuple[Metric, ...] = (
         "what they paid the provider: each developer's tokens served x the mean price of the "
         "products its segment and kind of work buy there; NULL in runs stored before schema "
         "version 5",
+        "Spend",
     ),
 )
 """Columns of ``segment_steps`` after region, segment and provider, in table order."""
 
 PRODUCT_METRICS: tuple[Metric, ...] = (
-    Metric("tokens", Level.PRODUCT, Unit.TOKENS, "tokens the product served, all developers"),
+    Metric(
+        "tokens",
+        Level.PRODUCT,
+        Unit.TOKENS,
+        "tokens the product served, all developers",
+        "Tokens served",
+    ),
     Metric(
         "tokens_global",
         Level.PRODUCT,
         Unit.TOKENS,
-        "tokens it served to developers on global platforms",
+        "tokens it served to developers outside China",
+        "Tokens served, developers outside China",
     ),
-    Metric("spend_usd", Level.PRODUCT, Unit.USD_PER_MONTH, "what developers paid for it"),
+    Metric("spend_usd", Level.PRODUCT, Unit.USD_PER_MONTH, "what developers paid for it", "Spend"),
     Metric(
         "price",
         Level.PRODUCT,
         Unit.PRICE,
         "its price: the list price at launch, moved since by its lab's pricing",
+        "Price",
     ),
 )
 """Columns of ``product_steps`` after product and provider, in table order."""

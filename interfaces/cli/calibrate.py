@@ -2,10 +2,11 @@
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
-from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -18,7 +19,7 @@ from interfaces.cli.common import (
     scheduler_options,
     shown_once_started,
 )
-from interfaces.cli.tables import print_table
+from interfaces.cli.tables import literal, new_console, print_table
 from vocabulary.errors import InputError
 
 DEFAULT_OUT = "calibrated.toml"
@@ -141,19 +142,24 @@ def calibrate(
         MofNCompleteColumn(),
         TextColumn("{task.description}"),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=new_console(stderr=True),
         transient=True,
     )
+    piped = None if progress.console.is_terminal else PlainProgress(trials)
     with shown_once_started(progress) as show:
         bar = progress.add_task("first trials", total=trials)
 
         def opened(_name: str, done: int) -> None:
             show()
             progress.update(bar, completed=done)
+            if piped:
+                piped.started(done)
 
         def finished(_trial: api.StoredTrial, best: api.StoredTrial) -> None:
             text = "no trial measured yet" if best.loss is None else f"best loss {best.loss:,.3f}"
             progress.update(bar, advance=1, description=text)
+            if piped:
+                piped.trial_done(text)
 
         result = api.calibrate(
             scenario,
@@ -170,6 +176,7 @@ def calibrate(
             db=db,
             on_open=opened,
             on_trial=finished,
+            on_start=lambda start: progress.console.print(_plan(start, seeds), soft_wrap=True),
         )
     report = result.report
     if result.scenario is not None:
@@ -180,6 +187,57 @@ def calibrate(
         _print_report(result, out if result.scenario else None)
     if report.stopped_by is not None:
         sys.exit(128 + report.stopped_by.value)
+
+
+def _plan(start: api.SweepStart, seeds: int) -> str:
+    """One line before the first trial: the trials and runs left, and roughly how long."""
+    trials, planned = start.runs // seeds, start.planned // seeds
+    left = "" if trials == planned else f" (of {planned:,}; the rest were done before)"
+    busy = f", {start.slowdown:.1f} times slower while this machine is busy" * (
+        start.slowdown > 1.05
+    )
+    sharing = f"{start.workers} worker processes" if start.workers else "the cluster"
+    return escape(
+        f"Calibration {start.name}: {trials:,} trial{'s' * (trials != 1)} to do{left}, "
+        f"{start.runs:,} run{'s' * (start.runs != 1)} of "
+        f"{seeds} seed{'s' * (seeds > 1)} each, estimated {start.estimated_duration} on "
+        f"{sharing} (as a sweep of as many runs{busy})."
+    )
+
+
+class PlainProgress:
+    """Progress as occasional lines on standard error, for when it is not a terminal.
+
+    A live bar draws nothing into a log file, so a calibration left running under ``nohup``
+    or in CI would say nothing for hours: this writes one line each time another tenth of
+    the trials is done, and at least every :data:`EVERY_SECONDS`.
+    """
+
+    EVERY_SECONDS = 60.0
+
+    def __init__(self, trials: int) -> None:
+        self.trials = trials
+        self.done = 0
+        self.first = 0
+        self.began = self.last = time.monotonic()
+
+    def started(self, done: int) -> None:
+        """The calibration is open with ``done`` trials stored by earlier sessions."""
+        self.done = self.first = done
+        self.began = self.last = time.monotonic()
+
+    def trial_done(self, best: str) -> None:
+        """Another trial finished; ``best`` says the best loss so far."""
+        self.done += 1
+        now = time.monotonic()
+        tenth = max(1, self.trials // 10)
+        if self.done % tenth and self.done < self.trials and now - self.last < self.EVERY_SECONDS:
+            return
+        self.last = now
+        rate = (now - self.began) / (self.done - self.first)
+        left = self.trials - self.done
+        when = f"{api.duration(rate * left)} left" if left else "all done"
+        click.echo(f"calibrating: {self.done:,}/{self.trials:,} trials, {best}, {when}", err=True)
 
 
 def _scenario_file(result: api.CalibrationResult) -> str:
@@ -227,10 +285,11 @@ def _as_json(result: api.CalibrationResult, out: str | None) -> dict[str, object
 
 def _print_report(result: api.CalibrationResult, out: str | None) -> None:
     report = result.report
-    console = Console()
+    console = new_console()
     stopped = f", stopped by {report.stopped_by.name}" if report.stopped_by else ""
     console.print(
-        f"Calibration {report.calibration_id} ({report.spec.name}): {len(report.trials)} trials"
+        f"Calibration {report.calibration_id} ({escape(report.spec.name)}): "
+        f"{len(report.trials)} trials"
         f"{stopped}. Loss: defaults {_loss_text(report.default)}, best "
         f"{_loss_text(report.best)}."
     )
@@ -239,7 +298,7 @@ def _print_report(result: api.CalibrationResult, out: str | None) -> None:
         params.add_column(column, justify="left" if column == "parameter" else "right")
     for row in report.moves().itertuples():
         params.add_row(
-            row.parameter,
+            literal(row.parameter),
             f"{row.low:g} to {row.high:g}",
             f"{row.default:.4g}",
             f"{row.calibrated:.4g}",
@@ -253,19 +312,21 @@ def _print_report(result: api.CalibrationResult, out: str | None) -> None:
         )
     for row in report.target_changes().itertuples():
         targets.add_row(
-            row.id,
-            row.observable,
+            literal(row.id),
+            literal(row.observable),
             _mark(row.default, row.default_passed),
             _mark(row.calibrated, row.calibrated_passed),
-            row.band,
+            literal(row.band),
         )
     print_table(targets, wrap=("observable",), console=console)
     if out:
-        console.print(f"Wrote the calibrated scenario to {out}: `sim run --scenario {out}`.")
-    console.print(f"Trials are stored in {result.db}; the same command continues it.")
+        shown = escape(out)
+        console.print(f"Wrote the calibrated scenario to {shown}: `sim run --scenario {shown}`.")
+    console.print(f"Trials are stored in {escape(result.db)}; the same command continues it.")
 
 
 def _mark(text: str, passed: bool | None) -> str:
+    """A measured value (text of the targets file's units) and whether it passes, in colour."""
     if passed is None:
-        return text
-    return f"{text} [green]pass[/]" if passed else f"{text} [red]FAIL[/]"
+        return escape(text)
+    return f"{escape(text)} [green]pass[/]" if passed else f"{escape(text)} [red]FAIL[/]"

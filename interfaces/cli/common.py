@@ -2,21 +2,26 @@
 
 import math
 import os
+import signal
 import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import click
-from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.exc import SQLAlchemyError
 
 from interfaces import api
+from interfaces.cli.tables import new_console
 from vocabulary.clock import STEP_LENGTHS
 from vocabulary.errors import InputError
+
+PIPE_CLOSED = 128 + signal.SIGPIPE
+"""The exit status when the reader of our output is gone: a shell's for a SIGPIPE death."""
 
 
 class BadInput(click.ClickException):
@@ -51,6 +56,8 @@ class SimGroup(click.Group):
         except SQLAlchemyError as error:
             reason = _masked(_first_line(getattr(error, "orig", None) or error))
             raise BadInput(f"the database cannot be used as it is: {reason}") from None
+        except BrokenPipeError:
+            _reader_gone()
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:
@@ -61,6 +68,19 @@ class SimGroup(click.Group):
                 f"unexpected {type(error).__name__}: {_masked(_first_line(error))} "
                 f"(a bug; the full traceback is in {path})"
             ) from None
+
+
+def _reader_gone() -> NoReturn:
+    """End quietly: the reader of standard output stopped reading (``sim policies | head -1``).
+
+    As a Unix tool that SIGPIPE ends: no message, exit status 141 (128 + SIGPIPE). Standard
+    output goes to /dev/null first, so that flushing what is left in it at exit fails no more.
+    """
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # not a file (a test's buffer): nothing is left to flush
+        pass
+    sys.exit(PIPE_CLOSED)
 
 
 def _first_line(error: BaseException) -> str:
@@ -243,7 +263,7 @@ def progress_bar(label: str) -> Progress:
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=new_console(stderr=True),
         transient=True,
     )
 
@@ -270,5 +290,5 @@ def exit_when_interrupted(progress: Progress) -> Iterator[None]:
         yield
     except (api.RunInterrupted, api.ValidationInterrupted) as stop:
         progress.stop()
-        progress.console.print(f"[yellow]{stop}[/]")
+        progress.console.print(f"[yellow]{escape(str(stop))}[/]")
         sys.exit(stop.exit_status)

@@ -38,7 +38,9 @@ def dashboard(db: str | None, port: int, host: str) -> None:
     leakage, Remote Access Security Act enforcement, Chinese electricity price, population, months,
     seed), press Reset to apply them, then Step or play; the charts draw this run beside the
     baseline preset with the same seed, and "Save run to database" stores it as `sim run` would. The
-    tab "Stored runs" overlays runs already in the database. Ctrl-C stops the server.
+    tab "Stored runs" overlays runs already in the database. A database named by --db (or
+    $SIM_DB) must hold runs already, so a typo is refused; without either, runs.db is used, or
+    created by the first save. Ctrl-C stops the server.
 
     Example: sim dashboard --db runs.db --port 8800
     """
@@ -46,7 +48,10 @@ def dashboard(db: str | None, port: int, host: str) -> None:
         raise InputError(
             "sim dashboard needs the dashboard extra: pip install 'token-market-sim[dashboard]'"
         )
-    api.open_store(db)  # a database that cannot be opened is an error now, not in the page
+    # A database that cannot be opened is an error now, not in the page. One named by --db or
+    # $SIM_DB must hold a store already, so that a typo is not taken for an empty one; the
+    # default runs.db may be missing (the page's first save creates it).
+    api.open_store(db, existing=db is not None)
     port = free_port(host, port)
     if not _loopback(host):
         click.echo(

@@ -48,9 +48,11 @@ def db_check(db: str | None) -> None:
     """Report every problem of a run database changed outside sim, one line each.
 
     Looks at the schema version, the tables and their columns, and every row's values (a
-    required value missing, text where a number, time or JSON belongs). Changes nothing.
-    Exit status 0 when nothing is wrong, 1 when something is (restore it from a backup), 2
-    when there is no run database there or it cannot be read at all.
+    required value missing, text where a number, time or JSON belongs). Changes nothing; a
+    read-only database is checked as it is. Exit status 0 when nothing is wrong, 1 when
+    something is (the last line says what to do: restore a damaged database from a backup,
+    upgrade one of an older schema, or token-market-sim for a newer one), 2 when there is no
+    run database there or it cannot be read at all.
 
     \b
     Example:
@@ -64,7 +66,7 @@ def db_check(db: str | None) -> None:
         click.echo(problem)
     count = len(check.problems)
     click.echo(
-        f"{check.db}: {count} problem{'s' if count > 1 else ''} found; restore it from a backup.",
+        f"{check.db}: {count} problem{'s' if count > 1 else ''} found; {check.remedy}.",
         err=True,
     )
     sys.exit(1)

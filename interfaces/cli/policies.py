@@ -4,12 +4,17 @@ import json
 from dataclasses import asdict
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from interfaces import api
 from interfaces.cli.common import json_option
-from interfaces.cli.tables import print_table
+from interfaces.cli.tables import new_console, print_table
+
+CONFIDENCE_NOTE = (
+    "H, M or L after a source is its confidence: H an official page or two sources that "
+    "agree, M one reputable secondary source, L a weak one (docs/sources.md)."
+)
+"""What the letters that end a cited source mean, said once under the list."""
 
 
 @click.command("policies")
@@ -17,8 +22,10 @@ from interfaces.cli.tables import print_table
 def policies_command(as_json: bool) -> None:
     """List the available policies with their parameters, defaults and meaning.
 
-    A run may use a policy more than once under names of its own (the baseline preset's
-    export_licence policies are h20_resumed and h200_allowed): --set goes by those names.
+    A meaning that cites a source ends with its confidence: H (an official page, or two sources
+    that agree), M (one reputable secondary source) or L (a weak one). A run may use a policy
+    more than once under names of its own (the baseline preset's export_licence policies are
+    h20_resumed and h200_allowed): --set goes by those names.
 
     \b
     Examples:
@@ -29,7 +36,7 @@ def policies_command(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(listing))
         return
-    out = Console()
+    out = new_console()
     for entry in listing:
         table = Table(
             title=f"[bold]{entry['name']}[/]: {entry['summary']}",
@@ -49,3 +56,4 @@ def policies_command(as_json: bool) -> None:
             table.add_row(param["name"], json.dumps(param["default"]), description)
         print_table(table, wrap=("default", "meaning"), console=out)
         out.print()
+    out.print(CONFIDENCE_NOTE, soft_wrap=True)

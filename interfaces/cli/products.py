@@ -7,11 +7,9 @@ from rich.console import Console
 from rich.table import Table
 
 from interfaces.cli.common import json_safe
-from interfaces.cli.tables import print_table
-from interfaces.formatting import fmt
+from interfaces.cli.tables import literal, print_table
+from interfaces.formatting import fmt, scaled_column
 from vocabulary.metrics import Unit
-
-BILLION = 1e9
 
 
 def print_top_products(top: pd.DataFrame, when: str, console: Console) -> None:
@@ -19,19 +17,20 @@ def print_top_products(top: pd.DataFrame, when: str, console: Console) -> None:
     if top.empty:
         return
     table = Table(title=f"Products: the {len(top)} with most tokens ({when})", title_justify="left")
+    scale, tokens = scaled_column(top["tokens"].tolist())
     for header in (
         "product",
         "provider",
-        "tokens (billion per month)",
+        f"tokens ({scale} per month)" if scale else "tokens per month",
         "share of provider's tokens",
         "price ($/M tokens)",
     ):
         table.add_column(header, justify="left" if header in ("product", "provider") else "right")
-    for row in top.itertuples(index=False):
+    for row, served in zip(top.itertuples(index=False), tokens, strict=True):
         table.add_row(
-            row.product,
-            row.provider,
-            f"{row.tokens / BILLION:,.1f}",
+            literal(row.product),
+            literal(row.provider),
+            served,
             fmt(row.provider_share, Unit.SHARE),
             fmt(row.price, Unit.PRICE),
         )

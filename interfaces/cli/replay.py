@@ -5,11 +5,11 @@ import sys
 from dataclasses import asdict
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
 from interfaces import api
 from interfaces.cli.common import db_option, exit_when_interrupted, json_option, progress_bar
+from interfaces.cli.tables import new_console
 
 
 @click.command("replay")
@@ -39,7 +39,7 @@ def replay_command(run_id: int, verify: bool, db: str | None, as_json: bool) -> 
     stored = store.run(run_id)
     scenario = stored.scenario
     changes = api.version_changes(stored)
-    out = Console(soft_wrap=True)
+    out = new_console(soft_wrap=True)
     if not as_json:
         out.print(
             f"Replaying run {stored.id} ({escape(stored.name)}, seed {stored.seed}, "

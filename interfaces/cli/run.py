@@ -109,8 +109,10 @@ def run(
     named by its month, or by its start day for weekly steps), the ten products that served
     the most tokens in the last step (when the model sells products), and the run id; with
     --json, one JSON line with run_id, status, digest, seed, steps, peak memory and the final
-    metrics (with the last step's month and date). Progress goes to standard error. Without
-    --seed the seed is 1, so the same command gives the same history everywhere.
+    metrics (with the last step's month and date). Progress goes to standard error, after a
+    note for each rule the run follows past its inputs (demand growth repeated, no product
+    launches after the catalogue, chips past their book life). Without --seed the seed is 1,
+    so the same command gives the same history everywhere.
 
     \b
     Examples:
@@ -126,6 +128,8 @@ def run(
         check_name(name, "--name")
     for tag in tags:
         check_name(tag, "--tag")
+    for note in api.scenario_notes(resolved):
+        click.echo(f"note: {note}", err=True)
     progress = progress_bar("[bold]simulating[/] {task.fields[date]}")
     first: dict[str, Any] = {}
 

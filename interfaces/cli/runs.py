@@ -2,19 +2,20 @@
 
 import json
 import math
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
 import pandas as pd
-from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from interfaces import api
 from interfaces.cli.common import SimGroup, db_option, json_option, json_safe
 from interfaces.cli.products import print_top_products, top_product_rows
-from interfaces.cli.tables import print_table
-from interfaces.formatting import SUMMARY_ROWS, fmt
+from interfaces.cli.tables import literal, new_console, print_table
+from interfaces.formatting import SIGNIFICANT, SUMMARY_ROWS, fmt
 from vocabulary.metrics import Unit
 
 
@@ -30,29 +31,70 @@ def runs_group() -> None:
     """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
 
 
+LIST_LIMIT = 50
+"""How many runs ``sim runs list`` shows unless told otherwise: a sweep stores hundreds."""
+
+
 @runs_group.command("list")
-@click.option("--limit", type=click.IntRange(1), default=None, help="Show only the newest N.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1),
+    default=LIST_LIMIT,
+    show_default=True,
+    help="Show only the newest N.",
+)
+@click.option("--all", "show_all", is_flag=True, help="Show every run, however many.")
+@click.option("--name", metavar="TEXT", help="Only runs with exactly this name.")
+@click.option(
+    "--sweep", "sweep_ref", metavar="SWEEP", help="Only the runs of this sweep (id or name)."
+)
+@click.option("--tag", metavar="TEXT", help="Only runs with this tag (sim run --tag).")
 @db_option
 @json_option
-def runs_list(limit: int | None, db: str | None, as_json: bool) -> None:
+def runs_list(
+    limit: int,
+    show_all: bool,
+    name: str | None,
+    sweep_ref: str | None,
+    tag: str | None,
+    db: str | None,
+    as_json: bool,
+) -> None:
     """List stored runs, newest first (a killed run shows as interrupted).
 
-    Policies are listed by the names the run gives them (the baseline's licences are
-    h20_resumed and h200_allowed), the names --set and the policy events use.
+    Shows the newest 50 unless --limit or --all says otherwise; a last line (on standard
+    error) says how many more there are. Policies are listed by the names the run gives them
+    (the baseline's licences are h20_resumed and h200_allowed), the names --set and the
+    policy events use.
 
     \b
     Examples:
       sim runs list --limit 5
-      sim runs list --json --db other.db
+      sim runs list --sweep leakage --all
+      sim runs list --tag validation --json --db other.db
     """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
     store = api.open_store(db, existing=True)
-    rows = [_listed(run_id, row) for run_id, row in store.runs(limit=limit).iterrows()]
+    filters = {"name": name, "sweep": _sweep_ref(sweep_ref), "tag": tag}
+    shown = None if show_all else limit
+    listed = store.runs(**filters, limit=shown)
+    rows = [_listed(run_id, row) for run_id, row in listed.iterrows()]
+    hidden = store.count_runs(**filters) - len(rows) if len(rows) == shown else 0
     if as_json:
         click.echo(json.dumps(rows))
-        return
-    out = Console()
+    else:
+        _print_runs(rows, store.url, filtered=any(v is not None for v in filters.values()))
+    _say_how_many_more(hidden)
+
+
+def _print_runs(rows: list[dict[str, Any]], url: str, filtered: bool) -> None:
+    """The listed runs as a table, or a line saying there are none (to be made or found)."""
+    out = new_console()
     if not rows:
-        out.print(f"No runs in {store.url} yet. Start one with `sim run --policy export_ban`.")
+        out.print(
+            f"No runs in {escape(url)} match the filters."
+            if filtered
+            else f"No runs in {escape(url)} yet. Start one with `sim run --policy export_ban`."
+        )
         return
     table = Table()
     for column in ("id", "name", "status", "steps", "seed", "created", "policies", "digest"):
@@ -60,15 +102,30 @@ def runs_list(limit: int | None, db: str | None, as_json: bool) -> None:
     for row in rows:
         table.add_row(
             str(row["id"]),
-            row["name"] or "?",
-            row["status"],
+            literal(row["name"] or "?"),
+            literal(row["status"]),
             f"{_shown_count(row['steps_done'])}/{_shown_count(row['steps_planned'])}",
             _shown_count(row["seed"]),
-            row["created_at"] or "-",
-            ", ".join(row["policies"]) or "-",
-            (row["digest"] or "-")[:12],
+            literal(row["created_at"] or "-"),
+            literal(", ".join(row["policies"]) or "-"),
+            literal((row["digest"] or "-")[:12]),
         )
     print_table(table, wrap=("name", "policies"), console=out)
+
+
+def _sweep_ref(text: str | None) -> int | str | None:
+    """A sweep as ``--sweep`` names it: digits are its id, anything else its name."""
+    return int(text) if text is not None and text.isdigit() else text
+
+
+def _say_how_many_more(hidden: int) -> None:
+    """On standard error, so that a pipe gets the rows alone: how many runs were left out."""
+    if hidden > 0:
+        click.echo(
+            f"... and {hidden} older run{'s' if hidden > 1 else ''} not shown: "
+            "--limit N shows the newest N, --all every one.",
+            err=True,
+        )
 
 
 def iso_time(value: pd.Timestamp) -> str | None:
@@ -162,28 +219,32 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(record, default=str))
         return
-    out = Console()
+    out = new_console()
+    line = partial(out.print, soft_wrap=True)  # piped or narrow, a key stays with its value
     clock = details.clock
     unit = "weekly " if clock.weekly else ""
-    out.print(
-        f"[bold]Run {record['id']}[/] {record['name']}: {record['status']}, "
+    line(
+        f"[bold]Run {record['id']}[/] {escape(str(record['name']))}: {escape(record['status'])}, "
         f"{record['steps_done']}/{record['steps_planned']} {unit}steps, "
         f"seed {record['seed']}"
     )
     tags = f"; tags: {', '.join(record['tags'])}" if record["tags"] else ""
-    out.print(f"stored in {store.url}{tags}")
-    out.print(
-        f"created {record['created_at']}, finished {record['finished_at'] or '-'}; "
-        f"digest {record['digest'] or '-'}"
+    line(escape(f"stored in {store.url}{tags}"))
+    line(
+        escape(
+            f"created {record['created_at']}, finished {record['finished_at'] or '-'}; "
+            f"digest {record['digest'] or '-'}"
+        )
     )
-    out.print("versions: " + ", ".join(f"{k} {v}" for k, v in record["versions"].items()))
-    out.print(
+    line(escape("versions: " + ", ".join(f"{k} {v}" for k, v in record["versions"].items())))
+    line(
         f"rows: {record['market_steps_rows']} market, {record['provider_steps_rows']} "
         f"provider, {record['segment_steps_rows']} segment, "
-        f"{record['product_steps_rows']} product, {record['policy_events_rows']} policy events"
+        f"{record['product_steps_rows']} product, {record['policy_events_rows']} policy events, "
+        f"{record['developer_steps_rows']} developer (--developer-history)"
     )
     if record["error"]:
-        out.print(f"[red]error:[/] {record['error']}")
+        line(f"[red]error:[/] {escape(record['error'])}")
     policies = Table(title="Policies", title_justify="left")
     policies.add_column("policy")
     policies.add_column("parameters")
@@ -191,7 +252,7 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
         key = api.policy_key(policy)
         named = key if key == policy["name"] else f"{key} ({policy['name']})"
         params = {k: v for k, v in policy.items() if k not in ("name", "label")}
-        policies.add_row(named, json.dumps(params))
+        policies.add_row(literal(named), literal(json.dumps(params)))
     print_table(policies, wrap=("parameters",), console=out)
     if record["events"]:
         events = Table(title="Policy events", title_justify="left")
@@ -199,7 +260,7 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
         events.add_column("policy")
         events.add_column("status")
         for event in record["events"]:
-            events.add_row(event["month"], event["policy"], event["status"])
+            events.add_row(*(literal(event[key]) for key in ("month", "policy", "status")))
         print_table(events, console=out)
     last = record["last_market"]
     if last:
@@ -213,10 +274,30 @@ def runs_show(run_id: int, db: str | None, as_json: bool) -> None:
         print_top_products(top, clock.label(last["step"]), out)
 
 
-def fmt_delta(value: Any, kind: Unit) -> str:
-    """A difference for a table: shares in percentage points, the rest as :func:`fmt`, signed."""
+COUNTS = (
+    Unit.TOKENS,
+    Unit.H100E,
+    Unit.DEVELOPERS,
+    Unit.ACCELERATORS,
+    Unit.USD,
+    Unit.USD_PER_MONTH,
+    Unit.KWH,
+)
+"""Units of things counted whole: a difference of less than half of one is float noise."""
+
+
+def fmt_delta(value: Any, kind: Unit, between: float = 0.0) -> str:
+    """A difference for a table: shares in percentage points, the rest as :func:`fmt`, signed.
+
+    Float noise reads ``0``, not ``+1.36e-12`` or ``-0.0108`` H100e, which would pass for an
+    effect: a difference below the last digit the values compared show (``between`` is the
+    larger of their sizes; :data:`SIGNIFICANT` digits), or of less than half a token,
+    H100-equivalent, developer or dollar.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
+    if _noise(abs(value), kind, between):
+        return "0"
     magnitude = f"{abs(value) * 100:.1f} pp" if kind == Unit.SHARE else fmt(abs(value), kind)
     if not any(digit in magnitude for digit in "123456789"):
         return magnitude  # rounds to zero: no sign
@@ -276,10 +357,14 @@ def runs_compare(
             )
         )
         return
-    out = Console()
+    out = new_console()
     reference = runs[0]
     for run in runs:
-        out.print(f"run {run.id}: {run.name} (seed {run.seed})", highlight=False, soft_wrap=True)
+        out.print(
+            f"run {run.id}: {escape(str(run.name))} (seed {run.seed})",
+            highlight=False,
+            soft_wrap=True,
+        )
     for when in whens:
         if when == whens[-1]:
             title = (
@@ -299,9 +384,25 @@ def runs_compare(
             view.add_row(
                 label,
                 *(fmt(table.loc[(when, key), r.id], kind) for r in runs),
-                *(fmt_delta(diff.loc[(when, key), r.id], kind) for r in runs[1:]),
+                *(
+                    fmt_delta(diff.loc[(when, key), r.id], kind, _larger(table, when, key, r.id))
+                    for r in runs[1:]
+                ),
             )
         print_table(view, wrap=("metric",), console=out)
+
+
+def _noise(size: float, kind: Unit, between: float) -> bool:
+    """Whether a difference of ``size`` is below what the values, or the unit, can show."""
+    if kind in COUNTS and size < 0.5:
+        return True
+    return between > 0 and size < 0.5 * 10 ** (math.floor(math.log10(between)) + 1 - SIGNIFICANT)
+
+
+def _larger(table: pd.DataFrame, when: str, key: str, run_id: int) -> float:
+    """The larger size of run ``run_id``'s value and the reference's (the first column's)."""
+    values = table.loc[(when, key), [table.columns[0], run_id]].abs()
+    return float(values.max()) if values.notna().any() else 0.0
 
 
 @runs_group.command("export")
@@ -329,6 +430,7 @@ def runs_export(run_id: int, file_format: str, folder: Path, force: bool, db: st
 
     Each table file holds the run's rows as the database has them (run_id, step, month, ...),
     so other tools read the same numbers; the JSON holds the scenario, policies and versions.
+    In a CSV, text that a spreadsheet would run as a formula (=, +, -, @ first) starts with '.
     An earlier export of RUN in DIR is refused unless --force.
 
     \b

@@ -12,6 +12,7 @@ import click
 import pandas as pd
 from click.core import ParameterSource
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -21,6 +22,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from interfaces import api
 from interfaces.cli.common import (
@@ -34,20 +36,18 @@ from interfaces.cli.common import (
     shown_once_started,
 )
 from interfaces.cli.runs import fmt_delta, iso_time
-from interfaces.cli.tables import print_table
-from interfaces.formatting import fmt
+from interfaces.cli.tables import literal, new_console, print_table
+from interfaces.formatting import fmt, row_label
 from vocabulary.errors import InputError
 from vocabulary.metrics import Unit, metric
+from vocabulary.text import spreadsheet_safe
 
 OUTCOME_LABELS = {
-    name: (label, metric(name).unit)
-    for name, label in (
-        ("cn_share_global", "CN share, global"),
-        ("compute_cn", "CN compute (H100e)"),
-        ("price_cn", "CN price ($/M)"),
-        ("price_us", "US price ($/M)"),
-    )
+    name: (row_label(name).replace(", ", ",\n", 1), metric(name).unit)
+    for name in ("cn_share_global", "compute_cn", "price_cn", "price_us")
 }
+"""The outcomes ``sim sweep show`` summarises, each under its label in the metric list (as a
+column header of two lines, so that four of them fit a terminal)."""
 
 
 class GridAxis(click.ParamType):
@@ -266,7 +266,7 @@ def sweep_group(
             developers=developers,
             start=start,
             step_length=step_length,
-            grid=_unique(grid, "--grid"),
+            grid=_unique(grid, "--grid") or None,  # no --grid: one point
             sample=sample,
             ranges=_unique(ranges, "--range"),
             seeds=seeds,
@@ -300,9 +300,10 @@ def _unique(pairs: tuple[tuple[str, Any], ...], option: str) -> dict[str, Any]:
 
 def _run_with_progress(run: Callable[..., api.SweepResult]) -> api.SweepResult:
     """Run the sweep (``run(on_start=..., on_stored=...)``) with a progress bar on stderr."""
-    err = Console(stderr=True)
+    err = new_console(stderr=True)
     progress = Progress(
-        TextColumn("[bold]sweep {task.fields[name]}[/]"),
+        TextColumn("[bold]sweep[/]"),
+        TextColumn("{task.fields[name]}", style="bold", markup=False),  # the name: data
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("runs, {task.fields[failed]} failed"),
@@ -335,12 +336,18 @@ def _plan(start: api.SweepStart) -> str:
         if start.workers
         else "of one worker's time, shared by the cluster's workers"
     )
+    busy = (
+        f"; this machine is busy now, so {start.slowdown:.1f} times that"
+        if start.slowdown > 1.05
+        else ""
+    )
     return (
-        f"Sweep {start.name}: {start.runs:,} runs to do{left} "
+        f"Sweep {escape(start.name)}: {start.runs:,} runs to do{left} "
         f"({start.developer_steps:,} developer-steps), estimated {start.estimated_duration} "
         f"{sharing} (at a benchmarked {api.SECONDS_PER_STEP * 1e3:g} ms a step plus "
-        f"{api.SECONDS_PER_DEVELOPER_STEP * 1e6:g} µs a developer-step per worker; a busy "
-        "machine is slower)."
+        f"{api.SECONDS_PER_DEVELOPER_STEP * 1e6:g} µs a developer-step per worker, "
+        f"{api.SWEEP_SETUP_SECONDS:g} s to start and {api.SECONDS_PER_RUN * 1e3:g} ms a run "
+        f"to hand over and store{busy})."
     )
 
 
@@ -362,16 +369,17 @@ def _print_report(report: api.SweepResult, as_json: bool) -> None:
             )
         )
         return
-    out = Console()
+    out = new_console()
     done = report.already_finished + report.finished
     if report.finished + report.failed == 0:
         out.print(
-            f"Sweep [bold]{report.sweep_id}[/] ({report.name}): all {report.planned} "
+            f"Sweep [bold]{report.sweep_id}[/] ({escape(report.name)}): all {report.planned} "
             "runs were already finished; nothing to run."
         )
     else:
         out.print(
-            f"Sweep [bold]{report.sweep_id}[/] ({report.name}) on {report.executor}: stored "
+            f"Sweep [bold]{report.sweep_id}[/] ({escape(report.name)}) on "
+            f"{escape(report.executor)}: stored "
             f"{report.finished} finished and {report.failed} failed runs; "
             f"{done} of {report.planned} runs finished."
         )
@@ -380,7 +388,7 @@ def _print_report(report: api.SweepResult, as_json: bool) -> None:
             f"[red]{report.failed} runs failed[/] (their errors: `sim runs list`, "
             f"`sim runs show RUN`); `sim sweep --resume {report.sweep_id}` runs them again."
         )
-    out.print(f"Stored in {report.db}. See `sim sweep show {report.sweep_id}`.")
+    out.print(f"Stored in {escape(report.db)}. See `sim sweep show {report.sweep_id}`.")
 
 
 def _sweep_ref(text: str) -> int | str:
@@ -393,8 +401,9 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [json_safe(row) for row in frame.to_dict(orient="records")]
 
 
-def _setting(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+def _setting(value: Any) -> str | Text:
+    """A point's value of a parameter: a number to 4 digits; anything else as typed."""
+    return f"{value:.4g}" if isinstance(value, float) else literal(value)
 
 
 @sweep_group.command("list")
@@ -425,10 +434,10 @@ def sweep_list(limit: int | None, db: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows))
         return
-    out = Console()
+    out = new_console()
     if not rows:
         out.print(
-            f"No sweeps in {store.url} yet. Start one with `sim sweep --policy "
+            f"No sweeps in {escape(store.url)} yet. Start one with `sim sweep --policy "
             "smuggling --grid smuggling.leakage=0,0.5`."
         )
         return
@@ -438,11 +447,11 @@ def sweep_list(limit: int | None, db: str | None, as_json: bool) -> None:
     for row in rows:
         table.add_row(
             str(row["id"]),
-            row["name"],
-            row["status"],
+            literal(row["name"]),
+            literal(row["status"]),
             f"{row['finished_runs']}/{row['planned_runs']}",
-            row["created_at"],
-            row["finished_at"] or "-",
+            literal(row["created_at"]),
+            literal(row["finished_at"] or "-"),
         )
     print_table(table, wrap=("name",), console=out)
 
@@ -454,7 +463,8 @@ def sweep_list(limit: int | None, db: str | None, as_json: bool) -> None:
     "csv_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also write the table (one row per point, arm and outcome).",
+    help="Also write the table (one row per point, arm and outcome); text that a "
+    "spreadsheet would run as a formula (=, +, -, @ first) starts with '.",
 )
 @db_option
 @json_option
@@ -475,7 +485,7 @@ def sweep_show(sweep_ref: str, csv_path: Path | None, db: str | None, as_json: b
     summary, differences, settings = sweep.summary, sweep.differences, sweep.settings
     if csv_path is not None:
         try:
-            sweep.table().to_csv(csv_path, index=False)
+            spreadsheet_safe(sweep.table()).to_csv(csv_path, index=False)
         except OSError as error:
             raise InputError(f"--csv {csv_path}: cannot write it ({error.strerror})") from None
     finished, planned = sweep.finished_runs, sweep.planned_runs
@@ -500,7 +510,7 @@ def sweep_show(sweep_ref: str, csv_path: Path | None, db: str | None, as_json: b
             )
         )
         return
-    out = Console()
+    out = new_console()
     policies = ", ".join(sweep.policies) or "no policies"
     design = (
         f"{sweep.sample_method} sample of {len(sweep.points)} points"
@@ -508,15 +518,18 @@ def sweep_show(sweep_ref: str, csv_path: Path | None, db: str | None, as_json: b
         else f"{len(sweep.points)} point{'s' if len(sweep.points) != 1 else ''}"
     )
     out.print(
-        f"[bold]Sweep {sweep.id}[/] {sweep.name}: {sweep.status}, {finished} of "
-        f"{planned} runs finished; {design} x {sweep.seeds} seeds; {policies}"
-        + (f"; baseline {sweep.baseline}" if sweep.baseline is not None else "")
+        f"[bold]Sweep {sweep.id}[/] "
+        + escape(
+            f"{sweep.name}: {sweep.status}, {finished} of "
+            f"{planned} runs finished; {design} x {sweep.seeds} seeds; {policies}"
+            + (f"; baseline {sweep.baseline}" if sweep.baseline is not None else "")
+        )
     )
     _print_outcomes(out, summary, settings, sweep.arms, sweep.outcomes)
     if differences is not None:
         _print_differences(out, differences, settings, sweep.outcomes)
     if csv_path is not None:
-        out.print(f"Wrote {csv_path}.")
+        out.print(f"Wrote {escape(str(csv_path))}.")
 
 
 def _cell(mean: float, low: float, high: float, kind: Unit) -> str:
@@ -545,7 +558,7 @@ def _print_outcomes(
     )
     table.add_column("point", justify="right")
     for key in settings.columns:
-        table.add_column(key, justify="right")
+        table.add_column(literal(key), justify="right")
     if len(arms) > 1:
         table.add_column("arm")
     table.add_column("runs", justify="right")
@@ -557,7 +570,7 @@ def _print_outcomes(
             _cell(*by_outcome.loc[o, ["mean", "low", "high"]], OUTCOME_LABELS[o][1])
             for o in outcomes
         ]
-        arm_cell = [arm] if len(arms) > 1 else []
+        arm_cell = [literal(arm)] if len(arms) > 1 else []
         table.add_row(
             str(point),
             *(_setting(v) for v in settings.loc[point]),
@@ -578,7 +591,7 @@ def _print_differences(
     )
     table.add_column("point", justify="right")
     for key in settings.columns:
-        table.add_column(key, justify="right")
+        table.add_column(literal(key), justify="right")
     table.add_column("pairs", justify="right")
     for outcome in outcomes:
         table.add_column(OUTCOME_LABELS[outcome][0], justify="right")
@@ -636,17 +649,28 @@ def sweep_sensitivity(sweep_ref: str, outcome: str, db: str | None, as_json: boo
                     "outcome": outcome,
                     "method": found.method,
                     "indices": _records(indices),
+                    "warnings": list(found.warnings),
                 }
             )
         )
+        _warn(found.warnings)
         return
     table = Table(
-        title=f"Sensitivity of {outcome} at the last step, sweep {found.sweep_id} "
-        f"({found.sweep_name}), most influential first",
+        title=escape(
+            f"Sensitivity of {outcome} at the last step, sweep {found.sweep_id} "
+            f"({found.sweep_name}), most influential first"
+        ),
         title_justify="left",
     )
     for column in indices.columns:
         table.add_column(column, justify="left" if column == "parameter" else "right")
     for row in indices.itertuples(index=False):
-        table.add_row(row[0], *(f"{value:.3f}" for value in row[1:]))
+        table.add_row(literal(row[0]), *(f"{value:.3f}" for value in row[1:]))
     print_table(table, wrap=("parameter",))
+    _warn(found.warnings)
+
+
+def _warn(warnings: tuple[str, ...]) -> None:
+    """Each reason not to trust the indices as printed, as a line on standard error."""
+    for warning in warnings:
+        click.echo(f"Warning: {warning}.", err=True)

@@ -7,18 +7,53 @@ other column keeps its whole value on one line. If the terminal is too narrow ev
 the table is printed wider than the terminal rather than lose a character. When standard
 output is not a terminal (a pipe, a file), the table is plain aligned text without a frame, one
 line per row, so ``sim runs list | grep interrupted`` finds the row.
+
+Names are data: what a user typed (a run, sweep or calibration name, a tag, a policy label, a
+provider, a path) goes into a table as :func:`literal` text and into a line of our own through
+``rich.markup.escape``, on a :func:`new_console`, so Rich never reads it as markup or emoji.
 """
 
 import io
 from collections.abc import Collection
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 WIDEST = 100_000
 """A width no table reaches: measuring at it gives every column its natural width."""
 MOST_WORD = 40
 """A text column too narrow for its longest word is kept at least this wide."""
+
+
+class _SimConsole(Console):
+    """A Rich console that leaves a closed pipe (``sim runs list | head -1``) to ``sim``."""
+
+    def on_broken_pipe(self) -> None:
+        """Raise the error, for ``sim`` to end as every command does when its reader is gone.
+
+        Rich's own way exits with status 1, unlike a Unix tool or ``sim``'s other output.
+        """
+        raise BrokenPipeError
+
+
+def new_console(**options: Any) -> Console:
+    """A Rich console for ``sim``'s output (``options`` as :class:`Console` takes them).
+
+    Emoji codes are off: Rich would show a run named ``fix:bug:2`` with a bug in the middle, and
+    no message of ours uses them.
+    """
+    return _SimConsole(emoji=False, **options)
+
+
+def literal(text: object) -> Text:
+    """User text as a table cell or title, shown exactly as typed.
+
+    A string cell is Rich markup: ``RASA [enforcement=0.5]`` would lose its brackets,
+    ``ban [/draft]`` would crash the command, and ``[link=...]`` would make a hyperlink.
+    """
+    return Text(str(text))
 
 
 def print_table(table: Table, wrap: Collection[str] = (), console: Console | None = None) -> None:
@@ -29,7 +64,7 @@ def print_table(table: Table, wrap: Collection[str] = (), console: Console | Non
         wrap: the headers of the columns of free text (names, descriptions) that may wrap.
         console: where to print; default standard output.
     """
-    out = console or Console()
+    out = console or new_console()
     for column in table.columns:
         column.no_wrap = str(column.header) not in wrap
         column.overflow = "fold"
@@ -44,7 +79,7 @@ def print_table(table: Table, wrap: Collection[str] = (), console: Console | Non
     spare = out.width - frame - sum(narrowest)
     if spare < 0:  # not even the narrowest fits: print wider than the terminal
         widths = narrowest
-        out = Console(file=out.file, width=sum(narrowest) + frame, force_terminal=True)
+        out = new_console(file=out.file, width=sum(narrowest) + frame, force_terminal=True)
     else:  # text columns share the spare width in proportion to what they lack
         lacking = [most - least for most, least in zip(natural, narrowest, strict=True)]
         widths = [
@@ -62,7 +97,7 @@ def _print_plain(table: Table, out: Console) -> None:
     table.pad_edge = False
     options = out.options.update_width(WIDEST)
     width = sum(table._measure_column(out, options, c).maximum for c in table.columns)
-    plain = Console(
+    plain = new_console(
         file=io.StringIO(),
         width=max(width + table._extra_width, len(str(table.title or ""))),
         no_color=True,

@@ -22,7 +22,7 @@ from interfaces.dashboard.history import History
 from interfaces.dashboard.levers import controls
 from interfaces.dashboard.market import DashboardMarket, save_run
 from interfaces.dashboard.network_view import NETWORK_LIMIT, network_figure
-from interfaces.formatting import SUMMARY_ROWS, fmt
+from interfaces.formatting import SUMMARY_ROWS, fmt, row_label
 from vocabulary.errors import InputError
 
 TITLE = "Token market: policy dashboard"
@@ -74,7 +74,8 @@ def live_share(model: DashboardMarket) -> None:
     else:
         same = baseline.market["cn_share_global"].get(live.market.index[-1])
         caption = (
-            f"<b>{month}</b> (month {model.steps} of {model.horizon}): Chinese share "
+            f"<b>{month}</b> (month {model.steps} of {model.horizon}): "
+            f"{row_label('cn_share_global')} "
             f"<b>{_percent(live.last('cn_share_global'))}</b> in this run, "
             f"{_percent(same)} in the baseline."
         )
@@ -125,6 +126,7 @@ def SavePanel(model: DashboardMarket, steps: int) -> None:
     """What this run is, the command that gives it, and a button that stores it."""
     task = solara.lab.use_task(lambda: save_run(model), dependencies=None, raise_error=False)
     changes = model.levers.changes()
+    unapplied = model.levers.unapplied()
     command = model.command()
     with solara.Column(classes=["run-panel"]):
         where = f"month {steps} of {model.horizon}" if steps else "not stepped yet"
@@ -132,6 +134,12 @@ def SavePanel(model: DashboardMarket, steps: int) -> None:
             f"<h3>This run</h3>{where} · seed {model.seed} · "
             f"{model.scenario.developers:,} developers<br>"
             f"<b>Levers moved from the baseline:</b> {escape(', '.join(changes) or 'none')}"
+            + (
+                f"<br><b>Moved, but not applied (their policy is off):</b> "
+                f"{escape(', '.join(unapplied))}"
+                if unapplied
+                else ""
+            )
         )
         _text(
             f"The same run from the command line:<br><code>{escape(command)}</code>"
@@ -163,8 +171,13 @@ stored_histories: solara.Reactive[tuple[History, ...]] = solara.reactive(())
 
 
 def _final_table(histories: Sequence[History]) -> str:
-    """The runs' last stored month, metric by metric, formatted as ``sim runs show`` does."""
-    cell = 'style="padding: 0 8px; white-space: nowrap"'
+    """The runs' last stored month, metric by metric, formatted as ``sim runs show`` does.
+
+    Cells wrap at spaces (``25.92`` over ``quadrillion``) and the table never grows wider than
+    its column, so four or more runs side by side lose no character to the column's edge;
+    should a word still not fit, the table scrolls sideways rather than clip it.
+    """
+    cell = 'style="padding: 0 8px; white-space: normal; vertical-align: top"'
     head = "".join(
         f"<th {cell}>{escape(h.label.split(':')[0])}<br>{h.last_month}</th>" for h in histories
     )
@@ -177,8 +190,10 @@ def _final_table(histories: Sequence[History]) -> str:
         for label, key, kind in SUMMARY_ROWS
     )
     return (
-        f'<table style="border-collapse: collapse; font-size: 12px; line-height: 1.35">'
-        f'<tr><th {cell} align="left">last month stored</th>{head}</tr>{rows}</table>'
+        '<div style="max-width: 100%; overflow-x: auto">'
+        '<table style="border-collapse: collapse; font-size: 12px; line-height: 1.35; '
+        'max-width: 100%">'
+        f'<tr><th {cell} align="left">last month stored</th>{head}</tr>{rows}</table></div>'
     )
 
 
@@ -304,9 +319,16 @@ STORED_COMPONENTS = (
 
 @solara.component
 def LeverControls(parameters: solara.Reactive[dict]) -> None:
-    """The levers, population, months and seed; under each slider its value and unit."""
-    for name, options in controls().items():
+    """The levers, population, months and seed; under each slider its value and unit.
+
+    A lever of a policy that is unticked is disabled and says so, instead of moving and
+    reading as if it acted.
+    """
+    every = controls()
+    for name, options in every.items():
         value = parameters.value.get(name, options["value"])
+        switch = options.get("switch")
+        off = switch is not None and not parameters.value.get(switch, every[switch]["value"])
 
         def change(new, name=name) -> None:
             parameters.set({**parameters.value, name: new})
@@ -314,8 +336,15 @@ def LeverControls(parameters: solara.Reactive[dict]) -> None:
         kind = options["type"]
         if kind == "Checkbox":
             solara.Checkbox(label=options["label"], value=value, on_value=change)
-        elif kind == "Select":
-            solara.Select(options["label"], value=value, values=options["values"], on_value=change)
+            continue
+        if kind == "Select":
+            solara.Select(
+                options["label"],
+                value=value,
+                values=options["values"],
+                on_value=change,
+                disabled=off,
+            )
         else:
             slider = solara.SliderFloat if kind == "SliderFloat" else solara.SliderInt
             slider(
@@ -325,10 +354,14 @@ def LeverControls(parameters: solara.Reactive[dict]) -> None:
                 max=options["max"],
                 step=options["step"],
                 on_value=change,
+                disabled=off,
             )
+        if off or kind != "Select":
             solara.Text(
-                options["shown"](value),
-                classes=["lever-value"],
+                f'off: tick "{every[switch]["label"]}" to use it'
+                if off
+                else options["shown"](value),
+                classes=["lever-value", "lever-off"] if off else ["lever-value"],
                 style="display: block; font-size: 12px; color: #444; margin: -14px 0 10px 0",
             )
 

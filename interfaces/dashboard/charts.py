@@ -6,8 +6,9 @@ tells them apart everywhere: each run has a line style (solid, dashed, dotted, d
 order), colours tell the series apart (on the Chinese-share chart, which has one series, colours
 tell the runs apart too). Policy events are dashed vertical lines, labelled and marked with a
 triangle on the share chart; an event every run shares is grey, one only some runs have takes
-the first such run's colour. Figures use the Agg canvas and never pyplot, so pages in several
-threads can draw at once.
+the first such run's colour. Run names, provider names and policy labels are drawn as written,
+never as mathtext. Figures use the Agg canvas and never pyplot, so pages in several threads
+can draw at once.
 """
 
 from collections import defaultdict
@@ -26,10 +27,13 @@ from interfaces.plot import (
     CHANNEL_SERIES,
     COMPACT_NOTE,
     PRICE_SERIES,
+    SHARE_TITLE,
     Series,
     compact,
     dates,
     dollars,
+    literal_legend,
+    shown_literally,
 )
 from interfaces.plot import COMPUTE_SERIES as JURISDICTION_COMPUTE_SERIES
 
@@ -169,6 +173,8 @@ def _draw_events(ax: Axes, histories: Sequence[History], labelled: bool) -> None
                 ha="left",
                 fontsize=6,
                 color=colour,
+                usetex=False,
+                parse_math=False,  # policy labels, drawn as written
             )
 
 
@@ -192,12 +198,12 @@ def _legend(ax: Axes, histories: Sequence[History], series: Sequence[tuple[str, 
             for i, h in shown
         ]
     if handles:
-        ax.legend(handles=handles, fontsize=7, loc="upper left", framealpha=0.8)
+        literal_legend(ax.legend(handles=handles, fontsize=7, loc="upper left", framealpha=0.8))
 
 
 def share_figure(histories: Sequence[History]) -> Figure:
     """The Chinese share of the tokens served to developers outside China, per run."""
-    figure, ax = _figure("Chinese share of tokens, developers outside China", "share of tokens")
+    figure, ax = _figure(SHARE_TITLE, "share of tokens")
     top = 0.0
     for i, history in enumerate(histories):
         if len(history.market):
@@ -252,14 +258,58 @@ def price_figure(histories: Sequence[History]) -> Figure:
     return figure
 
 
+COMPUTE_TITLE = "Compute by jurisdiction and channel"
+COMPUTE_UNIT = f"H100-equivalents (log; {COMPACT_NOTE})"
+PANELS_FROM = 3
+"""From this many runs the compute chart gives each run a panel of its own: its six series of
+four runs in one panel were 24 lines no one could follow."""
+
+
 def compute_figure(histories: Sequence[History]) -> Figure:
-    """Inference compute: Chinese providers' by channel, US and European totals (log scale)."""
-    return _series_figure(
-        histories,
-        "Compute by jurisdiction and channel",
-        f"H100-equivalents (log; {COMPACT_NOTE})",
-        COMPUTE_SERIES,
+    """Inference compute: Chinese providers' by channel, US and European totals (log scale).
+
+    One or two runs (the live page: this run and the baseline) share one panel, told apart by
+    line style; from :data:`PANELS_FROM` runs each has its own panel, on one shared scale.
+    """
+    if len([h for h in histories if len(h.market)]) < PANELS_FROM:
+        return _series_figure(histories, COMPUTE_TITLE, COMPUTE_UNIT, COMPUTE_SERIES)
+    return _panel_per_run(histories, COMPUTE_TITLE, COMPUTE_UNIT, COMPUTE_SERIES)
+
+
+def _panel_per_run(
+    histories: Sequence[History], title: str, ylabel: str, series: Sequence[Series]
+) -> Figure:
+    """One small log-scale panel per run with data, two abreast, the same scales for all.
+
+    The series' colours are explained once, under the panels.
+    """
+    shown = [h for h in histories if len(h.market)]
+    rows = -(-len(shown) // 2)
+    height = 0.45 + 1.9 * rows + 0.65  # title, panels, legend (inches)
+    figure = Figure(figsize=(FIGSIZE[0], height), dpi=DPI)
+    figure.subplots_adjust(
+        left=0.13, right=0.98, top=1 - 0.45 / height, bottom=0.65 / height + 0.04, hspace=0.4
     )
+    FigureCanvasAgg(figure)
+    figure.suptitle(f"{title}, one panel per run", x=0.02, ha="left", fontsize=10)
+    figure.supylabel(ylabel, fontsize=7)
+    axes = figure.subplots(rows, 2, sharex=True, sharey=True, squeeze=False).flatten()
+    for ax, history in zip(axes, shown, strict=False):
+        for column, _, colour in series:
+            ax.plot(dates(history.market), history.market[column], color=colour, linewidth=1.3)
+        shown_literally(ax.set_title(_short(history.label, 34), fontsize=8, loc="left"))
+        ax.tick_params(labelsize=7)
+        ax.grid(True, alpha=0.3)
+        _date_axis(ax, histories)
+        _draw_events(ax, [history], labelled=False)
+    for ax in axes[len(shown) :]:
+        ax.set_visible(False)
+    _log_axis(axes[0])  # shared: every panel on this scale
+    handles = [
+        Line2D([], [], color=colour, linewidth=2, label=label) for _, label, colour in series
+    ]
+    figure.legend(handles=handles, loc="lower center", ncols=3, fontsize=7, frameon=False)
+    return figure
 
 
 def provider_share_figure(histories: Sequence[History], colours: Mapping[str, str]) -> Figure:

@@ -41,6 +41,14 @@ _LEVER_PARAMETERS = {
 }
 """Policy parameter (``policy.field``) -> the lever that sets it."""
 
+SWITCHES = {
+    "ban_tiers": "export_ban",
+    "smuggling_leakage": "smuggling",
+    "remote_access_enforcement": "remote_access",
+}
+"""A lever of a policy's parameter -> the checkbox that switches the policy on: with it off,
+the lever does nothing, so the page greys it out and says so."""
+
 
 def parse_tiers(text: str) -> tuple[str, ...]:
     """``"2022-10, 2023-10"`` -> ``("2022-10", "2023-10")``."""
@@ -169,6 +177,19 @@ class Levers:
             + [f"{key}={_cli_value(value)}" for key, value in settings.items()]
         )
 
+    def unapplied(self) -> list[str]:
+        """Levers moved from the baseline whose policy is off, so that they change nothing.
+
+        ``["remote_access.enforcement=0.8 (remote_access off)"]``: the panel lists them beside
+        :meth:`changes`, so a change made and then switched off is not dropped unsaid.
+        """
+        paths = {lever: path for path, lever in _LEVER_PARAMETERS.items()}
+        return [
+            f"{paths[lever]}={_cli_value(getattr(self, lever))} ({switch} off)"
+            for lever, switch in SWITCHES.items()
+            if not getattr(self, switch) and getattr(self, lever) != getattr(BASELINE_LEVERS, lever)
+        ]
+
     def command(self, developers: int, steps: int, seed: int) -> str | None:
         """The ``sim run`` command that simulates the same run, or None if there is none.
 
@@ -208,10 +229,16 @@ def _months(steps: int) -> str:
 
 
 def _slider(
-    label: str, value: float, low: float, high: float, step: float, shown: Callable[[Any], str]
+    label: str,
+    value: float,
+    low: float,
+    high: float,
+    step: float,
+    shown: Callable[[Any], str],
+    switch: str | None = None,
 ) -> dict[str, Any]:
     kind = "SliderFloat" if isinstance(step, float) else "SliderInt"
-    return {
+    control = {
         "type": kind,
         "label": label,
         "value": value,
@@ -220,6 +247,7 @@ def _slider(
         "step": step,
         "shown": shown,
     }
+    return control | ({"switch": switch} if switch else {})
 
 
 def controls(levers: Levers = BASELINE_LEVERS) -> dict[str, Any]:
@@ -227,10 +255,11 @@ def controls(levers: Levers = BASELINE_LEVERS) -> dict[str, Any]:
 
     Each is a dict as Mesa's ``model_params`` has them (type, label, value, and a slider's
     min, max and step); a slider's ``shown`` writes its value with its unit, which the page
-    prints beside the label. Changing a control takes effect when the model is reset (the
-    Reset button). Every control is a checkbox, a choice or a slider, so the page cannot build
-    an invalid model (a typed seed could be text, and an error in Reset would replace the whole
-    page).
+    prints beside the label. A lever of a policy's parameter names the checkbox that switches
+    the policy on (``switch``, :data:`SWITCHES`): the page disables it while that is off.
+    Changing a control takes effect when the model is reset (the Reset button). Every control
+    is a checkbox, a choice or a slider, so the page cannot build an invalid model (a typed
+    seed could be text, and an error in Reset would replace the whole page).
     """
     return {
         "export_ban": {
@@ -243,6 +272,7 @@ def controls(levers: Levers = BASELINE_LEVERS) -> dict[str, Any]:
             "value": ", ".join(levers.ban_tiers),
             "values": list(TIER_CHOICES),
             "label": "Ban tiers in force (dates of the export rules)",
+            "switch": SWITCHES["ban_tiers"],
         },
         "licences": {
             "type": "Checkbox",
@@ -257,6 +287,7 @@ def controls(levers: Levers = BASELINE_LEVERS) -> dict[str, Any]:
             1.0,
             0.05,
             lambda v: f"{v:.0%} of the demand for banned chips gets in",
+            SWITCHES["smuggling_leakage"],
         ),
         "remote_access": {
             "type": "Checkbox",
@@ -270,6 +301,7 @@ def controls(levers: Levers = BASELINE_LEVERS) -> dict[str, Any]:
             1.0,
             0.05,
             lambda v: f"{v:.0%} of rented foreign compute reached",
+            SWITCHES["remote_access_enforcement"],
         ),
         "cn_electricity": _slider(
             "Chinese electricity price",

@@ -20,6 +20,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from scipy.sparse.csgraph import breadth_first_order
 
+from interfaces.plot import literal_legend
+
 NETWORK_LIMIT = 2_000
 """Largest population whose network the page draws."""
 
@@ -104,7 +106,7 @@ def network_figure(
     )
     counts = np.bincount(chosen, minlength=len(names))
     shown = [p for p in np.argsort(-counts) if counts[p] > 0]
-    ax.legend(
+    legend = ax.legend(
         handles=[
             Line2D(
                 [],
@@ -121,6 +123,7 @@ def network_figure(
         bbox_to_anchor=(1.0, 0.5),
         frameon=False,
     )
+    literal_legend(legend)  # provider names
     ax.set_axis_off()
     ax.set_title(
         f"Developer network: {len(sample.nodes)} developers, by provider"

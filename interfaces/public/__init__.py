@@ -8,6 +8,8 @@ the part it needs without importing the whole API, which would import it back.
 
 Their imports point one way, from the bottom up:
 
+- :mod:`~interfaces.public.arguments`: checking what a caller passes, so that a wrong argument
+  is one :class:`~vocabulary.errors.InputError` line naming it;
 - :mod:`~interfaces.public.scenarios`: scenarios and policies, the input of every run;
 - :mod:`~interfaces.public.databases`: which run store a call uses, and the chores on the
   database as a whole (upgrade, check);

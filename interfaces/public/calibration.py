@@ -8,13 +8,13 @@ parameters for the values that fit the targets best and stores its trials.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runs.calibrations import StoredTrial
+from interfaces.public.arguments import whole_number
+from runs.calibrations import StoredCalibration, StoredTrial
 from runs.store import RunStore
 from scenario.files import load_scenario
 from scenario.overrides import resolve_scenario
@@ -22,6 +22,7 @@ from scenario.scenario import Scenario
 
 if TYPE_CHECKING:
     from experiments.calibration import CalibrationReport
+    from experiments.sweep_cost import SweepStart
     from experiments.validation_runs import ValidationReport
 
 __all__ = [  # what interfaces.api offers from here
@@ -64,7 +65,8 @@ def validate(
         seeds: the number of seeds.
         developers: population size [default: the scenario's].
         targets: a TOML or YAML file with a ``targets`` list [default: the packaged targets].
-        workers: local worker processes [default: the number of cores, at most ``seeds``].
+        workers: local worker processes [default: the number of cores]; no more are started
+            than there are cores or seeds, which a line on standard error then says.
         scheduler: a Dask scheduler's address instead of local processes (as
             :func:`~interfaces.public.sweeps.sweep`).
         insecure_scheduler: as :func:`~interfaces.public.sweeps.sweep`.
@@ -81,20 +83,21 @@ def validate(
         ``.passed`` is true when every target passes.
 
     Raises:
-        InputError: a bad targets file, or a target before the scenario's start (nothing is
-            run).
+        InputError: ``seeds`` not a whole number from 1, a bad targets file, or a target
+            before the scenario's start (nothing is run).
         ValidationInterrupted: SIGINT or SIGTERM stopped it (the runs stored so far stay).
     """
+    from experiments.memory import check_memory
     from experiments.sweep_executors import open_executor
     from experiments.targets import load_targets
     from experiments.validation_runs import validate_seeds, validation_scenario
 
+    seeds = whole_number(seeds, "seeds", 1)
     wanted = load_targets(targets)
     resolved = validation_scenario(_base(scenario_or_preset), wanted, developers)
-    store = RunStore(db)
-    if workers is None and scheduler is None:
-        workers = min(os.cpu_count() or 1, seeds)
-    with open_executor(workers, scheduler, insecure_scheduler) as executor:
+    with open_executor(workers, scheduler, insecure_scheduler, seeds) as executor:
+        check_memory([resolved], executor.workers)
+        store = RunStore(db)
         if on_start:
             on_start(seeds)
         return validate_seeds(store, resolved, wanted, seeds, executor, on_stored)
@@ -133,6 +136,7 @@ def calibrate(
     db: str | None = None,
     on_open: Callable[[str, int], None] | None = None,
     on_trial: Callable[[Any, Any], None] | None = None,
+    on_start: Callable[[SweepStart], None] | None = None,
 ) -> CalibrationResult:
     """Search the tuned parameters, within their sourced ranges, for the best fit to targets.
 
@@ -151,40 +155,51 @@ def calibrate(
         targets: a TOML or YAML targets file [default: the packaged targets].
         space: a TOML or YAML tuning file [default: ``scenario/data/tuning.toml``].
         name: the calibration's name [default: made from its spec].
-        workers: local worker processes [default: the number of cores].
+        workers: the trials run at once, and the local worker processes running their seeds
+            [default: 2 trials, on as many processes as cores]; no more processes are started
+            than there are cores or runs at once, which a line on standard error then says.
         scheduler: a Dask scheduler's address instead (as
             :func:`~interfaces.public.sweeps.sweep`).
         insecure_scheduler: as :func:`~interfaces.public.sweeps.sweep`.
         db: the run store (created if missing).
         on_open: called with the calibration's name and the number of trials already done.
         on_trial: called with each finished trial and the best so far.
+        on_start: called once the calibration is open, before its trials run, with a
+            :class:`~experiments.sweep_cost.SweepStart` of the runs left (trials left x
+            ``seeds``): their count, work and ``estimated_duration`` in words, as for a sweep.
 
     Raises:
-        InputError: a bad targets or tuning file, or the scenario's values outside the
-            ranges (nothing is stored), or a scheduler that is not allowed.
+        InputError: ``trials`` or ``seeds`` not a whole number from 1, a bad targets or
+            tuning file, or the scenario's values outside the ranges (nothing is stored), or
+            a scheduler that is not allowed.
         StoreError: the name is taken by another spec, or it is running elsewhere.
     """
     from experiments.calibration import CalibrationSpec
     from experiments.calibration import calibrate as search
     from experiments.calibration_space import load_space
+    from experiments.memory import check_memory
     from experiments.sweep_executors import open_executor
     from experiments.targets import load_targets
     from experiments.validation_runs import validation_scenario
 
+    trials, seeds = whole_number(trials, "trials", 1), whole_number(seeds, "seeds", 1)
     base = _base(scenario_or_preset)
     wanted = load_targets(targets)
     tuned = load_space(space)
     simulated = validation_scenario(base, wanted, developers)
     spec = CalibrationSpec.make(simulated, wanted, tuned, seeds, seed, name)
-    with open_executor(workers, scheduler, insecure_scheduler) as executor:
+    parallel_trials = workers or 2  # what the search does, whatever the machine
+    at_once = min(parallel_trials, trials) * seeds
+    with open_executor(workers, scheduler, insecure_scheduler, at_once) as executor:
+        check_memory([simulated], executor.workers)
         store = RunStore(db)
         report = search(
             store,
             spec,
             trials,
             executor,
-            parallel_trials=workers or 2,
-            on_open=(lambda stored, done: on_open(stored.name, done)) if on_open else None,
+            parallel_trials=parallel_trials,
+            on_open=_opened(on_open, on_start, simulated, trials, seeds, executor.workers),
             on_trial=on_trial,
         )
     best = report.best
@@ -196,3 +211,24 @@ def calibrate(
         )
     )
     return CalibrationResult(report, calibrated, store.masked_url)
+
+
+def _opened(
+    on_open: Callable[[str, int], None] | None,
+    on_start: Callable[[SweepStart], None] | None,
+    scenario: Scenario,
+    trials: int,
+    seeds: int,
+    workers: int | None,
+) -> Callable[[StoredCalibration, int], None]:
+    """What the search calls once the calibration is open: the callers' two callbacks."""
+    from experiments.sweep_cost import repeated_start
+
+    def opened(stored: StoredCalibration, done: int) -> None:
+        if on_open:
+            on_open(stored.name, done)
+        if on_start:
+            left = max(0, trials - done) * seeds
+            on_start(repeated_start(stored.name, scenario, left, trials * seeds, workers))
+
+    return opened

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runs.schema import SCHEMA_VERSION
-from runs.store import DEFAULT_DB, RunStore, StoreError, mask_secrets, url_secrets
+from runs.store import DEFAULT_DB, RunStore, StoreError, is_conninfo, mask_secrets, url_secrets
 from runs.store import ENV_VAR as DB_ENV_VAR
 
 __all__ = [  # what interfaces.api offers from here
@@ -55,10 +55,11 @@ def db_where_started(start: str | Path | None = None) -> str:
     ``$SIM_DB``, else ``runs.db``, a relative file taken from ``start``: by default the folder
     the user started Jupyter from (``$PWD``, which the kernel inherits from that shell, while
     the kernel itself runs in the notebook's folder), else the working folder. A database URL
-    (``postgresql://...``) is returned as it is; a file as an absolute path.
+    (``postgresql://...``, or libpq's ``host=... dbname=...``) is returned as it is; a file
+    as an absolute path.
     """
     target = os.environ.get(DB_ENV_VAR) or DEFAULT_DB
-    if "://" in target:
+    if "://" in target or is_conninfo(target):
         return target
     folder = Path(start or os.environ.get("PWD") or Path.cwd())
     return str((folder / Path(target).expanduser()).resolve())
@@ -105,10 +106,13 @@ class StoreCheck:
         db: the store's URL, credentials masked.
         problems: one line per problem (``where: what is wrong``), in table order; empty when
             the store is sound.
+        remedy: what to do about them: restore the store from a backup if it was damaged,
+            upgrade it or the package if its schema is another version's; empty if sound.
     """
 
     db: str
     problems: tuple[str, ...]
+    remedy: str = ""
 
     @property
     def sound(self) -> bool:
@@ -131,4 +135,6 @@ def check_store(db: str | None = None) -> StoreCheck:
     store = RunStore(db, create=False, as_found=True)
     if not store.exists:
         raise StoreError(f"no run store in {store.masked_url}: nothing to check")
-    return StoreCheck(store.masked_url, tuple(map(str, find_problems(store))))
+    problems = find_problems(store)
+    remedies = dict.fromkeys(problem.remedy for problem in problems)
+    return StoreCheck(store.masked_url, tuple(map(str, problems)), "; ".join(remedies))

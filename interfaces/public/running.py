@@ -16,6 +16,7 @@ from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from interfaces.public.arguments import texts
 from interfaces.public.databases import existing_store
 from interfaces.public.scenarios import chosen_scenario, default_run_name
 from runs.load import StoredRun
@@ -141,15 +142,19 @@ def run(
         Where the run is stored, its digest and seed, and the model as it ended.
 
     Raises:
-        InputError: bad scenario, options, seed or ``developer_history`` (nothing is stored).
+        InputError: bad scenario, options, seed, tags or ``developer_history``, or a run too
+            big for the memory available (nothing is stored).
         StoreError: the store cannot be opened.
         RunInterrupted: SIGINT or SIGTERM stopped it (its steps so far are stored).
     """
+    from experiments.memory import check_memory
     from experiments.runner import execute
     from runs.developer_history import HistoryPlan
 
     chosen = chosen_scenario(scenario_or_preset, options)
     drawn_or_given = model_seed(seed)
+    tags = texts(tags, "tags", '["pilot"]')
+    check_memory([chosen])
     plan = HistoryPlan.parse(developer_history) if developer_history else None
     store = RunStore(db)
     ran = execute(
@@ -207,6 +212,7 @@ def replay(
 
     Raises:
         StoreError: no such run, or this package no longer accepts its stored scenario.
+        InputError: the run is too big for the memory available here (nothing is stored).
         RunInterrupted: SIGINT or SIGTERM stopped the replay.
     """
     return replay_in(existing_store(db), stored_run, verify=verify, on_step=on_step)
@@ -220,10 +226,12 @@ def replay_in(
     on_step: Callable[[StepRecord], None] | None = None,
 ) -> Replay:
     """:func:`replay` into an open store (what ``Store.replay`` does)."""
+    from experiments.memory import check_memory
     from experiments.replay import first_difference
     from experiments.replay import replay as rerun
 
     stored = stored_run if isinstance(stored_run, StoredRun) else read_run(store, stored_run)
+    check_memory([stored.scenario])
     result = run_result(store, rerun(store, stored, on_step=step_callback(on_step)))
     difference = first_difference(store, stored.id, result.run_id) if verify else None
     return Replay(stored, result, verify, difference)

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from interfaces.public.arguments import texts
 from policies.base import Policy
 from policies.registry import available, build_policies, policy_class
 from scenario.files import dump_scenario, load_scenario, preset_names
+from scenario.notes import scenario_notes
 from scenario.overrides import parse_value, resolve_scenario
 from scenario.scenario import Scenario
 
@@ -29,6 +31,7 @@ __all__ = [  # what interfaces.api offers from here
     "policies",
     "presets",
     "scenario",
+    "scenario_notes",
     "scenario_policies",
     "scenario_text",
     "setting_value",
@@ -64,8 +67,12 @@ def scenario(
         :func:`scenario_text`).
 
     Raises:
-        InputError: an unknown preset, policy or setting, or a value out of range.
+        InputError: an unknown preset, policy or setting, a value out of range, or a string
+            where a list belongs (``policies="export_ban"``).
     """
+    policies = texts(policies, "policies", '["export_ban"]')
+    if settings is not None and not isinstance(settings, Mapping):
+        settings = texts(settings, "settings", '{"smuggling.leakage": 0.3}')
     if isinstance(preset_or_file, Scenario):
         base: Scenario | None = preset_or_file
     else:

@@ -22,7 +22,7 @@ from interfaces.public.stored_runs import Comparison, compare_in
 from interfaces.public.sweeps import Sensitivity, SweepResults, load_sweep_in, sensitivity_in
 from runs.export import FORMATS as EXPORT_FORMATS
 from runs.export import export_run
-from runs.load import RunDetails, StoredRun, list_runs, run_details
+from runs.load import RunDetails, StoredRun, count_runs, list_runs, run_details
 from runs.load import load_run as read_run
 from runs.store import RunStore
 
@@ -76,6 +76,7 @@ class Store:
         policy: str | None = None,
         status: str | None = None,
         sweep: int | str | None = None,
+        tag: str | None = None,
         limit: int | None = None,
     ) -> pd.DataFrame:
         """Stored runs, newest first, one row each, indexed by run id.
@@ -86,6 +87,7 @@ class Store:
                 or the name of its instance in the run (``h20_resumed``).
             status: keep runs with this status (a killed run counts as ``interrupted``).
             sweep: keep the runs of this sweep (id or name).
+            tag: keep runs with this tag (``sim run --tag``).
             limit: keep the newest ``limit`` of them.
 
         Returns:
@@ -99,8 +101,17 @@ class Store:
             InputError: an unknown status.
         """
         return list_runs(
-            self._store, name=name, policy=policy, status=status, sweep=sweep, limit=limit
+            self._store, name=name, policy=policy, status=status, sweep=sweep, tag=tag, limit=limit
         )
+
+    def count_runs(
+        self, *, name: str | None = None, sweep: int | str | None = None, tag: str | None = None
+    ) -> int:
+        """How many runs :meth:`runs` gives with these filters and no limit.
+
+        Cheap without ``tag`` (the database counts), so a listing can say how many it left out.
+        """
+        return count_runs(self._store, name=name, sweep=sweep, tag=tag)
 
     def run(self, run_id: int) -> StoredRun:
         """Run ``run_id`` with its history tables (see ``api.load_run``)."""
@@ -138,10 +149,11 @@ class Store:
         *,
         overwrite: bool = False,
     ) -> list[Path]:
-        """Write ``run-N.json`` and one file per history table (``csv`` or ``parquet``).
+        """Write ``run-N.json`` and one file per table of the run (``csv`` or ``parquet``).
 
-        Each table file holds the run's rows as the database has them. Files of an earlier
-        export of the run are replaced only with ``overwrite``.
+        Each table file holds the run's rows as the database has them: the history tables
+        and ``developer_steps`` (what ``--developer-history`` kept; a header alone if none).
+        Files of an earlier export of the run are replaced only with ``overwrite``.
 
         Returns:
             The files written, the JSON first.

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from interfaces.public.arguments import listed, texts
+from interfaces.public.arguments import run_ids as run_ids_given
 from interfaces.public.databases import existing_store
 from runs.compare import compare_runs, differences, end_months, parse_months
 from runs.load import DAMAGED, RunDetails, StoredRun, monthly_means, policy_key, step_label
@@ -50,7 +52,9 @@ def load_run(run_id: int, db: str | None = None) -> StoredRun:
         ``market_steps``, ``provider_steps``, ``segment_steps``, ``product_steps`` (no rows
         for runs stored before products were) and ``policy_events`` as DataFrames indexed by
         month (a monthly ``pandas.Period``; weekly runs by week), plus the run's ``scenario``,
-        ``seed``, ``digest``, ``created_at`` (a Timestamp) and more.
+        ``seed``, ``digest``, ``created_at`` (a Timestamp) and more. ``developer_steps`` (also
+        ``table("developer_steps")``) holds the rows ``--developer-history`` kept, read from
+        the store on first use.
 
     Raises:
         StoreError: the store has no such run (the message gives the ids it has).
@@ -97,10 +101,24 @@ def compare(
         first.
 
     Raises:
-        InputError: a month that is not ``YYYY-MM``, or one no run simulated.
+        InputError: no run ids, a string where a list belongs, a month that is not
+            ``YYYY-MM``, or one no run simulated.
     """
-    months = parse_months(str(month) for month in at)  # checked before the store is opened
+    run_ids, metrics, months = _checked(run_ids, metrics, at)  # before the store is opened
     return compare_in(existing_store(db), run_ids, metrics, months)
+
+
+def _checked(
+    run_ids: Sequence[int], metrics: Sequence[str] | None, at: Iterable[str | pd.Period]
+) -> tuple[tuple[int, ...], tuple[str, ...] | None, list[pd.Period]]:
+    """:func:`compare`'s arguments checked: ids, metric names and months, each a list.
+
+    Raises:
+        InputError: no run ids, a string where a list belongs, or a month not ``YYYY-MM``.
+    """
+    metrics = None if metrics is None else texts(metrics, "metrics", '["cn_share_global"]')
+    months = parse_months(str(month) for month in listed(at, "at", '["2026-01"]'))
+    return run_ids_given(run_ids), metrics, months
 
 
 def compare_in(
@@ -112,10 +130,10 @@ def compare_in(
     """:func:`compare` on an open store (what ``Store.compare`` does).
 
     Raises:
-        InputError: a month that is not ``YYYY-MM``.
+        InputError: no run ids, a string where a list belongs, or a month not ``YYYY-MM``.
         StoreError: no such run, or a month of ``at`` that no run simulated.
     """
-    at = parse_months(str(month) for month in at)
+    run_ids, metrics, at = _checked(run_ids, metrics, at)
     runs = tuple(read_run(store, run_id) for run_id in run_ids)
     for month in at:
         if not any(month in monthly_means(run.market_steps).index for run in runs):

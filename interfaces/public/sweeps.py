@@ -87,7 +87,8 @@ def sweep(
 
     Args:
         scenario_or_preset: the main arm, as :func:`~interfaces.public.running.run` takes it.
-        grid: parameter -> values; the points are the product of the grids.
+        grid: parameter -> values; the points are the product of the grids. Without a grid
+            or a sample, the sweep is one point (the scenario) over ``seeds`` seeds.
         sample: ``(method, n)`` to sample points instead (see ``api.SAMPLE_METHODS``).
         ranges: parameter -> ``(low, high)``, the intervals a sample draws from.
         seeds: replicates per point (the same seeds at every point).
@@ -95,7 +96,8 @@ def sweep(
         baseline: a preset, scenario file or single policy run beside every point with the
             same seeds, for paired differences.
         name: the sweep's name [default: made from the spec].
-        workers: local worker processes [default: the number of cores].
+        workers: local worker processes [default: the number of cores]; no more are started
+            than there are cores or runs, which a line on standard error then says.
         scheduler: a Dask scheduler's address instead of local processes: ``tcp://`` on this
             machine, or ``tls://`` anywhere with Dask's TLS settings.
         insecure_scheduler: allow a ``tcp://`` scheduler on another machine; whoever answers
@@ -113,17 +115,23 @@ def sweep(
         How many runs were stored, and how the sweep stands.
 
     Raises:
-        InputError: a bad spec or point, or too many runs (nothing is stored), or a scheduler
-            that is not allowed or does not answer.
+        InputError: a bad spec or point (an empty ``grid``), or too many runs (nothing is
+            stored), or a scheduler that is not allowed or does not answer.
         StoreError: the name is taken by another spec, or the sweep is running elsewhere.
         SweepInterrupted: SIGINT or SIGTERM stopped it (resume with :func:`resume_sweep`).
     """
+    from experiments.memory import check_memory
     from experiments.sweep import baseline_scenario, make_spec
     from experiments.sweep_coordinator import run_spec
     from experiments.sweep_executors import open_executor
 
     if ranges and sample is None:
         raise InputError("--range needs --sample METHOD:N (lhs, random, sobol or morris)")
+    if grid is not None and not grid:
+        raise InputError(
+            "grid={}: name at least one parameter and its values, e.g. "
+            'grid={"smuggling.leakage": [0, 0.5]}, or leave grid out to run one point'
+        )
     main = chosen_scenario(scenario_or_preset, options)
     spec = make_spec(
         large=large,
@@ -148,7 +156,8 @@ def sweep(
     )
     tasks = spec.tasks()  # checks every point before anything is stored
     # Checks and reaches a scheduler before writing anything.
-    with open_executor(workers, scheduler, insecure_scheduler) as executor:
+    with open_executor(workers, scheduler, insecure_scheduler, len(tasks)) as executor:
+        check_memory((task.scenario for task in tasks), executor.workers)
         store = RunStore(db)
         report = run_spec(store, spec, executor, tasks, on_start, on_stored)
     return _sweep_result(report, executor.description, store)
@@ -173,15 +182,19 @@ def resume_sweep(
         StoreError: no such sweep, or it is running elsewhere.
         SweepInterrupted: as :func:`sweep`.
     """
+    from experiments.memory import check_memory
     from experiments.sweep import SweepSpec
     from experiments.sweep_coordinator import run_sweep
     from experiments.sweep_executors import open_executor
-    from runs.sweeps import get_sweep, reopen_sweep
+    from runs.sweeps import finished_tasks, get_sweep, reopen_sweep
 
     store = RunStore(db, create=False)
     stored = get_sweep(store, ref)
     tasks = SweepSpec.model_validate(stored.spec).tasks(stored.points)
-    with open_executor(workers, scheduler, insecure_scheduler) as executor:
+    done = finished_tasks(store, stored.id)
+    left = sum(task.key not in done for task in tasks)
+    with open_executor(workers, scheduler, insecure_scheduler, left) as executor:
+        check_memory((task.scenario for task in tasks), executor.workers)
         report = run_sweep(
             store,
             reopen_sweep(store, stored.id),
@@ -327,6 +340,9 @@ class Sensitivity:
         method: ``sobol`` (columns ``S1, S1_conf, ST, ST_conf``) or ``morris`` (``mu_star,
             mu_star_conf, sigma``).
         indices: one row per parameter, most influential first.
+        warnings: why the indices may not be read as they are, one sentence each: a sample
+            below a sensible size, intervals wider than the indices, Sobol indices outside 0
+            to 1; empty when none applies.
     """
 
     sweep_id: int
@@ -334,6 +350,7 @@ class Sensitivity:
     outcome: str
     method: str
     indices: pd.DataFrame
+    warnings: tuple[str, ...] = ()
 
 
 def sensitivity(
@@ -370,8 +387,11 @@ def sensitivity_in(
             ``morris`` sample, or some of its points have no finished run yet.
     """
     from experiments.sweep_analysis import sensitivity as indices_of
+    from experiments.sweep_analysis import sensitivity_warnings
     from runs.sweeps import get_sweep, sweep_outcomes
 
     stored = get_sweep(store, ref)
     indices = indices_of(stored, sweep_outcomes(store, stored.id, [outcome]), outcome)
-    return Sensitivity(stored.id, stored.name, outcome, stored.spec["sample"]["method"], indices)
+    sample = stored.spec["sample"]
+    warnings = sensitivity_warnings(sample["method"], sample["n"], indices)
+    return Sensitivity(stored.id, stored.name, outcome, sample["method"], indices, tuple(warnings))
