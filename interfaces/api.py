@@ -44,8 +44,10 @@ from interfaces.public.running import (
     RANDOM_SEED,
     Replay,
     RunResult,
+    SavedRun,
     replay,
     run,
+    run_whole,
     version_changes,
 )
 from interfaces.public.scenarios import (
@@ -146,8 +148,10 @@ __all__ = [
     "RANDOM_SEED",
     "Replay",
     "RunResult",
+    "SavedRun",
     "replay",
     "run",
+    "run_whole",
     "version_changes",
     # sweeps (interfaces.public.sweeps)
     "Sensitivity",

@@ -31,6 +31,7 @@ from interfaces.formatting import SCALES
 from interfaces.public.stored_runs import StoredRun, step_label
 from vocabulary.errors import InputError
 from vocabulary.metrics import metric
+from vocabulary.output_files import check_output_file, write_files
 
 
 def shown_literally(*texts: Text) -> None:
@@ -387,8 +388,11 @@ def history_figure(runs: Sequence[StoredRun]) -> Figure:
 def save_history(runs: Sequence[StoredRun], path: Path) -> Path:
     """Draw :func:`history_figure` and write it to ``path`` (format from the suffix).
 
+    The path is checked before drawing, and the image written whole or not at all.
+
     Raises:
-        InputError: for a suffix matplotlib cannot write or a folder that does not exist.
+        InputError: for a suffix matplotlib cannot write, a path that cannot be written (see
+            :func:`~vocabulary.output_files.check_output_file`), or a write the system refuses.
     """
     formats = FigureCanvasAgg.get_supported_filetypes()
     suffix = path.suffix.lstrip(".").lower()
@@ -397,7 +401,7 @@ def save_history(runs: Sequence[StoredRun], path: Path) -> Path:
             f"--out {path}: unknown image format {suffix or '(none)'!r}; use one of "
             f"{', '.join(sorted(formats))}, e.g. history.png"
         )
-    if not path.parent.is_dir():
-        raise InputError(f"--out {path}: folder {path.parent} does not exist")
-    history_figure(runs).savefig(path)
+    check_output_file(path, "--out")
+    figure = history_figure(runs)
+    write_files({path: lambda temporary: figure.savefig(temporary, format=suffix)}, "--out")
     return path

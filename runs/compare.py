@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from runs.load import StoredRun, monthly_means, step_label
-from vocabulary.calendar import parse_month
+from vocabulary.calendar import LAST_RUN_YEAR, parse_month
 from vocabulary.errors import InputError
 
 END = "end"
@@ -21,13 +21,16 @@ END = "end"
 def parse_months(texts: Iterable[str]) -> list[pd.Period]:
     """``YYYY-MM`` texts as monthly periods.
 
+    Any month a stored run may have is accepted (to :data:`LAST_RUN_YEAR`), not only the
+    months a run may start in.
+
     Raises:
         InputError: naming the first text that is not a month.
     """
     months = []
     for text in texts:
         try:
-            parse_month(text)
+            parse_month(text, last_year=LAST_RUN_YEAR)
         except ValueError as error:
             raise InputError(f"--at {text!r}: {error}") from None
         months.append(pd.Period(text.strip(), freq="M"))

@@ -8,10 +8,13 @@ spread over regions), and written with the driver's bulk paths (SQLite ``execute
 tuples, PostgreSQL ``COPY``), not ORM objects.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import Connection, insert
+from sqlalchemy.exc import DBAPIError
 
 from runs.schema import DeveloperStep
 from vocabulary.errors import InputError
@@ -71,11 +74,17 @@ def write_developer_rows(
     providers: np.ndarray,
     tokens: np.ndarray,
 ) -> None:
-    """Bulk-insert one step's developer rows inside the caller's transaction."""
+    """Bulk-insert one step's developer rows inside the caller's transaction.
+
+    Raises:
+        DBAPIError: the database refused the rows (a full disk, a lost server), as SQLAlchemy
+            raises it for any other statement, though these go through the driver itself.
+    """
     dialect = connection.dialect.name
     if dialect == "postgresql":
         raw = connection.connection.driver_connection
         with (
+            _driver_errors_wrapped(connection, "COPY developer_steps"),
             raw.cursor() as cursor,
             cursor.copy(
                 f"COPY developer_steps ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
@@ -93,19 +102,37 @@ def write_developer_rows(
         strict=True,
     )
     if dialect == "sqlite":
+        statement = (
+            f"INSERT INTO developer_steps ({', '.join(COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(COLUMNS))})"
+        )
         cursor = connection.connection.driver_connection.cursor()
         try:
-            cursor.executemany(
-                f"INSERT INTO developer_steps ({', '.join(COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(COLUMNS))})",
-                rows,
-            )
+            with _driver_errors_wrapped(connection, statement):
+                cursor.executemany(statement, rows)
         finally:
             cursor.close()
     else:  # any other SQLAlchemy backend: Core's executemany
         connection.execute(
             insert(DeveloperStep), [dict(zip(COLUMNS, row, strict=True)) for row in rows]
         )
+
+
+@contextmanager
+def _driver_errors_wrapped(connection: Connection, statement: str) -> Iterator[None]:
+    """The driver's errors within as SQLAlchemy's, which its callers turn into one line.
+
+    A statement SQLAlchemy runs has its driver errors wrapped (``database or disk is full``
+    becomes an ``OperationalError`` the CLI reports in one line, exit status 2); the bulk
+    paths above call the driver directly, so without this a full disk surfaced as a bug.
+    """
+    driver_error = connection.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except driver_error as error:
+        raise DBAPIError.instance(
+            statement, None, error, driver_error, hide_parameters=True, dialect=connection.dialect
+        ) from error
 
 
 _PG_ROW = np.dtype(

@@ -18,6 +18,14 @@ import pandas as pd
 
 from runs.load import RUN_TABLES, StoredRun
 from runs.store import StoreError
+from vocabulary.errors import InputError
+from vocabulary.output_files import (
+    Writer,
+    check_folder,
+    check_output_file,
+    reason,
+    write_files,
+)
 from vocabulary.text import spreadsheet_safe
 
 FORMATS = ("csv", "parquet")
@@ -57,36 +65,71 @@ def export_run(run: StoredRun, folder: Path, fmt: str, overwrite: bool = False) 
     """Write ``run-N.json`` and ``run-N-TABLE.csv`` (or ``.parquet``) for each run table.
 
     The tables are :data:`runs.load.RUN_TABLES`: the history tables and ``developer_steps``.
-    The folder is created if missing. Files of the same run already there are replaced only
-    with ``overwrite``: an earlier export may be all that is left of a deleted run.
+    The folder is created if missing. Files of the same run already there, and symbolic links
+    in their place, are replaced only with ``overwrite``: an earlier export may be all that is
+    left of a deleted run, and a link may point anywhere. All or nothing: each file is written
+    under a temporary name and renamed into place once every one is complete.
 
     Returns:
         The files written, the JSON first.
 
     Raises:
-        StoreError: for an unknown format, a file already there (without ``overwrite``), or a
-            folder that cannot be written; nothing is written then.
+        StoreError: for an unknown format, a file already there (without ``overwrite``), a
+            folder that cannot be written, or a write the system refuses (a full disk);
+            nothing is written then, and a folder made for the export is removed.
     """
     if fmt not in FORMATS:
         raise StoreError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    record = folder / f"run-{run.id}.json"
-    tables = {name: folder / f"run-{run.id}-{name}.{fmt}" for name in RUN_TABLES}
-    if not overwrite:
-        for path in (record, *tables.values()):
-            if path.exists():
-                raise StoreError(f"{path} already exists: add --force to overwrite it")
+    files: dict[Path, Writer] = {folder / f"run-{run.id}.json": _json_writer(run)}
+    for name in RUN_TABLES:
+        files[folder / f"run-{run.id}-{name}.{fmt}"] = _table_writer(run, name, fmt)
+    made = _missing_folders(folder)
+    try:
+        check_folder(made[-1].parent if made else folder, "--out", path=folder)
+        _make(folder)
+    except InputError as error:
+        raise StoreError(str(error)) from None
+    try:
+        for path in files:
+            check_output_file(path, "--out", force=overwrite)
+        return write_files(files, "--out")
+    except InputError as error:
+        for new in made:
+            new.rmdir()
+        raise StoreError(str(error)) from None
+
+
+def _json_writer(run: StoredRun) -> Writer:
+    """Writes the run's own row (:func:`run_record`) as indented JSON."""
+    text = json.dumps(run_record(run), indent=2) + "\n"
+    return lambda path: path.write_text(text)
+
+
+def _table_writer(run: StoredRun, name: str, fmt: str) -> Writer:
+    """Writes table ``name`` as CSV (formula-like text neutralised) or parquet.
+
+    The rows are read only then, one table at a time, as a run's developer rows can be many.
+    """
+    if fmt == "csv":
+        return lambda path: spreadsheet_safe(table_rows(run, name)).to_csv(path, index=False)
+    return lambda path: table_rows(run, name).to_parquet(path, index=False)
+
+
+def _make(folder: Path) -> None:
+    """Create ``folder`` and its missing parents; one line if the system refuses."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        record.write_text(json.dumps(run_record(run), indent=2) + "\n")
-        written = [record]
-        for name, path in tables.items():
-            rows = table_rows(run, name)
-            if fmt == "csv":
-                spreadsheet_safe(rows).to_csv(path, index=False)
-            else:
-                rows.to_parquet(path, index=False)
-            written.append(path)
     except OSError as error:
-        reason = error.strerror or error
-        raise StoreError(f"--out {folder}: cannot write there ({reason})") from None
-    return written
+        raise InputError(f"--out {folder}: cannot make the folder ({reason(error)})") from None
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders ``folder.mkdir(parents=True)`` would make, innermost first.
+
+    An export that fails removes them again, so that it leaves nothing behind.
+    """
+    missing = []
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing

@@ -87,8 +87,9 @@ def list_runs(
         limit: keep only the newest ``limit`` runs that pass the filters.
 
     Returns:
-        Columns ``name, status, seed, steps_done, steps_planned, policies`` (the enabled
-        policies' names in the run, :func:`policy_key`, joined by ``+``; empty for none),
+        Columns ``name, status, seed, steps_done, steps_planned, policies`` (a list of the
+        enabled policies' names in the run, :func:`policy_key`; a name may hold any character,
+        so it is never joined into one text),
         ``created_at``, ``finished_at``,
         ``package_version``, ``digest``, ``tags`` (a list of the run's labels) and ``error``
         (why a failed run failed). A row that cannot be read (changed outside ``sim``) is
@@ -180,7 +181,7 @@ class _Filters:
     def passes(self, row: dict[str, Any]) -> bool:
         """Whether ``row`` passes every filter given; a damaged row always does."""
         return row["status"] == DAMAGED or (
-            (self.policy is None or self.policy in {*row["policies"].split("+"), *row["kinds"]})
+            (self.policy is None or self.policy in {*row["policies"], *row["kinds"]})
             and (self.status is None or row["status"] == self.status)
             and (self.tag is None or self.tag in row["tags"])
         )
@@ -217,7 +218,7 @@ def listing_row(run: Run) -> dict[str, Any]:
         "seed": int(run.seed),
         "steps_done": run.steps_done,
         "steps_planned": run.steps_planned,
-        "policies": "+".join(map(policy_key, run.policies)),
+        "policies": [policy_key(p) for p in run.policies],
         "kinds": {p["name"] for p in run.policies},
         "created_at": _timestamp(run.created_at),
         "finished_at": _timestamp(run.finished_at),
@@ -250,7 +251,7 @@ def _listing_or_damage(store: RunStore, session: Session, run_id: int) -> dict[s
             "seed": None,
             "steps_done": None,
             "steps_planned": None,
-            "policies": "",
+            "policies": [],
             "kinds": set(),
             "created_at": pd.NaT,
             "finished_at": pd.NaT,

@@ -147,15 +147,25 @@ def list_sweeps(store: RunStore, limit: int | None = None) -> pd.DataFrame:
                 {
                     "sweep_id": sweep.id,
                     "name": sweep.name,
-                    "status": effective_status(sweep),
+                    "status": shown_status(effective_status(sweep), finished, planned),
                     "finished_runs": finished,
-                    "planned_runs": planned_runs(sweep.spec, sweep.points),
+                    "planned_runs": planned,
                     "created_at": pd.Timestamp(sweep.created_at),
                     "finished_at": pd.Timestamp(sweep.finished_at) if sweep.finished_at else pd.NaT,
                 }
                 for sweep, finished in session.execute(query)
+                for planned in [planned_runs(sweep.spec, sweep.points)]
             ]
     return pd.DataFrame(rows, columns=["sweep_id", *columns]).set_index("sweep_id")
+
+
+def shown_status(status: str, finished: int, planned: int) -> str:
+    """A sweep's status as shown: ``incomplete`` for a finished one that lacks runs.
+
+    A run of a finished sweep may be deleted since (``sim runs delete``); "finished 19/20"
+    would then read as done. Running ``sim sweep`` with the same spec stores the missing run.
+    """
+    return "incomplete" if status == "finished" and finished < planned else status
 
 
 def planned_runs(spec: dict[str, Any], points: list[dict[str, Any]]) -> int:

@@ -24,7 +24,7 @@ from scenario.roster import (
     default_providers,
 )
 from scenario.sections import ChoiceParams, DemandParams, NetworkParams, SupplyParams
-from vocabulary.calendar import parse_month
+from vocabulary.calendar import MAX_STEPS, parse_month
 from vocabulary.clock import STEP_LENGTHS
 from vocabulary.regions import DEV_REGIONS
 from vocabulary.text import TEXT_LENGTH
@@ -39,7 +39,7 @@ class Scenario(Section):
     steps: int = Field(
         48,
         ge=1,
-        le=2600,
+        le=MAX_STEPS,
         description="number of steps, each of "
         "step_length: 48 months cover 2024-2027 from the default start, as do "
         "209 weeks",

@@ -30,7 +30,7 @@ from interfaces.dashboard.history import History
 from interfaces.dashboard.levers import BASELINE, BASELINE_LEVERS, Levers, controls
 from interfaces.dashboard.market import DashboardMarket, baseline_history, save_run
 from interfaces.formatting import SUMMARY_ROWS
-from runs.load import load_run, open_store
+from runs.load import list_runs, load_run, open_store
 from runs.store import RunStore
 from scenario.files import load_scenario
 
@@ -242,8 +242,12 @@ def _reader(stream, lines: queue.Queue) -> None:
         lines.put(line)
 
 
+CULL_SECONDS = 1
+"""The browser tests' kernel cull timeout, so that a reload loop need not wait the default."""
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, chromium) -> Iterator[tuple[str, Path]]:
+def dashboard(tmp_path_factory, chromium) -> Iterator[tuple[str, Path, subprocess.Popen]]:
     """``sim dashboard`` on a free port of 127.0.0.1, over a store holding one ``sim run``."""
     folder = tmp_path_factory.mktemp("dashboard")
     db = folder / "runs.db"
@@ -269,6 +273,7 @@ def server(tmp_path_factory, chromium) -> Iterator[tuple[str, Path]]:
     process = subprocess.Popen(
         [*SIM, "dashboard", "--db", str(db), "--port", "0"],
         cwd=folder,
+        env={**os.environ, "SOLARA_KERNEL_CULL_TIMEOUT": f"{CULL_SECONDS}s"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -284,7 +289,7 @@ def server(tmp_path_factory, chromium) -> Iterator[tuple[str, Path]]:
                 break
             if process.poll() is not None:
                 pytest.fail("sim dashboard exited: " + "".join(seen))
-        yield found.group(1), db
+        yield found.group(1), db, process
     finally:
         process.terminate()
         try:
@@ -292,6 +297,13 @@ def server(tmp_path_factory, chromium) -> Iterator[tuple[str, Path]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def server(dashboard) -> tuple[str, Path]:
+    """The dashboard's URL and its store."""
+    url, db, _ = dashboard
+    return url, db
 
 
 @pytest.fixture
@@ -474,3 +486,86 @@ def test_four_stored_runs_fit_their_table_and_get_a_compute_panel_each(page, ser
     compute.wait_for()
     # Two rows of panels, one per run, make a taller image than one crowded chart.
     assert compute.bounding_box()["height"] > 1.15 * share.bounding_box()["height"]
+
+
+def test_picking_a_run_deleted_since_the_list_was_read_is_one_line_in_the_page(page, server):
+    """Another process deletes a listed run; picking it says so in one line, not a traceback."""
+    from playwright.sync_api import expect
+
+    _, db = server
+    subprocess.run(
+        [*SIM, "run", "--developers", "300", "--steps", "3", "--name", "soon gone"]
+        + ["--db", str(db)],
+        check=True,
+        capture_output=True,
+    )
+    page.get_by_role("tab", name=STORED_TAB).click()
+    page.get_by_role("button", name="Reload the list").click()
+    page.locator(".stored-runs .v-select").click()
+    option = page.get_by_role("option", name=re.compile("soon gone"))
+    run_id = int(re.search(r"run (\d+):", option.inner_text()).group(1))
+    subprocess.run([*SIM, "runs", "delete", str(run_id), "--yes", "--db", str(db)], check=True)
+    option.click()
+    problem = page.locator(".pick-error")
+    expect(problem).to_contain_text(f"no run {run_id} in")
+    assert problem.inner_text().strip().count("\n") == 0
+    expect(page.get_by_text("Traceback")).to_have_count(0)
+    expect(page.locator(".stored-runs")).to_be_visible()
+
+
+def _hold_write_lock(db: Path) -> subprocess.Popen:
+    """Another process holding the SQLite store's write lock until it is killed."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+            "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(600)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_saving_while_another_process_holds_the_write_lock_says_it_was_not_saved(page, server):
+    """A store locked past SQLite's busy timeout: one line saying why, and nothing stored."""
+    from playwright.sync_api import expect
+
+    _, db = server
+    before = len(list_runs(open_store(str(db))))
+    holder = _hold_write_lock(db)
+    try:
+        page.get_by_role("button", name="Save run to database").click()
+        problem = page.locator(".save-error")
+        expect(problem).to_contain_text("Not saved:", timeout=120_000)
+        expect(problem).to_contain_text("database is locked")
+        assert problem.inner_text().strip().count("\n") == 0
+    finally:
+        holder.kill()
+        holder.wait()
+    assert len(list_runs(open_store(str(db)))) == before
+
+
+def _rss(process: subprocess.Popen) -> int:
+    """The resident memory of a process, in kB."""
+    status = Path(f"/proc/{process.pid}/status").read_text()
+    return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))
+
+
+def test_reloading_the_page_does_not_grow_the_server(page, dashboard):
+    """Each page load used to keep its model for a day: 52 loads took the server to 1 GB."""
+    _, _, process = dashboard
+
+    def reload(times: int) -> int:
+        for _ in range(times):
+            page.reload()
+            page.locator(".share-caption").wait_for()
+        page.wait_for_timeout(1000 * (CULL_SECONDS + 2))  # the closed pages' kernels go
+        return _rss(process)
+
+    after_5 = reload(5)
+    after_50 = reload(45)
+    assert after_50 < 1.5 * after_5, f"{after_5} kB after 5 loads, {after_50} kB after 50"

@@ -1,6 +1,7 @@
 """Per-developer history is opt-in, thinned as asked, and written completely on both backends."""
 
 import json
+import sqlite3
 
 import pandas as pd
 import pytest
@@ -122,3 +123,27 @@ def test_developer_rows_come_back_from_show_export_and_the_api(
     loaded = api.load_run(run_id, db=backend.url).table("developer_steps")
     assert [str(month) for month in loaded.index.unique()] == ["2024-01", "2024-03", "2024-05"]
     assert list(loaded.itertuples(index=False, name=None)) == [row[1:] for row in stored]
+
+
+def test_a_full_disk_while_writing_developer_rows_is_one_line_exit_2(tmp_path) -> None:
+    """Disk full under ``--developer-history`` reads as it does without: one line, exit 2.
+
+    The rows go through the driver's bulk path, not SQLAlchemy; its error used to surface as
+    "unexpected OperationalError (a bug)". A trigger stands in for the full disk: SQLite
+    refuses the first developer row with the message a full disk gives.
+    """
+    db = tmp_path / "runs.db"
+    made = CliRunner().invoke(cli, ["run", "--developers", "200", "--steps", "1", "--db", str(db)])
+    assert made.exit_code == 0, made.output
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "CREATE TRIGGER full_disk BEFORE INSERT ON developer_steps "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+    args = ["run", "--developers", "200", "--steps", "2", "--developer-history", "all"]
+    result = CliRunner().invoke(cli, [*args, "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: the database cannot be used as it is: database or disk is full"
+    )
+    assert "bug" not in result.output

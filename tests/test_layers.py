@@ -17,7 +17,16 @@ from importlinter import api as importlinter_api
 from importlinter.application.use_cases import lint_imports
 
 ROOT = Path(__file__).parent.parent
-PACKAGES = ("vocabulary", "simulator", "agents", "policies", "runs", "experiments", "interfaces")
+PACKAGES = (
+    "vocabulary",
+    "scenario",
+    "simulator",
+    "agents",
+    "policies",
+    "runs",
+    "experiments",
+    "interfaces",
+)
 PUBLIC_API = "interfaces.api"
 
 
@@ -39,20 +48,33 @@ def test_every_layer_imports_only_layers_below_it(monkeypatch: pytest.MonkeyPatc
     assert _contracts_kept(ROOT, monkeypatch)
 
 
-def test_a_model_module_importing_storage_breaks_the_layers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("leak", "statement"),
+    [
+        ("simulator/leak.py", "from runs.store import RunStore"),
+        ("scenario/leak.py", "from simulator.model import TokenMarket"),
+        ("agents/leak.py", "from simulator.model import TokenMarket"),
+        ("policies/leak.py", "from simulator.model import TokenMarket"),
+    ],
+    ids=["model->storage", "inputs->model", "agents->model", "policies->model"],
+)
+def test_an_upward_import_breaks_the_layers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, leak: str, statement: str
 ) -> None:
-    """The contracts do catch an upward import: a copy of the tree with one added fails."""
+    """The contracts catch an upward import: a copy of the tree keeps them until one is added.
+
+    The model core may not import storage; the inputs (``scenario``) may not import the model,
+    nor may ``agents`` or ``policies`` import the model core above them.
+    """
     for package in PACKAGES:
         shutil.copytree(
             ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__", "data")
         )
     shutil.copy(ROOT / "setup.cfg", tmp_path / "setup.cfg")
-    (tmp_path / "simulator" / "leak.py").write_text(
-        '"""An upward import the layers forbid."""\n\nfrom runs.store import RunStore\n'
-    )
     for name in PACKAGES:  # the copy, not the installed tree, is what gets analysed
         monkeypatch.delitem(__import__("sys").modules, name, raising=False)
+    assert _contracts_kept(tmp_path, monkeypatch, "layers"), "the unchanged copy keeps them"
+    (tmp_path / leak).write_text(f'"""An upward import the layers forbid."""\n\n{statement}\n')
     assert _contracts_kept(tmp_path, monkeypatch, "layers") is False
 
 

@@ -95,7 +95,7 @@ def test_list_runs_filters_by_name_policy_and_status(db: Backend) -> None:
     assert list(list_runs(store, name="no_policy").index) == [1]
     assert list(list_runs(store, status="finished").index) == [3, 2, 1]
     assert list_runs(store, status="failed").empty
-    assert everything.loc[2, "policies"] == "export_ban"
+    assert everything.loc[2, "policies"] == ["export_ban"]
 
 
 def test_list_runs_refuses_an_unknown_status(db: Backend) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from backends import Backend
-from sim_cli import sim
+from sim_cli import hostile_scenario, sim
 
 from runs.load import policy_key
 from scenario.files import load_scenario
@@ -93,6 +93,26 @@ def test_runs_are_found_by_policy_name_and_by_instance_name(db: Backend) -> None
     for policy in ("export_licence", "h20_resumed", "smuggling"):
         assert list(store.runs(policy=policy).index) == [1], policy
     assert store.runs(policy="remote_access").empty
+
+
+def test_a_label_holding_a_plus_is_one_policy_in_listings_and_filters(
+    db: Backend, tmp_path: Path
+) -> None:
+    """``@SUM(1+1)`` was listed as two policies (``@SUM(1`` and ``1)``) and found by neither."""
+    from interfaces import api
+
+    label = "@SUM(1+1)"
+    scenario = hostile_scenario(tmp_path, "plus", "Provider", label)
+    ran = sim("run", "--scenario", str(scenario), *TINY, "--steps", "2", "--db", db.url)
+    assert ran.exit_code == 0, ran.output
+    listed = json.loads(sim("runs", "list", "--json", "--db", db.url).stdout)
+    assert listed[0]["policies"] == ["export_ban", label, "h200_allowed", "smuggling"]
+    table = sim("runs", "list", "--db", db.url).stdout
+    assert label in table  # not "@SUM(1, 1)"
+    store = api.open_store(db.url)
+    assert list(store.runs(policy=label).index) == [1]
+    assert store.runs(policy="@SUM(1").empty
+    assert store.runs().loc[1, "policies"] == ["export_ban", label, "h200_allowed", "smuggling"]
 
 
 def test_a_policy_stored_without_a_label_goes_by_its_name() -> None:

@@ -184,7 +184,7 @@ def test_weighing_the_index_less_within_a_lab_moves_that_work_down_the_price_lad
 
 def test_a_bad_catalogue_row_is_one_clear_error(tmp_path: Path) -> None:
     """A wrong tier names the line, the column and the allowed values."""
-    good = (Path(__file__).parents[1] / "simulator" / "data" / "products.csv").read_text()
+    good = (Path(__file__).parents[1] / "scenario" / "data" / "products.csv").read_text()
     header, first, *_ = good.splitlines()
     path = tmp_path / "products.csv"
     path.write_text(header + "\n" + first.replace(",frontier,", ",huge,", 1) + "\n")

@@ -179,6 +179,21 @@ def test_compare_refuses_bad_input_with_one_line_and_status_2(
     assert problem in result.stderr
 
 
+def test_compare_takes_any_month_a_stored_run_has(tmp_path: Path) -> None:
+    """A run may start as late as 2200-12 and run 2,600 months: --at 2300-01 was refused."""
+    db = str(tmp_path / "long.db")
+    for start, steps in (("2200-12", "1190"), ("2024-01", "2")):
+        ran = sim(
+            "run", "--scenario", "no_controls", "--developers", "100", "--start", start,
+            "--steps", steps, "--db", db,
+        )  # fmt: skip
+        assert ran.exit_code == 0, ran.output
+    result = sim("runs", "compare", "1", "2", "--at", "2300-01", "--db", db, "--json")
+    assert result.exit_code == 0, result.output
+    rows = {(r["when"], r["metric"]): r for r in json.loads(result.stdout)["rows"]}
+    assert rows[("2300-01", "cn_share_global")]["values"]["1"] is not None
+
+
 # ---- export -----------------------------------------------------------------------------------
 
 

@@ -516,3 +516,24 @@ def test_a_sweep_says_how_many_runs_it_will_do_and_roughly_how_long_before_it_st
     plan = " ".join(result.stderr.split())
     assert "4 runs to do (1,600 developer-steps), estimated about" in plan
     assert "seconds" in plan and "to start and" in plan
+
+
+def test_a_sweep_that_lost_a_run_is_incomplete_until_run_again(tmp_path: Path) -> None:
+    """Deleting a finished sweep's run left it "finished 5/6"; the same sweep stores it again."""
+    db = str(tmp_path / "runs.db")
+    sweep = ("sweep", "--grid", "choice.social_weight=1,2", "--seeds", "2", "--developers", "100")
+    ran = sim(*sweep, "--steps", "2", "--name", "lost", "--db", db)
+    assert ran.exit_code == 0, ran.output
+    assert sim("runs", "delete", "2", "--yes", "--db", db).exit_code == 0
+
+    def listed() -> dict:
+        (row,) = json.loads(sim("sweep", "list", "--json", "--db", db).stdout)
+        shown = json.loads(sim("sweep", "show", "lost", "--json", "--db", db).stdout)["sweep"]
+        assert shown["status"] == row["status"]
+        return row
+
+    lost = listed()
+    assert (lost["status"], lost["finished_runs"], lost["planned_runs"]) == ("incomplete", 3, 4)
+    assert sim(*sweep, "--steps", "2", "--name", "lost", "--db", db).exit_code == 0
+    again = listed()
+    assert (again["status"], again["finished_runs"]) == ("finished", 4)

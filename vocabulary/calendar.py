@@ -15,23 +15,33 @@ FIRST_YEAR = 1900
 """The earliest year a month may be in."""
 LAST_YEAR = 2200
 """The latest year a month may be in."""
+MAX_STEPS = 2600
+"""The most steps a run may have."""
+LAST_RUN_YEAR = (LAST_YEAR * 12 + 11 + MAX_STEPS - 1) // 12
+"""The latest year a run may reach: :data:`MAX_STEPS` months from :data:`LAST_YEAR`'s last
+month. A month a stored run has is looked up in this range, wider than the one a run starts in."""
 
 
-def parse_month(text: str) -> int:
+def parse_month(text: str, last_year: int = LAST_YEAR) -> int:
     """Turn ``"2024-01"`` into a month index.
+
+    Args:
+        text: the month, ``YYYY-MM``.
+        last_year: the latest year accepted; :data:`LAST_RUN_YEAR` for a month looked up in
+            stored runs.
 
     Raises:
         ValueError: if the text is not ``YYYY-MM`` with a month from 01 to 12 and a year
-            from :data:`FIRST_YEAR` to :data:`LAST_YEAR`.
+            from :data:`FIRST_YEAR` to ``last_year``.
     """
     match = _MONTH.match(text.strip()) if isinstance(text, str) else None
     if (
         not match
         or not 1 <= int(match.group(2)) <= 12
-        or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR
+        or not FIRST_YEAR <= int(match.group(1)) <= last_year
     ):
         raise ValueError(
-            f"expected a month as YYYY-MM from {FIRST_YEAR}-01 to {LAST_YEAR}-12 "
+            f"expected a month as YYYY-MM from {FIRST_YEAR}-01 to {last_year}-12 "
             f"(e.g. 2024-01), got {excerpt(text)}"
         )
     return int(match.group(1)) * 12 + int(match.group(2)) - 1

@@ -20,7 +20,7 @@ from interfaces.cli.common import (
     shown_once_started,
 )
 from interfaces.cli.tables import literal, new_console, print_table
-from vocabulary.errors import InputError
+from vocabulary.output_files import check_output_file, write_files
 
 DEFAULT_OUT = "calibrated.toml"
 
@@ -134,8 +134,7 @@ def calibrate(
     """
     check_one_executor(workers, scheduler)
     out_path = Path(out)
-    if out_path.exists() and not force:
-        raise InputError(f"--out {out}: the file exists; choose another --out or add --force")
+    check_output_file(out_path, "--out", force=force)
     progress = Progress(
         TextColumn("[bold]calibrating[/]"),
         BarColumn(),
@@ -180,7 +179,8 @@ def calibrate(
         )
     report = result.report
     if result.scenario is not None:
-        out_path.write_text(_scenario_file(result))
+        text = _scenario_file(result)
+        write_files({out_path: lambda path: path.write_text(text)}, "--out")
     if as_json:
         click.echo(json.dumps(_as_json(result, out if result.scenario else None)))
     else:

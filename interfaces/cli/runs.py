@@ -115,7 +115,7 @@ def _print_runs(rows: list[dict[str, Any]], url: str, filtered: bool) -> None:
 
 def _sweep_ref(text: str | None) -> int | str | None:
     """A sweep as ``--sweep`` names it: digits are its id, anything else its name."""
-    return int(text) if text is not None and text.isdigit() else text
+    return int(text) if text is not None and text.isascii() and text.isdigit() else text
 
 
 def _say_how_many_more(hidden: int) -> None:
@@ -147,7 +147,7 @@ def _listed(run_id: Any, row: pd.Series) -> dict[str, Any]:
         "seed": _whole(row["seed"]),
         "steps_done": _whole(row["steps_done"]),
         "steps_planned": _whole(row["steps_planned"]),
-        "policies": row["policies"].split("+") if row["policies"] else [],
+        "policies": list(row["policies"]),
         "digest": _text(row["digest"]),
         "tags": row["tags"],
     }

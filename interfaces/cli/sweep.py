@@ -40,6 +40,7 @@ from interfaces.cli.tables import literal, new_console, print_table
 from interfaces.formatting import fmt, row_label
 from vocabulary.errors import InputError
 from vocabulary.metrics import Unit, metric
+from vocabulary.output_files import check_output_file, write_files
 from vocabulary.text import spreadsheet_safe
 
 OUTCOME_LABELS = {
@@ -74,7 +75,11 @@ class SampleDesign(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str, int]:
         """Split into the method and the size."""
         method, _, size = str(value).partition(":")
-        if method not in api.SAMPLE_METHODS or not size.isdigit() or int(size) < 1:
+        if (
+            method not in api.SAMPLE_METHODS
+            or not (size.isascii() and size.isdigit())
+            or int(size) < 1
+        ):
             self.fail(
                 f"{value!r}: expected METHOD:N with METHOD one of "
                 f"{', '.join(api.SAMPLE_METHODS)} and N a positive whole number, e.g. lhs:50",
@@ -393,7 +398,7 @@ def _print_report(report: api.SweepResult, as_json: bool) -> None:
 
 def _sweep_ref(text: str) -> int | str:
     """A sweep named on the command line: its id, or its name."""
-    return int(text) if text.isdigit() else text
+    return int(text) if text.isascii() and text.isdigit() else text
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -480,14 +485,14 @@ def sweep_show(sweep_ref: str, csv_path: Path | None, db: str | None, as_json: b
       sim sweep show 3
       sim sweep show leakage-vs-social --csv sweep.csv
     """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
+    if csv_path is not None:
+        check_output_file(csv_path, "--csv")
     store = api.open_store(db, existing=True)
     sweep = store.sweep(_sweep_ref(sweep_ref))
     summary, differences, settings = sweep.summary, sweep.differences, sweep.settings
     if csv_path is not None:
-        try:
-            spreadsheet_safe(sweep.table()).to_csv(csv_path, index=False)
-        except OSError as error:
-            raise InputError(f"--csv {csv_path}: cannot write it ({error.strerror})") from None
+        table = spreadsheet_safe(sweep.table())
+        write_files({csv_path: lambda path: table.to_csv(path, index=False)}, "--csv")
     finished, planned = sweep.finished_runs, sweep.planned_runs
     if as_json:
         click.echo(

@@ -151,8 +151,8 @@ def SavePanel(model: DashboardMarket, steps: int) -> None:
         solara.Button("Save run to database", on_click=task, disabled=task.pending, color="primary")
         if task.pending:
             solara.Info("Simulating all months of this scenario and seed, as sim run does...")
-        elif task.finished and task.error:
-            solara.Error(f"Not saved: {task.exception}")
+        elif task.error:
+            solara.Error(f"Not saved: {task.exception}", classes=["save-error"])
         elif task.finished and task.value is not None:
             solara.Success(
                 f"Saved as run {task.value.run_id} (digest "
@@ -201,6 +201,8 @@ def _final_table(histories: Sequence[History]) -> str:
 def StoredRunPicker(model: DashboardMarket) -> None:
     """Pick runs from the store; shows their last month as ``sim runs show`` does."""
     reloads = solara.use_reactive(0)
+    unreadable = solara.use_reactive("")
+    # why the last pick could not be drawn (a run deleted since the list was read)
 
     def read_list():
         try:
@@ -227,7 +229,13 @@ def StoredRunPicker(model: DashboardMarket) -> None:
 
         def pick(values: list[str]) -> None:
             ids = [labels[value] for value in values]
-            stored_histories.set(tuple(History.from_stored(store.run(run_id)) for run_id in ids))
+            try:
+                histories = tuple(History.from_stored(store.run(run_id)) for run_id in ids)
+            except InputError as error:  # deleted by another process since the list was read
+                unreadable.set(f"{error}: press Reload the list")
+                return
+            unreadable.set("")
+            stored_histories.set(histories)
             stored_ids.set(ids)
 
         if not labels:
@@ -242,7 +250,14 @@ def StoredRunPicker(model: DashboardMarket) -> None:
                 all_values=list(labels),
                 on_value=pick,
             )
-        solara.Button("Reload the list", on_click=lambda: reloads.set(reloads.value + 1), text=True)
+        if unreadable.value:
+            solara.Error(unreadable.value, classes=["pick-error"])
+
+        def reload() -> None:
+            unreadable.set("")
+            reloads.set(reloads.value + 1)
+
+        solara.Button("Reload the list", on_click=reload, text=True)
 
 
 @solara.component

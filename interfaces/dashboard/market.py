@@ -116,17 +116,22 @@ def baseline_history(developers: int, steps: int, seed: int) -> History:
     return History.from_records(BASELINE_LABEL, records)
 
 
-def save_run(model: DashboardMarket, db: str | None = None) -> api.RunResult:
+def save_run(model: DashboardMarket, db: str | None = None) -> api.SavedRun:
     """Store the dashboard's run as ``sim run`` would: the same scenario and seed, all months.
 
-    The run is simulated again from its scenario and seed through :func:`api.run`, the path
-    ``sim run`` takes, so its stored history and digest are those of the equivalent command
-    however far the page had stepped. It is tagged ``dashboard``.
+    The run is simulated again from its scenario and seed and stored whole
+    (:func:`api.run_whole`), so its stored history and digest are those of the equivalent
+    ``sim run`` however far the page had stepped, and a store another process keeps locked
+    gets nothing of it rather than a run left "running" half-way. It is tagged ``dashboard``.
 
     Args:
         model: the dashboard's model.
         db: SQLAlchemy URL or SQLite file; ``$SIM_DB`` or ``runs.db`` when None.
+
+    Raises:
+        api.StoreError: the store cannot be opened or written (nothing of the run is stored),
+            in one line saying why.
     """
-    return api.run(
+    return api.run_whole(
         model.scenario, seed=model.seed, name=model.run_name(), tags=("dashboard",), db=db
     )

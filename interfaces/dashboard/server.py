@@ -2,9 +2,9 @@
 
 Solara reads its settings from the environment when it is first imported, so :func:`serve` sets
 them before importing it: the page module, no telemetry, no hook linting of Mesa's components,
-our title. The page's JavaScript and CSS come from the ``solara-assets`` package and are served
-by the dashboard itself, so the page works without internet access and the browser talks to the
-dashboard's address only.
+our title, and a cull of the state of pages no longer connected. The page's JavaScript and CSS
+come from the ``solara-assets`` package and are served by the dashboard itself, so the page works
+without internet access and the browser talks to the dashboard's address only.
 """
 
 import os
@@ -27,6 +27,11 @@ SOLARA_ENVIRONMENT = {
     "SOLARA_THEME_TITLE": "Token market dashboard",
     "SOLARA_THEME_SHOW_BANNER": "False",
 }
+KERNEL_CULL_TIMEOUT = "60s"
+"""How long a page's state (its Solara kernel: its model and charts) outlives the page's
+connection. Solara keeps it 24 hours by default, so every page load, reload or closed tab grew
+the server by the model it held; a minute still lets a page that lost its connection for a
+moment come back to its run. ``$SOLARA_KERNEL_CULL_TIMEOUT`` overrides it."""
 
 
 def free_port(host: str, port: int) -> int:
@@ -58,6 +63,7 @@ def serve(host: str, port: int, db: str | None, on_ready=None) -> None:
         on_ready: called with the page's URL once the server accepts connections.
     """
     os.environ.update(SOLARA_ENVIRONMENT)
+    os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", KERNEL_CULL_TIMEOUT)
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
     if db is not None:
         os.environ[DB_ENV_VAR] = db

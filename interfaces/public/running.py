@@ -38,6 +38,8 @@ __all__ = [  # what interfaces.api offers from here
     "RunResult",
     "replay",
     "run",
+    "run_whole",
+    "SavedRun",
     "version_changes",
 ]
 
@@ -245,3 +247,57 @@ def version_changes(stored_run: StoredRun) -> dict[str, tuple[str, str]]:
     from experiments.replay import version_changes as changes
 
     return changes(stored_run)
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """A run stored whole by :func:`run_whole`: its id, status and digest (as ``sim run``'s)."""
+
+    run_id: int
+    status: str
+    digest: str
+
+
+def run_whole(
+    scenario: Scenario,
+    *,
+    seed: int,
+    name: str,
+    tags: Sequence[str] = (),
+    db: str | None = None,
+) -> SavedRun:
+    """Simulate a scenario in memory, then store the whole run in one transaction.
+
+    The rows and digest are built as ``sim run`` builds them, so the run is the one
+    :func:`run` would store with the same scenario and seed. Unlike :func:`run`, which stores
+    each step as it goes, nothing is written until the run is complete: a store that another
+    process keeps locked past SQLite's busy timeout gets nothing of it, not a run left
+    ``running`` half-way. For a page or a service that must either store a run or say it did
+    not (the dashboard's "Save run").
+
+    Args:
+        scenario: the run's scenario.
+        seed: its seed.
+        name: its name.
+        tags: labels stored with it.
+        db: the run store (created if missing).
+
+    Raises:
+        StoreError: the store cannot be opened or written; nothing of the run was stored.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    from experiments.runner import store_simulated
+    from experiments.sweep import Task
+    from experiments.sweep_worker import simulate
+    from runs.store import StoreError
+
+    store = RunStore(db)  # opened first: a store that cannot be written costs no simulation
+    result = simulate(Task(0, 0, "main", seed, scenario))
+    try:
+        run_id, status = store_simulated(store, result, name=name, tags=tags)
+    except DBAPIError as error:
+        raise StoreError(
+            f"cannot write to {store.masked_url}: {store.reason(error)}; nothing was stored"
+        ) from None
+    return SavedRun(run_id, status, result.digest)

@@ -303,16 +303,17 @@ def load_sweep_in(store: RunStore, ref: int | str) -> SweepResults:
     """:func:`load_sweep` from an open store (what ``Store.sweep`` does)."""
     from experiments.sweep import SweepSpec
     from experiments.sweep_analysis import OUTCOMES, paired_differences, point_summary
-    from runs.sweeps import get_sweep, planned_runs, sweep_outcomes
+    from runs.sweeps import get_sweep, planned_runs, shown_status, sweep_outcomes
 
     stored = get_sweep(store, ref)
     spec = SweepSpec.model_validate(stored.spec)
     runs = sweep_outcomes(store, stored.id, list(OUTCOMES))
     n_points = len(stored.points)
+    planned = planned_runs(stored.spec, stored.points)
     return SweepResults(
         id=stored.id,
         name=stored.name,
-        status=stored.status,
+        status=shown_status(stored.status, len(runs), planned),
         created_at=pd.Timestamp(stored.created_at),
         spec=stored.spec,
         points=stored.points,
@@ -322,7 +323,7 @@ def load_sweep_in(store: RunStore, ref: int | str) -> SweepResults:
         seeds=spec.seeds,
         baseline=spec.baseline["name"] if spec.baseline is not None else None,
         arms=spec.arms,
-        planned_runs=planned_runs(stored.spec, stored.points),
+        planned_runs=planned,
         outcomes=OUTCOMES,
         runs=runs,
         summary=point_summary(runs, n_points, spec.arms),
