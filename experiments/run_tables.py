@@ -18,7 +18,7 @@ from experiments.sweep_worker import TaskResult
 from runs.history_rows import Table
 from runs.load import StoredRun
 from simulator.metrics import StepRecord
-from vocabulary.metrics import Level, names
+from vocabulary.metrics import OWNED_CHANNELS, Level, names
 from vocabulary.regions import CHANNELS, CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
 
 OUTSIDE_CHINA = tuple(region for region in DEV_REGIONS if region != DEV_REGIONS[CHINA])
@@ -48,8 +48,6 @@ PROVIDER_MEASURES = (
 )
 """The measures of what each lab itself sells, buys and runs (``provider_steps``), in every
 region: TARGETS.md v3's "made by versus served by" (T12-T18)."""
-BOUGHT_CHANNELS = CHANNELS[:3]
-"""The channels accelerators are bought through (``remote`` is rented)."""
 DAYS_PER_MONTH = 365.25 / 12
 """Days in an average month: tokens per month over this are tokens per day."""
 SPECIAL_GROUPS = ("largest", "all")
@@ -234,7 +232,7 @@ def purchases(run: RunTables, group: str, channel: str, unit: str) -> tuple[pd.S
     ``unit``: ``units`` (accelerators) or ``usd``. Unmeasurable on runs stored before schema
     version 8, which hold no purchases.
     """
-    columns = [f"bought_{name}_{unit}" for name in BOUGHT_CHANNELS]
+    columns = [f"bought_{name}_{unit}" for name in OWNED_CHANNELS]
     if any(c not in run.providers.columns or run.providers[c].isna().any() for c in columns):
         raise Unmeasurable(
             "purchases by channel are not stored for runs stored before schema version 8; "

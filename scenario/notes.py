@@ -7,21 +7,15 @@ model then follows, and the user should know which one. :func:`scenario_notes` l
 one line each; ``sim run`` and ``api.run`` show them.
 """
 
-import csv
-from functools import cache
-from importlib import resources
-
-from scenario.products import CATALOGUE
+from scenario.products import catalogue_launches
 from scenario.scenario import Scenario
 from vocabulary.calendar import format_month, parse_month, year_of
 from vocabulary.clock import StepClock
 
 
-@cache
 def last_catalogued_launch() -> int:
     """The month index of the catalogue's latest product launch."""
-    with resources.files("scenario.data").joinpath(CATALOGUE).open() as handle:
-        return max(parse_month(row["launch_month"]) for row in csv.DictReader(handle))
+    return max(map(parse_month, catalogue_launches().values()))
 
 
 def last_month(scenario: Scenario) -> int:

@@ -58,7 +58,19 @@ class ProductChange(Section):
 
 
 @cache
+def catalogue_launches() -> dict[str, str]:
+    """Each catalogued product's launch month (``YYYY-MM``) by name, in the catalogue's order.
+
+    The catalogue itself is parsed by :mod:`agents.products`; the scenario needs only which
+    products there are (to check ``products.NAME``) and when the last one launches
+    (:mod:`scenario.notes`).
+    """
+    with resources.files("scenario.data").joinpath(CATALOGUE).open() as handle:
+        return {
+            row["product"].strip(): row["launch_month"].strip() for row in csv.DictReader(handle)
+        }
+
+
 def catalogue_names() -> tuple[str, ...]:
     """The names of the catalogued products, in the catalogue's order."""
-    with resources.files("scenario.data").joinpath(CATALOGUE).open() as handle:
-        return tuple(row["product"].strip() for row in csv.DictReader(handle))
+    return tuple(catalogue_launches())

@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 from scenario.fields import Month, Name, Section, first_bad_value, text_field
 from scenario.names import unknown_name
 from scenario.policy_params import PolicyConfig
-from scenario.products import ProductChange, catalogue_names
+from scenario.products import ProductChange, catalogue_launches, catalogue_names
 from scenario.roster import (
     ChipSpec,
     ProviderSpec,
@@ -121,7 +121,7 @@ class Scenario(Section):
         if unknown:
             raise ValueError(f"domestic_output: unknown chip {', '.join(sorted(unknown))}")
         for name in self.products:
-            if name not in catalogue_names():
+            if name not in catalogue_launches():
                 raise ValueError(f"products: {unknown_name(name, catalogue_names(), 'product')}")
         run_start = parse_month(self.start)
         for config in self.policies:

@@ -15,6 +15,7 @@ fills that gap through the channels its constraints leave open:
    shortfall of owned capacity, of which the policies let them keep ``remote_keep``.
 """
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -38,6 +39,10 @@ class _Request:
     lead: int
     banned: np.ndarray
     """(C,) whether each chip is banned for the provider's jurisdiction this month."""
+    foreign_allowance: float = math.inf
+    """Tokens per month of capacity it may still buy from abroad this month: its own
+    government's refusal (Beijing's measures) holds back that share of the month's gap,
+    whichever foreign chips fill it."""
     allocations: list[tuple[int, int, float]] = field(default_factory=list)
 
 
@@ -147,13 +152,9 @@ def _allocate_purchases(
         buyer: _options(cheapest_first, catalogue, buyer, chips) for buyer, chips in banned.items()
     }
     options = {i: by_buyer[r.provider.spec.jurisdiction] for i, r in enumerate(requests)}
-    index = {id(r): i for i, r in enumerate(requests)}
-    # the capacity each provider may still buy from abroad: its own government's refusal
-    # (Beijing's measures) holds back that share of the month's gap, whichever chips fill it
-    foreign_allowance = [
-        (1.0 - constraints.foreign_chip_refusal[r.provider.spec.jurisdiction]) * r.gap
-        for r in requests
-    ]
+    for request in requests:
+        refused = constraints.foreign_chip_refusal[request.provider.spec.jurisdiction]
+        request.foreign_allowance = (1.0 - refused) * request.gap
     remaining_output = {
         c: output * supply.national_supply_share
         for c in available
@@ -166,7 +167,7 @@ def _allocate_purchases(
                 chip = options[i][round_]
                 wanted = request.gap
                 if catalogue.made_in[chip] != request.provider.spec.jurisdiction:
-                    wanted = min(wanted, foreign_allowance[i])
+                    wanted = min(wanted, request.foreign_allowance)
                 if wanted > 0:
                     asks[chip].append((request, wanted / request.per_unit[chip]))
         if not asks:  # gaps only shrink: no later round has askers either
@@ -183,7 +184,7 @@ def _allocate_purchases(
                 request.allocations.append((chip, catalogue.channel_for(chip, buyer), got))
                 request.gap -= got * request.per_unit[chip]
                 if catalogue.made_in[chip] != buyer:
-                    foreign_allowance[index[id(request)]] -= got * request.per_unit[chip]
+                    request.foreign_allowance -= got * request.per_unit[chip]
 
 
 def _options(

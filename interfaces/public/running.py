@@ -21,7 +21,7 @@ from interfaces.public.databases import existing_store
 from interfaces.public.scenarios import chosen_scenario, default_run_name
 from runs.load import StoredRun
 from runs.load import load_run as read_run
-from runs.store import RunStore
+from runs.store import RunStore, StoreError
 from scenario.scenario import Scenario
 from vocabulary.errors import InputError
 
@@ -290,7 +290,6 @@ def run_whole(
     from experiments.runner import store_simulated
     from experiments.sweep import Task
     from experiments.sweep_worker import simulate
-    from runs.store import StoreError
 
     store = RunStore(db)  # opened first: a store that cannot be written costs no simulation
     result = simulate(Task(0, 0, "main", seed, scenario))
