@@ -82,6 +82,17 @@ class ChipCatalogue:
             return DOMESTIC
         return LEGAL
 
+    def starting_channel(self, chip: int, buyer: str, banned: bool) -> int:
+        """How a chip in a buyer's starting fleet got there.
+
+        A chip ``banned`` for the buyer at the start whose export-control step came before it
+        shipped was never sold to it legally: ``SMUGGLED``. Otherwise :meth:`channel_for`.
+        """
+        tier = self.control_tier[chip]
+        if banned and tier and parse_month(tier) <= self.available_from[chip]:
+            return SMUGGLED
+        return self.channel_for(chip, buyer)
+
     def banned_for(self, constraints: "Constraints", buyer: str) -> np.ndarray:
         """(C,) whether each chip is banned for ``buyer`` under ``constraints``."""
         return np.array(

@@ -104,7 +104,12 @@ class StepBooks:
 
     demand: float = 0.0
     served: float = 0.0
+    served_apps: float = 0.0
+    """Of ``served``, tokens of the lab's own consumer apps: no API revenue (China's apps)."""
     revenue: float = 0.0
+    app_funding: float = 0.0
+    """The share of the step's operating cost the apps' tokens caused, which the lab's parent
+    pays (Doubao by ByteDance, Qwen by Alibaba, ...), not API customers."""
     energy_kwh: float = 0.0
     energy_cost: float = 0.0
     operating_cost: float = 0.0
@@ -125,7 +130,9 @@ class ProviderAgent(mesa.Agent):
         spec: the roster entry (jurisdiction, open weights, energy price, ...).
         index: position among the model's providers; indexes every (P,) array.
         fleet: (C, 3) accelerators owned, by chip and channel (legal, domestic, smuggled).
-        remote_units: accelerators rented abroad this month.
+        remote_units: accelerators rented abroad serving this month (what policies let it use
+            of :attr:`rented`).
+        rented: accelerators rented abroad under the contract running this month.
         pipeline: deliveries not yet serving.
         efficiency: tokens per accelerator relative to the reference model; grows by learning.
         price: USD per million tokens, the average over the provider's products as sold.
@@ -152,7 +159,17 @@ class ProviderAgent(mesa.Agent):
         self.clock = clock
         self.fleet = np.zeros((len(catalogue), OWNED_CHANNELS))
         self.fleet_value = 0.0
+        self.redeployed = np.zeros((len(catalogue), OWNED_CHANNELS))
+        """Accelerators moved to the lab's other uses (:meth:`redeploy_idle`), by chip and
+        channel, that it can bring back."""
+        self.redeployed_value = 0.0
         self.remote_units = 0.0
+        self.rentals: list[tuple[int, float]] = []
+        """Foreign rental contracts signed and not yet started, (first month, accelerators):
+        each replaces the terms before it from its first month on."""
+        self.rented = 0.0
+        self.apps_share = 0.0
+        """Share of the tokens it served last step that were its own apps' (China)."""
         self.pipeline: list[Delivery] = []
         self.efficiency = spec.efficiency
         self.price = spec.price_usd_per_m
@@ -246,14 +263,16 @@ class ProviderAgent(mesa.Agent):
         start: int,
         supply: SupplyParams,
         lead_months: int,
+        rental_lead_months: int,
         banned: np.ndarray,
     ) -> None:
         """Size the starting fleet to the starting demand, with orders already under way.
 
         The fleet serves ``monthly_demand`` at planned utilisation in the fleet mix of the
-        roster; the months before the first new order can arrive are covered by deliveries
-        ordered before the start, growing at ``growth`` a month. Orders for chips banned for
-        the provider at the start (``banned``, (C,) by chip) are cancelled.
+        roster, of which ``remote_share`` rented abroad; the months before the first new order
+        (or rental) can arrive are covered by deliveries ordered (and rentals signed) before the
+        start, growing at ``growth`` a month. Orders for chips banned for the provider at the
+        start (``banned``, (C,) by chip) are cancelled.
         """
         per_unit = self.tokens_per_unit(supply.max_utilisation)
         needed = monthly_demand / supply.target_utilisation
@@ -261,7 +280,7 @@ class ProviderAgent(mesa.Agent):
         total = sum(mix.values())
         own_share = 1.0 - self.spec.remote_share
         for chip, share in mix.items():
-            channel = self.catalogue.channel_for(chip, self.spec.jurisdiction)
+            channel = self.catalogue.starting_channel(chip, self.spec.jurisdiction, banned[chip])
             units = needed * own_share * share / total / per_unit[chip]
             self.fleet[chip, channel] += units
             self.fleet_value += units * self.catalogue.price_usd[chip]
@@ -271,17 +290,23 @@ class ProviderAgent(mesa.Agent):
                 step_units = units * ((1 + growth) ** ahead - (1 + growth) ** (ahead - 1))
                 self.pipeline.append(Delivery(start + ahead, chip, channel, step_units))
         chip = self.catalogue.index(supply.remote_chip)
-        self.remote_units = needed * self.spec.remote_share / per_unit[chip]
+        self.rented = self.remote_units = needed * self.spec.remote_share / per_unit[chip]
+        for ahead in range(1, rental_lead_months + 1):
+            self.rentals.append((start + ahead, self.rented * (1 + growth) ** ahead))
         self._fleet_changed()
 
     def receive_deliveries(self, month: int) -> None:
-        """Accelerators whose lead time has passed join the fleet."""
+        """Accelerators whose lead time has passed join the fleet; rentals due start."""
         arrived = [d for d in self.pipeline if d.month <= month]
         self.pipeline = [d for d in self.pipeline if d.month > month]
         for delivery in arrived:
             self.fleet[delivery.chip, delivery.channel] += delivery.units
         if arrived:
             self._fleet_changed()
+        started = [units for first, units in self.rentals if first <= month]
+        if started:
+            self.rented = started[-1]
+            self.rentals = [(first, units) for first, units in self.rentals if first > month]
 
     # ---- costs and prices -----------------------------------------------------------------
 
@@ -347,8 +372,9 @@ class ProviderAgent(mesa.Agent):
         competitive pressure, never below marginal cost.
 
         The target is average cost x (1 + markup) x (last demand / capacity / planned) ** e;
-        the price closes a share of the gap to it each month. The markup itself shrinks when
-        the provider loses share and grows when it gains (see :meth:`settle`). A step shorter
+        the price closes a share of the gap to it each month. The markup itself (a price over
+        cost of 1 + markup) shrinks when the provider loses share and grows when it gains (see
+        :meth:`settle`); it may be below zero, for labs that sell below cost. A step shorter
         than a month closes ``1 - (1 - price_adjustment) ** dt`` of the gap, so a month of
         steps closes ``price_adjustment`` of it.
         """
@@ -403,39 +429,111 @@ class ProviderAgent(mesa.Agent):
     def capacity_gap(self, lead_months: int, supply: SupplyParams, growth: float) -> float:
         """Tokens per month of new owned capacity to order now, to arrive in ``lead_months``.
 
-        ``growth``: the monthly growth of demand (:meth:`demand_growth`).
+        ``growth``: the monthly growth of demand (:meth:`demand_growth`). The rented share of
+        the need is what the last rental signed gives, at most ``remote_share`` of it: owned
+        chips cover what the foreign capacity did not.
         """
         numbers = self.fleet_numbers(supply)
         needed = self.demand_forecast(lead_months, growth) / supply.target_utilisation
-        owned_needed = needed * (1.0 - self.spec.remote_share)
+        rented = min(
+            self.spec.remote_share * needed, self.signed_rental() * numbers.remote_per_unit
+        )
+        owned_needed = needed - rented
         return max(0.0, owned_needed - numbers.owned_capacity - self.pipeline_capacity(numbers))
 
-    def rent_remote(self, supply: SupplyParams, keep: float, growth: float) -> None:
-        """Rent foreign compute: the planned share of needs, plus any shortfall of owned capacity.
+    def redeploy_idle(self, lead_months: int, supply: SupplyParams, growth: float) -> None:
+        """Move owned accelerators to other uses when the fleet far exceeds the need.
 
-        Only providers that rent abroad at all (``remote_share`` > 0) do; ``keep`` is the share of
-        remote access the policies leave; ``growth`` the monthly growth of demand
-        (:meth:`demand_growth`).
+        The owned capacity needed is the larger of what today's demand needs and what the demand
+        forecast ``lead_months`` ahead needs beyond the orders under way (both at planned
+        utilisation, less the rented share). If the owned fleet exceeds
+        ``supply.redeploy_above`` times that, every chip of it is cut by the same share, down to
+        the need; it waits in :attr:`redeployed`, with its book value, until the API needs it
+        back (:meth:`recall_redeployed`).
+        """
+        if not self.demand_history:
+            return
+        numbers = self.fleet_numbers(supply)
+        rented = self.signed_rental() * numbers.remote_per_unit
+        now = self.demand_history[-1] / supply.target_utilisation
+        later = self.demand_forecast(lead_months, growth) / supply.target_utilisation
+        needed = max(
+            now - min(self.spec.remote_share * now, rented),
+            later - min(self.spec.remote_share * later, rented) - self.pipeline_capacity(numbers),
+        )
+        owned = numbers.owned_capacity
+        if owned <= supply.redeploy_above * needed or owned <= 0:
+            return
+        keep = max(needed, 0.0) / owned
+        self.redeployed += self.fleet * (1.0 - keep)
+        self.redeployed_value += self.fleet_value * (1.0 - keep)
+        self.fleet *= keep
+        self.fleet_value *= keep
+        self._fleet_changed()
+
+    def recall_redeployed(self, gap: float, month: int, supply: SupplyParams) -> float:
+        """Bring redeployed accelerators back to serve next month; returns the gap left.
+
+        They cover up to ``gap`` tokens per month of capacity, every chip by the same share,
+        without a new order: the lab moved them to its other uses, and moves them back.
         """
         numbers = self.fleet_numbers(supply)
-        if self.spec.remote_share <= 0:
-            self._rent(0.0, numbers)
-            return
-        needed = self.demand_forecast(1, growth) / supply.target_utilisation
-        wanted = max(self.spec.remote_share * needed, needed - numbers.owned_capacity)
-        self._rent(wanted / numbers.remote_per_unit * keep, numbers)
+        available = float((self.redeployed.sum(axis=1) @ numbers.per_unit))
+        if gap <= 0 or available <= 0:
+            return gap
+        share = min(1.0, gap / available)
+        for chip, channel in zip(*np.nonzero(self.redeployed), strict=True):
+            units = float(self.redeployed[chip, channel]) * share
+            self.pipeline.append(Delivery(month + 1, int(chip), int(channel), units))
+        self.fleet_value += self.redeployed_value * share
+        self.redeployed *= 1.0 - share
+        self.redeployed_value *= 1.0 - share
+        return gap - available * share
 
-    def _rent(self, units: float, numbers: FleetNumbers) -> None:
-        """Rent ``units`` accelerators abroad; only the remote capacity changes with them."""
-        self.remote_units = units
-        self._numbers = numbers._replace(remote_capacity=units * numbers.remote_per_unit)
+    def signed_rental(self) -> float:
+        """Accelerators rented abroad under the latest contract signed, started or not."""
+        return self.rentals[-1][1] if self.rentals else self.rented
+
+    def rental_wanted(self, supply: SupplyParams, lead_months: int, growth: float) -> float:
+        """Accelerators to rent abroad from ``lead_months`` on.
+
+        The planned share of needs, or the shortfall of owned and ordered capacity then,
+        whichever is more. Only providers that rent abroad at all (``remote_share`` > 0) want
+        any; ``growth`` is the monthly growth of demand (:meth:`demand_growth`).
+        """
+        if self.spec.remote_share <= 0:
+            return 0.0
+        numbers = self.fleet_numbers(supply)
+        needed = self.demand_forecast(lead_months, growth) / supply.target_utilisation
+        owned = numbers.owned_capacity + self.pipeline_capacity(numbers)
+        wanted = max(self.spec.remote_share * needed, needed - owned)
+        return wanted / numbers.remote_per_unit
+
+    def sign_rental(self, units: float, first_month: int) -> None:
+        """Rent ``units`` accelerators abroad from ``first_month`` on (replacing earlier terms)."""
+        self.rentals = [(first, u) for first, u in self.rentals if first < first_month]
+        self.rentals.append((first_month, units))
+
+    def use_rental(self, keep: float, supply: SupplyParams) -> None:
+        """Serve on the rented accelerators this month, of which policies let ``keep`` be used.
+
+        Only the remote capacity changes with them.
+        """
+        numbers = self.fleet_numbers(supply)
+        self.remote_units = self.rented * keep
+        self._numbers = numbers._replace(
+            remote_capacity=self.remote_units * numbers.remote_per_unit
+        )
 
     def order(
         self, chip: int, channel: int, units: float, unit_price: float, seized: float, arrival: int
     ) -> None:
-        """Pay for ``units`` now; all but the ``seized`` share arrive in month ``arrival``."""
+        """Pay for ``units`` now; all but the ``seized`` share arrive in month ``arrival``.
+
+        The lab's parent pays its own apps' share (:attr:`apps_share`) of the cost.
+        """
         cost = units * unit_price
-        self.cash -= cost
+        self.cash -= cost * (1.0 - self.apps_share)
         self.books.capex += cost
         self.books.bought_units[channel] += units
         self.books.bought_usd[channel] += cost
@@ -455,6 +553,7 @@ class ProviderAgent(mesa.Agent):
         self,
         demand: float,
         served: float,
+        served_apps: float,
         revenue: float,
         share: float,
         supply: SupplyParams,
@@ -462,8 +561,12 @@ class ProviderAgent(mesa.Agent):
     ) -> None:
         """Book revenue, energy and costs; learn; adjust the markup to the change in share.
 
-        ``revenue`` (USD per month) is what developers paid for the served tokens: each segment
-        buys its own mix of the provider's products, so it is not ``served * price`` exactly.
+        ``revenue`` (USD per month) is what developers paid for the served API tokens: each
+        segment buys its own mix of the provider's products, so it is not ``served * price``
+        exactly. ``served_apps`` of the ``served`` tokens are the lab's own consumer apps: they
+        earn nothing, and the lab's parent pays their share of the operating cost (and of the
+        chips, :meth:`order`), so they neither drain the cash that buys chips nor count in the
+        API business's profit.
 
         Served tokens load owned and rented accelerators alike; the provider pays for the
         energy of its own fleet (rent covers the rest), and both count as energy used. The
@@ -477,13 +580,15 @@ class ProviderAgent(mesa.Agent):
         load = min(1.0, served / capacity) if capacity > 0 else 0.0
         owned_energy = self.owned_energy_kwh(load, numbers)
         books = self.books
-        books.demand, books.served = demand, served
+        books.demand, books.served, books.served_apps = demand, served, served_apps
         books.revenue = revenue
         books.energy_kwh = owned_energy + self.remote_energy_kwh(load, numbers)
         books.energy_cost = owned_energy * self.electricity_price(energy_multiplier)
         books.depreciation = self.fleet_value / supply.amortisation_months
         books.operating_cost = self.fixed_cost(numbers) - books.depreciation + books.energy_cost
-        self.cash += (books.revenue - books.operating_cost) * dt
+        self.apps_share = served_apps / served if served > 0 else 0.0
+        books.app_funding = books.operating_cost * self.apps_share
+        self.cash += (books.revenue + books.app_funding - books.operating_cost) * dt
         self.demand_history.append(demand)
 
         if self.cumulative_tokens == 0.0:
@@ -498,8 +603,9 @@ class ProviderAgent(mesa.Agent):
 
         if self.share_history and self.share_history[-1] > 0 and share > 0:
             change = np.log(share / self.share_history[-1])
+            # the ratio of price to cost moves, so a markup below zero falls when share falls too
             self.markup = _clamp(
-                self.markup * np.exp(supply.markup_response * change),
+                (1.0 + self.markup) * np.exp(supply.markup_response * change) - 1.0,
                 supply.markup_min,
                 supply.markup_max,
             )
@@ -507,8 +613,13 @@ class ProviderAgent(mesa.Agent):
 
     @property
     def profit(self) -> float:
-        """Revenue less operating cost and depreciation this step."""
-        return self.books.revenue - self.books.operating_cost - self.books.depreciation
+        """API revenue less the API tokens' share of operating cost and depreciation this step.
+
+        The lab's parent pays its own apps' share, as it pays their share of the chips.
+        """
+        books = self.books
+        api_cost = (books.operating_cost + books.depreciation) * (1.0 - self.apps_share)
+        return books.revenue - api_cost
 
 
 def _power_load(utilisation: float, supply: SupplyParams) -> float:
@@ -549,6 +660,7 @@ class ProviderSnapshot:
         compute: (P, 4) accelerators in H100-equivalents by channel (see ``CHANNELS``).
         bought_units: (P, 3) accelerators the step's orders paid for, by owned channel.
         bought_usd: (P, 3) what they cost, USD, by owned channel.
+        served_apps: (P,) tokens per month of the labs' own consumer apps in China.
     """
 
     names: tuple[str, ...]
@@ -569,6 +681,7 @@ class ProviderSnapshot:
     compute: np.ndarray
     bought_units: np.ndarray
     bought_usd: np.ndarray
+    served_apps: np.ndarray
 
     @classmethod
     def of(
@@ -639,4 +752,5 @@ class ProviderSnapshot:
             compute=columns[12:].T,
             bought_units=np.array([p.books.bought_units for p in providers]),
             bought_usd=np.array([p.books.bought_usd for p in providers]),
+            served_apps=np.array([p.books.served_apps for p in providers]),
         )

@@ -13,7 +13,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from scenario.overrides import resolve_scenario
+from scenario.overrides import resolve_scenario, split_key
 from scenario.scenario import Scenario
 from scenario.settings_files import parse_settings, read_settings_file
 from vocabulary.errors import InputError, describe_validation_error
@@ -51,9 +51,19 @@ class TunedParameter(BaseModel):
         return self.low - 1e-12 <= value <= self.high + 1e-12
 
     def value_in(self, scenario: Scenario) -> float:
-        """The parameter's value in ``scenario``."""
-        node: Any = scenario.model_dump(mode="python")
-        for part in self.key.split("."):
+        """The parameter's value in ``scenario``.
+
+        An input, or a parameter of one of its policies by the policy's name in the run
+        (``smuggling.leakage``).
+        """
+        parts = split_key(self.key)
+        policies = {config.key: config for config in scenario.policies}
+        if parts[0] in policies:
+            node: Any = policies[parts[0]].params.model_dump(mode="python")
+            parts = parts[1:]
+        else:
+            node = scenario.model_dump(mode="python")
+        for part in parts:
             node = node[part]
         return float(node)
 

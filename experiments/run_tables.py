@@ -36,7 +36,7 @@ Ventures' surveys measure."""
 
 SHARES = ("token_share", "spend_share")
 """The measures that are shares of what a population bought (of tokens, of spend)."""
-PERCENTAGES = (*SHARES, "compute_share", "purchase_share")
+PERCENTAGES = (*SHARES, "compute_share", "purchase_share", "api_token_share")
 """The measures read as percentages."""
 PROVIDER_MEASURES = (
     "revenue_ratio",
@@ -45,9 +45,10 @@ PROVIDER_MEASURES = (
     "tokens_per_compute_day",
     "purchase_share",
     "purchase_ratio",
+    "api_token_share",
 )
 """The measures of what each lab itself sells, buys and runs (``provider_steps``), in every
-region: TARGETS.md v3's "made by versus served by" (T12-T18)."""
+region: TARGETS.md v3's "made by versus served by" (T11-T18)."""
 DAYS_PER_MONTH = 365.25 / 12
 """Days in an average month: tokens per month over this are tokens per day."""
 SPECIAL_GROUPS = ("largest", "all")
@@ -253,6 +254,17 @@ def _provider_series(run: RunTables, measure: str, group: str, channel: str | No
         unit = "units" if measure == "purchase_share" else "usd"
         part, total = purchases(run, group, channel, unit)
         return part / total.where(total > 0) if measure == "purchase_share" else part
+    if measure == "api_token_share":
+        if "served_apps" not in run.providers.columns or run.providers["served_apps"].isna().any():
+            raise Unmeasurable(
+                "the own apps' tokens are not stored for runs stored before schema version 9; "
+                "simulate them again to measure this target"
+            )
+        in_china = _provider_sum(run, group, ["served"]) - _provider_sum(
+            run, group, ["served_global"]
+        )
+        apps = _provider_sum(run, group, ["served_apps"])
+        return (in_china - apps) / in_china.where(in_china > 0)
     total = _provider_sum(run, group, compute)
     if measure == "compute_share":
         part = _provider_sum(run, group, [f"compute_{channel}"])
@@ -271,7 +283,9 @@ def group_series(
     ``volume_growth``: the group's tokens per month; ``revenue_per_kwh``: the market's
     ``value_added_per_kwh_cn``; ``revenue_ratio``: the group's revenue (USD per month);
     ``annual_revenue``: that x 12; ``compute_share``: the share of its compute in ``channel``;
-    ``tokens_per_compute_day``: tokens served per H100e per day. NaN where there was nothing.
+    ``tokens_per_compute_day``: tokens served per H100e per day; ``api_token_share``: the share
+    of the group's tokens served in China sold through its API (not its own apps). NaN where
+    there was nothing.
     """
     if measure == "revenue_per_kwh":
         return run.market["value_added_per_kwh_cn"].astype(float)

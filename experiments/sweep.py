@@ -29,7 +29,7 @@ from pydantic_core import PydanticCustomError
 from policies.registry import available
 from scenario.files import load_scenario, preset_names
 from scenario.overrides import resolve_scenario
-from scenario.scenario import Scenario
+from scenario.scenario import Scenario, without_retired_inputs
 from scenario.settings_files import SETTINGS_SUFFIXES, is_file
 from vocabulary.errors import InputError, describe_validation_error
 from vocabulary.text import text_problem
@@ -215,7 +215,7 @@ class SweepSpec(BaseModel):
 
     def main_scenario(self) -> Scenario:
         """The main arm's scenario before any point's settings."""
-        return Scenario.model_validate(self.scenario)
+        return Scenario.model_validate(without_retired_inputs(self.scenario))
 
     def tasks(self, points: list[Point] | None = None) -> list[Task]:
         """Every run of the sweep, by point, replicate and arm, each with its full scenario.
@@ -230,7 +230,11 @@ class SweepSpec(BaseModel):
         points = self.points() if points is None else points
         seeds = self.replicate_seeds()
         main = self.main_scenario()
-        baseline = Scenario.model_validate(self.baseline) if self.baseline is not None else None
+        baseline = (
+            Scenario.model_validate(without_retired_inputs(self.baseline))
+            if self.baseline is not None
+            else None
+        )
         skipped = _policies_not_in_baseline(main, baseline) if baseline is not None else set()
         tasks = []
         for index, point in enumerate(points):

@@ -50,6 +50,7 @@ Measure = Literal[
     "tokens_per_compute_day",
     "purchase_share",
     "purchase_ratio",
+    "api_token_share",
 ]
 Kind = Literal["band", "at_most", "first_month"]
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]
@@ -66,6 +67,8 @@ MEASURES: dict[str, str] = {
     "annual_revenue": "the providers' revenue in the month x 12, USD a year",
     "compute_share": "the share of the providers' inference compute (H100e) in one channel",
     "tokens_per_compute_day": "tokens the providers served per H100e of their compute, per day",
+    "api_token_share": "the share of the tokens the providers served in China sold through their "
+    "APIs (the rest: their own consumer apps)",
     "purchase_share": "the share of the accelerators the providers bought in the window that came "
     "through one channel",
     "purchase_ratio": "what the providers spent on one channel's accelerators a month in the "

@@ -5,7 +5,10 @@ cluster), which simulates each in memory; this process stores every run through
 :func:`experiments.runner.store_simulated`, the path of ``sim run``, so a seed's stored rows and
 digest are those of ``sim run --seed N`` of the same scenario, however many workers there are.
 Runs are stored in seed order (run ids rise with the seed), tagged ``validation`` and named
-``validation/<scenario>/seed-N``.
+``validation/<scenario>/seed-N``. Besides the targets, the runs are measured on the dynamics
+checks (:mod:`experiments.dynamics_checks`, which pass or fail with the targets) and give each
+Chinese lab's API revenue by year beside its reported figures (:mod:`experiments.lab_revenue`,
+informational).
 """
 
 import signal
@@ -14,12 +17,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from experiments.dynamics_checks import DynamicsChecks, check_dynamics, load_checks
+from experiments.lab_revenue import ReportedRevenue, lab_revenue_table, load_reported_revenue
 from experiments.run_tables import RunTables
 from experiments.runner import deferred_stop_signals, store_simulated
 from experiments.sweep import Task
 from experiments.sweep_executors import Executor
 from experiments.sweep_worker import TaskResult
-from experiments.targets import Target, first_month_needed, latest_month_needed
+from experiments.targets import Target, Window, first_month_needed, latest_month_needed
 from experiments.validation import RESULT_COLUMNS, evaluate
 from runs.store import RunStore
 from scenario.overrides import resolve_scenario
@@ -49,10 +54,11 @@ class ValidationRunFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """How close a scenario's seeds come to the targets.
+    """How close a scenario's seeds come to the targets, and how their dynamics look.
 
     Attributes:
-        scenario: the scenario as simulated (its steps reach the last month a target needs).
+        scenario: the scenario as simulated (its steps reach the last month a target or the
+            dynamics checks need).
         seeds: the runs' seeds were 1..``seeds``.
         run_ids: the stored runs, by seed.
         results: one row per target, in the targets' order, with the columns of
@@ -63,36 +69,65 @@ class ValidationReport:
             ``spread_text``, ``target_text``, ``band_text``), and ``measure``, ``providers``,
             ``kind``, ``scale``, ``source``, ``note`` and ``reason`` (why a target could not
             be measured, else None).
+        dynamics: one row per dynamics check (D1 utilisation, D2 markup): what it checks, the
+            worst lab and seed, its longest run of months, the limit and ``passed``
+            (:attr:`experiments.dynamics_checks.Dynamics.checks`).
+        dynamics_detail: the same per check, seed and lab
+            (:attr:`experiments.dynamics_checks.Dynamics.detail`).
+        lab_revenue: each Chinese lab's API revenue per calendar year beside its reported
+            figures (:func:`experiments.lab_revenue.lab_revenue_table`); informational.
     """
 
     scenario: Scenario
     seeds: int
     run_ids: tuple[int, ...]
     results: pd.DataFrame
+    dynamics: pd.DataFrame
+    dynamics_detail: pd.DataFrame
+    lab_revenue: pd.DataFrame
 
     @property
-    def passed(self) -> bool:
+    def targets_passed(self) -> bool:
         """Whether every target passes."""
         return bool(self.results["passed"].all())
 
+    @property
+    def dynamics_passed(self) -> bool:
+        """Whether every dynamics check passes."""
+        return bool(self.dynamics["passed"].all())
+
+    @property
+    def passed(self) -> bool:
+        """Whether every target and every dynamics check passes."""
+        return self.targets_passed and self.dynamics_passed
+
 
 def validation_scenario(
-    base: Scenario, targets: list[Target], developers: int | None = None
+    base: Scenario,
+    targets: list[Target],
+    developers: int | None = None,
+    checked: Window | None = None,
 ) -> Scenario:
-    """``base`` with ``developers``, simulated up to the last month a target looks at.
+    """``base`` with ``developers``, simulated up to the last month a target or check looks at.
+
+    ``checked`` is the dynamics checks' window (:mod:`experiments.dynamics_checks`), if they are
+    measured too: the run reaches the later of its end and the targets' last month.
 
     Raises:
-        InputError: a target looks at a month before the scenario's start.
+        InputError: a target, or the checks' window, looks at a month before the scenario's
+            start.
     """
     early = first_month_needed(targets)
-    if parse_month(early) < parse_month(base.start):
-        raise InputError(
-            f"targets: {early} is before the scenario's start {base.start}; "
-            "validation can only measure months the run simulates"
-        )
-    steps = StepClock.of(base.start, base.step_length).steps_through(
-        parse_month(latest_month_needed(targets))
+    for what, month in (("targets", early), ("dynamics checks", checked and checked.first)):
+        if month and parse_month(month) < parse_month(base.start):
+            raise InputError(
+                f"{what}: {month} is before the scenario's start {base.start}; "
+                "validation can only measure months the run simulates"
+            )
+    last = max(
+        parse_month(latest_month_needed(targets)), parse_month(checked.last) if checked else 0
     )
+    steps = StepClock.of(base.start, base.step_length).steps_through(last)
     return resolve_scenario(base, developers=developers, steps=steps)
 
 
@@ -108,6 +143,8 @@ def validate_seeds(
     seeds: int,
     executor: Executor,
     on_stored: Callable[[int, str], None] | None = None,
+    checks: DynamicsChecks | None = None,
+    reported: ReportedRevenue | None = None,
 ) -> ValidationReport:
     """Simulate ``scenario`` with seeds 1..``seeds`` on ``executor``, store them, measure them.
 
@@ -118,6 +155,8 @@ def validate_seeds(
         seeds: the number of seeds.
         executor: where the simulations run.
         on_stored: called with each seed and its run's status once the run is stored.
+        checks: the dynamics checks [default: the packaged ones].
+        reported: the labs' reported revenue [default: the packaged figures].
 
     Raises:
         ValidationInterrupted: after SIGINT or SIGTERM (the runs stored so far stay).
@@ -149,6 +188,16 @@ def validate_seeds(
     if stop.signal is not None:
         raise ValidationInterrupted(len(run_ids), seeds, stop.signal)
     rows = evaluate(targets, measured)
+    supply = scenario.supply
+    dynamics = check_dynamics(
+        checks or load_checks(), measured, supply.markup_min, supply.markup_max
+    )
     return ValidationReport(
-        scenario, seeds, tuple(run_ids), pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+        scenario,
+        seeds,
+        tuple(run_ids),
+        pd.DataFrame(rows, columns=list(RESULT_COLUMNS)),
+        dynamics.checks,
+        dynamics.detail,
+        lab_revenue_table(reported or load_reported_revenue(), measured),
     )

@@ -16,10 +16,10 @@ Example::
 
 This module is the one import for all of it, and only gathers names: each call lives in the
 module of :mod:`interfaces.public` that has its job (scenarios, databases, stored runs,
-running, sweeps, calibration, the store handle), so that code built on one part (such as
-:mod:`interfaces.plot`) imports that part and never this module back. The model core and the
-experiments layer are imported only by the calls that need them, so importing this module
-(and ``sim runs list``) stays quick.
+running, sweeps, policy effects, calibration, the store handle), so that code built on one
+part (such as :mod:`interfaces.plot`) imports that part and never this module back. The model
+core and the experiments layer are imported only by the calls that need them, so importing
+this module (and ``sim runs list``) stays quick.
 """
 
 from __future__ import annotations
@@ -27,7 +27,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from interfaces.public.calibration import CalibrationResult, StoredTrial, calibrate, validate
+from interfaces.public.calibration import (
+    CalibrationResult,
+    StoredTrial,
+    calibrate,
+    lab_revenue_markdown,
+    validate,
+)
 from interfaces.public.databases import (
     DB_ENV_VAR,
     StoreCheck,
@@ -38,6 +44,7 @@ from interfaces.public.databases import (
     mask_credentials,
     upgrade_store,
 )
+from interfaces.public.effects import effect_arms, policy_effects
 from interfaces.public.running import (
     DEFAULT_SEED,
     MAX_SEED,
@@ -165,7 +172,11 @@ __all__ = [
     "CalibrationResult",
     "StoredTrial",
     "calibrate",
+    "lab_revenue_markdown",
     "validate",
+    # the policy-effects table (interfaces.public.effects)
+    "effect_arms",
+    "policy_effects",
     # the store handle (interfaces.public.store)
     "EXPORT_FORMATS",
     "Store",
@@ -190,6 +201,8 @@ _LAZY = {
     "ValidationInterrupted": ("experiments.validation_runs", "ValidationInterrupted"),
     "SAMPLE_METHODS": ("experiments.sweep", "SAMPLE_METHODS"),
     "SWEEP_OUTCOMES": ("experiments.sweep_analysis", "OUTCOMES"),
+    "EFFECT_ARMS": ("experiments.policy_effects", "ARM_IDS"),
+    "EFFECT_OUTCOMES": ("experiments.policy_effects", "OUTCOMES"),
     "SECONDS_PER_STEP": ("experiments.sweep_cost", "SECONDS_PER_STEP"),
     "SECONDS_PER_DEVELOPER_STEP": ("experiments.sweep_cost", "SECONDS_PER_DEVELOPER_STEP"),
     "SECONDS_PER_RUN": ("experiments.sweep_cost", "SECONDS_PER_RUN"),
@@ -205,9 +218,10 @@ exceptions a stopped run, sweep or validation raises (``RunInterrupted``, ``Swee
 ``sample`` takes), ``SWEEP_OUTCOMES`` (the outcomes ``load_sweep`` summarises), ``SweepStart``
 (what ``sweep`` tells ``on_start``), ``SECONDS_PER_STEP``, ``SECONDS_PER_DEVELOPER_STEP``,
 ``SECONDS_PER_RUN`` and ``SWEEP_SETUP_SECONDS`` (the measured costs its time estimate
-assumes), ``duration`` (seconds in the words the estimates use), and ``history_figure``
-(the four-panel figure of ``sim plot``: shares, prices, compute, Chinese channels; matplotlib
-is slow to import)."""
+assumes), ``duration`` (seconds in the words the estimates use), ``EFFECT_ARMS`` and
+``EFFECT_OUTCOMES`` (the comparisons ``policy_effects`` runs, by id, and what it measures),
+and ``history_figure`` (the four-panel figure of ``sim plot``: shares, prices, compute,
+Chinese channels; matplotlib is slow to import)."""
 
 
 def __getattr__(name: str) -> Any:

@@ -120,6 +120,7 @@ SUMMARY_ROWS: tuple[tuple[str, str, Unit], ...] = tuple(
         "cn_share_global",
         "cn_share_china",
         "tokens_total",
+        "tokens_unserved",
         "price_cn",
         "price_us",
         "compute_cn",
@@ -129,6 +130,7 @@ SUMMARY_ROWS: tuple[tuple[str, str, Unit], ...] = tuple(
         "compute_cn_remote",
         "compute_us",
         "compute_eu",
+        "revenue_cn",
         "value_added_per_kwh_cn",
     )
 )

@@ -36,7 +36,7 @@ from runs.schema import (
     SweepRun,
 )
 from runs.store import UNREADABLE, RunStore, StoreError, effective_status
-from scenario.scenario import Scenario
+from scenario.scenario import Scenario, without_retired_inputs
 from vocabulary.calendar import format_month
 from vocabulary.clock import StepClock
 from vocabulary.errors import InputError, describe_validation_error
@@ -331,7 +331,7 @@ class StoredRun:
                 by another version whose scenario fields differ).
         """
         try:
-            return Scenario.model_validate(self.scenario_data)
+            return Scenario.model_validate(without_retired_inputs(self.scenario_data))
         except ValidationError as error:
             raise StoreError(
                 f"run {self.id}'s stored scenario is not valid for token-market-sim "

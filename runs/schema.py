@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from vocabulary.metrics import METRICS, OWNED_CHANNELS, Level, Unit
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """Bumped with every change of the tables, each with its Alembic revision in
 ``runs/migrations/versions`` (numbered like the version); stored in ``store_meta`` too."""
 
@@ -79,6 +79,7 @@ ADDED_LATER: dict[tuple[Level, str], int] = {
         for channel in OWNED_CHANNELS
         for unit in ("units", "usd")
     },
+    (Level.PROVIDER, "served_apps"): 9,
 }
 """Metric columns added to a history table after its first version, by level and name, with the
 schema version that added them: NULL in the rows of runs stored before, so nullable whatever

@@ -200,11 +200,15 @@ class SmugglingParams(PolicyParams):
     """Smuggling of banned chips: its share of demand, premium, yearly cap and seizures."""
 
     leakage: float = Field(
-        0.15,
+        0.4,
         ge=0.0,
         le=1.0,
-        description="share of demand for banned chips "
-        "that is smuggled in; guess within CNAS's 1-30% of inference compute",
+        description="share of a provider's demand for banned chips that the smuggling network "
+        "reaches, whatever the licences (within the network's yearly cap); guess in a range of "
+        "0.05-0.5 (CNAS: smuggled chips 1-30%, median 6%, of China's inference compute in "
+        "2024; FT: >= $1B in three months after Apr 2025), set by the calibration of "
+        "December 2026 (docs/model.md, Calibration) with the Chinese-made share of 2025's "
+        "purchases (T14)",
     )
     premium: float = Field(
         0.5, ge=0.0, le=10.0, description="price premium over list (+50%, FT / SemiAnalysis, M)"
@@ -266,12 +270,12 @@ class BeijingMeasuresParams(PolicyParams):
     """Beijing's own measures against foreign chips: how much of their purchase it steers away."""
 
     refusal: dict[Month, Share] = Field(
-        default_factory=lambda: {"2025-08": 0.98, "2025-11": 1.0, "2026-01": 0.7, "2026-05": 1.0},
+        default_factory=lambda: {"2025-08": 0.99, "2025-11": 1.0, "2026-01": 0.7, "2026-05": 1.0},
         min_length=1,
         description="share of Chinese providers' purchases of foreign-made chips given up, from "
         "each month on (a step at each date): guidance against H20 purchases from 2025-08 "
         "(Nvidia's H20 China revenue ~$50m in Aug-Oct 2025 against $4.6bn in Feb-Apr, 1%, "
-        "SOURCES 12, H; 0.98, range 0.9-1.0, part of the fall may be buyers' own caution); "
+        "SOURCES 12, H; 0.99, range 0.9-1.0, part of the fall may be buyers' own caution); "
         "foreign chips banned in state-funded data centres from 2025-11 (SOURCES 12, M; 1.0 "
         "guess); H200 approvals for ByteDance, Alibaba and Tencent "
         "from 2026-01 on condition of domestic purchases (SOURCES 12, M; 0.7 guess, range "

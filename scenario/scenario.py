@@ -131,3 +131,21 @@ class Scenario(Section):
             except ValueError as error:
                 raise ValueError(f"{config.key}.schedule: {error}") from None
         return self
+
+
+RETIRED_INPUTS: dict[str, tuple[str, ...]] = {
+    "supply": ("capability_catch_up", "open_weights_catch_up_bonus"),
+}
+"""Inputs earlier versions had and this one no longer reads, by section: runs stored with them
+stay readable (:func:`without_retired_inputs`), while a new scenario naming them is refused.
+The two catch-up rates went in December 2026, when followers started keeping their own gap to
+the frontier after the capability timeline instead of converging to one lag."""
+
+
+def without_retired_inputs(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored scenario's data without :data:`RETIRED_INPUTS` (the stored JSON is untouched)."""
+    cleaned = dict(data)
+    for section, names in RETIRED_INPUTS.items():
+        if isinstance(cleaned.get(section), dict):
+            cleaned[section] = {k: v for k, v in cleaned[section].items() if k not in names}
+    return cleaned

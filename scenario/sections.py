@@ -22,7 +22,7 @@ from scenario.fields import (
 from vocabulary.regions import DEV_REGIONS, JURISDICTIONS, SEGMENTS
 
 CALIBRATED = (
-    "calibrated by `sim calibrate` (seeds 1-5, targets v2; the chain of calibrations in "
+    "calibrated by `sim calibrate` (targets v3, seeds 1-5; the chain of calibrations in "
     "docs/model.md, Calibration) within "
 )
 """How a description says that a default came out of the calibration, and within which range."""
@@ -32,10 +32,12 @@ class DemandParams(Section):
     """How much token demand there is, who has it, how fast it grows and how it answers price."""
 
     tokens_per_month_global: float = Field(
-        40e12,
+        5.035e13,
         gt=0,
         description="tokens/month of API demand outside China, Jan 2024; guess "
-        "(OpenAI API 8.6T/day in Oct 2025, a16z, scaled back by the growth rates below)",
+        "(OpenAI API 8.6T/day in Oct 2025, a16z, scaled back by the growth rates below), "
+        "with the US labs' API revenue of ~$12-19bn a year at end 2025 (SOURCES 14, derived: "
+        "T13), " + CALIBRATED + "30e12-100e12 (40e12 before left US API revenue at $8bn)",
     )
     tokens_per_month_china: float = Field(
         3.0e12,
@@ -49,7 +51,7 @@ class DemandParams(Section):
         "developer region: OpenRouter tokens by continent (INPUTS 4, M); ROW is the rest",
     )
     segment_spend_share_global: BySegmentShare = Field(
-        {"indie": 0.09925, "startup": 0.06353, "enterprise": 0.82, "government": 0.03},
+        {"indie": 0.08896, "startup": 0.05647, "enterprise": 0.82, "government": 0.03},
         description="split of demand outside China by segment. Indies and startups (the routed "
         "population) 15%: in spring 2026 OpenRouter served ~4T tokens/day against ~21.6T/day "
         "through OpenAI's API and ~23T/day through Google's (SOURCES 9, M), so routing carried "
@@ -74,6 +76,22 @@ class DemandParams(Section):
         description="underlying monthly "
         "growth in China: 100B/day early 2024 -> 1T early 2025 -> 100T end 2025 -> 140T Mar 2026 "
         "(NDA, SOURCES 9, H, derived); 2027 guess",
+    )
+    api_share_china: Annotated[dict[Month, Share], Field(min_length=1)] = Field(
+        {"2025-06": 0.10, "2025-12": 0.1403},
+        description="share of China's tokens sold through APIs, by month (linear between the "
+        "months given, constant before the first and after the last); the rest are the labs' "
+        "own consumer apps (Doubao, Qwen, Yuanbao, DeepSeek, Kimi), served on the same fleets "
+        "and electricity without API revenue. IDC counts ~3T external API tokens/day in H1 "
+        "2025 against the NDA's ~30T/day (~10%), Frost & Sullivan 37T/day of enterprise calls "
+        "in H2 2025 against ~100T/day (~35%) (SOURCES 15, L, derived; range 8-40%). The two "
+        "disagree with the Chinese labs' API revenue (~$0.3-2bn a year in 2025, SOURCES 14): "
+        "35% of ~100T/day at the labs' list prices would earn ~$4bn a year, IDC's ~10% about "
+        "$1bn, so the path follows IDC, rising to 14% by Dec 2025 ("
+        + CALIBRATED
+        + "0.08-0.40). Before mid-2025 the "
+        "sources cannot split the count (IDC's 2024 API tokens exceed the NDA's early-2024 "
+        "total), so the first share is held: guess",
     )
     price_elasticity: Annotated[
         dict[str, Annotated[float, Field(le=0.0)]], keys_exactly(SEGMENTS)
@@ -113,20 +131,20 @@ class ChoiceParams(Section):
     """The developer's multinomial-logit utility and how often it is reconsidered."""
 
     price_weight: BySegment = Field(
-        {"indie": 1.109, "startup": 1.561, "enterprise": 1.071, "government": 0.4},
+        {"indie": 1.175, "startup": 1.558, "enterprise": 1.081, "government": 0.4},
         description="weight on -log(price); within-model elasticity across providers -1.1 "
         "(NBER, SOURCES 9, M) sets the scale; indie, startup and enterprise "
         + CALIBRATED
         + "0.8-2.0, 0.6-1.6 and 0.3-1.1; government guess",
     )
     quality_weight: float = Field(
-        10.33,
+        10.78,
         ge=0,
         description="weight on log(capability / frontier capability): like price, "
         "quality counts in ratios. " + CALIBRATED + "the guess range 4-12",
     )
     quality_scale: BySegmentShare = Field(
-        {"indie": 1.0, "startup": 1.0, "enterprise": 0.2639, "government": 1.0},
+        {"indie": 1.0, "startup": 1.0, "enterprise": 0.2785, "government": 1.0},
         description="multiplier on the quality weight by segment: enterprises spread their "
         "spend over labs whose AA scores differ widely (Menlo: Anthropic 40%, OpenAI 27%, "
         "Google 21% in Dec 2025; 81% of enterprises use three or more model families, SOURCES "
@@ -134,20 +152,20 @@ class ChoiceParams(Section):
         "guess; enterprise " + CALIBRATED + "the guess range 0.1-1.0",
     )
     latency_weight: float = Field(
-        0.3296,
+        0.3005,
         ge=0,
         description="weight on -log(latency in s); no survey ranks latency against price "
         "(SOURCES 10): " + CALIBRATED + "the guess range 0.2-1.0",
     )
     security_penalty: BySegment = Field(
-        {"indie": 0.7174, "startup": 0.4068, "enterprise": 3.853, "government": 6.0},
+        {"indie": 0.1357, "startup": 0.3246, "enterprise": 3.787, "government": 6.0},
         description="utility penalty for a provider of a distrusted jurisdiction (CN for "
         "developers outside China): ~70% of Armis customers asked to block DeepSeek, government "
         "bans (SOURCES 10, M); indie, startup and enterprise " + CALIBRATED + "the guess "
         "ranges 0-1, 0.3-1.5 and 1-4; government guess",
     )
     product_nest_scale: float = Field(
-        0.456,
+        0.3828,
         gt=0,
         le=1,
         description="nested-logit scale of the choice among one lab's products (1: products "
@@ -156,7 +174,7 @@ class ChoiceParams(Section):
         "for AI APIs: " + CALIBRATED + "the guess range 0.3-1.0",
     )
     product_quality_scale: float = Field(
-        0.3701,
+        0.3927,
         gt=0,
         le=1,
         description="multiplier on the quality weight in the choice among one lab's products, "
@@ -178,7 +196,7 @@ class ChoiceParams(Section):
     free_share: Annotated[
         dict[str, Annotated[float, Field(ge=0, le=0.95)]], keys_exactly(SEGMENTS)
     ] = Field(
-        {"indie": 0.8189, "startup": 0.8645, "enterprise": 0.0, "government": 0.0},
+        {"indie": 0.8798, "startup": 0.8735, "enterprise": 0.0, "government": 0.0},
         description="share of a developer's tokens at a lab that the lab's free variant serves "
         "in the months it has one (scenario/data/free_previews.csv; rate limits cap the rest): "
         "in the weekly top-10 data free variants carried 9-100% of a lab's tokens in those months "
@@ -194,7 +212,7 @@ class ChoiceParams(Section):
         "H); the same path for enterprises and governments is a guess",
     )
     programming_preference: dict[Name, Annotated[float, Field(ge=0, le=10)]] = Field(
-        {"Anthropic": 1.798},
+        {"Anthropic": 1.784},
         description="utility bonus a developer whose work is programming gives a lab, by lab "
         "(labs not named: 0). Claude took over 60% of OpenRouter's programming tokens in 2025 "
         "(a16z/OpenRouter, SOURCES 10, H), yet no capability score the model uses puts Anthropic "
@@ -221,7 +239,7 @@ class ChoiceParams(Section):
         0.3, ge=0, description="extra stay bonus per year of use of a closed API; guess"
     )
     social_weight: float = Field(
-        0.6632,
+        0.5543,
         ge=0,
         description="weight on the share of network neighbours using a provider: apps "
         "multihome (SOURCES 10, M), so peers matter less than price; "
@@ -229,7 +247,7 @@ class ChoiceParams(Section):
         + "the guess range 0.3-1.5",
     )
     reconsider_rate: BySegmentShare = Field(
-        {"indie": 0.6602, "startup": 0.2809, "enterprise": 0.06, "government": 0.03},
+        {"indie": 0.3976, "startup": 0.2719, "enterprise": 0.06, "government": 0.03},
         description="share of developers reconsidering their provider each month: adoption of "
         "a new model plateaus within weeks (arXiv 2504.15440, SOURCES 10, M), so indie and "
         "startup " + CALIBRATED + "the guess ranges 0.2-0.8 and 0.1-0.6; ~11% of enterprise "
@@ -280,11 +298,40 @@ class SupplyParams(Section):
         2.35, gt=0, description="rent of a foreign H100-hour: $2.35 (Mar 2026 index, SOURCES 5, M)"
     )
     remote_chip: str = Field("H100", description="what rented foreign compute runs on")
+    rental_capacity_abroad_h100e: Annotated[
+        dict[int, Annotated[float, Field(ge=0)]], Field(min_length=1)
+    ] = Field(
+        {2024: 10_000, 2025: 40_000, 2026: 100_000, 2027: 150_000},
+        description="H100-equivalents of foreign cloud capacity that providers renting abroad "
+        "(remote_share > 0) can rent between them, by year (later years repeat the last); "
+        "``national_supply_share`` of it serves API inference, the rest trains. Reported "
+        "rentals add up to tens of thousands of GPUs: ByteDance ~36k B200 (~80-100k H100e) "
+        "via Malaysia (WSJ, Mar 2026), one firm ~2,400 GPUs (Mar 2025), Megaspeed ~136k GPUs "
+        "imported into Malaysia and Indonesia by Nov 2025 (SOURCES 13, M, derived); 2024 and "
+        "2027 guess; range half to twice these",
+    )
+    rental_lead_months: int = Field(
+        2,
+        ge=0,
+        le=24,
+        description="months from signing a foreign rental to serving on it (data flown in, "
+        "clusters set up; SOURCES 13 reports rentals a few months after deals); guess, range 1-6",
+    )
+    redeploy_above: float = Field(
+        2.5,
+        gt=1.0,
+        le=100.0,
+        description="a provider whose owned and ordered capacity exceeds this multiple of the "
+        "capacity it plans for (demand forecast over planned utilisation) moves the excess "
+        "accelerators to its other uses (training, its own products, its cloud) at book value: "
+        "labs' API fleets are part of larger fleets, so a free preview's end or a lost launch "
+        "does not leave them idle for years; guess, range 1.5-4",
+    )
     spend_share_per_month: Share = Field(
         0.5, description="share of its cash a provider may commit to new chips in a month; guess"
     )
     price_adjustment: Share = Field(
-        0.1,
+        0.1009,
         description="share of the gap to the target price closed each month: list prices "
         "move every few months (SOURCES 1); " + CALIBRATED + "the guess range 0.1-0.4",
     )
@@ -292,17 +339,31 @@ class SupplyParams(Section):
         0.5, ge=0, description="target price multiplier (utilisation / target) ** this; guess"
     )
     markup_response: float = Field(
-        0.05816,
+        0.05881,
         ge=0,
         description="markup multiplier exp(this x change in log share): losing share "
         "cuts margins, though US flagships' list prices barely moved (SOURCES 1); "
         + CALIBRATED
         + "the guess range 0.05-0.5",
     )
-    markup_min: float = Field(0.05, ge=0, description="floor of the markup over unit cost; guess")
-    markup_max: float = Field(30.0, gt=0, description="ceiling of the markup; guess")
+    markup_min: float = Field(
+        -0.6,
+        ge=-0.95,
+        description="floor of the markup over average cost at planned utilisation (the price "
+        "never falls below the marginal energy cost): Chinese labs sell below cost - Zhipu's "
+        "cloud gross margin fell from 76% (2022) to 3.4% (2024) and below zero in H1 2025 "
+        "(HKEX prospectus, SOURCES 14, H), DeepSeek, ByteDance and Tencent list below the "
+        "model's average cost (SOURCES 1); -0.6 is a guess, range -0.8 to 0",
+    )
+    markup_max: float = Field(
+        50.0,
+        gt=0,
+        description="ceiling of the markup: above the highest starting ratio of list price to "
+        "cost in the roster (Zhipu's GLM-4 at 100 CNY per million tokens, ~34x; SOURCES 1), "
+        "so no lab starts at it; guess",
+    )
     learning_exponent: float = Field(
-        0.05384,
+        0.05229,
         ge=0,
         le=1,
         description="efficiency ~ cumulative tokens ** this (Wright's law: 6% per doubling "
@@ -315,24 +376,22 @@ class SupplyParams(Section):
         description="cumulative tokens before the start, in months of the first "
         "month's volume; guess",
     )
-    capability_catch_up: Share = Field(
-        0.12,
-        description="monthly share of the gap to the frontier a provider closes beyond the "
-        "capability timeline: lag ~7 months (Epoch, INPUTS 1d, M)",
-    )
-    open_weights_catch_up_bonus: Share = Field(
-        0.04, description="extra catch-up for open-weight ecosystems (distillation); guess"
-    )
     frontier_growth_per_month: float = Field(
         1.6,
         ge=0,
-        description="AA index points per month the frontier gains after the timeline "
-        "ends: 11.8 -> 55.7 over 2024Q1-2026Q2 (INPUTS 1a, derived)",
+        description="AA index points per month every lab gains after the timeline ends, so "
+        "each keeps the gap to the frontier it had then: 11.8 -> 55.7 over 2024Q1-2026Q2 "
+        "(INPUTS 1a, derived); that followers keep their gaps is a guess (no source forecasts "
+        "who gains on whom; Epoch's ~7-month lag of Chinese models, INPUTS 1d, is an average "
+        "over labs, not a rule that each converges to it)",
     )
     national_supply_share: Share = Field(
-        0.5,
-        description="share of a country's domestic chip output and smuggled inflow that "
-        "reaches API inference (the rest trains models or serves other uses); guess",
+        0.22,
+        description="share of a country's domestic chip output, smuggled inflow and the "
+        "foreign capacity its providers may rent that reaches the roster's API inference (the "
+        "rest trains models or serves state, telecom and other buyers); guess, "
+        + CALIBRATED
+        + "0.2-0.75 (set with the Chinese-made share of the roster's 2025 purchases, T14)",
     )
     idle_power_share: Share = Field(
         0.3, description="share of full power an idle accelerator still draws; guess"
@@ -351,6 +410,10 @@ class SupplyParams(Section):
                 raise ValueError(f"electricity_price_multiplier.{region} must be > 0, got {value}")
         if self.target_utilisation > self.max_utilisation:
             raise ValueError("target_utilisation must not exceed max_utilisation")
+        if self.markup_min >= self.markup_max:
+            raise ValueError(
+                f"markup_min ({self.markup_min:g}) must be below markup_max ({self.markup_max:g})"
+            )
         return self
 
 

@@ -81,32 +81,18 @@ class CapabilityTimeline:
     ) -> tuple[np.ndarray, float]:
         """(P,) capabilities and the frontier for ``month``.
 
-        Within the timeline: the sourced scores, the frontier being the best of them. After it:
-        the frontier grows by ``g = supply.frontier_growth_per_month`` and is carried by the
-        leader; every other provider's gap to it becomes ``(gap + g) * (1 - rate)``, with rate
-        ``capability_catch_up`` (plus the open-weights bonus). A follower's gap so settles at
-        ``g (1 - rate) / rate``: a steady lag of ``(1 - rate) / rate`` months, about 7 at the
-        default rate, as Epoch measures for Chinese models.
+        Within the timeline: the sourced scores, the frontier being the best of them. After it,
+        every lab gains ``supply.frontier_growth_per_month`` a month, the frontier with it, so
+        each keeps the gap it had when the timeline ended: a lab's lag is its own, not one lag
+        all followers converge to (which made every open-weight follower overtake the closed
+        ones within 18 months).
         """
         if month <= self.last_month:
             scores = np.array([self.provider_score(spec, month) for spec in specs])
             scores = np.where(np.isnan(scores), current, scores)
             return scores, float(np.nanmax(scores))
-        rate = np.array(
-            [
-                supply.capability_catch_up
-                + (supply.open_weights_catch_up_bonus if spec.open_weights else 0.0)
-                for spec in specs
-            ]
-        )
-        gap = frontier - current
-        new_gap = np.where(
-            gap <= 0.0,
-            0.0,
-            (gap + supply.frontier_growth_per_month) * (1.0 - np.minimum(rate, 1.0)),
-        )
-        frontier = frontier + supply.frontier_growth_per_month
-        return frontier - new_gap, frontier
+        growth = supply.frontier_growth_per_month
+        return current + growth, frontier + growth
 
     def check_keys(self, specs: list[ProviderSpec]) -> None:
         """Every provider's timeline columns exist (else ``KeyError`` names the first missing)."""

@@ -11,8 +11,11 @@ fills that gap through the channels its constraints leave open:
    shared pro rata among the country's providers; what a capped chip cannot supply falls to the
    next cheapest;
 3. everything within the share of its cash the provider commits in a month;
-4. **remote** - providers that rent foreign compute rent their planned share of needs plus any
-   shortfall of owned capacity, of which the policies let them keep ``remote_keep``.
+4. **remote** - providers that rent foreign compute ask for their planned share of needs, or
+   the shortfall of owned and ordered capacity, whichever is more, ``rental_lead_months`` ahead;
+   the foreign capacity open to them (``rental_capacity_abroad_h100e``, of which
+   ``national_supply_share`` serves inference) is shared pro rata among the askers, and the
+   policies (the Remote Access Security Act) let them use ``remote_keep`` of what they rent.
 """
 
 import math
@@ -25,6 +28,8 @@ from agents.chips import SMUGGLED, ChipCatalogue
 from agents.provider import ProviderAgent
 from policies.constraints import Constraints
 from scenario.sections import SupplyParams
+from simulator.demand import by_year
+from vocabulary.calendar import year_of
 
 
 @dataclass
@@ -70,7 +75,8 @@ def run_chip_market(
         jurisdiction = provider.spec.jurisdiction
         lead = supply.lead_time_months[jurisdiction] + constraints.extra_lead_months[jurisdiction]
         growth = provider.demand_growth(fallback_growth[provider.index])
-        gap = provider.capacity_gap(lead, supply, growth)
+        provider.redeploy_idle(lead, supply, growth)
+        gap = provider.recall_redeployed(provider.capacity_gap(lead, supply, growth), month, supply)
         requests.append(
             _Request(
                 provider,
@@ -91,10 +97,35 @@ def run_chip_market(
 
     for request in requests:
         _place_orders(request, catalogue, constraints, month, supply)
-        provider = request.provider
-        provider.rent_remote(
-            supply, constraints.remote_keep[provider.spec.jurisdiction], request.growth
-        )
+    _sign_rentals(requests, catalogue, month, supply)
+    for provider in providers:
+        provider.use_rental(constraints.remote_keep[provider.spec.jurisdiction], supply)
+
+
+def _sign_rentals(
+    requests: list[_Request], catalogue: ChipCatalogue, month: int, supply: SupplyParams
+) -> None:
+    """Share the foreign capacity of ``rental_lead_months`` ahead among the providers renting.
+
+    Each signs for its pro-rata share of what it asked, from that month on.
+    """
+    first_month = month + supply.rental_lead_months
+    wanted = [
+        (r.provider, r.provider.rental_wanted(supply, supply.rental_lead_months, r.growth))
+        for r in requests
+    ]
+    renting = [(provider, units) for provider, units in wanted if provider.spec.remote_share > 0]
+    if not renting:
+        return
+    remote_h100 = float(catalogue.h100_equivalents[catalogue.index(supply.remote_chip)])
+    pool = (
+        by_year(supply.rental_capacity_abroad_h100e, year_of(first_month))
+        * supply.national_supply_share
+        / remote_h100
+    )
+    ratio = _pro_rata(pool, sum(units for _, units in renting))
+    for provider, units in renting:
+        provider.sign_rental(units * ratio, first_month)
 
 
 def _pro_rata(pool: float, asked: float) -> float:
@@ -147,9 +178,9 @@ def _allocate_purchases(
     among that round's askers. ``banned`` holds each buying jurisdiction's (C,) banned chips
     this month.
     """
-    cheapest_first = available[np.argsort(cost_per_throughput[available], kind="stable")].tolist()
     by_buyer = {
-        buyer: _options(cheapest_first, catalogue, buyer, chips) for buyer, chips in banned.items()
+        buyer: _options(available, cost_per_throughput, catalogue, constraints, buyer, chips)
+        for buyer, chips in banned.items()
     }
     options = {i: by_buyer[r.provider.spec.jurisdiction] for i, r in enumerate(requests)}
     for request in requests:
@@ -188,11 +219,27 @@ def _allocate_purchases(
 
 
 def _options(
-    cheapest_first: list[int], catalogue: ChipCatalogue, buyer: str, banned: np.ndarray
+    available: np.ndarray,
+    cost_per_throughput: np.ndarray,
+    catalogue: ChipCatalogue,
+    constraints: Constraints,
+    buyer: str,
+    banned: np.ndarray,
 ) -> list[int]:
-    """The chips ``buyer`` may buy, cheapest first: the same for all of a jurisdiction's labs."""
+    """The chips ``buyer`` may buy, cheapest first with export fees.
+
+    The same for all of a jurisdiction's labs.
+    """
     is_banned = banned.tolist()
-    return [c for c in cheapest_first if catalogue.for_sale_to(c, buyer) and not is_banned[c]]
+    options = [
+        c for c in available.tolist() if catalogue.for_sale_to(c, buyer) and not is_banned[c]
+    ]
+    return sorted(
+        options,
+        key=lambda c: (
+            cost_per_throughput[c] * (1.0 + constraints.export_fee(buyer, catalogue.names[c]))
+        ),
+    )
 
 
 def _place_orders(
@@ -216,7 +263,8 @@ def _place_orders(
 
     cost = sum(units * unit_price(chip, channel) for chip, channel, units in request.allocations)
     budget = supply.spend_share_per_month * max(provider.cash, 0.0)
-    scale = _pro_rata(budget, cost) if cost > 0 else 0.0
+    own_cost = cost * (1.0 - provider.apps_share)  # the parent pays its apps' share
+    scale = (_pro_rata(budget, own_cost) if own_cost > 0 else 1.0) if cost > 0 else 0.0
     for chip, channel, units in request.allocations:
         if units * scale <= 0:
             continue

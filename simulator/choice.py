@@ -35,7 +35,7 @@ from policies.constraints import Constraints
 from scenario.scenario import Scenario
 from simulator.choice_kernel import Choosers, Neighbours
 from simulator.choice_kernel import choose as choose_fused
-from vocabulary.calendar import parse_month
+from vocabulary.calendar import DatedPath
 from vocabulary.clock import StepClock
 from vocabulary.regions import CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
 
@@ -268,18 +268,14 @@ class ChoiceRule:
         self.programming_bonus = np.array(
             [params.programming_preference.get(p.name, 0.0) for p in specs]
         )
-        path = sorted(
-            (parse_month(month), share) for month, share in params.programming_share.items()
-        )
-        self._programming_months = np.array([month for month, _ in path], dtype=float)
-        self._programming_shares = np.array([share for _, share in path])
+        self._programming_share = DatedPath(params.programming_share)
 
     def programming_share(self, month: int) -> float:
         """Share of developers whose work is programming in ``month`` (a month index).
 
         Linear between the scenario's dated shares, constant before the first and after the last.
         """
-        return float(np.interp(month, self._programming_months, self._programming_shares))
+        return self._programming_share.at(month)
 
     def terms(
         self,

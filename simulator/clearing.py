@@ -17,6 +17,9 @@ class Clearing:
         served: (P,) tokens served, at most the capacity.
         fill: (P,) served / demand (1 where nothing was asked).
         developer_served: (N,) tokens each developer got.
+        developer_api_served: (N,) of those, the tokens sold through the API (the rest are the
+            provider's own apps' tokens, in China).
+        apps_served: (P,) tokens each provider served to its own apps.
         congestion: (P,) latency multiplier the load leaves for the next step (queueing).
     """
 
@@ -24,6 +27,8 @@ class Clearing:
     served: np.ndarray
     fill: np.ndarray
     developer_served: np.ndarray
+    developer_api_served: np.ndarray
+    apps_served: np.ndarray
     congestion: np.ndarray
 
 
@@ -32,29 +37,52 @@ def clear(
     choices: np.ndarray,
     capacity: np.ndarray,
     planned_utilisation: float,
+    api_fraction: np.ndarray | float = 1.0,
 ) -> Clearing:
-    """Ration each provider's demand to its capacity, pro rata across its developers.
+    """Ration each provider's capacity: its API customers first, then its own apps.
 
-    Demand beyond capacity is not served this step; it shows up as utilisation above one and so
-    as congestion latency next step, which moves developers elsewhere (DESIGN stage 5).
+    A lab throttles its free consumer apps before its paying API customers, so a shortage falls
+    on the apps (China's Doubao, Qwen, Kimi...) first; within each class demand is rationed pro
+    rata across developers. API demand beyond capacity is not served this step; it shows up as
+    API utilisation above one and so as congestion latency next step, which moves developers
+    elsewhere (DESIGN stage 5). The apps' queue waits behind the API's (a priority queue), so
+    congestion follows the API load alone.
 
     Args:
         developer_demand: (N,) tokens each developer asks for.
         choices: (N,) int each developer's provider.
         capacity: (P,) tokens each provider can serve.
         planned_utilisation: the load providers plan for, beyond which queues lengthen.
+        api_fraction: (N,) or one share of each developer's tokens sold through the API; the
+            rest are its provider's own apps' tokens.
     """
     providers = len(capacity)
+    api_demand_dev = developer_demand * api_fraction
     demand = np.bincount(choices, weights=developer_demand, minlength=providers)
-    served = np.minimum(demand, capacity)
-    fill = np.divide(served, demand, out=np.ones_like(demand), where=demand > 0)
+    api_demand = np.minimum(
+        demand, np.bincount(choices, weights=api_demand_dev, minlength=providers)
+    )
+    api_served = np.minimum(api_demand, capacity)
+    apps_served = np.minimum(demand - api_demand, capacity - api_served)
+    served = api_served + apps_served
+    api_fill = _fill(api_served, api_demand)
+    apps_fill = _fill(apps_served, demand - api_demand)
+    developer_api_served = api_demand_dev * api_fill[choices]
     return Clearing(
         demand=demand,
         served=served,
-        fill=fill,
-        developer_served=developer_demand * fill[choices],
-        congestion=congestion_factor(demand, capacity, planned_utilisation),
+        fill=_fill(served, demand),
+        developer_served=developer_api_served
+        + (developer_demand - api_demand_dev) * apps_fill[choices],
+        developer_api_served=developer_api_served,
+        apps_served=apps_served,
+        congestion=congestion_factor(api_demand, capacity, planned_utilisation),
     )
+
+
+def _fill(served: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """(P,) served / demand, 1 where nothing was asked."""
+    return np.divide(served, demand, out=np.ones_like(demand), where=demand > 0)
 
 
 def congestion_factor(

@@ -12,7 +12,7 @@ import numpy as np
 from agents.developers import DeveloperPopulation
 from scenario.sections import DemandParams
 from simulator.product_choice import by_group
-from vocabulary.calendar import year_of
+from vocabulary.calendar import DatedPath, year_of
 from vocabulary.clock import StepClock
 from vocabulary.regions import CHINA, DEV_REGIONS, SEGMENTS
 
@@ -62,6 +62,16 @@ class TokenDemand:
         self.index = np.ones(len(DEV_REGIONS))
         self.reference_price = _reference_prices(developers, prices)
         self.elasticity = by_group([params.price_elasticity[s] for s in SEGMENTS])
+        self._api_share_china = DatedPath(params.api_share_china)
+
+    def api_share_china(self, month: int) -> float:
+        """Share of the tokens served in China in ``month`` that are sold through APIs.
+
+        The National Data Administration's count, which the demand in China is sized by,
+        includes the labs' own consumer apps; those tokens load the same fleets but earn no API
+        revenue (``demand.api_share_china``).
+        """
+        return self._api_share_china.at(month)
 
     def grow(self, month: int) -> None:
         """Add one step of underlying growth, at the monthly rates of ``month``'s year."""

@@ -93,6 +93,7 @@ def record_step(
     developer_demand: np.ndarray,
     events: list[PolicyEvent],
     group_price: np.ndarray,
+    api_share_china: float,
     products: list[dict[str, Any]],
 ) -> StepRecord:
     """The metrics of the step just simulated (DESIGN section 2, "Metrics every step").
@@ -109,6 +110,8 @@ def record_step(
         events: this step's policy events.
         group_price: (G, P) USD per million tokens each buyer group (segment x work) paid at
             each provider.
+        api_share_china: the share of the tokens served in China sold through APIs this step;
+            the rest are the labs' own apps, which pay nothing (``demand.api_share_china``).
         products: the step's product rows (see :class:`StepRecord`).
     """
     dev = developers
@@ -135,11 +138,14 @@ def record_step(
     electricity = providers.electricity_usd_per_kwh
     capability = providers.capability
 
+    # the electricity that API tokens use: the apps' tokens draw the rest and earn nothing
+    api_energy = energy * (1.0 - _shares(providers.served_apps, clearing.served))
+
     def value_added_per_kwh(mask: np.ndarray) -> float:
-        kwh = energy[mask].sum()
+        kwh = api_energy[mask].sum()
         if kwh <= 0:
             return float("nan")
-        average_electricity = (electricity[mask] * energy[mask]).sum() / kwh
+        average_electricity = (electricity[mask] * api_energy[mask]).sum() / kwh
         return float(revenue[mask].sum() / kwh / average_electricity)
 
     n_seg = len(SEGMENTS)
@@ -212,6 +218,7 @@ def record_step(
             for c, channel in enumerate(OWNED_CHANNELS)
             for unit, bought in (("units", providers.bought_units), ("usd", providers.bought_usd))
         },
+        "served_apps": providers.served_apps,
     }
     provider_rows = table_rows(columns)
 
@@ -220,6 +227,7 @@ def record_step(
     # a segment's kinds of work pay their own mixes; one flat index is cheaper than two
     paid = np.take(group_price, dev.group * n_prov + dev.provider)
     spend = np.bincount(key, weights=clearing.developer_served * paid, minlength=size)
+    spend.reshape(len(DEV_REGIONS), -1)[CHINA] *= api_share_china  # the apps' tokens pay nothing
     kept = np.flatnonzero(counts)
     region, segment, provider = np.unravel_index(kept, (len(DEV_REGIONS), n_seg, n_prov))
     segment_rows = table_rows(

@@ -209,6 +209,7 @@ class TokenMarket(mesa.Model):
                 self.start_month,
                 supply,
                 supply.lead_time_months[jurisdiction],
+                supply.rental_lead_months,
                 self.catalogue.banned_for(constraints, jurisdiction),
             )
             provider.set_initial_markup(supply)
@@ -304,11 +305,13 @@ class TokenMarket(mesa.Model):
 
     def _clear(self, developer_demand: np.ndarray, capacity: np.ndarray) -> Clearing:
         """Stage 5: demand is rationed to capacity; the load sets next step's congestion."""
+        in_china = self.developers.region == CHINA
         clearing = clear(
             developer_demand,
             self.developers.provider,
             capacity,
             self.scenario.supply.target_utilisation,
+            np.where(in_china, self.demand.api_share_china(self.month), 1.0),
         )
         self.developer_tokens = clearing.developer_served
         self.congestion = clearing.congestion
@@ -319,13 +322,15 @@ class TokenMarket(mesa.Model):
         supply = self.scenario.supply
         total_served = clearing.served.sum()
         served, self.served_global = self._tokens_by_group(clearing.developer_served)
+        self.api_served = self._tokens_by_group(clearing.developer_api_served)[0]
         paid = np.where(np.isnan(self.group_price), 0.0, self.group_price)  # NaN: nothing on sale
-        revenue = (served * paid).sum(axis=0) / 1e6
+        revenue = (self.api_served * paid).sum(axis=0) / 1e6
         for provider in self.providers:
             i = provider.index
             provider.settle(
                 clearing.demand[i],
                 clearing.served[i],
+                clearing.apps_served[i],
                 revenue[i],
                 clearing.served[i] / total_served if total_served > 0 else 0.0,
                 supply,
@@ -370,6 +375,7 @@ class TokenMarket(mesa.Model):
             developer_demand=developer_demand,
             events=events,
             group_price=self.group_price,
+            api_share_china=self.demand.api_share_china(self.month),
             products=self._product_rows(),
         )
         self.datacollector.collect(self)
@@ -387,7 +393,7 @@ class TokenMarket(mesa.Model):
                 "provider": [self.providers[lab].spec.name for lab in lineup.lab[sold].tolist()],
                 "tokens": tokens[sold],
                 "tokens_global": tokens_global[sold],
-                "spend_usd": nest.product_spend(self.product_served)[sold],
+                "spend_usd": nest.product_spend(self.api_served)[sold],
                 "price": price[sold],
             }
         )

@@ -21,17 +21,28 @@ TARGET = (
     'window = "2024-04"\ntarget = 0.5\nlow = 0.0\nhigh = 1.0\n'
 )
 
+CHECKS = (
+    'window = "2024-02..2024-04"\nmin_token_share = 0.01\nlow_utilisation = 0.3\n'
+    "max_low_utilisation_months = 3\nmax_markup_bound_months = 6\n"
+)
+"""Dynamics checks over three months: no run of more than three months can fail them."""
+
 
 def test_validate_in_parallel_stores_each_seed_as_run_would(tmp_path: Path) -> None:
     """Seeds run on two workers are stored as `api.run` would store each one.
 
     In seed order, named and tagged as `sim validate` names them, with the digest `api.run`
-    gives each seed, and measured on their mean.
+    gives each seed, and measured on their mean. The dynamics checks look at the target's
+    months alone, too few to fail.
     """
     targets = tmp_path / "targets.toml"
     targets.write_text(TARGET)
+    checks = tmp_path / "checks.toml"
+    checks.write_text(CHECKS)
     db = str(tmp_path / "runs.db")
-    report = api.validate("baseline", seeds=3, developers=300, targets=targets, workers=2, db=db)
+    report = api.validate(
+        "baseline", seeds=3, developers=300, targets=targets, checks=checks, workers=2, db=db
+    )
     store = api.open_store(db)
     runs = store.runs().sort_index()
     assert list(runs.index) == list(report.run_ids)
@@ -52,6 +63,7 @@ def test_validate_in_parallel_stores_each_seed_as_run_would(tmp_path: Path) -> N
     assert (row.id, row.window, row.target, row.low, row.high) == ("M1", "2024-04", 0.5, 0, 1)
     assert row.simulated == pytest.approx(sum(shares) / 3)
     assert row.passed and report.passed
+    assert list(report.dynamics["id"]) == ["D1", "D2"] and report.dynamics_passed
 
 
 def test_validate_results_are_the_table_sim_validate_prints(tmp_path: Path) -> None:
@@ -137,6 +149,7 @@ def test_the_api_gathers_its_parts_and_keeps_every_name() -> None:
             "stored_runs",
             "running",
             "sweeps",
+            "effects",
             "calibration",
             "store",
         )

@@ -12,6 +12,7 @@ import json
 from backends import Backend
 from sim_cli import sim
 
+from scenario.policy_params import SmugglingParams
 from scenario.roster import default_providers
 
 SMALL = ("--developers", "500", "--steps", "6")
@@ -205,7 +206,7 @@ def test_policies_lists_policies_with_parameters() -> None:
         assert listing[name]["summary"]
         assert listing[name]["parameters"], f"{name} lists no parameters"
     leakage = {p["name"]: p for p in listing["smuggling"]["parameters"]}["leakage"]
-    assert leakage["default"] == 0.15
+    assert leakage["default"] == SmugglingParams.model_fields["leakage"].default == 0.3
 
     text = sim("policies")
     assert text.exit_code == 0, text.output

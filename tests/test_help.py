@@ -41,6 +41,7 @@ TABLE_COMMANDS = [
     ("sweep", "list"),
     ("sweep", "show"),
     ("sweep", "sensitivity"),
+    ("effects",),
 ]
 
 

@@ -73,10 +73,11 @@ def test_store_at_first_schema_version_is_migrated_and_its_run_survives(
     # version 5 added segment_steps.spend_usd: NULL for the runs stored before
     (old_segment,), (new_segment,) = before["rows"]["segment_steps"], after["rows"]["segment_steps"]
     assert new_segment == (*old_segment, None)
-    # version 8 added six purchase columns to provider_steps: NULL for the runs stored before
+    # versions 8 and 9 added six purchase columns and the apps' tokens to provider_steps: NULL
+    # for the runs stored before
     purchases = (None,) * 6
     assert after["rows"]["provider_steps"] == [
-        (*row, *purchases) for row in before["rows"]["provider_steps"]
+        (*row, *purchases, None) for row in before["rows"]["provider_steps"]
     ]
     (old_run,), (new_run,) = before["rows"]["runs"], after["rows"]["runs"]
     assert new_run[: len(old_run)] == old_run

@@ -202,9 +202,10 @@ def test_a_schema_6_store_upgrades_and_its_runs_read_without_products(backend: B
         for key, value in before["rows"]["store_meta"]
     ]
     before["rows"]["alembic_version"] = [(revision_of(SCHEMA_VERSION),)]
-    # version 8 added six purchase columns to provider_steps: NULL for the runs stored before
+    # versions 8 and 9 added six purchase columns and the apps' tokens to provider_steps: NULL
+    # for the runs stored before
     before["rows"]["provider_steps"] = [
-        (*row, *(None,) * 6) for row in before["rows"]["provider_steps"]
+        (*row, *(None,) * 7) for row in before["rows"]["provider_steps"]
     ]
     assert after["rows"] == before["rows"]
     checked = sim("db", "check", "--db", backend.url)

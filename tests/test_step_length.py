@@ -250,10 +250,11 @@ def test_weekly_baseline_tracks_the_monthly_chinese_share() -> None:
 
 
 def test_sim_validate_checks_a_weekly_scenario(tmp_path: Path) -> None:
-    """`sim validate --scenario FILE` with weekly steps measures every target.
+    """`sim validate --scenario FILE` with weekly steps measures every target and check.
 
-    Its run goes in weeks to the last week starting in the last month a target reads: T4's
-    band (to 2026-05) and one band width past it, 2026-11.
+    Its run goes in weeks to the last week starting in the last month a target or the
+    dynamics checks read: the checks' window ends 2027-12, later than any target (T4's band
+    and one band width past it end 2026-11).
     """
     path = tmp_path / "weekly.toml"
     shown = sim("scenario", "show", "baseline", "--step-length", "week")
@@ -274,8 +275,9 @@ def test_sim_validate_checks_a_weekly_scenario(tmp_path: Path) -> None:
     out = json.loads(result.stdout)
     assert [row["id"] for row in out["targets"]] == [t.id for t in load_targets()]
     assert all(row["reason"] is None for row in out["targets"])
+    assert all(row["reason"] is None for row in out["dynamics"])
     runs = list_runs(open_store(str(tmp_path / "runs.db")))
-    assert runs[["steps_done", "steps_planned"]].values.tolist() == [[153, 153]]  # to Nov 30 2026
+    assert runs[["steps_done", "steps_planned"]].values.tolist() == [[209, 209]]  # to Dec 2027
 
 
 def test_calibration_measures_weekly_runs_on_monthly_means() -> None:

@@ -7,6 +7,9 @@ ends (2,600 steps at most, 216 years of months) well inside what dates and the s
 """
 
 import re
+from collections.abc import Mapping
+
+import numpy as np
 
 from vocabulary.errors import excerpt
 
@@ -55,3 +58,20 @@ def format_month(index: int) -> str:
 def year_of(index: int) -> int:
     """Calendar year of a month index."""
     return index // 12
+
+
+class DatedPath:
+    """A quantity given at some months: linear between them, constant before and after.
+
+    Scenario inputs that change gradually (the share of developers who program, the API share
+    of China's tokens) are given as ``{"YYYY-MM": value}``; this reads them at any month index.
+    """
+
+    def __init__(self, points: Mapping[str, float]) -> None:
+        path = sorted((parse_month(month), value) for month, value in points.items())
+        self._months = np.array([month for month, _ in path], dtype=float)
+        self._values = np.array([value for _, value in path], dtype=float)
+
+    def at(self, month: int) -> float:
+        """The value at ``month`` (a month index)."""
+        return float(np.interp(month, self._months, self._values))

@@ -146,7 +146,8 @@ MARKET_METRICS: tuple[Metric, ...] = (
     _market(
         "tokens_unserved",
         Unit.TOKENS,
-        "tokens demanded but not served (over capacity)",
+        "tokens demanded but not served (over capacity): a lab short of chips throttles its own "
+        "apps in China before its API customers",
         "Tokens demanded, not served",
     ),
     _market(
@@ -195,11 +196,16 @@ MARKET_METRICS: tuple[Metric, ...] = (
     _market(
         "price_avg", Unit.PRICE, "token-weighted price of all providers", "Price, all providers"
     ),
-    _market("revenue", Unit.USD_PER_MONTH, "revenue of all providers", "Revenue, all providers"),
+    _market(
+        "revenue",
+        Unit.USD_PER_MONTH,
+        "API revenue of all providers (China's own apps earn none)",
+        "Revenue, all providers",
+    ),
     _market(
         "revenue_cn",
         Unit.USD_PER_MONTH,
-        "revenue of Chinese providers",
+        "API revenue of Chinese providers",
         "Revenue, Chinese providers",
     ),
     _market(
@@ -217,8 +223,8 @@ MARKET_METRICS: tuple[Metric, ...] = (
     _market(
         "value_added_per_kwh_cn",
         Unit.POWER_PRICE_MULTIPLE,
-        "Chinese providers' revenue per kWh over their energy-weighted electricity price; "
-        "NULL without energy used",
+        "Chinese providers' API revenue per kWh of the electricity their API tokens use (not "
+        "their own apps'), over their energy-weighted electricity price; NULL without energy used",
         "Value added per kWh, Chinese providers",
     ),
     _market(
@@ -308,7 +314,12 @@ PROVIDER_METRICS: tuple[Metric, ...] = (
         "time to first token on its API, congestion included (network latency not)",
         "Latency",
     ),
-    _provider("revenue", Unit.USD_PER_MONTH, "its revenue", "Revenue"),
+    _provider(
+        "revenue",
+        Unit.USD_PER_MONTH,
+        "its API revenue (its own apps in China earn none)",
+        "Revenue",
+    ),
     _provider(
         "energy_kwh",
         Unit.KWH,
@@ -318,7 +329,8 @@ PROVIDER_METRICS: tuple[Metric, ...] = (
     _provider(
         "profit",
         Unit.USD_PER_MONTH,
-        "revenue less operating cost (energy, halls, staff, rent) and depreciation",
+        "API revenue less the API tokens' operating cost (energy, halls, staff, rent; the "
+        "parent pays its own apps' share) and depreciation",
         "Profit",
     ),
     _provider("cash", Unit.USD, "cash available for investment", "Cash"),
@@ -366,6 +378,13 @@ PROVIDER_METRICS: tuple[Metric, ...] = (
                 f"Spend on accelerators, {_BOUGHT_MEANINGS[channel]}",
             ),
         )
+    ),
+    _provider(
+        "served_apps",
+        Unit.TOKENS,
+        "of the tokens it served in China, those of its own consumer apps (no API revenue); "
+        "NULL in runs stored before schema version 9",
+        "Tokens served, own apps in China",
     ),
 )
 """Columns of ``provider_steps`` after the provider's name and jurisdiction, in table order."""

@@ -17,6 +17,11 @@ from interfaces.cli.common import SimGroup
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("run", "run", "Simulate the market month by month (or week by week); store the run."),
     "sweep": ("sweep", "sweep_group", "Run and analyse parameter sweeps over many runs."),
+    "effects": (
+        "effects",
+        "effects_command",
+        "The policy-effects table: ten comparisons with the baseline, paired by seed.",
+    ),
     "scenario": ("scenario", "scenario_group", "Show scenario presets and files."),
     "validate": ("validate", "validate", "Compare the baseline with the calibration targets."),
     "calibrate": (

@@ -16,6 +16,8 @@ Their imports point one way, from the bottom up:
 - :mod:`~interfaces.public.stored_runs`: reading stored runs (load, compare, rank products);
 - :mod:`~interfaces.public.running`: simulating one run, or replaying a stored one;
 - :mod:`~interfaces.public.sweeps`: sweeps, their stored outcomes and sensitivity;
+- :mod:`~interfaces.public.effects`: the policy-effects table, standard comparisons with the
+  baseline run as sweeps and paired by seed;
 - :mod:`~interfaces.public.calibration`: validation and calibration against the targets;
 - :mod:`~interfaces.public.store`: the :class:`~interfaces.public.store.Store` handle, which
   offers all of the above on one store.

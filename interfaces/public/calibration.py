@@ -2,7 +2,8 @@
 
 Both simulate a scenario over seeds 1..N on an executor (local processes, or a Dask cluster)
 and measure the runs on the same targets (``scenario/data/targets.toml``, or a file given);
-validation stores its runs and says which targets pass, calibration searches the tuned
+validation stores its runs and says which targets pass (and which dynamics checks, and how each
+Chinese lab's API revenue compares with its reported figures), calibration searches the tuned
 parameters for the values that fit the targets best and stores its trials.
 """
 
@@ -29,6 +30,7 @@ __all__ = [  # what interfaces.api offers from here
     "CalibrationResult",
     "StoredTrial",
     "calibrate",
+    "lab_revenue_markdown",
     "validate",
 ]
 
@@ -46,6 +48,7 @@ def validate(
     seeds: int = 5,
     developers: int | None = None,
     targets: str | Path | None = None,
+    checks: str | Path | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     insecure_scheduler: bool = False,
@@ -58,13 +61,24 @@ def validate(
     The runs are stored like any other, tagged ``validation`` and named
     ``validation/<scenario>/seed-N``, in seed order; each seed's run (and digest) is the one
     :func:`~interfaces.public.running.run` stores with that seed. A run of weekly steps is
-    measured on the means of the weeks of each month.
+    measured on the means of the weeks of each month. The runs go to the later of the last
+    month a target needs and the end of the dynamics checks' window (2027-12 for the packaged
+    checks).
+
+    Besides the targets, the runs are measured on the dynamics checks, which pass or fail with
+    them (the packaged ones, ``scenario/data/dynamics_checks.toml``: D1, no lab with at least
+    1% of the tokens below 30% utilisation for more than 3 months in a row; D2, no such lab's
+    markup at a bound for more than 6 months in a row unless a source puts it there). They also
+    give each Chinese lab's API revenue by calendar year beside what it reported
+    (``scenario/data/lab_revenue.toml``; informational, see :func:`lab_revenue_markdown`).
 
     Args:
         scenario_or_preset: the scenario to check (normally the baseline preset).
         seeds: the number of seeds.
         developers: population size [default: the scenario's].
         targets: a TOML or YAML file with a ``targets`` list [default: the packaged targets].
+        checks: a TOML or YAML file of dynamics checks in the form of
+            ``scenario/data/dynamics_checks.toml`` [default: that file].
         workers: local worker processes [default: the number of cores]; no more are started
             than there are cores or seeds, which a line on standard error then says.
         scheduler: a Dask scheduler's address instead of local processes (as
@@ -80,13 +94,20 @@ def validate(
         ``observable``, ``population``, ``window``, the simulated mean over seeds
         ``simulated`` and its spread ``spread``, ``target``, its band ``low`` to ``high``,
         ``passed``) and more (see :class:`~experiments.validation_runs.ValidationReport`);
-        ``.passed`` is true when every target passes.
+        ``.dynamics``: one row per dynamics check (``id``, ``check``, the worst ``lab`` and
+        ``seed``, its longest run in ``months`` from ``first`` to ``last``, ``limit``,
+        ``passed``), ``.dynamics_detail`` the same per check, seed and lab;
+        ``.lab_revenue``: one row per Chinese lab and year (``simulated`` USD, ``low_usd`` to
+        ``high_usd`` reported, ``within``, ``source``); ``.passed`` is true when every target
+        and every dynamics check passes (``.targets_passed``, ``.dynamics_passed``: each alone).
 
     Raises:
-        InputError: ``seeds`` not a whole number from 1, a bad targets file, or a target
-            before the scenario's start (nothing is run).
+        InputError: ``seeds`` not a whole number from 1, a bad targets or checks file, or a
+            target or the checks' window before the scenario's start (nothing is run).
         ValidationInterrupted: SIGINT or SIGTERM stopped it (the runs stored so far stay).
     """
+    from experiments.dynamics_checks import load_checks
+    from experiments.lab_revenue import load_reported_revenue
     from experiments.memory import check_memory
     from experiments.sweep_executors import open_executor
     from experiments.targets import load_targets
@@ -94,13 +115,28 @@ def validate(
 
     seeds = whole_number(seeds, "seeds", 1)
     wanted = load_targets(targets)
-    resolved = validation_scenario(_base(scenario_or_preset), wanted, developers)
+    dynamics = load_checks(checks)
+    reported = load_reported_revenue()
+    resolved = validation_scenario(_base(scenario_or_preset), wanted, developers, dynamics.dates)
     with open_executor(workers, scheduler, insecure_scheduler, seeds) as executor:
         check_memory([resolved], executor.workers)
         store = RunStore(db)
         if on_start:
             on_start(seeds)
-        return validate_seeds(store, resolved, wanted, seeds, executor, on_stored)
+        return validate_seeds(
+            store, resolved, wanted, seeds, executor, on_stored, dynamics, reported
+        )
+
+
+def lab_revenue_markdown(report: ValidationReport) -> str:
+    """A validation's table of Chinese labs' API revenue as Markdown, to paste in docs/model.md.
+
+    One row per lab and year: the simulated mean (lowest to highest seed), the reported range,
+    whether the mean lies in it, and what was reported with its conversion and source.
+    """
+    from experiments.lab_revenue import markdown
+
+    return markdown(report.lab_revenue)
 
 
 @dataclass(frozen=True)
