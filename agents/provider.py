@@ -478,7 +478,7 @@ class ProviderAgent(mesa.Agent):
         without a new order: the lab moved them to its other uses, and moves them back.
         """
         numbers = self.fleet_numbers(supply)
-        available = float((self.redeployed.sum(axis=1) @ numbers.per_unit))
+        available = float(self.redeployed.sum(axis=1) @ numbers.per_unit)
         if gap <= 0 or available <= 0:
             return gap
         share = min(1.0, gap / available)

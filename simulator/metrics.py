@@ -93,7 +93,6 @@ def record_step(
     developer_demand: np.ndarray,
     events: list[PolicyEvent],
     group_price: np.ndarray,
-    api_share_china: float,
     products: list[dict[str, Any]],
 ) -> StepRecord:
     """The metrics of the step just simulated (DESIGN section 2, "Metrics every step").
@@ -110,8 +109,6 @@ def record_step(
         events: this step's policy events.
         group_price: (G, P) USD per million tokens each buyer group (segment x work) paid at
             each provider.
-        api_share_china: the share of the tokens served in China sold through APIs this step;
-            the rest are the labs' own apps, which pay nothing (``demand.api_share_china``).
         products: the step's product rows (see :class:`StepRecord`).
     """
     dev = developers
@@ -226,8 +223,8 @@ def record_step(
     demand = np.bincount(key, weights=developer_demand, minlength=size)
     # a segment's kinds of work pay their own mixes; one flat index is cheaper than two
     paid = np.take(group_price, dev.group * n_prov + dev.provider)
-    spend = np.bincount(key, weights=clearing.developer_served * paid, minlength=size)
-    spend.reshape(len(DEV_REGIONS), -1)[CHINA] *= api_share_china  # the apps' tokens pay nothing
+    # the API's tokens pay; the labs' own apps' tokens (in China) do not
+    spend = np.bincount(key, weights=clearing.developer_api_served * paid, minlength=size)
     kept = np.flatnonzero(counts)
     region, segment, provider = np.unravel_index(kept, (len(DEV_REGIONS), n_seg, n_prov))
     segment_rows = table_rows(

@@ -375,7 +375,6 @@ class TokenMarket(mesa.Model):
             developer_demand=developer_demand,
             events=events,
             group_price=self.group_price,
-            api_share_china=self.demand.api_share_china(self.month),
             products=self._product_rows(),
         )
         self.datacollector.collect(self)

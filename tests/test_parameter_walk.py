@@ -174,14 +174,21 @@ CONDITIONS: dict[str, dict[str, Any]] = {
         "providers.Mistral.jurisdiction": "EU",
         "providers.Mistral.markets": ["US", "EU", "ROW", "CN"],
     },
-    # Domestic output caps a channel the baseline's Chinese providers use only while no
-    # foreign chip is cheaper per token (the H20 before its ban, licensed H20s and H200s after):
-    # the cap matters when every tier is banned from the start and no licence is granted.
+    # The markup's ceiling sits above every lab's starting ratio of price to cost: it binds once
+    # markups answer share strongly.
+    "supply.markup_max": {"supply.markup_response": 1.0},
+    # Domestic output caps a channel the baseline's Chinese providers use only while no foreign
+    # chip is cheaper per token or Beijing refuses them (not in 2024, when the H20 was on sale):
+    # the cap matters in every year when every tier is banned from the start and no licence is
+    # granted.
     **{
         f"domestic_output.{chip}.{year}": NO_FOREIGN_CHIPS
-        for chip in ("Ascend910B", "Ascend910C")
+        for chip in ("Ascend910B", "Ascend910C", "TheadPPU", "CambriconMLU590")
         for year in range(2024, 2028)
     },
+    # The foreign capacity to rent binds once the Chinese providers ask for more than it holds:
+    # in 2024 they need little.
+    "supply.rental_capacity_abroad_h100e.2024": {"demand.tokens_per_month_china": 30e12},
 }
 """Inputs that matter only under a condition the baseline lacks, with settings that meet it."""
 
@@ -230,8 +237,16 @@ POLICY_PARAMETERS = [
 
 
 def policy_scenario(policy: str) -> tuple[Scenario, str]:
-    """The baseline with ``policy`` in it, and the name ``--set`` reaches the policy by."""
+    """The baseline with ``policy`` in it, and the name ``--set`` reaches the policy by.
+
+    Beijing's measures are left out but for their own walk: refusing every foreign chip from
+    2026-05, they leave the licences' later months nothing to open.
+    """
     scenario = base()
+    if policy != "beijing_measures":
+        scenario = scenario.model_copy(
+            update={"policies": [c for c in scenario.policies if c.name != "beijing_measures"]}
+        )
     for config in scenario.policies:
         if config.name == policy:
             return scenario, config.key
@@ -249,7 +264,7 @@ def test_every_policy_parameter_changes_the_digest(policy: str, parameter: str) 
     value = getattr(config.params, parameter)
     if parameter == "schedule":
         assert changes_the_digest(scenario, f"{key}.schedule.start", ["2025-01", "2026-02"])
-        assert changes_the_digest(scenario, f"{key}.schedule.end", ["2026-06"])
+        assert changes_the_digest(scenario, f"{key}.schedule.end", ["2026-06", "2025-10"])
         if type(config.params).has_level:  # a ramp raises a level; a ban or licence has none
             started = resolve_scenario(scenario, settings={f"{key}.schedule.start": "2025-07"})
             assert changes_the_digest(started, f"{key}.schedule.ramp_months", [6])

@@ -72,10 +72,16 @@ def test_events_are_listed_in_words_with_the_runs_they_belong_to(db: Path) -> No
     assert any("run 3: remote_access: on" in text for text in events)
 
 
-def test_one_run_legend_lists_only_lines_that_are_drawn(db: Path) -> None:
-    """A run with no smuggling draws no smuggled line, so its legend does not list one."""
-    store = open_store(str(db))
-    run = load_run(store, 1)  # export_ban alone: nothing is smuggled
+def test_one_run_legend_lists_only_lines_that_are_drawn(tmp_path: Path) -> None:
+    """A run with no smuggling draws no smuggled line, so its legend does not list one.
+
+    Without an export ban nothing is smuggled, not even the starting fleet's H100s (bought
+    legally when no rule forbids them).
+    """
+    execute(
+        resolve_scenario(developers=500, steps=6), seed=1, store=RunStore(str(tmp_path / "p.db"))
+    )
+    run = load_run(open_store(str(tmp_path / "p.db")), 1)
     assert not (run.market_steps["compute_cn_smuggled"] > 0).any()
     figure = history_figure([run])
     channels = figure.axes[3].get_legend()

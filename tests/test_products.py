@@ -43,9 +43,9 @@ def _opened_nest(lineup: ProductLineup, params: ChoiceParams, month: str) -> Pro
 
 
 def test_the_catalogue_lists_every_sourced_product_with_its_provenance() -> None:
-    """121 products of 15 labs, each with a source and a confidence grade."""
+    """122 products of 15 labs, each with a source and a confidence grade."""
     products = load_products()
-    assert len(products) == 121
+    assert len(products) == 122
     assert len({p.lab for p in products}) == 15
     assert all(p.source and p.confidence in ("H", "M", "L") for p in products)
 
