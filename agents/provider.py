@@ -271,8 +271,8 @@ class ProviderAgent(mesa.Agent):
         The fleet serves ``monthly_demand`` at planned utilisation in the fleet mix of the
         roster, of which ``remote_share`` rented abroad; the months before the first new order
         (or rental) can arrive are covered by deliveries ordered (and rentals signed) before the
-        start, growing at ``growth`` a month. Orders for chips banned for the provider at the
-        start (``banned``, (C,) by chip) are cancelled.
+        start, growing at ``growth`` a month for at most ``supply.planning_horizon_months``. Orders
+        for chips banned for the provider at the start (``banned``, (C,) by chip) are cancelled.
         """
         per_unit = self.tokens_per_unit(supply.max_utilisation)
         needed = monthly_demand / supply.target_utilisation
@@ -286,7 +286,7 @@ class ProviderAgent(mesa.Agent):
             self.fleet_value += units * self.catalogue.price_usd[chip]
             if banned[chip]:
                 continue
-            for ahead in range(1, lead_months + 1):
+            for ahead in range(1, min(lead_months, supply.planning_horizon_months) + 1):
                 step_units = units * ((1 + growth) ** ahead - (1 + growth) ** (ahead - 1))
                 self.pipeline.append(Delivery(start + ahead, chip, channel, step_units))
         chip = self.catalogue.index(supply.remote_chip)
@@ -416,15 +416,17 @@ class ProviderAgent(mesa.Agent):
             growth = fallback_growth
         return _clamp(growth, 0.0, 0.6)
 
-    def demand_forecast(self, months_ahead: int, growth: float) -> float:
+    def demand_forecast(self, months_ahead: int, growth: float, supply: SupplyParams) -> float:
         """Tokens per month expected ``months_ahead`` from now at monthly ``growth``.
 
-        ``growth`` as :meth:`demand_growth` measures it; no history, no demand.
+        ``growth`` as :meth:`demand_growth` measures it, compounded over at most
+        ``supply.planning_horizon_months``: beyond it the lab plans for flat demand. No
+        history, no demand.
         """
         history = self.demand_history
         if not history:
             return 0.0
-        return history[-1] * (1.0 + growth) ** months_ahead
+        return history[-1] * (1.0 + growth) ** min(months_ahead, supply.planning_horizon_months)
 
     def capacity_gap(self, lead_months: int, supply: SupplyParams, growth: float) -> float:
         """Tokens per month of new owned capacity to order now, to arrive in ``lead_months``.
@@ -434,7 +436,7 @@ class ProviderAgent(mesa.Agent):
         chips cover what the foreign capacity did not.
         """
         numbers = self.fleet_numbers(supply)
-        needed = self.demand_forecast(lead_months, growth) / supply.target_utilisation
+        needed = self.demand_forecast(lead_months, growth, supply) / supply.target_utilisation
         rented = min(
             self.spec.remote_share * needed, self.signed_rental() * numbers.remote_per_unit
         )
@@ -456,7 +458,7 @@ class ProviderAgent(mesa.Agent):
         numbers = self.fleet_numbers(supply)
         rented = self.signed_rental() * numbers.remote_per_unit
         now = self.demand_history[-1] / supply.target_utilisation
-        later = self.demand_forecast(lead_months, growth) / supply.target_utilisation
+        later = self.demand_forecast(lead_months, growth, supply) / supply.target_utilisation
         needed = max(
             now - min(self.spec.remote_share * now, rented),
             later - min(self.spec.remote_share * later, rented) - self.pipeline_capacity(numbers),
@@ -504,7 +506,7 @@ class ProviderAgent(mesa.Agent):
         if self.spec.remote_share <= 0:
             return 0.0
         numbers = self.fleet_numbers(supply)
-        needed = self.demand_forecast(lead_months, growth) / supply.target_utilisation
+        needed = self.demand_forecast(lead_months, growth, supply) / supply.target_utilisation
         owned = numbers.owned_capacity + self.pipeline_capacity(numbers)
         wanted = max(self.spec.remote_share * needed, needed - owned)
         return wanted / numbers.remote_per_unit

@@ -291,6 +291,15 @@ class SupplyParams(Section):
         description="months from order to serving, in existing "
         "halls; new builds take 24-36 months and grid hook-ups up to 60 (SOURCES 8, M/L); guess",
     )
+    planning_horizon_months: int = Field(
+        12,
+        ge=1,
+        le=120,
+        description="months of demand growth a provider plans capacity for: an order arriving "
+        "later than this is sized for the demand forecast this far ahead, not for growth "
+        "compounded over the whole lead time (a 36-month build at 15% a month would be ordered "
+        "for 150 times today's demand); guess, range 6-24",
+    )
     smuggling_extra_months: int = Field(
         2, ge=0, description="extra months for smuggled chips; guess"
     )
@@ -318,14 +327,15 @@ class SupplyParams(Section):
         "clusters set up; SOURCES 13 reports rentals a few months after deals); guess, range 1-6",
     )
     redeploy_above: float = Field(
-        2.5,
+        2.0,
         gt=1.0,
         le=100.0,
         description="a provider whose owned and ordered capacity exceeds this multiple of the "
         "capacity it plans for (demand forecast over planned utilisation) moves the excess "
         "accelerators to its other uses (training, its own products, its cloud) at book value: "
         "labs' API fleets are part of larger fleets, so a free preview's end or a lost launch "
-        "does not leave them idle for years; guess, range 1.5-4",
+        "does not leave them idle for years; guess, range 1.5-4 (at 2 a fleet sits idle below "
+        "35% utilisation, the planned 70% over 2, for one month at most)",
     )
     spend_share_per_month: Share = Field(
         0.5, description="share of its cash a provider may commit to new chips in a month; guess"

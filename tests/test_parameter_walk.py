@@ -186,6 +186,8 @@ CONDITIONS: dict[str, dict[str, Any]] = {
         for chip in ("Ascend910B", "Ascend910C", "TheadPPU", "CambriconMLU590")
         for year in range(2024, 2028)
     },
+    # Providers plan a year of growth; only a lead time beyond that meets the horizon.
+    "supply.planning_horizon_months": {"supply.lead_time_months.US": 24},
     # The foreign capacity to rent binds once the Chinese providers ask for more than it holds:
     # in 2024 they need little.
     "supply.rental_capacity_abroad_h100e.2024": {"demand.tokens_per_month_china": 30e12},
