@@ -18,19 +18,17 @@ its stand-in price say nothing about the market's dynamics.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from experiments.run_tables import RunTables, Unmeasurable
 from experiments.targets import Window
 from scenario.roster import default_providers
-from scenario.settings_files import parse_settings, read_settings_file
-from vocabulary.errors import InputError, describe_validation_error
+from scenario.settings_files import load_data_file
 
 PACKAGED = "dynamics_checks.toml"
 """The packaged checks' file, in ``scenario/data``."""
@@ -124,17 +122,7 @@ def load_checks(path: str | Path | None = None) -> DynamicsChecks:
     Raises:
         InputError: one line naming the file and the setting that is wrong.
     """
-    if path is None:
-        origin = f"checks file scenario/data/{PACKAGED} (packaged)"
-        text = resources.files("scenario.data").joinpath(PACKAGED).read_text()
-        data = parse_settings(text, origin, "toml")
-    else:
-        origin = f"checks file {path}"
-        data = read_settings_file(Path(path), "checks file")
-    try:
-        return DynamicsChecks.model_validate(data)
-    except ValidationError as error:
-        raise InputError(f"{origin}: {describe_validation_error(error)}") from None
+    return load_data_file(DynamicsChecks, PACKAGED, path, "checks file")
 
 
 @dataclass(frozen=True)

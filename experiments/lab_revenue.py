@@ -15,19 +15,17 @@ mean over seeds with the lowest and highest seed beside it.
 
 import math
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from experiments.run_tables import RunTables
 from scenario.roster import default_providers
-from scenario.settings_files import parse_settings, read_settings_file
+from scenario.settings_files import load_data_file
 from vocabulary.calendar import FIRST_YEAR, LAST_YEAR
-from vocabulary.errors import InputError, describe_validation_error
 
 PACKAGED = "lab_revenue.toml"
 """The packaged figures' file, in ``scenario/data``."""
@@ -149,17 +147,7 @@ def load_reported_revenue(path: str | Path | None = None) -> ReportedRevenue:
     Raises:
         InputError: one line naming the file and the setting that is wrong.
     """
-    if path is None:
-        origin = f"revenue file scenario/data/{PACKAGED} (packaged)"
-        text = resources.files("scenario.data").joinpath(PACKAGED).read_text()
-        data = parse_settings(text, origin, "toml")
-    else:
-        origin = f"revenue file {path}"
-        data = read_settings_file(Path(path), "revenue file")
-    try:
-        return ReportedRevenue.model_validate(data)
-    except ValidationError as error:
-        raise InputError(f"{origin}: {describe_validation_error(error)}") from None
+    return load_data_file(ReportedRevenue, PACKAGED, path, "revenue file")
 
 
 def usd_text(value: float) -> str:

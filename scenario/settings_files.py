@@ -12,12 +12,14 @@ target again, so a "billion laughs" file is refused however few bytes it has).
 """
 
 import tomllib
+from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
-from vocabulary.errors import InputError
+from vocabulary.errors import InputError, describe_validation_error
 
 FileFormat = Literal["toml", "yaml"]
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -114,3 +116,34 @@ def _check_shape(data: dict[str, Any], origin: str) -> None:
                 raise InputError(f"{origin}: nested deeper than {MAX_DEPTH} levels")
             children = value.values() if isinstance(value, dict) else value
             pending.extend((child, depth + 1) for child in children)
+
+
+DataModel = TypeVar("DataModel", bound=BaseModel)
+"""The pydantic model a packaged data file's contents are read into."""
+
+
+def load_data_file(
+    model: type[DataModel], packaged: str, path: str | Path | None, what: str
+) -> DataModel:
+    """A packaged data file of ``scenario/data``, or a user's TOML or YAML file of its form.
+
+    Args:
+        model: the pydantic model the file's contents must fit.
+        packaged: the packaged file's name in ``scenario/data``, read when ``path`` is None.
+        path: the user's file instead, or None.
+        what: what the file is, for errors (``checks file``, ``revenue file``).
+
+    Raises:
+        InputError: one line naming the file and the setting that is wrong.
+    """
+    if path is None:
+        origin = f"{what} scenario/data/{packaged} (packaged)"
+        text = resources.files("scenario.data").joinpath(packaged).read_text()
+        data = parse_settings(text, origin, "toml")
+    else:
+        origin = f"{what} {path}"
+        data = read_settings_file(Path(path), what)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InputError(f"{origin}: {describe_validation_error(error)}") from None

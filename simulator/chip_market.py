@@ -1,16 +1,20 @@
 """Stage 2 of the step: accelerators arrive, are ordered through their channels, and are rented.
 
-Each provider asks for the owned capacity it will need when an order placed now arrives. It
-fills that gap through the channels its constraints leave open:
+Each provider first moves a fleet far larger than its need to its other uses, or brings such
+accelerators back when it needs them again; then it asks for the owned capacity it will need
+when an order placed now arrives. It fills that gap through the channels its constraints leave
+open, each of them finite but the open market:
 
 1. **smuggled** - if some available chips are banned for its jurisdiction, the policy's leakage
    share of that demand (for the most cost-effective banned chip) is smuggled in, within a
    national monthly cap shared pro rata, at a premium, and a seized share never arrives;
-2. **legal** and **domestic** - the rest, from the cheapest chips (USD per token/s) it may buy:
-   open-market chips in any quantity, domestic chips (Huawei's Ascend) from a monthly output
-   shared pro rata among the country's providers; what a capped chip cannot supply falls to the
-   next cheapest;
-3. everything within the share of its cash the provider commits in a month;
+2. **legal** and **domestic** - the rest, from the cheapest chips (USD per token/s, export fee
+   included) it may buy: open-market chips in any quantity, foreign-made ones together within
+   what its own government does not refuse, domestic chips (Huawei's Ascend, T-Head's PPU,
+   Cambricon's MLU) from each maker's monthly output shared pro rata among the country's
+   providers; what a capped chip cannot supply falls to the next cheapest;
+3. everything within the share of its cash the provider commits in a month (its parent pays
+   the share its own apps use);
 4. **remote** - providers that rent foreign compute ask for their planned share of needs, or
    the shortfall of owned and ordered capacity, whichever is more, ``rental_lead_months`` ahead;
    the foreign capacity open to them (``rental_capacity_abroad_h100e``, of which
