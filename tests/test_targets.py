@@ -275,11 +275,11 @@ def test_a_first_month_target_needs_its_months_and_a_second_group() -> None:
 
 
 def test_the_packaged_targets_are_version_3_as_far_as_the_model_measures() -> None:
-    """T1-T10 (T3 as four and T9 as three rows) and T12-T18; each with its source."""
+    """T1-T10 (T3 as four and T9 as three rows) and T11-T18; each with its source."""
     targets = load_targets()
     assert [t.id for t in targets] == [
         "T1", "T2", "T3a", "T3b", "T3c", "T3d", "T4", "T5", "T6", "T7", "T8",
-        "T9a", "T9b", "T9c", "T10", "T12", "T13", "T14", "T15", "T16", "T17", "T18",
+        "T9a", "T9b", "T9c", "T10", "T11", "T12", "T13", "T14", "T15", "T16", "T17", "T18",
     ]  # fmt: skip
     assert all(t.source for t in targets)
     by_id = {t.id: t for t in targets}
@@ -338,6 +338,22 @@ def test_what_each_lab_sells_and_runs_is_read_from_its_own_rows(fields: dict, ex
     """T12, T13, T16-T18 sum the group's provider rows, every region, as docs/targets.md's SQL."""
     measured = target(population="all", **fields).measure_run(run(providers=own_sales()))
     assert measured == pytest.approx(expected)
+
+
+def test_the_api_share_in_china_leaves_out_the_labs_own_apps() -> None:
+    """T11: tokens served in China (served less served abroad) less the apps', over those."""
+    rows = own_sales().assign(served_global=1.0e11, served_apps=lambda t: 0.5 * t["served"])
+    measured = target(population="all", measure="api_token_share", window="2025-01").measure_run(
+        run(providers=rows)
+    )
+    chinese = [lab for lab, j in LABS.items() if j == "CN"]
+    in_china = sum(OWN[lab]["served"] - 1.0e11 for lab in chinese)
+    apps = sum(0.5 * OWN[lab]["served"] for lab in chinese)
+    assert measured == pytest.approx((in_china - apps) / in_china)
+    with pytest.raises(Unmeasurable, match="schema version 9"):
+        target(population="all", measure="api_token_share", window="2025-01").measure_run(
+            run(providers=own_sales())
+        )
 
 
 def purchase_rows() -> pd.DataFrame:
