@@ -42,7 +42,7 @@ def scenario_notes(scenario: Scenario) -> list[str]:
     if end > launch:
         notes.append(
             f"no product launches after {format_month(launch)}, the catalogue's last: labs' "
-            "capability then follows the frontier's growth and the catch-up rule "
+            "capability then grows with the frontier, each lab keeping its gap to it "
             "(docs/model.md, section 6)"
         )
     months = end - parse_month(scenario.start) + 1
