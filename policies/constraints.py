@@ -45,6 +45,8 @@ class Constraints:
         extra_lead_months: extra months before new chips serve (permitting, power).
         foreign_chip_refusal: share of its providers' purchases of foreign-made chips that a
             jurisdiction's own government steers to other chips (Beijing's measures).
+        foreign_capacity_open: share of the foreign capacity for rent that host countries'
+            rules leave open to a jurisdiction's providers (Malaysia's permits).
     """
 
     banned_tiers: dict[str, set[str]] = field(
@@ -71,6 +73,9 @@ class Constraints:
     )
     foreign_chip_refusal: dict[str, float] = field(
         default_factory=lambda: dict.fromkeys(JURISDICTIONS, 0.0)
+    )
+    foreign_capacity_open: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(JURISDICTIONS, 1.0)
     )
 
     def chip_banned(self, buyer: str, chip: str, control_tier: str) -> bool:

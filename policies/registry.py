@@ -18,6 +18,7 @@ from policies.energy_price import EnergyPrice
 from policies.engine import ActivePolicy
 from policies.export_ban import ExportBan
 from policies.export_licence import ExportLicence
+from policies.host_permits import HostPermits
 from policies.permitting import Permitting
 from policies.remote_access import RemoteAccess
 from policies.smuggling import Smuggling
@@ -33,6 +34,7 @@ BUILT_IN: tuple[type[Policy], ...] = (
     EnergyPrice,
     Permitting,
     BeijingMeasures,
+    HostPermits,
 )
 
 

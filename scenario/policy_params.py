@@ -196,6 +196,24 @@ class RemoteAccessParams(PolicyParams):
     )
 
 
+class HostPermitsParams(PolicyParams):
+    """Host countries' permit rules: how much of the foreign capacity they close to renters."""
+
+    blocked: Share = Field(
+        0.3,
+        description="share of the foreign capacity open to the renters' providers that the "
+        "host countries' rules close at full strength: Malaysia requires a Strategic Trade "
+        "Permit to export or transit US AI chips from 2025-07-14, and BIS's guidance of "
+        "2025-05-13 puts offshore clouds that train Chinese models under licence (SOURCES 13, "
+        "H); how much capacity they close is not reported: guess, range 0-0.6",
+    )
+    renters: list[Jurisdiction] = Field(
+        default_factory=lambda: ["CN"],
+        min_length=1,
+        description="jurisdictions whose providers the rules keep from renting abroad",
+    )
+
+
 class SmugglingParams(PolicyParams):
     """Smuggling of banned chips: its share of demand, premium, yearly cap and seizures."""
 
@@ -301,6 +319,7 @@ BUILT_IN: Mapping[str, type[PolicyParams]] = {
     "energy_price": EnergyPriceParams,
     "permitting": PermittingParams,
     "beijing_measures": BeijingMeasuresParams,
+    "host_permits": HostPermitsParams,
 }
 """The parameters of each built-in policy, by the policy's name."""
 

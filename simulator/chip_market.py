@@ -101,35 +101,42 @@ def run_chip_market(
 
     for request in requests:
         _place_orders(request, catalogue, constraints, month, supply)
-    _sign_rentals(requests, catalogue, month, supply)
+    _sign_rentals(requests, catalogue, constraints, month, supply)
     for provider in providers:
         provider.use_rental(constraints.remote_keep[provider.spec.jurisdiction], supply)
 
 
 def _sign_rentals(
-    requests: list[_Request], catalogue: ChipCatalogue, month: int, supply: SupplyParams
+    requests: list[_Request],
+    catalogue: ChipCatalogue,
+    constraints: Constraints,
+    month: int,
+    supply: SupplyParams,
 ) -> None:
     """Share the foreign capacity of ``rental_lead_months`` ahead among the providers renting.
 
-    Each signs for its pro-rata share of what it asked, from that month on.
+    Each jurisdiction's renters share what host countries' rules leave open to them
+    (``constraints.foreign_capacity_open``); each signs for its pro-rata share of what it
+    asked, from that month on.
     """
     first_month = month + supply.rental_lead_months
-    wanted = [
-        (r.provider, r.provider.rental_wanted(supply, supply.rental_lead_months, r.growth))
-        for r in requests
-    ]
-    renting = [(provider, units) for provider, units in wanted if provider.spec.remote_share > 0]
-    if not renting:
-        return
+    renting: dict[str, list[tuple[ProviderAgent, float]]] = defaultdict(list)
+    for request in requests:
+        provider = request.provider
+        if provider.spec.remote_share > 0:
+            units = provider.rental_wanted(supply, supply.rental_lead_months, request.growth)
+            renting[provider.spec.jurisdiction].append((provider, units))
     remote_h100 = float(catalogue.h100_equivalents[catalogue.index(supply.remote_chip)])
-    pool = (
+    capacity = (
         by_year(supply.rental_capacity_abroad_h100e, year_of(first_month))
         * supply.national_supply_share
         / remote_h100
     )
-    ratio = _pro_rata(pool, sum(units for _, units in renting))
-    for provider, units in renting:
-        provider.sign_rental(units * ratio, first_month)
+    for jurisdiction, rows in renting.items():
+        pool = capacity * constraints.foreign_capacity_open[jurisdiction]
+        ratio = _pro_rata(pool, sum(units for _, units in rows))
+        for provider, units in rows:
+            provider.sign_rental(units * ratio, first_month)
 
 
 def _pro_rata(pool: float, asked: float) -> float:

@@ -100,7 +100,7 @@ def test_switching_a_preset_policy_off_removes_it_and_leaves_no_command():
     """`sim run` cannot remove a preset policy, so no command is offered for such a run."""
     levers = moved(export_ban=False, licences=False)
     keys = [p.key for p in levers.scenario(developers=500, steps=6).policies]
-    assert keys == ["smuggling", "beijing_measures"]
+    assert keys == ["smuggling", "beijing_measures", "host_permits"]
     assert levers.command(500, 6, 1) is None
 
 

@@ -174,6 +174,12 @@ CONDITIONS: dict[str, dict[str, Any]] = {
         "providers.Mistral.jurisdiction": "EU",
         "providers.Mistral.markets": ["US", "EU", "ROW", "CN"],
     },
+    # At the calibrated latency weight (0.30) few of the walk's developers weigh an EU provider
+    # closely enough for a few hundredths of a second to flip a choice; at 3 they do.
+    **{
+        f"choice.network_latency_s.{region}.EU": {"choice.latency_weight": 3.0}
+        for region in ("US", "EU")
+    },
     # The markup's ceiling sits above every lab's starting ratio of price to cost: it binds once
     # markups answer share strongly.
     "supply.markup_max": {"supply.markup_response": 1.0},

@@ -81,6 +81,7 @@ def test_run_set_by_instance_name_is_listed_shown_and_logged_by_that_name(db: Ba
         "h200_allowed",
         "smuggling",
         "beijing_measures",
+        "host_permits",
     ]
     shown = sim("runs", "show", "1", "--db", db.url)
     assert "h20_resumed (export_licence)" in shown.stdout
@@ -118,6 +119,7 @@ def test_a_label_holding_a_plus_is_one_policy_in_listings_and_filters(
         "h200_allowed",
         "smuggling",
         "beijing_measures",
+        "host_permits",
     ]
     table = sim("runs", "list", "--db", db.url).stdout
     assert label in table  # not "@SUM(1, 1)"
@@ -130,6 +132,7 @@ def test_a_label_holding_a_plus_is_one_policy_in_listings_and_filters(
         "h200_allowed",
         "smuggling",
         "beijing_measures",
+        "host_permits",
     ]
 
 

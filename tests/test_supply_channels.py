@@ -103,3 +103,21 @@ def test_smuggling_rises_with_leakage_under_the_baselines_licences(baseline: Sce
     volumes = [smuggled_units(baseline, leakage) for leakage in (0.0, 0.15, 0.5)]
     assert volumes[0] == 0.0
     assert volumes[0] < volumes[1] < volumes[2]
+
+
+def test_host_permits_shrink_the_capacity_to_rent_from_their_start(baseline: Scenario) -> None:
+    """The baseline's permit rule (Malaysia, 2025-07) bites once the capacity binds.
+
+    Rented compute is as without the rule before its first rentals start (signed two months
+    ahead), never more after, and about its share lower once it is fully in force.
+    """
+    without = baseline.model_copy(
+        update={"policies": [p for p in baseline.policies if p.name != "host_permits"]}
+    )
+    rented, unlimited = (chinese_rows(s)["compute_remote"] for s in (baseline, without))
+    before = rented.index < "2025-08"
+    pd.testing.assert_series_equal(rented[before], unlimited[before])
+    assert (rented[~before] <= unlimited[~before] * (1 + 1e-9)).all()
+    blocked = next(p for p in baseline.policies if p.name == "host_permits").params.blocked
+    late = rented.index >= "2026-09"
+    assert rented[late].sum() == pytest.approx((1 - blocked) * unlimited[late].sum(), rel=0.05)
