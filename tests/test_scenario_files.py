@@ -4,7 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from sim_cli import sim
+
+from scenario.scenario import Scenario, without_retired_inputs
 
 SMALL = ("--developers", "500", "--steps", "6", "--seed", "1", "--json")
 
@@ -97,3 +100,16 @@ def test_shown_scenario_says_each_parameters_unit_above_it(options, table: str) 
         above.append(line)
     assert "monthly growth of demand outside China" in " ".join(above)
     assert any(line.strip().startswith("# size of the simulated developer") for line in lines)
+
+
+def test_a_stored_scenario_with_retired_inputs_stays_readable() -> None:
+    """Runs stored with the catch-up rates (retired in December 2026) load.
+
+    A new scenario naming them is refused, and what was stored is left as it was.
+    """
+    data = Scenario().model_dump(mode="json")
+    data["supply"] |= {"capability_catch_up": 0.12, "open_weights_catch_up_bonus": 0.04}
+    with pytest.raises(ValidationError, match="capability_catch_up"):
+        Scenario.model_validate(data)
+    assert Scenario.model_validate(without_retired_inputs(data)) == Scenario()
+    assert data["supply"]["capability_catch_up"] == 0.12  # what was stored is left as it was
