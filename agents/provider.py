@@ -436,12 +436,20 @@ class ProviderAgent(mesa.Agent):
         chips cover what the foreign capacity did not.
         """
         numbers = self.fleet_numbers(supply)
-        needed = self.demand_forecast(lead_months, growth, supply) / supply.target_utilisation
-        rented = min(
+        owned_needed = self._owned_need(
+            self.demand_forecast(lead_months, growth, supply), supply, numbers
+        )
+        return max(0.0, owned_needed - numbers.owned_capacity - self.pipeline_capacity(numbers))
+
+    def _owned_need(self, tokens: float, supply: SupplyParams, numbers: FleetNumbers) -> float:
+        """Owned capacity that ``tokens`` a month need at planned utilisation.
+
+        The latest rental signed covers the rest, at most ``remote_share`` of the need.
+        """
+        needed = tokens / supply.target_utilisation
+        return needed - min(
             self.spec.remote_share * needed, self.signed_rental() * numbers.remote_per_unit
         )
-        owned_needed = needed - rented
-        return max(0.0, owned_needed - numbers.owned_capacity - self.pipeline_capacity(numbers))
 
     def redeploy_idle(self, lead_months: int, supply: SupplyParams, growth: float) -> None:
         """Move owned accelerators to other uses when the fleet far exceeds the need.
@@ -456,12 +464,10 @@ class ProviderAgent(mesa.Agent):
         if not self.demand_history:
             return
         numbers = self.fleet_numbers(supply)
-        rented = self.signed_rental() * numbers.remote_per_unit
-        now = self.demand_history[-1] / supply.target_utilisation
-        later = self.demand_forecast(lead_months, growth, supply) / supply.target_utilisation
+        later = self.demand_forecast(lead_months, growth, supply)
         needed = max(
-            now - min(self.spec.remote_share * now, rented),
-            later - min(self.spec.remote_share * later, rented) - self.pipeline_capacity(numbers),
+            self._owned_need(self.demand_history[-1], supply, numbers),
+            self._owned_need(later, supply, numbers) - self.pipeline_capacity(numbers),
         )
         owned = numbers.owned_capacity
         if owned <= supply.redeploy_above * needed or owned <= 0:
