@@ -66,6 +66,11 @@ def blended_price(input_usd: float, output_usd: float) -> float:
     return (INPUT_TOKENS_PER_OUTPUT * input_usd + output_usd) / (INPUT_TOKENS_PER_OUTPUT + 1)
 
 
+def input_share(input_usd: float, output_usd: float) -> float:
+    """The share of :func:`blended_price` that pays for input tokens (what a cache discounts)."""
+    return INPUT_TOKENS_PER_OUTPUT * input_usd / (INPUT_TOKENS_PER_OUTPUT * input_usd + output_usd)
+
+
 @dataclass(frozen=True)
 class Product:
     """One product as the catalogue lists it.
@@ -208,6 +213,8 @@ class ProductLineup:
         speed: output tokens per second, gaps filled.
         launch_price: blended list price at launch, USD per million tokens (a stand-in's is its
             lab's roster price).
+        input_share: the share of the blended list price that pays for input tokens (a
+            stand-in's, which has no split, is the catalogue's median).
     """
 
     names: tuple[str, ...]
@@ -217,6 +224,7 @@ class ProductLineup:
     aa_index: np.ndarray
     speed: np.ndarray
     launch_price: np.ndarray
+    input_share: np.ndarray
 
     @classmethod
     def build(
@@ -247,8 +255,11 @@ class ProductLineup:
             for p in sold
         ]
         retire = _retirements(sold, scores)
+        stand_in_input_share = float(
+            np.median([input_share(p.input_usd, p.output_usd) for p in catalogue] or [0.5])
+        )
         names: list[str] = []
-        rows: list[tuple[int, int, int, float, float, float]] = []
+        rows: list[tuple[int, int, int, float, float, float, float]] = []
         for i, spec in enumerate(specs):
             own = [k for k, p in enumerate(sold) if p.lab == spec.name]
             first = min((sold[k].launch for k in own), default=None)
@@ -262,7 +273,15 @@ class ProductLineup:
                 )
                 names.append(f"{spec.name} (stand-in)")
                 rows.append(
-                    (i, -NEVER, ends, score, speed_by_tier["frontier"], spec.price_usd_per_m)
+                    (
+                        i,
+                        -NEVER,
+                        ends,
+                        score,
+                        speed_by_tier["frontier"],
+                        spec.price_usd_per_m,
+                        stand_in_input_share,
+                    )
                 )
             for k in own:
                 product = sold[k]
@@ -270,8 +289,18 @@ class ProductLineup:
                     product.speed if not np.isnan(product.speed) else speed_by_tier[product.tier]
                 )
                 names.append(product.name)
-                rows.append((i, product.launch, retire[k], scores[k], speed, product.launch_price))
-        lab, launch, ends, score, speed, price = zip(*rows, strict=True)
+                rows.append(
+                    (
+                        i,
+                        product.launch,
+                        retire[k],
+                        scores[k],
+                        speed,
+                        product.launch_price,
+                        input_share(product.input_usd, product.output_usd),
+                    )
+                )
+        lab, launch, ends, score, speed, price, inputs = zip(*rows, strict=True)
         return cls(
             names=tuple(names),
             lab=np.array(lab),
@@ -280,6 +309,7 @@ class ProductLineup:
             aa_index=np.array(score, dtype=float),
             speed=np.array(speed, dtype=float),
             launch_price=np.array(price, dtype=float),
+            input_share=np.array(inputs, dtype=float),
         )
 
     def __len__(self) -> int:

@@ -178,6 +178,8 @@ class ProviderAgent(mesa.Agent):
         self.cumulative_tokens = 0.0
         self.learning_base = 1.0
         self.demand_history: list[float] = []
+        self.api_demand: float | None = None
+        """Tokens per month asked through its API last step (None before the first)."""
         self.share_history: list[float] = []
         self.books = StepBooks()
         self._sums: FleetSums | None = None
@@ -371,17 +373,21 @@ class ProviderAgent(mesa.Agent):
         inputs; see :mod:`simulator.product_choice`). Cost-plus with utilisation and
         competitive pressure, never below marginal cost.
 
-        The target is average cost x (1 + markup) x (last demand / capacity / planned) ** e;
-        the price closes a share of the gap to it each month. The markup itself (a price over
-        cost of 1 + markup) shrinks when the provider loses share and grows when it gains (see
-        :meth:`settle`); it may be below zero, for labs that sell below cost. A step shorter
-        than a month closes ``1 - (1 - price_adjustment) ** dt`` of the gap, so a month of
-        steps closes ``price_adjustment`` of it.
+        The target is average cost x (1 + markup) x (last API demand / capacity / planned) ** e;
+        the price closes a share of the gap to it each month. The load is the API's alone: the
+        lab's own apps wait behind its API customers (:func:`simulator.clearing.clear`), so apps
+        that want more than the fleet can give ration themselves and add no scarcity to the
+        API's price, as they add no congestion to its latency. (Chinese labs cut their API
+        prices through 2025 while their apps were short of compute: SOURCES 1.) The markup
+        itself (a price over cost of 1 + markup) shrinks when the provider loses share and
+        grows when it gains (see :meth:`settle`); it may be below zero, for labs that sell
+        below cost. A step shorter than a month closes ``1 - (1 - price_adjustment) ** dt`` of
+        the gap, so a month of steps closes ``price_adjustment`` of it.
         """
         numbers = self.fleet_numbers(supply)
         electricity = self.electricity_price(energy_multiplier)
         capacity = numbers.capacity
-        demand = self.demand_history[-1] if self.demand_history else capacity
+        demand = self.api_demand if self.api_demand is not None else capacity
         load = _clamp(
             demand / capacity / supply.target_utilisation if capacity > 0 else 2.0, 0.25, 2.0
         )
@@ -451,24 +457,22 @@ class ProviderAgent(mesa.Agent):
             self.spec.remote_share * needed, self.signed_rental() * numbers.remote_per_unit
         )
 
-    def redeploy_idle(self, lead_months: int, supply: SupplyParams, growth: float) -> None:
-        """Move owned accelerators to other uses when the fleet far exceeds the need.
+    def redeploy_idle(self, supply: SupplyParams) -> None:
+        """Move owned accelerators to other uses when the fleet far exceeds today's need.
 
-        The owned capacity needed is the larger of what today's demand needs and what the demand
-        forecast ``lead_months`` ahead needs beyond the orders under way (both at planned
-        utilisation, less the rented share). If the owned fleet exceeds
-        ``supply.redeploy_above`` times that, every chip of it is cut by the same share, down to
-        the need; it waits in :attr:`redeployed`, with its book value, until the API needs it
-        back (:meth:`recall_redeployed`).
+        The owned capacity needed is what today's demand needs at planned utilisation, less the
+        rented share. If the owned fleet exceeds ``supply.redeploy_above`` times that, every
+        chip of it is cut by the same share, down to the need; it waits in :attr:`redeployed`,
+        with its book value, until the API needs it back (:meth:`recall_redeployed`). The need
+        is today's, not the forecast's: a recall serves the next month, so a lab whose forecast
+        wants the chips back has them then (the same month's order step recalls them), while a
+        forecast extrapolating a surge (a free preview's three months of growth, clipped at
+        60% a month) no longer keeps a fleet idle for months.
         """
         if not self.demand_history:
             return
         numbers = self.fleet_numbers(supply)
-        later = self.demand_forecast(lead_months, growth, supply)
-        needed = max(
-            self._owned_need(self.demand_history[-1], supply, numbers),
-            self._owned_need(later, supply, numbers) - self.pipeline_capacity(numbers),
-        )
+        needed = self._owned_need(self.demand_history[-1], supply, numbers)
         owned = numbers.owned_capacity
         if owned <= supply.redeploy_above * needed or owned <= 0:
             return
@@ -560,6 +564,7 @@ class ProviderAgent(mesa.Agent):
     def settle(
         self,
         demand: float,
+        api_demand: float,
         served: float,
         served_apps: float,
         revenue: float,
@@ -589,6 +594,7 @@ class ProviderAgent(mesa.Agent):
         owned_energy = self.owned_energy_kwh(load, numbers)
         books = self.books
         books.demand, books.served, books.served_apps = demand, served, served_apps
+        self.api_demand = api_demand
         books.revenue = revenue
         books.energy_kwh = owned_energy + self.remote_energy_kwh(load, numbers)
         books.energy_cost = owned_energy * self.electricity_price(energy_multiplier)

@@ -17,11 +17,12 @@ import time
 import numba
 import numpy as np
 
+from agents.cache_pricing import CachePricing
 from agents.developers import DeveloperPopulation
 from agents.free_previews import FreePreviewCalendar, load_free_previews
 from agents.products import ProductLineup, load_products
 from scenario.roster import default_providers
-from scenario.sections import ChoiceParams
+from scenario.sections import ChoiceParams, DemandParams
 from simulator.choice import UtilityTerms, choose, choose_reference
 from simulator.network import homophily_adjacency
 from simulator.product_choice import ProductNest
@@ -42,7 +43,9 @@ def busiest_month_nest() -> tuple[ProductNest, int]:
     months = range(parse_month("2024-01"), parse_month("2027-12") + 1)
     busiest = max(months, key=lambda month: int(lineup.on_sale(month).sum()))
     free_previews = FreePreviewCalendar(load_free_previews(), [spec.name for spec in specs])
-    return ProductNest(lineup, len(specs), ChoiceParams(), free_previews), busiest
+    cache_pricing = CachePricing.of(specs, DemandParams().cache_hit_share)
+    nest = ProductNest(lineup, len(specs), ChoiceParams(), free_previews, cache_pricing)
+    return nest, busiest
 
 
 def synthetic_inputs(

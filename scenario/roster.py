@@ -36,6 +36,7 @@ class ProviderSpec(Section):
     capability_key: str
     capability_proxy: str | None = None
     capability_proxy_factor: float = Field(1.0, gt=0)
+    cache_price_ratio: dict[Month, Share] = {}
 
 
 class ChipSpec(Section):

@@ -32,7 +32,7 @@ class DemandParams(Section):
     """How much token demand there is, who has it, how fast it grows and how it answers price."""
 
     tokens_per_month_global: float = Field(
-        5.035e13,
+        6.562e13,
         gt=0,
         description="tokens/month of API demand outside China, Jan 2024; guess "
         "(OpenAI API 8.6T/day in Oct 2025, a16z, scaled back by the growth rates below), "
@@ -51,7 +51,7 @@ class DemandParams(Section):
         "developer region: OpenRouter tokens by continent (INPUTS 4, M); ROW is the rest",
     )
     segment_spend_share_global: BySegmentShare = Field(
-        {"indie": 0.08896, "startup": 0.05647, "enterprise": 0.82, "government": 0.03},
+        {"indie": 0.09467, "startup": 0.05759, "enterprise": 0.82, "government": 0.03},
         description="split of demand outside China by segment. Indies and startups (the routed "
         "population) 15%: in spring 2026 OpenRouter served ~4T tokens/day against ~21.6T/day "
         "through OpenAI's API and ~23T/day through Google's (SOURCES 9, M), so routing carried "
@@ -78,7 +78,7 @@ class DemandParams(Section):
         "(NDA, SOURCES 9, H, derived); 2027 guess",
     )
     api_share_china: Annotated[dict[Month, Share], Field(min_length=1)] = Field(
-        {"2025-06": 0.10, "2025-12": 0.1403},
+        {"2025-06": 0.10, "2025-12": 0.1186},
         description="share of China's tokens sold through APIs, by month (linear between the "
         "months given, constant before the first and after the last); the rest are the labs' "
         "own consumer apps (Doubao, Qwen, Yuanbao, DeepSeek, Kimi), served on the same fleets "
@@ -87,11 +87,18 @@ class DemandParams(Section):
         "in H2 2025 against ~100T/day (~35%) (SOURCES 15, L, derived; range 8-40%). The two "
         "disagree with the Chinese labs' API revenue (~$0.3-2bn a year in 2025, SOURCES 14): "
         "35% of ~100T/day at the labs' list prices would earn ~$4bn a year, IDC's ~10% about "
-        "$1bn, so the path follows IDC, rising to 14% by Dec 2025 ("
+        "$1bn, so the path follows IDC, rising to 12% by Dec 2025 ("
         + CALIBRATED
         + "0.08-0.40). Before mid-2025 the "
         "sources cannot split the count (IDC's 2024 API tokens exceed the NDA's early-2024 "
         "total), so the first share is held: guess",
+    )
+    cache_hit_share: Share = Field(
+        0.56,
+        description="share of input tokens read from a cache and billed at the lab's cache "
+        "price (the providers' cache_price_ratio), once the lab prices cache hits: DeepSeek's "
+        "342B of 608B input tokens a day (Day 6, SOURCES 5, H); the same share for every lab is "
+        "a guess (range 0.3-0.8)",
     )
     price_elasticity: Annotated[
         dict[str, Annotated[float, Field(le=0.0)]], keys_exactly(SEGMENTS)
@@ -131,20 +138,20 @@ class ChoiceParams(Section):
     """The developer's multinomial-logit utility and how often it is reconsidered."""
 
     price_weight: BySegment = Field(
-        {"indie": 1.175, "startup": 1.558, "enterprise": 1.081, "government": 0.4},
+        {"indie": 1.002, "startup": 1.543, "enterprise": 1.072, "government": 0.4},
         description="weight on -log(price); within-model elasticity across providers -1.1 "
         "(NBER, SOURCES 9, M) sets the scale; indie, startup and enterprise "
         + CALIBRATED
         + "0.8-2.0, 0.6-1.6 and 0.3-1.1; government guess",
     )
     quality_weight: float = Field(
-        10.78,
+        11.31,
         ge=0,
         description="weight on log(capability / frontier capability): like price, "
         "quality counts in ratios. " + CALIBRATED + "the guess range 4-12",
     )
     quality_scale: BySegmentShare = Field(
-        {"indie": 1.0, "startup": 1.0, "enterprise": 0.2785, "government": 1.0},
+        {"indie": 1.0, "startup": 1.0, "enterprise": 0.2211, "government": 1.0},
         description="multiplier on the quality weight by segment: enterprises spread their "
         "spend over labs whose AA scores differ widely (Menlo: Anthropic 40%, OpenAI 27%, "
         "Google 21% in Dec 2025; 81% of enterprises use three or more model families, SOURCES "
@@ -152,20 +159,20 @@ class ChoiceParams(Section):
         "guess; enterprise " + CALIBRATED + "the guess range 0.1-1.0",
     )
     latency_weight: float = Field(
-        0.3005,
+        0.3364,
         ge=0,
         description="weight on -log(latency in s); no survey ranks latency against price "
         "(SOURCES 10): " + CALIBRATED + "the guess range 0.2-1.0",
     )
     security_penalty: BySegment = Field(
-        {"indie": 0.1357, "startup": 0.3246, "enterprise": 3.787, "government": 6.0},
+        {"indie": 0.08202, "startup": 0.3284, "enterprise": 3.863, "government": 6.0},
         description="utility penalty for a provider of a distrusted jurisdiction (CN for "
         "developers outside China): ~70% of Armis customers asked to block DeepSeek, government "
         "bans (SOURCES 10, M); indie, startup and enterprise " + CALIBRATED + "the guess "
         "ranges 0-1, 0.3-1.5 and 1-4; government guess",
     )
     product_nest_scale: float = Field(
-        0.3828,
+        0.352,
         gt=0,
         le=1,
         description="nested-logit scale of the choice among one lab's products (1: products "
@@ -174,7 +181,7 @@ class ChoiceParams(Section):
         "for AI APIs: " + CALIBRATED + "the guess range 0.3-1.0",
     )
     product_quality_scale: float = Field(
-        0.3927,
+        0.435,
         gt=0,
         le=1,
         description="multiplier on the quality weight in the choice among one lab's products, "
@@ -196,7 +203,7 @@ class ChoiceParams(Section):
     free_share: Annotated[
         dict[str, Annotated[float, Field(ge=0, le=0.95)]], keys_exactly(SEGMENTS)
     ] = Field(
-        {"indie": 0.8798, "startup": 0.8735, "enterprise": 0.0, "government": 0.0},
+        {"indie": 0.8442, "startup": 0.8789, "enterprise": 0.0, "government": 0.0},
         description="share of a developer's tokens at a lab that the lab's free variant serves "
         "in the months it has one (scenario/data/free_previews.csv; rate limits cap the rest): "
         "in the weekly top-10 data free variants carried 9-100% of a lab's tokens in those months "
@@ -212,7 +219,7 @@ class ChoiceParams(Section):
         "H); the same path for enterprises and governments is a guess",
     )
     programming_preference: dict[Name, Annotated[float, Field(ge=0, le=10)]] = Field(
-        {"Anthropic": 1.784},
+        {"Anthropic": 1.437},
         description="utility bonus a developer whose work is programming gives a lab, by lab "
         "(labs not named: 0). Claude took over 60% of OpenRouter's programming tokens in 2025 "
         "(a16z/OpenRouter, SOURCES 10, H), yet no capability score the model uses puts Anthropic "
@@ -239,7 +246,7 @@ class ChoiceParams(Section):
         0.3, ge=0, description="extra stay bonus per year of use of a closed API; guess"
     )
     social_weight: float = Field(
-        0.5543,
+        0.5663,
         ge=0,
         description="weight on the share of network neighbours using a provider: apps "
         "multihome (SOURCES 10, M), so peers matter less than price; "
@@ -247,7 +254,7 @@ class ChoiceParams(Section):
         + "the guess range 0.3-1.5",
     )
     reconsider_rate: BySegmentShare = Field(
-        {"indie": 0.3976, "startup": 0.2719, "enterprise": 0.06, "government": 0.03},
+        {"indie": 0.4483, "startup": 0.2667, "enterprise": 0.06, "government": 0.03},
         description="share of developers reconsidering their provider each month: adoption of "
         "a new model plateaus within weeks (arXiv 2504.15440, SOURCES 10, M), so indie and "
         "startup " + CALIBRATED + "the guess ranges 0.2-0.8 and 0.1-0.6; ~11% of enterprise "
@@ -330,8 +337,8 @@ class SupplyParams(Section):
         2.0,
         gt=1.0,
         le=100.0,
-        description="a provider whose owned and ordered capacity exceeds this multiple of the "
-        "capacity it plans for (demand forecast over planned utilisation) moves the excess "
+        description="a provider whose owned capacity exceeds this multiple of the "
+        "capacity today's demand needs at planned utilisation moves the excess "
         "accelerators to its other uses (training, its own products, its cloud) at book value: "
         "labs' API fleets are part of larger fleets, so a free preview's end or a lost launch "
         "does not leave them idle for years; guess, range 1.5-4 (at 2 a fleet sits idle below "
@@ -341,7 +348,7 @@ class SupplyParams(Section):
         0.5, description="share of its cash a provider may commit to new chips in a month; guess"
     )
     price_adjustment: Share = Field(
-        0.1009,
+        0.1068,
         description="share of the gap to the target price closed each month: list prices "
         "move every few months (SOURCES 1); " + CALIBRATED + "the guess range 0.1-0.4",
     )
@@ -349,7 +356,7 @@ class SupplyParams(Section):
         0.5, ge=0, description="target price multiplier (utilisation / target) ** this; guess"
     )
     markup_response: float = Field(
-        0.05881,
+        0.05816,
         ge=0,
         description="markup multiplier exp(this x change in log share): losing share "
         "cuts margins, though US flagships' list prices barely moved (SOURCES 1); "
@@ -373,7 +380,7 @@ class SupplyParams(Section):
         "so no lab starts at it; guess",
     )
     learning_exponent: float = Field(
-        0.05229,
+        0.06248,
         ge=0,
         le=1,
         description="efficiency ~ cumulative tokens ** this (Wright's law: 6% per doubling "
@@ -396,7 +403,7 @@ class SupplyParams(Section):
         "over labs, not a rule that each converges to it)",
     )
     national_supply_share: Share = Field(
-        0.22,
+        0.2092,
         description="share of a country's domestic chip output, smuggled inflow and the "
         "foreign capacity its providers may rent that reaches the roster's API inference (the "
         "rest trains models or serves state, telecom and other buyers); guess, "

@@ -79,7 +79,7 @@ def run_chip_market(
         jurisdiction = provider.spec.jurisdiction
         lead = supply.lead_time_months[jurisdiction] + constraints.extra_lead_months[jurisdiction]
         growth = provider.demand_growth(fallback_growth[provider.index])
-        provider.redeploy_idle(lead, supply, growth)
+        provider.redeploy_idle(supply)
         gap = provider.recall_redeployed(provider.capacity_gap(lead, supply, growth), month, supply)
         requests.append(
             _Request(

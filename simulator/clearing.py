@@ -14,6 +14,7 @@ class Clearing:
 
     Attributes:
         demand: (P,) tokens asked of each provider.
+        api_demand: (P,) of those, the tokens asked through its API.
         served: (P,) tokens served, at most the capacity.
         fill: (P,) served / demand (1 where nothing was asked).
         developer_served: (N,) tokens each developer got.
@@ -24,6 +25,7 @@ class Clearing:
     """
 
     demand: np.ndarray
+    api_demand: np.ndarray
     served: np.ndarray
     fill: np.ndarray
     developer_served: np.ndarray
@@ -70,6 +72,7 @@ def clear(
     developer_api_served = api_demand_dev * api_fill[choices]
     return Clearing(
         demand=demand,
+        api_demand=api_demand,
         served=served,
         fill=_fill(served, demand),
         developer_served=developer_api_served

@@ -21,6 +21,7 @@ import mesa
 import networkx as nx
 import numpy as np
 
+from agents.cache_pricing import CachePricing
 from agents.chips import ChipCatalogue
 from agents.developers import DeveloperPopulation
 from agents.free_previews import FreePreviewCalendar, load_free_previews
@@ -154,6 +155,7 @@ class TokenMarket(mesa.Model):
             len(self.providers),
             sc.choice,
             FreePreviewCalendar(load_free_previews(), self.provider_names),
+            CachePricing.of(sc.providers, sc.demand.cache_hit_share),
         )
         self.capability = np.zeros(len(self.providers))
         self.frontier = 0.0
@@ -329,6 +331,7 @@ class TokenMarket(mesa.Model):
             i = provider.index
             provider.settle(
                 clearing.demand[i],
+                clearing.api_demand[i],
                 clearing.served[i],
                 clearing.apps_served[i],
                 revenue[i],
@@ -382,7 +385,7 @@ class TokenMarket(mesa.Model):
     def _product_rows(self) -> list[dict[str, Any]]:
         """One row per product sold this step (tokens and spend per month, price per M)."""
         nest, lineup = self.products, self.products.lineup
-        price = nest.price  # as the developers paid it: prices move in the next step's stage 3
+        price = nest.price  # the list price they sold at: prices move in the next step's stage 3
         tokens = nest.product_tokens(self.product_served)
         tokens_global = nest.product_tokens(self.served_global)
         sold = np.flatnonzero(nest.on_sale)

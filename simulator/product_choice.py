@@ -29,13 +29,17 @@ prices (the free tokens are a promotion, not a price it sets).
 
 Prices: a product goes on sale at its list price at launch (an input); after that the lab moves
 the prices of all its products by one factor a step, towards its cost-plus target for its
-average price per token (:meth:`agents.provider.ProviderAgent.set_price`). The lab's own price
-in the developer's utility is that of its best product; a group pays the mean over the
-products it buys.
+average price per token (:meth:`agents.provider.ProviderAgent.set_price`). Developers are billed
+``billed[k]`` of the list price, less than all of it once the lab prices cache hits
+(:mod:`agents.cache_pricing`): the within-lab utility compares billed prices, the lab's own
+price in the developer's utility is its best product's billed price, and a group pays the mean
+billed price over the products it buys. The lab's average price, which its pricing moves, is
+at list prices.
 """
 
 import numpy as np
 
+from agents.cache_pricing import CachePricing
 from agents.free_previews import FreePreviewCalendar
 from agents.products import ProductLineup
 from scenario.sections import ChoiceParams
@@ -50,13 +54,15 @@ class ProductNest:
         labs: the number of providers P.
         params: the scenario's choice section (weights, nest scale, free share).
         free_previews: the months each lab has a free variant.
+        cache_pricing: the labs' cache prices, by month.
 
     Attributes:
         on_sale: (K,) bool, products on sale this month.
         share: (G, K) share of a buyer group's tokens at a product's lab that go to the product.
         value: (G, P) inclusive value of each lab for each buyer group, free variants included;
             -inf with nothing on sale.
-        price: (K,) USD per million tokens, NaN until a product first goes on sale.
+        price: (K,) list price, USD per million tokens, NaN until a product first goes on sale.
+        billed: (K,) share of its list price a product's tokens are billed at this month.
         best: (P,) index of each lab's most capable product on sale, -1 with none.
         free: (G, P) share of a group's tokens at a lab that its free variant serves this month.
     """
@@ -67,8 +73,10 @@ class ProductNest:
         labs: int,
         params: ChoiceParams,
         free_previews: FreePreviewCalendar,
+        cache_pricing: CachePricing,
     ) -> None:
         self.lineup = lineup
+        self.cache_pricing = cache_pricing
         self.labs = labs
         self.scale = params.product_nest_scale
         self.price_weight = by_group([params.price_weight[s] for s in SEGMENTS])
@@ -90,10 +98,11 @@ class ProductNest:
         self.share = np.zeros((GROUPS, size))
         self.value = np.full((GROUPS, labs), -np.inf)
         self.price = np.full(size, np.nan)
+        self.billed = np.ones(size)
         self.best = np.full(labs, -1)
 
     def open_month(self, month: int) -> None:
-        """Products launch (at their list price) and retire; free variants come and go.
+        """Products launch (at their list price) and retire; free variants and cache prices change.
 
         The within-lab choice follows.
         """
@@ -102,12 +111,13 @@ class ProductNest:
         self.on_sale = lineup.on_sale(month)
         launched = self.on_sale & np.isnan(self.price)
         self.price[launched] = lineup.launch_price[launched]
+        self.billed = self.cache_pricing.billed_share(month, lineup.lab, lineup.input_share)
         self.best = lineup.best_on_sale(self.on_sale, self.labs)
         self._update_choice()
 
     def _update_choice(self) -> None:
         """Within-lab utilities, shares and inclusive values at the current prices."""
-        lineup, on_sale, price = self.lineup, self.on_sale, self.price
+        lineup, on_sale, price = self.lineup, self.on_sale, self.price * self.billed
         sold = np.flatnonzero(on_sale)
         anchor = self.best[lineup.lab[sold]]
         within = np.full((GROUPS, len(lineup)), -np.inf)
@@ -142,22 +152,26 @@ class ProductNest:
         return np.isfinite(self.value[0])
 
     def lab_price(self) -> np.ndarray:
-        """(P,) price of each lab's best product on sale: the lab's price in the utility.
+        """(P,) billed price of each lab's best product on sale: the lab's price in the utility.
 
         NaN for a lab with nothing on sale.
         """
-        return np.where(self.best >= 0, self.price[self.best], np.nan)
+        best = self.best
+        return np.where(best >= 0, self.price[best] * self.billed[best], np.nan)
 
     def group_price(self) -> np.ndarray:
-        """(G, P) USD per million tokens a buyer group pays on average at each lab.
+        """(G, P) USD per million tokens a buyer group is billed on average at each lab.
 
         NaN at a lab with nothing on sale.
         """
-        return np.where(self.lab_on_sale[None, :], self._paid(), np.nan)
+        return np.where(self.lab_on_sale[None, :], self._mean(self.price * self.billed), np.nan)
 
-    def _paid(self) -> np.ndarray:
-        """(G, P) :meth:`group_price`, 0 at a lab with nothing on sale (its shares are 0)."""
-        priced = np.where(self.on_sale, self.price, 0.0)
+    def _mean(self, prices: np.ndarray) -> np.ndarray:
+        """(G, P) the mean of (K,) ``prices`` over the products each group buys at each lab.
+
+        0 at a lab with nothing on sale (its shares are 0).
+        """
+        priced = np.where(self.on_sale, prices, 0.0)
         return self._by_lab(self.share * priced[None, :])
 
     def group_paid(self) -> np.ndarray:
@@ -168,13 +182,13 @@ class ProductNest:
         return self.group_price() * (1.0 - self.free)
 
     def average_price(self, tokens: np.ndarray) -> np.ndarray:
-        """(P,) mean price of each lab's products at its (G, P) token mix by buyer group.
+        """(P,) mean list price of each lab's products at its (G, P) token mix by buyer group.
 
         A lab with products on sale but no tokens takes their plain mean (a lab that has just
         launched); a lab with nothing on sale, NaN.
         """
         volume = tokens.sum(axis=0)
-        paid = (self._paid() * tokens).sum(axis=0)
+        paid = (self._mean(self.price) * tokens).sum(axis=0)
         sold = self.on_sale
         count = np.bincount(self.lineup.lab[sold], minlength=self.labs)
         total = np.bincount(self.lineup.lab[sold], weights=self.price[sold], minlength=self.labs)
@@ -194,10 +208,11 @@ class ProductNest:
     def product_spend(self, served: np.ndarray) -> np.ndarray:
         """(K,) USD per month paid for each product, from (G, P) tokens served by group.
 
-        Free tokens are paid nothing; NaN for a product never on sale.
+        Free tokens are paid nothing, the rest at the billed price; NaN for a product never on
+        sale.
         """
         paid_tokens = served * (1.0 - self.free)
-        return self.product_tokens(paid_tokens) * self.price / 1e6
+        return self.product_tokens(paid_tokens) * self.price * self.billed / 1e6
 
 
 def by_group(by_segment: list[float]) -> np.ndarray:

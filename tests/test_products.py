@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agents.cache_pricing import CachePricing
 from agents.free_previews import FreePreviewCalendar
 from agents.products import (
     NEVER,
@@ -35,9 +36,10 @@ def _index(lineup: ProductLineup, name: str) -> int:
 
 
 def _opened_nest(lineup: ProductLineup, params: ChoiceParams, month: str) -> ProductNest:
-    """The line-up's nest, with no free variants, opened for ``month``."""
+    """The line-up's nest, with no free variants and no cache discount, opened for ``month``."""
     labs = int(lineup.lab.max()) + 1
-    nest = ProductNest(lineup, labs, params, FreePreviewCalendar([], [""] * labs))
+    no_cache = CachePricing.of(default_providers(), hit_share=0.0)
+    nest = ProductNest(lineup, labs, params, FreePreviewCalendar([], [""] * labs), no_cache)
     nest.open_month(parse_month(month))
     return nest
 

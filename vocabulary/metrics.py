@@ -439,7 +439,8 @@ PRODUCT_METRICS: tuple[Metric, ...] = (
         "price",
         Level.PRODUCT,
         Unit.PRICE,
-        "its price: the list price at launch, moved since by its lab's pricing",
+        "its list price: the price at launch, moved since by its lab's pricing (cache hits "
+        "are billed below it: spend over tokens is what was paid)",
         "Price",
     ),
 )
