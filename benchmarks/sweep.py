@@ -105,6 +105,28 @@ def timed(spec: "SweepSpec", workers: int, db: Path) -> dict:
     }
 
 
+def reference_milliseconds() -> float:
+    """A fixed workload that does not depend on the project's code, timed (median of 5).
+
+    Machines of the project's kind differ up to ~2.4x in speed, so a figure means little
+    without the speed of the machine that made it. This one is a pure-Python loop and a numpy
+    sort, the two kinds of work a run does; a figure taken where it reads twice as long would
+    be about half as many runs a minute.
+    """
+    import numpy as np
+
+    values = np.random.default_rng(0).random(1_000_000)
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i
+        np.sort(values)
+        times.append(time.perf_counter() - started)
+    return 1000 * statistics.median(times)
+
+
 def median_of(results: list[dict]) -> dict:
     """The repetition with the median runs per minute, with every repetition's figure."""
     ordered = sorted(results, key=lambda row: row["runs_per_minute"])
@@ -138,6 +160,7 @@ def main() -> None:
     ]
     counts = sorted({1, args.workers})
     results = []
+    reference_before = reference_milliseconds()
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         timed(sweep_of(2, 1_000, 2), 1, folder / "warm.db")  # numba's cache and the imports
@@ -158,6 +181,7 @@ def main() -> None:
                 row["start_up_seconds"] = start_up[workers]
                 row["start_up_share"] = start_up[workers] / row["wall_seconds"]
                 results.append(row)
+    reference = (reference_before, reference_milliseconds())
     efficiency = {}
     for developers, _ in sizes:
         speed = {
@@ -186,6 +210,10 @@ def main() -> None:
             f"parallel efficiency at {args.workers} workers, {developers:,} developers: {value:.0%}"
         )
     print(
+        f"machine reference (a fixed Python loop and numpy sort, lower is faster): "
+        f"{reference[0]:.0f} ms before, {reference[1]:.0f} ms after"
+    )
+    print(
         json.dumps(
             {
                 "benchmark": "sweep",
@@ -193,6 +221,7 @@ def main() -> None:
                 "repetitions": REPETITIONS,
                 "results": results,
                 "parallel_efficiency": {str(d): e for d, e in efficiency.items()},
+                "reference_ms": {"before": reference[0], "after": reference[1]},
             }
         )
     )

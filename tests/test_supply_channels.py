@@ -34,10 +34,20 @@ def baseline() -> Scenario:
 
 @pytest.fixture(scope="module")
 def tenfold(baseline: Scenario) -> pd.DataFrame:
-    """The baseline with ten times China's demand."""
+    """The baseline with ten times China's demand, and the Chinese labs the cash to meet it.
+
+    Without the cash, the labs that bill cache hits run short of it before they exhaust the
+    domestic output (at most 75% of a month's share bought): the channel would not be shown to
+    bind, only the labs' budgets.
+    """
     china = baseline.demand.tokens_per_month_china * 10
+    cash = {
+        f"providers.{spec.name}.backing_usd": 1e11
+        for spec in baseline.providers
+        if spec.jurisdiction == "CN"
+    }
     return chinese_rows(
-        resolve_scenario(baseline, settings={"demand.tokens_per_month_china": china})
+        resolve_scenario(baseline, settings={"demand.tokens_per_month_china": china, **cash})
     )
 
 
