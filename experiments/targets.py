@@ -38,20 +38,6 @@ from vocabulary.errors import InputError, describe_validation_error
 from vocabulary.regions import CHANNELS, JURISDICTIONS
 
 Population = Literal["routed", "enterprise", "outside_china", "china", "all"]
-Measure = Literal[
-    "token_share",
-    "spend_share",
-    "revenue_per_token_ratio",
-    "volume_growth",
-    "revenue_per_kwh",
-    "revenue_ratio",
-    "annual_revenue",
-    "compute_share",
-    "tokens_per_compute_day",
-    "purchase_share",
-    "purchase_ratio",
-    "api_token_share",
-]
 Kind = Literal["band", "at_most", "first_month"]
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]
 RATIOS = ("revenue_per_token_ratio", "revenue_ratio")
@@ -75,6 +61,9 @@ MEASURES: dict[str, str] = {
     "window over the same in versus_window",
 }
 """What each measure is, for docs and errors."""
+Measure = Literal[tuple(MEASURES)]  # type: ignore[valid-type]
+"""A target's measure: one of :data:`MEASURES`' names (a literal, so a file naming another is
+refused with the list)."""
 
 
 @cache
