@@ -9,6 +9,11 @@ The first trial asked is always the scenario's own values, so the loss of the de
 measured on the same seeds and the best trial is never worse than them. Trials are numbered in
 the order they finish.
 
+Among trials that pass every target, the best is the one whose nearest band edge is farthest
+(its margin, :attr:`StoredTrial.margin`, in band widths): a point that passes by a hair fails
+at the next change of the model, so the search goes on towards the middle of the bands once
+it passes. The sampler minimises the loss, or minus the margin once the loss is 0.
+
 Trials live in the run store (``calibration_trials``), not in Optuna's own storage: Optuna's
 tables would share the store's Alembic version table. On resume the sampler is rebuilt from
 the stored trials, so a stopped calibration continues where it was; a trial is re-simulated
@@ -41,7 +46,7 @@ from experiments.sweep import Task, default_name
 from experiments.sweep_executors import Executor
 from experiments.sweep_worker import TaskResult
 from experiments.targets import Target
-from experiments.validation import evaluate, loss
+from experiments.validation import evaluate, loss, margin
 from runs.calibrations import (
     StoredCalibration,
     StoredTrial,
@@ -140,9 +145,8 @@ class CalibrationReport:
 
     @property
     def best(self) -> StoredTrial | None:
-        """The trial with the lowest loss (the earliest among equals); None before any."""
-        measured = [trial for trial in self.trials if trial.loss is not None]
-        return min(measured, key=lambda trial: trial.loss) if measured else None
+        """The trial with the lowest :func:`objective`, the earliest among equals (or None)."""
+        return best_of(self.trials)
 
     def moves(self) -> pd.DataFrame:
         """Per tuned parameter: range, source, default and best value, and the move.
@@ -203,10 +207,24 @@ def _trial_record(
             "band_text": row["band_text"],
             "passed": row["passed"],
             "loss": loss([row]),
+            "margin": margin(row) if np.isfinite(margin(row)) else None,
         }
         for row in rows
     ]
     return StoredTrial(number, params, loss(rows), kept, None)
+
+
+def objective(trial: StoredTrial) -> float | None:
+    """What the search minimises: the loss, or once every target passes minus the margin."""
+    if trial.loss is None or trial.loss > 0:
+        return trial.loss
+    return -(trial.margin or 0.0)
+
+
+def best_of(trials: Sequence[StoredTrial]) -> StoredTrial | None:
+    """The trial with the lowest :func:`objective`, the earliest among equals; None if none ran."""
+    measured = [trial for trial in trials if trial.loss is not None]
+    return min(measured, key=lambda trial: objective(trial) or 0.0) if measured else None
 
 
 def _default_trial(spec: CalibrationSpec, done: list[StoredTrial]) -> StoredTrial | None:
@@ -225,7 +243,7 @@ def _study(spec: CalibrationSpec, done: list[StoredTrial]) -> optuna.Study:
     study.add_trials(
         optuna.trial.create_trial(
             state=TrialState.COMPLETE if trial.loss is not None else TrialState.FAIL,
-            value=trial.loss,
+            value=objective(trial),
             params=trial.params,
             distributions=space,
         )
@@ -269,7 +287,7 @@ def calibrate(
         on_open(stored, len(done))
     study = _study(spec, done)
     space = _distributions(spec.space)
-    best = min((t for t in done if t.loss is not None), key=lambda t: t.loss, default=None)
+    best = best_of(done)
     with deferred_stop_signals() as stop:
         while len(done) < trials and stop.signal is None:
             asked = [study.ask(space) for _ in range(min(parallel_trials, trials - len(done)))]
@@ -291,10 +309,9 @@ def calibrate(
                 if finished.loss is None:
                     study.tell(trial, state=TrialState.FAIL)
                 else:
-                    study.tell(trial, finished.loss)
+                    study.tell(trial, objective(finished))
                 done.append(finished)
-                if finished.loss is not None and (best is None or finished.loss < best.loss):
-                    best = finished
+                best = best_of([best, finished] if best else [finished])
                 if on_trial:
                     on_trial(finished, best or finished)
     finish_calibration(store, stored.id, "interrupted" if stop.signal else "finished")

@@ -131,6 +131,20 @@ def evaluate(targets: Sequence[Target], runs: Sequence[RunTables]) -> list[dict[
     return rows
 
 
+def margin(row: dict[str, Any]) -> float:
+    """How far inside its band a :func:`evaluate` row is, in band widths (its ``scale``).
+
+    The distance from the simulated value to the nearer edge of the band (the one edge an
+    ``at_most`` band has), over the scale: at most 0.5 for a two-sided band, 0 on an edge,
+    below 0 outside. An unmeasurable row (NaN) is -inf.
+    """
+    value, low, high = row["simulated"], row["low"], row["high"]
+    if math.isnan(value):
+        return -math.inf
+    inside = high - value if math.isnan(low) else min(value - low, high - value)
+    return inside / row["scale"]
+
+
 def loss(rows: Sequence[dict[str, Any]]) -> float:
     """How far a set of :func:`evaluate` rows is from passing: 0 when every target passes.
 

@@ -41,6 +41,17 @@ class StoredTrial:
     results: list[dict[str, Any]]
     error: str | None
 
+    @property
+    def margin(self) -> float | None:
+        """How far inside its band the trial's nearest target is, in band widths.
+
+        None for a trial that failed to run, and for one stored before margins were kept.
+        """
+        margins = [row.get("margin") for row in self.results]
+        if self.loss is None or not margins or None in margins:
+            return None
+        return float(min(margins))
+
 
 def _stored(row: Calibration) -> StoredCalibration:
     return StoredCalibration(

@@ -10,7 +10,9 @@ from backends import Backend
 from click.testing import Result
 from sim_cli import sim
 
+from experiments.calibration import best_of, objective
 from experiments.calibration_space import load_space
+from runs.calibrations import StoredTrial
 from scenario.files import load_scenario
 from scenario.overrides import resolve_scenario
 from scenario.sections import ChoiceParams
@@ -217,3 +219,29 @@ def test_the_packaged_space_holds_the_baseline_and_its_ranges_are_settable() -> 
         assert parameter.contains(parameter.value_in(baseline)), parameter.key
         for end in (parameter.low, parameter.high):
             resolve_scenario(baseline, settings={parameter.key: end})
+
+
+def _trial(number: int, loss: float | None, margins: list[float | None]) -> StoredTrial:
+    results = [{"id": f"T{i}", "margin": m} for i, m in enumerate(margins)]
+    return StoredTrial(number, {}, loss, results, None)
+
+
+def test_among_trials_that_pass_the_best_is_the_farthest_from_a_band_edge() -> None:
+    """A trial with every target well inside its band beats one passing by a hair.
+
+    A trial that fails loses to both whatever its margins; the search is told minus the margin.
+    """
+    hair = _trial(0, 0.0, [0.30, 0.001])
+    central = _trial(1, 0.0, [0.20, 0.15])
+    failing = _trial(2, 1.2, [0.4, -0.1])
+    assert central.margin == 0.15 and hair.margin == 0.001
+    assert best_of([hair, failing, central]) is central
+    assert objective(central) == -0.15 and objective(failing) == 1.2
+
+
+def test_trials_stored_before_margins_were_kept_still_rank_by_loss() -> None:
+    """No margin in the stored results: a passing trial counts as on the edge, not an error."""
+    old = _trial(0, 0.0, [None, None])
+    worse = _trial(1, 2.0, [0.1])
+    assert old.margin is None and objective(old) == 0.0
+    assert best_of([worse, old]) is old

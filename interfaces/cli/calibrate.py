@@ -156,6 +156,8 @@ def calibrate(
 
         def finished(_trial: api.StoredTrial, best: api.StoredTrial) -> None:
             text = "no trial measured yet" if best.loss is None else f"best loss {best.loss:,.3f}"
+            if best.loss == 0 and best.margin is not None:
+                text += f", nearest target {best.margin:.3f} of a band inside"
             progress.update(bar, advance=1, description=text)
             if piped:
                 piped.trial_done(text)
@@ -264,7 +266,12 @@ def _scenario_file(result: api.CalibrationResult) -> str:
 
 
 def _loss_text(trial: api.StoredTrial | None) -> str:
-    return "-" if trial is None or trial.loss is None else f"{trial.loss:,.3f}"
+    """The trial's loss; once it passes every target, also how far inside their bands."""
+    if trial is None or trial.loss is None:
+        return "-"
+    if trial.loss > 0 or trial.margin is None:
+        return f"{trial.loss:,.3f}"
+    return f"{trial.loss:,.3f} (nearest target {trial.margin:.3f} of its band's width inside it)"
 
 
 def _as_json(result: api.CalibrationResult, out: str | None) -> dict[str, object]:
