@@ -291,7 +291,7 @@ def test_sim_run_prints_the_top_products_of_its_last_step(tmp_path: Path) -> Non
     assert ran.exit_code == 0, ran.output
     assert "Products: the 10 with most tokens (2024-03)" in ran.stdout
     table = ran.stdout.split("Products:", 1)[1].split("Stored as run", 1)[0]
-    assert "share of provider's tokens" in table and "price ($/M tokens)" in table
+    assert "share of provider's tokens" in table and "list price ($/M tokens)" in table
     assert table.count("75.0%") + table.count("25.0%") == 10
 
 

@@ -23,7 +23,7 @@ def print_top_products(top: pd.DataFrame, when: str, console: Console) -> None:
         "provider",
         f"tokens ({scale} per month)" if scale else "tokens per month",
         "share of provider's tokens",
-        "price ($/M tokens)",
+        "list price ($/M tokens)",
     ):
         table.add_column(header, justify="left" if header in ("product", "provider") else "right")
     for row, served in zip(top.itertuples(index=False), tokens, strict=True):
