@@ -7,9 +7,9 @@ from the store (:meth:`RunTables.from_stored`) or from a simulation held in memo
 (:meth:`RunTables.from_records`, :meth:`RunTables.from_result`) without storing it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Self
+from typing import Any, Self, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,8 @@ from runs.load import StoredRun
 from simulator.metrics import StepRecord
 from vocabulary.metrics import OWNED_CHANNELS, Level, names
 from vocabulary.regions import CHANNELS, CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
+
+T = TypeVar("T")
 
 OUTSIDE_CHINA = tuple(region for region in DEV_REGIONS if region != DEV_REGIONS[CHINA])
 
@@ -108,6 +110,11 @@ class RunTables:
     providers: pd.DataFrame
     segments: pd.DataFrame
     products: pd.DataFrame = field(default_factory=no_products)
+    derived: dict[tuple[str, ...], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Tables derived from the others, kept once made: ``sim validate`` and each calibration
+    trial measure some twenty targets on every run, many of them on the same few tables."""
 
     @classmethod
     def from_records(cls, records: Sequence[StepRecord]) -> Self:
@@ -194,9 +201,16 @@ class RunTables:
         return list(self.market.index)
 
 
+def _derived(run: RunTables, key: tuple[str, ...], make: Callable[[], T]) -> T:
+    """``make()``, made once per run and ``key`` (:attr:`RunTables.derived`); never modified."""
+    if key not in run.derived:
+        run.derived[key] = make()
+    return cast(T, run.derived[key])
+
+
 def _members(run: RunTables, group: str) -> list[str]:
     """The providers of a group in this run: a jurisdiction's, one lab, or all."""
-    roster = run.providers.drop_duplicates("provider")
+    roster = _derived(run, ("roster",), lambda: run.providers.drop_duplicates("provider"))
     if group in JURISDICTIONS:
         return list(roster.loc[roster["jurisdiction"] == group, "provider"])
     if group in SPECIAL_GROUPS:
@@ -207,9 +221,13 @@ def _members(run: RunTables, group: str) -> list[str]:
 def _by_provider(run: RunTables, population: str, column: str) -> pd.DataFrame:
     """``column`` of the population's segment rows summed by month x provider (0 where none)."""
     regions, segments = POPULATIONS[population]
-    rows = run.segments[
-        run.segments["region"].isin(regions) & run.segments["segment"].isin(segments)
-    ]
+    rows = _derived(
+        run,
+        ("population", population),
+        lambda: run.segments[
+            run.segments["region"].isin(regions) & run.segments["segment"].isin(segments)
+        ],
+    )
     if rows[column].isna().any():
         raise Unmeasurable(
             f"{column} is not stored for runs stored before schema version 5; "
@@ -222,7 +240,11 @@ def _by_provider(run: RunTables, population: str, column: str) -> pd.DataFrame:
 
 def _provider_sum(run: RunTables, group: str, columns: Sequence[str]) -> pd.Series:
     """``columns`` of the group's ``provider_steps`` rows, summed by month (0 where none)."""
-    rows = run.providers[run.providers["provider"].isin(_members(run, group))]
+    rows = _derived(
+        run,
+        ("group", group),
+        lambda: run.providers[run.providers["provider"].isin(_members(run, group))],
+    )
     summed = rows[list(columns)].astype(float).sum(axis=1)
     return summed.groupby(level=0, sort=False).sum().reindex(run.months).fillna(0.0)
 
