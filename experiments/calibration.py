@@ -207,7 +207,7 @@ def _trial_record(
             "band_text": row["band_text"],
             "passed": row["passed"],
             "loss": loss([row]),
-            "margin": margin(row) if np.isfinite(margin(row)) else None,
+            "margin": margin(row),
         }
         for row in rows
     ]

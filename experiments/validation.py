@@ -131,16 +131,16 @@ def evaluate(targets: Sequence[Target], runs: Sequence[RunTables]) -> list[dict[
     return rows
 
 
-def margin(row: dict[str, Any]) -> float:
+def margin(row: dict[str, Any]) -> float | None:
     """How far inside its band a :func:`evaluate` row is, in band widths (its ``scale``).
 
     The distance from the simulated value to the nearer edge of the band (the one edge an
     ``at_most`` band has), over the scale: at most 0.5 for a two-sided band, 0 on an edge,
-    below 0 outside. An unmeasurable row (NaN) is -inf.
+    below 0 outside. None for an unmeasurable row (NaN).
     """
     value, low, high = row["simulated"], row["low"], row["high"]
     if math.isnan(value):
-        return -math.inf
+        return None
     inside = high - value if math.isnan(low) else min(value - low, high - value)
     return inside / row["scale"]
 

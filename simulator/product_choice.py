@@ -117,7 +117,7 @@ class ProductNest:
 
     def _update_choice(self) -> None:
         """Within-lab utilities, shares and inclusive values at the current prices."""
-        lineup, on_sale, price = self.lineup, self.on_sale, self.price * self.billed
+        lineup, on_sale, price = self.lineup, self.on_sale, self.billed_price
         sold = np.flatnonzero(on_sale)
         anchor = self.best[lineup.lab[sold]]
         within = np.full((GROUPS, len(lineup)), -np.inf)
@@ -151,20 +151,28 @@ class ProductNest:
         """(P,) bool: the lab has at least one product on sale."""
         return np.isfinite(self.value[0])
 
+    @property
+    def billed_price(self) -> np.ndarray:
+        """(K,) USD per million tokens billed this month: list price less the cache discount.
+
+        NaN for a product until it first goes on sale.
+        """
+        return self.price * self.billed
+
     def lab_price(self) -> np.ndarray:
         """(P,) billed price of each lab's best product on sale: the lab's price in the utility.
 
         NaN for a lab with nothing on sale.
         """
         best = self.best
-        return np.where(best >= 0, self.price[best] * self.billed[best], np.nan)
+        return np.where(best >= 0, self.billed_price[best], np.nan)
 
     def group_price(self) -> np.ndarray:
         """(G, P) USD per million tokens a buyer group is billed on average at each lab.
 
         NaN at a lab with nothing on sale.
         """
-        return np.where(self.lab_on_sale[None, :], self._mean(self.price * self.billed), np.nan)
+        return np.where(self.lab_on_sale[None, :], self._mean(self.billed_price), np.nan)
 
     def _mean(self, prices: np.ndarray) -> np.ndarray:
         """(G, P) the mean of (K,) ``prices`` over the products each group buys at each lab.
@@ -212,6 +220,7 @@ class ProductNest:
         sale.
         """
         paid_tokens = served * (1.0 - self.free)
+        # tokens x price first, then the discount: the order the stored spend was computed in
         return self.product_tokens(paid_tokens) * self.price * self.billed / 1e6
 
 
