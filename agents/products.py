@@ -88,6 +88,8 @@ class Product:
         speed: output tokens per second, NaN where not measured.
         source: where the row's figures come from.
         confidence: H, M or L (docs/inputs.md section 7).
+        open_weights: whether the catalogue says its weights are published (``yes``); hosts
+            serve only these.
     """
 
     lab: str
@@ -102,6 +104,7 @@ class Product:
     speed: float
     source: str
     confidence: str
+    open_weights: bool = False
 
 
 def _number(row: dict[str, str], column: str, where: str) -> float:
@@ -153,6 +156,7 @@ def _product(row: dict[str, str], line: int) -> Product:
         speed=_number(row, "output_tokens_per_s", where),
         source=row["source"].strip(),
         confidence=row["confidence"].strip(),
+        open_weights=row.get("open_weights", "").strip() == "yes",
     )
 
 
@@ -207,6 +211,7 @@ class ProductLineup:
     Attributes:
         names: product names (a stand-in is named after its lab).
         lab: index of the selling provider in the run's roster.
+        author: index of the lab that made it: its seller, except for a host's products.
         launch: first month index on sale.
         retire: first month index no longer on sale (:data:`NEVER` if it stays).
         aa_index: capability score, gaps filled (see the module's docstring).
@@ -219,6 +224,7 @@ class ProductLineup:
 
     names: tuple[str, ...]
     lab: np.ndarray
+    author: np.ndarray
     launch: np.ndarray
     retire: np.ndarray
     aa_index: np.ndarray
@@ -259,8 +265,25 @@ class ProductLineup:
             np.median([input_share(p.input_usd, p.output_usd) for p in catalogue] or [0.5])
         )
         names: list[str] = []
-        rows: list[tuple[int, int, int, float, float, float, float]] = []
+        rows: list[tuple[int, int, int, int, float, float, float, float]] = []
         for i, spec in enumerate(specs):
+            if spec.is_host:
+                for k in _listed(spec, sold, index, retire):
+                    product = sold[k]
+                    names.append(product.name)
+                    rows.append(
+                        (
+                            i,
+                            index[product.lab],
+                            _listing_month(spec, product),
+                            retire[k],
+                            scores[k],
+                            _speed(product, speed_by_tier),
+                            product.launch_price * spec.list_price_ratio,
+                            input_share(product.input_usd, product.output_usd),
+                        )
+                    )
+                continue
             own = [k for k, p in enumerate(sold) if p.lab == spec.name]
             first = min((sold[k].launch for k in own), default=None)
             held = spec.initial_share_global > 0 or spec.initial_share_china > 0
@@ -275,6 +298,7 @@ class ProductLineup:
                 rows.append(
                     (
                         i,
+                        i,
                         -NEVER,
                         ends,
                         score,
@@ -285,25 +309,24 @@ class ProductLineup:
                 )
             for k in own:
                 product = sold[k]
-                speed = (
-                    product.speed if not np.isnan(product.speed) else speed_by_tier[product.tier]
-                )
                 names.append(product.name)
                 rows.append(
                     (
                         i,
+                        i,
                         product.launch,
                         retire[k],
                         scores[k],
-                        speed,
+                        _speed(product, speed_by_tier),
                         product.launch_price,
                         input_share(product.input_usd, product.output_usd),
                     )
                 )
-        lab, launch, ends, score, speed, price, inputs = zip(*rows, strict=True)
+        lab, author, launch, ends, score, speed, price, inputs = zip(*rows, strict=True)
         return cls(
             names=tuple(names),
             lab=np.array(lab),
+            author=np.array(author),
             launch=np.array(launch),
             retire=np.array(ends),
             aa_index=np.array(score, dtype=float),
@@ -335,6 +358,37 @@ class ProductLineup:
     def on_sale(self, month: int) -> np.ndarray:
         """(K,) bool: launched and not yet retired in ``month``."""
         return (self.launch <= month) & (month < self.retire)
+
+
+def _speed(product: Product, speed_by_tier: Mapping[str, float]) -> float:
+    """A product's output speed, its tier's median where the catalogue has none."""
+    return product.speed if not np.isnan(product.speed) else speed_by_tier[product.tier]
+
+
+def _listed(
+    host: ProviderSpec, sold: Sequence[Product], index: Mapping[str, int], retire: np.ndarray
+) -> list[int]:
+    """Indices into ``sold`` of the open-weight products ``host`` lists before they retire.
+
+    A product is listed ``listing_lag_months`` after its launch, and not before the host's first
+    listing of its lab; one its lab retires before then is never listed.
+    """
+    return [
+        k
+        for k, product in enumerate(sold)
+        if product.open_weights
+        and product.lab in host.lists
+        and product.lab in index
+        and _listing_month(host, product) < retire[k]
+    ]
+
+
+def _listing_month(host: ProviderSpec, product: Product) -> int:
+    """The month index ``host`` starts selling ``product``.
+
+    Its listing lag after the launch, and no earlier than the host's first listing of its lab.
+    """
+    return max(product.launch + host.listing_lag_months, parse_month(host.lists[product.lab]))
 
 
 def _retirements(products: Sequence[Product], scores: Sequence[float]) -> np.ndarray:

@@ -57,8 +57,9 @@ SPECIAL_GROUPS = ("largest", "all")
 """``largest``: the single lab with most of the measure in each month; ``all``: every provider."""
 
 
-PRODUCT_KEYS = ("product", "provider")
-"""The columns of a product row that say which product it is; its metrics follow them."""
+PRODUCT_KEYS = ("product", "provider", "author")
+"""The columns of a product row that say which product it is, who sells it and who made it;
+its metrics follow them."""
 
 
 def no_products() -> pd.DataFrame:
@@ -97,9 +98,9 @@ class RunTables:
             indexed by month.
         segments: ``segment_steps``: columns ``region``, ``segment``, ``provider`` and the
             metrics (``spend_usd`` NaN for runs stored before schema version 5), indexed by month.
-        products: ``product_steps``: columns ``product``, ``provider`` and the metrics, indexed
-            by month; no rows (the same columns) for a run without products, such as one
-            stored before schema version 7.
+        products: ``product_steps``: columns ``product``, ``provider``, ``author`` and the
+            metrics, indexed by month; no rows (the same columns) for a run without products,
+            such as one stored before schema version 7.
 
     Weekly runs' rates (tokens, spend, revenue per month) are averaged over the weeks of each
     month: a segment or product row missing in a week (no developers there, not yet on sale)
@@ -163,6 +164,9 @@ class RunTables:
             else:
                 months = frame["month"].astype(str)
             frame = frame.drop(columns=[c for c in ("step", "month") if c in frame.columns])
+            if "author" in frame.columns:  # NULL before schema version 10: labs sold their own
+                frame["author"] = frame["author"].fillna(frame["provider"])
+                frame = frame[[*PRODUCT_KEYS, *names(Level.PRODUCT)]]  # as the model's rows
             tables.append(frame.set_axis(pd.Index(np.asarray(months), name=None), axis=0))
         return cls._monthly(*tables)
 

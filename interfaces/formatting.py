@@ -119,6 +119,8 @@ SUMMARY_ROWS: tuple[tuple[str, str, Unit], ...] = tuple(
         "cn_share",
         "cn_share_global",
         "cn_share_china",
+        "cn_model_share",
+        "cn_model_share_global",
         "tokens_total",
         "tokens_unserved",
         "price_cn",

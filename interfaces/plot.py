@@ -119,7 +119,13 @@ PANELS: tuple[tuple[str, str, Callable[[float, int], str] | None, tuple[Series, 
         SHARE_TITLE,
         "share of tokens",
         None,
-        (("cn_share_global", "Chinese providers", JURISDICTION_COLOURS["CN"]),),
+        (
+            # by who made the model, drawn first: without hosts abroad it equals the share
+            # served by Chinese providers, drawn over it (NULL, so no line, in runs stored
+            # before schema version 10)
+            ("cn_model_share_global", "Chinese-made models, any host", "#f39c12"),
+            ("cn_share_global", "served by Chinese providers", JURISDICTION_COLOURS["CN"]),
+        ),
     ),
     (
         "Average price by provider jurisdiction",

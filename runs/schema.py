@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from vocabulary.metrics import METRICS, OWNED_CHANNELS, Level, Unit
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 """Bumped with every change of the tables, each with its Alembic revision in
 ``runs/migrations/versions`` (numbered like the version); stored in ``store_meta`` too."""
 
@@ -80,6 +80,9 @@ ADDED_LATER: dict[tuple[Level, str], int] = {
         for unit in ("units", "usd")
     },
     (Level.PROVIDER, "served_apps"): 9,
+    (Level.MARKET, "cn_model_share"): 10,
+    (Level.MARKET, "cn_model_share_global"): 10,
+    (Level.SEGMENT, "hosted_cn_tokens"): 10,
 }
 """Metric columns added to a history table after its first version, by level and name, with the
 schema version that added them: NULL in the rows of runs stored before, so nullable whatever
@@ -169,7 +172,8 @@ class ProductStep(Base):
     """Tokens, spend and price of each product on sale, per run and step (schema version 7).
 
     A column per :data:`vocabulary.metrics.PRODUCT_METRICS`; ``provider`` is the lab selling
-    the product, named as in ``provider_steps``. Runs stored before version 7 have no rows.
+    the product, named as in ``provider_steps``, ``author`` the lab that made it. Runs stored
+    before version 7 have no rows.
     """
 
     __tablename__ = "product_steps"
@@ -184,6 +188,10 @@ class ProductStep(Base):
 
 
 _add_metric_columns(ProductStep, Level.PRODUCT, nullable=False)
+# after the metrics, where schema version 10 added it to the stores before it: the lab that
+# made the product, ``provider`` except for a host's; NULL in runs stored before, whose labs
+# sold only their own products
+ProductStep.author = mapped_column(String(100), nullable=True)  # type: ignore[attr-defined]
 
 
 class PolicyEventRow(Base):

@@ -324,12 +324,15 @@ def resolve_scenario(
         if isinstance(settings, Mapping)
         else [parse_assignment(text) for text in settings or ()]
     )
-    for key, raw in pairs:
+    # ``hosts`` first: switched on, it adds the hosts to the roster, where others may set them
+    for key, raw in sorted(pairs, key=lambda pair: pair[0] != "hosts"):
         if not isinstance(key, str):
             raise InputError(
                 f"setting {excerpt(key)}: a key is dotted text, e.g. smuggling.leakage"
             )
         _apply_setting(tree, enabled, key, raw)
+        if key == "hosts" and tree["hosts"] is True:
+            tree["providers"] = validate_scenario(tree).model_dump(mode="python")["providers"]
 
     for option, value in (
         ("developers", developers),

@@ -3,6 +3,11 @@
 The defaults are ``scenario/data/roster.toml`` and ``scenario/data/chips.toml``, a source comment
 on every figure; a scenario may replace either, and ``--set providers.NAME.FIELD`` or
 ``--set chips.NAME.FIELD`` changes one entry.
+
+A *host* is a provider that serves other labs' open-weight models from its own fleet (router
+hosts such as DeepInfra or Together, cloud marketplaces such as Bedrock): its ``lists`` name the
+labs whose open-weight products it sells and from when. The packaged hosts are
+``scenario/data/hosts.toml``; a scenario with ``hosts = true`` adds them to its roster.
 """
 
 import tomllib
@@ -37,6 +42,14 @@ class ProviderSpec(Section):
     capability_proxy: str | None = None
     capability_proxy_factor: float = Field(1.0, gt=0)
     cache_price_ratio: dict[Month, Share] = {}
+    lists: dict[Label, Month] = {}
+    listing_lag_months: int = Field(0, ge=0, le=24)
+    list_price_ratio: float = Field(1.0, gt=0, le=100)
+
+    @property
+    def is_host(self) -> bool:
+        """Whether the provider serves other labs' open-weight models (its ``lists``)."""
+        return bool(self.lists)
 
 
 class ChipSpec(Section):
@@ -59,6 +72,11 @@ def _load_data(filename: str) -> dict[str, Any]:
 def default_providers() -> list[ProviderSpec]:
     """The default roster, from ``scenario/data/roster.toml``."""
     return [ProviderSpec(**row) for row in _load_data("roster.toml")["providers"]]
+
+
+def default_hosts() -> list[ProviderSpec]:
+    """The packaged hosts, from ``scenario/data/hosts.toml`` (not in the default roster)."""
+    return [ProviderSpec(**row) for row in _load_data("hosts.toml")["hosts"]]
 
 
 def default_chips() -> list[ChipSpec]:

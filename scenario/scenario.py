@@ -21,6 +21,7 @@ from scenario.roster import (
     ProviderSpec,
     default_chips,
     default_domestic_output,
+    default_hosts,
     default_providers,
 )
 from scenario.sections import ChoiceParams, DemandParams, NetworkParams, SupplyParams
@@ -62,6 +63,12 @@ class Scenario(Section):
     supply: SupplyParams = SupplyParams()
     network: NetworkParams = NetworkParams()
     providers: list[ProviderSpec] = Field(default_factory=default_providers, min_length=2)
+    hosts: bool = Field(
+        False,
+        description="add the packaged hosts (scenario/data/hosts.toml: router hosts and US "
+        "clouds serving Chinese open-weight models) to the roster; those already in it are "
+        "kept as they are",
+    )
     chips: list[ChipSpec] = Field(default_factory=default_chips, min_length=1)
     domestic_output: dict[str, dict[int, Annotated[float, Field(ge=0)]]] = Field(
         default_factory=default_domestic_output,
@@ -86,6 +93,21 @@ class Scenario(Section):
             raise ValueError(problem)
         return data
 
+    @model_validator(mode="before")
+    @classmethod
+    def _with_hosts(cls, data: Any) -> Any:
+        """With ``hosts`` on, the roster gains each packaged host it does not already name.
+
+        A stored scenario holds its hosts in ``providers`` already, so reading it again adds
+        nothing; a host changed by ``--set providers.NAME...`` keeps its change.
+        """
+        if not isinstance(data, dict) or data.get("hosts") is not True:
+            return data
+        providers = data.get("providers")
+        roster = list(default_providers() if providers is None else providers)
+        named = {p["name"] if isinstance(p, dict) else getattr(p, "name", None) for p in roster}
+        return {**data, "providers": roster + [h for h in default_hosts() if h.name not in named]}
+
     @model_validator(mode="after")
     def _cross_references(self) -> "Scenario":
         chips = {chip.name for chip in self.chips}
@@ -99,6 +121,14 @@ class Scenario(Section):
                     f"providers.{provider.name}.fleet_mix: unknown chip "
                     f"{', '.join(sorted(unknown))}; "
                     f"allowed: {', '.join(sorted(chips))}"
+                )
+        open_labs = {p.name for p in self.providers if p.open_weights and not p.is_host}
+        for provider in self.providers:
+            unknown = set(provider.lists) - open_labs
+            if unknown:
+                raise ValueError(
+                    f"providers.{provider.name}.lists: {', '.join(sorted(unknown))} is not an "
+                    f"open-weight lab of the roster; allowed: {', '.join(sorted(open_labs))}"
                 )
         for region in DEV_REGIONS:
             if not any(region in p.markets for p in self.providers):

@@ -94,6 +94,7 @@ def record_step(
     events: list[PolicyEvent],
     group_price: np.ndarray,
     products: list[dict[str, Any]],
+    hosted_cn: np.ndarray | None = None,
 ) -> StepRecord:
     """The metrics of the step just simulated (DESIGN section 2, "Metrics every step").
 
@@ -110,6 +111,9 @@ def record_step(
         group_price: (G, P) USD per million tokens each buyer group (segment x work) paid at
             each provider.
         products: the step's product rows (see :class:`StepRecord`).
+        hosted_cn: (G, P) share of a buyer group's tokens at each provider that go to
+            Chinese-made models a provider outside China hosts; None when no provider hosts one
+            (a roster without hosts), which counts every model with the lab serving it.
     """
     dev = developers
     n_prov = len(providers.names)
@@ -149,6 +153,16 @@ def record_step(
     key = dev.cell * n_prov + dev.provider
     size = len(DEV_REGIONS) * n_seg * n_prov
     counts = np.bincount(key, minlength=size)
+    if hosted_cn is None:
+        hosted = np.zeros(size)
+        hosted_total = hosted_global = 0.0
+    else:
+        by_developer = clearing.developer_served * np.take(
+            hosted_cn, dev.group * n_prov + dev.provider
+        )
+        hosted = np.bincount(key, weights=by_developer, minlength=size)
+        hosted_total = float(by_developer.sum())
+        hosted_global = float(by_developer[dev.region != CHINA].sum())
     developers_by_provider = counts.reshape(-1, n_prov).sum(axis=0)  # integers: any order
     market: dict[str, Any] = {
         "tokens_total": float(total),
@@ -188,6 +202,12 @@ def record_step(
         for c, channel in enumerate(CHANNELS):
             market[f"compute_{j.lower()}_{channel}"] = float(in_j[:, c].sum())
         market[f"compute_{j.lower()}"] = float(in_j.sum())
+    # by the lab that made the model: what Chinese providers serve plus what hosts abroad serve
+    # of Chinese-made models (adding 0.0 without hosts keeps these equal to cn_share's)
+    market["cn_model_share"] = _share(clearing.served[is_cn].sum() + hosted_total, total)
+    market["cn_model_share_global"] = _share(
+        served_global[is_cn].sum() + hosted_global, served_global.sum()
+    )
 
     columns = {
         "provider": list(providers.names),
@@ -236,6 +256,7 @@ def record_step(
             "tokens": tokens[kept],
             "demand": demand[kept],
             "spend_usd": spend[kept] / 1e6,
+            "hosted_cn_tokens": hosted[kept],
         }
     )
 

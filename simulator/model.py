@@ -157,6 +157,9 @@ class TokenMarket(mesa.Model):
             FreePreviewCalendar(load_free_previews(), self.provider_names),
             CachePricing.of(sc.providers, sc.demand.cache_hit_share),
         )
+        is_cn = np.array([p.jurisdiction == "CN" for p in sc.providers])
+        self._hosted_cn = (lineup.lab != lineup.author) & is_cn[lineup.author] & ~is_cn[lineup.lab]
+        """(K,) products that are Chinese-made models a provider outside China hosts."""
         self.capability = np.zeros(len(self.providers))
         self.frontier = 0.0
         self._advance_capability(self.start_month)
@@ -379,6 +382,7 @@ class TokenMarket(mesa.Model):
             events=events,
             group_price=self.group_price,
             products=self._product_rows(),
+            hosted_cn=self.products.share_of(self._hosted_cn) if self._hosted_cn.any() else None,
         )
         self.datacollector.collect(self)
 
@@ -392,6 +396,7 @@ class TokenMarket(mesa.Model):
         return table_rows(
             {
                 "product": [lineup.names[k] for k in sold.tolist()],
+                "author": [self.providers[lab].spec.name for lab in lineup.author[sold].tolist()],
                 "provider": [self.providers[lab].spec.name for lab in lineup.lab[sold].tolist()],
                 "tokens": tokens[sold],
                 "tokens_global": tokens_global[sold],

@@ -209,6 +209,10 @@ class ProductNest:
         self.price[self.on_sale] *= factor[self.lineup.lab[self.on_sale]]
         self._update_choice()
 
+    def share_of(self, products: np.ndarray) -> np.ndarray:
+        """(G, P) share of each group's tokens at each lab that go to the (K,) bool ``products``."""
+        return self._by_lab(self.share * products[None, :])
+
     def product_tokens(self, served: np.ndarray) -> np.ndarray:
         """(K,) tokens per month each product served, from (G, P) tokens served by group."""
         return (served[:, self.lineup.lab] * self.share).sum(axis=0)

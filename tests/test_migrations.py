@@ -68,11 +68,15 @@ def test_store_at_first_schema_version_is_migrated_and_its_run_survives(
 
     after = backend.snapshot()
     for table in HISTORY:
-        if table not in ("segment_steps", "provider_steps"):
+        if table not in ("segment_steps", "provider_steps", "market_steps"):
             assert after["rows"][table] == before["rows"][table], table
-    # version 5 added segment_steps.spend_usd: NULL for the runs stored before
+    # version 5 added segment_steps.spend_usd, version 10 hosted_cn_tokens: NULL for the runs
+    # stored before; version 10 added the two by-author shares to market_steps
     (old_segment,), (new_segment,) = before["rows"]["segment_steps"], after["rows"]["segment_steps"]
-    assert new_segment == (*old_segment, None)
+    assert new_segment == (*old_segment, None, None)
+    assert after["rows"]["market_steps"] == [
+        (*row, None, None) for row in before["rows"]["market_steps"]
+    ]
     # versions 8 and 9 added six purchase columns and the apps' tokens to provider_steps: NULL
     # for the runs stored before
     purchases = (None,) * 6

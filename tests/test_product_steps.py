@@ -21,7 +21,7 @@ from old_stores import VERSION_1_ROWS, migrate
 from sim_cli import sim
 
 import simulator.model
-from experiments.run_tables import RunTables
+from experiments.run_tables import PRODUCT_KEYS, RunTables
 from experiments.runner import execute
 from interfaces import api
 from runs.load import load_run
@@ -45,6 +45,7 @@ def with_products(record: StepRecord) -> StepRecord:
         {
             "product": f"{row['provider']} {suffix}",
             "provider": row["provider"],
+            "author": row["provider"],
             "tokens": row["served"] * share,
             "tokens_global": row["served_global"] * share,
             "spend_usd": row["served"] * share * row["price"] * multiple / 1e6,
@@ -108,7 +109,7 @@ def test_product_rows_come_back_exactly_as_recorded(backend: Backend, step_lengt
     expected = pd.DataFrame([row for record in steps for row in record.products])
     stored = run.product_steps.reset_index()
     index = {"month", "week"} if step_length == "week" else {"month"}
-    assert set(stored.columns) == {*index, "step", "product", "provider", *names(Level.PRODUCT)}
+    assert set(stored.columns) == {*index, "step", *PRODUCT_KEYS, *names(Level.PRODUCT)}
     assert len(stored) == len(expected) == 2 * len(steps[0].providers) * len(steps)
     assert stored[list(expected.columns)].to_dict("records") == expected.to_dict("records")
     assert list(stored["step"]) == [r.step for r in steps for _ in r.products]
@@ -207,6 +208,10 @@ def test_a_schema_6_store_upgrades_and_its_runs_read_without_products(backend: B
     before["rows"]["provider_steps"] = [
         (*row, *(None,) * 7) for row in before["rows"]["provider_steps"]
     ]
+    # version 10 added the by-author shares to market_steps and the hosted tokens to
+    # segment_steps: NULL for the runs stored before
+    before["rows"]["market_steps"] = [(*row, None, None) for row in before["rows"]["market_steps"]]
+    before["rows"]["segment_steps"] = [(*row, None) for row in before["rows"]["segment_steps"]]
     assert after["rows"] == before["rows"]
     checked = sim("db", "check", "--db", backend.url)
     assert checked.exit_code == 0, checked.output
@@ -219,10 +224,11 @@ def test_a_schema_6_store_upgrades_and_its_runs_read_without_products(backend: B
         "product",
         "provider",
         *names(Level.PRODUCT),
+        "author",
     ]
     tables = RunTables.from_stored(run)
     assert tables.products.empty
-    assert list(tables.products.columns) == ["product", "provider", *names(Level.PRODUCT)]
+    assert list(tables.products.columns) == [*PRODUCT_KEYS, *names(Level.PRODUCT)]
     shown = sim("runs", "show", "1", "--db", backend.url)
     assert shown.exit_code == 0, shown.output
     assert "Products" not in shown.stdout and "0 product" in shown.stdout
@@ -235,7 +241,7 @@ def test_export_delete_and_show_handle_product_rows(backend: Backend) -> None:
     assert ran.exit_code == 0, ran.output
     run_id = json.loads(ran.stdout)["run_id"]
     stored = backend.query(
-        "SELECT step, month, product, provider, tokens, tokens_global, spend_usd, price "
+        "SELECT step, month, product, provider, tokens, tokens_global, spend_usd, price, author "
         "FROM product_steps WHERE run_id = ? ORDER BY id",
         run_id,
     )
@@ -252,6 +258,7 @@ def test_export_delete_and_show_handle_product_rows(backend: Backend) -> None:
         "product",
         "provider",
         *names(Level.PRODUCT),
+        "author",
     ]
     assert [tuple(row) for row in frame.drop(columns="run_id").itertuples(index=False)] == stored
 

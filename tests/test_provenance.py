@@ -15,7 +15,7 @@ SOURCE_MARK = re.compile(
 )
 
 
-@pytest.mark.parametrize("filename", ["roster.toml", "chips.toml"])
+@pytest.mark.parametrize("filename", ["roster.toml", "hosts.toml", "chips.toml"])
 def test_every_figure_in_the_data_files_cites_a_source_or_says_guess(filename: str) -> None:
     """Each numeric line of the roster and catalogue carries a comment with its provenance."""
     text = resources.files("scenario.data").joinpath(filename).read_text()

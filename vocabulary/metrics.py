@@ -153,13 +153,16 @@ MARKET_METRICS: tuple[Metric, ...] = (
     _market(
         "cn_share",
         Unit.SHARE,
-        "Chinese providers' share of all tokens served, China's own market included",
+        "Chinese providers' share of all tokens served, China's own market included: by who "
+        "serves them (a Chinese-made model a host outside China serves is not counted; "
+        "cn_model_share counts it)",
         "Chinese share, all developers",
     ),
     _market(
         "cn_share_global",
         Unit.SHARE,
-        "Chinese providers' share of the tokens served to developers outside China",
+        "Chinese providers' share of the tokens served to developers outside China, by who "
+        "serves them (cn_model_share_global counts by who made the model)",
         "Chinese share, developers outside China",
     ),
     _market(
@@ -290,6 +293,22 @@ MARKET_METRICS: tuple[Metric, ...] = (
         "Smuggled accelerators seized",
     ),
     *_market_compute(),
+    _market(
+        "cn_model_share",
+        Unit.SHARE,
+        "Chinese-made models' share of all tokens served, whoever serves them (their labs, or "
+        "hosts abroad): the count of TARGETS.md T1-T10; equal to cn_share without hosts; NULL "
+        "in runs stored before schema version 10",
+        "Chinese-made models' share, all developers",
+    ),
+    _market(
+        "cn_model_share_global",
+        Unit.SHARE,
+        "Chinese-made models' share of the tokens served to developers outside China, whoever "
+        "serves them; equal to cn_share_global without hosts; NULL in runs stored before "
+        "schema version 10",
+        "Chinese-made models' share, developers outside China",
+    ),
 )
 """Columns of ``market_steps``, in table order; any may be NULL (nothing to measure)."""
 
@@ -415,6 +434,15 @@ SEGMENT_METRICS: tuple[Metric, ...] = (
         "products its segment and kind of work buy there; NULL in runs stored before schema "
         "version 5",
         "Spend",
+    ),
+    Metric(
+        "hosted_cn_tokens",
+        Level.SEGMENT,
+        Unit.TOKENS,
+        "of the tokens served, those of Chinese-made models that a provider outside China "
+        "hosts (0 for a lab serving its own models); NULL in runs stored before schema "
+        "version 10",
+        "Chinese-made models' tokens, hosted abroad",
     ),
 )
 """Columns of ``segment_steps`` after region, segment and provider, in table order."""
