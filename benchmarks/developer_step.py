@@ -44,7 +44,14 @@ def busiest_month_nest() -> tuple[ProductNest, int]:
     busiest = max(months, key=lambda month: int(lineup.on_sale(month).sum()))
     free_previews = FreePreviewCalendar(load_free_previews(), [spec.name for spec in specs])
     cache_pricing = CachePricing.of(specs, DemandParams().cache_hit_share)
-    nest = ProductNest(lineup, len(specs), ChoiceParams(), free_previews, cache_pricing)
+    nest = ProductNest(
+        lineup,
+        len(specs),
+        ChoiceParams(),
+        free_previews,
+        cache_pricing,
+        np.zeros(len(lineup), bool),
+    )
     return nest, busiest
 
 
@@ -69,6 +76,8 @@ def synthetic_inputs(
         price_weight=np.array([1.4, 1.1, 0.7, 0.4]),
         security_penalty=np.array([0.3, 0.8, 2, 6]),
         open_factor=0.4,
+        origin_penalty=np.array([0.0, 0.2, 1.0, 3.0]),
+        chinese_made=rng.random(providers) < 0.4,
         quality_weight=9.0,
         quality_scale=np.ones(len(SEGMENTS)),
         latency_weight=0.4,

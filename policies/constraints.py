@@ -12,18 +12,33 @@ from vocabulary.regions import JURISDICTIONS, SEGMENTS
 
 @dataclass(frozen=True)
 class Barring:
-    """Developers of some regions and segments may not use providers of some jurisdictions.
+    """Developers of some regions and segments may not use some providers.
+
+    A provider is barred by where it is (``jurisdictions``: API restrictions) or by where the
+    models it serves were made (``made_in``: a ban on Chinese models whoever hosts them); a
+    provider serving models of several origins is barred by origin only if all are barred.
 
     Attributes:
         developer_regions: regions whose developers are bound.
         jurisdictions: provider jurisdictions they may not use.
         share_by_segment: share of each segment's developers that is bound (already multiplied
             by the compliance level and the schedule's intensity).
+        made_in: jurisdictions whose labs' models they may not use, whoever serves them.
     """
 
     developer_regions: frozenset[str]
     jurisdictions: frozenset[str]
     share_by_segment: dict[str, float]
+    made_in: frozenset[str] = frozenset()
+
+    def binds(self, developer_region: str, jurisdiction: str, origins: frozenset[str]) -> bool:
+        """Whether it binds a region's developers on a provider of a jurisdiction.
+
+        ``origins``: the jurisdictions of the labs whose models the provider serves.
+        """
+        return developer_region in self.developer_regions and (
+            jurisdiction in self.jurisdictions or bool(origins) and origins <= self.made_in
+        )
 
 
 @dataclass
@@ -90,14 +105,25 @@ class Constraints:
         """Share of the price added as export fee on a chip licensed to ``buyer`` (0 if none)."""
         return self.licensed_chips[buyer].get(chip, 0.0)
 
-    def barred_share(self, developer_region: str, segment: str, jurisdiction: str) -> float:
-        """Share of a region's segment that may not use a jurisdiction's providers."""
+    def barred_share(
+        self,
+        developer_region: str,
+        segment: str,
+        jurisdiction: str,
+        origins: frozenset[str] = frozenset(),
+    ) -> float:
+        """Share of a region's segment that may not use a provider.
+
+        Args:
+            developer_region: where the developers are.
+            segment: their segment.
+            jurisdiction: where the provider is.
+            origins: where the labs whose models the provider serves are (its own
+                jurisdiction for a lab serving its own models).
+        """
         assert segment in SEGMENTS
         kept = 1.0
         for barring in self.barrings:
-            if (
-                developer_region in barring.developer_regions
-                and jurisdiction in barring.jurisdictions
-            ):
+            if barring.binds(developer_region, jurisdiction, origins):
                 kept *= 1.0 - barring.share_by_segment.get(segment, 0.0)
         return 1.0 - kept

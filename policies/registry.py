@@ -19,6 +19,7 @@ from policies.engine import ActivePolicy
 from policies.export_ban import ExportBan
 from policies.export_licence import ExportLicence
 from policies.host_permits import HostPermits
+from policies.model_origin_ban import ModelOriginBan
 from policies.permitting import Permitting
 from policies.remote_access import RemoteAccess
 from policies.smuggling import Smuggling
@@ -31,6 +32,7 @@ BUILT_IN: tuple[type[Policy], ...] = (
     RemoteAccess,
     Smuggling,
     ApiRestriction,
+    ModelOriginBan,
     EnergyPrice,
     Permitting,
     BeijingMeasures,

@@ -27,7 +27,7 @@ from pydantic import (
 from scenario.fields import Label, Month, Section, Share
 from vocabulary.calendar import format_month, parse_month
 from vocabulary.errors import InputError, describe_validation_error
-from vocabulary.regions import CONTROL_TIERS, DevRegion, Jurisdiction
+from vocabulary.regions import CONTROL_TIERS, DevRegion, Jurisdiction, Segment
 
 ENTRY_POINT_GROUP = "token_market.policies"
 """The entry point group through which other packages add policies."""
@@ -270,6 +270,30 @@ class ApiRestrictionParams(PolicyParams):
     compliance: float = Field(1.0, ge=0.0, le=1.0, description="share of bound users that comply")
 
 
+class ModelOriginBanParams(PolicyParams):
+    """A ban on models by where they were made, whoever serves them: who is bound, how many."""
+
+    developer_regions: list[DevRegion] = Field(
+        default_factory=lambda: ["US"],
+        min_length=1,
+        description="regions whose developers are bound",
+    )
+    made_in: list[Jurisdiction] = Field(
+        default_factory=lambda: ["CN"],
+        min_length=1,
+        description="jurisdictions whose labs' models are banned, on any host",
+    )
+    segments: dict[Segment, Share] = Field(
+        default_factory=lambda: {"government": 1.0},
+        min_length=1,
+        description="share of each named segment's developers bound: all of government (the "
+        "FY2026 NDAA, Sec. 1532, bars DoD and its contractors from AI developed by DeepSeek on "
+        "any host, from 2025-12-18; SOURCES 16, M); name enterprise to ask what a wider ban "
+        "would do",
+    )
+    compliance: float = Field(1.0, ge=0.0, le=1.0, description="share of bound users that comply")
+
+
 class EnergyPriceParams(PolicyParams):
     """An energy price shock: whose electricity, by how much."""
 
@@ -316,6 +340,7 @@ BUILT_IN: Mapping[str, type[PolicyParams]] = {
     "remote_access": RemoteAccessParams,
     "smuggling": SmugglingParams,
     "api_restriction": ApiRestrictionParams,
+    "model_origin_ban": ModelOriginBanParams,
     "energy_price": EnergyPriceParams,
     "permitting": PermittingParams,
     "beijing_measures": BeijingMeasuresParams,

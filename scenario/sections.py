@@ -171,6 +171,15 @@ class ChoiceParams(Section):
         "bans (SOURCES 10, M); indie, startup and enterprise " + CALIBRATED + "the guess "
         "ranges 0-1, 0.3-1.5 and 1-4; government guess",
     )
+    origin_penalty: BySegment = Field(
+        {"indie": 0.0, "startup": 0.0, "enterprise": 0.0, "government": 0.0},
+        description="utility penalty developers outside China put on a Chinese-made model "
+        "whoever serves it, on top of security_penalty for a provider in China: 29% of US and "
+        "13% of EU respondents would not adopt Chinese LLMs at all, 58-59% only hosted outside "
+        "China (Artificial Analysis survey, SOURCES 16, M); the FY2026 NDAA bars DoD and its "
+        "contractors from DeepSeek-made AI on any host (SOURCES 16, M); guess ranges: indie "
+        "0-0.5, startup 0-1, enterprise 0-3, government 0-6",
+    )
     product_nest_scale: float = Field(
         0.3654,
         gt=0,

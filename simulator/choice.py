@@ -8,6 +8,7 @@ provider j is (DESIGN section 2, stage 4)::
               + quality_weight * quality_scale[s] * log(quality[j])
               - latency_weight * log(latency[r, j])
               - security_penalty[s] * distrust[r, jur[j]] * open_factor[j]
+              - origin_penalty[s] * distrust[r, CN] * chinese_made[j]
               + product_value[g, j]
               + programming_bonus[j] * programs[d]
               + social_weight * neighbour_share[d, j]
@@ -16,6 +17,9 @@ provider j is (DESIGN section 2, stage 4)::
 
 ``product_value`` is what the lab's products on sale add for the developer's buyer group g, its
 segment and kind of work (the inclusive value of :mod:`simulator.product_choice`);
+``chinese_made`` marks the providers in China, all of whose models are Chinese-made: the origin
+penalty of a Chinese model that a host abroad serves enters that host's product value instead
+(its buyers are all outside China), so each Chinese-made token carries it once;
 ``programming_bonus`` is what developers whose work is programming this month add for a lab.
 Everything but the last three terms depends only on the developer's cell (:func:`cell_utility`);
 the fused kernel of :mod:`simulator.choice_kernel` adds the rest developer by developer and draws
@@ -64,6 +68,8 @@ class UtilityTerms:
         price_weight: (S,).
         security_penalty: (S,).
         open_factor: multiplier on the security penalty for open-weight providers.
+        origin_penalty: (S,) penalty developers outside China put on Chinese-made models.
+        chinese_made: (P,) bool, providers in China (every model they serve is Chinese-made).
         quality_weight: scalar.
         quality_scale: (S,) multiplier on the quality weight by segment.
         latency_weight: scalar.
@@ -86,6 +92,8 @@ class UtilityTerms:
     price_weight: np.ndarray
     security_penalty: np.ndarray
     open_factor: float
+    origin_penalty: np.ndarray
+    chinese_made: np.ndarray
     quality_weight: float
     quality_scale: np.ndarray
     latency_weight: float
@@ -108,6 +116,12 @@ def cell_utility(terms: UtilityTerms) -> np.ndarray:
     security_part = (
         terms.security_penalty[None, :, None] * distrust[:, None, :] * security_scale[None, None, :]
     )  # (R, S, P)
+    china = JURISDICTIONS.index("CN")
+    origin_part = (
+        terms.origin_penalty[None, :, None]
+        * terms.distrust[:, china, None, None]
+        * terms.chinese_made[None, None, :]
+    )  # (R, S, P)
     providers = len(terms.price)
     products = terms.product_value.reshape(len(terms.price_weight), -1, providers)  # (S, W, P)
     utility = (
@@ -116,6 +130,7 @@ def cell_utility(terms: UtilityTerms) -> np.ndarray:
         + quality_part[None, :, None, :]
         - latency_part[:, None, None, :]
         - security_part[:, :, None, :]
+        - origin_part[:, :, None, :]
     )  # (R, S, W, P), summed in the order of choose_reference
     utility = utility + np.stack([np.zeros(providers), terms.programming_bonus])[None, None]
     utility = np.where(terms.serves[:, None, None, :], utility, -np.inf)
@@ -179,6 +194,7 @@ def choose_reference(
     """
     adjacency = developers.adjacency
     providers = len(terms.price)
+    china = JURISDICTIONS.index("CN")
     picks = np.empty(len(rows), dtype=np.int64)
     for row, d in enumerate(rows):
         r, s, g = int(developers.region[d]), int(developers.segment[d]), int(developers.group[d])
@@ -201,6 +217,7 @@ def choose_reference(
                 + terms.quality_weight * terms.quality_scale[s] * np.log(terms.quality[j])
                 - terms.latency_weight * np.log(latency)
                 - terms.security_penalty[s] * terms.distrust[r, jur] * scale
+                - terms.origin_penalty[s] * terms.distrust[r, china] * terms.chinese_made[j]
                 + terms.product_value[g, j]
                 + (terms.programming_bonus[j] if developers.programming[d] else 0.0)
             )
@@ -263,6 +280,14 @@ class ChoiceRule:
         self.price_weight = np.array([params.price_weight[s] for s in SEGMENTS])
         self.quality_scale = np.array([params.quality_scale[s] for s in SEGMENTS])
         self.security_penalty = np.array([params.security_penalty[s] for s in SEGMENTS])
+        self.origin_penalty = np.array([params.origin_penalty[s] for s in SEGMENTS])
+        self.chinese_made = np.array([p.jurisdiction == "CN" for p in specs])
+        made_in = {p.name: p.jurisdiction for p in specs}
+        self.origins = [
+            frozenset(made_in[lab] for lab in p.lists) if p.is_host else frozenset({p.jurisdiction})
+            for p in specs
+        ]
+        """Each provider's models' origins: its listed labs' jurisdictions for a host."""
         self.switching_cost = np.array([params.switching_cost[s] for s in SEGMENTS])
         self.reconsider = clock.chance(np.array([params.reconsider_rate[s] for s in SEGMENTS]))
         self.programming_bonus = np.array(
@@ -308,6 +333,8 @@ class ChoiceRule:
             price_weight=self.price_weight,
             security_penalty=self.security_penalty,
             open_factor=params.open_weights_security_factor,
+            origin_penalty=self.origin_penalty,
+            chinese_made=self.chinese_made,
             quality_weight=params.quality_weight,
             quality_scale=self.quality_scale,
             latency_weight=params.latency_weight,
@@ -325,16 +352,34 @@ class ChoiceRule:
         A restriction binding a share s of a cell binds the developers whose fixed
         ``restriction_draw`` is below s: the same developers in every run with this seed.
         """
-        return self._barred(_barred_shares(constraints), developers, rows)
+        return self._barred(self._barred_shares(constraints), developers, rows)
+
+    def _barred_shares(self, constraints: Constraints) -> np.ndarray | None:
+        """(C, P) share of each region x segment cell's developers barred from each provider.
+
+        None without restrictions.
+        """
+        if not constraints.barrings:
+            return None
+        jurisdictions = [JURISDICTIONS[j] for j in self.jurisdiction.tolist()]
+        return np.array(
+            [
+                [
+                    constraints.barred_share(region, segment, jurisdiction, origins)
+                    for jurisdiction, origins in zip(jurisdictions, self.origins, strict=True)
+                ]
+                for region in DEV_REGIONS
+                for segment in SEGMENTS
+            ]
+        )
 
     def _barred(
         self, shares: np.ndarray | None, developers: DeveloperPopulation, rows: np.ndarray
     ) -> np.ndarray | None:
-        """:meth:`barred_mask` from the step's :func:`_barred_shares`."""
+        """:meth:`barred_mask` from the step's :meth:`_barred_shares`."""
         if shares is None:
             return None
-        threshold = shares[developers.cell[rows]][:, self.jurisdiction]
-        return developers.restriction_draw[rows, None] < threshold
+        return developers.restriction_draw[rows, None] < shares[developers.cell[rows]]
 
     def step(
         self,
@@ -357,9 +402,9 @@ class ChoiceRule:
         choice_draw = rng.random(dev.size)
         providers = terms.serves.shape[1]
         stuck = ~terms.serves.ravel()[dev.region * providers + dev.provider]  # flat: 3x faster
-        shares = _barred_shares(constraints)
+        shares = self._barred_shares(constraints)
         if shares is not None:
-            stuck |= dev.restriction_draw < shares[dev.cell, self.jurisdiction[dev.provider]]
+            stuck |= dev.restriction_draw < shares[dev.cell, dev.provider]
         rows = np.flatnonzero((reconsider_draw < self.reconsider[dev.segment]) | stuck)
 
         current = dev.provider[rows]
@@ -368,19 +413,3 @@ class ChoiceRule:
         dev.tenure += self.clock.months_per_step
         dev.tenure[rows[switched]] = 0.0
         dev.provider[rows] = picks
-
-
-def _barred_shares(constraints: Constraints) -> np.ndarray | None:
-    """(C, J) share of each cell's developers barred from each jurisdiction, or None."""
-    if not constraints.barrings:
-        return None
-    return np.array(
-        [
-            [
-                constraints.barred_share(region, segment, jurisdiction)
-                for jurisdiction in JURISDICTIONS
-            ]
-            for region in DEV_REGIONS
-            for segment in SEGMENTS
-        ]
-    )

@@ -150,16 +150,15 @@ class TokenMarket(mesa.Model):
             self.start_month,
             self.timeline.provider_score,
         )
+        is_cn = np.array([p.jurisdiction == "CN" for p in sc.providers])
         self.products = ProductNest(
             lineup,
             len(self.providers),
             sc.choice,
             FreePreviewCalendar(load_free_previews(), self.provider_names),
             CachePricing.of(sc.providers, sc.demand.cache_hit_share),
+            (lineup.lab != lineup.author) & is_cn[lineup.author] & ~is_cn[lineup.lab],
         )
-        is_cn = np.array([p.jurisdiction == "CN" for p in sc.providers])
-        self._hosted_cn = (lineup.lab != lineup.author) & is_cn[lineup.author] & ~is_cn[lineup.lab]
-        """(K,) products that are Chinese-made models a provider outside China hosts."""
         self.capability = np.zeros(len(self.providers))
         self.frontier = 0.0
         self._advance_capability(self.start_month)
@@ -382,7 +381,11 @@ class TokenMarket(mesa.Model):
             events=events,
             group_price=self.group_price,
             products=self._product_rows(),
-            hosted_cn=self.products.share_of(self._hosted_cn) if self._hosted_cn.any() else None,
+            hosted_cn=(
+                self.products.share_of(self.products.hosted_cn)
+                if self.products.hosted_cn.any()
+                else None
+            ),
         )
         self.datacollector.collect(self)
 

@@ -21,6 +21,12 @@ products as ``softmax(w[g, k] / scale)``, and the lab is worth
 inclusive value, which enters the lab's utility. The developer kernel so still chooses among P
 labs, however many products are on sale; the products add a (G, K) computation a step.
 
+Chinese models hosted abroad: a host outside China sells only to developers outside China, so a
+Chinese-made product it serves carries the origin penalty of its buyers' segment
+(``choice.origin_penalty[s]``) in ``w[g, k]``, and through the inclusive value in the host's
+utility; the product a lab in China serves carries it in the lab's utility instead
+(:mod:`simulator.choice`).
+
 Free variants: in the months a lab has a free variant (:mod:`agents.free_previews`), a share
 ``free[s]`` of a segment's tokens at the lab costs nothing, so the segment pays ``1 - free[s]``
 of the lab's prices: the lab is worth ``- price_weight[s] * log(1 - free[s])`` more to it, and
@@ -55,6 +61,7 @@ class ProductNest:
         params: the scenario's choice section (weights, nest scale, free share).
         free_previews: the months each lab has a free variant.
         cache_pricing: the labs' cache prices, by month.
+        hosted_cn: (K,) bool, the Chinese-made products a provider outside China serves.
 
     Attributes:
         on_sale: (K,) bool, products on sale this month.
@@ -74,8 +81,11 @@ class ProductNest:
         params: ChoiceParams,
         free_previews: FreePreviewCalendar,
         cache_pricing: CachePricing,
+        hosted_cn: np.ndarray,
     ) -> None:
         self.lineup = lineup
+        self.hosted_cn = hosted_cn
+        self.origin_penalty = by_group([params.origin_penalty[s] for s in SEGMENTS])
         self.cache_pricing = cache_pricing
         self.labs = labs
         self.scale = params.product_nest_scale
@@ -127,6 +137,8 @@ class ProductNest:
             * np.log(lineup.aa_index[sold] / lineup.aa_index[anchor])[None, :]
             + self.latency_weight * np.log(lineup.speed[sold] / lineup.speed[anchor])
         )
+        if self.hosted_cn.any():
+            within[:, sold] -= self.origin_penalty[:, None] * self.hosted_cn[sold][None, :]
         scaled = within / self.scale  # the best product scores 0, so no overflow
         weight = np.exp(scaled)
         total = self._by_lab(weight)

@@ -39,6 +39,26 @@ def test_vectorised_choice_equals_reference_rule(seed: int) -> None:
     assert len(np.unique(fast)) > 3, "the check is only meaningful if choices vary"
 
 
+def test_vectorised_choice_equals_reference_rule_with_hosts_and_an_origin_penalty() -> None:
+    """Hosts on sale and a penalty on Chinese-made models: the same choices both ways."""
+    penalty = {"indie": 0.2, "startup": 0.5, "enterprise": 1.5, "government": 3.0}
+    model = TokenMarket(
+        developers=2_000,
+        steps=30,
+        seed=4,
+        settings={"hosts": True, "choice.origin_penalty": penalty},
+    )
+    model.run(26)
+    terms = model.utility_terms()
+    assert terms.origin_penalty.any() and terms.chinese_made.any()
+    rows = np.arange(model.developers.size)
+    uniform = np.random.default_rng(4).random(rows.size)
+    fast = _kernel_choices(model, rows, uniform, None)
+    np.testing.assert_array_equal(fast, _reference_choices(model, rows, uniform, None))
+    hosts = [i for i, p in enumerate(model.scenario.providers) if p.is_host]
+    assert np.isin(fast, hosts).any(), "the check is only meaningful if some pick a host"
+
+
 def test_vectorised_choice_equals_reference_rule_for_a_subset_with_barred_providers() -> None:
     """API restrictions (barred providers) and a subset of choosers are handled identically."""
     model = TokenMarket(developers=1_500, steps=6, seed=9, policies="api_restriction")
@@ -78,6 +98,8 @@ def _terms(price: np.ndarray) -> UtilityTerms:
         price_weight=np.ones(4),
         security_penalty=np.zeros(4),
         open_factor=1.0,
+        origin_penalty=np.zeros(4),
+        chinese_made=np.zeros(providers, bool),
         quality_weight=1.0,
         latency_weight=1.0,
         social_weight=0.0,

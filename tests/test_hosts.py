@@ -156,3 +156,46 @@ def test_controls_send_more_of_chinese_models_tokens_to_hosts_abroad(
     assert hosted_part(strict) > hosted_part(free) + 0.05
     for host in (h.name for h in default_hosts()):
         assert hosted_cn_tokens(strict, host).iloc[-1] > 0
+
+
+def chinese_made_share_by_segment(run: RunTables, month: str) -> pd.Series:
+    """Chinese-made models' share of each segment's tokens outside China in ``month``."""
+    rows = run.segments.loc[[month]]
+    rows = rows[rows["region"] != "CN"]
+    cn_providers = set(run.providers.loc[run.providers["jurisdiction"] == "CN", "provider"])
+    made = rows["tokens"].where(rows["provider"].isin(cn_providers), 0.0) + rows["hosted_cn_tokens"]
+    return made.groupby(rows["segment"]).sum() / rows.groupby("segment")["tokens"].sum()
+
+
+def test_a_ban_by_origin_binds_the_segments_it_names_and_no_other() -> None:
+    """Enterprises barred from Chinese models on any host from 2026-01.
+
+    In the ban's first month no other segment's choices change (the runs share their draws);
+    by 2026-06 no enterprise outside China uses a Chinese-made model, on a host or at its lab.
+    Later, the other segments move only through the market (prices, the network).
+    """
+    base = small("baseline", hosts=True)
+    banned = resolve_scenario(
+        base,
+        policies=["model_origin_ban"],
+        settings={
+            "model_origin_ban.segments": {"enterprise": 1.0},
+            "model_origin_ban.developer_regions": ["US", "EU", "ROW"],
+            "model_origin_ban.schedule.start": "2026-01",
+        },
+    )
+    free, ban = run_tables(base), run_tables(banned)
+    keys = ["region", "segment", "provider"]
+
+    def developers(run: RunTables, segment: str) -> pd.Series:
+        rows = run.segments.loc[["2026-01"]]
+        return rows[rows["segment"] == segment].set_index(keys)["developers"].sort_index()
+
+    for segment in ("indie", "startup", "government"):
+        pd.testing.assert_series_equal(developers(ban, segment), developers(free, segment))
+    assert not developers(ban, "enterprise").equals(developers(free, "enterprise"))
+    before = chinese_made_share_by_segment(free, "2026-06")
+    after = chinese_made_share_by_segment(ban, "2026-06")
+    assert before["enterprise"] > 0.01
+    assert after["enterprise"] == 0.0
+    assert (after[["indie", "startup"]] > 0.05).all()

@@ -39,7 +39,14 @@ def _opened_nest(lineup: ProductLineup, params: ChoiceParams, month: str) -> Pro
     """The line-up's nest, with no free variants and no cache discount, opened for ``month``."""
     labs = int(lineup.lab.max()) + 1
     no_cache = CachePricing.of(default_providers(), hit_share=0.0)
-    nest = ProductNest(lineup, labs, params, FreePreviewCalendar([], [""] * labs), no_cache)
+    nest = ProductNest(
+        lineup,
+        labs,
+        params,
+        FreePreviewCalendar([], [""] * labs),
+        no_cache,
+        np.zeros(len(lineup), bool),
+    )
     nest.open_month(parse_month(month))
     return nest
 

@@ -34,3 +34,5 @@ DevRegion = Literal[DEV_REGIONS]  # type: ignore[valid-type]
 """A developer region, as a pydantic field type (its error lists the allowed values)."""
 Jurisdiction = Literal[JURISDICTIONS]  # type: ignore[valid-type]
 """A provider jurisdiction, as a pydantic field type."""
+Segment = Literal[SEGMENTS]  # type: ignore[valid-type]
+"""A developer segment, as a pydantic field type."""
