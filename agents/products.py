@@ -267,27 +267,12 @@ class ProductLineup:
         names: list[str] = []
         rows: list[tuple[int, int, int, int, float, float, float, float]] = []
         for i, spec in enumerate(specs):
-            if spec.is_host:
-                for k in _listed(spec, sold, index, retire):
-                    product = sold[k]
-                    names.append(product.name)
-                    rows.append(
-                        (
-                            i,
-                            index[product.lab],
-                            _listing_month(spec, product),
-                            retire[k],
-                            scores[k],
-                            _speed(product, speed_by_tier),
-                            product.launch_price * spec.list_price_ratio,
-                            input_share(product.input_usd, product.output_usd),
-                        )
-                    )
-                continue
             own = [k for k, p in enumerate(sold) if p.lab == spec.name]
             first = min((sold[k].launch for k in own), default=None)
             held = spec.initial_share_global > 0 or spec.initial_share_china > 0
-            if first is None or (first > start and held):
+            if (first is None and not spec.is_host) or (
+                first is not None and first > start and held
+            ):
                 ends = NEVER if first is None else first + RETIREMENT_LAG_MONTHS
                 score = (
                     lab_score(spec, start)
@@ -322,6 +307,21 @@ class ProductLineup:
                         input_share(product.input_usd, product.output_usd),
                     )
                 )
+            for k in _listed(spec, sold, index, retire):
+                product = sold[k]
+                names.append(product.name)
+                rows.append(
+                    (
+                        i,
+                        index[product.lab],
+                        _listing_month(spec, product),
+                        retire[k],
+                        scores[k],
+                        _speed(product, speed_by_tier),
+                        product.launch_price * spec.list_price_ratio,
+                        input_share(product.input_usd, product.output_usd),
+                    )
+                )
         lab, author, launch, ends, score, speed, price, inputs = zip(*rows, strict=True)
         return cls(
             names=tuple(names),
@@ -337,6 +337,17 @@ class ProductLineup:
 
     def __len__(self) -> int:
         return len(self.names)
+
+    def origins(self, specs: Sequence[ProviderSpec]) -> list[frozenset[str]]:
+        """For each provider of ``specs``, the jurisdictions of the labs whose products it sells.
+
+        A lab's own jurisdiction, with its listed labs' for one that also hosts; a host's listed
+        labs' alone.
+        """
+        made: list[set[str]] = [set() for _ in specs]
+        for lab, author in zip(self.lab.tolist(), self.author.tolist(), strict=True):
+            made[lab].add(specs[author].jurisdiction)
+        return [frozenset(jurisdictions) for jurisdictions in made]
 
     def best_on_sale(self, on_sale: np.ndarray, labs: int) -> np.ndarray:
         """(P,) index of each lab's most capable product among ``on_sale`` ((K,) bool).

@@ -75,7 +75,6 @@ def synthetic_inputs(
         programming_bonus=rng.uniform(0.0, 1.0, providers),
         price_weight=np.array([1.4, 1.1, 0.7, 0.4]),
         security_penalty=np.array([0.3, 0.8, 2, 6]),
-        open_factor=0.4,
         origin_penalty=np.array([0.0, 0.2, 1.0, 3.0]),
         chinese_made=rng.random(providers) < 0.4,
         quality_weight=9.0,

@@ -53,8 +53,11 @@ class TunedParameter(BaseModel):
     def value_in(self, scenario: Scenario) -> float:
         """The parameter's value in ``scenario``.
 
-        An input, or a parameter of one of its policies by the policy's name in the run
-        (``smuggling.leakage``).
+        An input (a roster entry by its name: ``providers.DeepSeek.latency_s``), or a parameter
+        of one of its policies by the policy's name in the run (``smuggling.leakage``).
+
+        Raises:
+            KeyError, StopIteration, TypeError, ValueError: the key names no number.
         """
         parts = split_key(self.key)
         policies = {config.key: config for config in scenario.policies}
@@ -64,7 +67,10 @@ class TunedParameter(BaseModel):
         else:
             node = scenario.model_dump(mode="python")
         for part in parts:
-            node = node[part]
+            if isinstance(node, list):  # the roster or the chips: an entry by its name
+                node = next(entry for entry in node if entry.get("name") == part)
+            else:
+                node = node[part]
         return float(node)
 
 
@@ -116,7 +122,7 @@ def check_space(space: list[TunedParameter], scenario: Scenario) -> None:
     for parameter in space:
         try:
             parameter.value_in(scenario)
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, StopIteration, TypeError, ValueError):
             raise InputError(
                 f"tuning: {parameter.key!r} is not a numeric parameter of scenario "
                 f"{scenario.name!r}; see `sim scenario show` for its keys"

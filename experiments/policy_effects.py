@@ -40,6 +40,7 @@ from vocabulary.metrics import metric
 BASELINE = "baseline"
 """The preset every arm is made from and compared with."""
 OUTCOMES = (
+    "cn_model_share_global",
     "cn_share_global",
     "compute_cn",
     "compute_cn_legal",
@@ -50,9 +51,10 @@ OUTCOMES = (
     "price_us",
     "tokens_unserved",
 )
-"""The market metrics the effects are measured on, at the last month: the Chinese share of the
-tokens of developers outside China, Chinese providers' compute in all and by channel, the
-prices of Chinese and US providers, and the tokens demanded but not served."""
+"""The market metrics the effects are measured on, at the last month: the Chinese shares of the
+tokens of developers outside China (by who made the model, and by who serves it), Chinese
+providers' compute in all and by channel, the prices of Chinese and US providers, and the
+tokens demanded but not served."""
 for _outcome in OUTCOMES:
     check_outcome(_outcome)  # a metric renamed in the list fails here, not in a table
 LEAKAGES = (0.0, 0.5, 1.0)
@@ -61,6 +63,14 @@ ACT_STARTS = ("2026-07", "2024-01")
 """The Remote Access Security Act's starts: 2026-07, the date issue 26 takes as its real one
 (passed by the House in Jan 2026, pending in the Senate: docs/sources.md section 7), and the
 baseline's first month."""
+ORIGIN_BAN = {
+    "model_origin_ban.segments": {"government": 1.0, "enterprise": 1.0},
+    "model_origin_ban.developer_regions": ["US", "EU", "ROW"],
+    "model_origin_ban.schedule.start": "2026-01",
+}
+"""The ban by model origin asked about: governments and enterprises outside China may use no
+Chinese-made model, on any host, from 2026-01 (the FY2026 NDAA's reach widened to every
+government and enterprise: a question, not a law)."""
 US_LEAD_TIMES = (12, 36)
 """The US lead time in months at its sources' low and high ends: new builds took 12-18
 months, now 24-36 (docs/sources.md section 8; the baseline's 6 is for existing halls)."""
@@ -168,6 +178,24 @@ def standard_arms(base: Scenario) -> list[Arm]:
             _derived(base.model_copy(update={"policies": kept}), "beijing-off"),
         )
     )
+    arms.append(
+        Arm(
+            "origin-ban",
+            "Chinese-made models banned for governments and enterprises outside China, on any "
+            "host, from 2026-01",
+            {"policies": "+model_origin_ban", **ORIGIN_BAN},
+            _derived(base, "origin-ban", policies=["model_origin_ban"], settings=ORIGIN_BAN),
+        )
+    )
+    arms.append(
+        Arm(
+            "hosts-off",
+            "No hosts: every model served by the lab that made it"
+            + ("" if base.hosts else " (the baseline has none: the same)"),
+            {"hosts": False},
+            _derived(base, "hosts-off", settings={"hosts": False}),
+        )
+    )
     lead = base.supply.lead_time_months["US"]
     for months in US_LEAD_TIMES:
         arm_id = f"us-lead-{months}"
@@ -186,6 +214,8 @@ ARM_IDS = (
     "strict",
     "no-controls",
     "beijing-off",
+    "origin-ban",
+    "hosts-off",
     *(f"us-lead-{months}" for months in US_LEAD_TIMES),
 )
 """The ids of :func:`standard_arms`, in their order (known without building a scenario)."""

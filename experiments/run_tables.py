@@ -38,7 +38,13 @@ Ventures' surveys measure."""
 
 SHARES = ("token_share", "spend_share")
 """The measures that are shares of what a population bought (of tokens, of spend)."""
-PERCENTAGES = (*SHARES, "compute_share", "purchase_share", "api_token_share")
+PERCENTAGES = (
+    *SHARES,
+    "compute_share",
+    "purchase_share",
+    "api_token_share",
+    "maker_served_share",
+)
 """The measures read as percentages."""
 PROVIDER_MEASURES = (
     "revenue_ratio",
@@ -48,9 +54,10 @@ PROVIDER_MEASURES = (
     "purchase_share",
     "purchase_ratio",
     "api_token_share",
+    "maker_served_share",
 )
 """The measures of what each lab itself sells, buys and runs (``provider_steps``), in every
-region: TARGETS.md v3's "made by versus served by" (T11-T18)."""
+region: TARGETS.md v3's "made by versus served by" (T11-T19)."""
 DAYS_PER_MONTH = 365.25 / 12
 """Days in an average month: tokens per month over this are tokens per day."""
 SPECIAL_GROUPS = ("largest", "all")
@@ -223,7 +230,17 @@ def _members(run: RunTables, group: str) -> list[str]:
 
 
 def _by_provider(run: RunTables, population: str, column: str) -> pd.DataFrame:
-    """``column`` of the population's segment rows summed by month x provider (0 where none)."""
+    """``column`` of the population's segment rows summed by month x provider (0 where none).
+
+    Counted by the lab that made the model (see :func:`_to_makers`); made once per run.
+    """
+    return _derived(
+        run, ("by_provider", population, column), lambda: _by_maker(run, population, column)
+    )
+
+
+def _by_maker(run: RunTables, population: str, column: str) -> pd.DataFrame:
+    """:func:`_by_provider`, computed."""
     regions, segments = POPULATIONS[population]
     rows = _derived(
         run,
@@ -237,9 +254,40 @@ def _by_provider(run: RunTables, population: str, column: str) -> pd.DataFrame:
             f"{column} is not stored for runs stored before schema version 5; "
             "simulate them again to measure this target"
         )
+    table = _by_month_and_provider(run, rows, column)
+    if "hosted_cn_tokens" not in rows.columns or not (rows["hosted_cn_tokens"] > 0).any():
+        return table
+    return _to_makers(run, rows, column, table)
+
+
+def _by_month_and_provider(run: RunTables, rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``column`` of segment ``rows`` summed by month x provider, every provider (0 where none)."""
     providers = run.providers["provider"].unique()
     table = rows.groupby([rows.index, "provider"])[column].sum().unstack("provider")
     return table.reindex(index=run.months, columns=providers).fillna(0.0)
+
+
+def _to_makers(
+    run: RunTables, rows: pd.DataFrame, column: str, table: pd.DataFrame
+) -> pd.DataFrame:
+    """``table`` with the Chinese-made models hosts served moved to the labs that made them.
+
+    TARGETS.md counts T1-T10 by the lab that made the model, whoever served it. A segment row
+    holds how many of its tokens were Chinese-made models a host abroad served, not whose: a
+    host's share goes to the labs in the proportions of its products' tokens outside China that
+    month, and its spend with its tokens (a host's spend per token being the same on them all).
+    """
+    hosted = _by_month_and_provider(run, rows, "hosted_cn_tokens")
+    if column != "tokens":
+        tokens = _by_month_and_provider(run, rows, "tokens")
+        hosted = table * (hosted / tokens.where(tokens > 0)).fillna(0.0)
+    products = run.products[run.products["provider"] != run.products["author"]]
+    made = products.groupby([products.index, "provider", "author"])["tokens_global"].sum()
+    mix = (made / made.groupby(level=[0, 1]).transform("sum")).dropna()
+    amount = mix * hosted.stack().reindex(mix.index.droplevel(2)).to_numpy()
+    out = amount.groupby(level=[0, 1]).sum().unstack().reindex_like(table).fillna(0.0)
+    into = amount.groupby(level=[0, 2]).sum().unstack().reindex_like(table).fillna(0.0)
+    return table - out + into
 
 
 def _provider_sum(run: RunTables, group: str, columns: Sequence[str]) -> pd.Series:
@@ -280,6 +328,8 @@ def _provider_series(run: RunTables, measure: str, group: str, channel: str | No
         unit = "units" if measure == "purchase_share" else "usd"
         part, total = purchases(run, group, channel, unit)
         return part / total.where(total > 0) if measure == "purchase_share" else part
+    if measure == "maker_served_share":
+        return _maker_served_share(run, group)
     if measure == "api_token_share":
         if "served_apps" not in run.providers.columns or run.providers["served_apps"].isna().any():
             raise Unmeasurable(
@@ -297,6 +347,23 @@ def _provider_series(run: RunTables, measure: str, group: str, channel: str | No
         return part / total.where(total > 0)
     served = _provider_sum(run, group, ["served"])
     return served / DAYS_PER_MONTH / total.where(total > 0)
+
+
+def _maker_served_share(run: RunTables, group: str) -> pd.Series:
+    """Of all tokens of the group's labs' models, every region and host, those the labs served.
+
+    T19: hosts abroad and clouds in China serve most tokens of open-weight models.
+    """
+    products = run.products
+    if products.empty:
+        raise Unmeasurable(
+            "product rows are not stored for runs stored before schema version 7; "
+            "simulate them again to measure this target"
+        )
+    made = products[products["author"].isin(_members(run, group))]
+    total = made.groupby(level=0, sort=False)["tokens"].sum().reindex(run.months)
+    own = made["tokens"].where(made["provider"] == made["author"], 0.0)
+    return own.groupby(level=0, sort=False).sum().reindex(run.months) / total.where(total > 0)
 
 
 def group_series(

@@ -59,6 +59,8 @@ MEASURES: dict[str, str] = {
     "through one channel",
     "purchase_ratio": "what the providers spent on one channel's accelerators a month in the "
     "window over the same in versus_window",
+    "maker_served_share": "the share of the tokens of the providers' models (every region, every "
+    "host) that the providers served themselves",
 }
 """What each measure is, for docs and errors."""
 Measure = Literal[tuple(MEASURES)]  # type: ignore[valid-type]

@@ -324,14 +324,14 @@ def resolve_scenario(
         if isinstance(settings, Mapping)
         else [parse_assignment(text) for text in settings or ()]
     )
-    # ``hosts`` first: switched on, it adds the hosts to the roster, where others may set them
+    # ``hosts`` first: it adds the hosts to the roster (or takes them out), where others set them
     for key, raw in sorted(pairs, key=lambda pair: pair[0] != "hosts"):
         if not isinstance(key, str):
             raise InputError(
                 f"setting {excerpt(key)}: a key is dotted text, e.g. smuggling.leakage"
             )
         _apply_setting(tree, enabled, key, raw)
-        if key == "hosts" and tree["hosts"] is True:
+        if key == "hosts":  # the roster gains or loses the hosts now, before its entries are set
             tree["providers"] = validate_scenario(tree).model_dump(mode="python")["providers"]
 
     for option, value in (

@@ -218,7 +218,7 @@ class SmugglingParams(PolicyParams):
     """Smuggling of banned chips: its share of demand, premium, yearly cap and seizures."""
 
     leakage: float = Field(
-        0.3504,
+        0.1,
         ge=0.0,
         le=1.0,
         description="share of a provider's demand for banned chips that the smuggling network "

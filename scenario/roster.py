@@ -7,10 +7,13 @@ on every figure; a scenario may replace either, and ``--set providers.NAME.FIELD
 A *host* is a provider that serves other labs' open-weight models from its own fleet (router
 hosts such as DeepInfra or Together, cloud marketplaces such as Bedrock): its ``lists`` name the
 labs whose open-weight products it sells and from when. The packaged hosts are
-``scenario/data/hosts.toml``; a scenario with ``hosts = true`` adds them to its roster.
+``scenario/data/hosts.toml``; a scenario with ``hosts = true`` adds them to its roster, and the
+listings of other labs' models that some labs of the roster serve from their clouds (Alibaba,
+Tencent and ByteDance serving DeepSeek in China).
 """
 
 import tomllib
+from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal
 
@@ -64,7 +67,9 @@ class ChipSpec(Section):
     available_from: Month
 
 
+@cache
 def _load_data(filename: str) -> dict[str, Any]:
+    """A packaged data file, read once (callers build new entries from it, never change it)."""
     with resources.files("scenario.data").joinpath(filename).open("rb") as handle:
         return tomllib.load(handle)
 
@@ -77,6 +82,14 @@ def default_providers() -> list[ProviderSpec]:
 def default_hosts() -> list[ProviderSpec]:
     """The packaged hosts, from ``scenario/data/hosts.toml`` (not in the default roster)."""
     return [ProviderSpec(**row) for row in _load_data("hosts.toml")["hosts"]]
+
+
+def default_listings() -> dict[str, dict[str, Any]]:
+    """Roster labs' listings of other labs' models, by lab (``scenario/data/hosts.toml``)."""
+    return {
+        row["provider"]: {key: value for key, value in row.items() if key != "provider"}
+        for row in _load_data("hosts.toml")["listings"]
+    }
 
 
 def default_chips() -> list[ChipSpec]:

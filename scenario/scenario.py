@@ -22,6 +22,7 @@ from scenario.roster import (
     default_chips,
     default_domestic_output,
     default_hosts,
+    default_listings,
     default_providers,
 )
 from scenario.sections import ChoiceParams, DemandParams, NetworkParams, SupplyParams
@@ -64,10 +65,12 @@ class Scenario(Section):
     network: NetworkParams = NetworkParams()
     providers: list[ProviderSpec] = Field(default_factory=default_providers, min_length=2)
     hosts: bool = Field(
-        False,
+        True,
         description="add the packaged hosts (scenario/data/hosts.toml: router hosts and US "
-        "clouds serving Chinese open-weight models) to the roster; those already in it are "
-        "kept as they are",
+        "clouds serving Chinese open-weight models abroad, clouds serving them in China) to the "
+        "roster, and the listings of DeepSeek's models that Alibaba, Tencent and ByteDance serve "
+        "from their clouds; entries already in the roster, and labs with listings of their "
+        "own, are kept as they are",
     )
     chips: list[ChipSpec] = Field(default_factory=default_chips, min_length=1)
     domestic_output: dict[str, dict[int, Annotated[float, Field(ge=0)]]] = Field(
@@ -96,17 +99,30 @@ class Scenario(Section):
     @model_validator(mode="before")
     @classmethod
     def _with_hosts(cls, data: Any) -> Any:
-        """With ``hosts`` on, the roster gains each packaged host it does not already name.
+        """With ``hosts`` on, the roster gains the packaged hosts and listings; off, loses them.
 
-        A stored scenario holds its hosts in ``providers`` already, so reading it again adds
-        nothing; a host changed by ``--set providers.NAME...`` keeps its change.
+        On: each packaged host the roster does not already name, and each packaged listing for
+        a lab with no listings of its own; a stored scenario holds them already, so reading it
+        again adds nothing, and a host changed by ``--set providers.NAME...`` keeps its change.
+        Off: the packaged hosts go, and the labs' listings that are the packaged ones; a host or
+        listing of the scenario's own stays.
         """
-        if not isinstance(data, dict) or data.get("hosts") is not True:
+        if not isinstance(data, dict):
             return data
         providers = data.get("providers")
         roster = list(default_providers() if providers is None else providers)
-        named = {p["name"] if isinstance(p, dict) else getattr(p, "name", None) for p in roster}
-        return {**data, "providers": roster + [h for h in default_hosts() if h.name not in named]}
+        if data.get("hosts", True) is True:
+            roster = [_with_listing(p) for p in roster]
+            named = {_name(p) for p in roster}
+            return {
+                **data,
+                "providers": roster + [h for h in default_hosts() if h.name not in named],
+            }
+        if providers is None:
+            return data
+        hosts = {host.name for host in default_hosts()}
+        kept = [_without_listing(p) for p in roster if _name(p) not in hosts]
+        return {**data, "providers": kept}
 
     @model_validator(mode="after")
     def _cross_references(self) -> "Scenario":
@@ -122,13 +138,14 @@ class Scenario(Section):
                     f"{', '.join(sorted(unknown))}; "
                     f"allowed: {', '.join(sorted(chips))}"
                 )
-        open_labs = {p.name for p in self.providers if p.open_weights and not p.is_host}
+        open_labs = {p.name for p in self.providers if p.open_weights}
         for provider in self.providers:
-            unknown = set(provider.lists) - open_labs
+            unknown = set(provider.lists) - (open_labs - {provider.name})
             if unknown:
                 raise ValueError(
                     f"providers.{provider.name}.lists: {', '.join(sorted(unknown))} is not an "
-                    f"open-weight lab of the roster; allowed: {', '.join(sorted(open_labs))}"
+                    f"open-weight lab of the roster (other than itself); allowed: "
+                    f"{', '.join(sorted(open_labs - {provider.name}))}"
                 )
         for region in DEV_REGIONS:
             if not any(region in p.markets for p in self.providers):
@@ -163,18 +180,58 @@ class Scenario(Section):
         return self
 
 
+def _name(provider: Any) -> Any:
+    """A roster entry's name, as data or as a spec (None for what is neither)."""
+    return provider.get("name") if isinstance(provider, dict) else getattr(provider, "name", None)
+
+
+def _without_listing(provider: Any) -> Any:
+    """A roster entry without its listings if they are the packaged ones."""
+    listing = default_listings().get(_name(provider))
+    if not listing:
+        return provider
+    if isinstance(provider, ProviderSpec):
+        if provider.lists != listing["lists"]:
+            return provider
+        return provider.model_copy(
+            update={"lists": {}, "listing_lag_months": 0, "list_price_ratio": 1.0}
+        )
+    if isinstance(provider, dict) and provider.get("lists") == listing["lists"]:
+        return {k: v for k, v in provider.items() if k not in listing}
+    return provider
+
+
+def _with_listing(provider: Any) -> Any:
+    """A roster entry with its packaged listings of other labs' models, if it has none itself."""
+    if isinstance(provider, ProviderSpec):
+        listing = default_listings().get(provider.name)
+        return provider.model_copy(update=listing) if listing and not provider.lists else provider
+    if isinstance(provider, dict):
+        listing = default_listings().get(provider.get("name"))  # type: ignore[arg-type]
+        return {**provider, **listing} if listing and not provider.get("lists") else provider
+    return provider  # not an entry: validation names what is wrong with it
+
+
 RETIRED_INPUTS: dict[str, tuple[str, ...]] = {
     "supply": ("capability_catch_up", "open_weights_catch_up_bonus"),
+    "choice": ("open_weights_security_factor",),
 }
 """Inputs earlier versions had and this one no longer reads, by section: runs stored with them
 stay readable (:func:`without_retired_inputs`), while a new scenario naming them is refused.
 The two catch-up rates went in December 2026, when followers started keeping their own gap to
-the frontier after the capability timeline instead of converging to one lag."""
+the frontier after the capability timeline instead of converging to one lag. The open-weight
+discount on the security penalty went with it, when hosts abroad started serving open-weight
+models themselves (the penalty now follows where a model is served, and an origin penalty
+where it was made: docs/model.md, section 4c)."""
 
 
 def without_retired_inputs(data: dict[str, Any]) -> dict[str, Any]:
-    """A stored scenario's data without :data:`RETIRED_INPUTS` (the stored JSON is untouched)."""
-    cleaned = dict(data)
+    """A stored scenario's data without :data:`RETIRED_INPUTS` (the stored JSON is untouched).
+
+    A scenario stored before hosts existed (no ``hosts`` in it) had none: it reads as
+    ``hosts = false``, its roster as it was.
+    """
+    cleaned = {"hosts": False, **data}
     for section, names in RETIRED_INPUTS.items():
         if isinstance(cleaned.get(section), dict):
             cleaned[section] = {k: v for k, v in cleaned[section].items() if k not in names}

@@ -32,7 +32,7 @@ class DemandParams(Section):
     """How much token demand there is, who has it, how fast it grows and how it answers price."""
 
     tokens_per_month_global: float = Field(
-        6.634e13,
+        9.428e13,
         gt=0,
         description="tokens/month of API demand outside China, Jan 2024; guess "
         "(OpenAI API 8.6T/day in Oct 2025, a16z, scaled back by the growth rates below), "
@@ -51,7 +51,7 @@ class DemandParams(Section):
         "developer region: OpenRouter tokens by continent (INPUTS 4, M); ROW is the rest",
     )
     segment_spend_share_global: BySegmentShare = Field(
-        {"indie": 0.09669, "startup": 0.05638, "enterprise": 0.82, "government": 0.03},
+        {"indie": 0.08473, "startup": 0.04982, "enterprise": 0.82, "government": 0.03},
         description="split of demand outside China by segment. Indies and startups (the routed "
         "population) 15%: in spring 2026 OpenRouter served ~4T tokens/day against ~21.6T/day "
         "through OpenAI's API and ~23T/day through Google's (SOURCES 9, M), so routing carried "
@@ -78,7 +78,7 @@ class DemandParams(Section):
         "(NDA, SOURCES 9, H, derived); 2027 guess",
     )
     api_share_china: Annotated[dict[Month, Share], Field(min_length=1)] = Field(
-        {"2025-06": 0.10, "2025-12": 0.1192},
+        {"2025-06": 0.10, "2025-12": 0.09926},
         description="share of China's tokens sold through APIs, by month (linear between the "
         "months given, constant before the first and after the last); the rest are the labs' "
         "own consumer apps (Doubao, Qwen, Yuanbao, DeepSeek, Kimi), served on the same fleets "
@@ -138,20 +138,20 @@ class ChoiceParams(Section):
     """The developer's multinomial-logit utility and how often it is reconsidered."""
 
     price_weight: BySegment = Field(
-        {"indie": 1.038, "startup": 1.551, "enterprise": 1.076, "government": 0.4},
+        {"indie": 1.069, "startup": 1.414, "enterprise": 1.035, "government": 0.4},
         description="weight on -log(price); within-model elasticity across providers -1.1 "
         "(NBER, SOURCES 9, M) sets the scale; indie, startup and enterprise "
         + CALIBRATED
         + "0.8-2.0, 0.6-1.6 and 0.3-1.1; government guess",
     )
     quality_weight: float = Field(
-        11.37,
+        11.18,
         ge=0,
         description="weight on log(capability / frontier capability): like price, "
         "quality counts in ratios. " + CALIBRATED + "the guess range 4-12",
     )
     quality_scale: BySegmentShare = Field(
-        {"indie": 1.0, "startup": 1.0, "enterprise": 0.2559, "government": 1.0},
+        {"indie": 1.0, "startup": 1.0, "enterprise": 0.1738, "government": 1.0},
         description="multiplier on the quality weight by segment: enterprises spread their "
         "spend over labs whose AA scores differ widely (Menlo: Anthropic 40%, OpenAI 27%, "
         "Google 21% in Dec 2025; 81% of enterprises use three or more model families, SOURCES "
@@ -159,29 +159,30 @@ class ChoiceParams(Section):
         "guess; enterprise " + CALIBRATED + "the guess range 0.1-1.0",
     )
     latency_weight: float = Field(
-        0.3189,
+        0.2245,
         ge=0,
         description="weight on -log(latency in s); no survey ranks latency against price "
         "(SOURCES 10): " + CALIBRATED + "the guess range 0.2-1.0",
     )
     security_penalty: BySegment = Field(
-        {"indie": 0.05769, "startup": 0.3674, "enterprise": 3.785, "government": 6.0},
+        {"indie": 0.3175, "startup": 0.7645, "enterprise": 2.273, "government": 6.0},
         description="utility penalty for a provider of a distrusted jurisdiction (CN for "
         "developers outside China): ~70% of Armis customers asked to block DeepSeek, government "
         "bans (SOURCES 10, M); indie, startup and enterprise " + CALIBRATED + "the guess "
         "ranges 0-1, 0.3-1.5 and 1-4; government guess",
     )
     origin_penalty: BySegment = Field(
-        {"indie": 0.0, "startup": 0.0, "enterprise": 0.0, "government": 0.0},
+        {"indie": 0.235, "startup": 0.3641, "enterprise": 1.318, "government": 6.0},
         description="utility penalty developers outside China put on a Chinese-made model "
         "whoever serves it, on top of security_penalty for a provider in China: 29% of US and "
         "13% of EU respondents would not adopt Chinese LLMs at all, 58-59% only hosted outside "
         "China (Artificial Analysis survey, SOURCES 16, M); the FY2026 NDAA bars DoD and its "
-        "contractors from DeepSeek-made AI on any host (SOURCES 16, M); guess ranges: indie "
-        "0-0.5, startup 0-1, enterprise 0-3, government 0-6",
+        "contractors from DeepSeek-made AI on any host (SOURCES 16, M); indie, startup and "
+        "enterprise " + CALIBRATED + "the guess ranges 0-0.5, 0-1 and 0-3; government as its "
+        "security penalty (guess)",
     )
     product_nest_scale: float = Field(
-        0.3654,
+        0.5222,
         gt=0,
         le=1,
         description="nested-logit scale of the choice among one lab's products (1: products "
@@ -190,7 +191,7 @@ class ChoiceParams(Section):
         "for AI APIs: " + CALIBRATED + "the guess range 0.3-1.0",
     )
     product_quality_scale: float = Field(
-        0.424,
+        0.5171,
         gt=0,
         le=1,
         description="multiplier on the quality weight in the choice among one lab's products, "
@@ -212,7 +213,7 @@ class ChoiceParams(Section):
     free_share: Annotated[
         dict[str, Annotated[float, Field(ge=0, le=0.95)]], keys_exactly(SEGMENTS)
     ] = Field(
-        {"indie": 0.8864, "startup": 0.8992, "enterprise": 0.0, "government": 0.0},
+        {"indie": 0.8599, "startup": 0.7529, "enterprise": 0.0, "government": 0.0},
         description="share of a developer's tokens at a lab that the lab's free variant serves "
         "in the months it has one (scenario/data/free_previews.csv; rate limits cap the rest): "
         "in the weekly top-10 data free variants carried 9-100% of a lab's tokens in those months "
@@ -228,18 +229,13 @@ class ChoiceParams(Section):
         "H); the same path for enterprises and governments is a guess",
     )
     programming_preference: dict[Name, Annotated[float, Field(ge=0, le=10)]] = Field(
-        {"Anthropic": 1.534},
+        {"Anthropic": 1.103},
         description="utility bonus a developer whose work is programming gives a lab, by lab "
         "(labs not named: 0). Claude took over 60% of OpenRouter's programming tokens in 2025 "
         "(a16z/OpenRouter, SOURCES 10, H), yet no capability score the model uses puts Anthropic "
         "ahead in coding (AA's coding index ranks GPT-5.4 and Gemini 3.1 Pro above Claude "
         "Sonnet 4.6, docs/inputs.md 7), so the lead is a preference (coding tools and their "
         "defaults): " + CALIBRATED + "the guess range 0-3",
-    )
-    open_weights_security_factor: Share = Field(
-        0.4,
-        description="penalty multiplier when the distrusted provider's weights are open "
-        "(self-hostable): ban odds 0.2-0.3 vs 0.5-0.7 (SOURCES suggested defaults, guess)",
     )
     switching_cost: BySegment = Field(
         {"indie": 0.5, "startup": 1.0, "enterprise": 2.0, "government": 2.5},
@@ -255,7 +251,7 @@ class ChoiceParams(Section):
         0.3, ge=0, description="extra stay bonus per year of use of a closed API; guess"
     )
     social_weight: float = Field(
-        0.5509,
+        0.659,
         ge=0,
         description="weight on the share of network neighbours using a provider: apps "
         "multihome (SOURCES 10, M), so peers matter less than price; "
@@ -263,7 +259,7 @@ class ChoiceParams(Section):
         + "the guess range 0.3-1.5",
     )
     reconsider_rate: BySegmentShare = Field(
-        {"indie": 0.4322, "startup": 0.2701, "enterprise": 0.06, "government": 0.03},
+        {"indie": 0.2724, "startup": 0.3987, "enterprise": 0.06, "government": 0.03},
         description="share of developers reconsidering their provider each month: adoption of "
         "a new model plateaus within weeks (arXiv 2504.15440, SOURCES 10, M), so indie and "
         "startup " + CALIBRATED + "the guess ranges 0.2-0.8 and 0.1-0.6; ~11% of enterprise "
@@ -357,7 +353,7 @@ class SupplyParams(Section):
         0.5, description="share of its cash a provider may commit to new chips in a month; guess"
     )
     price_adjustment: Share = Field(
-        0.1046,
+        0.1008,
         description="share of the gap to the target price closed each month: list prices "
         "move every few months (SOURCES 1); " + CALIBRATED + "the guess range 0.1-0.4",
     )
@@ -365,7 +361,7 @@ class SupplyParams(Section):
         0.5, ge=0, description="target price multiplier (utilisation / target) ** this; guess"
     )
     markup_response: float = Field(
-        0.06484,
+        0.06902,
         ge=0,
         description="markup multiplier exp(this x change in log share): losing share "
         "cuts margins, though US flagships' list prices barely moved (SOURCES 1); "
@@ -389,7 +385,7 @@ class SupplyParams(Section):
         "so no lab starts at it; guess",
     )
     learning_exponent: float = Field(
-        0.06257,
+        0.1091,
         ge=0,
         le=1,
         description="efficiency ~ cumulative tokens ** this (Wright's law: 6% per doubling "
@@ -412,7 +408,7 @@ class SupplyParams(Section):
         "over labs, not a rule that each converges to it)",
     )
     national_supply_share: Share = Field(
-        0.2093,
+        0.2,
         description="share of a country's domestic chip output, smuggled inflow and the "
         "foreign capacity its providers may rent that reaches the roster's API inference (the "
         "rest trains models or serves state, telecom and other buyers); guess, "

@@ -7,7 +7,7 @@ provider j is (DESIGN section 2, stage 4)::
     u[d, j] = - price_weight[s] * log(price[j])
               + quality_weight * quality_scale[s] * log(quality[j])
               - latency_weight * log(latency[r, j])
-              - security_penalty[s] * distrust[r, jur[j]] * open_factor[j]
+              - security_penalty[s] * distrust[r, jur[j]]
               - origin_penalty[s] * distrust[r, CN] * chinese_made[j]
               + product_value[g, j]
               + programming_bonus[j] * programs[d]
@@ -30,6 +30,8 @@ its fixed terms from the scenario, and a step's reconsidering and choosing.
 """
 
 import math
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,7 +69,6 @@ class UtilityTerms:
         programming_bonus: (P,) utility a developer whose work is programming adds.
         price_weight: (S,).
         security_penalty: (S,).
-        open_factor: multiplier on the security penalty for open-weight providers.
         origin_penalty: (S,) penalty developers outside China put on Chinese-made models.
         chinese_made: (P,) bool, providers in China (every model they serve is Chinese-made).
         quality_weight: scalar.
@@ -91,7 +92,6 @@ class UtilityTerms:
     programming_bonus: np.ndarray
     price_weight: np.ndarray
     security_penalty: np.ndarray
-    open_factor: float
     origin_penalty: np.ndarray
     chinese_made: np.ndarray
     quality_weight: float
@@ -106,16 +106,13 @@ class UtilityTerms:
 def cell_utility(terms: UtilityTerms) -> np.ndarray:
     """(C, P) utility of each provider for each region x segment x work cell; -inf if not sold."""
     latency = terms.provider_latency[None, :] + terms.network_latency[:, terms.jurisdiction]
-    security_scale = np.where(terms.open_weights, terms.open_factor, 1.0)
     distrust = terms.distrust[:, terms.jurisdiction]  # (R, P)
     price_part = -terms.price_weight[:, None] * np.log(terms.price)[None, :]  # (S, P)
     quality_part = (
         terms.quality_weight * terms.quality_scale[:, None] * np.log(terms.quality)[None, :]
     )  # (S, P)
     latency_part = terms.latency_weight * np.log(latency)  # (R, P)
-    security_part = (
-        terms.security_penalty[None, :, None] * distrust[:, None, :] * security_scale[None, None, :]
-    )  # (R, S, P)
+    security_part = terms.security_penalty[None, :, None] * distrust[:, None, :]  # (R, S, P)
     china = JURISDICTIONS.index("CN")
     origin_part = (
         terms.origin_penalty[None, :, None]
@@ -211,12 +208,11 @@ def choose_reference(
         for j in range(providers):
             jur = terms.jurisdiction[j]
             latency = terms.provider_latency[j] + terms.network_latency[r, jur]
-            scale = terms.open_factor if terms.open_weights[j] else 1.0
             u = (
                 -terms.price_weight[s] * np.log(terms.price[j])
                 + terms.quality_weight * terms.quality_scale[s] * np.log(terms.quality[j])
                 - terms.latency_weight * np.log(latency)
-                - terms.security_penalty[s] * terms.distrust[r, jur] * scale
+                - terms.security_penalty[s] * terms.distrust[r, jur]
                 - terms.origin_penalty[s] * terms.distrust[r, china] * terms.chinese_made[j]
                 + terms.product_value[g, j]
                 + (terms.programming_bonus[j] if developers.programming[d] else 0.0)
@@ -254,6 +250,8 @@ class ChoiceRule:
     Args:
         scenario: the run's scenario (its providers, ``choice`` weights and segments).
         clock: the run's step length, which turns monthly reconsider rates into rates per step.
+        origins: for each provider, the jurisdictions of the labs whose models it sells (a ban by
+            origin bars it when all are banned).
 
     Attributes:
         jurisdiction: (P,) int index of each provider's jurisdiction.
@@ -262,7 +260,9 @@ class ChoiceRule:
         programming_bonus: (P,) utility programming work adds for each lab.
     """
 
-    def __init__(self, scenario: Scenario, clock: StepClock) -> None:
+    def __init__(
+        self, scenario: Scenario, clock: StepClock, origins: Sequence[AbstractSet[str]]
+    ) -> None:
         specs, params = scenario.providers, scenario.choice
         self.params = params
         self.clock = clock
@@ -282,12 +282,7 @@ class ChoiceRule:
         self.security_penalty = np.array([params.security_penalty[s] for s in SEGMENTS])
         self.origin_penalty = np.array([params.origin_penalty[s] for s in SEGMENTS])
         self.chinese_made = np.array([p.jurisdiction == "CN" for p in specs])
-        made_in = {p.name: p.jurisdiction for p in specs}
-        self.origins = [
-            frozenset(made_in[lab] for lab in p.lists) if p.is_host else frozenset({p.jurisdiction})
-            for p in specs
-        ]
-        """Each provider's models' origins: its listed labs' jurisdictions for a host."""
+        self.origins = [frozenset(made_in) for made_in in origins]
         self.switching_cost = np.array([params.switching_cost[s] for s in SEGMENTS])
         self.reconsider = clock.chance(np.array([params.reconsider_rate[s] for s in SEGMENTS]))
         self.programming_bonus = np.array(
@@ -332,7 +327,6 @@ class ChoiceRule:
             programming_bonus=self.programming_bonus,
             price_weight=self.price_weight,
             security_penalty=self.security_penalty,
-            open_factor=params.open_weights_security_factor,
             origin_penalty=self.origin_penalty,
             chinese_made=self.chinese_made,
             quality_weight=params.quality_weight,

@@ -143,13 +143,13 @@ class TokenMarket(mesa.Model):
             )
             for i, spec in enumerate(sc.providers)
         ]
-        self.choice = ChoiceRule(sc, self.clock)
         lineup = ProductLineup.build(
             sc.providers,
             with_changes(load_products(), sc.products),
             self.start_month,
             self.timeline.provider_score,
         )
+        self.choice = ChoiceRule(sc, self.clock, lineup.origins(sc.providers))
         is_cn = np.array([p.jurisdiction == "CN" for p in sc.providers])
         self.products = ProductNest(
             lineup,

@@ -97,7 +97,6 @@ def _terms(price: np.ndarray) -> UtilityTerms:
         quality_scale=np.ones(4),
         price_weight=np.ones(4),
         security_penalty=np.zeros(4),
-        open_factor=1.0,
         origin_penalty=np.zeros(4),
         chinese_made=np.zeros(providers, bool),
         quality_weight=1.0,

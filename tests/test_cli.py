@@ -13,11 +13,11 @@ from backends import Backend
 from sim_cli import sim
 
 from scenario.policy_params import SmugglingParams
-from scenario.roster import default_providers
+from scenario.scenario import Scenario
 
 SMALL = ("--developers", "500", "--steps", "6")
 STEPS = 6
-PROVIDERS = len(default_providers())  # the default roster
+PROVIDERS = len(Scenario().providers)  # the default roster, its hosts included
 
 
 def run_json(backend: Backend, *args: str) -> dict:

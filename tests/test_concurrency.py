@@ -18,7 +18,7 @@ from old_stores import VERSION_1_ROWS, migrate
 from interfaces.cli import cli
 from runs.migrate import revision_of
 from runs.schema import SCHEMA_VERSION
-from scenario.roster import default_providers
+from scenario.scenario import Scenario
 
 WAIT_S = 120
 TABLES = {
@@ -139,7 +139,7 @@ def test_four_concurrent_writers_lose_no_rows_and_mix_none_up(backend: Backend) 
         stored = backend.run_history(run["run_id"])
         assert stored == backend.run_history(alone["run_id"]), seed
         assert len(stored["market_steps"]) == 12 and len(stored["provider_steps"]) == 12 * len(
-            default_providers()
+            Scenario().providers
         )
         ((steps_done, digest),) = backend.query(
             "SELECT steps_done, digest FROM runs WHERE id = ?", run["run_id"]

@@ -14,9 +14,10 @@ from agents.products import ProductLineup, load_products
 from experiments.run_tables import RunTables
 from experiments.sweep import Task
 from experiments.sweep_worker import simulate
+from experiments.targets import load_targets
 from scenario.files import load_scenario
 from scenario.overrides import resolve_scenario
-from scenario.roster import default_hosts
+from scenario.roster import default_hosts, default_listings
 from scenario.scenario import Scenario
 from simulator.capability import CapabilityTimeline
 from simulator.model import TokenMarket
@@ -54,7 +55,10 @@ def test_without_hosts_every_model_is_counted_with_the_lab_serving_it() -> None:
 
 
 def test_a_host_lists_only_the_open_weight_products_of_its_labs_from_its_listing_months() -> None:
-    """Every hosted product is open-weight, made by a listed lab, on sale no earlier than listed."""
+    """Every hosted product is open-weight, made by a listed lab, on sale no earlier than listed.
+
+    The hosts, and the labs that also serve DeepSeek from their clouds, sell them.
+    """
     scenario = Scenario(hosts=True)
     specs = scenario.providers
     catalogue = {p.name: p for p in load_products()}
@@ -62,7 +66,11 @@ def test_a_host_lists_only_the_open_weight_products_of_its_labs_from_its_listing
         specs, load_products(), 0, CapabilityTimeline.load().provider_score
     )
     hosted = np.flatnonzero(lineup.lab != lineup.author)
-    assert {specs[i].name for i in lineup.lab[hosted]} == {h.name for h in default_hosts()}
+    assert (
+        {specs[i].name for i in lineup.lab[hosted]}
+        == {p.name for p in specs if p.lists}
+        == {h.name for h in default_hosts()} | set(default_listings())
+    )
     for k in hosted.tolist():
         host, author = specs[lineup.lab[k]], specs[lineup.author[k]]
         product = catalogue[lineup.names[k]]
@@ -80,13 +88,19 @@ def test_hosts_come_once_and_a_stored_scenario_reads_back_the_same() -> None:
     again = Scenario.model_validate(scenario.model_dump(mode="json"))
     assert again == scenario
     names = [p.name for p in again.providers]
-    assert len(names) == len(set(names)) == len(Scenario().providers) + len(default_hosts())
+    assert (
+        len(names) == len(set(names)) == len(Scenario(hosts=False).providers) + len(default_hosts())
+    )
 
 
 def test_a_host_may_list_only_open_weight_labs_of_the_roster() -> None:
     """A closed lab in ``lists`` is refused with the field and the allowed labs named."""
     with pytest.raises(InputError, match=r"providers\.Router hosts\.lists: OpenAI .*allowed: "):
         resolve_scenario(settings={"providers.Router hosts.lists.OpenAI": "2025-01", "hosts": True})
+
+
+US_HOSTS = {h.name for h in default_hosts() if h.jurisdiction == "US"}
+"""The packaged hosts in the US (the others serve in China)."""
 
 
 def hosted_cn_tokens(run: RunTables, host: str) -> pd.Series:
@@ -115,7 +129,7 @@ def test_controls_do_not_reach_a_us_hosts_fleet(controlled: tuple[RunTables, Run
     """
     free, strict = controlled
     for run in (free, strict):
-        hosts = run.providers[run.providers["provider"].isin({h.name for h in default_hosts()})]
+        hosts = run.providers[run.providers["provider"].isin(US_HOSTS)]
         assert (hosts["compute_smuggled"] == 0).all()
         assert (hosts["compute_remote"] == 0).all()
         assert (hosts["compute_domestic"] == 0).all()
@@ -154,7 +168,7 @@ def test_controls_send_more_of_chinese_models_tokens_to_hosts_abroad(
 
     free, strict = controlled
     assert hosted_part(strict) > hosted_part(free) + 0.05
-    for host in (h.name for h in default_hosts()):
+    for host in US_HOSTS:
         assert hosted_cn_tokens(strict, host).iloc[-1] > 0
 
 
@@ -199,3 +213,30 @@ def test_a_ban_by_origin_binds_the_segments_it_names_and_no_other() -> None:
     assert before["enterprise"] > 0.01
     assert after["enterprise"] == 0.0
     assert (after[["indie", "startup"]] > 0.05).all()
+
+
+def test_t19_counts_the_makers_own_share_of_its_models_tokens() -> None:
+    """DeepSeek serves all of its models' tokens without hosts, part of them with hosts (T19)."""
+    t19 = next(t for t in load_targets() if t.id == "T19")
+    lab_only = run_tables(small("baseline", hosts=False))
+    hosted = run_tables(small("baseline", hosts=True))
+    assert t19.measure_run(lab_only) == 1.0
+    assert 0.0 < t19.measure_run(hosted) < 0.9
+    products = hosted.products.loc["2025-05"]
+    deepseek = products[products["author"] == "DeepSeek"]
+    own = deepseek.loc[deepseek["provider"] == "DeepSeek", "tokens"].sum()
+    assert t19.measure_run(hosted) == pytest.approx(own / deepseek["tokens"].sum())
+
+
+def test_by_the_maker_a_hosts_chinese_tokens_count_as_chinese() -> None:
+    """T8 by the maker: Chinese providers' tokens abroad plus those hosts serve of their models."""
+    t8 = next(t for t in load_targets() if t.id == "T8")
+    run = run_tables(small("baseline", hosts=True))
+    month = t8.window
+    rows = run.segments.loc[[month]]
+    rows = rows[rows["region"] != "CN"]
+    chinese = set(run.providers.loc[run.providers["jurisdiction"] == "CN", "provider"])
+    served = rows.loc[rows["provider"].isin(chinese), "tokens"].sum()
+    made = served + rows["hosted_cn_tokens"].sum()
+    assert rows["hosted_cn_tokens"].sum() > 0
+    assert t8.measure_run(run) == pytest.approx(made / rows["tokens"].sum())

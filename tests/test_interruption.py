@@ -16,11 +16,11 @@ import time
 import pytest
 from backends import Backend
 
-from scenario.roster import default_providers
+from scenario.scenario import Scenario
 
 SIM = [sys.executable, "-c", "from interfaces.cli import main; main()"]
 STEPS = 400
-PROVIDERS = len(default_providers())
+PROVIDERS = len(Scenario().providers)  # the default roster, its hosts included
 WAIT_S = 60
 
 

@@ -61,9 +61,9 @@ def _param(scenario: Scenario, policy: str, name: str) -> Any:
 
 
 def test_the_arms_are_the_issues_comparisons_in_order(arms: dict[str, Arm]) -> None:
-    """Ten arms with the ids ``--only`` takes, in the order of the issue."""
+    """Twelve arms with the ids ``--only`` takes, in the order of the issues (26, then 27)."""
     assert tuple(arms) == ARM_IDS == api.EFFECT_ARMS
-    assert len(ARM_IDS) == 10
+    assert len(ARM_IDS) == 12
     assert list(api.effect_arms(DEVELOPERS).index) == list(ARM_IDS)
 
 
@@ -96,6 +96,20 @@ def test_each_arm_changes_the_baseline_in_one_way(base: Scenario, arms: dict[str
     beijing_off = arms["beijing-off"].scenario
     assert _policies(beijing_off) == [p for p in _policies(base) if p["name"] != "beijing_measures"]
     assert _rest(beijing_off) == _rest(base)
+
+    origin_ban = arms["origin-ban"].scenario
+    assert [p for p in _policies(origin_ban) if p["name"] != "model_origin_ban"] == _policies(base)
+    assert _param(origin_ban, "model_origin_ban", "segments") == {
+        "government": 1.0,
+        "enterprise": 1.0,
+    }
+    assert _rest(origin_ban) == _rest(base)
+
+    hosts_off = arms["hosts-off"].scenario
+    assert not hosts_off.hosts and not any(p.lists for p in hosts_off.providers)
+    lab_only = Scenario(hosts=False).providers
+    assert [p.name for p in hosts_off.providers] == [p.name for p in lab_only]
+    assert _policies(hosts_off) == _policies(base)
 
     lead = base.supply.lead_time_months
     for arm_id, months in (("us-lead-12", 12), ("us-lead-36", 36)):

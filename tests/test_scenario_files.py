@@ -109,7 +109,19 @@ def test_a_stored_scenario_with_retired_inputs_stays_readable() -> None:
     """
     data = Scenario().model_dump(mode="json")
     data["supply"] |= {"capability_catch_up": 0.12, "open_weights_catch_up_bonus": 0.04}
+    data["choice"] |= {"open_weights_security_factor": 0.4}
     with pytest.raises(ValidationError, match="capability_catch_up"):
         Scenario.model_validate(data)
     assert Scenario.model_validate(without_retired_inputs(data)) == Scenario()
     assert data["supply"]["capability_catch_up"] == 0.12  # what was stored is left as it was
+    assert data["choice"]["open_weights_security_factor"] == 0.4
+
+
+def test_a_scenario_stored_before_hosts_reads_back_without_them() -> None:
+    """A stored scenario with no ``hosts`` had none: the lab-only roster, no listings."""
+    data = Scenario(hosts=False).model_dump(mode="json")
+    del data["hosts"]
+    stored = Scenario.model_validate(without_retired_inputs(data))
+    assert stored == Scenario(hosts=False)
+    assert not any(provider.lists for provider in stored.providers)
+    assert len(Scenario().providers) > len(stored.providers)  # a new scenario has the hosts

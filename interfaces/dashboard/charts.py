@@ -201,19 +201,35 @@ def _legend(ax: Axes, histories: Sequence[History], series: Sequence[tuple[str, 
         literal_legend(ax.legend(handles=handles, fontsize=7, loc="upper left", framealpha=0.8))
 
 
+SHARE_LINES = (
+    ("cn_share_global", "served by Chinese providers", 2.0),
+    ("cn_model_share_global", "Chinese-made models, any host", 1.0),
+)
+"""The share chart's two counts of the same tokens (column, legend text, line width): by who
+serves them, and by who made the model; without hosts abroad the thin line lies on the thick."""
+
+
 def share_figure(histories: Sequence[History]) -> Figure:
-    """The Chinese share of the tokens served to developers outside China, per run."""
+    """The Chinese share of the tokens served to developers outside China, per run.
+
+    Two lines a run: by who serves the tokens, and by who made the model (hosts abroad serve
+    Chinese-made models; runs stored before schema version 10 have only the first).
+    """
     figure, ax = _figure(SHARE_TITLE, "share of tokens")
     top = 0.0
     for i, history in enumerate(histories):
-        if len(history.market):
-            values = history.market["cn_share_global"]
+        if not len(history.market):
+            continue
+        for column, _, width in SHARE_LINES:
+            if column not in history.market or history.market[column].isna().all():
+                continue
+            values = history.market[column]
             ax.plot(
                 dates(history.market),
                 values,
                 color=_run_colour(i),
                 linestyle=_style(i),
-                linewidth=2.0 if i == 0 else 1.6,
+                linewidth=width + (0.4 if i == 0 else 0.0),
             )
             top = max(top, float(values.max()))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -221,6 +237,14 @@ def share_figure(histories: Sequence[History]) -> Figure:
     _date_axis(ax, histories)
     _draw_events(ax, histories, labelled=True)
     _legend(ax, histories)
+    widths = [
+        Line2D([], [], color="black", linewidth=width, label=label)
+        for _, label, width in SHARE_LINES
+    ]
+    runs = ax.get_legend()
+    if runs is not None:
+        ax.add_artist(runs)
+    literal_legend(ax.legend(handles=widths, fontsize=7, loc="lower right", framealpha=0.8))
     return figure
 
 
