@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from machine_reference import reference_milliseconds
+
 # Only the standard library at module level: spawned workers import this file again (the
 # ``spawn`` start method runs the main module), and should import only what they run.
 if TYPE_CHECKING:
@@ -103,28 +105,6 @@ def timed(spec: "SweepSpec", workers: int, db: Path) -> dict:
         "storage_share": report.storing_seconds / wall,
         "storage_seconds_per_run": report.storing_seconds / report.finished,
     }
-
-
-def reference_milliseconds() -> float:
-    """A fixed workload that does not depend on the project's code, timed (median of 5).
-
-    Machines of the project's kind differ up to ~2.4x in speed, so a figure means little
-    without the speed of the machine that made it. This one is a pure-Python loop and a numpy
-    sort, the two kinds of work a run does; a figure taken where it reads twice as long would
-    be about half as many runs a minute.
-    """
-    import numpy as np
-
-    values = np.random.default_rng(0).random(1_000_000)
-    times = []
-    for _ in range(5):
-        started = time.perf_counter()
-        total = 0
-        for i in range(1_000_000):
-            total += i * i
-        np.sort(values)
-        times.append(time.perf_counter() - started)
-    return 1000 * statistics.median(times)
 
 
 def median_of(results: list[dict]) -> dict:

@@ -284,12 +284,13 @@ class ModelOriginBanParams(PolicyParams):
         description="jurisdictions whose labs' models are banned, on any host",
     )
     segments: dict[Segment, Share] = Field(
-        default_factory=lambda: {"government": 1.0},
+        default_factory=lambda: {"government": 1.0, "enterprise": 0.1},
         min_length=1,
-        description="share of each named segment's developers bound: all of government (the "
-        "FY2026 NDAA, Sec. 1532, bars DoD and its contractors from AI developed by DeepSeek on "
-        "any host, from 2025-12-18; SOURCES 16, M); name enterprise to ask what a wider ban "
-        "would do",
+        description="share of each named segment's developers bound: all of government and "
+        "the defence contractors among enterprises (the FY2026 NDAA, Sec. 1532, bars DoD and "
+        "its contractors from AI developed by DeepSeek on any host, from 2025-12-18; SOURCES "
+        "16, M; the contractors' 0.1 of US enterprises is a guess, range 0.02-0.2); raise "
+        "enterprise to ask what a wider ban would do",
     )
     compliance: float = Field(1.0, ge=0.0, le=1.0, description="share of bound users that comply")
 

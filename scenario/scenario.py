@@ -112,12 +112,11 @@ class Scenario(Section):
         providers = data.get("providers")
         roster = list(default_providers() if providers is None else providers)
         if data.get("hosts", True) is True:
-            roster = [_with_listing(p) for p in roster]
             named = {_name(p) for p in roster}
-            return {
-                **data,
-                "providers": roster + [h for h in default_hosts() if h.name not in named],
-            }
+            open_labs = {_name(p) for p in roster if _attribute(p, "open_weights") is True}
+            roster = [_with_listing(p, open_labs) for p in roster]
+            hosts = [_listing_only(h, open_labs) for h in default_hosts() if h.name not in named]
+            return {**data, "providers": roster + [h for h in hosts if h.lists]}
         if providers is None:
             return data
         hosts = {host.name for host in default_hosts()}
@@ -182,7 +181,7 @@ class Scenario(Section):
 
 def _name(provider: Any) -> Any:
     """A roster entry's name, as data or as a spec (None for what is neither)."""
-    return provider.get("name") if isinstance(provider, dict) else getattr(provider, "name", None)
+    return _attribute(provider, "name")
 
 
 def _without_listing(provider: Any) -> Any:
@@ -201,15 +200,42 @@ def _without_listing(provider: Any) -> Any:
     return provider
 
 
-def _with_listing(provider: Any) -> Any:
-    """A roster entry with its packaged listings of other labs' models, if it has none itself."""
-    if isinstance(provider, ProviderSpec):
-        listing = default_listings().get(provider.name)
-        return provider.model_copy(update=listing) if listing and not provider.lists else provider
+def _attribute(provider: Any, field: str) -> Any:
+    """A field of a roster entry, as data or as a spec (None where it has none)."""
     if isinstance(provider, dict):
-        listing = default_listings().get(provider.get("name"))  # type: ignore[arg-type]
-        return {**provider, **listing} if listing and not provider.get("lists") else provider
-    return provider  # not an entry: validation names what is wrong with it
+        return provider.get(field)
+    return getattr(provider, field, None)
+
+
+def _listing_only(host: ProviderSpec, open_labs: set[Any]) -> ProviderSpec:
+    """A packaged host listing only the open-weight labs the roster has.
+
+    A scenario may rename a lab, or close its weights.
+    """
+    kept = {lab: month for lab, month in host.lists.items() if lab in open_labs}
+    return host.model_copy(update={"lists": kept})
+
+
+def _with_listing(provider: Any, open_labs: set[Any]) -> Any:
+    """A roster entry with its packaged listings of other labs' models, if it has none itself.
+
+    Only of the open-weight labs the roster has, other than itself.
+    """
+    name = _name(provider)
+    listing = default_listings().get(name)
+    if (
+        not listing
+        or _attribute(provider, "lists")
+        or not isinstance(provider, dict | ProviderSpec)
+    ):
+        return provider  # none to add, its own, or not an entry (validation names the problem)
+    kept = {lab: month for lab, month in listing["lists"].items() if lab in open_labs - {name}}
+    if not kept:
+        return provider
+    update = {**listing, "lists": kept}
+    if isinstance(provider, ProviderSpec):
+        return provider.model_copy(update=update)
+    return {**provider, **update}
 
 
 RETIRED_INPUTS: dict[str, tuple[str, ...]] = {

@@ -165,21 +165,24 @@ class ChoiceParams(Section):
         "(SOURCES 10): " + CALIBRATED + "the guess range 0.2-1.0",
     )
     security_penalty: BySegment = Field(
-        {"indie": 0.3175, "startup": 0.7645, "enterprise": 2.273, "government": 6.0},
+        {"indie": 0.3175, "startup": 0.7645, "enterprise": 2.273, "government": 2.4},
         description="utility penalty for a provider of a distrusted jurisdiction (CN for "
         "developers outside China): ~70% of Armis customers asked to block DeepSeek, government "
         "bans (SOURCES 10, M); indie, startup and enterprise " + CALIBRATED + "the guess "
-        "ranges 0-1, 0.3-1.5 and 1-4; government guess",
+        "ranges 0-1, 0.3-1.5 and 1-4; government 2.4 (guess, range 1-6: the 6 x 0.4 it put on "
+        "the open-weight labs in China, most of them, before the open-weight discount went in "
+        "December 2026)",
     )
     origin_penalty: BySegment = Field(
-        {"indie": 0.235, "startup": 0.3641, "enterprise": 1.318, "government": 6.0},
+        {"indie": 0.235, "startup": 0.3641, "enterprise": 1.318, "government": 1.0},
         description="utility penalty developers outside China put on a Chinese-made model "
         "whoever serves it, on top of security_penalty for a provider in China: 29% of US and "
         "13% of EU respondents would not adopt Chinese LLMs at all, 58-59% only hosted outside "
         "China (Artificial Analysis survey, SOURCES 16, M); the FY2026 NDAA bars DoD and its "
         "contractors from DeepSeek-made AI on any host (SOURCES 16, M); indie, startup and "
-        "enterprise " + CALIBRATED + "the guess ranges 0-0.5, 0-1 and 0-3; government as its "
-        "security penalty (guess)",
+        "enterprise " + CALIBRATED + "the guess ranges 0-0.5, 0-1 and 0-3; government 1 (guess, "
+        "range 0.5-3: the bans by origin bind only defence buyers, the other governments' bans "
+        "are on the labs' services, the security penalty)",
     )
     product_nest_scale: float = Field(
         0.5222,

@@ -20,12 +20,17 @@ def sim(*args: str, stdin: str | None = None) -> Result:
 def hostile_scenario(folder: Path, name: str, provider: str, label: str) -> Path:
     """The baseline preset as a scenario file with names that are also markup or formulas.
 
-    The scenario is named ``name``, its first provider ``provider``, and its H20 licence is
+    The scenario is named ``name``, its first provider ``provider`` (wherever the hosts' listings
+    name it), and its H20 licence is
     labelled ``label`` and acts from the second month, so that a 2-step run records its event.
     """
     document = tomllib.loads(sim("scenario", "show", "baseline").output)
     document["name"] = name
+    renamed = document["providers"][0]["name"]
     document["providers"][0]["name"] = provider
+    for entry in document["providers"]:  # the hosts' listings name it too
+        if renamed in entry.get("lists", {}):
+            entry["lists"][provider] = entry["lists"].pop(renamed)
     (licence,) = [p for p in document["policies"] if p.get("label") == "h20_resumed"]
     licence["label"] = label
     licence["params"]["schedule"]["start"] = "2024-02"

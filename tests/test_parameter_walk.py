@@ -248,9 +248,19 @@ def policy_scenario(policy: str) -> tuple[Scenario, str]:
     """The baseline with ``policy`` in it, and the name ``--set`` reaches the policy by.
 
     Beijing's measures are left out but for their own walk: refusing every foreign chip from
-    2026-05, they leave the licences' later months nothing to open.
+    2026-05, they leave the licences' later months nothing to open. The ban by model origin
+    walks where governments and enterprises put no penalty on Chinese models themselves: at the
+    default penalties too few of the small population's use one for every parameter to show.
     """
     scenario = base()
+    if policy == "model_origin_ban":
+        scenario = resolve_scenario(
+            scenario,
+            settings={
+                "choice.origin_penalty.government": 0.0,
+                "choice.origin_penalty.enterprise": 0.0,
+            },
+        )
     if policy != "beijing_measures":
         scenario = scenario.model_copy(
             update={"policies": [c for c in scenario.policies if c.name != "beijing_measures"]}

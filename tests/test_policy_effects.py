@@ -199,7 +199,10 @@ def test_the_command_prints_the_table_json_and_markdown(tmp_path: Path) -> None:
         "--developers 300 --markdown`"
     )
     table = [line for line in lines if line.startswith("|")]
-    assert table[0].startswith("| comparison | Chinese share, developers outside China")
+    assert table[0].startswith(
+        "| comparison | Chinese-made models' share, developers outside China (%; effects in "
+        "points) | Chinese share, developers outside China"
+    )
     assert len(table) == 2 + 1 + 2  # header, rule, the baseline, two comparisons
     assert all(line.count(" | ") == len(OUTCOMES) for line in table if "---" not in line)
 

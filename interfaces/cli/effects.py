@@ -40,8 +40,7 @@ DEFAULT_DECIMALS = {Unit.SHARE: 1, Unit.H100E: 1, Unit.PRICE: 3}
     "only",
     multiple=True,
     metavar="ID",
-    help="Run only this comparison (repeatable): leakage-0, leakage-0.5, leakage-1, "
-    "act-2026-07, act-2024-01, strict, no-controls, beijing-off, us-lead-12, us-lead-36.",
+    help="Run only this comparison (repeatable): " + ", ".join(api.EFFECT_ARMS) + ".",
 )
 @click.option(
     "--seeds",

@@ -72,12 +72,17 @@ def live_share(model: DashboardMarket) -> None:
             "the play button."
         )
     else:
-        same = baseline.market["cn_share_global"].get(live.market.index[-1])
+        last = live.market.index[-1]
+        same = baseline.market["cn_share_global"].get(last)
+        made = baseline.market["cn_model_share_global"].get(last)
         caption = (
             f"<b>{month}</b> (month {model.steps} of {model.horizon}): "
             f"{row_label('cn_share_global')} "
             f"<b>{_percent(live.last('cn_share_global'))}</b> in this run, "
-            f"{_percent(same)} in the baseline."
+            f"{_percent(same)} in the baseline; "
+            f"{row_label('cn_model_share_global')} "
+            f"<b>{_percent(live.last('cn_model_share_global'))}</b> in this run, "
+            f"{_percent(made)} in the baseline (the thin lines)."
         )
     _text(caption, "share-caption")
     _chart(charts.share_figure([live, baseline]), "share-chart", [id(model), model.steps])
