@@ -320,7 +320,10 @@ def test_runs_print_their_products_and_older_runs_print_none(tmp_path: Path) -> 
 
 
 def test_top_products_rank_by_tokens_and_share_within_the_provider() -> None:
-    """Most tokens first (ties by name), at most ``limit``, share of the provider's tokens."""
+    """Most tokens first (ties by name), at most ``limit``, share of the provider's tokens.
+
+    Each names the lab that made it: its provider's, unless a host sells another lab's model.
+    """
     rows = [
         {"product": "b", "provider": "X", "tokens": 3.0, "price": 1.0},
         {"product": "a", "provider": "X", "tokens": 3.0, "price": 2.0},
@@ -333,3 +336,6 @@ def test_top_products_rank_by_tokens_and_share_within_the_provider() -> None:
     assert list(top["price"]) == [0.5, 2.0, 1.0]
     assert pd.isna(api.top_products(rows)["provider_share"].iloc[-1])
     assert api.top_products([]).empty
+    assert list(top["author"]) == ["Y", "X", "X"]  # rows stored before schema 10: the seller's
+    hosted = [{**rows[0], "author": "W"}, *rows[1:]]
+    assert list(api.top_products(hosted, limit=3)["author"]) == ["Y", "X", "W"]

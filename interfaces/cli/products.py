@@ -20,21 +20,24 @@ def print_top_products(top: pd.DataFrame, when: str, console: Console) -> None:
     scale, tokens = scaled_column(top["tokens"].tolist())
     for header in (
         "product",
+        "made by",
         "provider",
         f"tokens ({scale} per month)" if scale else "tokens per month",
         "share of provider's tokens",
         "list price ($/M tokens)",
     ):
-        table.add_column(header, justify="left" if header in ("product", "provider") else "right")
+        text = header in ("product", "made by", "provider")
+        table.add_column(header, justify="left" if text else "right")
     for row, served in zip(top.itertuples(index=False), tokens, strict=True):
         table.add_row(
             literal(row.product),
+            literal(row.author),
             literal(row.provider),
             served,
             fmt(row.provider_share, Unit.SHARE),
             fmt(row.price, Unit.PRICE),
         )
-    print_table(table, wrap=("product", "provider"), console=console)
+    print_table(table, wrap=("product", "made by", "provider"), console=console)
 
 
 def top_product_rows(top: pd.DataFrame) -> list[dict[str, Any]]:

@@ -167,15 +167,19 @@ def top_products(
         limit: how many products to keep.
 
     Returns:
-        Columns ``product``, ``provider``, ``tokens`` (tokens per month), ``provider_share``
+        Columns ``product``, ``author`` (the lab that made it: its provider, but for a host's
+        or a cloud's listing of another lab's model), ``provider``, ``tokens`` (tokens per
+        month), ``provider_share``
         (its share of the tokens its provider's products served in that step, 0 to 1; NaN if
         they served none) and ``price`` (USD per million tokens); ties in tokens by product
         name. No rows for a step without products.
     """
     frame = products if isinstance(products, pd.DataFrame) else pd.DataFrame(list(products))
-    columns = ["product", "provider", "tokens", "provider_share", "price"]
+    columns = ["product", "author", "provider", "tokens", "provider_share", "price"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
+    made_by = frame["author"] if "author" in frame else pd.Series(None, index=frame.index)
+    frame = frame.assign(author=made_by.fillna(frame["provider"]))  # NULL before schema 10
     by_provider = frame.groupby("provider")["tokens"].transform("sum")
     frame = frame.assign(provider_share=frame["tokens"].div(by_provider.where(by_provider > 0)))
     ranked = frame.sort_values(["tokens", "product"], ascending=[False, True], kind="stable")
