@@ -79,7 +79,7 @@ def effects_command(
     db: str | None,
     as_json: bool,
 ) -> None:
-    """The policy effects of docs/model.md: ten comparisons with the baseline, paired by seed.
+    """The policy effects of docs/model.md: twelve comparisons with the baseline, paired by seed.
 
     Each comparison is the baseline preset changed one way, run over --seeds seeds beside the
     baseline preset with the same seeds (common random numbers); its effect on each outcome
@@ -92,16 +92,20 @@ def effects_command(
                                           date, and from the first month
       strict, no-controls                 those presets' policies instead of the baseline's
       beijing-off                         the baseline without Beijing's measures
+      origin-ban                          Chinese-made models banned for governments and
+                                          enterprises outside China, on any host, from 2026-01
+      hosts-off                           no hosts: each model served by the lab that made it
       us-lead-12, us-lead-36              supply.lead_time_months.US at 12 and 36 (new
                                           builds, docs/sources.md section 8)
 
-    The outcomes: the Chinese share of the tokens of developers outside China, Chinese
-    providers' compute in all and by channel, the prices of Chinese and US providers, and the
-    tokens demanded but not served. Each comparison is stored as a sweep of its own, named from
-    its content, so running the command again runs only what is missing (and `sim sweep show
-    NAME` prints a comparison on its own). At the defaults that is 200 runs of 20,000
-    developers (ten comparisons x ten seeds x two arms): about a minute on the project's 2-core
-    machine (44 s with other work running); an estimate goes to standard error before the runs
+    The outcomes: the Chinese shares of the tokens of developers outside China (of
+    Chinese-made models whoever serves them, and of the tokens Chinese providers serve),
+    Chinese providers' compute in all and by channel, the prices of Chinese and US providers,
+    and the tokens demanded but not served. Each comparison is stored as a sweep of its own,
+    named from its content, so running the command again runs only what is missing (and `sim
+    sweep show NAME` prints a comparison on its own). At the defaults that is 240 runs of 20,000
+    developers (twelve comparisons x ten seeds x two arms): about a minute on the project's
+    2-core machine (68 s on 2026-12-07); an estimate goes to standard error before the runs
     start, then a progress bar.
 
     \b
