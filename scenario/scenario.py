@@ -67,10 +67,10 @@ class Scenario(Section):
     hosts: bool = Field(
         True,
         description="add the packaged hosts (scenario/data/hosts.toml: router hosts and US "
-        "clouds serving Chinese open-weight models abroad, clouds serving them in China) to the "
-        "roster, and the listings of DeepSeek's models that Alibaba, Tencent and ByteDance serve "
-        "from their clouds; entries already in the roster, and labs with listings of their "
-        "own, are kept as they are",
+        "clouds serving Chinese open-weight models abroad) to the roster, and the listings of "
+        "DeepSeek's models that Alibaba, Tencent and ByteDance serve from their clouds in China; "
+        "entries already in the roster, and labs with listings of their own, are kept as they "
+        "are; false leaves the packaged ones out (docs/model.md, section 4c)",
     )
     chips: list[ChipSpec] = Field(default_factory=default_chips, min_length=1)
     domestic_output: dict[str, dict[int, Annotated[float, Field(ge=0)]]] = Field(
