@@ -178,7 +178,7 @@ def top_products(
     columns = ["product", "author", "provider", "tokens", "provider_share", "price"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    made_by = frame["author"] if "author" in frame else pd.Series(None, index=frame.index)
+    made_by = frame["author"] if "author" in frame else pd.Series(None, frame.index, object)
     frame = frame.assign(author=made_by.fillna(frame["provider"]))  # NULL before schema 10
     by_provider = frame.groupby("provider")["tokens"].transform("sum")
     frame = frame.assign(provider_share=frame["tokens"].div(by_provider.where(by_provider > 0)))
