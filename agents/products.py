@@ -349,6 +349,11 @@ class ProductLineup:
             made[lab].add(specs[author].jurisdiction)
         return [frozenset(jurisdictions) for jurisdictions in made]
 
+    def hosted_cn(self, specs: Sequence[ProviderSpec]) -> np.ndarray:
+        """(K,) bool: Chinese-made products that a provider outside China sells (a host's)."""
+        is_cn = np.array([spec.jurisdiction == "CN" for spec in specs])
+        return (self.lab != self.author) & is_cn[self.author] & ~is_cn[self.lab]
+
     def best_on_sale(self, on_sale: np.ndarray, labs: int) -> np.ndarray:
         """(P,) index of each lab's most capable product among ``on_sale`` ((K,) bool).
 

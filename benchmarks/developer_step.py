@@ -47,14 +47,13 @@ def busiest_month_nest() -> tuple[ProductNest, int]:
     busiest = max(months, key=lambda month: int(lineup.on_sale(month).sum()))
     free_previews = FreePreviewCalendar(load_free_previews(), [spec.name for spec in specs])
     cache_pricing = CachePricing.of(specs, DemandParams().cache_hit_share)
-    is_cn = np.array([spec.jurisdiction == "CN" for spec in specs])
     nest = ProductNest(
         lineup,
         len(specs),
         ChoiceParams(),
         free_previews,
         cache_pricing,
-        (lineup.lab != lineup.author) & is_cn[lineup.author] & ~is_cn[lineup.lab],
+        lineup.hosted_cn(specs),
     )
     return nest, busiest
 

@@ -150,14 +150,13 @@ class TokenMarket(mesa.Model):
             self.timeline.provider_score,
         )
         self.choice = ChoiceRule(sc, self.clock, lineup.origins(sc.providers))
-        is_cn = np.array([p.jurisdiction == "CN" for p in sc.providers])
         self.products = ProductNest(
             lineup,
             len(self.providers),
             sc.choice,
             FreePreviewCalendar(load_free_previews(), self.provider_names),
             CachePricing.of(sc.providers, sc.demand.cache_hit_share),
-            (lineup.lab != lineup.author) & is_cn[lineup.author] & ~is_cn[lineup.lab],
+            lineup.hosted_cn(sc.providers),
         )
         self.capability = np.zeros(len(self.providers))
         self.frontier = 0.0
