@@ -191,7 +191,7 @@ class CalibrationReport:
         return pd.DataFrame(rows)
 
 
-def _trial_record(
+def trial_record(
     number: int, params: dict[str, float], targets: Sequence[Target], results: list[TaskResult]
 ) -> StoredTrial:
     """A finished trial: measured on its seeds' runs, or the first error among them."""
@@ -304,7 +304,7 @@ def calibrate(
                     continue
                 trial = next(t for t in asked if t.number == result.task.point)
                 runs.sort(key=lambda r: r.task.seed)
-                finished = _trial_record(len(done), trial.params, spec.targets, runs)
+                finished = trial_record(len(done), trial.params, spec.targets, runs)
                 record_trial(store, stored.id, finished)
                 if finished.loss is None:
                     study.tell(trial, state=TrialState.FAIL)

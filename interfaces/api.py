@@ -29,9 +29,12 @@ from typing import TYPE_CHECKING, Any
 
 from interfaces.public.calibration import (
     CalibrationResult,
+    PosteriorResult,
     StoredTrial,
     calibrate,
     lab_revenue_markdown,
+    load_posterior,
+    posterior,
     validate,
 )
 from interfaces.public.databases import (
@@ -44,7 +47,7 @@ from interfaces.public.databases import (
     mask_credentials,
     upgrade_store,
 )
-from interfaces.public.effects import effect_arms, policy_effects
+from interfaces.public.effects import effect_arms, policy_effects, posterior_effects
 from interfaces.public.running import (
     DEFAULT_SEED,
     MAX_SEED,
@@ -101,6 +104,7 @@ from vocabulary.errors import InputError
 
 if TYPE_CHECKING:
     from experiments.calibration import CalibrationReport as CalibrationReport
+    from experiments.posterior import PosteriorReport as PosteriorReport
     from experiments.replay import Difference as Difference
     from experiments.runner import RunInterrupted as RunInterrupted
     from experiments.sweep_analysis import Interval as Interval
@@ -170,13 +174,17 @@ __all__ = [
     "sweep",
     # validation and calibration (interfaces.public.calibration)
     "CalibrationResult",
+    "PosteriorResult",
     "StoredTrial",
     "calibrate",
     "lab_revenue_markdown",
+    "load_posterior",
+    "posterior",
     "validate",
     # the policy-effects table (interfaces.public.effects)
     "effect_arms",
     "policy_effects",
+    "posterior_effects",
     # the store handle (interfaces.public.store)
     "EXPORT_FORMATS",
     "Store",
@@ -193,6 +201,7 @@ _LAZY = {
     "StepRecord": ("simulator.metrics", "StepRecord"),
     "Difference": ("experiments.replay", "Difference"),
     "CalibrationReport": ("experiments.calibration", "CalibrationReport"),
+    "PosteriorReport": ("experiments.posterior", "PosteriorReport"),
     "Interval": ("experiments.sweep_analysis", "Interval"),
     "ValidationReport": ("experiments.validation_runs", "ValidationReport"),
     "RunInterrupted": ("experiments.runner", "RunInterrupted"),

@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from vocabulary.metrics import METRICS, OWNED_CHANNELS, Level, Unit
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 """Bumped with every change of the tables, each with its Alembic revision in
 ``runs/migrations/versions`` (numbered like the version); stored in ``store_meta`` too."""
 
@@ -314,3 +314,42 @@ class CalibrationTrial(Base):
     """Per target: id, simulated mean over seeds (None where unmeasurable), passed."""
     error: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PosteriorFit(Base):
+    """A posterior's fit (``sim calibrate --posterior``): what it was trained on, and how.
+
+    A posterior is a calibration whose trials are simulations drawn from the prior; its fit
+    is stored once the network is trained, and replaced when more simulations are added.
+    """
+
+    __tablename__ = "posterior_fits"
+
+    calibration_id: Mapped[int] = mapped_column(
+        ForeignKey("calibrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    simulations: Mapped[int] = mapped_column(Integer)
+    """The simulations the network was trained on: the budget used."""
+    failed: Mapped[int] = mapped_column(Integer)
+    """Simulations whose run failed, left out of the training."""
+    method: Mapped[str] = mapped_column(String(40))
+    """How the network was trained (``experiments.posterior.METHOD``): a fit of another method
+    is trained again from the same simulations."""
+    epochs: Mapped[int] = mapped_column(Integer)
+    train_seconds: Mapped[float] = mapped_column(Float)
+    validation_loss: Mapped[float] = mapped_column(Float)
+    """Minus the mean log-density the network gives held-out simulations' inputs (lower is
+    better): to compare fits of one posterior, not across posteriors."""
+    fitted_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PosteriorDraw(Base):
+    """One draw of a posterior: a value for each tuned parameter (the draws are unweighted)."""
+
+    __tablename__ = "posterior_draws"
+
+    calibration_id: Mapped[int] = mapped_column(
+        ForeignKey("calibrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    params: Mapped[dict[str, float]] = mapped_column(JSON)

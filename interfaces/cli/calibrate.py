@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -95,6 +96,35 @@ DEFAULT_OUT = "calibrated.toml"
     default=None,
     help="Local worker processes; also the trials run at once [default: the number of cores].",
 )
+@click.option(
+    "--posterior",
+    is_flag=True,
+    help="Instead of one best point, the distribution of the tuned parameters given the "
+    "targets (neural posterior estimation, sbi): their 90% intervals, stored draws and a "
+    "predictive check. --trials, --seeds, --out and --force do not apply.",
+)
+@click.option(
+    "--simulations",
+    type=click.IntRange(20, 1_000_000),
+    default=2000,
+    show_default=True,
+    help="With --posterior: runs from the prior in all (one seed each); a rerun continues up "
+    "to this many. About 100 per tuned parameter is the usual floor.",
+)
+@click.option(
+    "--draws",
+    type=click.IntRange(1, 1_000_000),
+    default=1000,
+    show_default=True,
+    help="With --posterior: draws stored from the posterior.",
+)
+@click.option(
+    "--check",
+    type=click.IntRange(0, 1_000_000),
+    default=50,
+    show_default=True,
+    help="With --posterior: draws simulated for the posterior predictive check (0: none).",
+)
 @scheduler_options
 @db_option
 @json_option
@@ -110,6 +140,10 @@ def calibrate(
     force: bool,
     name: str | None,
     workers: int | None,
+    posterior: bool,
+    simulations: int,
+    draws: int,
+    check: int,
     scheduler: str | None,
     insecure_scheduler: bool,
     db: str | None,
@@ -131,8 +165,36 @@ def calibrate(
       sim calibrate --trials 20 --seeds 2 --developers 5000 --out quick.toml
       sim calibrate --targets my_targets.toml --space my_ranges.toml
       sim run --scenario calibrated.toml          # run the result
+      sim calibrate --posterior --simulations 3000 --check 50
+
+    With --posterior, each of --simulations runs draws the tuned parameters from their
+    ranges (uniform, or log-uniform where the tuning file says log = true) and is measured on
+    the targets; a neural network (sbi's NPE) learns the parameters given the targets and is
+    asked for them given the record, each band read as its centre measured with an error of
+    a quarter of its width. Prints each parameter's prior and posterior 90% interval, and the
+    targets' distribution over --check runs of the posterior's draws against their bands.
+    Simulations are stored as they finish: the same command continues a stopped posterior.
     """
     check_one_executor(workers, scheduler)
+    if posterior:
+        _refuse_point_options()
+        _posterior(
+            scenario,
+            simulations,
+            draws,
+            check,
+            seed,
+            developers,
+            targets_file,
+            space_file,
+            name,
+            workers,
+            scheduler,
+            insecure_scheduler,
+            db,
+            as_json,
+        )
+        return
     out_path = Path(out)
     check_output_file(out_path, "--out", force=force)
     progress = Progress(
@@ -189,6 +251,168 @@ def calibrate(
         _print_report(result, out if result.scenario else None)
     if report.stopped_by is not None:
         sys.exit(128 + report.stopped_by.value)
+
+
+def _refuse_point_options() -> None:
+    """--posterior with an option of the point calibration is a usage error (exit status 2)."""
+    context = click.get_current_context()
+    for option in ("trials", "seeds", "out", "force"):
+        if context.get_parameter_source(option) == ParameterSource.COMMANDLINE:
+            raise click.UsageError(
+                f"--{option} is for the point calibration; with --posterior the budget is "
+                "--simulations, each run has one seed, and the draws stay in the store"
+            )
+
+
+def _posterior(
+    scenario: str,
+    simulations: int,
+    draws: int,
+    check: int,
+    seed: int,
+    developers: int | None,
+    targets_file: str | None,
+    space_file: str | None,
+    name: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    insecure_scheduler: bool,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    """``sim calibrate --posterior``: simulate, train, draw, check, and print the result."""
+    progress = Progress(
+        TextColumn("[bold]{task.fields[stage]}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=new_console(stderr=True),
+        transient=True,
+    )
+    with shown_once_started(progress) as show:
+        bar = progress.add_task("", total=simulations, stage="simulating")
+
+        def opened(_name: str, done: int) -> None:
+            show()
+            progress.update(bar, completed=min(done, simulations))
+
+        def training(used: int) -> None:
+            progress.update(bar, stage=f"training on {used:,} simulations")
+
+        def checking() -> None:
+            if progress.tasks[bar].fields["stage"] != "checking":
+                progress.reset(bar, total=check, stage="checking")
+            progress.advance(bar)
+
+        started = time.perf_counter()
+        result = api.posterior(
+            scenario,
+            simulations=simulations,
+            draws=draws,
+            check=check,
+            seed=seed,
+            developers=developers,
+            targets=targets_file,
+            space=space_file,
+            name=name,
+            workers=workers,
+            scheduler=scheduler,
+            insecure_scheduler=insecure_scheduler,
+            db=db,
+            on_open=opened,
+            on_simulation=lambda _trial: progress.advance(bar),
+            on_training=training,
+            on_check=checking,
+        )
+        wall = time.perf_counter() - started
+    if as_json:
+        click.echo(json.dumps(_posterior_json(result, wall)))
+    else:
+        _print_posterior(result, wall)
+    if result.report.stopped_by is not None:
+        sys.exit(128 + result.report.stopped_by.value)
+
+
+def _posterior_json(result: api.PosteriorResult, wall: float) -> dict[str, object]:
+    report, fit = result.report, result.report.fit
+    return {
+        "calibration_id": report.calibration_id,
+        "name": report.spec.name,
+        "simulations": len(report.simulations),
+        "interrupted": report.stopped_by is not None,
+        "wall_seconds": wall,
+        "fit": None
+        if fit is None
+        else {
+            "simulations": fit.simulations,
+            "failed": fit.failed,
+            "epochs": fit.epochs,
+            "train_seconds": fit.train_seconds,
+            "method": fit.method,
+            "validation_loss": fit.validation_loss,
+            "draws": len(fit.draws),
+        },
+        "parameters": [json_safe(row) for row in report.intervals().to_dict("records")],
+        "check": None
+        if result.check is None
+        else [json_safe(row) for row in result.check.to_dict("records")],
+        "db": result.db,
+    }
+
+
+def _print_posterior(result: api.PosteriorResult, wall: float) -> None:
+    report, fit = result.report, result.report.fit
+    console = new_console()
+    stopped = f", stopped by {report.stopped_by.name}" if report.stopped_by else ""
+    console.print(
+        f"Posterior {report.calibration_id} ({escape(report.spec.name)}): "
+        f"{len(report.simulations):,} simulations stored{stopped}, {api.duration(wall)} "
+        "this session."
+    )
+    if fit is None:
+        console.print("Not trained yet: the same command continues it.")
+        return
+    console.print(
+        f"Trained ({fit.method}) on {fit.simulations:,} simulations ({fit.failed} failed) in "
+        f"{fit.epochs} epochs, {fit.train_seconds:,.1f} s, validation loss "
+        f"{fit.validation_loss:.3f}; {len(fit.draws):,} draws stored."
+    )
+    params = Table(
+        title="Tuned parameters: prior and posterior (narrowed: the 90% interval's width "
+        "over the range's; 0.9 means the targets say nothing)"
+    )
+    for column in ("parameter", "prior", "default", "median", "90% interval", "narrowed"):
+        params.add_column(column, justify="left" if column == "parameter" else "right")
+    for row in report.intervals().itertuples():
+        params.add_row(
+            literal(row.parameter),
+            f"{row.prior} {row.low:g} to {row.high:g}",
+            f"{row.default:.4g}",
+            f"{row.median:.4g}",
+            f"{row.p05:.4g} to {row.p95:.4g}",
+            f"{row.narrowed:.2f}",
+        )
+    print_table(params, console=console)
+    if result.check is not None:
+        runs = int(result.check["runs"].max()) if len(result.check) else 0
+        checked = Table(
+            title=f"Posterior predictive check: the targets over {runs} runs of the draws"
+        )
+        for column in ("id", "observable", "median", "90% of runs", "band"):
+            checked.add_column(column, justify="right" if column == "median" else "left")
+        for row in result.check.itertuples():
+            checked.add_row(
+                literal(row.id),
+                literal(row.observable),
+                _mark(row.median_text, row.median_in_band),
+                literal(row.interval_text),
+                literal(row.band),
+            )
+        print_table(checked, wrap=("observable",), console=console)
+    console.print(
+        f"Stored in {escape(result.db)}: api.load_posterior({report.calibration_id}) reads the "
+        "draws; the same command continues it, and a larger --simulations adds to it."
+    )
 
 
 def _plan(start: api.SweepStart, seeds: int) -> str:

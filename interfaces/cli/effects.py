@@ -22,6 +22,8 @@ from vocabulary.errors import InputError
 from vocabulary.metrics import Unit, metric
 
 DEFAULT_SEEDS = 10
+DEFAULT_POSTERIOR_SEEDS = 2
+"""Seeds per draw over a posterior: the draws carry the spread, two seeds split it from chance."""
 DEFAULT_DEVELOPERS = 20_000
 COMPARISON = "comparison"
 """The header of the column of what each row compares (the only column that wraps)."""
@@ -45,9 +47,24 @@ DEFAULT_DECIMALS = {Unit.SHARE: 1, Unit.H100E: 1, Unit.PRICE: 3}
 @click.option(
     "--seeds",
     type=click.IntRange(2, 5_000),
-    default=DEFAULT_SEEDS,
+    default=None,
+    help=f"Seeds per comparison, the same in each (spawned from seed root 0) [default: "
+    f"{DEFAULT_SEEDS}; with --posterior, {DEFAULT_POSTERIOR_SEEDS} per draw, seeds 1-2].",
+)
+@click.option(
+    "--posterior",
+    default=None,
+    metavar="ID|NAME",
+    help="Over a stored posterior's draws (`sim calibrate --posterior`): each draw is a "
+    "baseline of its own, and each effect gets a 90% interval over draws and seeds and the "
+    "share of its variance that comes from the inputs rather than chance. Not stored.",
+)
+@click.option(
+    "--draws",
+    type=click.IntRange(1, 100_000),
+    default=20,
     show_default=True,
-    help="Seeds per comparison, the same in each (spawned from seed root 0).",
+    help="With --posterior: how many of its draws (its first ones).",
 )
 @click.option(
     "--developers",
@@ -72,7 +89,9 @@ DEFAULT_DECIMALS = {Unit.SHARE: 1, Unit.H100E: 1, Unit.PRICE: 3}
 @json_option
 def effects_command(
     only: tuple[str, ...],
-    seeds: int,
+    seeds: int | None,
+    posterior: str | None,
+    draws: int,
     developers: int,
     workers: int | None,
     markdown: bool,
@@ -114,9 +133,23 @@ def effects_command(
       sim effects --only leakage-0 --only act-2026-07 --seeds 5
       sim effects --markdown > effects.md
       sim effects --developers 2000 --seeds 2 --json
+      sim effects --posterior 1 --draws 20 --markdown
+
+    With --posterior, every draw of the posterior is a baseline of its own: the baseline
+    preset with the draw's values, each comparison made from it, both run with seeds 1..N.
+    Each effect is the mean over draws and seeds of the paired differences, with the 5th to
+    95th percentile of them, and the share of their variance that comes from the inputs
+    (between draws, beyond chance) rather than from chance (between seeds).
     """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
     if as_json and markdown:
         raise InputError("--json and --markdown exclude each other: choose one")
+    if posterior is not None:
+        _over_posterior(
+            posterior, only, draws, seeds or DEFAULT_POSTERIOR_SEEDS, developers, workers,
+            markdown, db, as_json,
+        )  # fmt: skip
+        return
+    seeds = seeds or DEFAULT_SEEDS
     progress = progress_bar("[bold]effects[/]")
     with _shown_once_started(progress) as show:
         bar = progress.add_task("runs", total=None)
@@ -191,6 +224,95 @@ def _plan(start: api.SweepStart, comparisons: int) -> str:
         f"({start.developer_steps:,} developer-steps), estimated {start.estimated_duration} "
         f"on {processes} (at `sim sweep`'s benchmarked costs{busy})."
     )
+
+
+def _over_posterior(
+    posterior: str,
+    only: tuple[str, ...],
+    draws: int,
+    seeds: int,
+    developers: int,
+    workers: int | None,
+    markdown: bool,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    """``sim effects --posterior``: run, then print the table (or Markdown, or JSON)."""
+    progress = progress_bar("[bold]effects over the posterior[/]")
+    with _shown_once_started(progress) as show:
+        bar = progress.add_task("runs", total=None)
+
+        def on_start(runs: int) -> None:
+            show()
+            progress.update(bar, total=runs)
+
+        table = api.posterior_effects(
+            int(posterior) if posterior.isdigit() else posterior,
+            draws=draws,
+            seeds=seeds,
+            only=only,
+            developers=developers,
+            workers=workers,
+            db=db,
+            on_start=on_start,
+            on_run=lambda: progress.update(bar, advance=1),
+        )
+    words = ["sim", "effects", "--posterior", posterior, "--draws", str(draws)]
+    for arm in dict.fromkeys(only):
+        words += ["--only", arm]
+    command = " ".join([*words, "--seeds", str(seeds), "--developers", str(developers)])
+    if as_json:
+        records = [json_safe(row) for row in table.to_dict("records")]
+        click.echo(json.dumps({"command": command, **table.attrs, "effects": records}))
+        return
+    rows = _posterior_rows(table)
+    attrs = table.attrs
+    title = (
+        f"Policy effects in {attrs['month']} over posterior {attrs['posterior']!r}: "
+        f"{attrs['draws']} draws x {attrs['seeds']} seeds, {attrs['developers']:,} developers; "
+        "mean, then the 5th to 95th percentile over draws and seeds; 'from inputs' is the share "
+        "of the effect's variance that comes from the posterior's inputs rather than chance"
+    )
+    headers = ["comparison", "outcome", "baseline", "effect", "from inputs"]
+    if markdown:
+        click.echo(
+            f"Made with `{command} --markdown` (token-market-sim {api.__version__}). {title}.\n"
+        )
+        click.echo("| " + " | ".join(headers) + " |")
+        click.echo("|" + "---|" * len(headers))
+        for row in rows:
+            click.echo("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+        return
+    shown = Table(title=escape(title), title_justify="left")
+    for header in headers:
+        shown.add_column(header, justify="left" if header in headers[:2] else "right")
+    for row in rows:
+        shown.add_row(*map(literal, row))
+    print_table(shown, wrap=("comparison",), console=new_console())
+
+
+def _posterior_rows(table: pd.DataFrame) -> list[list[str]]:
+    """One row per comparison and outcome: figures in the outcome's scale, with intervals."""
+    rows = []
+    for row in table.itertuples():
+        size, unit_text = _scale(row.outcome, table)
+        unit = metric(row.outcome).unit
+        base, base_range = _figure(row.baseline, row.baseline_low, row.baseline_high, size, unit)
+        effect, effect_range = _figure(
+            row.difference, row.difference_low, row.difference_high, size, unit,
+            _noise(row.baseline),
+        )  # fmt: skip
+        share = "-" if math.isnan(row.parameter_share) else f"{row.parameter_share:.0%}"
+        rows.append(
+            [
+                f"{row.label} ({row.arm})",
+                f"{metric(row.outcome).label} ({unit_text})",
+                f"{base} [{base_range}]",
+                f"{effect} [{effect_range}]",
+                share,
+            ]
+        )
+    return rows
 
 
 def _command_line(only: tuple[str, ...], seeds: int, developers: int, markdown: bool) -> str:

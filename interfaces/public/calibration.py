@@ -20,17 +20,24 @@ from runs.store import RunStore
 from scenario.files import load_scenario
 from scenario.overrides import resolve_scenario
 from scenario.scenario import Scenario
+from vocabulary.errors import InputError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from experiments.calibration import CalibrationReport
+    from experiments.posterior import PosteriorReport
     from experiments.sweep_cost import SweepStart
     from experiments.validation_runs import ValidationReport
 
 __all__ = [  # what interfaces.api offers from here
     "CalibrationResult",
+    "PosteriorResult",
     "StoredTrial",
     "calibrate",
     "lab_revenue_markdown",
+    "load_posterior",
+    "posterior",
     "validate",
 ]
 
@@ -173,8 +180,17 @@ def calibrate(
     on_open: Callable[[str, int], None] | None = None,
     on_trial: Callable[[Any, Any], None] | None = None,
     on_start: Callable[[SweepStart], None] | None = None,
-) -> CalibrationResult:
+    posterior: bool = False,
+    simulations: int = 2000,
+    draws: int = 1000,
+    check: int = 0,
+) -> CalibrationResult | PosteriorResult:
     """Search the tuned parameters, within their sourced ranges, for the best fit to targets.
+
+    With ``posterior=True``, the distribution of the tuned parameters given the targets
+    instead of one best point: :func:`posterior` with ``simulations``, ``draws`` and
+    ``check`` (``trials`` and ``seeds`` do not apply; ``on_trial`` is called with each
+    simulation).
 
     Each trial simulates the scenario with one set of values for seeds 1..``seeds`` (in
     parallel, in memory) and scores it with :func:`experiments.validation.loss`: the squared
@@ -203,6 +219,10 @@ def calibrate(
         on_start: called once the calibration is open, before its trials run, with a
             :class:`~experiments.sweep_cost.SweepStart` of the runs left (trials left x
             ``seeds``): their count, work and ``estimated_duration`` in words, as for a sweep.
+        posterior: the posterior instead of one best point (see above).
+        simulations: with ``posterior``, the budget of simulations from the prior.
+        draws: with ``posterior``, the draws stored from it.
+        check: with ``posterior``, the draws simulated for the predictive check.
 
     Raises:
         InputError: ``trials`` or ``seeds`` not a whole number from 1, a bad targets or
@@ -210,6 +230,24 @@ def calibrate(
             a scheduler that is not allowed.
         StoreError: the name is taken by another spec, or it is running elsewhere.
     """
+    if posterior:  # the argument hides the function of that name, which the module holds
+        return globals()["posterior"](
+            scenario_or_preset,
+            simulations=simulations,
+            draws=draws,
+            check=check,
+            seed=seed,
+            developers=developers,
+            targets=targets,
+            space=space,
+            name=name,
+            workers=workers,
+            scheduler=scheduler,
+            insecure_scheduler=insecure_scheduler,
+            db=db,
+            on_open=on_open,
+            on_simulation=on_trial,
+        )
     from experiments.calibration import CalibrationSpec
     from experiments.calibration import calibrate as search
     from experiments.calibration_space import load_space
@@ -268,3 +306,129 @@ def _opened(
             on_start(repeated_start(stored.name, scenario, left, trials * seeds, workers))
 
     return opened
+
+
+@dataclass(frozen=True)
+class PosteriorResult:
+    """A posterior as it stands, and its predictive check if one was asked for.
+
+    Attributes:
+        report: its simulations, its fit and draws (``.fit.draws``: one row per draw, one
+            column per tuned parameter), each parameter's prior and 90% interval
+            (``.intervals()``), and the signal that stopped it early, if any.
+        check: the posterior predictive check, one row per target (see
+            :func:`experiments.posterior.predictive_check`); None if not asked for, or before
+            the posterior has been trained.
+        db: the store, its password masked.
+    """
+
+    report: PosteriorReport
+    check: pd.DataFrame | None
+    db: str
+
+
+def posterior(
+    scenario_or_preset: Scenario | str | Path = "baseline",
+    *,
+    simulations: int = 2000,
+    draws: int = 1000,
+    check: int = 0,
+    seed: int = 1,
+    developers: int | None = None,
+    targets: str | Path | None = None,
+    space: str | Path | None = None,
+    name: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    insecure_scheduler: bool = False,
+    db: str | None = None,
+    on_open: Callable[[str, int], None] | None = None,
+    on_simulation: Callable[[Any], None] | None = None,
+    on_training: Callable[[int], None] | None = None,
+    on_check: Callable[[], None] | None = None,
+) -> PosteriorResult:
+    """The posterior of the tuned parameters given the targets (:mod:`experiments.posterior`).
+
+    ``simulations`` runs draw the tuned parameters from their prior (each range uniform, or
+    log-uniform where the tuning file says ``log = true``), run once each and are measured on
+    the targets; sbi's neural posterior estimation learns the parameters given the targets
+    from them and draws ``draws`` times at the record (each band read as its centre measured
+    with an error of a quarter of its width). Everything is stored in the run store as it
+    finishes: the same call (or ``name``) resumes a stopped posterior, and a larger
+    ``simulations`` adds to it. ``check`` runs the first draws as a posterior predictive check.
+
+    Args:
+        scenario_or_preset: the scenario (normally the baseline preset).
+        simulations: the budget: simulations in all, earlier sessions' included (at least 20).
+        draws: draws stored from the trained posterior.
+        check: draws simulated for the predictive check (0: none; at most ``draws``).
+        seed: seeds the prior draws, the record's error and the training.
+        developers: population size [default: the scenario's].
+        targets: a TOML or YAML targets file [default: the packaged targets].
+        space: a TOML or YAML tuning file: the parameters and their prior ranges [default:
+            ``scenario/data/tuning.toml``].
+        name: the posterior's name [default: made from its spec].
+        workers: local worker processes [default: the number of cores].
+        scheduler: a Dask scheduler's address instead (as
+            :func:`~interfaces.public.sweeps.sweep`).
+        insecure_scheduler: as :func:`~interfaces.public.sweeps.sweep`.
+        db: the run store (created if missing).
+        on_open: called with the posterior's name and the simulations already done.
+        on_simulation: called with each simulation as it is stored.
+        on_training: called with the number of simulations before training.
+        on_check: called after each run of the predictive check.
+
+    Raises:
+        InputError: a count not a whole number in its range, a bad targets or tuning file, or
+            too few simulations ran to train on.
+        StoreError: the name is taken by another spec, or it is running elsewhere.
+    """
+    from experiments.calibration_space import load_space
+    from experiments.memory import check_memory
+    from experiments.posterior import PosteriorSpec, predictive_check, run_posterior
+    from experiments.sweep_executors import open_executor
+    from experiments.targets import load_targets
+    from experiments.validation_runs import validation_scenario
+
+    simulations = whole_number(simulations, "simulations", 20)
+    draws = whole_number(draws, "draws", 1)
+    check = whole_number(check, "check", 0)
+    if check > draws:
+        raise InputError(f"check: {check} runs, but only {draws} draws (--draws) are kept")
+    base = _base(scenario_or_preset)
+    wanted = load_targets(targets)
+    tuned = load_space(space)
+    simulated = validation_scenario(base, wanted, developers)
+    spec = PosteriorSpec.make(simulated, wanted, tuned, seed, name)
+    with open_executor(workers, scheduler, insecure_scheduler, simulations) as executor:
+        check_memory([simulated], executor.workers)
+        store = RunStore(db)
+        report = run_posterior(
+            store,
+            spec,
+            simulations,
+            draws,
+            executor,
+            on_open=(lambda stored, done: on_open(stored.name, done)) if on_open else None,
+            on_simulation=on_simulation,
+            on_training=on_training,
+        )
+        checked = None
+        if check and report.fit is not None and report.stopped_by is None:
+            checked = predictive_check(spec, report.fit, check, executor, on_check)
+    return PosteriorResult(report, checked, store.masked_url)
+
+
+def load_posterior(ref: int | str, *, db: str | None = None) -> PosteriorReport:
+    """Stored posterior ``ref`` (its id or name) as :func:`posterior` left it.
+
+    ``.fit.draws`` holds its draws (one column per tuned parameter), ``.intervals()`` each
+    parameter's prior and 90% interval, ``.simulations`` its simulations from the prior.
+
+    Raises:
+        StoreError: no calibration ``ref`` in the store.
+        InputError: ``ref`` is a point calibration, not a posterior.
+    """
+    from experiments.posterior import load_posterior as load
+
+    return load(RunStore(db), ref)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [  # what interfaces.api offers from here
     "effect_arms",
     "policy_effects",
+    "posterior_effects",
 ]
 
 
@@ -142,6 +143,96 @@ def policy_effects(
             "failed": done.failed,
             "executor": executor.description,
             "db": store.masked_url,
+        }
+    )
+    return table
+
+
+def posterior_effects(
+    posterior: int | str,
+    *,
+    draws: int = 20,
+    seeds: int = 2,
+    only: Sequence[str] | None = None,
+    developers: int = 20_000,
+    steps: int | None = None,
+    workers: int | None = None,
+    db: str | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_run: Callable[[], None] | None = None,
+) -> pd.DataFrame:
+    """The standard comparisons over a posterior's draws: effects with the record's uncertainty.
+
+    For each of the first ``draws`` draws of stored posterior ``posterior`` (``sim calibrate
+    --posterior``), the baseline preset takes the draw's values, each comparison is made from
+    it (as :func:`effect_arms` says), and both run with seeds 1..``seeds``; each effect is
+    paired by draw and seed (:mod:`experiments.posterior_effects`). The runs are simulated in
+    memory, not stored. ``draws x seeds x (comparisons + 1)`` runs: 20 x 2 x 13 = 520 at the
+    defaults, a few minutes on two cores.
+
+    Args:
+        posterior: the posterior's id or name in the store.
+        draws: its draws to use (its first ones), at least 1.
+        seeds: seeds per draw, at least 2.
+        only: the comparisons to run [default: all] (ids as :func:`effect_arms` gives them).
+        developers: the population of every run.
+        steps: the horizon [default: the baseline's 48 months].
+        workers: local worker processes [default: the number of cores].
+        db: the run store holding the posterior.
+        on_start: called with the number of runs before they start.
+        on_run: called after each run.
+
+    Returns:
+        One row per comparison and outcome (``api.EFFECT_OUTCOMES``), in the metric list's
+        units: ``arm``, ``label``, ``outcome``, ``unit``, ``draws``, ``seeds``, ``baseline``
+        with ``baseline_low`` and ``baseline_high`` (over draws and seeds), ``difference``
+        (mean paired difference) with ``difference_low`` and ``difference_high`` (its 90%
+        interval over draws and seeds), ``parameter_share`` (the share of the effect's
+        variance that comes from the posterior's inputs rather than chance, 0-1). ``attrs``
+        holds ``posterior``, ``draws``, ``seeds``, ``developers``, ``steps``, ``month``,
+        ``runs``, ``executor``.
+
+    Raises:
+        InputError: an unknown comparison, too few draws or seeds, more draws than stored,
+            ``posterior`` a point calibration, or a run that failed.
+        StoreError: no such posterior in the store.
+    """
+    from experiments.memory import check_memory
+    from experiments.policy_effects import baseline, check_only, outcome_month
+    from experiments.posterior import load_posterior
+    from experiments.posterior_effects import plan, posterior_draws, simulate, summarise
+    from experiments.sweep_executors import open_executor
+    from vocabulary.errors import InputError
+
+    chosen = check_only(texts(only or (), "only", '["leakage-0", "strict"]'))
+    draws = whole_number(draws, "draws", 1, 100_000)
+    seeds = whole_number(seeds, "seeds", 2, 5_000)
+    developers = whole_number(developers, "developers", 100)
+    report = load_posterior(RunStore(db), posterior)
+    if report.fit is None:
+        raise InputError(
+            f"posterior {report.spec.name!r} has no draws yet: `sim calibrate --posterior` "
+            "with its options continues it"
+        )
+    planned = plan(posterior_draws(report.fit.draws, draws), seeds, chosen, developers, steps)
+    with open_executor(workers, None, False, len(planned.tasks)) as executor:
+        check_memory((arm.scenario for arm in planned.arms), executor.workers)
+        if on_start:
+            on_start(len(planned.tasks))
+        runs = simulate(planned, executor, on_run)
+    table = summarise(runs, planned.arms)
+    base = baseline(developers, steps)
+    table.attrs.update(
+        {
+            "posterior": report.spec.name,
+            "posterior_id": report.calibration_id,
+            "draws": draws,
+            "seeds": seeds,
+            "developers": developers,
+            "steps": base.steps,
+            "month": outcome_month(base),
+            "runs": len(planned.tasks),
+            "executor": executor.description,
         }
     )
     return table

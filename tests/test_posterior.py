@@ -1,0 +1,248 @@
+"""`sim calibrate --posterior`: a posterior over the tuned inputs that is stored, resumable, honest.
+
+The model runs here are tiny (100 developers, four months, two targets, two inputs) so that a
+posterior of a few hundred simulations trains in seconds; the full-size check of honesty is
+``benchmarks/posterior_coverage.py``.
+"""
+
+import json
+import math
+import os
+import signal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sim_cli import sim
+from test_calibration import write
+
+from experiments.calibration_space import TunedParameter
+from experiments.posterior import (
+    ERROR_BANDS,
+    UNMEASURED_BANDS,
+    Network,
+    PosteriorSpec,
+    run_posterior,
+    simulate,
+)
+from experiments.posterior_effects import parameter_share, plan
+from experiments.sweep_executors import LocalPool
+from experiments.targets import Target
+from experiments.validation_runs import validation_scenario
+from runs.calibrations import stored_trials
+from runs.store import RunStore
+from scenario.files import load_scenario
+from scenario.scenario import Scenario
+
+TARGETS = {
+    "targets": [
+        {
+            "id": "P1",
+            "observable": "Chinese providers' share of routed tokens",
+            "population": "routed",
+            "measure": "token_share",
+            "providers": "CN",
+            "window": "2024-04",
+            "target": 0.02,
+            "low": 0.01,
+            "high": 0.03,
+            "source": "test",
+        },
+        {
+            "id": "P2",
+            "observable": "Chinese providers' share of tokens outside China",
+            "population": "outside_china",
+            "measure": "token_share",
+            "providers": "CN",
+            "window": "2024-03..2024-04",
+            "kind": "at_most",
+            "high": 0.05,
+            "source": "test",
+        },
+        {
+            "id": "P3",
+            "observable": "US labs' API revenue, annualised",
+            "population": "all",
+            "measure": "annual_revenue",
+            "providers": "US",
+            "window": "2024-04",
+            "target": 3.5e9,
+            "low": 3e9,
+            "high": 4e9,
+            "source": "test",
+        },
+    ]
+}
+"""Three targets four months in: a simulation is one very short run. US revenue grows with the
+tokens demanded, so P3 pins ``demand.tokens_per_month_global`` down (the shares barely move
+the quality weight at this size)."""
+SPACE = (
+    TunedParameter(key="choice.quality_weight", low=4.0, high=12.0, log=True, source="test"),
+    TunedParameter(
+        key="demand.tokens_per_month_global", low=3e13, high=1e14, log=True, source="test"
+    ),
+)
+
+
+def small_spec(tmp_path: Path, seed: int = 3, developers: int = 100) -> PosteriorSpec:
+    """The tiny posterior of this module."""
+    from experiments.targets import load_targets
+
+    targets = load_targets(write(tmp_path / "targets.toml", TARGETS))
+    scenario = validation_scenario(load_scenario("baseline"), targets, developers)
+    return PosteriorSpec.make(scenario, targets, SPACE, seed)
+
+
+@given(st.lists(st.floats(0.0, 1.0), min_size=2, max_size=2))
+def test_the_prior_maps_the_unit_cube_onto_each_range_and_back(units: list[float]) -> None:
+    """Every draw lies in its range, a log range is uniform in the log, and the map inverts."""
+    spec = PosteriorSpec("p", load_scenario("baseline"), (), SPACE, 1)
+    values = spec.values(np.array(units))
+    for parameter in SPACE:
+        assert parameter.low - 1e-9 <= values[parameter.key] <= parameter.high + 1e-9
+    assert np.allclose(spec.to_units(values), units)
+    middle = spec.values(np.array([0.5, 0.5]))
+    assert middle["choice.quality_weight"] == pytest.approx(math.sqrt(4.0 * 12.0))
+    assert middle["demand.tokens_per_month_global"] == pytest.approx(math.sqrt(3e13 * 1e14))
+
+
+def test_the_record_is_each_band_centre_and_a_band_is_four_error_deviations() -> None:
+    """A value at the target reads 0, at a symmetric band's edge 2, an unmeasured one far off."""
+    band, at_most = (Target.model_validate(t) for t in TARGETS["targets"][:2])
+    spec = PosteriorSpec("p", load_scenario("baseline"), (band, at_most), SPACE, 1)
+    rows = [{"id": "P1", "simulated": 0.02}, {"id": "P2", "simulated": 0.01}]
+    assert spec.statistics(rows) == pytest.approx([0.0, 0.0])
+    rows = [{"id": "P1", "simulated": 0.03}, {"id": "P2", "simulated": 0.05 + 0.05 / 4}]
+    assert spec.statistics(rows) == pytest.approx([ERROR_BANDS / 2, 1.0])
+    rows = [{"id": "P1", "simulated": None}, {"id": "P2", "simulated": float("nan")}]
+    assert spec.statistics(rows) == pytest.approx([UNMEASURED_BANDS * ERROR_BANDS] * 2)
+
+
+def test_a_killed_posterior_resumes_to_the_simulations_an_unbroken_one_makes(
+    tmp_path: Path,
+) -> None:
+    """Interrupted mid-way it keeps what it ran; resumed, its simulations and draws are stored.
+
+    The resumed posterior's simulations are those of one that was never interrupted, value for
+    value, and its draws lie inside the prior's ranges.
+    """
+    spec = small_spec(tmp_path)
+    broken = RunStore(str(tmp_path / "broken.db"))
+    seen: list[int] = []
+
+    def interrupt_after_five(trial: object) -> None:
+        seen.append(1)
+        if len(seen) == 5:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with LocalPool(1) as pool:
+        stopped = run_posterior(broken, spec, 40, 100, pool, on_simulation=interrupt_after_five)
+        assert stopped.stopped_by == signal.SIGINT and stopped.fit is None
+        assert 5 <= len(stopped.simulations) < 40
+        resumed = run_posterior(broken, spec, 40, 100, pool)
+        whole = RunStore(str(tmp_path / "whole.db"))
+        unbroken = run_posterior(whole, spec, 40, 100, pool)
+    assert resumed.stopped_by is None and resumed.fit is not None
+    assert resumed.fit.simulations + resumed.fit.failed == 40 and len(resumed.fit.draws) == 100
+    assert [(t.number, t.params, t.results) for t in resumed.simulations] == [
+        (t.number, t.params, t.results) for t in unbroken.simulations
+    ]
+    for parameter in SPACE:
+        drawn = resumed.fit.draws[parameter.key]
+        assert drawn.between(parameter.low, parameter.high).all()
+
+
+def test_the_cli_prints_intervals_and_the_check_and_refuses_point_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One command: the intervals, the predictive check, the store; --trials is a usage error.
+
+    Training leaves nothing in the working directory (sbi's own logs would go to ./sbi-logs).
+    """
+    monkeypatch.chdir(tmp_path)
+    targets = write(tmp_path / "targets.toml", TARGETS)
+    space = write(tmp_path / "space.toml", {"parameters": [p.model_dump() for p in SPACE]})
+    args = [
+        "calibrate", "--posterior", "--simulations", "30", "--draws", "40", "--check", "4",
+        "--developers", "100", "--workers", "1", "--targets", targets, "--space", space,
+        "--db", str(tmp_path / "p.db"),
+    ]  # fmt: skip
+    result = sim(*args, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["fit"]["simulations"] + data["fit"]["failed"] == 30
+    assert [row["parameter"] for row in data["parameters"]] == [p.key for p in SPACE]
+    assert all(row["p05"] <= row["median"] <= row["p95"] for row in data["parameters"])
+    assert [row["id"] for row in data["check"]] == ["P1", "P2", "P3"]
+    assert all(row["runs"] == 4 for row in data["check"])
+    again = sim(*args)
+    assert again.exit_code == 0 and "90% interval" in again.output
+    assert "Posterior predictive check" in again.output
+    refused = sim(*args, "--trials", "5")
+    assert refused.exit_code == 2 and "--trials is for the point calibration" in refused.output
+    stored = RunStore(str(tmp_path / "p.db"))
+    assert len(stored_trials(stored, data["calibration_id"])) == 30
+    assert not (tmp_path / "sbi-logs").exists()
+    effects = sim(
+        "effects", "--posterior", str(data["calibration_id"]), "--draws", "2", "--only",
+        "leakage-0", "--developers", "100", "--workers", "1", "--db", str(tmp_path / "p.db"),
+        "--json",
+    )  # fmt: skip
+    assert effects.exit_code == 0, effects.output
+    table = json.loads(effects.output)
+    assert table["draws"] == 2 and table["seeds"] == 2 and table["runs"] == 2 * 2 * 2
+    smuggled = next(r for r in table["effects"] if r["outcome"] == "compute_cn_smuggled")
+    # leakage 0: nothing smuggled after the start (the first fleets hold a few such chips)
+    assert smuggled["difference"] == pytest.approx(-smuggled["baseline"], rel=0.01)
+
+
+def test_the_parameter_share_splits_draws_from_chance() -> None:
+    """Draws that differ beyond their seeds' spread carry the variance; equal ones carry none."""
+    index = pd.MultiIndex.from_product([range(4), range(2)], names=["draw", "seed"])
+    chance = pd.Series([0.0, 1.0] * 4, index=index)
+    assert parameter_share(chance) == 0.0
+    inputs = pd.Series([10.0, 10.1, 20.0, 20.1, 30.0, 30.1, 40.0, 40.1], index=index)
+    assert parameter_share(inputs) > 0.99
+    one_draw = pd.Series([1.0, 2.0], index=pd.MultiIndex.from_product([[0], [0, 1]]))
+    assert math.isnan(parameter_share(one_draw.rename_axis(["draw", "seed"])))
+
+
+def test_each_draw_is_a_baseline_and_a_question_sets_its_input_against_it() -> None:
+    """The baseline of a draw has the draw's leakage; the leakage-0 question sets it to 0."""
+    draws = pd.DataFrame({"smuggling.leakage": [0.3, 0.45]})
+    planned = plan(draws, 2, ["leakage-0"], 100, steps=2)
+    assert len(planned.tasks) == 2 * 2 * 2
+    leakage = {(task.point, task.arm): _leakage(task.scenario) for task in planned.tasks}
+    assert leakage == {
+        (0, "baseline"): 0.3, (0, "leakage-0"): 0.0, (1, "baseline"): 0.45, (1, "leakage-0"): 0.0
+    }  # fmt: skip
+
+
+def _leakage(scenario: Scenario) -> float:
+    (smuggling,) = [p for p in scenario.policies if p.key == "smuggling"]
+    return float(smuggling.params.leakage)
+
+
+def test_a_posterior_covers_known_inputs_at_about_its_nominal_rate(tmp_path: Path) -> None:
+    """Simulation-based calibration, small: 90% intervals hold the truth in most held-out cases.
+
+    Records simulated from known inputs (held-out simulations) must be covered by the 90%
+    intervals of the posterior given them; an overconfident network covers far fewer. The
+    tokens demanded must be pinned down too (intervals well inside the range), so that the
+    coverage is not that of a network that learnt nothing and returns the prior.
+    """
+    spec = small_spec(tmp_path, seed=5, developers=1000)
+    store = RunStore(str(tmp_path / "sbc.db"))
+    trained_on, cases = 600, 40
+    with LocalPool(2) as pool:
+        _, done, stopped = simulate(store, spec, range(trained_on + cases), pool)
+    assert stopped is None
+    network = Network.train(spec, done[:trained_on])
+    coverage = network.coverage(done[trained_on:])
+    assert (coverage["cases"] == cases).all()
+    assert coverage["covered"].mean() >= 0.8, coverage
+    tokens = coverage.set_index("parameter").loc["demand.tokens_per_month_global"]
+    assert tokens["mean_width"] < 0.75, coverage
