@@ -247,7 +247,7 @@ def _over_posterior(
             progress.update(bar, total=runs)
 
         table = api.posterior_effects(
-            int(posterior) if posterior.isdigit() else posterior,
+            int(posterior) if posterior.isascii() and posterior.isdigit() else posterior,
             draws=draws,
             seeds=seeds,
             only=only,
