@@ -46,7 +46,6 @@ def main() -> None:
     from experiments.sweep_executors import LocalPool
     from experiments.targets import load_targets
     from experiments.validation_runs import validation_scenario
-    from runs.calibrations import finish_calibration
     from runs.store import RunStore
     from scenario.files import load_scenario
 
@@ -59,8 +58,7 @@ def main() -> None:
         started = time.perf_counter()
         with LocalPool(args.workers) as pool:
             numbers = range(args.simulations + args.cases)
-            stored, done, stopped = simulate(store, spec, numbers, pool)
-        finish_calibration(store, stored.id, "interrupted" if stopped else "finished")
+            done, stopped = simulate(store, spec, numbers, pool)
         if stopped is not None:
             raise SystemExit(f"stopped by {stopped.name}; run it again to continue")
         simulated = time.perf_counter() - started

@@ -199,6 +199,16 @@ def trial_record(
     if failed:
         return StoredTrial(number, params, None, [], failed[0])
     rows = evaluate(targets, [RunTables.from_result(result) for result in results])
+    return measured_trial(number, params, rows)
+
+
+def measured_trial(
+    number: int, params: dict[str, float], rows: list[dict[str, Any]]
+) -> StoredTrial:
+    """A trial measured on its targets (:func:`~experiments.validation.evaluate`'s ``rows``).
+
+    Each target's row keeps what the store and the reports need of it.
+    """
     kept = [
         {
             "id": row["id"],

@@ -9,17 +9,20 @@ from the store (:meth:`RunTables.from_stored`) or from a simulation held in memo
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 import numpy as np
 import pandas as pd
 
-from experiments.sweep_worker import TaskResult
 from runs.history_rows import Table
-from runs.load import StoredRun
 from simulator.metrics import StepRecord
 from vocabulary.metrics import OWNED_CHANNELS, Level, names
 from vocabulary.regions import CHANNELS, CHINA, DEV_REGIONS, JURISDICTIONS, SEGMENTS
+
+if TYPE_CHECKING:  # a sweep worker measures runs in calibration mode: it imports this module,
+    # and neither the worker's own module nor the store's loading
+    from experiments.sweep_worker import TaskResult
+    from runs.load import StoredRun
 
 T = TypeVar("T")
 
@@ -146,7 +149,7 @@ class RunTables:
         return cls._monthly(market, providers, segments, products)
 
     @classmethod
-    def from_result(cls, result: TaskResult) -> Self:
+    def from_result(cls, result: "TaskResult") -> Self:
         """From a sweep worker's :class:`~experiments.sweep_worker.TaskResult` (its rows)."""
         history = result.history
         tables = [
@@ -161,7 +164,7 @@ class RunTables:
         return cls._monthly(*tables, no_products() if products is None else products)
 
     @classmethod
-    def from_stored(cls, run: StoredRun) -> Self:
+    def from_stored(cls, run: "StoredRun") -> Self:
         """From a stored run (:func:`runs.load.load_run`), monthly or weekly."""
         tables = []
         stored = (run.market_steps, run.provider_steps, run.segment_steps, run.product_steps)

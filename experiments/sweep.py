@@ -20,7 +20,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -33,6 +33,9 @@ from scenario.scenario import Scenario, without_retired_inputs
 from scenario.settings_files import SETTINGS_SUFFIXES, is_file
 from vocabulary.errors import InputError, describe_validation_error
 from vocabulary.text import text_problem
+
+if TYPE_CHECKING:  # the targets import the run tables, which a sweep's coordinator does not need
+    from experiments.targets import Target
 
 SAMPLE_METHODS = ("lhs", "random", "sobol", "morris")
 ARMS = ("main", "baseline")
@@ -134,13 +137,20 @@ class Sample(BaseModel):
 
 @dataclass(frozen=True)
 class Task:
-    """One run of a sweep: a point's replicate in one arm, with its seed and full scenario."""
+    """One run of a sweep: a point's replicate in one arm, with its seed and full scenario.
+
+    ``measure``: calibration mode. With targets, the worker measures the run on them itself
+    and sends back only the measurements (:attr:`~experiments.sweep_worker.TaskResult.measured`),
+    neither the history's rows nor its digest: a posterior needs thousands of runs and keeps
+    none of them, and measuring in the workers spares the coordinating process the work.
+    """
 
     point: int
     replicate: int
     arm: str
     seed: int
     scenario: Scenario
+    measure: tuple["Target", ...] = ()
 
     @property
     def key(self) -> tuple[int, int, str]:

@@ -1,9 +1,11 @@
 """What a sweep's worker process runs: tasks simulated in memory, sent back as rows to store.
 
 A worker builds each run's rows and digest itself (:mod:`runs.history_rows`), in parallel with
-the other workers, so the coordinating process only inserts them. This module imports the model
-and the task type and nothing of the store, the coordinator or the command line, so that a
-worker process starts quickly: a pool unpickles ``simulate_batch`` from here and nothing else.
+the other workers, so the coordinating process only inserts them. In calibration mode (a task
+with targets to measure) it measures the run itself and sends back only the measurements. This
+module imports the model, the task type and the targets' measuring, and nothing of the store,
+the coordinator or the command line, so that a worker process starts quickly: a pool unpickles
+``simulate_batch`` from here and nothing else.
 """
 
 import gc
@@ -15,14 +17,18 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
+from typing import Any
 
 import mesa
 import numba
 import numpy as np
 
 import simulator
+from experiments.run_tables import RunTables
 from experiments.sweep import Task
+from experiments.validation import evaluate
 from runs.history_rows import DIGEST_VERSION, HistoryDigest, HistoryRows
+from simulator.metrics import StepRecord
 from simulator.model import TokenMarket
 
 ORPHAN_CHECK_SECONDS = 1.0
@@ -48,7 +54,9 @@ def software_versions() -> dict[str, str]:
 class TaskResult:
     """What a worker sends back for one task: its rows and digest, and any error.
 
-    ``history`` holds the steps simulated (all of them, or those before ``error``).
+    ``history`` holds the steps simulated (all of them, or those before ``error``); in
+    calibration mode (``task.measure``) it is empty, the digest is empty, and ``measured``
+    holds the targets' rows instead.
     """
 
     task: Task
@@ -59,6 +67,9 @@ class TaskResult:
     error: str | None = None
     seconds: float = 0.0
     """Seconds the worker spent simulating the task and building its rows and digest."""
+    measured: list[dict[str, Any]] | None = None
+    """Calibration mode: one row per target of ``task.measure``, as
+    :func:`experiments.validation.evaluate` gives them for this run alone."""
 
 
 def simulate(task: Task, numba_threads: int | None = None) -> TaskResult:
@@ -75,16 +86,25 @@ def simulate(task: Task, numba_threads: int | None = None) -> TaskResult:
     versions = software_versions()
     digest = HistoryDigest(DIGEST_VERSION)
     history = HistoryRows()
+    records: list[StepRecord] = []
+    measured = None
     error = None
     try:
         model = TokenMarket(task.scenario, seed=task.seed)
         while model.running:
             model.step()
-            digest.add(model.last_record, history)
+            if task.measure:
+                records.append(model.last_record)
+            else:
+                digest.add(model.last_record, history)
+        if task.measure:
+            measured = evaluate(task.measure, [RunTables.from_records(records)])
     except Exception as failure:  # noqa: BLE001 - a failed run is data, not the sweep's end
         error = f"{type(failure).__name__}: {failure}"
     seconds = time.perf_counter() - start
-    return TaskResult(task, history, digest.digest, versions, error, seconds)
+    return TaskResult(
+        task, history, "" if task.measure else digest.digest, versions, error, seconds, measured
+    )
 
 
 def simulate_batch(tasks: Sequence[Task], numba_threads: int | None = None) -> list[TaskResult]:

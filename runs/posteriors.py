@@ -3,7 +3,9 @@
 A posterior is a calibration (:mod:`runs.calibrations`) whose trials are its simulations; once
 its network is trained, one row of ``posterior_fits`` says what it was trained on and
 ``posterior_draws`` holds its draws. A fit trained on more simulations replaces the last, in
-one transaction, so a store never holds draws of one fit under another's figures.
+one transaction, so a store never holds draws of one fit under another's figures. A posterior
+trained in rounds stores each later round's planned inputs (``posterior_proposals``) before it
+simulates them.
 """
 
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ import pandas as pd
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from runs.schema import PosteriorDraw, PosteriorFit
+from runs.schema import PosteriorDraw, PosteriorFit, PosteriorProposal
 from runs.store import RunStore, utc_now
 
 
@@ -89,3 +91,34 @@ def stored_fit(store: RunStore, calibration_id: int) -> StoredFit | None:
             draws,
             row.fitted_at,
         )
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A planned simulation of a later round: its number, its round and its inputs."""
+
+    number: int
+    round: int
+    params: dict[str, float]
+
+
+def record_proposals(store: RunStore, calibration_id: int, proposals: list[Proposal]) -> None:
+    """Store a round's planned simulations, all or none."""
+    rows = [
+        {"calibration_id": calibration_id, "number": p.number, "round": p.round, "params": p.params}
+        for p in proposals
+    ]
+    with store.writer.begin() as connection:
+        if rows:
+            connection.execute(insert(PosteriorProposal), rows)
+
+
+def stored_proposals(store: RunStore, calibration_id: int) -> list[Proposal]:
+    """The posterior's planned simulations of later rounds, by number (none for one round)."""
+    query = (
+        select(PosteriorProposal)
+        .where(PosteriorProposal.calibration_id == calibration_id)
+        .order_by(PosteriorProposal.number)
+    )
+    with Session(store.engine) as session:
+        return [Proposal(row.number, row.round, row.params) for row in session.scalars(query)]

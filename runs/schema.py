@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from vocabulary.metrics import METRICS, OWNED_CHANNELS, Level, Unit
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 """Bumped with every change of the tables, each with its Alembic revision in
 ``runs/migrations/versions`` (numbered like the version); stored in ``store_meta`` too."""
 
@@ -352,4 +352,23 @@ class PosteriorDraw(Base):
         ForeignKey("calibrations.id", ondelete="CASCADE"), primary_key=True
     )
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    params: Mapped[dict[str, float]] = mapped_column(JSON)
+
+
+class PosteriorProposal(Base):
+    """A planned simulation of a posterior's later round: its inputs, stored before it runs.
+
+    Round ``r`` draws from the prior truncated to where round ``r - 1``'s posterior puts its
+    mass (``experiments.posterior``); the draws come from a trained network, so they are kept
+    for a killed round to resume with the same inputs. Simulations of the first round, from the
+    prior itself, have none.
+    """
+
+    __tablename__ = "posterior_proposals"
+
+    calibration_id: Mapped[int] = mapped_column(
+        ForeignKey("calibrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round: Mapped[int] = mapped_column(Integer)
     params: Mapped[dict[str, float]] = mapped_column(JSON)

@@ -5,10 +5,12 @@ posterior of a few hundred simulations trains in seconds; the full-size check of
 ``benchmarks/posterior_coverage.py``.
 """
 
+import dataclasses
 import json
 import math
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,7 @@ from hypothesis import strategies as st
 from sim_cli import sim
 from test_calibration import write
 
+from experiments.calibration import measured_trial, trial_record
 from experiments.calibration_space import TunedParameter
 from experiments.posterior import (
     ERROR_BANDS,
@@ -30,12 +33,15 @@ from experiments.posterior import (
 )
 from experiments.posterior_effects import parameter_share, plan
 from experiments.sweep_executors import LocalPool
+from experiments.sweep_worker import simulate as simulate_task
 from experiments.targets import Target
 from experiments.validation_runs import validation_scenario
 from runs.calibrations import stored_trials
+from runs.posteriors import stored_proposals
 from runs.store import RunStore
 from scenario.files import load_scenario
 from scenario.scenario import Scenario
+from vocabulary.errors import InputError
 
 TARGETS = {
     "targets": [
@@ -96,6 +102,18 @@ def small_spec(tmp_path: Path, seed: int = 3, developers: int = 100) -> Posterio
     return PosteriorSpec.make(scenario, targets, SPACE, seed)
 
 
+def interrupt_after(simulations: int) -> Callable[[object], None]:
+    """An ``on_simulation`` that sends this process SIGINT once ``simulations`` are stored."""
+    seen: list[object] = []
+
+    def count(trial: object) -> None:
+        seen.append(trial)
+        if len(seen) == simulations:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    return count
+
+
 @given(st.lists(st.floats(0.0, 1.0), min_size=2, max_size=2))
 def test_the_prior_maps_the_unit_cube_onto_each_range_and_back(units: list[float]) -> None:
     """Every draw lies in its range, a log range is uniform in the log, and the map inverts."""
@@ -131,15 +149,8 @@ def test_a_killed_posterior_resumes_to_the_simulations_an_unbroken_one_makes(
     """
     spec = small_spec(tmp_path)
     broken = RunStore(str(tmp_path / "broken.db"))
-    seen: list[int] = []
-
-    def interrupt_after_five(trial: object) -> None:
-        seen.append(1)
-        if len(seen) == 5:
-            os.kill(os.getpid(), signal.SIGINT)
-
     with LocalPool(1) as pool:
-        stopped = run_posterior(broken, spec, 40, 100, pool, on_simulation=interrupt_after_five)
+        stopped = run_posterior(broken, spec, 40, 100, pool, on_simulation=interrupt_after(5))
         assert stopped.stopped_by == signal.SIGINT and stopped.fit is None
         assert 5 <= len(stopped.simulations) < 40
         resumed = run_posterior(broken, spec, 40, 100, pool)
@@ -153,6 +164,47 @@ def test_a_killed_posterior_resumes_to_the_simulations_an_unbroken_one_makes(
     for parameter in SPACE:
         drawn = resumed.fit.draws[parameter.key]
         assert drawn.between(parameter.low, parameter.high).all()
+
+
+def test_calibration_mode_measures_a_run_as_its_whole_history_does(tmp_path: Path) -> None:
+    """A worker measuring its own run sends back what the run's history gives, and no rows."""
+    spec = small_spec(tmp_path)
+    task = spec.task(0, spec.values(spec.units(0)))
+    measured = simulate_task(task)
+    whole = simulate_task(dataclasses.replace(task, measure=()))
+    assert measured.error is None and measured.measured is not None
+    assert not measured.history.market.rows and measured.digest == ""
+    assert whole.measured is None and whole.history.market.rows and whole.digest
+    assert measured_trial(0, {}, measured.measured) == trial_record(0, {}, spec.targets, [whole])
+
+
+def test_a_later_round_draws_near_the_record_and_resumes_with_its_stored_inputs(
+    tmp_path: Path,
+) -> None:
+    """Round 1 keeps the prior where round 0's posterior has mass, stored before it runs.
+
+    Killed in round 1, the posterior resumes with the inputs it planned; those inputs are
+    narrower than the prior's in the tokens demanded (which P3 pins down); a rerun with another
+    round size is refused, since the stored round would not be where it says.
+    """
+    spec = small_spec(tmp_path)
+    store = RunStore(str(tmp_path / "rounds.db"))
+    with LocalPool(1) as pool:
+        stopped = run_posterior(store, spec, 200, 100, pool, 2, on_simulation=interrupt_after(205))
+        assert stopped.stopped_by == signal.SIGINT and len(stopped.simulations) < 400
+        planned = stored_proposals(store, stopped.calibration_id)
+        assert [(p.number, p.round) for p in planned] == [(n, 1) for n in range(200, 400)]
+        resumed = run_posterior(store, spec, 200, 100, pool, 2)
+        with pytest.raises(InputError, match="give --simulations 200"):
+            run_posterior(store, spec, 150, 100, pool, 2)
+    assert resumed.fit is not None and resumed.fit.simulations + resumed.fit.failed == 400
+    later = [t for t in resumed.simulations if t.number >= 200]
+    assert [t.params for t in later] == [p.params for p in planned]
+
+    def spread(trials: list) -> float:
+        return float(np.std(np.log([t.params["demand.tokens_per_month_global"] for t in trials])))
+
+    assert spread(later) < 0.9 * spread([t for t in resumed.simulations if t.number < 200])
 
 
 def test_the_cli_prints_intervals_and_the_check_and_refuses_point_options(
@@ -238,7 +290,7 @@ def test_a_posterior_covers_known_inputs_at_about_its_nominal_rate(tmp_path: Pat
     store = RunStore(str(tmp_path / "sbc.db"))
     trained_on, cases = 600, 40
     with LocalPool(2) as pool:
-        _, done, stopped = simulate(store, spec, range(trained_on + cases), pool)
+        done, stopped = simulate(store, spec, range(trained_on + cases), pool)
     assert stopped is None
     network = Network.train(spec, done[:trained_on])
     coverage = network.coverage(done[trained_on:])

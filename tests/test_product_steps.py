@@ -198,7 +198,8 @@ def test_a_schema_6_store_upgrades_and_its_runs_read_without_products(backend: B
     assert f"from schema version 6 to {SCHEMA_VERSION}" in upgraded.stdout
     after = backend.snapshot()
     assert after["rows"].pop("product_steps") == []
-    for table in ("posterior_fits", "posterior_draws"):  # version 11's new tables, empty
+    # version 11's and 12's new tables, empty
+    for table in ("posterior_fits", "posterior_draws", "posterior_proposals"):
         assert after["rows"].pop(table) == []
     before["rows"]["store_meta"] = [
         (key, str(SCHEMA_VERSION) if key == "schema_version" else value)

@@ -108,8 +108,17 @@ DEFAULT_OUT = "calibrated.toml"
     type=click.IntRange(20, 1_000_000),
     default=2000,
     show_default=True,
-    help="With --posterior: runs from the prior in all (one seed each); a rerun continues up "
-    "to this many. About 100 per tuned parameter is the usual floor.",
+    help="With --posterior: runs of each round (one seed each); a rerun continues up to this "
+    "many. About 100 per tuned parameter is the usual floor.",
+)
+@click.option(
+    "--rounds",
+    type=click.IntRange(1, 10),
+    default=1,
+    show_default=True,
+    help="With --posterior: rounds of --simulations runs. The first draws from the prior, "
+    "each later one from the prior cut to where the last round's posterior has its mass "
+    "(truncated sequential NPE): more runs near the record.",
 )
 @click.option(
     "--draws",
@@ -142,6 +151,7 @@ def calibrate(
     workers: int | None,
     posterior: bool,
     simulations: int,
+    rounds: int,
     draws: int,
     check: int,
     scheduler: str | None,
@@ -166,6 +176,7 @@ def calibrate(
       sim calibrate --targets my_targets.toml --space my_ranges.toml
       sim run --scenario calibrated.toml          # run the result
       sim calibrate --posterior --simulations 3000 --check 50
+      sim calibrate --posterior --simulations 3000 --rounds 2 --check 50
 
     With --posterior, each of --simulations runs draws the tuned parameters from their
     ranges (uniform, or log-uniform where the tuning file says log = true) and is measured on
@@ -174,6 +185,8 @@ def calibrate(
     a quarter of its width. Prints each parameter's prior and posterior 90% interval, and the
     targets' distribution over --check runs of the posterior's draws against their bands.
     Simulations are stored as they finish: the same command continues a stopped posterior.
+    With --rounds, each round after the first spends its --simulations where the posterior
+    so far puts its mass, and the network is trained on every round.
     """
     check_one_executor(workers, scheduler)
     if posterior:
@@ -181,6 +194,7 @@ def calibrate(
         _posterior(
             scenario,
             simulations,
+            rounds,
             draws,
             check,
             seed,
@@ -267,6 +281,7 @@ def _refuse_point_options() -> None:
 def _posterior(
     scenario: str,
     simulations: int,
+    rounds: int,
     draws: int,
     check: int,
     seed: int,
@@ -290,14 +305,18 @@ def _posterior(
         transient=True,
     )
     with shown_once_started(progress) as show:
-        bar = progress.add_task("", total=simulations, stage="simulating")
+        total = simulations * rounds
+        bar = progress.add_task("", total=total, stage="simulating")
 
         def opened(_name: str, done: int) -> None:
             show()
-            progress.update(bar, completed=min(done, simulations))
+            progress.update(bar, completed=min(done, total))
 
         def training(used: int) -> None:
             progress.update(bar, stage=f"training on {used:,} simulations")
+
+        def simulated(_trial: api.StoredTrial) -> None:
+            progress.update(bar, advance=1, stage="simulating")
 
         def checking() -> None:
             if progress.tasks[bar].fields["stage"] != "checking":
@@ -308,6 +327,7 @@ def _posterior(
         result = api.posterior(
             scenario,
             simulations=simulations,
+            rounds=rounds,
             draws=draws,
             check=check,
             seed=seed,
@@ -320,7 +340,7 @@ def _posterior(
             insecure_scheduler=insecure_scheduler,
             db=db,
             on_open=opened,
-            on_simulation=lambda _trial: progress.advance(bar),
+            on_simulation=simulated,
             on_training=training,
             on_check=checking,
         )

@@ -182,14 +182,15 @@ def calibrate(
     on_start: Callable[[SweepStart], None] | None = None,
     posterior: bool = False,
     simulations: int = 2000,
+    rounds: int = 1,
     draws: int = 1000,
     check: int = 0,
 ) -> CalibrationResult | PosteriorResult:
     """Search the tuned parameters, within their sourced ranges, for the best fit to targets.
 
     With ``posterior=True``, the distribution of the tuned parameters given the targets
-    instead of one best point: :func:`posterior` with ``simulations``, ``draws`` and
-    ``check`` (``trials`` and ``seeds`` do not apply; ``on_trial`` is called with each
+    instead of one best point: :func:`posterior` with ``simulations``, ``rounds``, ``draws``
+    and ``check`` (``trials`` and ``seeds`` do not apply; ``on_trial`` is called with each
     simulation).
 
     Each trial simulates the scenario with one set of values for seeds 1..``seeds`` (in
@@ -220,7 +221,8 @@ def calibrate(
             :class:`~experiments.sweep_cost.SweepStart` of the runs left (trials left x
             ``seeds``): their count, work and ``estimated_duration`` in words, as for a sweep.
         posterior: the posterior instead of one best point (see above).
-        simulations: with ``posterior``, the budget of simulations from the prior.
+        simulations: with ``posterior``, the simulations of each round.
+        rounds: with ``posterior``, the rounds of simulations.
         draws: with ``posterior``, the draws stored from it.
         check: with ``posterior``, the draws simulated for the predictive check.
 
@@ -230,10 +232,11 @@ def calibrate(
             a scheduler that is not allowed.
         StoreError: the name is taken by another spec, or it is running elsewhere.
     """
-    if posterior:  # the argument hides the function of that name, which the module holds
-        return globals()["posterior"](
+    if posterior:
+        return _posterior(
             scenario_or_preset,
             simulations=simulations,
+            rounds=rounds,
             draws=draws,
             check=check,
             seed=seed,
@@ -331,6 +334,7 @@ def posterior(
     scenario_or_preset: Scenario | str | Path = "baseline",
     *,
     simulations: int = 2000,
+    rounds: int = 1,
     draws: int = 1000,
     check: int = 0,
     seed: int = 1,
@@ -353,13 +357,18 @@ def posterior(
     log-uniform where the tuning file says ``log = true``), run once each and are measured on
     the targets; sbi's neural posterior estimation learns the parameters given the targets
     from them and draws ``draws`` times at the record (each band read as its centre measured
-    with an error of a quarter of its width). Everything is stored in the run store as it
+    with an error of a quarter of its width). With ``rounds`` above 1, each later round runs
+    ``simulations`` more, drawn from the prior cut to where the last round's posterior has its
+    mass, and the network learns from every round. Everything is stored in the run store as it
     finishes: the same call (or ``name``) resumes a stopped posterior, and a larger
     ``simulations`` adds to it. ``check`` runs the first draws as a posterior predictive check.
 
     Args:
         scenario_or_preset: the scenario (normally the baseline preset).
-        simulations: the budget: simulations in all, earlier sessions' included (at least 20).
+        simulations: the budget of each round: simulations, earlier sessions' included (at
+            least 20).
+        rounds: rounds of simulations (1 to 10): the first from the prior, each later one
+            from the prior cut to where the last round's posterior has its mass.
         draws: draws stored from the trained posterior.
         check: draws simulated for the predictive check (0: none; at most ``draws``).
         seed: seeds the prior draws, the record's error and the training.
@@ -391,6 +400,7 @@ def posterior(
     from experiments.validation_runs import validation_scenario
 
     simulations = whole_number(simulations, "simulations", 20)
+    rounds = whole_number(rounds, "rounds", 1, 10)
     draws = whole_number(draws, "draws", 1)
     check = whole_number(check, "check", 0)
     if check > draws:
@@ -409,6 +419,7 @@ def posterior(
             simulations,
             draws,
             executor,
+            rounds,
             on_open=(lambda stored, done: on_open(stored.name, done)) if on_open else None,
             on_simulation=on_simulation,
             on_training=on_training,
@@ -417,6 +428,10 @@ def posterior(
         if check and report.fit is not None and report.stopped_by is None:
             checked = predictive_check(spec, report.fit, check, executor, on_check)
     return PosteriorResult(report, checked, store.masked_url)
+
+
+_posterior = posterior
+"""What :func:`calibrate` calls with ``posterior=True``: its argument hides the function's name."""
 
 
 def load_posterior(ref: int | str, *, db: str | None = None) -> PosteriorReport:
