@@ -507,7 +507,7 @@ class Network:
             )
             inference.append_simulations(
                 torch.as_tensor(_logit(units), dtype=torch.float32),
-                torch.as_tensor(np.arcsinh(measured), dtype=torch.float32),
+                _condition(measured),
             ).train(show_train_summary=False)
             posterior = inference.build_posterior()
         summary = inference.summary
@@ -523,11 +523,10 @@ class Network:
 
     def units_at(self, measured: np.ndarray, draws: int) -> np.ndarray:
         """(draws, inputs) unit-cube draws given scaled measurements ``measured``."""
-        import torch
-
         with _quiet():
-            condition = torch.as_tensor(np.arcsinh(measured), dtype=torch.float32)
-            logits = self.posterior.sample((draws,), x=condition, show_progress_bars=False)
+            logits = self.posterior.sample(
+                (draws,), x=_condition(measured), show_progress_bars=False
+            )
         return 1.0 / (1.0 + np.exp(-logits.numpy().astype(float)))
 
     def fit(self, draws: int) -> StoredFit:
@@ -560,7 +559,7 @@ class Network:
         """
         import torch
 
-        record = torch.zeros(len(self.spec.targets))
+        record = _condition(np.zeros(len(self.spec.targets)))
         torch.manual_seed(self.spec.seed * 1000 + round_)
         with _quiet():
             draws = self.posterior.sample((THRESHOLD_DRAWS,), x=record, show_progress_bars=False)
@@ -651,6 +650,13 @@ def _logit(units: np.ndarray) -> np.ndarray:
     """The unit cube's coordinates on the real line, where the network works (see METHOD)."""
     clipped = np.clip(units, UNIT_MARGIN, 1.0 - UNIT_MARGIN)
     return np.log(clipped / (1.0 - clipped))
+
+
+def _condition(measured: np.ndarray) -> Any:
+    """Scaled measurements as the network takes them: their arcsinh (see :data:`METHOD`)."""
+    import torch
+
+    return torch.as_tensor(np.arcsinh(measured), dtype=torch.float32)
 
 
 def _logit_prior(dims: int) -> Any:

@@ -77,68 +77,82 @@ def plan(
 def simulate(
     planned: Planned, executor: Executor, on_run: Callable[[], None] | None = None
 ) -> pd.DataFrame:
-    """Run ``planned``: one row per run with ``arm``, ``draw``, ``seed`` and :data:`OUTCOMES`.
+    """Run ``planned``: one row per run and month, with the outcomes over the whole horizon.
+
+    Columns ``arm``, ``draw``, ``seed``, ``month`` (``YYYY-MM``) and :data:`OUTCOMES`; the
+    effects table reads the last month, the fan charts every month.
 
     Raises:
         InputError: a run failed (its error is named).
     """
-    rows = []
+    frames = []
     for result in executor.run(planned.tasks, lambda: False):
+        task = result.task
         if result.error is not None:
-            task = result.task
             raise InputError(
                 f"draw {task.point}, seed {task.seed}, {task.arm}: the run failed: {result.error}"
             )
-        market = RunTables.from_result(result).market
-        last = market.iloc[-1]
-        rows.append(
-            {
-                "arm": result.task.arm,
-                "draw": result.task.point,
-                "seed": result.task.seed,
-                **{outcome: float(last[outcome]) for outcome in OUTCOMES},
-            }
+        market = RunTables.from_result(result).market[list(OUTCOMES)].astype(float)
+        frames.append(
+            market.rename_axis("month")
+            .reset_index()
+            .assign(arm=task.arm, draw=task.point, seed=task.seed)
         )
         if on_run:
             on_run()
-    return pd.DataFrame(rows).sort_values(["arm", "draw", "seed"], ignore_index=True)
+    runs = pd.concat(frames, ignore_index=True)
+    columns = ["arm", "draw", "seed", "month", *OUTCOMES]
+    return runs[columns].sort_values(["arm", "draw", "seed", "month"], ignore_index=True)
 
 
-def summarise(runs: pd.DataFrame, arms: Sequence[Arm]) -> pd.DataFrame:
+def summarise(runs: pd.DataFrame, arms: Sequence[Arm], by_month: bool = False) -> pd.DataFrame:
     """Per question and outcome: baseline and effect over the posterior, and the variance split.
 
+    Measured in the runs' last month, or with ``by_month`` in every month (the fan charts);
+    ``runs`` as :func:`simulate` gives them.
+
     Returns:
-        One row per question and outcome: ``arm``, ``label``, ``outcome``, ``unit``,
-        ``draws``, ``seeds``, ``baseline`` (mean over draws and seeds) with ``baseline_low``
-        and ``baseline_high``, ``difference`` (mean of the paired differences) with
-        ``difference_low`` and ``difference_high`` (their 5th and 95th percentiles over draws
-        and seeds), ``parameter_share`` (the share of the effect's variance from the inputs,
-        0-1).
+        One row per question, outcome (and month): ``arm``, ``label``, ``outcome``, ``unit``,
+        ``month``, ``draws``, ``seeds``, ``baseline`` (mean over draws and seeds) with
+        ``baseline_low`` and ``baseline_high``, ``difference`` (mean of the paired differences)
+        with ``difference_low`` and ``difference_high`` (the 5th and 95th percentiles, over
+        draws and seeds, of the baseline's values and of the differences), ``parameter_share``
+        (the share of the effect's variance from the inputs, 0-1).
     """
-    base = runs[runs["arm"] == BASELINE_ARM].set_index(["draw", "seed"])
+    months = sorted(runs["month"].unique()) if by_month else [runs["month"].max()]
+    indexed = runs.set_index(["arm", "month", "draw", "seed"]).sort_index()[list(OUTCOMES)]
     rows = []
-    for arm in arms:
-        own = runs[runs["arm"] == arm.id].set_index(["draw", "seed"])
-        for outcome in OUTCOMES:
-            paired = (own[outcome] - base[outcome]).dropna()
-            levels = base[outcome].dropna()
-            rows.append(
+    for month in months:
+        base = indexed.loc[(BASELINE_ARM, month)]
+        levels, level_mean = base.quantile([0.05, 0.95]), base.mean()
+        for arm in arms:
+            paired = indexed.loc[(arm.id, month)] - base
+            spread, shares, counted = (
+                paired.quantile([0.05, 0.95]),
+                parameter_shares(paired),
+                paired.notna(),
+            )
+            draws = counted.groupby(level="draw").any().sum()
+            seeds = counted.groupby(level="seed").any().sum()
+            rows += [
                 {
                     "arm": arm.id,
                     "label": arm.label,
                     "outcome": outcome,
                     "unit": str(metric(outcome).unit),
-                    "draws": int(paired.index.get_level_values("draw").nunique()),
-                    "seeds": int(paired.index.get_level_values("seed").nunique()),
-                    "baseline": float(levels.mean()),
-                    "baseline_low": float(levels.quantile(0.05)),
-                    "baseline_high": float(levels.quantile(0.95)),
-                    "difference": float(paired.mean()),
-                    "difference_low": float(paired.quantile(0.05)),
-                    "difference_high": float(paired.quantile(0.95)),
-                    "parameter_share": parameter_share(paired),
+                    "month": month,
+                    "draws": int(draws[outcome]),
+                    "seeds": int(seeds[outcome]),
+                    "baseline": float(level_mean[outcome]),
+                    "baseline_low": float(levels.loc[0.05, outcome]),
+                    "baseline_high": float(levels.loc[0.95, outcome]),
+                    "difference": float(paired[outcome].mean()),
+                    "difference_low": float(spread.loc[0.05, outcome]),
+                    "difference_high": float(spread.loc[0.95, outcome]),
+                    "parameter_share": float(shares[outcome]),
                 }
-            )
+                for outcome in OUTCOMES
+            ]
     return pd.DataFrame(rows)
 
 
@@ -149,14 +163,19 @@ def parameter_share(values: pd.Series) -> float:
     variance over the seeds per draw, floored at 0, over itself plus the within-draw variance.
     NaN with fewer than 2 draws or 2 seeds per draw.
     """
+    return float(parameter_shares(values.to_frame()).iloc[0])
+
+
+def parameter_shares(values: pd.DataFrame) -> pd.Series:
+    """:func:`parameter_share` of each column at once (NaN values left out, column by column)."""
     groups = values.groupby(level="draw")
-    counts = groups.size()
-    if len(counts) < 2 or counts.min() < 2:
-        return float("nan")
-    within = float(groups.var(ddof=1).mean())
-    between = max(0.0, float(groups.mean().var(ddof=1)) - within / float(counts.mean()))
+    counts = groups.count()
+    within = groups.var(ddof=1).mean()
+    between = (groups.mean().var(ddof=1) - within / counts.where(counts > 0).mean()).clip(lower=0.0)
     total = between + within
-    return between / total if total > 0 else 0.0
+    share = (between / total).where(total > 0, 0.0)
+    enough = ((counts > 0).sum() >= 2) & (counts.where(counts > 0).min() >= 2)
+    return share.where(enough)
 
 
 def posterior_draws(draws: pd.DataFrame, count: int) -> pd.DataFrame:

@@ -112,6 +112,9 @@ if TYPE_CHECKING:
     from experiments.sweep_cost import SweepStart as SweepStart
     from experiments.validation_runs import ValidationInterrupted as ValidationInterrupted
     from experiments.validation_runs import ValidationReport as ValidationReport
+    from interfaces.fan_chart import fan_figure as fan_figure
+    from interfaces.fan_chart import save_fan as save_fan
+    from interfaces.plot import check_image_path as check_image_path
     from interfaces.plot import history_figure as history_figure
     from simulator.metrics import StepRecord as StepRecord
     from simulator.model import TokenMarket as TokenMarket
@@ -218,6 +221,9 @@ _LAZY = {
     "SWEEP_SETUP_SECONDS": ("experiments.sweep_cost", "SETUP_SECONDS"),
     "duration": ("experiments.sweep_cost", "duration"),
     "history_figure": ("interfaces.plot", "history_figure"),
+    "fan_figure": ("interfaces.fan_chart", "fan_figure"),
+    "save_fan": ("interfaces.fan_chart", "save_fan"),
+    "check_image_path": ("interfaces.plot", "check_image_path"),
 }
 """Names this module offers from the model and experiments layers, imported on first use
 (PEP 562), so that reading runs never loads the model: ``api.TokenMarket`` (the Mesa model),
@@ -229,8 +235,11 @@ exceptions a stopped run, sweep or validation raises (``RunInterrupted``, ``Swee
 ``SECONDS_PER_RUN`` and ``SWEEP_SETUP_SECONDS`` (the measured costs its time estimate
 assumes), ``duration`` (seconds in the words the estimates use), ``EFFECT_ARMS`` and
 ``EFFECT_OUTCOMES`` (the comparisons ``policy_effects`` runs, by id, and what it measures),
-and ``history_figure`` (the four-panel figure of ``sim plot``: shares, prices, compute,
-Chinese channels; matplotlib is slow to import)."""
+``history_figure`` (the four-panel figure of ``sim plot``: shares, prices, compute,
+Chinese channels; matplotlib is slow to import), and ``fan_figure`` and ``save_fan`` (the
+fan charts of ``api.posterior_effects``' table: each comparison against the baseline, month by
+month, as bands over the posterior's draws and the seeds), and ``check_image_path`` (whether
+an image can be written there, before the work that makes it)."""
 
 
 def __getattr__(name: str) -> Any:

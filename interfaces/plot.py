@@ -400,14 +400,39 @@ def save_history(runs: Sequence[StoredRun], path: Path) -> Path:
         InputError: for a suffix matplotlib cannot write, a path that cannot be written (see
             :func:`~vocabulary.output_files.check_output_file`), or a write the system refuses.
     """
+    return save_figure(lambda: history_figure(runs), path, "--out")
+
+
+def save_figure(draw: Callable[[], Figure], path: Path, option: str) -> Path:
+    """Write the figure ``draw()`` makes to ``path``, the format from its suffix.
+
+    The suffix and the path are checked before drawing (:func:`check_image_path`), and the
+    image is written whole or not at all.
+
+    Raises:
+        InputError: for a suffix matplotlib cannot write, a path that cannot be written (see
+            :func:`~vocabulary.output_files.check_output_file`), or a write the system refuses.
+    """
+    suffix = check_image_path(path, option)
+    figure = draw()
+    write_files({path: lambda temporary: figure.savefig(temporary, format=suffix)}, option)
+    return path
+
+
+def check_image_path(path: Path, option: str) -> str:
+    """The image format of ``path`` (its suffix), checked writable with it.
+
+    Checked before long work, so that a bad ``option`` costs nothing.
+
+    Raises:
+        InputError: an unknown format, or a path that cannot be written.
+    """
     formats = FigureCanvasAgg.get_supported_filetypes()
     suffix = path.suffix.lstrip(".").lower()
     if suffix not in formats:
         raise InputError(
-            f"--out {path}: unknown image format {suffix or '(none)'!r}; use one of "
+            f"{option} {path}: unknown image format {suffix or '(none)'!r}; use one of "
             f"{', '.join(sorted(formats))}, e.g. history.png"
         )
-    check_output_file(path, "--out")
-    figure = history_figure(runs)
-    write_files({path: lambda temporary: figure.savefig(temporary, format=suffix)}, "--out")
-    return path
+    check_output_file(path, option)
+    return suffix

@@ -23,6 +23,7 @@ from test_calibration import write
 
 from experiments.calibration import measured_trial, trial_record
 from experiments.calibration_space import TunedParameter
+from experiments.policy_effects import OUTCOMES, baseline, standard_arms
 from experiments.posterior import (
     ERROR_BANDS,
     UNMEASURED_BANDS,
@@ -31,11 +32,12 @@ from experiments.posterior import (
     run_posterior,
     simulate,
 )
-from experiments.posterior_effects import parameter_share, plan
+from experiments.posterior_effects import parameter_share, plan, summarise
 from experiments.sweep_executors import LocalPool
 from experiments.sweep_worker import simulate as simulate_task
 from experiments.targets import Target
 from experiments.validation_runs import validation_scenario
+from interfaces.fan_chart import FAN_OUTCOMES, fan_figure
 from runs.calibrations import stored_trials
 from runs.posteriors import stored_proposals
 from runs.store import RunStore
@@ -210,7 +212,7 @@ def test_a_later_round_draws_near_the_record_and_resumes_with_its_stored_inputs(
 def test_the_cli_prints_intervals_and_the_check_and_refuses_point_options(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One command: the intervals, the predictive check, the store; --trials is a usage error.
+    """One command: intervals, the predictive check, the store, more rounds; --trials refused.
 
     Training leaves nothing in the working directory (sbi's own logs would go to ./sbi-logs).
     """
@@ -233,22 +235,66 @@ def test_the_cli_prints_intervals_and_the_check_and_refuses_point_options(
     again = sim(*args)
     assert again.exit_code == 0 and "90% interval" in again.output
     assert "Posterior predictive check" in again.output
+    second = json.loads(sim(*args, "--rounds", "2", "--json").output)
+    assert (
+        second["simulations"] == 60 and second["fit"]["simulations"] + second["fit"]["failed"] == 60
+    )
     refused = sim(*args, "--trials", "5")
     assert refused.exit_code == 2 and "--trials is for the point calibration" in refused.output
     stored = RunStore(str(tmp_path / "p.db"))
-    assert len(stored_trials(stored, data["calibration_id"])) == 30
+    assert len(stored_trials(stored, data["calibration_id"])) == 60
     assert not (tmp_path / "sbi-logs").exists()
     effects = sim(
         "effects", "--posterior", str(data["calibration_id"]), "--draws", "2", "--only",
         "leakage-0", "--developers", "100", "--workers", "1", "--db", str(tmp_path / "p.db"),
-        "--json",
+        "--json", "--plot", str(tmp_path / "fan.png"),
     )  # fmt: skip
     assert effects.exit_code == 0, effects.output
-    table = json.loads(effects.output)
+    assert (tmp_path / "fan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    table = json.loads(effects.stdout)
     assert table["draws"] == 2 and table["seeds"] == 2 and table["runs"] == 2 * 2 * 2
     smuggled = next(r for r in table["effects"] if r["outcome"] == "compute_cn_smuggled")
     # leakage 0: nothing smuggled after the start (the first fleets hold a few such chips)
     assert smuggled["difference"] == pytest.approx(-smuggled["baseline"], rel=0.01)
+
+
+def test_plot_without_a_posterior_is_a_usage_error(tmp_path: Path) -> None:
+    """Fan charts are of a posterior's effects: --plot alone is refused before any run."""
+    refused = sim("effects", "--plot", str(tmp_path / "fan.png"), "--db", str(tmp_path / "p.db"))
+    assert refused.exit_code == 2 and "add --posterior" in refused.output
+    assert not (tmp_path / "fan.png").exists()
+
+
+def test_effects_by_month_hold_each_month_and_a_fan_figure_draws_them() -> None:
+    """Month by month, each month's effects; the last month's are the table's; one fan a panel.
+
+    Twenty draws of two seeds: the comparison's outcome is the baseline's plus the draw's
+    number in 2027-11 and plus twice it in 2027-12, so its effect is the mean draw (9.5) and
+    twice it, and all of the effect's variance is between draws.
+    """
+    frames = []
+    for month, factor in (("2027-11", 1.0), ("2027-12", 2.0)):
+        for arm in ("baseline", "leakage-0"):
+            for draw in range(20):
+                for seed in (1, 2):
+                    shift = factor * draw if arm == "leakage-0" else 0.0
+                    values = {outcome: 1.0 + seed + shift for outcome in OUTCOMES}
+                    frames.append(
+                        {"arm": arm, "draw": draw, "seed": seed, "month": month, **values}
+                    )
+    runs = pd.DataFrame(frames)
+    (arm,) = [a for a in standard_arms(baseline(100, 2)) if a.id == "leakage-0"]
+    monthly = summarise(runs, [arm], by_month=True)
+    last = summarise(runs, [arm])
+    assert sorted(monthly["month"].unique()) == ["2027-11", "2027-12"]
+    december = monthly[monthly["month"] == "2027-12"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(december, last)
+    assert list(monthly.groupby("month")["difference"].first()) == pytest.approx([9.5, 19.0])
+    assert (last["parameter_share"] == 1.0).all() and (last["draws"] == 20).all()
+    figure = fan_figure(monthly.assign(label="no smuggling"))
+    assert len(figure.axes) == 2 * len(FAN_OUTCOMES)
+    with pytest.raises(InputError, match="by_month=True"):
+        fan_figure(last)
 
 
 def test_the_parameter_share_splits_draws_from_chance() -> None:

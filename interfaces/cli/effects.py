@@ -6,6 +6,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -85,6 +86,14 @@ DEFAULT_DECIMALS = {Unit.SHARE: 1, Unit.H100E: 1, Unit.PRICE: 3}
     help="Print the table as Markdown for docs/model.md, under a sentence naming the "
     "command that made it.",
 )
+@click.option(
+    "--plot",
+    metavar="FILE.png",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --posterior: also draw fan charts into FILE: the two Chinese shares month by "
+    "month, each comparison's band against the baseline's (the suffix picks the format).",
+)
 @db_option
 @json_option
 def effects_command(
@@ -95,6 +104,7 @@ def effects_command(
     developers: int,
     workers: int | None,
     markdown: bool,
+    plot: Path | None,
     db: str | None,
     as_json: bool,
 ) -> None:
@@ -134,19 +144,24 @@ def effects_command(
       sim effects --markdown > effects.md
       sim effects --developers 2000 --seeds 2 --json
       sim effects --posterior 1 --draws 20 --markdown
+      sim effects --posterior 1 --draws 20 --plot fan.png
 
     With --posterior, every draw of the posterior is a baseline of its own: the baseline
     preset with the draw's values, each comparison made from it, both run with seeds 1..N.
     Each effect is the mean over draws and seeds of the paired differences, with the 5th to
     95th percentile of them, and the share of their variance that comes from the inputs
-    (between draws, beyond chance) rather than from chance (between seeds).
+    (between draws, beyond chance) rather than from chance (between seeds). --plot draws
+    the two Chinese shares over the months as fan charts: each comparison's median and 90%
+    band beside the baseline's.
     """  # noqa: D301 - click's \b (keep these lines as they are) is a backspace
     if as_json and markdown:
         raise InputError("--json and --markdown exclude each other: choose one")
+    if plot is not None and posterior is None:
+        raise click.UsageError("--plot draws fan charts over a posterior: add --posterior")
     if posterior is not None:
         _over_posterior(
             posterior, only, draws, seeds or DEFAULT_POSTERIOR_SEEDS, developers, workers,
-            markdown, db, as_json,
+            markdown, plot, db, as_json,
         )  # fmt: skip
         return
     seeds = seeds or DEFAULT_SEEDS
@@ -234,10 +249,17 @@ def _over_posterior(
     developers: int,
     workers: int | None,
     markdown: bool,
+    plot: Path | None,
     db: str | None,
     as_json: bool,
 ) -> None:
-    """``sim effects --posterior``: run, then print the table (or Markdown, or JSON)."""
+    """``sim effects --posterior``: run, then print the table (or Markdown, or JSON).
+
+    With ``plot``, the fan charts are written there first (the path is checked before the
+    runs start, so a bad one costs nothing).
+    """
+    if plot is not None:
+        api.check_image_path(plot, "--plot")
     progress = progress_bar("[bold]effects over the posterior[/]")
     with _shown_once_started(progress) as show:
         bar = progress.add_task("runs", total=None)
@@ -252,15 +274,18 @@ def _over_posterior(
             seeds=seeds,
             only=only,
             developers=developers,
+            by_month=plot is not None,
             workers=workers,
             db=db,
             on_start=on_start,
             on_run=lambda: progress.update(bar, advance=1),
         )
-    words = ["sim", "effects", "--posterior", posterior, "--draws", str(draws)]
-    for arm in dict.fromkeys(only):
-        words += ["--only", arm]
-    command = " ".join([*words, "--seeds", str(seeds), "--developers", str(developers)])
+    if plot is not None:
+        click.echo(f"Wrote {api.save_fan(table, plot)}", err=True)
+        table = table[table["month"] == table["month"].max()]
+    command = _command_line(
+        only, seeds, developers, False, over=("--posterior", posterior, "--draws", str(draws))
+    )
     if as_json:
         records = [json_safe(row) for row in table.to_dict("records")]
         click.echo(json.dumps({"command": command, **table.attrs, "effects": records}))
@@ -315,9 +340,18 @@ def _posterior_rows(table: pd.DataFrame) -> list[list[str]]:
     return rows
 
 
-def _command_line(only: tuple[str, ...], seeds: int, developers: int, markdown: bool) -> str:
-    """The command that makes this table again (the store and the workers change nothing)."""
-    words = ["sim", "effects"]
+def _command_line(
+    only: tuple[str, ...],
+    seeds: int,
+    developers: int,
+    markdown: bool,
+    over: tuple[str, ...] = (),
+) -> str:
+    """The command that makes this table again (the store and the workers change nothing).
+
+    ``over``: the options that name a posterior and its draws, for ``--posterior``.
+    """
+    words = ["sim", "effects", *over]
     for arm in dict.fromkeys(only):
         words += ["--only", arm]
     words += ["--seeds", str(seeds), "--developers", str(developers)]

@@ -156,6 +156,7 @@ def posterior_effects(
     only: Sequence[str] | None = None,
     developers: int = 20_000,
     steps: int | None = None,
+    by_month: bool = False,
     workers: int | None = None,
     db: str | None = None,
     on_start: Callable[[int], None] | None = None,
@@ -178,19 +179,22 @@ def posterior_effects(
         developers: the population of every run.
         steps: the horizon [default: the baseline's 48 months].
         workers: local worker processes [default: the number of cores].
+        by_month: every month's effects, not only the last's (for ``api.fan_figure``).
         db: the run store holding the posterior.
         on_start: called with the number of runs before they start.
         on_run: called after each run.
 
     Returns:
         One row per comparison and outcome (``api.EFFECT_OUTCOMES``), in the metric list's
-        units: ``arm``, ``label``, ``outcome``, ``unit``, ``draws``, ``seeds``, ``baseline``
-        with ``baseline_low`` and ``baseline_high`` (over draws and seeds), ``difference``
+        units: ``arm``, ``label``, ``outcome``, ``unit``, ``month`` (the last), ``draws``,
+        ``seeds``, ``baseline`` with ``baseline_low`` and ``baseline_high`` (its 90% interval
+        over draws and seeds), ``difference``
         (mean paired difference) with ``difference_low`` and ``difference_high`` (its 90%
         interval over draws and seeds), ``parameter_share`` (the share of the effect's
         variance that comes from the posterior's inputs rather than chance, 0-1). ``attrs``
         holds ``posterior``, ``draws``, ``seeds``, ``developers``, ``steps``, ``month``,
-        ``runs``, ``executor``.
+        ``runs``, ``executor``. With ``by_month``, the same rows for every month: what
+        ``api.fan_figure`` draws.
 
     Raises:
         InputError: an unknown comparison, too few draws or seeds, more draws than stored,
@@ -220,7 +224,7 @@ def posterior_effects(
         if on_start:
             on_start(len(planned.tasks))
         runs = simulate(planned, executor, on_run)
-    table = summarise(runs, planned.arms)
+    table = summarise(runs, planned.arms, by_month)
     base = baseline(developers, steps)
     table.attrs.update(
         {
