@@ -46,6 +46,18 @@ class TunedParameter(BaseModel):
             raise ValueError(f"a log-scale range must be positive, got low = {self.low}")
         return self
 
+    def at(self, unit: float) -> float:
+        """The value at ``unit`` (0 to 1) of the range, on its scale: log or linear."""
+        if self.log:
+            return self.low * (self.high / self.low) ** unit
+        return self.low + unit * (self.high - self.low)
+
+    def unit(self, value: float) -> float:
+        """Where ``value`` lies in the range: 0 at ``low``, 1 at ``high`` (inverse of ``at``)."""
+        if self.log:
+            return math.log(value / self.low) / math.log(self.high / self.low)
+        return (value - self.low) / (self.high - self.low)
+
     def contains(self, value: float) -> bool:
         """Whether ``value`` lies in the range (ends included, to a rounding error)."""
         return self.low - 1e-12 <= value <= self.high + 1e-12

@@ -193,21 +193,11 @@ class PosteriorSpec:
 
     def values(self, units: np.ndarray) -> dict[str, float]:
         """The tuned inputs at unit-cube coordinates ``units`` (see the module docstring)."""
-        return {
-            p.key: float(p.low * (p.high / p.low) ** u if p.log else p.low + u * (p.high - p.low))
-            for p, u in zip(self.space, units.tolist(), strict=True)
-        }
+        return {p.key: float(p.at(u)) for p, u in zip(self.space, units.tolist(), strict=True)}
 
     def to_units(self, values: dict[str, float]) -> np.ndarray:
         """The unit-cube coordinates of ``values`` (the inverse of :meth:`values`)."""
-        return np.array(
-            [
-                math.log(values[p.key] / p.low) / math.log(p.high / p.low)
-                if p.log
-                else (values[p.key] - p.low) / (p.high - p.low)
-                for p in self.space
-            ]
-        )
+        return np.array([p.unit(values[p.key]) for p in self.space])
 
     def task(self, number: int, values: dict[str, float]) -> Task:
         """The run of simulation (or predictive draw) ``number``: ``values``, seed ``number + 1``.
@@ -290,12 +280,7 @@ class PosteriorReport:
             if not draws.empty:
                 values = draws[p.key].to_numpy()
                 p05, median, p95 = np.quantile(values, [0.05, 0.5, 0.95])
-                width = (
-                    math.log(p95 / p05) / math.log(p.high / p.low)
-                    if p.log
-                    else (p95 - p05) / (p.high - p.low)
-                )
-                row.update(median=median, p05=p05, p95=p95, narrowed=width)
+                row.update(median=median, p05=p05, p95=p95, narrowed=p.unit(p95) - p.unit(p05))
             rows.append(row)
         return pd.DataFrame(rows)
 
