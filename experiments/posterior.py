@@ -686,9 +686,8 @@ def predictive_check(
     tasks = [spec.task(n, fit.draws.iloc[n].to_dict()) for n in range(runs)]
     values: dict[str, list[float]] = {t.id: [] for t in spec.targets}
     for result in executor.run(tasks, lambda: False):
-        for row in _trial(result, {}).results:
-            simulated = row["simulated"]
-            values[row["id"]].append(math.nan if simulated is None else simulated)
+        for row in result.measured or []:  # none for a run that failed
+            values[row["id"]].append(row["simulated"])
         if on_run:
             on_run()
     rows = []
@@ -698,8 +697,7 @@ def predictive_check(
         p05, median, p95 = (
             np.quantile(finite, [0.05, 0.5, 0.95]) if finite.size else (math.nan,) * 3
         )
-        _, low, high = target.bounds()
-        inside = bool(finite.size and (math.isnan(low) or low <= median) and median <= high)
+        inside = target.holds(float(median))
         rows.append(
             {
                 "id": target.id,

@@ -257,6 +257,11 @@ class Target(BaseModel):
             float("nan") if v is None else float(v) for v in (self.target, self.low, self.high)
         )
 
+    def holds(self, value: float) -> bool:
+        """Whether ``value`` lies in the band (NaN, a value not measured, never does)."""
+        _, low, high = self.bounds()
+        return bool(not math.isnan(value) and (math.isnan(low) or low <= value) and value <= high)
+
     def scale(self) -> float:
         """What :func:`experiments.validation.loss` divides a miss by.
 

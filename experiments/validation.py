@@ -102,7 +102,7 @@ def evaluate(targets: Sequence[Target], runs: Sequence[RunTables]) -> list[dict[
                 spread = float(np.std(values)) if len(values) > 1 and not np.isnan(mean) else 0.0
         except Unmeasurable as why:
             mean, reason = float("nan"), str(why)
-        passed = bool(not math.isnan(mean) and (math.isnan(low) or low <= mean) and mean <= high)
+        passed = target.holds(mean)
         rows.append(
             {
                 "id": target.id,
